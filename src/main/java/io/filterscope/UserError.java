@@ -1,0 +1,22 @@
+package io.filterscope;
+
+/**
+ * A mistake in what the user asked for (a flag, a file, a model, layer or filter). Its message is shown as
+ * it is, on one line, with no stack trace; {@link #notFound} marks an unknown name (HTTP 404 rather than 400).
+ */
+public class UserError extends RuntimeException {
+    public final boolean notFound;
+
+    public UserError(String message) {
+        this(message, false);
+    }
+
+    public UserError(String message, boolean notFound) {
+        super(message);
+        this.notFound = notFound;
+    }
+
+    public static UserError notFound(String message) {
+        return new UserError(message, true);
+    }
+}

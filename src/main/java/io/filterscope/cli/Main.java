@@ -1,0 +1,38 @@
+package io.filterscope.cli;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.Backend;
+
+/** {@code java -jar filterscope.jar <command> [flags]}. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Backend.configure();
+        int status;
+        try {
+            status = run(args);
+        } catch (UserError e) {
+            System.err.println("filterscope: " + e.getMessage());
+            status = 2;
+        } catch (java.io.IOException e) {
+            System.err.println("filterscope: " + e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    static int run(String[] args) throws java.io.IOException {
+        if (args.length == 0) {
+            throw new UserError("no command given; commands: " + COMMANDS);
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "train" -> TrainCommand.run(rest);
+            default -> throw new UserError("unknown command '" + args[0] + "'; commands: " + COMMANDS);
+        };
+    }
+
+    private static final String COMMANDS = "models, gallery, classes, activations, train";
+}

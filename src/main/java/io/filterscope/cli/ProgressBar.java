@@ -1,0 +1,42 @@
+package io.filterscope.cli;
+
+import io.filterscope.Progress;
+import java.io.PrintStream;
+
+/**
+ * A one-line progress bar on standard error, redrawn at most ten times a second; it stays silent for
+ * the first second so quick tasks print nothing.
+ */
+public final class ProgressBar implements Progress {
+    private static final int WIDTH = 30;
+    private final PrintStream out;
+    private final long started = System.nanoTime();
+    private long lastDraw;
+    private boolean drawn;
+
+    public ProgressBar(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public synchronized void update(long done, long total, String what) {
+        long now = System.nanoTime();
+        boolean finished = done >= total;
+        if (now - started < 1_000_000_000L && !drawn) {
+            return;
+        }
+        if (!finished && now - lastDraw < 100_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        drawn = true;
+        int filled = total <= 0 ? WIDTH : (int) (WIDTH * Math.min(done, total) / total);
+        double seconds = (now - started) / 1e9;
+        out.print("\r[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + done + "/" + total
+                + String.format(" %.1fs ", seconds) + what + "\u001b[K");
+        if (finished) {
+            out.println();
+        }
+        out.flush();
+    }
+}

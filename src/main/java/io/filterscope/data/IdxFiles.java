@@ -1,0 +1,89 @@
+package io.filterscope.data;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The IDX format of MNIST and Fashion-MNIST (unsigned bytes; gzip when the name ends in .gz).
+ * The bundled models also store their example sets in it, so one reader serves both.
+ */
+public final class IdxFiles {
+    private static final int UBYTE_IMAGES = 0x00000803;
+    private static final int UBYTE_LABELS = 0x00000801;
+
+    private IdxFiles() {
+    }
+
+    public static LabeledImages read(Path images, Path labels) throws IOException {
+        try (DataInputStream img = open(images); DataInputStream lab = open(labels)) {
+            expectMagic(images, img.readInt(), UBYTE_IMAGES);
+            int n = img.readInt();
+            int h = img.readInt();
+            int w = img.readInt();
+            expectMagic(labels, lab.readInt(), UBYTE_LABELS);
+            int nl = lab.readInt();
+            if (n != nl || n < 0 || h <= 0 || w <= 0 || (long) h * w > 4096 * 4096) {
+                throw new IOException(images.getFileName() + " and " + labels.getFileName()
+                        + " disagree or have a bad header: " + n + " images of " + h + "x" + w + ", " + nl + " labels");
+            }
+            float[][] pixels = new float[n][h * w];
+            int[] l = new int[n];
+            byte[] row = new byte[h * w];
+            for (int i = 0; i < n; i++) {
+                img.readFully(row);
+                for (int j = 0; j < row.length; j++) {
+                    pixels[i][j] = (row[j] & 0xff) / 255f;
+                }
+                l[i] = lab.readUnsignedByte();
+            }
+            return new LabeledImages(pixels, l, h, w);
+        } catch (EOFException e) {
+            throw new IOException(images.getFileName() + " or " + labels.getFileName() + " is truncated");
+        }
+    }
+
+    /** Writes images (quantized to 8 bits) and labels as two gzip IDX files. */
+    public static void write(LabeledImages set, Path images, Path labels) throws IOException {
+        try (DataOutputStream img = create(images); DataOutputStream lab = create(labels)) {
+            img.writeInt(UBYTE_IMAGES);
+            img.writeInt(set.size());
+            img.writeInt(set.height());
+            img.writeInt(set.width());
+            lab.writeInt(UBYTE_LABELS);
+            lab.writeInt(set.size());
+            for (int i = 0; i < set.size(); i++) {
+                for (float v : set.pixels()[i]) {
+                    img.writeByte(Math.round(Math.max(0f, Math.min(1f, v)) * 255f));
+                }
+                lab.writeByte(set.labels()[i]);
+            }
+        }
+    }
+
+    private static void expectMagic(Path file, int magic, int expected) throws IOException {
+        if (magic != expected) {
+            throw new IOException(file.getFileName() + " is not an IDX file of unsigned bytes (magic 0x"
+                    + Integer.toHexString(magic) + ")");
+        }
+    }
+
+    private static DataInputStream open(Path file) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        return new DataInputStream(file.toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in);
+    }
+
+    private static DataOutputStream create(Path file) throws IOException {
+        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+        return new DataOutputStream(file.toString().endsWith(".gz") ? new GZIPOutputStream(out, 1 << 16) : out);
+    }
+}

@@ -1,0 +1,56 @@
+package io.filterscope.engine.net;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One native op (or a few) of the compiled network, with its buffers allocated once for a fixed batch.
+ * Forward reads {@link #in} and writes {@link #out}; backward turns the gradient at the output into the
+ * gradient at the input ({@link #gradIn}). No weight gradients are computed: ascent only needs the input's.
+ */
+abstract class Stage {
+    /** The model layer whose output this stage produces, or null for a stage inside a layer. */
+    final String layer;
+    INDArray in;
+    INDArray out;
+    INDArray gradIn;
+
+    Stage(String layer) {
+        this.layer = layer;
+    }
+
+    abstract long[] outputShape(long[] inputShape);
+
+    /** Human-readable op name, shown in listings and the bench output. */
+    abstract String kind();
+
+    void allocate(INDArray input) {
+        in = input;
+        out = Nd4j.create(input.dataType(), outputShape(input.shape()));
+        gradIn = Nd4j.create(input.dataType(), input.shape());
+    }
+
+    abstract void forward();
+
+    /** Fills {@link #gradIn}. {@code leak} is the slope given to inactive ReLUs (0 = a true ReLU gradient). */
+    abstract void backward(INDArray gradOut, double leak);
+
+    static DataType dtype(INDArray a) {
+        return a.dataType();
+    }
+
+    static void exec(String op, INDArray[] inputs, INDArray[] outputs, int[] intArgs, double... floatArgs) {
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs)
+                .addIntegerArguments(intArgs).addFloatingPointArguments(toObjects(floatArgs)).build());
+    }
+
+    private static Double[] toObjects(double[] values) {
+        Double[] boxed = new Double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
+    }
+}

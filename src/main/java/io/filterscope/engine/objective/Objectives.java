@@ -1,0 +1,160 @@
+package io.filterscope.engine.objective;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.filterscope.UserError;
+import io.filterscope.engine.net.LayerInfo;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads objectives in the protocol's JSON form and checks them against a model's layers:
+ * {@code {"type":"channel","layer":"conv2","filter":3}}, {@code "neuron"} (optional {@code x}, {@code y};
+ * default the centre), {@code {"type":"class","index":k}}, {@code {"type":"deepdream","layer":L}} and
+ * {@code {"type":"sum","terms":[{"weight":0.2,"objective":{...}}, ...]}}.
+ */
+public final class Objectives {
+    private final List<LayerInfo> layers;
+    private final List<String> classes;
+
+    /** @param classes class names, or null when the model has none */
+    public Objectives(List<LayerInfo> layers, List<String> classes) {
+        this.layers = layers;
+        this.classes = classes;
+    }
+
+    /** The layer class objectives read: the model's last, which must be a dense (logit) layer. */
+    public LayerInfo outputLayer() {
+        LayerInfo last = layers.get(layers.size() - 1);
+        return last.spatial() ? null : last;
+    }
+
+    public Objective parse(JsonNode spec) {
+        if (spec == null || !spec.isObject()) {
+            throw new UserError("objective must be a JSON object with a \"type\"");
+        }
+        String type = text(spec, "type");
+        return switch (type) {
+            case "channel" -> channel(layer(spec), spec.path("filter"));
+            case "neuron" -> neuron(spec);
+            case "class" -> classLogit(integer(spec, "index"));
+            case "deepdream" -> new DeepDreamObjective(layer(spec).name());
+            case "sum" -> sum(spec);
+            default -> throw new UserError("unknown objective type '" + type
+                    + "' (known: channel, neuron, class, deepdream, sum)");
+        };
+    }
+
+    /** One objective per filter of a {@code "filters":[...]} request, or the single objective. */
+    public List<Objective> parseBatch(JsonNode spec) {
+        if (spec != null && spec.has("filters")) {
+            JsonNode filters = spec.get("filters");
+            if (!filters.isArray() || filters.isEmpty()) {
+                throw new UserError("\"filters\" must be a non-empty array of filter indices");
+            }
+            List<Objective> list = new ArrayList<>();
+            for (JsonNode f : filters) {
+                com.fasterxml.jackson.databind.node.ObjectNode one = spec.deepCopy();
+                one.remove("filters");
+                one.set("filter", f);
+                list.add(parse(one));
+            }
+            return list;
+        }
+        return List.of(parse(spec));
+    }
+
+    public ChannelObjective channel(String layer, int filter) {
+        LayerInfo info = layerNamed(layer);
+        checkFilter(info, filter);
+        return new ChannelObjective(layer, filter);
+    }
+
+    public ClassObjective classLogit(int index) {
+        LayerInfo out = outputLayer();
+        if (out == null) {
+            throw new UserError("this model has no dense output layer, so it has no class objective");
+        }
+        if (index < 0 || index >= out.channels()) {
+            throw UserError.notFound("class index " + index + " is out of range: the model has " + out.channels() + " classes (0-"
+                    + (out.channels() - 1) + ")");
+        }
+        return new ClassObjective(out.name(), index, classes != null && index < classes.size() ? classes.get(index) : null);
+    }
+
+    private Objective channel(LayerInfo layer, JsonNode filter) {
+        if (!filter.isIntegralNumber()) {
+            throw new UserError("objective needs an integer \"filter\"");
+        }
+        checkFilter(layer, filter.asInt());
+        return new ChannelObjective(layer.name(), filter.asInt());
+    }
+
+    private Objective neuron(JsonNode spec) {
+        LayerInfo layer = layer(spec);
+        int filter = integer(spec, "filter");
+        checkFilter(layer, filter);
+        if (!layer.spatial()) {
+            throw new UserError("layer " + layer.name() + " has no spatial positions; use a channel objective");
+        }
+        int x = spec.has("x") ? integer(spec, "x") : (int) (layer.width() / 2);
+        int y = spec.has("y") ? integer(spec, "y") : (int) (layer.height() / 2);
+        if (x < 0 || x >= layer.width() || y < 0 || y >= layer.height()) {
+            throw new UserError("neuron position (" + x + ", " + y + ") is outside layer " + layer.name() + "'s "
+                    + layer.width() + "x" + layer.height() + " map");
+        }
+        return new NeuronObjective(layer.name(), filter, x, y);
+    }
+
+    private Objective sum(JsonNode spec) {
+        JsonNode terms = spec.path("terms");
+        if (!terms.isArray() || terms.isEmpty()) {
+            throw new UserError("a sum objective needs a non-empty \"terms\" array");
+        }
+        List<WeightedSum.Term> list = new ArrayList<>();
+        for (JsonNode t : terms) {
+            JsonNode w = t.path("weight");
+            if (!w.isNumber() || !Double.isFinite(w.asDouble())) {
+                throw new UserError("every term of a sum needs a finite numeric \"weight\"");
+            }
+            list.add(new WeightedSum.Term(w.asDouble(), parse(t.get("objective"))));
+        }
+        return new WeightedSum(list);
+    }
+
+    private LayerInfo layer(JsonNode spec) {
+        return layerNamed(text(spec, "layer"));
+    }
+
+    private LayerInfo layerNamed(String name) {
+        for (LayerInfo l : layers) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw UserError.notFound("unknown layer '" + name + "' (layers: "
+                + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")");
+    }
+
+    private static void checkFilter(LayerInfo layer, int filter) {
+        if (filter < 0 || filter >= layer.channels()) {
+            throw UserError.notFound("filter " + filter + " is out of range: layer " + layer.name() + " has "
+                    + layer.channels() + " filters (0-" + (layer.channels() - 1) + ")");
+        }
+    }
+
+    private static String text(JsonNode spec, String field) {
+        JsonNode v = spec.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new UserError("objective needs a string \"" + field + "\"");
+        }
+        return v.asText();
+    }
+
+    private static int integer(JsonNode spec, String field) {
+        JsonNode v = spec.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new UserError("objective needs an integer \"" + field + "\"");
+        }
+        return v.asInt();
+    }
+}

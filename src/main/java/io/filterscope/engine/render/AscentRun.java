@@ -1,0 +1,145 @@
+package io.filterscope.engine.render;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.optimizer.Optimizer;
+import io.filterscope.engine.param.FourierImage;
+import io.filterscope.engine.param.Parameterization;
+import io.filterscope.engine.param.PixelImage;
+import io.filterscope.engine.regularizer.GaussianBlur;
+import io.filterscope.engine.regularizer.L2Decay;
+import io.filterscope.engine.regularizer.PercentileClip;
+import io.filterscope.engine.regularizer.Regularizer;
+import io.filterscope.engine.regularizer.TotalVariation;
+import io.filterscope.engine.transform.RandomAffine;
+import io.filterscope.model.InputSpace;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The render loop: one image per objective, all in one minibatch, improved one step at a time.
+ * Each step: parameterization -> image -> random transform -> network -> objectives -> gradients back
+ * the same way -> optimizer -> regularizers. Params may be replaced between steps ({@link #update}).
+ * Deterministic for a given seed.
+ */
+public final class AscentRun {
+    /** Applied in this order after every update, as in Yosinski et al. */
+    private static final List<Regularizer> REGULARIZERS = List.of(new L2Decay(), new GaussianBlur(),
+            PercentileClip.byNorm(), PercentileClip.byContribution());
+
+    private final Network net;
+    private final List<Objective> objectives;
+    private final InputSpace space;
+    private final Set<String> layers = new LinkedHashSet<>();
+    private final Parameterization image;
+    private final Random transformRng;
+    private final int steps;
+    private volatile RenderParams params;
+    private Optimizer optimizer;
+    private String optimizerName;
+    private int step;
+
+    public AscentRun(Network net, List<Objective> objectives, InputSpace space, int steps, long seed,
+                     RenderParams params) {
+        if (objectives.size() != net.batch()) {
+            throw new IllegalArgumentException(objectives.size() + " objectives for a batch of " + net.batch());
+        }
+        this.net = net;
+        this.objectives = List.copyOf(objectives);
+        this.space = space;
+        this.steps = steps;
+        this.params = params;
+        objectives.forEach(o -> layers.addAll(o.layers()));
+        long[] shape = net.input().shape();
+        image = params.parameterization().equals("fft")
+                ? new FourierImage(shape, net.dataType(), space, params.decorrelate(), seed)
+                : new PixelImage(shape, net.dataType(), space, seed);
+        transformRng = new Random(seed + 1);
+    }
+
+    /** Replaces the params from the next step on. The parameterization is fixed for the run. */
+    public void update(RenderParams next) {
+        if (!next.parameterization().equals(params.parameterization()) || next.decorrelate() != params.decorrelate()) {
+            throw new UserError("parameterization and decorrelate cannot change while a run goes; start a new run");
+        }
+        params = next;
+    }
+
+    public RenderParams params() {
+        return params;
+    }
+
+    public int stepsDone() {
+        return step;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public boolean finished() {
+        return step >= steps;
+    }
+
+    public List<Objective> objectives() {
+        return objectives;
+    }
+
+    /** Runs one step and returns its values and the images after it. */
+    public StepResult step() {
+        RenderParams p = params;
+        if (optimizer == null || !p.optimizer().equals(optimizerName)) {
+            optimizer = Optimizer.named(p.optimizer());
+            optimizerName = p.optimizer();
+        }
+        INDArray x = image.image();
+        RandomAffine warp = RandomAffine.active(p) ? RandomAffine.sample(p, transformRng, x.size(2), x.size(3)) : null;
+        net.input().assign(warp == null ? x : warp.forward(x));
+        net.forward(layers);
+        net.clearGradients(layers);
+        double[] values = new double[objectives.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = objectives.get(i).evaluate(net, i, 1.0);
+        }
+        double leak = step < p.leakySteps() ? p.leakyRelu() : 0;
+        INDArray gradient = net.backward(layers, leak);
+        gradient = warp == null ? gradient.dup() : warp.backward(gradient);
+        if (p.tv() > 0) {
+            TotalVariation.addGradient(x, gradient, p.tv());
+        }
+        checkFinite(values, gradient);
+        optimizer.step(image.parameter(), image.backward(gradient), p, step, image.stepScale());
+        for (Regularizer r : REGULARIZERS) {
+            r.apply(image, gradient, p, step);
+        }
+        image.project();
+        step++;
+        return new StepResult(step, values, displayImages());
+    }
+
+    private void checkFinite(double[] values, INDArray gradient) {
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                throw new RunFailedException("the objective became " + v + " at step " + step);
+            }
+        }
+        if (gradient.isInfinite().any() || gradient.isNaN().any()) {
+            throw new RunFailedException("the gradient became NaN or infinite at step " + step);
+        }
+    }
+
+    /** The current images in model input units, [n, c, h, w] (a view: copy it to keep it). */
+    public INDArray inputImages() {
+        return image.image();
+    }
+
+    private INDArray displayImages() {
+        INDArray unit = image.image().sub(space.low()).divi(space.width());
+        return Transforms.min(Transforms.max(unit, 0, false), 1, false);
+    }
+}

@@ -1,0 +1,32 @@
+package io.filterscope.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * The small hand-editable JSON file beside each model ({@code NAME.json} next to {@code NAME.zip}):
+ * what the input looks like, what the classes are called, and where the model came from.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record ModelMetadata(
+        String id,
+        String description,
+        String file,
+        List<Integer> inputShape,
+        InputSpace input,
+        List<String> classes,
+        Examples examples,
+        Provenance provenance) {
+
+    /** The held-out images used for "which images excite this filter most". */
+    public record Examples(String images, String labels, String description) {
+    }
+
+    /** Where the weights and data came from, under what licence, and how well the model does. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Provenance(String dataset, String datasetLicence, String licence, String trainedWith,
+                             Double heldOutAccuracy, Integer heldOutImages) {
+    }
+}

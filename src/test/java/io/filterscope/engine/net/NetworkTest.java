@@ -1,0 +1,76 @@
+package io.filterscope.engine.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.engine.TestNets;
+import java.util.List;
+import java.util.Set;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class NetworkTest {
+
+    @Test
+    void forwardMatchesDl4jLayerByLayer() {
+        MultiLayerNetwork dl4j = TestNets.small(DataType.DOUBLE, 7);
+        Network net = NetworkCompiler.compile(dl4j, DataType.DOUBLE, 2, new long[] {1, 12, 12});
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12);
+        net.input().assign(x);
+        net.forward(Set.of("out"));
+        List<INDArray> reference = dl4j.feedForward(x, false);
+        String[] names = {"c1", "c2", "p1", "c3", "d1"};
+        for (int i = 0; i < names.length; i++) {
+            INDArray ours = net.output(names[i]);
+            INDArray theirs = reference.get(i + 1);
+            assertEquals(0, ours.sub(theirs.reshape(ours.shape())).amaxNumber().doubleValue(), 1e-10, names[i]);
+        }
+        // The output layer is exposed before its softmax: softmax of our logits is DL4J's output.
+        INDArray probabilities = org.nd4j.linalg.ops.transforms.Transforms.softmax(net.output("out"), true);
+        assertEquals(0, probabilities.sub(reference.get(6)).amaxNumber().doubleValue(), 1e-10);
+    }
+
+    @Test
+    void listsLayersWithChannelsAndShapes() {
+        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 12, 12});
+        assertEquals(List.of("c1", "c2", "p1", "c3", "d1", "out"), net.layers().stream().map(LayerInfo::name).toList());
+        assertEquals(List.of(4L, 10L, 10L), net.layer("c1").outputShape());
+        assertEquals(List.of(5L, 5L, 5L), net.layer("c2").outputShape());
+        assertEquals(3, net.layer("out").channels());
+        assertTrue(net.layer("c1").kind().contains("conv2d 3x3"), net.layer("c1").kind());
+    }
+
+    @Test
+    void inputGradientMatchesFiniteDifferencesWithGradientsAtTwoLayers() {
+        Network net = NetworkCompiler.compile(TestNets.small(DataType.DOUBLE, 11), DataType.DOUBLE, 2, new long[] {1, 12, 12});
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12).subi(0.3);
+        INDArray r1 = Nd4j.randn(DataType.DOUBLE, 2, 4, 10, 10);
+        INDArray r2 = Nd4j.randn(DataType.DOUBLE, 2, 3);
+        Set<String> layers = Set.of("c1", "out");
+        // f(x) = <r1, c1(x)> + <r2, out(x)>, whose gradient at the layers is r1 and r2.
+        java.util.function.Function<INDArray, Double> f = in -> {
+            net.input().assign(in);
+            net.forward(layers);
+            return net.output("c1").mul(r1).sumNumber().doubleValue() + net.output("out").mul(r2).sumNumber().doubleValue();
+        };
+        f.apply(x);
+        net.clearGradients(layers);
+        net.gradient("c1").assign(r1);
+        net.gradient("out").assign(r2);
+        INDArray g = net.backward(layers, 0).dup();
+        FiniteDifferences.assertDirectionalDerivatives(f, x, g, 6, 1e-6);
+    }
+
+    @Test
+    void unknownLayerIsNamedInTheError() {
+        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 12, 12});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("conv9")));
+        assertTrue(e.getMessage().contains("conv9") && e.getMessage().contains("c1"), e.getMessage());
+    }
+}
