@@ -1,0 +1,125 @@
+package io.filterscope.engine.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.UserError;
+import io.filterscope.engine.TestNets;
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.engine.objective.ChannelObjective;
+import io.filterscope.engine.objective.Objective;
+import io.filterscope.model.InputSpace;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class AscentRunTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final MultiLayerNetwork MODEL = TestNets.small(DataType.FLOAT, 21);
+
+    private static RenderParams params(String json) throws Exception {
+        return RenderParams.DEFAULTS.with(JSON.readTree(json));
+    }
+
+    private static AscentRun run(List<Objective> objectives, int steps, long seed, RenderParams p) {
+        Network net = NetworkCompiler.compile(MODEL, DataType.FLOAT, objectives.size(), new long[] {1, 12, 12});
+        return new AscentRun(net, objectives, InputSpace.UNIT, steps, seed, p);
+    }
+
+    private static StepResult runToEnd(AscentRun run) {
+        StepResult last = null;
+        while (!run.finished()) {
+            last = run.step();
+        }
+        return last;
+    }
+
+    @Test
+    void batchedRunEqualsSeparateRuns() throws Exception {
+        RenderParams p = params("{\"blurSigma\":0.8,\"blurEvery\":2,\"l2Decay\":0.98,\"jitter\":1,\"tv\":0.1,\"lr\":0.05}");
+        List<Objective> filters = List.of(new ChannelObjective("c3", 0), new ChannelObjective("c3", 3), new ChannelObjective("c2", 4));
+        StepResult batched = runToEnd(run(filters, 12, 5, p));
+        for (int i = 0; i < filters.size(); i++) {
+            StepResult alone = runToEnd(run(List.of(filters.get(i)), 12, 5, p));
+            INDArray together = batched.images().get(NDArrayIndex.point(i));
+            assertEquals(0, together.sub(alone.images().get(NDArrayIndex.point(0))).amaxNumber().doubleValue(), 1e-4,
+                    "image " + i);
+            assertEquals(alone.values()[0], batched.values()[i], 1e-4 * Math.max(1, Math.abs(alone.values()[0])));
+        }
+    }
+
+    @Test
+    void sameSeedGivesTheSameImagesAndAnotherSeedDoesNot() throws Exception {
+        RenderParams p = params("{\"jitter\":2,\"rotate\":5}");
+        List<Objective> o = List.of(new ChannelObjective("c3", 1));
+        INDArray a = runToEnd(run(o, 8, 1, p)).images();
+        INDArray b = runToEnd(run(o, 8, 1, p)).images();
+        INDArray c = runToEnd(run(o, 8, 2, p)).images();
+        assertEquals(a, b);
+        assertNotEquals(a, c);
+    }
+
+    @Test
+    void ascentRaisesTheObjective() throws Exception {
+        for (String config : List.of("{}", "{\"optimizer\":\"adam\"}", "{\"parameterization\":\"fft\",\"optimizer\":\"adam\"}")) {
+            AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 40, 3, params(config));
+            double first = run.step().values()[0];
+            double last = runToEnd(run).values()[0];
+            assertTrue(last > first * 1.2 + 1e-3, config + ": objective went from " + first + " to " + last);
+        }
+    }
+
+    @Test
+    void paramsChangedMidRunApplyFromTheNextStep() throws Exception {
+        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 10, 3, params("{\"lr\":0.05}"));
+        run.step();
+        INDArray before = run.inputImages().dup();
+        run.update(params("{\"lr\":0.000001}"));
+        run.step();
+        double tiny = run.inputImages().sub(before).amaxNumber().doubleValue();
+        before = run.inputImages().dup();
+        run.update(params("{\"lr\":0.05}"));
+        run.step();
+        double normal = run.inputImages().sub(before).amaxNumber().doubleValue();
+        assertTrue(tiny < 1e-4 && normal > 100 * tiny, "tiny " + tiny + ", normal " + normal);
+        assertEquals(3, run.stepsDone());
+    }
+
+    @Test
+    void parameterizationCannotChangeMidRun() throws Exception {
+        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 10, 3, RenderParams.DEFAULTS);
+        assertThrows(UserError.class, () -> run.update(params("{\"parameterization\":\"fft\"}")));
+    }
+
+    @Test
+    void imagesStayValidInputs() throws Exception {
+        AscentRun run = run(List.of(new ChannelObjective("c1", 1)), 30, 3, params("{\"lr\":0.5}"));
+        StepResult last = runToEnd(run);
+        assertTrue(run.inputImages().minNumber().doubleValue() >= 0 && run.inputImages().maxNumber().doubleValue() <= 1);
+        assertEquals(30, last.step());
+    }
+
+    @Test
+    void leakyReluStartWakesAFilterThatIsSilentOnTheStartImage() throws Exception {
+        MultiLayerNetwork model = TestNets.small(DataType.FLOAT, 21);
+        // Filter 0 of c1 outputs nothing on mid-grey images: its bias is far below what the pixels add.
+        double reach = model.getLayer(0).getParam("W").get(NDArrayIndex.point(0)).sumNumber().doubleValue();
+        model.getLayer(0).getParam("b").putScalar(0, -Math.abs(reach) * 0.5 - 0.2);
+        List<Objective> silent = List.of(new ChannelObjective("c1", 0));
+        java.util.function.Function<RenderParams, Double> finalValue = p -> {
+            Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {1, 12, 12});
+            AscentRun run = new AscentRun(net, silent, InputSpace.UNIT, 40, 1, p);
+            assertEquals(0.0, run.step().values()[0], "the filter starts silent");
+            return runToEnd(run).values()[0];
+        };
+        assertEquals(0.0, finalValue.apply(params("{\"lr\":0.05}")), "without a leak nothing moves");
+        assertTrue(finalValue.apply(params("{\"lr\":0.05,\"leakyRelu\":0.1,\"leakySteps\":20}")) > 0);
+    }
+}
