@@ -29,10 +29,15 @@ public final class Main {
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
+            case "models" -> ModelsCommand.run(rest);
+            case "gallery" -> GalleryCommand.run(rest);
+            case "classes" -> ClassesCommand.run(rest);
+            case "activations" -> ActivationsCommand.run(rest);
+            case "rerun" -> RerunCommand.run(rest);
             case "train" -> TrainCommand.run(rest);
             default -> throw new UserError("unknown command '" + args[0] + "'; commands: " + COMMANDS);
         };
     }
 
-    private static final String COMMANDS = "models, gallery, classes, activations, train";
+    private static final String COMMANDS = "models, gallery, classes, activations, rerun, train";
 }

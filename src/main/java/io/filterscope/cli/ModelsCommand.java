@@ -1,0 +1,46 @@
+package io.filterscope.cli;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelStore;
+import java.util.Set;
+
+/** {@code models}: every model in the models directory with its layers, or why it cannot be used. */
+final class ModelsCommand {
+    private ModelsCommand() {
+    }
+
+    static int run(String[] args) {
+        Flags flags = Flags.parse("models", args, Set.of("models"), Set.of());
+        ModelStore store = new ModelStore(flags.path("models", "models"));
+        var entries = store.list();
+        if (entries.isEmpty()) {
+            System.out.println("no models in " + store.dir());
+            return 0;
+        }
+        for (ModelStore.Entry entry : entries) {
+            if (!entry.available()) {
+                System.out.println(entry.id() + ": unavailable: " + entry.error());
+                continue;
+            }
+            LoadedModel model;
+            try {
+                model = store.load(entry.id());
+            } catch (UserError e) {
+                System.out.println(entry.id() + ": unavailable: " + e.getMessage());
+                continue;
+            }
+            System.out.printf("%s  input %s  %s%n", model.id(), model.metadata().inputShape(),
+                    model.metadata().description() == null ? "" : model.metadata().description());
+            if (model.classes() != null) {
+                System.out.println("  classes: " + String.join(", ", model.classes()));
+            }
+            for (LayerInfo layer : model.layers()) {
+                System.out.printf("  %-12s %-28s channels %-5d output %s%n", layer.name(), layer.kind(),
+                        layer.channels(), layer.outputShape());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,18 @@
+package io.filterscope.engine.render;
+
+import io.filterscope.engine.objective.Objective;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The finished image of one objective: for display ([c, h, w] in [0, 1]), as the model's input, the
+ * objective's final value, and whether it is dead (never rose above zero: the filter never fired).
+ */
+public record RenderedImage(Objective objective, INDArray display, INDArray input, double value, boolean dead) {
+
+    /** An objective whose value never exceeds this is reported as dead. */
+    public static final double DEAD_BELOW = 1e-6;
+
+    public float[] displayPlanes() {
+        return display.dup('c').data().asFloat();
+    }
+}

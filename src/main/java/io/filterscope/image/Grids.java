@@ -1,0 +1,149 @@
+package io.filterscope.image;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.font.FontRenderContext;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/** Contact sheets of filter visualisations: tiles in a grid, each with a label, dead filters crossed out. */
+public final class Grids {
+    static final int GAP = 4;
+    static final int LABEL_HEIGHT = 14;
+    static final int LEGEND_LINE_HEIGHT = 16;
+    static final Color BACKGROUND = new Color(0x202020);
+    static final Color TEXT = new Color(0xC8C8C8);
+    static final Color MARK = new Color(0xE8, 0x20, 0x20);
+    /** Keeps a mistaken scale or tile count from asking for gigabytes. */
+    private static final long MAX_PIXELS = 100_000_000L;
+    private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+    private static final Font LEGEND_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    // Must match the hints canvas() sets, so that measured text widths are the drawn ones.
+    private static final FontRenderContext TEXT_CONTEXT = new FontRenderContext(null, true, false);
+
+    private Grids() {}
+
+    /**
+     * Lays {@code tiles} out in rows of {@code columns} (fewer if there are fewer tiles), each enlarged
+     * {@code scale} times with nearest-neighbour so that single pixels stay visible. With {@code labels}
+     * each tile gets a text line below it; tiles whose index is in {@code marked} get a red border and cross
+     * and " dead" after their label, so a filter that never activates is not mistaken for a flat grey one.
+     */
+    public static BufferedImage grid(List<BufferedImage> tiles, List<String> labels, Set<Integer> marked, int columns, int scale) {
+        Set<Integer> dead = marked == null ? Set.of() : marked;
+        checkGridArguments(tiles, labels, dead, columns, scale);
+        int tileWidth = tiles.get(0).getWidth() * scale;
+        int tileHeight = tiles.get(0).getHeight() * scale;
+        int cellHeight = tileHeight + (labels == null ? 0 : LABEL_HEIGHT);
+        int cols = Math.min(columns, tiles.size());
+        int rows = (tiles.size() + cols - 1) / cols;
+        BufferedImage sheet = blank(GAP + (long) cols * (tileWidth + GAP), GAP + (long) rows * (cellHeight + GAP));
+        Graphics2D g = canvas(sheet, LABEL_FONT);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        for (int i = 0; i < tiles.size(); i++) {
+            int x = GAP + i % cols * (tileWidth + GAP);
+            int y = GAP + i / cols * (cellHeight + GAP);
+            g.drawImage(tiles.get(i), x, y, tileWidth, tileHeight, null);
+            boolean isDead = dead.contains(i);
+            if (isDead) {
+                crossOut(g, x, y, tileWidth, tileHeight);
+            }
+            if (labels != null) {
+                drawLabel(g, labels.get(i) + (isDead ? " dead" : ""), x, y + tileHeight, tileWidth);
+            }
+        }
+        g.dispose();
+        return sheet;
+    }
+
+    /** Puts a header band with {@code lines} of text (what was rendered, how) above {@code grid}. */
+    public static BufferedImage withLegend(BufferedImage grid, List<String> lines) {
+        // Not lines.contains(null): immutable lists throw NullPointerException for that.
+        if (grid == null || lines == null || lines.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("grid and legend lines must not be null");
+        }
+        int textWidth = 0;
+        for (String line : lines) {
+            textWidth = Math.max(textWidth, (int) Math.ceil(LEGEND_FONT.getStringBounds(line, TEXT_CONTEXT).getWidth()));
+        }
+        int headerHeight = GAP + lines.size() * LEGEND_LINE_HEIGHT;
+        BufferedImage result = blank(Math.max(grid.getWidth(), textWidth + 2 * GAP), (long) headerHeight + grid.getHeight());
+        Graphics2D g = canvas(result, LEGEND_FONT);
+        int ascent = g.getFontMetrics().getAscent();
+        for (int i = 0; i < lines.size(); i++) {
+            g.drawString(lines.get(i), GAP, GAP + i * LEGEND_LINE_HEIGHT + ascent);
+        }
+        g.drawImage(grid, 0, headerHeight, null);
+        g.dispose();
+        return result;
+    }
+
+    private static void checkGridArguments(List<BufferedImage> tiles, List<String> labels, Set<Integer> marked, int columns, int scale) {
+        if (tiles == null || tiles.isEmpty() || tiles.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("a grid needs at least one tile, and no null tiles");
+        }
+        if (columns < 1 || scale < 1) {
+            throw new IllegalArgumentException("columns and scale must be at least 1, got " + columns + " and " + scale);
+        }
+        int width = tiles.get(0).getWidth();
+        int height = tiles.get(0).getHeight();
+        for (int i = 1; i < tiles.size(); i++) {
+            BufferedImage tile = tiles.get(i);
+            if (tile.getWidth() != width || tile.getHeight() != height) {
+                throw new IllegalArgumentException("all tiles must be the same size: tile 0 is " + width + "x" + height
+                        + " but tile " + i + " is " + tile.getWidth() + "x" + tile.getHeight());
+            }
+        }
+        if ((long) Math.max(width, height) * scale > MAX_PIXELS) {
+            throw new IllegalArgumentException("scale " + scale + " makes " + width + "x" + height + " tiles too large");
+        }
+        if (labels != null && labels.size() != tiles.size()) {
+            throw new IllegalArgumentException(labels.size() + " labels for " + tiles.size() + " tiles");
+        }
+        for (Integer index : marked) {
+            if (index == null || index < 0 || index >= tiles.size()) {
+                throw new IllegalArgumentException("marked tile " + index + " does not exist: there are " + tiles.size() + " tiles");
+            }
+        }
+    }
+
+    private static void crossOut(Graphics2D g, int x, int y, int width, int height) {
+        g.setColor(MARK);
+        g.drawRect(x, y, width - 1, height - 1);
+        g.drawLine(x, y, x + width - 1, y + height - 1);
+        g.drawLine(x + width - 1, y, x, y + height - 1);
+    }
+
+    /** Centred under the tile, or left-aligned and cut off at the tile's edge when it is too long. */
+    private static void drawLabel(Graphics2D g, String label, int x, int top, int width) {
+        Graphics2D clipped = (Graphics2D) g.create(x, top, width, LABEL_HEIGHT);
+        clipped.setColor(TEXT);
+        int textWidth = clipped.getFontMetrics().stringWidth(label);
+        int baseline = (LABEL_HEIGHT + clipped.getFontMetrics().getAscent() - clipped.getFontMetrics().getDescent()) / 2;
+        clipped.drawString(label, Math.max(0, (width - textWidth) / 2), baseline);
+        clipped.dispose();
+    }
+
+    private static BufferedImage blank(long width, long height) {
+        // Each side is checked first so that the product cannot overflow.
+        if (width > MAX_PIXELS || height > MAX_PIXELS || width * height > MAX_PIXELS) {
+            throw new IllegalArgumentException("image would be " + width + "x" + height + " pixels, more than the limit of " + MAX_PIXELS);
+        }
+        return new BufferedImage((int) width, (int) height, BufferedImage.TYPE_INT_RGB);
+    }
+
+    /** A graphics context on {@code image}, filled with the background, set up to draw text. */
+    private static Graphics2D canvas(BufferedImage image, Font font) {
+        Graphics2D g = image.createGraphics();
+        g.setColor(BACKGROUND);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(font);
+        g.setColor(TEXT);
+        return g;
+    }
+}

@@ -1,0 +1,197 @@
+package io.filterscope.image;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/** Untrusted images (uploads, files named on the command line) turned into model inputs. */
+public final class ImageInput {
+    private ImageInput() {}
+
+    /**
+     * Decodes a PNG, JPEG, GIF or BMP image, first checking the size its header declares against
+     * {@code maxPixels}, so that a small file cannot make us allocate a huge image (a decompression bomb).
+     */
+    public static BufferedImage read(byte[] bytes, int maxPixels) throws IOException {
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+        }
+        ImageReader reader = ImageIO.getImageReadersByFormatName(sniffFormat(bytes)).next();
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            Size size = declaredSize(reader);
+            long pixels = (long) size.width() * size.height();
+            if (pixels > maxPixels) {
+                throw new IOException("image is " + size.width() + "x" + size.height() + " = " + pixels
+                        + " pixels, more than the limit of " + maxPixels);
+            }
+            return decode(reader);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /** {@link #read(byte[], int)} for a file; error messages name the file. */
+    public static BufferedImage read(Path file, int maxPixels) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        }
+        try {
+            return read(bytes, maxPixels);
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Resizes {@code image} to {@code width} x {@code height} and returns planar CHW floats in [0,1]:
+     * one luminance plane (0.299 R + 0.587 G + 0.114 B) or R, G and B planes. Transparent parts count as black.
+     */
+    public static float[] toPlanes(BufferedImage image, int channels, int width, int height) {
+        if (image == null) {
+            throw new IllegalArgumentException("image must not be null");
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("cannot make " + channels + " input channels from an image: expected 1 or 3");
+        }
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("input size must be positive, got " + width + "x" + height);
+        }
+        int plane = width * height;
+        int[] pixels = resize(displayValues(image), width, height).getRGB(0, 0, width, height, null, 0, width);
+        float[] planes = new float[channels * plane];
+        for (int i = 0; i < plane; i++) {
+            float r = (pixels[i] >> 16 & 0xFF) / 255f;
+            float g = (pixels[i] >> 8 & 0xFF) / 255f;
+            float b = (pixels[i] & 0xFF) / 255f;
+            if (channels == 1) {
+                planes[i] = Math.min(1f, 0.299f * r + 0.587f * g + 0.114f * b);
+            } else {
+                planes[i] = r;
+                planes[plane + i] = g;
+                planes[2 * plane + i] = b;
+            }
+        }
+        return planes;
+    }
+
+    /** The ImageIO format name for the magic bytes at the start of {@code bytes}. */
+    private static String sniffFormat(byte[] bytes) throws IOException {
+        if (startsWith(bytes, 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n')) {
+            return "png";
+        }
+        if (startsWith(bytes, 0xFF, 0xD8, 0xFF)) {
+            return "jpeg";
+        }
+        if (startsWith(bytes, 'G', 'I', 'F', '8', '7', 'a') || startsWith(bytes, 'G', 'I', 'F', '8', '9', 'a')) {
+            return "gif";
+        }
+        if (startsWith(bytes, 'B', 'M')) {
+            return "bmp";
+        }
+        throw new IOException("not an image: expected PNG, JPEG, GIF or BMP");
+    }
+
+    private static boolean startsWith(byte[] bytes, int... magic) {
+        if (bytes == null || bytes.length < magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if ((bytes[i] & 0xFF) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private record Size(int width, int height) {}
+
+    /** The size in the header, read without decoding any pixels. */
+    private static Size declaredSize(ImageReader reader) throws IOException {
+        try {
+            return new Size(reader.getWidth(0), reader.getHeight(0));
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(e);
+        }
+    }
+
+    private static BufferedImage decode(ImageReader reader) throws IOException {
+        try {
+            return reader.read(0);
+        } catch (IOException | RuntimeException e) {
+            // Readers fail on bad data with all sorts of unchecked exceptions, not only IIOException.
+            throw corrupt(e);
+        }
+    }
+
+    private static IOException corrupt(Exception e) {
+        String detail = e.getMessage() != null ? e.getMessage()
+                : e instanceof EOFException ? "unexpected end of data" : e.getClass().getSimpleName();
+        return new IOException("corrupt or truncated image: " + detail, e);
+    }
+
+    /**
+     * Java2D treats a grey colour space as linear light and brightens it on the way to sRGB (grey 128
+     * becomes 188), but grey image files hold display values like any other. So grey images are copied
+     * sample by sample into sRGB, keeping their alpha.
+     */
+    private static BufferedImage displayValues(BufferedImage image) {
+        ColorModel model = image.getColorModel();
+        if (model instanceof IndexColorModel || model.getColorSpace().getType() != ColorSpace.TYPE_GRAY) {
+            return image;
+        }
+        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(),
+                model.isAlphaPremultiplied() ? BufferedImage.TYPE_INT_ARGB_PRE : BufferedImage.TYPE_INT_ARGB);
+        Raster raster = image.getRaster();
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int gray = toEightBits(raster.getSample(x, y, 0), model.getComponentSize(0));
+                int alpha = model.hasAlpha() ? toEightBits(raster.getSample(x, y, 1), model.getComponentSize(1)) : 255;
+                copy.setRGB(x, y, alpha << 24 | gray << 16 | gray << 8 | gray);
+            }
+        }
+        return copy;
+    }
+
+    private static int toEightBits(int sample, int bits) {
+        return Math.round(sample * 255f / ((1 << bits) - 1));
+    }
+
+    /**
+     * Bilinear resizing, halving at most per step: a single bilinear step only looks at the 2x2 source
+     * pixels around each target pixel, so shrinking a photo to 28x28 in one go would alias badly.
+     * Drawing onto a fresh (black) RGB image is also what composites alpha over black.
+     */
+    private static BufferedImage resize(BufferedImage image, int width, int height) {
+        BufferedImage current = image;
+        do {
+            int stepWidth = current.getWidth() / 2 >= width ? current.getWidth() / 2 : width;
+            int stepHeight = current.getHeight() / 2 >= height ? current.getHeight() / 2 : height;
+            BufferedImage next = new BufferedImage(stepWidth, stepHeight, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = next.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(current, 0, 0, stepWidth, stepHeight, null);
+            g.dispose();
+            current = next;
+        } while (current.getWidth() != width || current.getHeight() != height);
+        return current;
+    }
+}

@@ -1,0 +1,211 @@
+package io.filterscope.image;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * PNG files that carry text (tEXt/iTXt chunks), so that a rendered image records how it was made.
+ * Writing goes through ImageIO's PNG metadata; reading walks the chunks itself so that entries come back
+ * in file order without decoding any pixels.
+ */
+public final class PngFiles {
+    private static final String METADATA_FORMAT = "javax_imageio_png_1.0";
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    private static final int MAX_KEYWORD_LENGTH = 79;
+
+    static {
+        // Encoding happens in memory; ImageIO's default disk cache would only add temp files and latency.
+        ImageIO.setUseCache(false);
+    }
+
+    private PngFiles() {}
+
+    /** Writes {@code image} as a PNG with one text chunk per entry, creating parent directories. */
+    public static void write(BufferedImage image, Map<String, String> text, Path file) throws IOException {
+        byte[] png = encode(image, text);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.write(file, png);
+    }
+
+    /**
+     * Encodes {@code image} as PNG bytes. Latin-1 values go in tEXt chunks, others in UTF-8 iTXt chunks;
+     * ImageIO writes all tEXt chunks before all iTXt chunks.
+     */
+    public static byte[] encode(BufferedImage image, Map<String, String> text) {
+        if (image == null || text == null) {
+            throw new IllegalArgumentException("image and text must not be null");
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
+            metadata.mergeTree(METADATA_FORMAT, textTree(text));
+            writer.setOutput(out);
+            writer.write(new IIOImage(image, null, metadata));
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            // Only in-memory streams are involved, so this is a bug or an unencodable image, not bad input.
+            throw new IllegalStateException("cannot encode PNG: " + e.getMessage(), e);
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    /** Reads all tEXt, iTXt and zTXt entries in file order; a repeated keyword keeps its last value. */
+    public static Map<String, String> readText(Path file) throws IOException {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+            if (!Arrays.equals(in.readNBytes(SIGNATURE.length), SIGNATURE)) {
+                throw new IOException(file + " is not a PNG file");
+            }
+            return readTextChunks(in);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        } catch (EOFException e) {
+            throw new IOException(file + " is a truncated PNG file", e);
+        } catch (MalformedTextChunk e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static IIOMetadataNode textTree(Map<String, String> text) {
+        IIOMetadataNode latin1 = new IIOMetadataNode("tEXt");
+        IIOMetadataNode unicode = new IIOMetadataNode("iTXt");
+        text.forEach((keyword, value) -> {
+            checkKeyword(keyword);
+            if (value == null || value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("PNG text value for '" + keyword + "' must be non-null without NUL characters");
+            }
+            if (isLatin1(value)) {
+                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                entry.setAttribute("keyword", keyword);
+                entry.setAttribute("value", value);
+                latin1.appendChild(entry);
+            } else {
+                IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
+                entry.setAttribute("keyword", keyword);
+                entry.setAttribute("compressionFlag", "FALSE");
+                entry.setAttribute("compressionMethod", "0");
+                entry.setAttribute("languageTag", "");
+                entry.setAttribute("translatedKeyword", "");
+                entry.setAttribute("text", value);
+                unicode.appendChild(entry);
+            }
+        });
+        IIOMetadataNode root = new IIOMetadataNode(METADATA_FORMAT);
+        // An empty tEXt/iTXt node is rejected by mergeTree, so only non-empty ones are added.
+        if (latin1.hasChildNodes()) {
+            root.appendChild(latin1);
+        }
+        if (unicode.hasChildNodes()) {
+            root.appendChild(unicode);
+        }
+        return root;
+    }
+
+    /** The PNG spec: 1-79 printable Latin-1 characters, no leading, trailing or double spaces. */
+    private static void checkKeyword(String keyword) {
+        boolean valid = keyword != null && !keyword.isEmpty() && keyword.length() <= MAX_KEYWORD_LENGTH
+                && !keyword.startsWith(" ") && !keyword.endsWith(" ") && !keyword.contains("  ")
+                && keyword.chars().allMatch(c -> (c >= 32 && c <= 126) || (c >= 161 && c <= 255));
+        if (!valid) {
+            throw new IllegalArgumentException("invalid PNG text keyword '" + keyword
+                    + "': must be 1-" + MAX_KEYWORD_LENGTH + " printable Latin-1 characters without leading, trailing or double spaces");
+        }
+    }
+
+    private static boolean isLatin1(String value) {
+        return value.chars().allMatch(c -> c <= 0xFF);
+    }
+
+    private static Map<String, String> readTextChunks(DataInputStream in) throws IOException {
+        Map<String, String> text = new LinkedHashMap<>();
+        while (true) {
+            long length = Integer.toUnsignedLong(in.readInt());
+            String type = new String(in.readNBytes(4), StandardCharsets.ISO_8859_1);
+            if (type.equals("IEND")) {
+                return text;
+            }
+            if (type.equals("tEXt") || type.equals("iTXt") || type.equals("zTXt")) {
+                // readNBytes grows its buffer as data arrives, so a lying length cannot allocate gigabytes.
+                byte[] data = in.readNBytes((int) Math.min(length, Integer.MAX_VALUE));
+                if (data.length != length) {
+                    throw new EOFException();
+                }
+                putTextChunk(type, data, text);
+            } else {
+                in.skipNBytes(length);
+            }
+            in.skipNBytes(4); // CRC
+        }
+    }
+
+    private static void putTextChunk(String type, byte[] data, Map<String, String> text) throws IOException {
+        int keywordEnd = indexOfNul(data, 0);
+        String keyword = new String(data, 0, keywordEnd, StandardCharsets.ISO_8859_1);
+        switch (type) {
+            case "tEXt" -> text.put(keyword, new String(data, keywordEnd + 1, data.length - keywordEnd - 1, StandardCharsets.ISO_8859_1));
+            // zTXt: keyword NUL, compression method, deflated Latin-1 text.
+            case "zTXt" -> text.put(keyword, new String(inflate(data, keywordEnd + 2), StandardCharsets.ISO_8859_1));
+            default -> {
+                // iTXt: keyword NUL, compression flag, method, language tag NUL, translated keyword NUL, UTF-8 text.
+                boolean compressed = data.length > keywordEnd + 1 && data[keywordEnd + 1] != 0;
+                int languageEnd = indexOfNul(data, keywordEnd + 3);
+                int textStart = indexOfNul(data, languageEnd + 1) + 1;
+                byte[] utf8 = compressed ? inflate(data, textStart) : Arrays.copyOfRange(data, textStart, data.length);
+                text.put(keyword, new String(utf8, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static int indexOfNul(byte[] data, int from) throws IOException {
+        for (int i = from; i < data.length; i++) {
+            if (data[i] == 0) {
+                return i;
+            }
+        }
+        throw new MalformedTextChunk("missing NUL separator");
+    }
+
+    private static byte[] inflate(byte[] data, int offset) throws IOException {
+        if (offset > data.length) {
+            throw new MalformedTextChunk("compressed text is missing");
+        }
+        try (InputStream in = new InflaterInputStream(new ByteArrayInputStream(data, offset, data.length - offset))) {
+            return in.readAllBytes();
+        } catch (ZipException e) {
+            throw new MalformedTextChunk("bad compressed text (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A text chunk that breaks the PNG spec; {@link #readText} adds the file name to the message. */
+    private static final class MalformedTextChunk extends IOException {
+        MalformedTextChunk(String problem) {
+            super("malformed PNG text chunk: " + problem);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.filterscope.model;
+
+import io.filterscope.UserError;
+import io.filterscope.data.IdxFiles;
+import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.engine.objective.Objectives;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** A model ready to visualize: its DL4J network, metadata, layers and example images. */
+public final class LoadedModel {
+    private final ModelMetadata metadata;
+    private final Model network;
+    private final Path dir;
+    private final List<LayerInfo> layers;
+    private final ConcurrentHashMap<String, Network> compiled = new ConcurrentHashMap<>();
+    private volatile LabeledImages examples;
+
+    LoadedModel(ModelMetadata metadata, Model network, Path dir) {
+        this.metadata = metadata;
+        this.network = network;
+        this.dir = dir;
+        this.layers = compile(1, height()).layers();
+    }
+
+    public String id() {
+        return metadata.id();
+    }
+
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    public InputSpace inputSpace() {
+        return metadata.input() == null ? InputSpace.UNIT : metadata.input();
+    }
+
+    public int channels() {
+        return metadata.inputShape().get(0);
+    }
+
+    public int height() {
+        return metadata.inputShape().get(1);
+    }
+
+    public int width() {
+        return metadata.inputShape().get(2);
+    }
+
+    public List<String> classes() {
+        return metadata.classes();
+    }
+
+    public List<LayerInfo> layers() {
+        return layers;
+    }
+
+    public Objectives objectives() {
+        return new Objectives(layers, classes());
+    }
+
+    /**
+     * The network compiled for a batch of square images of {@code size} px (float32). Convolutional layers
+     * accept any size large enough; dense layers need the model's own size.
+     */
+    public Network compile(int batch, int size) {
+        if (size == height() && size == width()) {
+            return compileExactly(batch, height(), width());
+        }
+        return compileExactly(batch, size, size);
+    }
+
+    private Network compileExactly(int batch, int h, int w) {
+        try {
+            return NetworkCompiler.compile(network, DataType.FLOAT, batch, new long[] {channels(), h, w});
+        } catch (IllegalArgumentException e) {
+            throw new UserError("model " + id() + " cannot take " + h + "x" + w + " images: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A compiled network from a small cache keyed by batch and size, for callers that run one after another
+     * (the command line); the server's worker keeps its own.
+     */
+    public Network cached(int batch, int size) {
+        return compiled.computeIfAbsent(batch + "x" + size, k -> compile(batch, size));
+    }
+
+    /** The model's held-out example images (loaded on first use), or null when it has none. */
+    public LabeledImages examples() throws IOException {
+        if (metadata.examples() == null) {
+            return null;
+        }
+        if (examples == null) {
+            examples = IdxFiles.read(dir.resolve(metadata.examples().images()), dir.resolve(metadata.examples().labels()));
+        }
+        return examples;
+    }
+}

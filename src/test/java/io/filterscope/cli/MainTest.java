@@ -1,0 +1,98 @@
+package io.filterscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.UserError;
+import io.filterscope.image.PngFiles;
+import io.filterscope.model.FixtureModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    private static String run(String... args) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
+        try {
+            assertEquals(0, Main.run(args));
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString();
+    }
+
+    @Test
+    void modelsListsLayersWithChannelsAndShapes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String out = run("models", "--models", dir.toString());
+        assertTrue(out.contains("tiny") && out.contains("conv4") && out.contains("channels 64") && out.contains("[64, 8, 8]"), out);
+    }
+
+    @Test
+    void galleryWritesAPngThatRerunReproduces(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Path png = dir.resolve("g.png");
+        String out = run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
+                "--filters", "0-5", "--steps", "6", "--seed", "3", "--out", png.toString());
+        assertTrue(out.contains("6 filters of conv2"), out);
+        Map<String, String> text = PngFiles.readText(png);
+        assertEquals("tiny", text.get("filterscope:model"));
+        assertEquals("conv2", text.get("filterscope:layer"));
+        assertEquals("[0,1,2,3,4,5]", text.get("filterscope:filters"));
+        assertEquals("3", text.get("filterscope:seed"));
+        assertTrue(text.get("filterscope:params").contains("\"blurSigma\""));
+
+        Path again = dir.resolve("again.png");
+        run("rerun", png.toString(), "--out", again.toString(), "--models", dir.toString());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(png), Files.readAllBytes(again)),
+                "re-running from the PNG gives the same picture");
+    }
+
+    @Test
+    void activationsPrintsTopChannels(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        img.getGraphics().fillRect(10, 10, 20, 20);
+        Path in = dir.resolve("in.png");
+        javax.imageio.ImageIO.write(img, "png", in.toFile());
+        String out = run("activations", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
+                "--image", in.toString(), "--out", dir.resolve("a.png").toString());
+        assertTrue(out.contains("32 channels of 26x26") && out.contains("top channels"), out);
+        assertTrue(Files.size(dir.resolve("a.png")) > 1000);
+    }
+
+    @Test
+    void badInputGivesOneLineErrorsNamingWhatWasWrong(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String models = dir.toString();
+        assertMessage("unknown command 'paint'", "paint");
+        assertMessage("unknown flag --colour", "models", "--colour", "red");
+        assertMessage("unknown model 'nope'", "gallery", "--models", models, "--model", "nope", "--layer", "conv1");
+        assertMessage("unknown layer 'conv9'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv9");
+        assertMessage("filter 99 is out of range", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--filters", "0-99");
+        assertMessage("--steps must be a whole number", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
+        assertMessage("unknown param 'blur'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{\"blur\":1}");
+        assertMessage("--params is not valid JSON", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{");
+        Files.write(dir.resolve("junk.png"), new byte[] {1, 2, 3, 4, 5});
+        assertMessage("not an image", "activations", "--models", models, "--model", "tiny", "--layer", "conv1", "--image", dir.resolve("junk.png").toString());
+        assertMessage("none.png: no such file", "activations", "--models", models, "--model", "tiny", "--layer", "conv1", "--image", dir.resolve("none.png").toString());
+        Path plain = dir.resolve("plain.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", plain.toFile());
+        assertMessage("has no FilterScope settings", "rerun", plain.toString());
+        assertMessage("junk.png", "rerun", dir.resolve("junk.png").toString());
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        UserError e = assertThrows(UserError.class, () -> Main.run(args));
+        assertTrue(e.getMessage().contains(expected) && !e.getMessage().contains("\n"),
+                "expected '" + expected + "' in: " + e.getMessage());
+    }
+}

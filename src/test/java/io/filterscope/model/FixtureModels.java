@@ -1,0 +1,36 @@
+package io.filterscope.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.data.IdxFiles;
+import io.filterscope.data.LabeledImages;
+import io.filterscope.train.LeNet;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.util.ModelSerializer;
+
+/** Writes a small untrained model with metadata and an example set into a test's directory. */
+public final class FixtureModels {
+    private FixtureModels() {
+    }
+
+    public static void writeLeNet(Path dir, String id) throws IOException {
+        ModelSerializer.writeModel(LeNet.create(28, 1, 3, 7), dir.resolve(id + ".zip").toFile(), false);
+        Random rng = new Random(1);
+        float[][] pixels = new float[12][28 * 28];
+        int[] labels = new int[12];
+        for (int i = 0; i < pixels.length; i++) {
+            for (int j = 0; j < pixels[i].length; j++) {
+                pixels[i][j] = rng.nextFloat();
+            }
+            labels[i] = i % 3;
+        }
+        IdxFiles.write(new LabeledImages(pixels, labels, 28, 28), dir.resolve(id + ".ex-images.idx.gz"),
+                dir.resolve(id + ".ex-labels.idx.gz"));
+        ModelMetadata meta = new ModelMetadata(id, "untrained test model", id + ".zip", List.of(1, 28, 28),
+                InputSpace.UNIT, List.of("a", "b", "c"),
+                new ModelMetadata.Examples(id + ".ex-images.idx.gz", id + ".ex-labels.idx.gz", "random"), null);
+        new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
+    }
+}

@@ -1,0 +1,68 @@
+package io.filterscope.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.net.LayerInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelStoreTest {
+
+    @Test
+    void loadsAModelWithItsLayersAndExamples(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        LoadedModel model = new ModelStore(dir).load("tiny");
+        assertEquals(List.of("conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "output"),
+                model.layers().stream().map(LayerInfo::name).toList());
+        assertEquals(List.of(32L, 24L, 24L), model.layers().get(1).outputShape());
+        assertEquals(12, model.examples().size());
+    }
+
+    @Test
+    void unknownModelIsNotFoundAndNamesTheKnownOnes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("vgg99"));
+        assertTrue(e.notFound);
+        assertTrue(e.getMessage().contains("vgg99") && e.getMessage().contains("tiny"), e.getMessage());
+        assertTrue(assertThrows(UserError.class, () -> new ModelStore(dir).load("../etc/passwd")).notFound);
+    }
+
+    @Test
+    void brokenMetadataIsListedWithItsErrorAndOthersStillLoad(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Files.writeString(dir.resolve("broken.json"), "{\"id\":\"broken\",\"file\":\"broken.zip\",\"inputShape\":[1,28]}");
+        Files.writeString(dir.resolve("garbled.json"), "{not json");
+        ModelStore store = new ModelStore(dir);
+        List<ModelStore.Entry> entries = store.list();
+        assertEquals(List.of("broken", "garbled", "tiny"), entries.stream().map(ModelStore.Entry::id).toList());
+        assertFalse(entries.get(0).available());
+        assertTrue(entries.get(0).error().contains("broken.json"), entries.get(0).error());
+        assertFalse(entries.get(1).available());
+        assertTrue(entries.get(2).available());
+        assertEquals("tiny", store.load("tiny").id());
+    }
+
+    @Test
+    void truncatedModelFileGivesAOneLineErrorNamingIt(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        byte[] zip = Files.readAllBytes(dir.resolve("tiny.zip"));
+        Files.write(dir.resolve("tiny.zip"), java.util.Arrays.copyOf(zip, zip.length / 3));
+        UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
+        assertTrue(e.getMessage().contains("tiny.zip") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void wrongIdInMetadataIsReported(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replace("\"id\":\"tiny\"", "\"id\":\"other\""));
+        UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
+        assertTrue(e.getMessage().contains("\"id\" must be \"tiny\""), e.getMessage());
+    }
+}
