@@ -16,7 +16,8 @@ public final class Main {
         } catch (UserError e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 2;
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | io.filterscope.engine.render.RunFailedException
+                 | io.filterscope.engine.net.UnsupportedLayerException e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 1;
         }
@@ -34,10 +35,11 @@ public final class Main {
             case "classes" -> ClassesCommand.run(rest);
             case "activations" -> ActivationsCommand.run(rest);
             case "rerun" -> RerunCommand.run(rest);
+            case "bench" -> BenchCommand.run(rest);
             case "train" -> TrainCommand.run(rest);
             default -> throw new UserError("unknown command '" + args[0] + "'; commands: " + COMMANDS);
         };
     }
 
-    private static final String COMMANDS = "models, gallery, classes, activations, rerun, train";
+    private static final String COMMANDS = "models, gallery, classes, activations, rerun, train, bench";
 }

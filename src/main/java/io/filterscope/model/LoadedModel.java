@@ -28,6 +28,11 @@ public final class LoadedModel {
         this.network = network;
         this.dir = dir;
         this.layers = compile(1, height()).layers();
+        LayerInfo last = layers.get(layers.size() - 1);
+        if (metadata.classes() != null && (last.spatial() || last.channels() != metadata.classes().size())) {
+            throw new UserError(dir.resolve(metadata.id() + ".json") + ": lists " + metadata.classes().size()
+                    + " classes but the model's output layer " + last.name() + " has " + last.channels() + " units");
+        }
     }
 
     public String id() {

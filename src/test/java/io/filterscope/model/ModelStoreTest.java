@@ -65,4 +65,12 @@ class ModelStoreTest {
         UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
         assertTrue(e.getMessage().contains("\"id\" must be \"tiny\""), e.getMessage());
     }
+
+    @Test
+    void classCountMustMatchTheOutputLayer(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replace("\"c\"]", "\"c\",\"d\"]"));
+        UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
+        assertTrue(e.getMessage().contains("lists 4 classes") && e.getMessage().contains("has 3 units"), e.getMessage());
+    }
 }

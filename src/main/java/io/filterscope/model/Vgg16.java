@@ -1,0 +1,38 @@
+package io.filterscope.model;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * VGG16's convolutional part ("notop"), with Keras' layer names (block1_conv1 .. block5_pool): the part
+ * the feature-visualization write-ups use, and what pretrained notop weights fill. Random weights here.
+ */
+public final class Vgg16 {
+    private static final int[][] BLOCKS = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
+
+    private Vgg16() {
+    }
+
+    public static MultiLayerNetwork notop(int size, long seed) {
+        var list = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU).convolutionMode(ConvolutionMode.Same).list();
+        for (int b = 0; b < BLOCKS.length; b++) {
+            for (int c = 0; c < BLOCKS[b].length; c++) {
+                list.layer(new ConvolutionLayer.Builder(3, 3).name("block" + (b + 1) + "_conv" + (c + 1))
+                        .nOut(BLOCKS[b][c]).activation(Activation.RELU).build());
+            }
+            list.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("block" + (b + 1) + "_pool")
+                    .kernelSize(2, 2).stride(2, 2).build());
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.convolutional(size, size, 3)).build());
+        net.init();
+        return net;
+    }
+}
