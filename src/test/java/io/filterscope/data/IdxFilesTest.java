@@ -1,0 +1,57 @@
+package io.filterscope.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdxFilesTest {
+
+    @Test
+    void writtenSetsReadBackQuantizedToEightBits(@TempDir Path dir) throws IOException {
+        float[][] pixels = {{0f, 1f, 0.5f, 0.25f, 2f, -1f}, {1f, 1f, 1f, 0f, 0f, 0f}};
+        LabeledImages set = new LabeledImages(pixels, new int[] {7, 3}, 2, 3);
+        IdxFiles.write(set, dir.resolve("i.idx.gz"), dir.resolve("l.idx.gz"));
+        LabeledImages back = IdxFiles.read(dir.resolve("i.idx.gz"), dir.resolve("l.idx.gz"));
+        assertEquals(2, back.height());
+        assertEquals(3, back.width());
+        assertArrayEquals(new int[] {7, 3}, back.labels());
+        assertArrayEquals(new float[] {0f, 1f, 128 / 255f, 64 / 255f, 1f, 0f}, back.pixels()[0], 1e-6f);
+    }
+
+    @Test
+    void truncatedOrForeignFilesAreRejectedWithTheirNames(@TempDir Path dir) throws IOException {
+        LabeledImages set = new LabeledImages(new float[3][4], new int[3], 2, 2);
+        IdxFiles.write(set, dir.resolve("i.idx"), dir.resolve("l.idx"));
+        byte[] images = Files.readAllBytes(dir.resolve("i.idx"));
+        Files.write(dir.resolve("short.idx"), java.util.Arrays.copyOf(images, images.length - 3));
+        IOException e = assertThrows(IOException.class, () -> IdxFiles.read(dir.resolve("short.idx"), dir.resolve("l.idx")));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        e = assertThrows(IOException.class, () -> IdxFiles.read(dir.resolve("l.idx"), dir.resolve("l.idx")));
+        assertTrue(e.getMessage().contains("l.idx is not an IDX file"), e.getMessage());
+    }
+
+    @Test
+    void mnistJsonDigitsAreReadWithTheirLabels(@TempDir Path dir) throws IOException {
+        for (int d = 0; d <= 9; d++) {
+            StringBuilder data = new StringBuilder();
+            for (int i = 0; i < 2 * 784; i++) {
+                data.append(i == 0 ? "" : ",").append(i % 784 == 0 ? d / 10.0 : 0);
+            }
+            Files.writeString(dir.resolve(d + ".json"), "{\"data\":[" + data + "]}");
+        }
+        LabeledImages digits = MnistJsonDigits.read(dir);
+        assertEquals(20, digits.size());
+        assertEquals(9, digits.labels()[19]);
+        assertEquals(0.9f, digits.pixels()[19][0], 1e-6f);
+        Files.delete(dir.resolve("4.json"));
+        IOException e = assertThrows(IOException.class, () -> MnistJsonDigits.read(dir));
+        assertTrue(e.getMessage().contains("4.json") && e.getMessage().contains("npm install"), e.getMessage());
+    }
+}
