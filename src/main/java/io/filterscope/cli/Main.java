@@ -16,6 +16,8 @@ public final class Main {
         } catch (UserError e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 2;
+        } catch (InterruptedException e) {
+            status = 130;
         } catch (java.io.IOException | io.filterscope.engine.render.RunFailedException
                  | io.filterscope.engine.net.UnsupportedLayerException e) {
             System.err.println("filterscope: " + e.getMessage());
@@ -24,12 +26,13 @@ public final class Main {
         System.exit(status);
     }
 
-    static int run(String[] args) throws java.io.IOException {
+    static int run(String[] args) throws java.io.IOException, InterruptedException {
         if (args.length == 0) {
             throw new UserError("no command given; commands: " + COMMANDS);
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
+            case "serve" -> ServeCommand.run(rest);
             case "models" -> ModelsCommand.run(rest);
             case "gallery" -> GalleryCommand.run(rest);
             case "classes" -> ClassesCommand.run(rest);
@@ -41,5 +44,5 @@ public final class Main {
         };
     }
 
-    private static final String COMMANDS = "models, gallery, classes, activations, rerun, train, bench";
+    private static final String COMMANDS = "serve, models, gallery, classes, activations, rerun, train, bench";
 }

@@ -38,4 +38,23 @@ public final class Backend {
     public static String name() {
         return System.getProperty(EXTENSION, "").contains("cudnn") ? "cuda" : "cpu";
     }
+
+    /** A short description of the compute device, for /api/health. */
+    public static String device() {
+        if (name().equals("cuda")) {
+            return "cuda device 0";
+        }
+        String cpu = System.getProperty("os.arch");
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: the architecture will do.
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+    }
 }

@@ -1,0 +1,29 @@
+package io.filterscope.server;
+
+/** Event-bus addresses: the verticles talk only through these, so they can run in one JVM or apart. */
+public final class Addresses {
+    /** Requests to the compute worker (JSON with an "action"); answered with JSON or a typed failure. */
+    public static final String COMPUTE = "filterscope.compute";
+    /** A WebSocket opened/closed/sent text: sent by the HTTP verticle to the session verticle. */
+    public static final String SOCKET_OPENED = "filterscope.socket.opened";
+    public static final String SOCKET_CLOSED = "filterscope.socket.closed";
+    public static final String SOCKET_TEXT = "filterscope.socket.text";
+
+    /** Message header: "true" on intermediate frames a slow client may miss. */
+    public static final String DROPPABLE = "droppable";
+    /** Message header naming the WebSocket a message came from. */
+    public static final String SOCKET = "socket";
+
+    private Addresses() {
+    }
+
+    /** Frames (binary) and events (JSON) of one run, from the worker. */
+    public static String run(String runId) {
+        return "filterscope.run." + runId;
+    }
+
+    /** What to write to one WebSocket: a Buffer is a binary frame, a String a text frame. */
+    public static String socket(String socketId) {
+        return "filterscope.socket.out." + socketId;
+    }
+}

@@ -1,0 +1,82 @@
+package io.filterscope.server;
+
+import io.filterscope.UserError;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A typed error of the protocol: an HTTP status, a stable code for programs and a message for people.
+ * Crosses the event bus as a {@link ReplyException} whose failure code is the status.
+ */
+public record ApiError(int status, String code, String message) {
+
+    public static ApiError badRequest(String message) {
+        return new ApiError(400, "bad_request", message);
+    }
+
+    public static ApiError notFound(String message) {
+        return new ApiError(404, "not_found", message);
+    }
+
+    public static ApiError of(Throwable t) {
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            return of(t.getCause());
+        }
+        if (t instanceof ApiException e) {
+            return e.error;
+        }
+        if (t instanceof UserError e) {
+            return e.notFound ? notFound(e.getMessage()) : badRequest(e.getMessage());
+        }
+        if (t instanceof ReplyException r && r.failureCode() >= 400) {
+            return new ApiError(r.failureCode(), codeFor(r.failureCode()), r.getMessage());
+        }
+        if (t instanceof ReplyException r) {
+            return new ApiError(503, "no_worker", "no compute worker answered: " + r.getMessage());
+        }
+        return new ApiError(500, "internal", "internal error: " + t.getClass().getSimpleName()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage().split("\n")[0]));
+    }
+
+    public static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_media_type";
+            case 429 -> "too_many_runs";
+            case 503 -> "no_worker";
+            default -> "internal";
+        };
+    }
+
+    public ReplyException toReply() {
+        return new ReplyException(io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, status, message);
+    }
+
+    /** {"error":{"code","message"}} as the HTTP API answers. */
+    public JsonObject toHttpJson() {
+        return new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
+    }
+
+    /** {"type":"error","code","message"} as the WebSocket answers. */
+    public JsonObject toSocketJson() {
+        return new JsonObject().put("type", "error").put("code", code).put("message", message);
+    }
+
+    /** Throwable form, for code that signals errors by throwing. */
+    public static final class ApiException extends RuntimeException {
+        final ApiError error;
+
+        public ApiException(ApiError error) {
+            super(error.message());
+            this.error = error;
+        }
+    }
+
+    public ApiException exception() {
+        return new ApiException(this);
+    }
+}

@@ -1,0 +1,334 @@
+package io.filterscope.server.compute;
+
+import io.filterscope.engine.Backend;
+import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.render.RenderedImage;
+import io.filterscope.engine.render.RunFailedException;
+import io.filterscope.engine.render.StepResult;
+import io.filterscope.model.ModelStore;
+import io.filterscope.server.ApiError;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The compute device's owner: one thread runs every ND4J operation (ascent steps, model loading,
+ * activation maps), so nothing else touches the device and the event loop never waits for it. Active runs
+ * take turns a step at a time; commands (start, stop, update, queries) are handled between two steps, so a
+ * stop takes effect within one step. Frames are encoded on a second thread, in order.
+ */
+public final class ComputeService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeService.class);
+
+    /**
+     * Where frames (Buffer) and events (JsonObject) of a run go. A droppable frame is an intermediate one
+     * that a client that falls behind may miss; last frames and events never are.
+     */
+    public interface Output {
+        void send(String runId, Object message, boolean droppable);
+    }
+
+    private final ModelStore store;
+    private final ModelQueries queries;
+    private final Output out;
+    private final int maxActive;
+    private final int maxQueued;
+    private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private final ExecutorService encoder = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-encoder"));
+    private final Map<String, Run> active = new LinkedHashMap<>();
+    private final Map<String, Run> queued = new LinkedHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    public ComputeService(ModelStore store, int maxActive, int maxQueued, Output out) {
+        this.store = store;
+        this.queries = new ModelQueries(store);
+        this.out = out;
+        this.maxActive = maxActive;
+        this.maxQueued = maxQueued;
+        this.thread = daemon(this::loop, "filterscope-compute");
+        thread.start();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public ModelQueries queries() {
+        return queries;
+    }
+
+    /** Runs {@code task} on the compute thread between two steps. */
+    public <T> CompletableFuture<T> call(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
+            return result;
+        }
+        commands.add(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    // --- commands, on the compute thread ---
+
+    /** Accepts a run; it starts now if the device has room, else it waits in the queue. */
+    public JsonObject start(String runId, JsonObject request) {
+        if (active.containsKey(runId) || queued.containsKey(runId)) {
+            throw ApiError.badRequest("run id " + runId + " is taken").exception();
+        }
+        RunRequest parsed = RunRequest.parse(request, store::load);
+        if (active.size() >= maxActive && queued.size() >= maxQueued) {
+            throw new ApiError(429, "too_many_runs", "too many runs: " + active.size() + " running and "
+                    + queued.size() + " waiting; try again later").exception();
+        }
+        Run run = new Run(runId, parsed);
+        if (active.size() < maxActive) {
+            activate(run);
+            return new JsonObject().put("run", runId).put("state", "running");
+        }
+        queued.put(runId, run);
+        return new JsonObject().put("run", runId).put("state", "queued").put("position", queued.size());
+    }
+
+    private void activate(Run run) {
+        RunRequest r = run.request;
+        run.ascent = new AscentRun(r.model().compile(r.objectives().size(), r.size()), r.objectives(),
+                r.model().inputSpace(), r.steps(), r.seed(), r.params());
+        run.best = new double[r.objectives().size()];
+        Arrays.fill(run.best, Double.NEGATIVE_INFINITY);
+        active.put(run.id, run);
+        emit(run.id, new JsonObject().put("type", "started").put("run", run.id));
+    }
+
+    public boolean stop(String runId) {
+        Run run = active.remove(runId);
+        if (run == null) {
+            run = queued.remove(runId);
+            if (run == null) {
+                return false;
+            }
+            announcePositions();
+        } else {
+            if (run.lastFramesLossy) {
+                sendFrames(run, run.ascent.stepsDone(), run.lastValues, displayNow(run), true);
+            }
+            promote();
+        }
+        finish(run, "stopped", null);
+        return true;
+    }
+
+    public JsonObject update(String runId, JsonObject params) {
+        Run run = active.containsKey(runId) ? active.get(runId) : queued.get(runId);
+        if (run == null) {
+            throw ApiError.notFound("no run " + runId).exception();
+        }
+        RenderParams next = (run.ascent == null ? run.request.params() : run.ascent.params())
+                .with(RunRequest.tree(params));
+        int step;
+        if (run.ascent != null) {
+            run.ascent.update(next);
+            step = run.ascent.stepsDone();
+        } else {
+            queued.put(runId, new Run(runId, new RunRequest(run.request.model(), run.request.objectives(),
+                    run.request.size(), run.request.steps(), run.request.seed(), next)));
+            step = 0;
+        }
+        return new JsonObject().put("type", "updated").put("run", runId).put("step", step);
+    }
+
+    public JsonArray list() {
+        JsonArray runs = new JsonArray();
+        active.values().forEach(r -> runs.add(r.summary()));
+        queued.values().forEach(r -> runs.add(r.summary()));
+        return runs;
+    }
+
+    public JsonObject health() {
+        return new JsonObject().put("status", "ok").put("backend", Backend.name()).put("device", Backend.device())
+                .put("runsActive", active.size()).put("runsQueued", queued.size());
+    }
+
+    // --- the loop ---
+
+    private void loop() {
+        while (!closed) {
+            try {
+                Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS) : commands.poll();
+                if (command != null) {
+                    command.run();
+                    continue;
+                }
+                for (Run run : new ArrayList<>(active.values())) {
+                    drainCommands();
+                    if (active.containsKey(run.id)) {
+                        step(run);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("compute loop", e);
+            }
+        }
+    }
+
+    private void drainCommands() {
+        Runnable c;
+        while ((c = commands.poll()) != null) {
+            c.run();
+        }
+    }
+
+    private void step(Run run) {
+        StepResult result;
+        try {
+            result = run.ascent.step();
+        } catch (RunFailedException e) {
+            end(run, "failed", e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("run " + run.id + " failed", e);
+            end(run, "failed", "internal error: " + e.getMessage());
+            return;
+        }
+        for (int i = 0; i < run.best.length; i++) {
+            run.best[i] = Math.max(run.best[i], result.values()[i]);
+        }
+        run.lastValues = result.values();
+        boolean last = run.ascent.finished();
+        run.lastFramesLossy = !last && result.images().size(3) >= FrameEncoder.JPEG_FROM;
+        sendFrames(run, result.step(), result.values(), result.images(), last);
+        if (last) {
+            end(run, "completed", null);
+        }
+    }
+
+    private org.nd4j.linalg.api.ndarray.INDArray displayNow(Run run) {
+        var space = run.request.model().inputSpace();
+        var unit = run.ascent.inputImages().sub(space.low()).divi(space.width());
+        return org.nd4j.linalg.ops.transforms.Transforms.min(org.nd4j.linalg.ops.transforms.Transforms.max(unit, 0, false), 1, false);
+    }
+
+    private void sendFrames(Run run, int step, double[] values, org.nd4j.linalg.api.ndarray.INDArray images, boolean last) {
+        long[] shape = images.shape();
+        int c = (int) shape[1];
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        float[] all = images.dup('c').data().asFloat();
+        int per = c * h * w;
+        for (int i = 0; i < shape[0]; i++) {
+            float[] planes = Arrays.copyOfRange(all, i * per, (i + 1) * per);
+            JsonObject header = new JsonObject().put("run", run.id).put("step", step).put("index", i)
+                    .put("filter", Run.filterOf(run.request.objectives().get(i), i))
+                    .put("loss", values == null ? null : values[i]).put("last", last);
+            encoder.execute(() -> out.send(run.id, FrameEncoder.encode(header, planes, c, w, h, last), !last));
+        }
+    }
+
+    private void end(Run run, String reason, String message) {
+        active.remove(run.id);
+        promote();
+        finish(run, reason, message);
+    }
+
+    private void finish(Run run, String reason, String message) {
+        JsonObject done = new JsonObject().put("type", "done").put("run", run.id).put("reason", reason)
+                .put("steps", run.step());
+        if (run.lastValues != null) {
+            done.put("loss", Arrays.stream(run.lastValues).average().orElse(0))
+                    .put("losses", new JsonArray(Arrays.stream(run.lastValues).boxed().toList()));
+            JsonArray dead = new JsonArray();
+            for (int i = 0; i < run.best.length; i++) {
+                if (run.best[i] <= RenderedImage.DEAD_BELOW) {
+                    dead.add(Run.filterOf(run.request.objectives().get(i), i));
+                }
+            }
+            done.put("dead", dead);
+        }
+        if (message != null) {
+            done.put("message", message);
+        }
+        emit(run.id, done);
+    }
+
+    private void promote() {
+        Iterator<Run> waiting = queued.values().iterator();
+        while (active.size() < maxActive && waiting.hasNext()) {
+            Run next = waiting.next();
+            waiting.remove();
+            try {
+                activate(next);
+            } catch (RuntimeException e) {
+                finish(next, "failed", ApiError.of(e).message());
+            }
+        }
+        announcePositions();
+    }
+
+    private void announcePositions() {
+        int position = 0;
+        for (Run r : queued.values()) {
+            emit(r.id, new JsonObject().put("type", "queued").put("run", r.id).put("position", ++position));
+        }
+    }
+
+    /** Events go through the encoder's queue too, so they arrive after the frames sent before them. */
+    private void emit(String runId, JsonObject event) {
+        encoder.execute(() -> out.send(runId, event, false));
+    }
+
+    /** Ends every run with "stopped" and stops the threads, waiting at most {@code millis} for the frames. */
+    public void shutdown(long millis) {
+        CompletableFuture<Void> stopped = call(() -> {
+            for (String id : new ArrayList<>(active.keySet())) {
+                stop(id);
+            }
+            for (String id : new ArrayList<>(queued.keySet())) {
+                stop(id);
+            }
+            return null;
+        });
+        try {
+            stopped.get(millis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("runs did not stop in time: {}", e.toString());
+        }
+        close();
+        try {
+            encoder.awaitTermination(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        encoder.shutdown();
+    }
+}

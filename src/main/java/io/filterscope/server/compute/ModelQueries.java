@@ -1,0 +1,183 @@
+package io.filterscope.server.compute;
+
+import io.filterscope.UserError;
+import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import io.filterscope.image.Grids;
+import io.filterscope.image.ImageInput;
+import io.filterscope.image.PngFiles;
+import io.filterscope.image.Tiles;
+import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelStore;
+import io.filterscope.server.ApiError;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The HTTP API's questions about models: listing, layers, one image's activation maps, top dataset examples. */
+public final class ModelQueries {
+    private static final int EXAMPLE_BATCH = 250;
+    private final ModelStore store;
+    /** Per model and layer: mean activation of every channel on every example image, [examples, channels]. */
+    private final Map<String, INDArray> exampleActivations = new HashMap<>();
+
+    ModelQueries(ModelStore store) {
+        this.store = store;
+    }
+
+    public JsonArray models() {
+        JsonArray list = new JsonArray();
+        for (ModelStore.Entry e : store.list()) {
+            JsonObject m = new JsonObject().put("id", e.id()).put("available", e.available());
+            if (e.available()) {
+                m.put("description", e.metadata().description()).put("inputShape", new JsonArray(e.metadata().inputShape()))
+                        .put("classes", e.metadata().classes() == null ? null : new JsonArray(e.metadata().classes()));
+            } else {
+                m.put("error", e.error()).put("inputShape", null).put("classes", null);
+            }
+            list.add(m);
+        }
+        return list;
+    }
+
+    public JsonObject model(String id) {
+        LoadedModel m = store.load(id);
+        JsonArray layers = new JsonArray();
+        for (LayerInfo l : m.layers()) {
+            layers.add(new JsonObject().put("name", l.name()).put("kind", l.kind()).put("channels", l.channels())
+                    .put("outputShape", new JsonArray(l.outputShape())));
+        }
+        return new JsonObject().put("id", m.id()).put("description", m.metadata().description())
+                .put("inputShape", new JsonArray(m.metadata().inputShape()))
+                .put("classes", m.classes() == null ? null : new JsonArray(m.classes()))
+                .put("hasExamples", m.metadata().examples() != null).put("layers", layers);
+    }
+
+    /** Feature maps of an uploaded image; with {@code channel}, that one map as a colour-mapped PNG. */
+    public Object activations(String id, String layer, byte[] upload, Integer channel, int maxPixels) {
+        LoadedModel m = store.load(id);
+        LayerInfo info = spatialLayer(m, layer);
+        BufferedImage picture;
+        try {
+            picture = ImageInput.read(upload, maxPixels);
+        } catch (IOException e) {
+            boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
+            boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
+            throw new ApiError(notImage ? 415 : tooBig ? 413 : 400,
+                    notImage ? "unsupported_media_type" : tooBig ? "too_large" : "bad_request", e.getMessage()).exception();
+        }
+        float[] planes = ImageInput.toPlanes(picture, m.channels(), m.width(), m.height());
+        Network net = m.cached(1, m.height());
+        net.input().assign(Nd4j.create(planes, new long[] {1, m.channels(), m.height(), m.width()})
+                .muli(m.inputSpace().width()).addi(m.inputSpace().low()));
+        net.forward(List.of(layer));
+        INDArray maps = net.output(layer).get(NDArrayIndex.point(0));
+        int h = (int) info.height();
+        int w = (int) info.width();
+        if (channel != null) {
+            if (channel < 0 || channel >= info.channels()) {
+                throw ApiError.notFound("channel " + channel + " is out of range: layer " + layer + " has "
+                        + info.channels() + " channels").exception();
+            }
+            return PngFiles.encode(Tiles.colourMapped(map(maps, channel), w, h), Map.of());
+        }
+        List<JsonObject> channels = new ArrayList<>();
+        for (int c = 0; c < info.channels(); c++) {
+            INDArray one = maps.get(NDArrayIndex.point(c));
+            channels.add(new JsonObject().put("index", c).put("mean", one.meanNumber().doubleValue())
+                    .put("max", one.maxNumber().doubleValue()));
+        }
+        channels.sort(Comparator.comparingDouble((JsonObject o) -> -o.getDouble("mean")));
+        List<BufferedImage> tiles = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (JsonObject c : channels) {
+            tiles.add(Tiles.colourMapped(map(maps, c.getInteger("index")), w, h));
+            labels.add(String.valueOf(c.getInteger("index")));
+        }
+        BufferedImage mosaic = Grids.grid(tiles, labels, Set.of(), (int) Math.ceil(Math.sqrt(tiles.size())),
+                Math.max(1, 48 / Math.max(h, w)));
+        return new JsonObject().put("model", id).put("layer", layer)
+                .put("shape", new JsonArray(info.outputShape())).put("channels", new JsonArray(new ArrayList<>(channels)))
+                .put("mosaic", dataUrl(PngFiles.encode(mosaic, Map.of())));
+    }
+
+    /** The example images whose mean activation of {@code filter} is highest, best first. */
+    public JsonObject examples(String id, String layer, int filter, int n) throws IOException {
+        LoadedModel m = store.load(id);
+        LayerInfo info = m.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+                .orElseThrow(() -> new UserError("unknown layer '" + layer + "'", true));
+        if (filter < 0 || filter >= info.channels()) {
+            throw UserError.notFound("filter " + filter + " is out of range: layer " + layer + " has " + info.channels() + " filters");
+        }
+        LabeledImages examples = m.examples();
+        if (examples == null) {
+            throw UserError.notFound("model " + id + " has no example images");
+        }
+        INDArray scores = exampleActivations.computeIfAbsent(id + "/" + layer, k -> scoreAll(m, layer, examples));
+        INDArray column = scores.getColumn(filter).dup();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < column.length(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble((Integer i) -> -column.getDouble(i)));
+        JsonArray list = new JsonArray();
+        for (int i : order.subList(0, Math.min(n, order.size()))) {
+            BufferedImage img = Tiles.gray(examples.pixels()[i], examples.width(), examples.height());
+            list.add(new JsonObject().put("index", i).put("activation", column.getDouble(i))
+                    .put("label", m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]))
+                    .put("image", dataUrl(PngFiles.encode(img, Map.of()))));
+        }
+        return new JsonObject().put("model", id).put("layer", layer).put("filter", filter).put("examples", list);
+    }
+
+    private static INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {
+        Network net = m.compile(EXAMPLE_BATCH, m.height());
+        long channels = net.layer(layer).channels();
+        INDArray scores = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, examples.size(), channels);
+        int side = examples.height() * examples.width();
+        for (int from = 0; from < examples.size(); from += EXAMPLE_BATCH) {
+            int count = Math.min(EXAMPLE_BATCH, examples.size() - from);
+            float[] flat = new float[EXAMPLE_BATCH * side];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
+            }
+            net.input().assign(Nd4j.create(flat, new long[] {EXAMPLE_BATCH, 1, examples.height(), examples.width()})
+                    .muli(m.inputSpace().width()).addi(m.inputSpace().low()));
+            net.forward(List.of(layer));
+            INDArray out = net.output(layer);
+            INDArray means = out.rank() == 4 ? out.mean(2, 3) : out;
+            scores.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
+                    .assign(means.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
+        }
+        return scores;
+    }
+
+    private static LayerInfo spatialLayer(LoadedModel m, String layer) {
+        LayerInfo info = m.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+                .orElseThrow(() -> UserError.notFound("unknown layer '" + layer + "' in model " + m.id()));
+        if (!info.spatial()) {
+            throw new UserError("layer " + layer + " has no feature maps (it is dense); pick a convolutional layer");
+        }
+        return info;
+    }
+
+    private static float[] map(INDArray maps, int channel) {
+        return maps.get(NDArrayIndex.point(channel)).dup('c').data().asFloat();
+    }
+
+    static String dataUrl(byte[] png) {
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
+    }
+}

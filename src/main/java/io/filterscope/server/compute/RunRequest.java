@@ -1,0 +1,61 @@
+package io.filterscope.server.compute;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.UserError;
+import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.render.RenderParams;
+import io.filterscope.model.LoadedModel;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, params. */
+record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, RenderParams params) {
+    static final int MAX_STEPS = 100_000;
+    static final int MAX_IMAGES = 512;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static RunRequest parse(JsonObject start, java.util.function.Function<String, LoadedModel> models) {
+        Object modelId = start.getValue("model");
+        if (!(modelId instanceof String id)) {
+            throw new UserError("start needs a string \"model\"");
+        }
+        LoadedModel model = models.apply(id);
+        Object objective = start.getValue("objective");
+        if (!(objective instanceof JsonObject spec)) {
+            throw new UserError("start needs an \"objective\" object, e.g. {\"type\":\"channel\",\"layer\":\"conv2\",\"filter\":3}");
+        }
+        List<Objective> objectives = model.objectives().parseBatch(tree(spec));
+        if (objectives.size() > MAX_IMAGES) {
+            throw new UserError("at most " + MAX_IMAGES + " filters in one run, got " + objectives.size());
+        }
+        int size = integer(start, "size", model.height(), 8, 512);
+        int steps = integer(start, "steps", 200, 1, MAX_STEPS);
+        long seed = start.getValue("seed") == null ? 1 : (long) integer(start, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        Object params = start.getValue("params");
+        if (params != null && !(params instanceof JsonObject)) {
+            throw new UserError("\"params\" must be an object");
+        }
+        RenderParams p = RenderParams.DEFAULTS.with(params == null ? null : tree((JsonObject) params));
+        return new RunRequest(model, objectives, size, steps, seed, p);
+    }
+
+    static JsonNode tree(JsonObject json) {
+        try {
+            return JSON.readTree(json.encode());
+        } catch (java.io.IOException e) {
+            throw new UserError("bad JSON: " + e.getMessage());
+        }
+    }
+
+    private static int integer(JsonObject json, String field, int fallback, int min, int max) {
+        Object v = json.getValue(field);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min || ((Number) v).longValue() > max) {
+            throw new UserError("\"" + field + "\" must be a whole number from " + min + " to " + max + ", got " + v);
+        }
+        return ((Number) v).intValue();
+    }
+}

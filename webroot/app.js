@@ -1,0 +1,389 @@
+// FilterScope explorer page: talks to the server's JSON API and its WebSocket (see docs/protocol.md).
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const token = new URLSearchParams(location.search).get('token');
+
+/** Every regularizer the protocol knows, with the slider that edits it. */
+const PARAMS = [
+  { name: 'lr', label: 'step size', min: 0.001, max: 0.2, step: 0.001, value: 0.02 },
+  { name: 'l2Decay', label: 'L2 decay', min: 0.9, max: 1, step: 0.001, value: 0.995 },
+  { name: 'blurSigma', label: 'blur sigma', min: 0, max: 3, step: 0.05, value: 0.5 },
+  { name: 'blurEvery', label: 'blur every', min: 1, max: 20, step: 1, value: 4 },
+  { name: 'blurDecay', label: 'blur decay', min: 0.5, max: 1, step: 0.01, value: 0.9 },
+  { name: 'clipNormPercentile', label: 'clip norm %', min: 0, max: 90, step: 1, value: 0 },
+  { name: 'clipContribPercentile', label: 'clip contrib %', min: 0, max: 90, step: 1, value: 0 },
+  { name: 'jitter', label: 'jitter px', min: 0, max: 8, step: 1, value: 0 },
+  { name: 'rotate', label: 'rotate deg', min: 0, max: 45, step: 1, value: 0 },
+  { name: 'tv', label: 'total variation', min: 0, max: 5, step: 0.05, value: 0 },
+  { name: 'leakyRelu', label: 'leaky start', min: 0, max: 0.5, step: 0.01, value: 0.1 },
+];
+
+const state = {
+  model: null, socket: null, run: null, galleryRun: null, steps: 0,
+  losses: [], started: 0, framesAt: [], tiles: new Map(), uploaded: null, channel: null, queue: [],
+};
+
+function status(text, isError) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const type = response.headers.get('content-type') || '';
+  const body = type.includes('json') ? await response.json() : await response.blob();
+  if (!response.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + response.status);
+  return body;
+}
+
+// --- models and layers ---
+
+async function loadModels() {
+  const models = await api('/api/models');
+  const select = $('model');
+  select.innerHTML = '';
+  for (const m of models) {
+    const option = new Option(m.id + (m.available ? '' : ' (unavailable)'), m.id);
+    option.disabled = !m.available;
+    option.title = m.available ? m.description || '' : m.error;
+    select.add(option);
+  }
+  const first = models.find((m) => m.available);
+  if (!first) { status('no usable models in the models directory', true); return; }
+  select.value = first.id;
+  await loadModel(first.id);
+}
+
+async function loadModel(id) {
+  const model = await api('/api/models/' + encodeURIComponent(id));
+  state.model = model;
+  $('model-note').textContent = (model.description || '') + ' · input ' + model.inputShape.join('x');
+  $('size').value = model.inputShape[1];
+  const layers = $('layer');
+  layers.innerHTML = '';
+  for (const l of model.layers) {
+    layers.add(new Option(`${l.name} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
+  }
+  const convs = model.layers.filter((l) => l.outputShape.length === 3 && l.kind.includes('conv'));
+  if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
+  const classes = $('class');
+  classes.innerHTML = '';
+  (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));
+  onLayerChange();
+}
+
+function currentLayer() {
+  return state.model.layers.find((l) => l.name === $('layer').value);
+}
+
+function onLayerChange() {
+  const layer = currentLayer();
+  $('filter').max = layer.channels - 1;
+  if (+$('filter').value >= layer.channels) $('filter').value = 0;
+  $('gallery-grid').innerHTML = '';
+  state.tiles.clear();
+  if (state.uploaded) showMaps();
+}
+
+function onObjectiveChange() {
+  const type = $('objective').value;
+  $('filter-label').hidden = type === 'class' || type === 'deepdream';
+  $('class-label').hidden = type !== 'class';
+}
+
+// --- params ---
+
+function buildParams() {
+  const box = $('params');
+  for (const p of PARAMS) {
+    const label = document.createElement('label');
+    label.innerHTML = `<span>${p.label}</span><input type="range" id="p-${p.name}" min="${p.min}" max="${p.max}"
+      step="${p.step}" value="${p.value}" aria-label="${p.label}"><output id="o-${p.name}">${p.value}</output>`;
+    box.appendChild(label);
+    const input = label.querySelector('input');
+    input.addEventListener('input', () => {
+      $('o-' + p.name).textContent = input.value;
+      scheduleUpdate();
+    });
+  }
+}
+
+function params() {
+  const out = {};
+  for (const p of PARAMS) out[p.name] = Number($('p-' + p.name).value);
+  if (out.leakyRelu > 0) out.leakySteps = 16;
+  return out;
+}
+
+let updateTimer = null;
+function scheduleUpdate() {
+  clearTimeout(updateTimer);
+  updateTimer = setTimeout(() => {
+    if (state.run) send({ op: 'update', run: state.run, params: params() });
+  }, 120);
+}
+
+// --- the WebSocket ---
+
+function connect() {
+  return new Promise((resolve) => {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const socket = new WebSocket(`${scheme}://${location.host}/ws${token ? '?token=' + encodeURIComponent(token) : ''}`);
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => { state.socket = socket; resolve(socket); };
+    socket.onmessage = (e) => (typeof e.data === 'string' ? onEvent(JSON.parse(e.data)) : onFrame(e.data));
+    socket.onclose = () => {
+      state.socket = null;
+      status('connection to the server closed; reconnecting…', true);
+      setTimeout(() => connect().then(() => status('reconnected')), 1500);
+    };
+  });
+}
+
+function send(message) {
+  if (!state.socket) { status('not connected to the server', true); return; }
+  state.socket.send(JSON.stringify(message));
+}
+
+function objectiveSpec(filters) {
+  const type = $('objective').value;
+  const layer = $('layer').value;
+  if (type === 'class') return { type, index: Number($('class').value) };
+  if (type === 'deepdream') return { type, layer };
+  if (filters) return { type, layer, filters };
+  return { type, layer, filter: Number($('filter').value) };
+}
+
+function start() {
+  if (state.run) send({ op: 'stop', run: state.run });
+  state.losses = [];
+  state.framesAt = [];
+  state.steps = Number($('steps').value);
+  $('step-total').textContent = state.steps;
+  send({ op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
+    steps: state.steps, seed: Number($('seed').value), params: params(), tag: 'live' });
+  status('starting…');
+}
+
+function startGallery() {
+  const layer = currentLayer();
+  if (layer.outputShape.length !== 3) { status('pick a convolutional layer for a gallery', true); return; }
+  if (state.galleryRun) send({ op: 'stop', run: state.galleryRun });
+  const filters = [...Array(layer.channels).keys()];
+  const grid = $('gallery-grid');
+  grid.innerHTML = '';
+  state.tiles.clear();
+  for (const f of filters) {
+    const figure = document.createElement('figure');
+    figure.innerHTML = `<button class="tile" type="button" aria-label="filter ${f}"><img alt="filter ${f}"></button><figcaption>${f}</figcaption>`;
+    figure.querySelector('button').addEventListener('click', () => pickFilter(f));
+    grid.appendChild(figure);
+    state.tiles.set(f, figure);
+  }
+  send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
+    size: Number($('size').value), steps: 64, seed: Number($('seed').value), params: params(), tag: 'gallery' });
+  status('rendering the gallery of ' + layer.name + '…');
+}
+
+function pickFilter(f) {
+  $('objective').value = 'channel';
+  onObjectiveChange();
+  $('filter').value = f;
+  for (const [k, fig] of state.tiles) fig.querySelector('button').classList.toggle('selected', k === f);
+  start();
+}
+
+function onEvent(e) {
+  if (e.type === 'error') { status(e.message, true); return; }
+  if (e.type === 'queued') {
+    rememberRun(e);
+    $('queue').textContent = `waiting: position ${e.position} in the queue`;
+    status(`run ${e.run} is queued at position ${e.position}`);
+  } else if (e.type === 'started') {
+    rememberRun(e);
+    $('queue').textContent = '';
+    if (e.tag !== 'gallery') state.started = performance.now();
+    status(`run ${e.run} started`);
+  } else if (e.type === 'updated') {
+    status(`params applied from step ${e.step}`);
+  } else if (e.type === 'done') {
+    onDone(e);
+  } else if (e.type === 'runs') {
+    showRuns(e.runs);
+  } else if (e.type === 'watching') {
+    state.run = e.run;
+    $('run-id').textContent = e.run;
+    $('stop').disabled = true;
+    status(`watching run ${e.run}`);
+  }
+}
+
+function rememberRun(e) {
+  if (e.tag === 'gallery') { state.galleryRun = e.run; return; }
+  state.run = e.run;
+  $('run-id').textContent = e.run;
+  $('stop').disabled = false;
+}
+
+function onDone(e) {
+  if (e.run === state.galleryRun) {
+    state.galleryRun = null;
+    for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
+    status(`gallery ${e.reason}` + ((e.dead || []).length ? `; dead filters: ${e.dead.join(', ')}` : '; no dead filters'));
+    return;
+  }
+  if (e.run === state.run) {
+    $('stop').disabled = true;
+    state.run = null;
+    status(`run ${e.reason} after ${e.steps} steps` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
+  }
+}
+
+function onFrame(data) {
+  const view = new DataView(data);
+  const length = view.getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
+  const url = URL.createObjectURL(new Blob([new Uint8Array(data, 4 + length)], { type: header.mime }));
+  if (header.run === state.galleryRun) {
+    const img = state.tiles.get(header.filter)?.querySelector('img');
+    if (img) { URL.revokeObjectURL(img.src); img.src = url; } else URL.revokeObjectURL(url);
+    return;
+  }
+  if (header.run !== state.run) { URL.revokeObjectURL(url); return; }
+  const img = $('live-image');
+  const old = img.src;
+  img.src = url;
+  if (old) URL.revokeObjectURL(old);
+  $('step').textContent = header.step;
+  $('loss').textContent = header.loss == null ? '-' : header.loss.toFixed(4);
+  state.losses.push(header.loss);
+  const now = performance.now();
+  state.framesAt.push(now);
+  while (state.framesAt.length > 30) state.framesAt.shift();
+  if (state.framesAt.length > 1) {
+    const seconds = (now - state.framesAt[0]) / 1000;
+    $('rate').textContent = seconds > 0 ? ((state.framesAt.length - 1) / seconds).toFixed(1) : '0';
+  }
+  drawLosses();
+}
+
+function drawLosses() {
+  const canvas = $('loss-chart');
+  const g = canvas.getContext('2d');
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  const values = state.losses.filter((v) => v != null);
+  if (values.length < 2) return;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  g.strokeStyle = '#6cf';
+  g.beginPath();
+  values.forEach((v, i) => {
+    const x = (i / Math.max(1, state.steps - 1)) * (canvas.width - 4) + 2;
+    const y = canvas.height - 4 - ((v - min) / (max - min || 1)) * (canvas.height - 8);
+    if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+  });
+  g.stroke();
+  g.fillStyle = '#8a9099';
+  g.fillText(max.toFixed(3), 4, 12);
+  g.fillText(min.toFixed(3), 4, canvas.height - 4);
+}
+
+function showRuns(runs) {
+  const list = $('runs');
+  list.innerHTML = '';
+  if (!runs.length) list.innerHTML = '<li class="muted">no runs</li>';
+  for (const r of runs) {
+    const li = document.createElement('li');
+    li.innerHTML = `<button type="button">watch</button> ${r.run} · ${r.model} · ${r.state} · step ${r.step}/${r.steps}`;
+    li.querySelector('button').addEventListener('click', () => {
+      state.losses = [];
+      state.steps = r.steps;
+      $('step-total').textContent = r.steps;
+      send({ op: 'watch', run: r.run });
+    });
+    list.appendChild(li);
+  }
+}
+
+// --- activation maps ---
+
+async function showMaps() {
+  const layer = currentLayer();
+  if (layer.outputShape.length !== 3) { status('pick a convolutional layer to see its maps', true); return; }
+  const form = new FormData();
+  form.append('image', state.uploaded);
+  status('computing activation maps…');
+  try {
+    const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}`,
+      { method: 'POST', body: form });
+    const grid = $('maps');
+    grid.innerHTML = '';
+    const detailTile = (c) => {
+      const figure = document.createElement('figure');
+      figure.innerHTML = `<button class="tile" type="button" aria-label="channel ${c.index}, mean ${c.mean.toFixed(3)}">
+        <img alt="map of channel ${c.index}"></button><figcaption>${c.index}</figcaption>`;
+      figure.querySelector('button').addEventListener('click', () => showChannel(c.index));
+      return figure;
+    };
+    for (const c of result.channels) grid.appendChild(detailTile(c));
+    // Each tile shows its own map; fetch them in order of strength.
+    for (const c of result.channels) {
+      const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${c.index}&format=png`,
+        { method: 'POST', body: form });
+      const img = grid.querySelector(`[aria-label^="channel ${c.index},"] img`);
+      if (img) img.src = URL.createObjectURL(blob);
+    }
+    status(`${result.channels.length} maps of ${layer.name}, strongest first`);
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
+async function showChannel(index) {
+  state.channel = index;
+  const layer = currentLayer();
+  $('channel-detail').hidden = false;
+  $('channel-index').textContent = index;
+  const form = new FormData();
+  form.append('image', state.uploaded);
+  try {
+    const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${index}&format=png`,
+      { method: 'POST', body: form });
+    $('channel-map').src = URL.createObjectURL(blob);
+    const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=${index}&n=9`);
+    const box = $('channel-examples');
+    box.innerHTML = '';
+    for (const e of ex.examples) {
+      const figure = document.createElement('figure');
+      figure.innerHTML = `<img src="${e.image}" alt="example ${e.index}: ${e.label}"><figcaption>${e.label}</figcaption>`;
+      box.appendChild(figure);
+    }
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
+// --- wiring ---
+
+function wire() {
+  buildParams();
+  $('model').addEventListener('change', () => loadModel($('model').value).catch((e) => status(e.message, true)));
+  $('layer').addEventListener('change', onLayerChange);
+  $('objective').addEventListener('change', onObjectiveChange);
+  $('start').addEventListener('click', start);
+  $('stop').addEventListener('click', () => state.run && send({ op: 'stop', run: state.run }));
+  $('gallery').addEventListener('click', startGallery);
+  $('refresh-runs').addEventListener('click', () => send({ op: 'list' }));
+  $('upload').addEventListener('change', () => {
+    state.uploaded = $('upload').files[0];
+    if (state.uploaded) showMaps();
+  });
+  $('visualize-channel').addEventListener('click', () => state.channel != null && pickFilter(state.channel));
+}
+
+wire();
+connect().then(() => send({ op: 'list' }));
+loadModels().catch((e) => status(e.message, true));
