@@ -24,6 +24,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * ../shared/bench/torch_ascent.py does (normalized-gradient ascent on channel means, image i maximizing
  * filter i), and ends with a line of the same form. {@code vgg16} and {@code lenet} are random-init
  * architectures that need no weights; any other name is a model from the models directory.
+ * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}).
  */
 final class BenchCommand {
     private static final int WARMUP = 3;
@@ -31,8 +32,14 @@ final class BenchCommand {
     private BenchCommand() {
     }
 
-    static int run(String[] args) {
-        Flags flags = Flags.parse("bench", args, Set.of("model", "layer", "size", "batch", "steps", "models"), Set.of());
+    static int run(String[] args) throws Exception {
+        Flags flags = Flags.parse("bench", args, Set.of("model", "layer", "size", "batch", "steps", "models", "filter"),
+                Set.of("stream"));
+        if (flags.isSet("stream")) {
+            return StreamBench.run(flags.path("models", "models"), flags.string("model", "fashion-cnn"),
+                    flags.string("layer", "conv4"), flags.integer("filter", 0, 0, 1 << 20),
+                    flags.integer("size", 28, 8, 1024), flags.integer("steps", 200, 1, 100_000));
+        }
         String name = flags.string("model", "vgg16");
         int batch = flags.integer("batch", 1, 1, 4096);
         int steps = flags.integer("steps", 20, 1, 100_000);

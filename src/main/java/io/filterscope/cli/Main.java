@@ -22,11 +22,14 @@ public final class Main {
                  | io.filterscope.engine.net.UnsupportedLayerException e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 1;
+        } catch (Exception e) {
+            System.err.println("filterscope: unexpected error: " + e);
+            status = 1;
         }
         System.exit(status);
     }
 
-    static int run(String[] args) throws java.io.IOException, InterruptedException {
+    static int run(String[] args) throws Exception {
         if (args.length == 0) {
             throw new UserError("no command given; commands: " + COMMANDS);
         }

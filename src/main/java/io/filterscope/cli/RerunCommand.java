@@ -19,7 +19,7 @@ final class RerunCommand {
     private RerunCommand() {
     }
 
-    static int run(String[] args) throws IOException, InterruptedException {
+    static int run(String[] args) throws Exception {
         Flags flags = Flags.parse("rerun", args, Set.of("out", "models"), Set.of());
         if (flags.positional().size() != 1) {
             throw new UserError("rerun: give one PNG made by FilterScope, e.g. rerun gallery.png --out again.png");

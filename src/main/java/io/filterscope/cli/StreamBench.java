@@ -1,0 +1,84 @@
+package io.filterscope.cli;
+
+import io.filterscope.server.FilterScopeServer;
+import io.filterscope.server.ServerConfig;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench --stream}: starts a server in this JVM, runs one ascent through a real WebSocket client and
+ * reports what a browser would see: time from {@code start} to the first frame, frames per second received,
+ * and whether exactly one frame arrived per step.
+ */
+final class StreamBench {
+    private StreamBench() {
+    }
+
+    static int run(Path models, String model, String layer, int filter, int size, int steps) throws Exception {
+        FilterScopeServer server = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try {
+            // One warm-up run loads the model and compiles the network, as a user's first click would.
+            measure(server.port(), model, layer, filter, size, 5);
+            Result r = measure(server.port(), model, layer, filter, size, steps);
+            System.out.printf("# first frame %.1f ms after start; %d frames for %d steps; %.1f frames/s received%n",
+                    r.firstFrameMs, r.frames, steps, r.frames / r.seconds);
+            System.out.printf("filterscope stream first_frame_ms=%.1f frames_per_s=%.1f frames=%d steps=%d model=%s layer=%s size=%d%n",
+                    r.firstFrameMs, r.frames / r.seconds, r.frames, steps, model, layer, size);
+            return r.frames == steps ? 0 : 1;
+        } finally {
+            server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private record Result(double firstFrameMs, int frames, double seconds) {
+    }
+
+    private static Result measure(int port, String model, String layer, int filter, int size, int steps) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long[] times = new long[2];
+        int[] frames = new int[1];
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                if (last) {
+                    if (frames[0]++ == 0) {
+                        times[0] = System.nanoTime();
+                    }
+                }
+                ws.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                String text = data.toString();
+                if (text.contains("\"done\"") || text.contains("\"error\"")) {
+                    times[1] = System.nanoTime();
+                    done.complete(null);
+                    if (text.contains("\"error\"")) {
+                        done.completeExceptionally(new IllegalStateException(text));
+                    }
+                }
+                ws.request(1);
+                return null;
+            }
+        };
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), listener).get(10, TimeUnit.SECONDS);
+        JsonObject start = new JsonObject().put("op", "start").put("model", model).put("size", size).put("steps", steps)
+                .put("objective", new JsonObject().put("type", "channel").put("layer", layer).put("filter", filter));
+        long sent = System.nanoTime();
+        ws.sendText(start.encode(), true).join();
+        done.get(10, TimeUnit.MINUTES);
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+        return new Result((times[0] - sent) / 1e6, frames[0], (times[1] - times[0]) / 1e9);
+    }
+}

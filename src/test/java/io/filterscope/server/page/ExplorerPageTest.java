@@ -1,0 +1,194 @@
+package io.filterscope.server.page;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import io.filterscope.server.FilterScopeServer;
+import io.filterscope.server.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The explorer page in real headless Chromium (Debian's chromium and chromium-driver, which .ci/run
+ * installs). Screenshots go to target/screenshots.
+ */
+class ExplorerPageTest {
+    @TempDir
+    static Path models;
+    static FilterScopeServer server;
+    static String url;
+    WebDriver browser;
+    TestInfo test;
+
+    @BeforeAll
+    static void start() throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        server = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        url = "http://127.0.0.1:" + server.port() + "/";
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @BeforeEach
+    void open(TestInfo info) throws IOException {
+        test = info;
+        browser = chromium();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        screenshot(browser, test.getTestMethod().orElseThrow().getName());
+        browser.quit();
+    }
+
+    static WebDriver chromium() throws IOException {
+        Path chromedriver = Path.of("/usr/bin/chromedriver");
+        if (!Files.isExecutable(chromedriver)) {
+            throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chromium").toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).build();
+        return new ChromeDriver(service, options);
+    }
+
+    static void screenshot(WebDriver browser, String name) throws IOException {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static WebDriverWait waitFor(WebDriver browser) {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    private static void load(WebDriver browser) {
+        browser.get(url);
+        waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getOptions().size() > 0);
+    }
+
+    private static int step(WebDriver browser) {
+        return Integer.parseInt(browser.findElement(By.id("step")).getText());
+    }
+
+    private static String status(WebDriver browser) {
+        return browser.findElement(By.id("status")).getText();
+    }
+
+    private static void setSlider(WebDriver browser, String param, String value) {
+        ((JavascriptExecutor) browser).executeScript(
+                "const s = document.getElementById('p-' + arguments[0]); s.value = arguments[1];"
+                        + "s.dispatchEvent(new Event('input'));", param, value);
+    }
+
+    @Test
+    void startingARunShowsFramesArrivingAndBlurCanChangeMidRunThenStop() {
+        load(browser);
+        browser.findElement(By.id("steps")).clear();
+        browser.findElement(By.id("steps")).sendKeys("100000");
+        browser.findElement(By.id("start")).click();
+        waitFor(browser).until(d -> step(d) > 5);
+        String firstImage = browser.findElement(By.id("live-image")).getAttribute("src");
+        assertTrue(firstImage.startsWith("blob:"), firstImage);
+        setSlider(browser, "blurSigma", "1.5");
+        waitFor(browser).until(d -> status(d).contains("params applied from step"));
+        int before = step(browser);
+        waitFor(browser).until(d -> step(d) > before + 5);
+        browser.findElement(By.id("stop")).click();
+        waitFor(browser).until(d -> status(d).contains("run stopped"));
+        int stoppedAt = step(browser);
+        assertTrue(stoppedAt < 100_000);
+    }
+
+    @Test
+    void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
+        load(browser);
+        Path image = Files.createTempFile("upload", ".png");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        img.getGraphics().fillOval(10, 10, 30, 30);
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        browser.findElement(By.id("upload")).sendKeys(image.toAbsolutePath().toString());
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#channel-examples img")).size() == 9);
+        assertTrue(browser.findElement(By.id("channel-map")).getAttribute("src").startsWith("blob:"));
+    }
+
+    @Test
+    void aSecondBrowserWatchesTheFirstOnesRun() throws IOException {
+        load(browser);
+        browser.findElement(By.id("steps")).clear();
+        browser.findElement(By.id("steps")).sendKeys("100000");
+        browser.findElement(By.id("start")).click();
+        waitFor(browser).until(d -> step(d) > 2);
+        String run = browser.findElement(By.id("run-id")).getText();
+        WebDriver second = chromium();
+        try {
+            load(second);
+            waitFor(second).until(d -> {
+                d.findElement(By.id("refresh-runs")).click();
+                return d.findElement(By.id("runs")).getText().contains(run);
+            });
+            second.findElement(By.cssSelector("#runs li button")).click();
+            waitFor(second).until(d -> status(d).contains("watching run " + run));
+            waitFor(second).until(d -> step(d) > 0);
+            int seen = step(second);
+            waitFor(second).until(d -> step(d) > seen);
+            screenshot(second, "watcher");
+        } finally {
+            second.quit();
+        }
+        browser.findElement(By.id("stop")).click();
+        waitFor(browser).until(d -> status(d).contains("run stopped"));
+    }
+
+    @Test
+    void theGalleryFillsInAndClickingATileVisualizesThatFilter() {
+        load(browser);
+        browser.findElement(By.id("gallery")).click();
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#gallery-grid img[src^='blob:']")).size() == 32);
+        waitFor(browser).until(d -> status(d).contains("gallery completed"));
+        List<org.openqa.selenium.WebElement> tiles = browser.findElements(By.cssSelector("#gallery-grid button.tile"));
+        tiles.get(7).click();
+        waitFor(browser).until(d -> d.findElement(By.id("filter")).getAttribute("value").equals("7") && step(d) > 0);
+    }
+
+    @Test
+    void anErrorIsShownClearly() {
+        load(browser);
+        browser.findElement(By.id("size")).clear();
+        browser.findElement(By.id("size")).sendKeys("2");
+        browser.findElement(By.id("start")).click();
+        waitFor(browser).until(d -> d.findElement(By.id("status")).getAttribute("class").contains("error"));
+        assertTrue(status(browser).contains("size"), status(browser));
+    }
+}
