@@ -11,7 +11,6 @@ import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
 import io.filterscope.train.LeNet;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

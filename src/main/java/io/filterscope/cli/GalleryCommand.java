@@ -1,6 +1,5 @@
 package io.filterscope.cli;
 
-import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.RenderParams;
@@ -36,9 +35,7 @@ final class GalleryCommand {
                 Set.of());
         LoadedModel model = CommandSupport.model(flags);
         String layerName = flags.required("layer");
-        LayerInfo layer = model.layers().stream().filter(l -> l.name().equals(layerName)).findFirst()
-                .orElseThrow(() -> UserError.notFound("unknown layer '" + layerName + "' in model " + model.id()
-                        + " (layers: " + String.join(", ", model.layers().stream().map(LayerInfo::name).toList()) + ")"));
+        LayerInfo layer = model.layer(layerName);
         List<Integer> filters = CommandSupport.filters(flags.string("filters", "0-" + (layer.channels() - 1)),
                 layer.channels(), layer.name());
         int size = flags.integer("size", model.height(), 8, 1024);

@@ -67,6 +67,13 @@ public final class LoadedModel {
         return layers;
     }
 
+    /** The layer of that name; an unknown name is a not-found error that lists the layers. */
+    public LayerInfo layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst()
+                .orElseThrow(() -> UserError.notFound("unknown layer '" + name + "' in model " + id() + " (layers: "
+                        + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")"));
+    }
+
     public Objectives objectives() {
         return new Objectives(layers, classes());
     }
@@ -76,17 +83,10 @@ public final class LoadedModel {
      * accept any size large enough; dense layers need the model's own size.
      */
     public Network compile(int batch, int size) {
-        if (size == height() && size == width()) {
-            return compileExactly(batch, height(), width());
-        }
-        return compileExactly(batch, size, size);
-    }
-
-    private Network compileExactly(int batch, int h, int w) {
         try {
-            return NetworkCompiler.compile(network, DataType.FLOAT, batch, new long[] {channels(), h, w});
+            return NetworkCompiler.compile(network, DataType.FLOAT, batch, new long[] {channels(), size, size});
         } catch (IllegalArgumentException e) {
-            throw new UserError("model " + id() + " cannot take " + h + "x" + w + " images: " + e.getMessage());
+            throw new UserError("model " + id() + " cannot take " + size + "x" + size + " images: " + e.getMessage());
         }
     }
 

@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -164,10 +163,5 @@ public final class NetworkCompiler {
 
     private static INDArray param(org.deeplearning4j.nn.api.Layer layer, String key, DataType dtype) {
         return layer.getParam(key).castTo(dtype).dup('c');
-    }
-
-    /** Whether {@code conf} is a layer kind whose output is worth listing (not dropout or activation alone). */
-    static boolean isBaseLayer(Layer conf) {
-        return conf instanceof BaseLayer;
     }
 }

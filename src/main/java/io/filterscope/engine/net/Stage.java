@@ -1,6 +1,5 @@
 package io.filterscope.engine.net;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,10 +35,6 @@ abstract class Stage {
 
     /** Fills {@link #gradIn}. {@code leak} is the slope given to inactive ReLUs (0 = a true ReLU gradient). */
     abstract void backward(INDArray gradOut, double leak);
-
-    static DataType dtype(INDArray a) {
-        return a.dataType();
-    }
 
     static void exec(String op, INDArray[] inputs, INDArray[] outputs, int[] intArgs, double... floatArgs) {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs)

@@ -138,7 +138,8 @@ public final class AscentRun {
         return image.image();
     }
 
-    private INDArray displayImages() {
+    /** The current images scaled to [0, 1] for display, [n, c, h, w] (a new array). */
+    public INDArray displayImages() {
         INDArray unit = image.image().sub(space.low()).divi(space.width());
         return Transforms.min(Transforms.max(unit, 0, false), 1, false);
     }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -132,7 +131,7 @@ public final class ComputeService implements AutoCloseable {
             announcePositions();
         } else {
             if (run.lastFramesLossy) {
-                sendFrames(run, run.ascent.stepsDone(), run.lastValues, displayNow(run), true);
+                sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
             }
             promote();
         }
@@ -225,12 +224,6 @@ public final class ComputeService implements AutoCloseable {
         if (last) {
             end(run, "completed", null);
         }
-    }
-
-    private org.nd4j.linalg.api.ndarray.INDArray displayNow(Run run) {
-        var space = run.request.model().inputSpace();
-        var unit = run.ascent.inputImages().sub(space.low()).divi(space.width());
-        return org.nd4j.linalg.ops.transforms.Transforms.min(org.nd4j.linalg.ops.transforms.Transforms.max(unit, 0, false), 1, false);
     }
 
     private void sendFrames(Run run, int step, double[] values, org.nd4j.linalg.api.ndarray.INDArray images, boolean last) {

@@ -4,10 +4,10 @@ import io.filterscope.UserError;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
-import io.filterscope.image.Grids;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
+import io.filterscope.model.ActivationMaps;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
@@ -21,7 +21,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -68,56 +67,33 @@ public final class ModelQueries {
     /** Feature maps of an uploaded image; with {@code channel}, that one map as a colour-mapped PNG. */
     public Object activations(String id, String layer, byte[] upload, Integer channel, int maxPixels) {
         LoadedModel m = store.load(id);
-        LayerInfo info = spatialLayer(m, layer);
+        m.layer(layer);
         BufferedImage picture;
         try {
             picture = ImageInput.read(upload, maxPixels);
         } catch (IOException e) {
             boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
             boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
-            throw new ApiError(notImage ? 415 : tooBig ? 413 : 400,
-                    notImage ? "unsupported_media_type" : tooBig ? "too_large" : "bad_request", e.getMessage()).exception();
+            throw new ApiError(notImage ? 415 : tooBig ? 413 : 400, ApiError.codeFor(notImage ? 415 : tooBig ? 413 : 400),
+                    e.getMessage()).exception();
         }
-        float[] planes = ImageInput.toPlanes(picture, m.channels(), m.width(), m.height());
-        Network net = m.cached(1, m.height());
-        net.input().assign(Nd4j.create(planes, new long[] {1, m.channels(), m.height(), m.width()})
-                .muli(m.inputSpace().width()).addi(m.inputSpace().low()));
-        net.forward(List.of(layer));
-        INDArray maps = net.output(layer).get(NDArrayIndex.point(0));
-        int h = (int) info.height();
-        int w = (int) info.width();
+        ActivationMaps maps = ActivationMaps.of(m, layer, picture);
         if (channel != null) {
-            if (channel < 0 || channel >= info.channels()) {
-                throw ApiError.notFound("channel " + channel + " is out of range: layer " + layer + " has "
-                        + info.channels() + " channels").exception();
-            }
-            return PngFiles.encode(Tiles.colourMapped(map(maps, channel), w, h), Map.of());
+            return PngFiles.encode(maps.map(channel), Map.of());
         }
-        List<JsonObject> channels = new ArrayList<>();
-        for (int c = 0; c < info.channels(); c++) {
-            INDArray one = maps.get(NDArrayIndex.point(c));
-            channels.add(new JsonObject().put("index", c).put("mean", one.meanNumber().doubleValue())
-                    .put("max", one.maxNumber().doubleValue()));
+        JsonArray channels = new JsonArray();
+        for (ActivationMaps.Channel c : maps.strongestFirst()) {
+            channels.add(new JsonObject().put("index", c.index()).put("mean", c.mean()).put("max", c.max()));
         }
-        channels.sort(Comparator.comparingDouble((JsonObject o) -> -o.getDouble("mean")));
-        List<BufferedImage> tiles = new ArrayList<>();
-        List<String> labels = new ArrayList<>();
-        for (JsonObject c : channels) {
-            tiles.add(Tiles.colourMapped(map(maps, c.getInteger("index")), w, h));
-            labels.add(String.valueOf(c.getInteger("index")));
-        }
-        BufferedImage mosaic = Grids.grid(tiles, labels, Set.of(), (int) Math.ceil(Math.sqrt(tiles.size())),
-                Math.max(1, 48 / Math.max(h, w)));
-        return new JsonObject().put("model", id).put("layer", layer)
-                .put("shape", new JsonArray(info.outputShape())).put("channels", new JsonArray(new ArrayList<>(channels)))
-                .put("mosaic", dataUrl(PngFiles.encode(mosaic, Map.of())));
+        return new JsonObject().put("model", id).put("layer", layer).put("shape", new JsonArray(maps.shape()))
+                .put("channels", channels)
+                .put("mosaic", dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
     }
 
     /** The example images whose mean activation of {@code filter} is highest, best first. */
     public JsonObject examples(String id, String layer, int filter, int n) throws IOException {
         LoadedModel m = store.load(id);
-        LayerInfo info = m.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
-                .orElseThrow(() -> new UserError("unknown layer '" + layer + "'", true));
+        LayerInfo info = m.layer(layer);
         if (filter < 0 || filter >= info.channels()) {
             throw UserError.notFound("filter " + filter + " is out of range: layer " + layer + " has " + info.channels() + " filters");
         }
@@ -162,19 +138,6 @@ public final class ModelQueries {
                     .assign(means.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
         }
         return scores;
-    }
-
-    private static LayerInfo spatialLayer(LoadedModel m, String layer) {
-        LayerInfo info = m.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
-                .orElseThrow(() -> UserError.notFound("unknown layer '" + layer + "' in model " + m.id()));
-        if (!info.spatial()) {
-            throw new UserError("layer " + layer + " has no feature maps (it is dense); pick a convolutional layer");
-        }
-        return info;
-    }
-
-    private static float[] map(INDArray maps, int channel) {
-        return maps.get(NDArrayIndex.point(channel)).dup('c').data().asFloat();
     }
 
     static String dataUrl(byte[] png) {
