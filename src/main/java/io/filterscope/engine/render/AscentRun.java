@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.objective.BatchObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.optimizer.Optimizer;
 import io.filterscope.engine.param.FourierImage;
@@ -14,10 +15,8 @@ import io.filterscope.engine.regularizer.Regularizer;
 import io.filterscope.engine.regularizer.TotalVariation;
 import io.filterscope.engine.transform.RandomAffine;
 import io.filterscope.model.InputSpace;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -33,9 +32,8 @@ public final class AscentRun {
             PercentileClip.byNorm(), PercentileClip.byContribution());
 
     private final Network net;
-    private final List<Objective> objectives;
+    private final BatchObjective objectives;
     private final InputSpace space;
-    private final Set<String> layers = new LinkedHashSet<>();
     private final Parameterization image;
     private final Random transformRng;
     private final int steps;
@@ -50,11 +48,10 @@ public final class AscentRun {
             throw new IllegalArgumentException(objectives.size() + " objectives for a batch of " + net.batch());
         }
         this.net = net;
-        this.objectives = List.copyOf(objectives);
+        this.objectives = new BatchObjective(objectives);
         this.space = space;
         this.steps = steps;
         this.params = params;
-        objectives.forEach(o -> layers.addAll(o.layers()));
         long[] shape = net.input().shape();
         image = params.parameterization().equals("fft")
                 ? new FourierImage(shape, net.dataType(), space, params.decorrelate(), seed)
@@ -87,7 +84,7 @@ public final class AscentRun {
     }
 
     public List<Objective> objectives() {
-        return objectives;
+        return objectives.objectives();
     }
 
     /** Runs one step and returns its values and the images after it. */
@@ -100,14 +97,10 @@ public final class AscentRun {
         INDArray x = image.image();
         RandomAffine warp = RandomAffine.active(p) ? RandomAffine.sample(p, transformRng, x.size(2), x.size(3)) : null;
         net.input().assign(warp == null ? x : warp.forward(x));
-        net.forward(layers);
-        net.clearGradients(layers);
-        double[] values = new double[objectives.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = objectives.get(i).evaluate(net, i, 1.0);
-        }
+        net.forward(objectives.layers());
+        double[] values = objectives.evaluate(net);
         double leak = step < p.leakySteps() ? p.leakyRelu() : 0;
-        INDArray gradient = net.backward(layers, leak);
+        INDArray gradient = net.backward(objectives.layers(), leak);
         gradient = warp == null ? gradient.dup() : warp.backward(gradient);
         if (p.tv() > 0) {
             TotalVariation.addGradient(x, gradient, p.tv());
@@ -128,7 +121,8 @@ public final class AscentRun {
                 throw new RunFailedException("the objective became " + v + " at step " + step);
             }
         }
-        if (gradient.isInfinite().any() || gradient.isNaN().any()) {
+        // One reduction catches both: a sum with a NaN or an infinity in it is not finite.
+        if (!Double.isFinite(gradient.sumNumber().doubleValue())) {
             throw new RunFailedException("the gradient became NaN or infinite at step " + step);
         }
     }

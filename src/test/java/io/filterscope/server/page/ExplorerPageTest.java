@@ -144,6 +144,15 @@ class ExplorerPageTest {
     }
 
     @Test
+    void oneOfTheModelsExamplesCanStandInForAnUpload() {
+        load(browser);
+        browser.findElement(By.id("show-examples")).click();
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#example-picker button.tile")).size() == 12);
+        browser.findElements(By.cssSelector("#example-picker button.tile")).get(3).click();
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+    }
+
+    @Test
     void aSecondBrowserWatchesTheFirstOnesRun() throws IOException {
         load(browser);
         browser.findElement(By.id("steps")).clear();
