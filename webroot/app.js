@@ -6,7 +6,7 @@ const token = new URLSearchParams(location.search).get('token');
 
 /** Every regularizer the protocol knows, with the slider that edits it. */
 const PARAMS = [
-  { name: 'lr', label: 'step size', min: 0.001, max: 0.2, step: 0.001, value: 0.02 },
+  { name: 'lr', label: 'step size', min: 0.001, max: 0.2, step: 0.001, value: 0.05 },
   { name: 'l2Decay', label: 'L2 decay', min: 0.9, max: 1, step: 0.001, value: 0.995 },
   { name: 'blurSigma', label: 'blur sigma', min: 0, max: 3, step: 0.05, value: 0.5 },
   { name: 'blurEvery', label: 'blur every', min: 1, max: 20, step: 1, value: 4 },
@@ -114,7 +114,7 @@ function buildParams() {
 function params() {
   const out = {};
   for (const p of PARAMS) out[p.name] = Number($('p-' + p.name).value);
-  if (out.leakyRelu > 0) out.leakySteps = 16;
+  if (out.leakyRelu > 0) out.leakySteps = 32;
   return out;
 }
 

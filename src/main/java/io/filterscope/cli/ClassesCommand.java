@@ -29,8 +29,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * its classes recognises its own ideal inputs.
  */
 final class ClassesCommand {
+    /**
+     * Stronger smoothing than a gallery: without it a class's ideal input is high-contrast noise that the
+     * model still recognises but a person cannot; with much more (decay 0.97) the images fade to grey and
+     * the model no longer recognises them.
+     */
     static final RenderParams DEFAULTS = GalleryCommand.DEFAULTS.with(CommandSupport.JSON.createObjectNode()
-            .put("lrDecay", 0.01));
+            .put("lrDecay", 0.01).put("blurSigma", 0.7).put("blurEvery", 2).put("blurDecay", 1.0)
+            .put("l2Decay", 0.99).put("jitter", 1).put("tv", 0.3));
 
     private ClassesCommand() {
     }
@@ -42,7 +48,7 @@ final class ClassesCommand {
             throw new UserError("model " + model.id() + " has no dense output layer, so it has no classes");
         }
         int classes = (int) model.objectives().outputLayer().channels();
-        int steps = flags.integer("steps", 128, 1, 100_000);
+        int steps = flags.integer("steps", 200, 1, 100_000);
         long seed = flags.longValue("seed", 1);
         RenderParams params = CommandSupport.params(flags, DEFAULTS);
         Path out = flags.path("out", model.id() + "-classes.png");

@@ -4,8 +4,7 @@ package io.filterscope.server;
 public final class Addresses {
     /** Requests to the compute worker (JSON with an "action"); answered with JSON or a typed failure. */
     public static final String COMPUTE = "filterscope.compute";
-    /** A WebSocket opened/closed/sent text: sent by the HTTP verticle to the session verticle. */
-    public static final String SOCKET_OPENED = "filterscope.socket.opened";
+    /** A WebSocket closed or sent text: sent by the HTTP verticle to the session verticle. */
     public static final String SOCKET_CLOSED = "filterscope.socket.closed";
     public static final String SOCKET_TEXT = "filterscope.socket.text";
 

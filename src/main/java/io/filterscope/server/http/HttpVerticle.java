@@ -195,6 +195,8 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     private void connected(ServerWebSocket ws) {
+        // Hold the client's first messages until answers can reach it.
+        ws.pause();
         String socket = UUID.randomUUID().toString();
         MessageConsumer<Object> outgoing = vertx.eventBus().consumer(Addresses.socket(socket), m -> {
             if (m.body() instanceof Buffer frame) {
@@ -211,6 +213,7 @@ public final class HttpVerticle extends AbstractVerticle {
             ws.textMessageHandler(text -> vertx.eventBus().send(Addresses.SOCKET_TEXT, text, from));
             ws.binaryMessageHandler(b -> vertx.eventBus().send(Addresses.socket(socket),
                     ApiError.badRequest("send text frames with JSON messages").toSocketJson().encode()));
+            ws.resume();
         });
         ws.exceptionHandler(e -> ws.close());
         ws.closeHandler(v -> {
