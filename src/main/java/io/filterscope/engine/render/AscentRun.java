@@ -18,7 +18,6 @@ import io.filterscope.model.InputSpace;
 import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The render loop: one image per objective, all in one minibatch, improved one step at a time.
@@ -101,7 +100,8 @@ public final class AscentRun {
         double[] values = objectives.evaluate(net);
         double leak = step < p.leakySteps() ? p.leakyRelu() : 0;
         INDArray gradient = net.backward(objectives.layers(), leak);
-        gradient = warp == null ? gradient.dup() : warp.backward(gradient);
+        // The network's gradient buffer is only rewritten by the next step, so it can be used in place.
+        gradient = warp == null ? gradient : warp.backward(gradient);
         if (p.tv() > 0) {
             TotalVariation.addGradient(x, gradient, p.tv());
         }
@@ -134,7 +134,8 @@ public final class AscentRun {
 
     /** The current images scaled to [0, 1] for display, [n, c, h, w] (a new array). */
     public INDArray displayImages() {
-        INDArray unit = image.image().sub(space.low()).divi(space.width());
-        return Transforms.min(Transforms.max(unit, 0, false), 1, false);
+        // Every parameterization keeps the image inside the input range, so this lands in [0, 1].
+        INDArray x = image.image();
+        return space.low() == 0 && space.width() == 1 ? x.dup() : x.sub(space.low()).divi(space.width());
     }
 }
