@@ -242,30 +242,55 @@ function onDone(e) {
   }
 }
 
+// Frames can arrive far faster than a screen refreshes (hundreds per second on small models), so a
+// frame only records its numbers; the newest image of each run or tile is drawn once per animation frame.
+const latest = { live: null, tiles: new Map() };
+let paintScheduled = false;
+
 function onFrame(data) {
-  const view = new DataView(data);
-  const length = view.getUint32(0);
+  const length = new DataView(data).getUint32(0);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
-  const url = URL.createObjectURL(new Blob([new Uint8Array(data, 4 + length)], { type: header.mime }));
+  const frame = { header, image: new Uint8Array(data, 4 + length) };
   if (header.run === state.galleryRun) {
-    const img = state.tiles.get(header.filter)?.querySelector('img');
-    if (img) { URL.revokeObjectURL(img.src); img.src = url; } else URL.revokeObjectURL(url);
+    latest.tiles.set(header.filter, frame);
+  } else if (header.run === state.run) {
+    latest.live = frame;
+    state.losses.push(header.loss);
+    const now = performance.now();
+    state.framesAt.push(now);
+    while (state.framesAt.length > 60) state.framesAt.shift();
+  } else {
     return;
   }
-  if (header.run !== state.run) { URL.revokeObjectURL(url); return; }
-  const img = $('live-image');
+  if (!paintScheduled) {
+    paintScheduled = true;
+    requestAnimationFrame(paint);
+  }
+}
+
+function showImage(img, frame) {
   const old = img.src;
-  img.src = url;
-  if (old) URL.revokeObjectURL(old);
-  $('step').textContent = header.step;
-  $('loss').textContent = header.loss == null ? '-' : header.loss.toFixed(4);
-  state.losses.push(header.loss);
-  const now = performance.now();
-  state.framesAt.push(now);
-  while (state.framesAt.length > 30) state.framesAt.shift();
-  if (state.framesAt.length > 1) {
-    const seconds = (now - state.framesAt[0]) / 1000;
-    $('rate').textContent = seconds > 0 ? ((state.framesAt.length - 1) / seconds).toFixed(1) : '0';
+  img.src = URL.createObjectURL(new Blob([frame.image], { type: frame.header.mime }));
+  if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+}
+
+function paint() {
+  paintScheduled = false;
+  for (const [filter, frame] of latest.tiles) {
+    const img = state.tiles.get(filter)?.querySelector('img');
+    if (img) showImage(img, frame);
+  }
+  latest.tiles.clear();
+  const frame = latest.live;
+  if (!frame) return;
+  latest.live = null;
+  showImage($('live-image'), frame);
+  $('step').textContent = frame.header.step;
+  $('loss').textContent = frame.header.loss == null ? '-' : frame.header.loss.toFixed(4);
+  const times = state.framesAt;
+  if (times.length > 1) {
+    const seconds = (times[times.length - 1] - times[0]) / 1000;
+    $('rate').textContent = seconds > 0 ? ((times.length - 1) / seconds).toFixed(1) : '0';
   }
   drawLosses();
 }
@@ -274,14 +299,17 @@ function drawLosses() {
   const canvas = $('loss-chart');
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
-  const values = state.losses.filter((v) => v != null);
-  if (values.length < 2) return;
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const all = state.losses.filter((v) => v != null);
+  if (all.length < 2) return;
+  // At most one point per pixel column, whatever the number of steps.
+  const every = Math.max(1, Math.ceil(all.length / canvas.width));
+  const values = all.filter((v, i) => i % every === 0);
+  const min = values.reduce((a, b) => Math.min(a, b));
+  const max = values.reduce((a, b) => Math.max(a, b));
   g.strokeStyle = '#6cf';
   g.beginPath();
   values.forEach((v, i) => {
-    const x = (i / Math.max(1, state.steps - 1)) * (canvas.width - 4) + 2;
+    const x = ((i * every) / Math.max(1, state.steps - 1)) * (canvas.width - 4) + 2;
     const y = canvas.height - 4 - ((v - min) / (max - min || 1)) * (canvas.height - 8);
     if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
   });
