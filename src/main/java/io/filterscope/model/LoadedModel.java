@@ -80,7 +80,8 @@ public final class LoadedModel {
 
     /**
      * The network compiled for a batch of square images of {@code size} px (float32). Convolutional layers
-     * accept any size large enough; dense layers need the model's own size.
+     * accept any size large enough; at another size than the model's own, the network ends before its
+     * first dense layer.
      */
     public Network compile(int batch, int size) {
         try {

@@ -161,6 +161,29 @@ class ServerTest {
     }
 
     @Test
+    void aClientThatFallsBehindMissesIntermediateFramesButNotTheLastOneOrDone() throws Exception {
+        try (StalledSocket slow = new StalledSocket(port)) {
+            slow.send(startMessage(300, null).put("size", 256));
+            String run = slow.readUntil("\"started\"").get(0).getString("run");
+            // Read nothing until the whole run has been computed: far more frames than any buffer holds.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (new JsonObject(TestClient.get(port, "/api/health", null).body()).getInteger("runsActive") > 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            List<JsonObject> rest = slow.readUntil("\"done\"");
+            List<JsonObject> frames = rest.stream().filter(m -> run.equals(m.getString("run")) && m.containsKey("step")).toList();
+            assertTrue(frames.size() < 300, "a client that falls behind misses frames; got all " + frames.size()
+                    + " (" + slow.bytesRead() + " bytes)");
+            JsonObject last = frames.get(frames.size() - 1);
+            assertEquals(300, last.getInteger("step"));
+            assertTrue(last.getBoolean("last"));
+            assertEquals("image/png", last.getString("mime"));
+            assertEquals("completed", rest.get(rest.size() - 1).getString("reason"));
+        }
+    }
+
+    @Test
     void stopEndsTheRunWithinAStepAndUpdateIsAcknowledged() throws Exception {
         try (TestClient client = TestClient.connect(port)) {
             client.send(startMessage(100_000, null));

@@ -19,21 +19,46 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Network {
     private final List<Stage> stages;
     private final INDArray input;
+    /** Why layers past the last stage are missing (a dense layer that needs another input size), or null. */
+    private final String truncated;
     private final Map<String, Integer> stageOfLayer = new LinkedHashMap<>();
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private int forwardDepth = -1;
 
-    Network(List<Stage> stages, DataType dtype, long[] inputShape) {
-        this.stages = stages;
+    Network(List<Stage> all, DataType dtype, long[] inputShape) {
         this.input = Nd4j.create(dtype, inputShape);
         INDArray next = input;
-        for (int i = 0; i < stages.size(); i++) {
-            Stage stage = stages.get(i);
-            stage.allocate(next);
+        int built = 0;
+        String reason = null;
+        for (Stage stage : all) {
+            try {
+                stage.allocate(next);
+            } catch (IllegalArgumentException e) {
+                // Convolutions take any size; a dense layer needs the size it was trained on. Keep the layers
+                // before it, so a filter can still be rendered larger than the model's own input.
+                if (built == 0) {
+                    throw e;
+                }
+                reason = e.getMessage();
+                break;
+            }
             next = stage.out;
-            if (stage.layer != null) {
-                stageOfLayer.put(stage.layer, i);
+            built++;
+        }
+        List<Stage> kept = new ArrayList<>(all.subList(0, built));
+        if (reason != null) {
+            // Drop the stages of the layer that failed half-way (its conv without its ReLU, say).
+            String partial = all.get(built).layer;
+            while (!kept.isEmpty() && partial != null && partial.equals(kept.get(kept.size() - 1).layer)) {
+                kept.remove(kept.size() - 1);
+            }
+        }
+        this.stages = kept;
+        this.truncated = reason;
+        for (int i = 0; i < stages.size(); i++) {
+            if (stages.get(i).layer != null) {
+                stageOfLayer.put(stages.get(i).layer, i);
             }
         }
         // The layer's output is its last stage's (a conv layer's ReLU, say).
@@ -152,9 +177,17 @@ public final class Network {
     private int stageIndex(String layer) {
         Integer i = stageOfLayer.get(layer);
         if (i == null) {
-            throw new IllegalArgumentException("no layer named '" + layer + "' (layers: " + stageOfLayer.keySet() + ")");
+            throw new IllegalArgumentException(unavailable(layer));
         }
         return i;
+    }
+
+    /** Why a layer cannot be used with this network. */
+    public String unavailable(String layer) {
+        return truncated != null
+                ? "layer '" + layer + "' is not available for " + input.size(2) + "x" + input.size(3) + " images ("
+                        + truncated + "); use the model's own input size"
+                : "no layer named '" + layer + "' (layers: " + stageOfLayer.keySet() + ")";
     }
 
     @Override

@@ -48,6 +48,11 @@ public final class AscentRun {
         }
         this.net = net;
         this.objectives = new BatchObjective(objectives);
+        for (String layer : this.objectives.layers()) {
+            if (net.layer(layer) == null) {
+                throw new UserError(net.unavailable(layer));
+            }
+        }
         this.space = space;
         this.steps = steps;
         this.params = params;

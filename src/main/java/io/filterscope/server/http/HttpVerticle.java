@@ -33,6 +33,9 @@ import java.util.UUID;
 public final class HttpVerticle extends AbstractVerticle {
     /** Largest WebSocket message a client may send. */
     static final int MAX_MESSAGE_BYTES = 64 * 1024;
+    /** Frames buffered for one socket before intermediate frames are dropped. */
+    static final int MAX_BUFFERED_BYTES = 512 * 1024;
+    static final int SEND_BUFFER_BYTES = 256 * 1024;
     private static final long COMPUTE_TIMEOUT_MS = 120_000;
 
     private final ServerConfig config;
@@ -69,7 +72,10 @@ public final class HttpVerticle extends AbstractVerticle {
         router.route().failureHandler(this::failure);
 
         server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES).setMaxWebSocketFrameSize(MAX_MESSAGE_BYTES));
+                .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES).setMaxWebSocketFrameSize(MAX_MESSAGE_BYTES)
+                // A small kernel send buffer: a client that falls behind then sees the newest frames, not ones
+                // that sat for seconds in a buffer of several megabytes.
+                .setSendBufferSize(SEND_BUFFER_BYTES));
         server.requestHandler(router).webSocketHandshakeHandler(this::handshake).webSocketHandler(this::connected);
         server.listen().<Void>mapEmpty().onComplete(started);
     }
@@ -195,6 +201,8 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     private void connected(ServerWebSocket ws) {
+        // A socket whose client reads slower than frames come holds at most this much before frames drop.
+        ws.setWriteQueueMaxSize(MAX_BUFFERED_BYTES);
         // Hold the client's first messages until answers can reach it.
         ws.pause();
         String socket = UUID.randomUUID().toString();

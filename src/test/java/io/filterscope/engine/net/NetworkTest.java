@@ -73,4 +73,13 @@ class NetworkTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("conv9")));
         assertTrue(e.getMessage().contains("conv9") && e.getMessage().contains("c1"), e.getMessage());
     }
+
+    @Test
+    void largerImagesKeepTheConvolutionalLayersAndExplainWhyDenseOnesAreGone() {
+        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 20, 20});
+        assertEquals(List.of("c1", "c2", "p1", "c3"), net.layers().stream().map(LayerInfo::name).toList());
+        assertEquals(List.of(6L, 8L, 8L), net.layer("c3").outputShape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("out")));
+        assertTrue(e.getMessage().contains("not available for 20x20 images"), e.getMessage());
+    }
 }
