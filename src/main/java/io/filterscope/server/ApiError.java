@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A typed error of the protocol: an HTTP status, a stable code for programs and a message for people.
- * Crosses the event bus as a {@link ReplyException} whose failure code is the status.
+ * Crosses the event bus as a failed reply whose failure code is the status.
  */
 public record ApiError(int status, String code, String message) {
 
@@ -50,10 +50,6 @@ public record ApiError(int status, String code, String message) {
             case 503 -> "no_worker";
             default -> "internal";
         };
-    }
-
-    public ReplyException toReply() {
-        return new ReplyException(io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, status, message);
     }
 
     /** {"error":{"code","message"}} as the HTTP API answers. */

@@ -21,8 +21,4 @@ public record ServerConfig(String host, int port, Path models, String token, Lis
     public ServerConfig withToken(String t) {
         return new ServerConfig(host, port, models, t, allowedOrigins, maxActiveRuns, maxQueuedRuns, maxUploadBytes, maxUploadPixels);
     }
-
-    public ServerConfig withLimits(int active, int queued) {
-        return new ServerConfig(host, port, models, token, allowedOrigins, active, queued, maxUploadBytes, maxUploadPixels);
-    }
 }

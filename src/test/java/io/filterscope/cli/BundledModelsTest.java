@@ -9,8 +9,6 @@ import io.filterscope.engine.net.Network;
 import io.filterscope.image.PngFiles;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,18 +21,6 @@ import org.nd4j.linalg.factory.Nd4j;
 /** The models shipped in models/ do what their metadata and the README claim. */
 class BundledModelsTest {
     private static final ModelStore MODELS = new ModelStore(Path.of("models"));
-
-    private static String run(String... args) throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true));
-        try {
-            assertEquals(0, Main.run(args));
-        } finally {
-            System.setOut(original);
-        }
-        return captured.toString();
-    }
 
     @ParameterizedTest
     @CsvSource({"fashion-cnn, 0.90", "mnist-cnn, 0.97"})
@@ -63,7 +49,7 @@ class BundledModelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"fashion-cnn", "mnist-cnn"})
     void everyClassIdealInputIsClassifiedAsItsOwnClass(String id, @TempDir Path dir) throws Exception {
-        String out = run("classes", "--model", id, "--out", dir.resolve("c.png").toString());
+        String out = CommandLine.run("classes", "--model", id, "--out", dir.resolve("c.png").toString());
         assertTrue(out.contains("10/10 ideal inputs are classified as their own class"), out);
     }
 
@@ -75,7 +61,7 @@ class BundledModelsTest {
         assertEquals(4, convs.size());
         for (LayerInfo layer : convs) {
             Path png = dir.resolve(layer.name() + ".png");
-            String out = run("gallery", "--model", id, "--layer", layer.name(), "--out", png.toString());
+            String out = CommandLine.run("gallery", "--model", id, "--layer", layer.name(), "--out", png.toString());
             assertTrue(out.contains(layer.channels() + " filters of " + layer.name()), out);
             Map<String, String> text = PngFiles.readText(png);
             assertEquals(layer.channels(), text.get("filterscope:filters").split(",").length);

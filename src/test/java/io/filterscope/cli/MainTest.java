@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.UserError;
 import io.filterscope.image.PngFiles;
 import io.filterscope.model.FixtureModels;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,22 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
 
-    private static String run(String... args) throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true));
-        try {
-            assertEquals(0, Main.run(args));
-        } finally {
-            System.setOut(original);
-        }
-        return captured.toString();
-    }
-
     @Test
     void modelsListsLayersWithChannelsAndShapes(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
-        String out = run("models", "--models", dir.toString());
+        String out = CommandLine.run("models", "--models", dir.toString());
         assertTrue(out.contains("tiny") && out.contains("conv4") && out.contains("channels 64") && out.contains("[64, 8, 8]"), out);
     }
 
@@ -40,7 +26,7 @@ class MainTest {
     void galleryWritesAPngThatRerunReproduces(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Path png = dir.resolve("g.png");
-        String out = run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
+        String out = CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
                 "--filters", "0-5", "--steps", "6", "--seed", "3", "--out", png.toString());
         assertTrue(out.contains("6 filters of conv2"), out);
         Map<String, String> text = PngFiles.readText(png);
@@ -51,7 +37,7 @@ class MainTest {
         assertTrue(text.get("filterscope:params").contains("\"blurSigma\""));
 
         Path again = dir.resolve("again.png");
-        run("rerun", png.toString(), "--out", again.toString(), "--models", dir.toString());
+        CommandLine.run("rerun", png.toString(), "--out", again.toString(), "--models", dir.toString());
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(png), Files.readAllBytes(again)),
                 "re-running from the PNG gives the same picture");
     }
@@ -63,7 +49,7 @@ class MainTest {
         img.getGraphics().fillRect(10, 10, 20, 20);
         Path in = dir.resolve("in.png");
         javax.imageio.ImageIO.write(img, "png", in.toFile());
-        String out = run("activations", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
+        String out = CommandLine.run("activations", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
                 "--image", in.toString(), "--out", dir.resolve("a.png").toString());
         assertTrue(out.contains("32 channels of 26x26") && out.contains("top channels"), out);
         assertTrue(Files.size(dir.resolve("a.png")) > 1000);
