@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * ../shared/bench/torch_ascent.py does (normalized-gradient ascent on channel means, image i maximizing
  * filter i), and ends with a line of the same form. {@code vgg16} and {@code lenet} are random-init
  * architectures that need no weights; any other name is a model from the models directory.
- * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}).
+ * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}), and
+ * {@code bench --runs N} memory across N short runs ({@link MemoryBench}).
  */
 final class BenchCommand {
     private static final int WARMUP = 3;
@@ -32,8 +33,8 @@ final class BenchCommand {
     }
 
     static int run(String[] args) throws Exception {
-        Flags flags = Flags.parse("bench", args, Set.of("model", "layer", "size", "batch", "steps", "models", "filter"),
-                Set.of("stream"));
+        Flags flags = Flags.parse("bench", args, Set.of("model", "layer", "size", "batch", "steps", "models", "filter",
+                "runs"), Set.of("stream"));
         if (flags.isSet("stream")) {
             return StreamBench.run(flags.path("models", "models"), flags.string("model", "fashion-cnn"),
                     flags.string("layer", "conv4"), flags.integer("filter", 0, 0, 1 << 20),
@@ -61,8 +62,16 @@ final class BenchCommand {
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;
+            if (flags.has("runs")) {
+                return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space,
+                        flags.integer("runs", 1000, 1, 1_000_000), steps);
+            }
             Network net = loaded.compile(batch, size);
             return time(net, layer, space, batch, steps, size);
+        }
+        if (flags.has("runs")) {
+            Network shared = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {channels, size, size});
+            return MemoryBench.run(b -> shared, n -> { }, layer, space, flags.integer("runs", 1000, 1, 1_000_000), steps);
         }
         Network net = NetworkCompiler.compile(model, DataType.FLOAT, batch, new long[] {channels, size, size});
         return time(net, layer, space, batch, steps, size);

@@ -73,4 +73,16 @@ class ModelStoreTest {
         UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
         assertTrue(e.getMessage().contains("lists 4 classes") && e.getMessage().contains("has 3 units"), e.getMessage());
     }
+
+    @Test
+    void networksAreLentOutOneRunAtATimeAndReused(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        LoadedModel model = new ModelStore(dir).load("tiny");
+        var first = model.borrow(2, 28);
+        var second = model.borrow(2, 28);
+        assertTrue(first != second, "two runs at once get two networks");
+        model.release(first);
+        assertTrue(model.borrow(2, 28) == first, "a released network is reused");
+        assertTrue(model.borrow(3, 28) != second, "another batch size gets its own network");
+    }
 }

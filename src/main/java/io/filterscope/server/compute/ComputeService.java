@@ -113,8 +113,13 @@ public final class ComputeService implements AutoCloseable {
 
     private void activate(Run run) {
         RunRequest r = run.request;
-        run.ascent = new AscentRun(r.model().compile(r.objectives().size(), r.size()), r.objectives(),
-                r.model().inputSpace(), r.steps(), r.seed(), r.params());
+        run.network = r.model().borrow(r.objectives().size(), r.size());
+        try {
+            run.ascent = new AscentRun(run.network, r.objectives(), r.model().inputSpace(), r.steps(), r.seed(), r.params());
+        } catch (RuntimeException e) {
+            giveBack(run);
+            throw e;
+        }
         run.best = new double[r.objectives().size()];
         Arrays.fill(run.best, Double.NEGATIVE_INFINITY);
         active.put(run.id, run);
@@ -248,7 +253,15 @@ public final class ComputeService implements AutoCloseable {
         finish(run, reason, message);
     }
 
+    private static void giveBack(Run run) {
+        if (run.network != null) {
+            run.request.model().release(run.network);
+            run.network = null;
+        }
+    }
+
     private void finish(Run run, String reason, String message) {
+        giveBack(run);
         JsonObject done = new JsonObject().put("type", "done").put("run", run.id).put("reason", reason)
                 .put("steps", run.step());
         if (run.lastValues != null) {
