@@ -131,7 +131,12 @@ public final class Network {
      */
     public void clearGradients(Collection<String> layers) {
         for (String layer : layers) {
-            objectiveGradients.computeIfAbsent(layer, l -> output(l).like()).assign(0);
+            objectiveGradients.computeIfAbsent(layer, l -> {
+                // Lives as long as the network, so never in a step's workspace.
+                try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    return output(l).like();
+                }
+            }).assign(0);
         }
     }
 

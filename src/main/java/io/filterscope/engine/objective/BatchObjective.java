@@ -49,7 +49,7 @@ public final class BatchObjective {
     private double[] evaluateByMask(Network net) {
         INDArray out = net.output(sharedLayer);
         if (mask == null) {
-            mask = out.like();
+            mask = io.filterscope.engine.render.AscentRun.persistent(out::like);
             double share = 1.0 / (out.size(2) * out.size(3));
             for (int i = 0; i < perImage.size(); i++) {
                 int filter = ((ChannelObjective) perImage.get(i)).filter();

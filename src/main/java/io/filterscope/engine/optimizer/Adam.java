@@ -1,5 +1,6 @@
 package io.filterscope.engine.optimizer;
 
+import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -16,8 +17,8 @@ public final class Adam implements Optimizer {
     @Override
     public void step(INDArray parameter, INDArray gradient, RenderParams params, int step, double scale) {
         if (m == null) {
-            m = gradient.like();
-            v = gradient.like();
+            m = AscentRun.persistent(gradient::like);
+            v = AscentRun.persistent(gradient::like);
         }
         t++;
         m.muli(BETA1).addi(gradient.mul(1 - BETA1));

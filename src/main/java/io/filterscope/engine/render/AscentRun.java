@@ -17,7 +17,14 @@ import io.filterscope.engine.transform.RandomAffine;
 import io.filterscope.model.InputSpace;
 import java.util.List;
 import java.util.Random;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The render loop: one image per objective, all in one minibatch, improved one step at a time.
@@ -91,8 +98,31 @@ public final class AscentRun {
         return objectives.objectives();
     }
 
+    /**
+     * A step's temporaries live in a workspace that is reused every step, so a step allocates nothing new
+     * (freed arrays would otherwise wait for the JVM to collect their small Java wrappers). Arrays that
+     * outlive a step are made outside it: see {@link #persistent}.
+     */
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0).overallocationLimit(0.2).policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .policyLearning(LearningPolicy.OVER_TIME).policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+
+    /** Runs {@code make} outside the step's workspace, for arrays that must survive the step. */
+    public static <T> T persistent(java.util.function.Supplier<T> make) {
+        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return make.get();
+        }
+    }
+
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "filterscope-step")) {
+            return stepInWorkspace();
+        }
+    }
+
+    private StepResult stepInWorkspace() {
         RenderParams p = params;
         if (optimizer == null || !p.optimizer().equals(optimizerName)) {
             optimizer = Optimizer.named(p.optimizer());
@@ -117,7 +147,7 @@ public final class AscentRun {
         }
         image.project();
         step++;
-        return new StepResult(step, values, displayImages());
+        return new StepResult(step, values, persistent(this::displayImages));
     }
 
     private void checkFinite(double[] values, INDArray gradient) {
