@@ -69,6 +69,7 @@ public final class HttpVerticle extends AbstractVerticle {
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+        router.route().handler(ctx -> send(ctx, ApiError.notFound("nothing at " + ctx.normalizedPath())));
         router.route().failureHandler(this::failure);
 
         server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
