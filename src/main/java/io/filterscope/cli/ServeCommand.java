@@ -16,16 +16,19 @@ final class ServeCommand {
 
     static int run(String[] args) throws InterruptedException {
         Flags flags = Flags.parse("serve", args, Set.of("host", "port", "models", "token", "allow-origin",
-                "max-runs", "max-queue"), Set.of());
+                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second"), Set.of());
         String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
         List<String> origins = flags.has("allow-origin")
                 ? Arrays.stream(flags.string("allow-origin", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
                 : List.of();
-        ServerConfig defaults = ServerConfig.defaults(flags.path("models", "models"));
+        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
+        ServerConfig.Limits limits = d
+                .withRuns(flags.integer("max-runs", d.activeRuns(), 1, 1024), flags.integer("max-queue", d.queuedRuns(), 0, 100_000))
+                .withConnections(flags.integer("max-runs-per-connection", d.runsPerConnection(), 1, 100_000),
+                        flags.integer("max-connections", d.connections(), 1, 1_000_000),
+                        flags.integer("max-messages-per-second", d.messagesPerSecond(), 1, 1_000_000));
         ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
-                defaults.models(), token, origins, flags.integer("max-runs", defaults.maxActiveRuns(), 1, 1024),
-                flags.integer("max-queue", defaults.maxQueuedRuns(), 0, 100_000), defaults.maxUploadBytes(),
-                defaults.maxUploadPixels());
+                flags.path("models", "models"), token, origins, limits);
         FilterScopeServer server;
         try {
             server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -22,7 +22,7 @@ public final class FilterScopeServer {
         Vertx vertx = Vertx.vertx();
         HttpVerticle http = new HttpVerticle(config);
         return vertx.deployVerticle(new ComputeVerticle(config), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-                .compose(id -> vertx.deployVerticle(new SessionVerticle()))
+                .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits().runsPerConnection())))
                 .compose(id -> vertx.deployVerticle(http))
                 .map(id -> new FilterScopeServer(vertx, http))
                 .onFailure(e -> vertx.close());

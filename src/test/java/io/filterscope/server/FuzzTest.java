@@ -32,8 +32,10 @@ class FuzzTest {
     @BeforeAll
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
-        server = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0)).toCompletionStage().toCompletableFuture()
-                .get(60, TimeUnit.SECONDS);
+        // No message-rate limit here: every hostile message should reach the protocol code.
+        ServerConfig config = ServerConfig.defaults(models).withPort(0)
+                .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1000, 16, 1_000_000));
+        server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         port = server.port();
     }
 

@@ -28,7 +28,8 @@ class ServerTest {
     @BeforeAll
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, models, null, List.of(), 2, 2, 1024 * 1024, 4_000_000);
+        ServerConfig config = ServerConfig.defaults(models).withPort(0)
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000));
         server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         port = server.port();
     }
@@ -359,6 +360,41 @@ class ServerTest {
             }
         } finally {
             guarded.close().toCompletionStage().toCompletableFuture().join();
+        }
+    }
+
+    @Test
+    void perConnectionRunsMessageRateAndSocketCountAreLimited() throws Exception {
+        ServerConfig config = ServerConfig.defaults(models).withPort(0)
+                .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1, 2, 20));
+        FilterScopeServer limited = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try {
+            int p = limited.port();
+            try (TestClient first = TestClient.connect(p); TestClient second = TestClient.connect(p)) {
+                assertThrows(Exception.class, () -> TestClient.connect(p), "a third socket is one too many");
+
+                first.send(startMessage(100_000, "one"));
+                String run = first.nextEvent("started").getString("run");
+                first.send(startMessage(5, "two"));
+                JsonObject refused = first.nextEvent("error");
+                assertEquals("too_many_runs", refused.getString("code"));
+                assertEquals("two", refused.getString("tag"));
+                first.send(new JsonObject().put("op", "stop").put("run", run));
+                first.nextEvent("done");
+
+                for (int i = 0; i < 60; i++) {
+                    second.send(new JsonObject().put("op", "list"));
+                }
+                JsonObject limitedAnswer = second.nextEvent("error");
+                assertEquals("rate_limited", limitedAnswer.getString("code"));
+            }
+            Thread.sleep(300);
+            try (TestClient again = TestClient.connect(p)) {
+                again.send(new JsonObject().put("op", "list"));
+                again.nextEvent("runs");
+            }
+        } finally {
+            limited.close().toCompletionStage().toCompletableFuture().join();
         }
     }
 }

@@ -25,7 +25,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        service = new ComputeService(new ModelStore(config.models()), config.maxActiveRuns(), config.maxQueuedRuns(),
+        service = new ComputeService(new ModelStore(config.models()), config.limits().activeRuns(), config.limits().queuedRuns(),
                 (run, message, droppable) -> vertx.eventBus().send(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().<JsonObject>consumer(Addresses.COMPUTE, this::handle).completion().onComplete(started);
@@ -42,7 +42,7 @@ public final class ComputeVerticle extends AbstractVerticle {
             case "models" -> service.call(() -> service.queries().models());
             case "model" -> service.call(() -> service.queries().model(body.getString("model")));
             case "activations" -> service.call(() -> service.queries().activations(body.getString("model"),
-                    body.getString("layer"), body.getBinary("image"), body.getInteger("channel"), config.maxUploadPixels()));
+                    body.getString("layer"), body.getBinary("image"), body.getInteger("channel"), config.limits().uploadPixels()));
             case "examples" -> service.call(() -> service.queries().examples(body.getString("model"),
                     body.getString("layer"), body.getInteger("filter"), body.getInteger("n")));
             default -> CompletableFuture.failedFuture(ApiError.badRequest("unknown action").exception());

@@ -41,6 +41,8 @@ public final class HttpVerticle extends AbstractVerticle {
     private final ServerConfig config;
     private final Auth auth;
     private HttpServer server;
+    /** Open WebSockets, counted on this verticle's event loop. */
+    private int sockets;
 
     public HttpVerticle(ServerConfig config) {
         this.config = config;
@@ -61,7 +63,7 @@ public final class HttpVerticle extends AbstractVerticle {
         router.get("/api/models/:id").handler(ctx -> ask(ctx, new JsonObject().put("action", "model")
                 .put("model", ctx.pathParam("id"))));
         router.post("/api/models/:id/activations")
-                .handler(BodyHandler.create().setBodyLimit(config.maxUploadBytes()).setDeleteUploadedFilesOnEnd(true))
+                .handler(BodyHandler.create().setBodyLimit(config.limits().uploadBytes()).setDeleteUploadedFilesOnEnd(true))
                 .handler(this::activations);
         router.get("/api/models/:id/examples").handler(this::examples);
         router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
@@ -178,7 +180,7 @@ public final class HttpVerticle extends AbstractVerticle {
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         if (status == 413) {
-            send(ctx, new ApiError(413, "too_large", "upload larger than " + config.maxUploadBytes() + " bytes"));
+            send(ctx, new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes"));
         } else if (status >= 400 && status < 500) {
             send(ctx, new ApiError(status, ApiError.codeFor(status),
                     ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
@@ -196,8 +198,11 @@ public final class HttpVerticle extends AbstractVerticle {
             handshake.reject(401);
         } else if (!auth.originAllowed(handshake.headers().get("Origin"), handshake.scheme(), handshake.authority())) {
             handshake.reject(403);
+        } else if (sockets >= config.limits().connections()) {
+            handshake.reject(429);
         } else {
-            handshake.accept();
+            sockets++;
+            handshake.accept().onFailure(e -> sockets--);
         }
     }
 
@@ -218,14 +223,23 @@ public final class HttpVerticle extends AbstractVerticle {
             }
         });
         DeliveryOptions from = new DeliveryOptions().addHeader(Addresses.SOCKET, socket);
+        RateLimit rate = new RateLimit(config.limits().messagesPerSecond());
         outgoing.completion().onSuccess(v -> {
-            ws.textMessageHandler(text -> vertx.eventBus().send(Addresses.SOCKET_TEXT, text, from));
+            ws.textMessageHandler(text -> {
+                if (rate.allows(System.nanoTime())) {
+                    vertx.eventBus().send(Addresses.SOCKET_TEXT, text, from);
+                } else {
+                    ws.writeTextMessage(new ApiError(429, "rate_limited", "more than " + config.limits().messagesPerSecond()
+                            + " messages a second; this one was ignored").toSocketJson().encode());
+                }
+            });
             ws.binaryMessageHandler(b -> vertx.eventBus().send(Addresses.socket(socket),
                     ApiError.badRequest("send text frames with JSON messages").toSocketJson().encode()));
             ws.resume();
         });
         ws.exceptionHandler(e -> ws.close());
         ws.closeHandler(v -> {
+            sockets--;
             outgoing.unregister();
             vertx.eventBus().send(Addresses.SOCKET_CLOSED, socket);
         });

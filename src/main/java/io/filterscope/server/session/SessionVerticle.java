@@ -45,6 +45,11 @@ public final class SessionVerticle extends AbstractVerticle {
     }
 
     private final Map<String, Audience> runs = new HashMap<>();
+    private final int runsPerConnection;
+
+    public SessionVerticle(int runsPerConnection) {
+        this.runsPerConnection = runsPerConnection;
+    }
 
     @Override
     public void start(Promise<Void> started) {
@@ -85,6 +90,12 @@ public final class SessionVerticle extends AbstractVerticle {
     }
 
     private void start(String socket, JsonObject msg) {
+        long owned = runs.values().stream().filter(a -> socket.equals(a.owner)).count();
+        if (owned >= runsPerConnection) {
+            error(socket, new ApiError(429, "too_many_runs", "this connection already has " + owned
+                    + " runs going; stop one first"), msg.getValue("tag"));
+            return;
+        }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Audience audience = new Audience(socket, msg.getValue("tag"));
         runs.put(run, audience);
