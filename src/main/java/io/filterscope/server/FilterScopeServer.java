@@ -5,6 +5,7 @@ import io.filterscope.server.http.HttpVerticle;
 import io.filterscope.server.session.SessionVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 
@@ -32,8 +33,19 @@ public final class FilterScopeServer {
         return http.port();
     }
 
-    /** Stops accepting, ends every run (clients get "done" with reason "stopped"), then closes. */
+    /**
+     * Ends every run (their clients get "done" with reason "stopped"), gives those messages a moment to
+     * reach the sockets, then closes everything. Bounded: at most about {@link #CLOSE_GRACE_MS} plus the
+     * worker's own shutdown.
+     */
     public Future<Void> close() {
-        return vertx.close();
+        Promise<Void> drained = Promise.promise();
+        vertx.eventBus().request(Addresses.COMPUTE, new io.vertx.core.json.JsonObject().put("action", "stop-all"),
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(CLOSE_GRACE_MS))
+                .onComplete(r -> vertx.setTimer(DRAIN_MS, t -> drained.complete()));
+        return drained.future().compose(v -> vertx.close());
     }
+
+    static final long CLOSE_GRACE_MS = 5000;
+    private static final long DRAIN_MS = 300;
 }

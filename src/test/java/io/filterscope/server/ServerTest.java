@@ -397,4 +397,20 @@ class ServerTest {
             limited.close().toCompletionStage().toCompletableFuture().join();
         }
     }
+
+    @Test
+    void closingTheServerTellsRunningClientsTheirRunsStopped() throws Exception {
+        FilterScopeServer closing = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try (TestClient client = TestClient.connect(closing.port())) {
+            client.send(startMessage(100_000, null));
+            String run = client.nextEvent("started").getString("run");
+            long started = System.nanoTime();
+            closing.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "closing is bounded");
+            JsonObject done = client.nextEvent("done");
+            assertEquals(run, done.getString("run"));
+            assertEquals("stopped", done.getString("reason"));
+        }
+    }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -307,17 +308,17 @@ public final class ComputeService implements AutoCloseable {
         encoder.execute(() -> out.send(runId, event, false));
     }
 
+    /** Ends every run with "stopped" (on the compute thread); returns how many there were. */
+    public int stopAll() {
+        List<String> all = new ArrayList<>(queued.keySet());
+        all.addAll(0, active.keySet());
+        all.forEach(this::stop);
+        return all.size();
+    }
+
     /** Ends every run with "stopped" and stops the threads, waiting at most {@code millis} for the frames. */
     public void shutdown(long millis) {
-        CompletableFuture<Void> stopped = call(() -> {
-            for (String id : new ArrayList<>(active.keySet())) {
-                stop(id);
-            }
-            for (String id : new ArrayList<>(queued.keySet())) {
-                stop(id);
-            }
-            return null;
-        });
+        CompletableFuture<Integer> stopped = call(this::stopAll);
         try {
             stopped.get(millis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {

@@ -39,6 +39,7 @@ public final class ComputeVerticle extends AbstractVerticle {
             case "update" -> service.call(() -> service.update(body.getString("run"), body.getJsonObject("params")));
             case "list" -> service.call(service::list);
             case "health" -> service.call(service::health);
+            case "stop-all" -> service.call(() -> new JsonObject().put("stopped", service.stopAll()));
             case "models" -> service.call(() -> service.queries().models());
             case "model" -> service.call(() -> service.queries().model(body.getString("model")));
             case "activations" -> service.call(() -> service.queries().activations(body.getString("model"),
