@@ -14,9 +14,27 @@ final class ServeCommand {
     private ServeCommand() {
     }
 
+    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
+    private static ServerConfig.Tls tls(Flags flags) {
+        if (!flags.has("tls-cert") && !flags.has("tls-key")) {
+            return null;
+        }
+        java.nio.file.Path cert = flags.path("tls-cert", null);
+        java.nio.file.Path key = flags.path("tls-key", null);
+        if (cert == null || key == null) {
+            throw new UserError("serve: --tls-cert and --tls-key go together (PEM certificate and PEM private key)");
+        }
+        for (java.nio.file.Path p : List.of(cert, key)) {
+            if (!java.nio.file.Files.isReadable(p)) {
+                throw new UserError("serve: cannot read " + p);
+            }
+        }
+        return new ServerConfig.Tls(cert, key);
+    }
+
     static int run(String[] args) throws InterruptedException {
         Flags flags = Flags.parse("serve", args, Set.of("host", "port", "models", "token", "allow-origin",
-                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second"), Set.of());
+                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second", "tls-cert", "tls-key"), Set.of());
         String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
         List<String> origins = flags.has("allow-origin")
                 ? Arrays.stream(flags.string("allow-origin", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
@@ -28,7 +46,7 @@ final class ServeCommand {
                         flags.integer("max-connections", d.connections(), 1, 1_000_000),
                         flags.integer("max-messages-per-second", d.messagesPerSecond(), 1, 1_000_000));
         ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
-                flags.path("models", "models"), token, origins, limits);
+                flags.path("models", "models"), token, origins, limits, tls(flags));
         FilterScopeServer server;
         try {
             server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -41,7 +59,7 @@ final class ServeCommand {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopped.countDown();
         }));
-        System.out.println("listening on http://" + config.host() + ":" + server.port());
+        System.out.println("listening on " + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
         System.out.flush();
         stopped.await();
         return 0;

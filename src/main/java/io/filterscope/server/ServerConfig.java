@@ -5,9 +5,14 @@ import java.util.List;
 
 /**
  * How a server is set up. {@code token} null means no authentication; {@code allowedOrigins} are origins
- * besides the server's own whose pages may open the WebSocket.
+ * besides the server's own whose pages may open the WebSocket; {@code tls} null means plain HTTP.
  */
-public record ServerConfig(String host, int port, Path models, String token, List<String> allowedOrigins, Limits limits) {
+public record ServerConfig(String host, int port, Path models, String token, List<String> allowedOrigins, Limits limits,
+                           Tls tls) {
+
+    /** PEM files of the server's certificate (chain) and its private key. */
+    public record Tls(Path certificate, Path key) {
+    }
 
     /**
      * What one GPU box shared by a class can take: runs on the device at once and waiting, runs one
@@ -31,18 +36,22 @@ public record ServerConfig(String host, int port, Path models, String token, Lis
     }
 
     public static ServerConfig defaults(Path models) {
-        return new ServerConfig("127.0.0.1", 8080, models, null, List.of(), Limits.DEFAULT);
+        return new ServerConfig("127.0.0.1", 8080, models, null, List.of(), Limits.DEFAULT, null);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, models, token, allowedOrigins, limits);
+        return new ServerConfig(host, p, models, token, allowedOrigins, limits, tls);
     }
 
     public ServerConfig withToken(String t) {
-        return new ServerConfig(host, port, models, t, allowedOrigins, limits);
+        return new ServerConfig(host, port, models, t, allowedOrigins, limits, tls);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, models, token, allowedOrigins, l);
+        return new ServerConfig(host, port, models, token, allowedOrigins, l, tls);
+    }
+
+    public ServerConfig withTls(Tls t) {
+        return new ServerConfig(host, port, models, token, allowedOrigins, limits, t);
     }
 }

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -74,7 +75,12 @@ public final class HttpVerticle extends AbstractVerticle {
         router.route().handler(ctx -> send(ctx, ApiError.notFound("nothing at " + ctx.normalizedPath())));
         router.route().failureHandler(this::failure);
 
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        HttpServerOptions options = new HttpServerOptions();
+        if (config.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(config.tls().certificate().toString()).setKeyPath(config.tls().key().toString()));
+        }
+        server = vertx.createHttpServer(options.setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES).setMaxWebSocketFrameSize(MAX_MESSAGE_BYTES)
                 // A small kernel send buffer: a client that falls behind then sees the newest frames, not ones
                 // that sat for seconds in a buffer of several megabytes.
