@@ -1,0 +1,110 @@
+package io.filterscope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Many watchers and a few runners at once, for a bounded time. CI runs 30 watchers and 4 runners; the
+ * issue's full counts (100 and 8) run with {@code mvn test -Dtest=LoadTest -Dfilterscope.load.full=true}.
+ */
+class LoadTest {
+    private static final boolean FULL = Boolean.getBoolean("filterscope.load.full");
+    private static final int WATCHERS = FULL ? 100 : 30;
+    private static final int RUNNERS = FULL ? 8 : 4;
+    private static final int RUNS_EACH = 3;
+
+    @Test
+    void watchersAndRunnersTogetherGetEveryDoneAndNoUnexpectedError(@TempDir Path models) throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        ServerConfig config = ServerConfig.defaults(models).withPort(0)
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
+        FilterScopeServer server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        ExecutorService pool = Executors.newFixedThreadPool(RUNNERS + WATCHERS);
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            int port = server.port();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FULL ? 120 : 60);
+            List<Future<int[]>> runners = new ArrayList<>();
+            for (int r = 0; r < RUNNERS; r++) {
+                TestClient client = TestClient.connect(port);
+                clients.add(client);
+                int seed = r;
+                runners.add(pool.submit(() -> {
+                    int[] counts = new int[2]; // started, completed
+                    for (int k = 0; k < RUNS_EACH && System.nanoTime() < deadline; k++) {
+                        client.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 80).put("seed", seed * 10 + k)
+                                .put("objective", new JsonObject().put("type", "channel").put("layer", "conv3").put("filter", k)));
+                        String run = client.nextEvent("started").getString("run");
+                        counts[0]++;
+                        JsonObject done = client.nextEvent(e -> "done".equals(e.getString("type")) && run.equals(e.getString("run")));
+                        counts[1] += "completed".equals(done.getString("reason")) ? 1 : 0;
+                    }
+                    return counts;
+                }));
+            }
+            List<Future<Integer>> watchers = new ArrayList<>();
+            for (int w = 0; w < WATCHERS; w++) {
+                TestClient client = TestClient.connect(port);
+                clients.add(client);
+                watchers.add(pool.submit(() -> {
+                    int unexpected = 0;
+                    while (System.nanoTime() < deadline && runners.stream().anyMatch(f -> !f.isDone())) {
+                        client.send(new JsonObject().put("op", "list"));
+                        JsonArray runs = client.nextEvent("runs").getJsonArray("runs");
+                        for (Object r : runs) {
+                            if ("running".equals(((JsonObject) r).getString("state"))) {
+                                client.send(new JsonObject().put("op", "watch").put("run", ((JsonObject) r).getString("run")));
+                                JsonObject answer = client.nextEvent(e -> "watching".equals(e.getString("type")) || "error".equals(e.getString("type")));
+                                // The run may end between the list and the watch; anything else is a failure.
+                                if ("error".equals(answer.getString("type")) && !"not_found".equals(answer.getString("code"))) {
+                                    unexpected++;
+                                }
+                                break;
+                            }
+                        }
+                        Thread.sleep(50);
+                    }
+                    return unexpected + (int) client.all.stream().filter(o -> o instanceof JsonObject e
+                            && "error".equals(e.getString("type")) && !"not_found".equals(e.getString("code"))).count();
+                }));
+            }
+            int started = 0;
+            int completed = 0;
+            for (Future<int[]> f : runners) {
+                int[] c = f.get(180, TimeUnit.SECONDS);
+                started += c[0];
+                completed += c[1];
+            }
+            int errors = 0;
+            for (Future<Integer> f : watchers) {
+                errors += f.get(60, TimeUnit.SECONDS);
+            }
+            long watchedFrames = clients.subList(RUNNERS, clients.size()).stream()
+                    .mapToLong(c -> c.all.stream().filter(o -> o instanceof TestClient.Frame).count()).sum();
+            System.out.printf("load: %d watchers, %d runners, %d runs started, %d completed, %d unexpected errors, %d frames to watchers%n",
+                    WATCHERS, RUNNERS, started, completed, errors, watchedFrames);
+            assertEquals(RUNNERS * RUNS_EACH, started);
+            assertEquals(started, completed, "every started run gets its done");
+            assertEquals(0, errors);
+            assertTrue(watchedFrames > 0, "watchers saw frames");
+            assertEquals("ok", new JsonObject(TestClient.get(port, "/api/health", null).body()).getString("status"));
+        } finally {
+            clients.forEach(TestClient::close);
+            pool.shutdownNow();
+            server.close().toCompletionStage().toCompletableFuture().join();
+        }
+    }
+}
