@@ -44,6 +44,7 @@ public final class SessionVerticle extends AbstractVerticle {
         }
     }
 
+    private static final long COMPUTE_TIMEOUT_MS = 120_000;
     private final Map<String, Audience> runs = new HashMap<>();
     private final int runsPerConnection;
 
@@ -198,7 +199,9 @@ public final class SessionVerticle extends AbstractVerticle {
     }
 
     private Future<Object> compute(JsonObject request) {
-        return vertx.eventBus().request(Addresses.COMPUTE, request).map(Message::body);
+        // Starting a run may first load its model, which takes a while for a large one.
+        return vertx.eventBus().request(Addresses.COMPUTE, request, new DeliveryOptions().setSendTimeout(COMPUTE_TIMEOUT_MS))
+                .map(Message::body);
     }
 
     private void error(String socket, ApiError error, Object tag) {
