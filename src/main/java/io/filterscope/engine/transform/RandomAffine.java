@@ -3,14 +3,17 @@ package io.filterscope.engine.transform;
 import io.filterscope.engine.render.RenderParams;
 import java.util.List;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Distill's robustness transforms: each step the network sees the image shifted (jitter), scaled and
  * rotated by a random amount, so the image must work under all of them instead of exploiting exact pixel
  * positions. The warp is bilinear with replicated edges; {@link #backward} is its exact adjoint, which
- * carries the gradient back to the untransformed image.
+ * carries the gradient back to the untransformed image. Both run as array ops on the device.
  */
 public final class RandomAffine {
     private final double[] inverse; // maps output pixel (x, y) to source position: a, b, c, d, tx, ty
@@ -54,46 +57,50 @@ public final class RandomAffine {
         return warp(gradient, true);
     }
 
+    /**
+     * Bilinear sampling as device ops: the four neighbours' flat indices and weights are computed from a
+     * pixel grid with array ops, the forward pass gathers, the adjoint scatter-adds. No host loop over pixels.
+     */
     private INDArray warp(INDArray x, boolean adjoint) {
         long[] shape = x.shape();
-        int planes = (int) (shape[0] * shape[1]);
+        long planes = shape[0] * shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
-        double[] src = x.dup('c').data().asDouble();
-        double[] dst = new double[src.length];
-        for (int y = 0; y < h; y++) {
-            for (int xo = 0; xo < w; xo++) {
-                double sx = inverse[0] * xo + inverse[1] * y + inverse[4];
-                double sy = inverse[2] * xo + inverse[3] * y + inverse[5];
-                int x0 = (int) Math.floor(sx);
-                int y0 = (int) Math.floor(sy);
-                double fx = sx - x0;
-                double fy = sy - y0;
-                int[] xs = {clamp(x0, w), clamp(x0 + 1, w)};
-                int[] ys = {clamp(y0, h), clamp(y0 + 1, h)};
-                double[] wx = {1 - fx, fx};
-                double[] wy = {1 - fy, fy};
-                int out = y * w + xo;
-                for (int p = 0; p < planes; p++) {
-                    int base = p * h * w;
-                    for (int j = 0; j < 2; j++) {
-                        for (int i = 0; i < 2; i++) {
-                            int in = base + ys[j] * w + xs[i];
-                            double weight = wx[i] * wy[j];
-                            if (adjoint) {
-                                dst[in] += weight * src[base + out];
-                            } else {
-                                dst[base + out] += weight * src[in];
-                            }
-                        }
-                    }
+        DataType dt = x.dataType();
+        INDArray gridX = Nd4j.tile(Nd4j.arange(0, w).castTo(dt), h).reshape(h * w);
+        INDArray gridY = Nd4j.arange(0, h).castTo(dt).reshape(h, 1).repeat(1, w).reshape(h * w);
+        INDArray sx = gridX.mul(inverse[0]).addi(gridY.mul(inverse[1])).addi(inverse[4]);
+        INDArray sy = gridX.mul(inverse[2]).addi(gridY.mul(inverse[3])).addi(inverse[5]);
+        INDArray x0 = Transforms.floor(sx, true);
+        INDArray y0 = Transforms.floor(sy, true);
+        INDArray fx = sx.sub(x0);
+        INDArray fy = sy.sub(y0);
+        INDArray[] xs = {clamp(x0, w), clamp(x0.add(1), w)};
+        INDArray[] ys = {clamp(y0, h), clamp(y0.add(1), h)};
+        INDArray[] wx = {fx.rsub(1), fx};
+        INDArray[] wy = {fy.rsub(1), fy};
+        INDArray flat = x.dup('c').reshape('c', planes, (long) h * w);
+        INDArray result = adjoint ? Nd4j.zeros(dt, (long) h * w, planes) : Nd4j.zeros(dt, planes, (long) h * w);
+        INDArray flatT = adjoint ? flat.transpose().dup('c') : null;
+        for (int j = 0; j < 2; j++) {
+            for (int i = 0; i < 2; i++) {
+                INDArray index = ys[j].mul(w).addi(xs[i]).castTo(DataType.INT64);
+                INDArray weight = wx[i].mul(wy[j]);
+                if (adjoint) {
+                    INDArray updates = flatT.mulColumnVector(weight.reshape((long) h * w, 1));
+                    Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(result, index, updates).addOutputs(result).build());
+                } else {
+                    INDArray gathered = Nd4j.create(dt, planes, (long) h * w);
+                    Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(flat, index).addOutputs(gathered)
+                            .addIntegerArguments(1).build());
+                    result.addi(gathered.mulRowVector(weight));
                 }
             }
         }
-        return Nd4j.create(dst, shape, 'c').castTo(x.dataType());
+        return (adjoint ? result.transpose().dup('c') : result).reshape('c', shape);
     }
 
-    private static int clamp(int v, int size) {
-        return Math.max(0, Math.min(size - 1, v));
+    private static INDArray clamp(INDArray v, int size) {
+        return Transforms.min(Transforms.max(v, 0, false), size - 1, false);
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class RandomAffineTest {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -50,5 +51,29 @@ class RandomAffineTest {
         RandomAffine warp = RandomAffine.sample(params("{\"rotate\":90}"), new Random(2), 9, 9);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 1, 9, 9);
         assertTrue(warp.forward(x).sub(x).amaxNumber().doubleValue() > 0.05);
+    }
+
+    @Test
+    void jitterEqualsAShiftWithReplicatedEdges() throws Exception {
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 9, 11);
+        for (long seed = 0; seed < 5; seed++) {
+            INDArray y = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 9, 11).forward(x);
+            boolean matched = false;
+            for (int dy = -2; dy <= 2 && !matched; dy++) {
+                for (int dx = -2; dx <= 2 && !matched; dx++) {
+                    INDArray shifted = x.like();
+                    for (int r = 0; r < 9; r++) {
+                        for (int c = 0; c < 11; c++) {
+                            int sr = Math.max(0, Math.min(8, r - dy));
+                            int sc = Math.max(0, Math.min(10, c - dx));
+                            shifted.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(r), NDArrayIndex.point(c))
+                                    .assign(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(sr), NDArrayIndex.point(sc)));
+                        }
+                    }
+                    matched = shifted.sub(y).amaxNumber().doubleValue() < 1e-12;
+                }
+            }
+            assertTrue(matched, "seed " + seed + ": not a whole-pixel shift");
+        }
     }
 }
