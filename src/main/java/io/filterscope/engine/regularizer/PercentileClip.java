@@ -1,16 +1,18 @@
 package io.filterscope.engine.regularizer;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
-
 import io.filterscope.engine.param.Parameterization;
 import io.filterscope.engine.render.RenderParams;
-import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Yosinski et al.'s two clippings: pixels whose norm (distance from mid-grey over the channels) is below a
  * percentile, or whose contribution to the objective is, are reset to mid-grey. A pixel's contribution is
  * |sum over channels of (pixel - grey) * gradient|: how much the objective would change were it grey.
+ * Pixels tied with the threshold are reset too. All of it runs as device ops.
  */
 public final class PercentileClip implements Regularizer {
     private final boolean byContribution;
@@ -35,31 +37,23 @@ public final class PercentileClip implements Regularizer {
         }
         INDArray x = image.parameter();
         double grey = image.neutral();
-        for (long n = 0; n < x.size(0); n++) {
-            INDArray offset = x.get(point(n)).sub(grey);                        // [c, h, w]
-            INDArray score = byContribution
-                    ? offset.mul(imageGradient.get(point(n))).sum(0)
-                    : offset.mul(offset).sum(0);                                // [h, w]
-            double[] values = score.dup('c').data().asDouble();
-            for (int i = 0; i < values.length; i++) {
-                values[i] = Math.abs(values[i]);
-            }
-            double[] sorted = values.clone();
-            Arrays.sort(sorted);
-            int cut = (int) Math.round(percentile / 100 * sorted.length);
-            if (cut == 0) {
-                continue;
-            }
-            double threshold = sorted[Math.min(cut, sorted.length) - 1];
-            long width = x.size(3);
-            int cleared = 0;
-            for (int i = 0; i < values.length && cleared < cut; i++) {
-                if (values[i] <= threshold) {
-                    offset.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), point(i / width), point(i % width)).assign(0);
-                    cleared++;
-                }
-            }
-            x.get(point(n)).assign(offset.addi(grey));
+        long n = x.size(0);
+        long h = x.size(2);
+        long w = x.size(3);
+        INDArray offset = x.sub(grey);                                            // [n, c, h, w]
+        INDArray score = byContribution
+                ? Transforms.abs(offset.mul(imageGradient).sum(1), false)
+                : offset.mul(offset).sum(1);                                      // [n, h, w]
+        INDArray rows = score.reshape('c', n, h * w);
+        int cut = (int) Math.round(percentile / 100 * h * w);
+        if (cut == 0) {
+            return;
         }
+        // Each image's threshold is its cut-th smallest score; sorting runs on the device like the rest.
+        INDArray sorted = Nd4j.sort(rows.dup('c'), 1, true);
+        INDArray threshold = sorted.get(NDArrayIndex.all(), NDArrayIndex.point(Math.min(cut, h * w) - 1)).reshape(n, 1);
+        INDArray keep = rows.subColumnVector(threshold).gt(0).castTo(x.dataType()).reshape('c', n, h, w);
+        Nd4j.exec(new BroadcastMulOp(offset, keep, offset, 0, 2, 3));
+        x.assign(offset.addi(grey));
     }
 }
