@@ -22,8 +22,7 @@ final class StreamBench {
     }
 
     static int run(Path models, String model, String layer, int filter, int size, int steps) throws Exception {
-        FilterScopeServer server = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
-                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         try {
             // One warm-up run loads the model and compiles the network, as a user's first click would.
             measure(server.port(), model, layer, filter, size, 5);
@@ -34,7 +33,7 @@ final class StreamBench {
                     r.firstFrameMs, r.frames / r.seconds, r.frames, steps, model, layer, size);
             return r.frames == steps ? 0 : 1;
         } finally {
-            server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            server.closeAndWait();
         }
     }
 

@@ -29,6 +29,16 @@ public final class FilterScopeServer {
                 .onFailure(e -> vertx.close());
     }
 
+    /** {@link #start}, waiting for it; a server that cannot start within a minute is an error. */
+    public static FilterScopeServer startAndWait(ServerConfig config) throws Exception {
+        return start(config).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** {@link #close}, waiting for it (bounded). */
+    public void closeAndWait() throws Exception {
+        close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     public int port() {
         return http.port();
     }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,13 +34,13 @@ class FuzzTest {
         // No message-rate limit here: every hostile message should reach the protocol code.
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1000, 16, 1_000_000));
-        server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        server = FilterScopeServer.startAndWait(config);
         port = server.port();
     }
 
     @AfterAll
-    static void stop() {
-        server.close().toCompletionStage().toCompletableFuture().join();
+    static void stop() throws Exception {
+        server.closeAndWait();
     }
 
     private static final Object[] ODD_VALUES = {null, -1, 0, 1, 3, 1e308, -1e308, Long.MAX_VALUE, "", "conv1", "x".repeat(500),

@@ -31,7 +31,7 @@ class LoadTest {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
-        FilterScopeServer server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer server = FilterScopeServer.startAndWait(config);
         ExecutorService pool = Executors.newFixedThreadPool(RUNNERS + WATCHERS);
         List<TestClient> clients = new ArrayList<>();
         try {
@@ -104,7 +104,7 @@ class LoadTest {
         } finally {
             clients.forEach(TestClient::close);
             pool.shutdownNow();
-            server.close().toCompletionStage().toCompletableFuture().join();
+            server.closeAndWait();
         }
     }
 }

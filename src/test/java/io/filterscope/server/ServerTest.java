@@ -30,13 +30,13 @@ class ServerTest {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000));
-        server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        server = FilterScopeServer.startAndWait(config);
         port = server.port();
     }
 
     @AfterAll
-    static void stop() {
-        server.close().toCompletionStage().toCompletableFuture().join();
+    static void stop() throws Exception {
+        server.closeAndWait();
     }
 
     private static JsonObject startMessage(int steps, String tag) {
@@ -341,7 +341,7 @@ class ServerTest {
     @Test
     void tokenAndOriginAreEnforced() throws Exception {
         ServerConfig config = ServerConfig.defaults(models).withPort(0).withToken("s3cret");
-        FilterScopeServer guarded = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer guarded = FilterScopeServer.startAndWait(config);
         try {
             int p = guarded.port();
             for (String path : List.of("/api/health", "/api/models", "/api/models/tiny", "/api/models/tiny/examples?layer=conv1&filter=0")) {
@@ -359,7 +359,7 @@ class ServerTest {
                 ok.nextEvent("runs");
             }
         } finally {
-            guarded.close().toCompletionStage().toCompletableFuture().join();
+            guarded.closeAndWait();
         }
     }
 
@@ -367,7 +367,7 @@ class ServerTest {
     void perConnectionRunsMessageRateAndSocketCountAreLimited() throws Exception {
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1, 2, 20));
-        FilterScopeServer limited = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer limited = FilterScopeServer.startAndWait(config);
         try {
             int p = limited.port();
             try (TestClient first = TestClient.connect(p); TestClient second = TestClient.connect(p)) {
@@ -394,19 +394,18 @@ class ServerTest {
                 again.nextEvent("runs");
             }
         } finally {
-            limited.close().toCompletionStage().toCompletableFuture().join();
+            limited.closeAndWait();
         }
     }
 
     @Test
     void closingTheServerTellsRunningClientsTheirRunsStopped() throws Exception {
-        FilterScopeServer closing = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
-                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer closing = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         try (TestClient client = TestClient.connect(closing.port())) {
             client.send(startMessage(100_000, null));
             String run = client.nextEvent("started").getString("run");
             long started = System.nanoTime();
-            closing.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            closing.closeAndWait();
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "closing is bounded");
             JsonObject done = client.nextEvent("done");
             assertEquals(run, done.getString("run"));

@@ -37,8 +37,8 @@ class TlsTest {
                 "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
         assertEquals(0, openssl.waitFor(), new String(openssl.getInputStream().readAllBytes()));
 
-        FilterScopeServer server = FilterScopeServer.start(ServerConfig.defaults(dir).withPort(0)
-                .withTls(new ServerConfig.Tls(cert, key))).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(dir).withPort(0)
+                .withTls(new ServerConfig.Tls(cert, key)));
         try {
             HttpClient client = HttpClient.newBuilder().sslContext(trusting(cert)).build();
             HttpResponse<String> health = client.send(HttpRequest.newBuilder(
@@ -62,7 +62,7 @@ class TlsTest {
                     URI.create("http://127.0.0.1:" + server.port() + "/api/health")).timeout(java.time.Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString()));
         } finally {
-            server.close().toCompletionStage().toCompletableFuture().join();
+            server.closeAndWait();
         }
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,14 +43,13 @@ class ExplorerPageTest {
     @BeforeAll
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
-        server = FilterScopeServer.start(ServerConfig.defaults(models).withPort(0))
-                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         url = "http://127.0.0.1:" + server.port() + "/";
     }
 
     @AfterAll
-    static void stop() {
-        server.close().toCompletionStage().toCompletableFuture().join();
+    static void stop() throws Exception {
+        server.closeAndWait();
     }
 
     @BeforeEach
