@@ -47,6 +47,11 @@ public final class AscentRun {
     private Optimizer optimizer;
     private String optimizerName;
     private int step;
+    /** Each image's highest objective value so far: a filter that never rose above zero is dead. */
+    private final double[] peak;
+
+    /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
+    public static final double DEAD_BELOW = 1e-6;
 
     public AscentRun(Network net, List<Objective> objectives, InputSpace space, int steps, long seed,
                      RenderParams params) {
@@ -63,6 +68,8 @@ public final class AscentRun {
         this.space = space;
         this.steps = steps;
         this.params = params;
+        this.peak = new double[objectives.size()];
+        java.util.Arrays.fill(peak, Double.NEGATIVE_INFINITY);
         long[] shape = net.input().shape();
         image = params.parameterization().equals("fft")
                 ? new FourierImage(shape, net.dataType(), space, params.decorrelate(), seed)
@@ -96,6 +103,11 @@ public final class AscentRun {
 
     public List<Objective> objectives() {
         return objectives.objectives();
+    }
+
+    /** Whether image {@code i}'s objective has stayed at zero in every step so far. */
+    public boolean dead(int i) {
+        return peak[i] <= DEAD_BELOW;
     }
 
     /**
@@ -141,6 +153,9 @@ public final class AscentRun {
             TotalVariation.addGradient(x, gradient, p.tv());
         }
         checkFinite(values, gradient);
+        for (int i = 0; i < peak.length; i++) {
+            peak[i] = Math.max(peak[i], values[i]);
+        }
         optimizer.step(image.parameter(), image.backward(gradient), p, step, image.stepScale());
         for (Regularizer r : REGULARIZERS) {
             r.apply(image, gradient, p, step);

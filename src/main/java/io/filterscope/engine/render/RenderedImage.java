@@ -9,9 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record RenderedImage(Objective objective, INDArray display, INDArray input, double value, boolean dead) {
 
-    /** An objective whose value never exceeds this is reported as dead. */
-    public static final double DEAD_BELOW = 1e-6;
-
     public float[] displayPlanes() {
         return display.dup('c').data().asFloat();
     }

@@ -25,21 +25,16 @@ public final class Renderer {
         for (int from = 0; from < objectives.size(); from += chunk) {
             List<Objective> part = objectives.subList(from, Math.min(objectives.size(), from + chunk));
             AscentRun run = new AscentRun(network.apply(part.size()), part, space, steps, seed, params);
-            double[] best = new double[part.size()];
-            java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
             StepResult last = null;
             while (!run.finished()) {
                 last = run.step();
-                for (int i = 0; i < best.length; i++) {
-                    best[i] = Math.max(best[i], last.values()[i]);
-                }
                 progress.update((long) from * steps + (long) last.step() * part.size(), total,
                         part.get(0).label() + (part.size() > 1 ? " .. " + part.get(part.size() - 1).label() : ""));
             }
             for (int i = 0; i < part.size(); i++) {
                 images.add(new RenderedImage(part.get(i), last.images().get(NDArrayIndex.point(i)).dup(),
                         run.inputImages().get(NDArrayIndex.point(i)).dup(), last.values()[i],
-                        best[i] <= RenderedImage.DEAD_BELOW));
+                        run.dead(i)));
             }
         }
         return images;

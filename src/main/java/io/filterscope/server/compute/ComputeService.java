@@ -3,7 +3,6 @@ package io.filterscope.server.compute;
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.RenderParams;
-import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.ModelStore;
@@ -121,8 +120,6 @@ public final class ComputeService implements AutoCloseable {
             giveBack(run);
             throw e;
         }
-        run.best = new double[r.objectives().size()];
-        Arrays.fill(run.best, Double.NEGATIVE_INFINITY);
         active.put(run.id, run);
         emit(run.id, new JsonObject().put("type", "started").put("run", run.id));
     }
@@ -220,12 +217,9 @@ public final class ComputeService implements AutoCloseable {
             end(run, "failed", "internal error: " + e.getMessage());
             return;
         }
-        for (int i = 0; i < run.best.length; i++) {
-            run.best[i] = Math.max(run.best[i], result.values()[i]);
-        }
         run.lastValues = result.values();
         boolean last = run.ascent.finished();
-        run.lastFramesLossy = !last && result.images().size(3) >= FrameEncoder.JPEG_FROM;
+        run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
         sendFrames(run, result.step(), result.values(), result.images(), last);
         if (last) {
             end(run, "completed", null);
@@ -237,7 +231,8 @@ public final class ComputeService implements AutoCloseable {
         int c = (int) shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
-        float[] all = images.dup('c').data().asFloat();
+        // The images are a fresh array of this step (never a view), so its buffer is exactly them.
+        float[] all = images.data().asFloat();
         int per = c * h * w;
         for (int i = 0; i < shape[0]; i++) {
             float[] planes = Arrays.copyOfRange(all, i * per, (i + 1) * per);
@@ -269,8 +264,8 @@ public final class ComputeService implements AutoCloseable {
             done.put("loss", Arrays.stream(run.lastValues).average().orElse(0))
                     .put("losses", new JsonArray(Arrays.stream(run.lastValues).boxed().toList()));
             JsonArray dead = new JsonArray();
-            for (int i = 0; i < run.best.length; i++) {
-                if (run.best[i] <= RenderedImage.DEAD_BELOW) {
+            for (int i = 0; i < run.lastValues.length; i++) {
+                if (run.ascent.dead(i)) {
                     dead.add(Run.filterOf(run.request.objectives().get(i), i));
                 }
             }

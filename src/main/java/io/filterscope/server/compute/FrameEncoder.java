@@ -22,14 +22,19 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  */
 final class FrameEncoder {
     /** Images at least this wide go as JPEG while the run goes on. */
-    static final int JPEG_FROM = 64;
+    private static final int JPEG_FROM = 64;
 
     private FrameEncoder() {
     }
 
+    /** Whether a frame of this width goes as JPEG: intermediate frames of large images only. */
+    static boolean lossy(int width, boolean last) {
+        return !last && width >= JPEG_FROM;
+    }
+
     static Buffer encode(JsonObject header, float[] planes, int channels, int width, int height, boolean last) {
         BufferedImage image = Tiles.fromPlanes(planes, channels, width, height);
-        boolean jpeg = !last && width >= JPEG_FROM;
+        boolean jpeg = lossy(width, last);
         byte[] bytes = jpeg ? jpeg(image) : PngFiles.encode(image, Map.of());
         byte[] json = header.copy().put("width", width).put("height", height)
                 .put("mime", jpeg ? "image/jpeg" : "image/png").encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);

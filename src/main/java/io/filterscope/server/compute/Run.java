@@ -14,7 +14,6 @@ final class Run {
     AscentRun ascent;
     /** Borrowed from the model while the run is active. */
     io.filterscope.engine.net.Network network;
-    double[] best;
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
     boolean lastFramesLossy;
