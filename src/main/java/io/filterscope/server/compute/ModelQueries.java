@@ -119,7 +119,7 @@ public final class ModelQueries {
     }
 
     private static INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {
-        Network net = m.compile(EXAMPLE_BATCH, m.height());
+        Network net = m.cached(EXAMPLE_BATCH, m.height());
         long channels = net.layer(layer).channels();
         INDArray scores = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, examples.size(), channels);
         int side = examples.height() * examples.width();
