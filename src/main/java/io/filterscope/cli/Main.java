@@ -36,6 +36,7 @@ public final class Main {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "serve" -> ServeCommand.run(rest);
+            case "worker" -> WorkerCommand.run(rest);
             case "models" -> ModelsCommand.run(rest);
             case "gallery" -> GalleryCommand.run(rest);
             case "classes" -> ClassesCommand.run(rest);
@@ -47,5 +48,5 @@ public final class Main {
         };
     }
 
-    private static final String COMMANDS = "serve, models, gallery, classes, activations, rerun, train, bench";
+    private static final String COMMANDS = "serve, worker, models, gallery, classes, activations, rerun, train, bench";
 }

@@ -1,6 +1,7 @@
 package io.filterscope.cli;
 
 import io.filterscope.UserError;
+import io.filterscope.server.ClusterOptions;
 import io.filterscope.server.FilterScopeServer;
 import io.filterscope.server.ServerConfig;
 import java.util.Arrays;
@@ -33,33 +34,56 @@ final class ServeCommand {
     }
 
     static int run(String[] args) throws InterruptedException {
-        Flags flags = Flags.parse("serve", args, Set.of("host", "port", "models", "token", "allow-origin",
-                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second", "tls-cert", "tls-key"), Set.of());
+        Set<String> valued = new java.util.HashSet<>(Set.of("host", "port", "models", "token", "allow-origin",
+                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second", "tls-cert", "tls-key"));
+        valued.addAll(ClusterFlags.VALUES);
+        Flags flags = Flags.parse("serve", args, valued, Set.of("cluster", "no-compute"));
         String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
         List<String> origins = flags.has("allow-origin")
                 ? Arrays.stream(flags.string("allow-origin", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
                 : List.of();
         ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
-        ServerConfig.Limits limits = d
-                .withRuns(flags.integer("max-runs", d.activeRuns(), 1, 1024), flags.integer("max-queue", d.queuedRuns(), 0, 100_000))
+        ServerConfig.Limits limits = runLimits(flags)
                 .withConnections(flags.integer("max-runs-per-connection", d.runsPerConnection(), 1, 100_000),
                         flags.integer("max-connections", d.connections(), 1, 1_000_000),
                         flags.integer("max-messages-per-second", d.messagesPerSecond(), 1, 1_000_000));
         ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
                 flags.path("models", "models"), token, origins, limits, tls(flags));
+        ClusterOptions cluster = ClusterFlags.parse("serve", flags);
+        if (flags.has("no-compute") && cluster == null) {
+            throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
+        }
+        FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !flags.has("no-compute"), cluster);
+        return runUntilStopped("serve", config, roles, server -> "listening on "
+                + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
+    }
+
+    /** {@code --max-runs} and {@code --max-queue}: what one compute worker takes at once and keeps waiting. */
+    static ServerConfig.Limits runLimits(Flags flags) {
+        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
+        return d.withRuns(flags.integer("max-runs", d.activeRuns(), 1, 1024), flags.integer("max-queue", d.queuedRuns(), 0, 100_000));
+    }
+
+    /**
+     * Starts a node, prints {@code ready} once it is, and runs until the JVM is told to stop (SIGTERM,
+     * Ctrl-C): then it ends its runs, telling their clients, and leaves within a bounded time.
+     */
+    static int runUntilStopped(String command, ServerConfig config, FilterScopeServer.Roles roles,
+                               java.util.function.Function<FilterScopeServer, String> ready) throws InterruptedException {
         FilterScopeServer server;
         try {
-            server = FilterScopeServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            server = FilterScopeServer.start(config, roles).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new UserError("serve: cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage());
+            throw new UserError(command + ": cannot start" + (roles.front() ? " on " + config.host() + ":" + config.port() : "")
+                    + ": " + cause.getMessage());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopped.countDown();
         }));
-        System.out.println("listening on " + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
+        System.out.println(ready.apply(server));
         System.out.flush();
         stopped.await();
         return 0;

@@ -2,8 +2,15 @@ package io.filterscope.server;
 
 /** Event-bus addresses: the verticles talk only through these, so they can run in one JVM or apart. */
 public final class Addresses {
-    /** Requests to the compute worker (JSON with an "action"); answered with JSON or a typed failure. */
+    /**
+     * Requests for computation (JSON with an "action"), answered with JSON or a typed failure. Local to each
+     * front node: its dispatcher forwards them to the {@link #worker} that has the model or the run.
+     */
     public static final String COMPUTE = "filterscope.compute";
+    /** Every compute worker publishes its heartbeat here (id, backend, device, models, load, runs). */
+    public static final String WORKERS = "filterscope.workers";
+    /** A dispatcher that just started publishes here so that every worker announces itself at once. */
+    public static final String WORKERS_HELLO = "filterscope.workers.hello";
     /** A WebSocket closed or sent text: sent by the HTTP verticle to the session verticle. */
     public static final String SOCKET_CLOSED = "filterscope.socket.closed";
     public static final String SOCKET_TEXT = "filterscope.socket.text";
@@ -14,6 +21,11 @@ public final class Addresses {
     public static final String SOCKET = "socket";
 
     private Addresses() {
+    }
+
+    /** The requests of {@link #COMPUTE} that one worker answers. */
+    public static String worker(String workerId) {
+        return "filterscope.worker." + workerId;
     }
 
     /** Frames (binary) and events (JSON) of one run, from the worker. */

@@ -1,6 +1,7 @@
 package io.filterscope.server;
 
 import io.filterscope.server.compute.ComputeVerticle;
+import io.filterscope.server.dispatch.DispatchVerticle;
 import io.filterscope.server.http.HttpVerticle;
 import io.filterscope.server.session.SessionVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -9,29 +10,64 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 
-/** One node with all three roles (compute worker, sessions, HTTP and page) in one JVM. */
+/**
+ * One node: a front (HTTP and page, WebSocket sessions, dispatch of computation), a compute worker, or
+ * both. Alone, a node has both roles and a local event bus; in a cluster the same verticles talk over
+ * Vert.x's clustered event bus.
+ */
 public final class FilterScopeServer {
+    /** Which roles this node takes, and the cluster it joins (null: none, a single node). */
+    public record Roles(boolean front, boolean compute, ClusterOptions cluster) {
+        public static final Roles SINGLE_NODE = new Roles(true, true, null);
+
+        public Roles {
+            if (!front && !compute) {
+                throw new IllegalArgumentException("a node needs at least one role");
+            }
+        }
+    }
+
     private final Vertx vertx;
     private final HttpVerticle http;
+    private final ComputeVerticle compute;
 
-    private FilterScopeServer(Vertx vertx, HttpVerticle http) {
+    private FilterScopeServer(Vertx vertx, HttpVerticle http, ComputeVerticle compute) {
         this.vertx = vertx;
         this.http = http;
+        this.compute = compute;
     }
 
     public static Future<FilterScopeServer> start(ServerConfig config) {
-        Vertx vertx = Vertx.vertx();
-        HttpVerticle http = new HttpVerticle(config);
-        return vertx.deployVerticle(new ComputeVerticle(config), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-                .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits().runsPerConnection())))
-                .compose(id -> vertx.deployVerticle(http))
-                .map(id -> new FilterScopeServer(vertx, http))
-                .onFailure(e -> vertx.close());
+        return start(config, Roles.SINGLE_NODE);
+    }
+
+    public static Future<FilterScopeServer> start(ServerConfig config, Roles roles) {
+        Future<Vertx> started = roles.cluster() == null ? Future.succeededFuture(Vertx.vertx()) : roles.cluster().vertx();
+        return started.compose(vertx -> {
+            HttpVerticle http = roles.front() ? new HttpVerticle(config) : null;
+            ComputeVerticle compute = roles.compute() ? new ComputeVerticle(config) : null;
+            Future<String> deployed = Future.succeededFuture();
+            if (compute != null) {
+                deployed = deployed.compose(id -> vertx.deployVerticle(compute,
+                        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+            }
+            if (roles.front()) {
+                deployed = deployed.compose(id -> vertx.deployVerticle(new DispatchVerticle()))
+                        .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits().runsPerConnection())))
+                        .compose(id -> vertx.deployVerticle(http));
+            }
+            return deployed.map(id -> new FilterScopeServer(vertx, http, compute)).onFailure(e -> vertx.close());
+        });
+    }
+
+    /** {@link #start(ServerConfig, Roles)}, waiting for it; a node that cannot start within a minute is an error. */
+    public static FilterScopeServer startAndWait(ServerConfig config, Roles roles) throws Exception {
+        return start(config, roles).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** {@link #start}, waiting for it; a server that cannot start within a minute is an error. */
     public static FilterScopeServer startAndWait(ServerConfig config) throws Exception {
-        return start(config).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        return startAndWait(config, Roles.SINGLE_NODE);
     }
 
     /** {@link #close}, waiting for it (bounded). */
@@ -39,8 +75,14 @@ public final class FilterScopeServer {
         close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /** This node's compute worker's id, or null on a node without the compute role. */
+    public String workerId() {
+        return compute == null ? null : compute.id();
+    }
+
+    /** The HTTP port, or -1 on a node without the front role. */
     public int port() {
-        return http.port();
+        return http == null ? -1 : http.port();
     }
 
     /**

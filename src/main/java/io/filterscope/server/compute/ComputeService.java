@@ -1,6 +1,5 @@
 package io.filterscope.server.compute;
 
-import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.RenderParams;
 import io.filterscope.engine.render.RunFailedException;
@@ -52,6 +51,12 @@ public final class ComputeService implements AutoCloseable {
     private final Map<String, Run> queued = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
+    /** What the compute thread last saw; read by other threads (heartbeats) without waiting for a step. */
+    private volatile Load load = new Load(0, 0, List.of());
+
+    /** How busy this worker is, and which runs it has (running first, then waiting). */
+    public record Load(int active, int queued, List<String> runs) {
+    }
 
     public ComputeService(ModelStore store, int maxActive, int maxQueued, Output out) {
         this.store = store;
@@ -82,7 +87,9 @@ public final class ComputeService implements AutoCloseable {
         }
         commands.add(() -> {
             try {
-                result.complete(task.call());
+                T value = task.call();
+                refreshLoad();
+                result.complete(value);
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }
@@ -168,16 +175,12 @@ public final class ComputeService implements AutoCloseable {
         return runs;
     }
 
-    public JsonObject health() {
-        return new JsonObject().put("status", "ok").put("backend", Backend.name()).put("device", Backend.device())
-                .put("runsActive", active.size()).put("runsQueued", queued.size());
-    }
-
     // --- the loop ---
 
     private void loop() {
         while (!closed) {
             try {
+                refreshLoad();
                 Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS) : commands.poll();
                 if (command != null) {
                     command.run();
@@ -203,6 +206,20 @@ public final class ComputeService implements AutoCloseable {
         while ((c = commands.poll()) != null) {
             c.run();
         }
+    }
+
+    private void refreshLoad() {
+        load = new Load(active.size(), queued.size(), runIds());
+    }
+
+    private List<String> runIds() {
+        List<String> ids = new ArrayList<>(active.keySet());
+        ids.addAll(queued.keySet());
+        return ids;
+    }
+
+    public Load load() {
+        return load;
     }
 
     private void step(Run run) {
@@ -258,6 +275,7 @@ public final class ComputeService implements AutoCloseable {
 
     private void finish(Run run, String reason, String message) {
         giveBack(run);
+        refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
         JsonObject done = new JsonObject().put("type", "done").put("run", run.id).put("reason", reason)
                 .put("steps", run.step());
         if (run.lastValues != null) {
@@ -305,8 +323,7 @@ public final class ComputeService implements AutoCloseable {
 
     /** Ends every run with "stopped" (on the compute thread); returns how many there were. */
     public int stopAll() {
-        List<String> all = new ArrayList<>(queued.keySet());
-        all.addAll(0, active.keySet());
+        List<String> all = runIds();
         all.forEach(this::stop);
         return all.size();
     }

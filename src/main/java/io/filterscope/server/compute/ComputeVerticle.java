@@ -1,5 +1,6 @@
 package io.filterscope.server.compute;
 
+import io.filterscope.engine.Backend;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
@@ -8,19 +9,36 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The worker role: answers {@link Addresses#COMPUTE} requests with a {@link ComputeService} that owns the
- * device, and sends each run's frames and events to {@link Addresses#run}.
+ * The worker role: answers requests sent to its own {@link Addresses#worker} address with a
+ * {@link ComputeService} that owns the device, sends each run's frames and events to {@link Addresses#run},
+ * and publishes a heartbeat on {@link Addresses#WORKERS} so that dispatchers on any node know it is there,
+ * what it has and how busy it is.
  */
 public final class ComputeVerticle extends AbstractVerticle {
+    /** How often a worker says it is alive; dispatchers give up on it after a few missed beats. */
+    public static final long HEARTBEAT_MS = 1000;
+    /** The model list in heartbeats is re-read from disk this often, so dropped-in models appear. */
+    private static final long MODELS_REFRESH_MS = 10_000;
+
     private final ServerConfig config;
+    private final String id = "w-" + UUID.randomUUID().toString().substring(0, 8);
     private ComputeService service;
+    private JsonArray models = new JsonArray();
+    private long modelsReadAt;
 
     public ComputeVerticle(ServerConfig config) {
         this.config = config;
+    }
+
+    /** How this worker is named in heartbeats, {@code /api/health} and failure messages. */
+    public String id() {
+        return id;
     }
 
     @Override
@@ -28,7 +46,28 @@ public final class ComputeVerticle extends AbstractVerticle {
         service = new ComputeService(new ModelStore(config.models()), config.limits().activeRuns(), config.limits().queuedRuns(),
                 (run, message, droppable) -> vertx.eventBus().send(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
-        vertx.eventBus().<JsonObject>consumer(Addresses.COMPUTE, this::handle).completion().onComplete(started);
+        vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
+        vertx.setPeriodic(HEARTBEAT_MS, t -> announce(false));
+        vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::handle).completion()
+                .onSuccess(v -> announce(false)).onComplete(started);
+    }
+
+    private void announce(boolean leaving) {
+        vertx.eventBus().publish(Addresses.WORKERS, status(leaving));
+    }
+
+    /** Who this worker is, what it has and how busy it is right now (read without waiting for a step). */
+    private JsonObject status(boolean leaving) {
+        long now = System.currentTimeMillis();
+        if (now - modelsReadAt > MODELS_REFRESH_MS) {
+            models = new JsonArray(new ModelStore(config.models()).list().stream()
+                    .filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList());
+            modelsReadAt = now;
+        }
+        ComputeService.Load load = service.load();
+        return new JsonObject().put("id", id).put("backend", Backend.name())
+                .put("device", Backend.device()).put("models", models).put("runsActive", load.active())
+                .put("runsQueued", load.queued()).put("runs", new JsonArray(load.runs())).put("leaving", leaving);
     }
 
     private void handle(Message<JsonObject> message) {
@@ -37,9 +76,8 @@ public final class ComputeVerticle extends AbstractVerticle {
             case "start" -> service.call(() -> service.start(body.getString("run"), body.getJsonObject("request")));
             case "stop" -> service.call(() -> new JsonObject().put("stopped", service.stop(body.getString("run"))));
             case "update" -> service.call(() -> service.update(body.getString("run"), body.getJsonObject("params")));
+            case "status" -> CompletableFuture.completedFuture(status(false));
             case "list" -> service.call(service::list);
-            case "health" -> service.call(service::health);
-            case "stop-all" -> service.call(() -> new JsonObject().put("stopped", service.stopAll()));
             case "models" -> service.call(() -> service.queries().models());
             case "model" -> service.call(() -> service.queries().model(body.getString("model")));
             case "activations" -> service.call(() -> service.queries().activations(body.getString("model"),
@@ -58,8 +96,16 @@ public final class ComputeVerticle extends AbstractVerticle {
         });
     }
 
+    /**
+     * Ends this worker's runs ("stopped") and tells the dispatchers it is gone rather than let them time out;
+     * the event bus stays open a moment longer so those last messages leave this node.
+     */
     @Override
-    public void stop() {
+    public void stop(Promise<Void> stopped) {
         service.shutdown(5000);
+        announce(true);
+        vertx.setTimer(LAST_MESSAGES_MS, t -> stopped.complete());
     }
+
+    private static final long LAST_MESSAGES_MS = 300;
 }

@@ -218,7 +218,7 @@ public final class HttpVerticle extends AbstractVerticle {
         // Hold the client's first messages until answers can reach it.
         ws.pause();
         String socket = UUID.randomUUID().toString();
-        MessageConsumer<Object> outgoing = vertx.eventBus().consumer(Addresses.socket(socket), m -> {
+        MessageConsumer<Object> outgoing = vertx.eventBus().localConsumer(Addresses.socket(socket), m -> {
             if (m.body() instanceof Buffer frame) {
                 // A client that cannot keep up misses intermediate frames, never last frames or events.
                 if (!("true".equals(m.headers().get(Addresses.DROPPABLE)) && ws.writeQueueFull())) {

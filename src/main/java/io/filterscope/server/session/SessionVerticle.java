@@ -54,8 +54,9 @@ public final class SessionVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        vertx.eventBus().<String>consumer(Addresses.SOCKET_TEXT, m -> onText(m.headers().get(Addresses.SOCKET), m.body()));
-        vertx.eventBus().<String>consumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
+        // Sockets belong to this node's HTTP verticle: their messages stay on this node even in a cluster.
+        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> onText(m.headers().get(Addresses.SOCKET), m.body()));
+        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
                 .completion().onComplete(started);
     }
 

@@ -1,0 +1,132 @@
+package io.filterscope.server.dispatch;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What one dispatcher knows of the compute workers, from their heartbeats: who is alive, which models each
+ * has, how busy each is, and which worker has each run this dispatcher placed. Plain state with an explicit
+ * clock, so the rules (least loaded first, a silent worker is dead) are tested without a cluster.
+ */
+final class WorkerDirectory {
+    /** A worker heard from; {@code placed} counts runs sent to it since its last heartbeat. */
+    private static final class Worker {
+        JsonObject beat;
+        long seenAt;
+        int placed;
+
+        int load() {
+            return beat.getInteger("runsActive", 0) + beat.getInteger("runsQueued", 0) + placed;
+        }
+
+        boolean has(String model) {
+            return model == null || beat.getJsonArray("models", new JsonArray()).contains(model);
+        }
+    }
+
+    private record Placement(String worker, long at) {
+    }
+
+    private final long deadAfterMs;
+    private final Map<String, Worker> workers = new TreeMap<>();
+    private final Map<String, Placement> runs = new HashMap<>();
+
+    WorkerDirectory(long deadAfterMs) {
+        this.deadAfterMs = deadAfterMs;
+    }
+
+    /**
+     * Records a heartbeat. Runs this dispatcher placed on the worker that the worker no longer lists have
+     * ended and are forgotten; a run placed moments ago may be missing from a beat sent before it arrived.
+     */
+    void heartbeat(JsonObject beat, long now) {
+        String id = beat.getString("id");
+        if (beat.getBoolean("leaving", false)) {
+            workers.remove(id);
+            runs.values().removeIf(p -> p.worker().equals(id));
+            return;
+        }
+        Worker w = workers.computeIfAbsent(id, k -> new Worker());
+        w.beat = beat;
+        w.seenAt = now;
+        w.placed = 0;
+        JsonArray listed = beat.getJsonArray("runs", new JsonArray());
+        runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())
+                && now - e.getValue().at() > deadAfterMs);
+    }
+
+    /** The least loaded live worker that has {@code model} (any worker when null). */
+    Optional<String> pick(String model) {
+        return workers.entrySet().stream().filter(e -> e.getValue().has(model))
+                .min(Comparator.comparingInt((Map.Entry<String, Worker> e) -> e.getValue().load()))
+                .map(Map.Entry::getKey);
+    }
+
+    void place(String run, String worker, long now) {
+        runs.put(run, new Placement(worker, now));
+        Worker w = workers.get(worker);
+        if (w != null) {
+            w.placed++;
+        }
+    }
+
+    Optional<String> workerOf(String run) {
+        Placement p = runs.get(run);
+        return p == null ? Optional.empty() : Optional.of(p.worker());
+    }
+
+    void forget(String run) {
+        runs.remove(run);
+    }
+
+    /** Runs this dispatcher placed, by worker. */
+    Map<String, List<String>> placedRuns() {
+        Map<String, List<String>> byWorker = new TreeMap<>();
+        runs.forEach((run, p) -> byWorker.computeIfAbsent(p.worker(), k -> new ArrayList<>()).add(run));
+        return byWorker;
+    }
+
+    /**
+     * Removes workers silent for longer than the limit; returns, for each of them, the runs this dispatcher
+     * had placed there (their clients must be told the run failed).
+     */
+    Map<String, List<String>> expire(long now) {
+        Map<String, List<String>> lost = new TreeMap<>();
+        workers.entrySet().removeIf(e -> {
+            if (now - e.getValue().seenAt <= deadAfterMs) {
+                return false;
+            }
+            List<String> orphans = new ArrayList<>();
+            runs.entrySet().removeIf(r -> {
+                boolean mine = r.getValue().worker().equals(e.getKey());
+                if (mine) {
+                    orphans.add(r.getKey());
+                }
+                return mine;
+            });
+            lost.put(e.getKey(), orphans);
+            return true;
+        });
+        return lost;
+    }
+
+    List<String> workerIds() {
+        return List.copyOf(workers.keySet());
+    }
+
+    /** Model ids that some live worker has. */
+    Set<String> models() {
+        Set<String> all = new LinkedHashSet<>();
+        workers.values().forEach(w -> w.beat.getJsonArray("models", new JsonArray()).forEach(m -> all.add((String) m)));
+        return all;
+    }
+}

@@ -1,0 +1,155 @@
+package io.filterscope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three JVMs on 127.0.0.1: this one is the front node (page, sockets, dispatch, no compute) and two
+ * {@code worker --cluster} processes compute, all joined over Hazelcast with TCP-IP join. Every wait is
+ * bounded.
+ */
+class ClusterTest {
+    private static final Path LOGS = Path.of("target", "cluster-test");
+    private final List<Process> workers = new ArrayList<>();
+    private FilterScopeServer front;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        workers.forEach(Process::destroyForcibly);
+        if (front != null) {
+            front.closeAndWait();
+        }
+    }
+
+    @Test
+    void runsSpreadOverWorkersADeadWorkersClientsAreToldAndARestartedWorkerTakesWorkAgain() throws Exception {
+        Files.createDirectories(LOGS);
+        int frontPort = freePort();
+        int[] workerPorts = {freePort(), freePort()};
+        List<String> members = List.of("127.0.0.1:" + frontPort, "127.0.0.1:" + workerPorts[0], "127.0.0.1:" + workerPorts[1]);
+
+        long t0 = System.nanoTime();
+        front = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0),
+                new FilterScopeServer.Roles(true, false, new ClusterOptions("127.0.0.1", frontPort, members)));
+        assertEquals("no_workers", health().getString("status"), "a front without workers says so");
+        for (int i = 0; i < 2; i++) {
+            workers.add(startWorker(i, workerPorts[i], members));
+        }
+        JsonArray both = awaitHealth(h -> h.getJsonArray("workers").size() == 2, "both workers joined").getJsonArray("workers");
+        System.out.printf("cluster: front and two workers ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        both.forEach(w -> assertTrue(((JsonObject) w).getJsonArray("models").contains("fashion-cnn")));
+
+        try (TestClient client = TestClient.connect(front.port())) {
+            long dispatch = System.nanoTime();
+            String first = startLongRun(client, "a");
+            System.out.printf("cluster: start to \"started\" through a remote worker in %.0f ms%n", (System.nanoTime() - dispatch) / 1e6);
+            String second = startLongRun(client, "b");
+            Map<String, Integer> spread = awaitRunsPerWorker(2);
+            assertEquals(List.of(1, 1), List.copyOf(spread.values()), "two runs go to two workers: " + spread);
+
+            String killedId = workerIdOf(0);
+            workers.get(0).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long killedAt = System.nanoTime();
+            JsonObject done = client.nextEvent(e -> "done".equals(e.getString("type")));
+            double detectS = (System.nanoTime() - killedAt) / 1e9;
+            System.out.printf("cluster: clients of the killed worker told in %.1f s%n", detectS);
+            assertEquals("failed", done.getString("reason"));
+            assertTrue(done.getString("message").contains(killedId), done.getString("message"));
+            assertTrue(List.of(first, second).contains(done.getString("run")));
+            assertTrue(detectS < 5, "a dead worker's clients hear within 5 s, took " + detectS);
+            awaitHealth(h -> h.getJsonArray("workers").size() == 1, "the dead worker leaves the list");
+
+            client.send(runMessage(3, "after"));
+            JsonObject after = client.nextEvent(e -> "done".equals(e.getString("type")) && "after".equals(e.getString("tag"))
+                    || "done".equals(e.getString("type")) && !List.of(first, second).contains(e.getString("run")));
+            assertEquals("completed", after.getString("reason"), "the next run succeeds on the survivor");
+            client.send(new JsonObject().put("op", "stop").put("run", done.getString("run").equals(first) ? second : first));
+            client.nextEvent(e -> "done".equals(e.getString("type")));
+
+            workers.set(0, startWorker(2, workerPorts[0], members));
+            awaitHealth(h -> h.getJsonArray("workers").size() == 2, "the restarted worker rejoins");
+            startLongRun(client, "c");
+            startLongRun(client, "d");
+            assertEquals(List.of(1, 1), List.copyOf(awaitRunsPerWorker(2).values()), "the restarted worker takes work");
+        }
+    }
+
+    private static JsonObject runMessage(int steps, String tag) {
+        return new JsonObject().put("op", "start").put("model", "fashion-cnn")
+                .put("objective", new JsonObject().put("type", "channel").put("layer", "conv1").put("filter", 1))
+                .put("steps", steps).put("tag", tag);
+    }
+
+    private static String startLongRun(TestClient client, String tag) throws InterruptedException {
+        client.send(runMessage(100_000, tag));
+        return client.nextEvent(e -> "started".equals(e.getString("type")) && tag.equals(e.getString("tag"))).getString("run");
+    }
+
+    private Process startWorker(int n, int port, List<String> members) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        command.addAll(List.of(System.getProperty("hazelcast.opens", "").split(" ")));
+        command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                "io.filterscope.cli.Main", "worker", "--cluster", "--cluster-host", "127.0.0.1",
+                "--cluster-port", String.valueOf(port), "--join", String.join(",", members), "--models", "models"));
+        command.removeIf(String::isEmpty);
+        File log = LOGS.resolve("worker" + n + ".log").toFile();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    /** The id worker {@code n} printed when it was ready ("worker w-... ready"). */
+    private static String workerIdOf(int n) throws IOException {
+        String log = Files.readString(LOGS.resolve("worker" + n + ".log"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("worker (w-[0-9a-f]+) ready").matcher(log);
+        assertTrue(m.find(), "worker " + n + " printed its id: " + log);
+        return m.group(1);
+    }
+
+    private static List<String> ids(JsonObject health) {
+        return health.getJsonArray("workers").stream().map(w -> ((JsonObject) w).getString("id")).toList();
+    }
+
+    private Map<String, Integer> awaitRunsPerWorker(int total) throws Exception {
+        JsonObject h = awaitHealth(x -> x.getInteger("runsActive") == total, total + " runs active");
+        return h.getJsonArray("workers").stream().map(JsonObject.class::cast)
+                .collect(Collectors.toMap(w -> w.getString("id"), w -> w.getInteger("runsActive"), (a, b) -> a, java.util.TreeMap::new));
+    }
+
+    private JsonObject awaitHealth(Predicate<JsonObject> wanted, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        JsonObject h = health();
+        while (!wanted.test(h)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 90 s: " + what + "; health " + h + "; worker logs in " + LOGS);
+            }
+            Thread.sleep(200);
+            h = health();
+        }
+        return h;
+    }
+
+    private JsonObject health() throws Exception {
+        return new JsonObject(TestClient.get(front.port(), "/api/health", null).body());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
