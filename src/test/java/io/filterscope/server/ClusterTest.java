@@ -58,8 +58,10 @@ class ClusterTest {
         try (TestClient client = TestClient.connect(front.port())) {
             long dispatch = System.nanoTime();
             String first = startLongRun(client, "a");
-            System.out.printf("cluster: start to \"started\" through a remote worker in %.0f ms%n", (System.nanoTime() - dispatch) / 1e6);
+            System.out.printf("cluster: first run, start to \"started\" (model loads) in %.0f ms%n", (System.nanoTime() - dispatch) / 1e6);
+            dispatch = System.nanoTime();
             String second = startLongRun(client, "b");
+            System.out.printf("cluster: second run, start to \"started\" on the other worker in %.0f ms%n", (System.nanoTime() - dispatch) / 1e6);
             Map<String, Integer> spread = awaitRunsPerWorker(2);
             assertEquals(List.of(1, 1), List.copyOf(spread.values()), "two runs go to two workers: " + spread);
 

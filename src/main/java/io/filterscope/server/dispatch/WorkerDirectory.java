@@ -18,15 +18,10 @@ import java.util.TreeMap;
  * clock, so the rules (least loaded first, a silent worker is dead) are tested without a cluster.
  */
 final class WorkerDirectory {
-    /** A worker heard from; {@code placed} counts runs sent to it since its last heartbeat. */
+    /** A worker heard from: its last heartbeat and when it came. */
     private static final class Worker {
         JsonObject beat;
         long seenAt;
-        int placed;
-
-        int load() {
-            return beat.getInteger("runsActive", 0) + beat.getInteger("runsQueued", 0) + placed;
-        }
 
         boolean has(String model) {
             return model == null || beat.getJsonArray("models", new JsonArray()).contains(model);
@@ -58,7 +53,6 @@ final class WorkerDirectory {
         Worker w = workers.computeIfAbsent(id, k -> new Worker());
         w.beat = beat;
         w.seenAt = now;
-        w.placed = 0;
         JsonArray listed = beat.getJsonArray("runs", new JsonArray());
         runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())
                 && now - e.getValue().at() > deadAfterMs);
@@ -67,16 +61,19 @@ final class WorkerDirectory {
     /** The least loaded live worker that has {@code model} (any worker when null). */
     Optional<String> pick(String model) {
         return workers.entrySet().stream().filter(e -> e.getValue().has(model))
-                .min(Comparator.comparingInt((Map.Entry<String, Worker> e) -> e.getValue().load()))
+                .min(Comparator.comparingLong((Map.Entry<String, Worker> e) -> load(e.getKey(), e.getValue())))
                 .map(Map.Entry::getKey);
+    }
+
+    /** Its runs as of its last heartbeat, plus runs placed there that the heartbeat did not list yet. */
+    private long load(String id, Worker w) {
+        JsonArray listed = w.beat.getJsonArray("runs", new JsonArray());
+        long unlisted = runs.entrySet().stream().filter(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())).count();
+        return w.beat.getInteger("runsActive", 0) + w.beat.getInteger("runsQueued", 0) + unlisted;
     }
 
     void place(String run, String worker, long now) {
         runs.put(run, new Placement(worker, now));
-        Worker w = workers.get(worker);
-        if (w != null) {
-            w.placed++;
-        }
     }
 
     Optional<String> workerOf(String run) {
