@@ -54,7 +54,7 @@ final class BenchCommand {
             layer = flags.string("layer", vgg ? "block5_conv1" : "conv4");
             model = vgg ? Vgg16.notop(size, 0) : LeNet.create(28, 1, 10, 0);
             channels = vgg ? 3 : 1;
-            space = vgg ? new InputSpace(0, 255) : InputSpace.UNIT;
+            space = vgg ? InputSpace.CAFFE_BGR : InputSpace.UNIT;
         } else {
             LoadedModel loaded = new ModelStore(flags.path("models", "models")).load(name);
             size = flags.integer("size", loaded.height(), 8, 1024);

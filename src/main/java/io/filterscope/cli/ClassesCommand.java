@@ -68,9 +68,8 @@ final class ClassesCommand {
             tiles.add(tile);
             // What the PNG holds, back in model input units.
             float[] stored = io.filterscope.image.ImageInput.toPlanes(tile, model.channels(), size, size);
-            INDArray x = Nd4j.create(stored, new long[] {model.channels(), size, size})
-                    .muli(model.inputSpace().width()).addi(model.inputSpace().low());
-            net.input().get(NDArrayIndex.point(k)).assign(x);
+            INDArray x = model.inputSpace().toInput(Nd4j.create(stored, new long[] {1, model.channels(), size, size}));
+            net.input().get(NDArrayIndex.point(k)).assign(x.get(NDArrayIndex.point(0)));
         }
         String outputLayer = model.objectives().outputLayer().name();
         net.forward(List.of(outputLayer));

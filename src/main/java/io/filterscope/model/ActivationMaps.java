@@ -43,8 +43,8 @@ public final class ActivationMaps {
         }
         float[] planes = ImageInput.toPlanes(picture, model.channels(), model.width(), model.height());
         Network net = model.cached(1, model.height());
-        net.input().assign(Nd4j.create(planes, new long[] {1, model.channels(), model.height(), model.width()})
-                .muli(model.inputSpace().width()).addi(model.inputSpace().low()));
+        net.input().assign(model.inputSpace().toInput(
+                Nd4j.create(planes, new long[] {1, model.channels(), model.height(), model.width()})));
         net.forward(List.of(layer));
         return new ActivationMaps(net.output(layer).get(NDArrayIndex.point(0)).dup());
     }

@@ -3,6 +3,7 @@ package io.filterscope.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.UnsupportedLayerException;
 import java.io.IOException;
@@ -127,6 +128,9 @@ public final class ModelStore {
         ModelMetadata meta;
         try {
             meta = JSON.readValue(file.toFile(), ModelMetadata.class);
+        } catch (ValueInstantiationException e) {
+            // A part's own check failed (InputSpace, say): its message is the one to show.
+            throw new UserError(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw new UserError(file + ": " + e.getOriginalMessage().replace('\n', ' '));
         } catch (IOException e) {
@@ -142,6 +146,10 @@ public final class ModelStore {
                 "\"inputShape\" must be [channels, height, width] with positive numbers");
         require(file, shape.get(0) == 1 || shape.get(0) == 3, "\"inputShape\" must have 1 or 3 channels");
         require(file, shape.get(1) <= 4096 && shape.get(2) <= 4096, "\"inputShape\" is larger than 4096 px");
+        if (meta.input() != null) {
+            String mismatch = meta.input().mismatch(shape.get(0));
+            require(file, mismatch == null, mismatch);
+        }
         if (meta.examples() != null) {
             require(file, meta.examples().images() != null && meta.examples().labels() != null,
                     "\"examples\" needs \"images\" and \"labels\" files");

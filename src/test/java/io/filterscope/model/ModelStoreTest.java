@@ -67,6 +67,38 @@ class ModelStoreTest {
     }
 
     @Test
+    void caffeStylePreprocessingIsReadFromTheMetadata(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        replaceInput(dir, "{\"low\":0,\"high\":255,\"mean\":[33.3]}");
+        assertEquals(new InputSpace(0.0, 255.0, List.of(33.3), null, null), new ModelStore(dir).load("tiny").inputSpace());
+    }
+
+    @Test
+    void badPreprocessingIsReportedInOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String[][] cases = {
+            {"{\"low\":0,\"high\":255,\"mean\":[1,2,3]}", "\"mean\" has 3 values but the model has 1 input channels"},
+            {"{\"low\":0,\"high\":1,\"channelOrder\":\"BGR\"}", "BGR needs 3 input channels"},
+            {"{\"low\":0,\"high\":1,\"channelOrder\":\"GBR\"}", "must be \"RGB\" or \"BGR\""},
+            {"{\"low\":0,\"high\":1,\"std\":[0]}", "\"std\" must be a list of positive numbers"},
+            {"{\"high\":255}", "needs \"low\" and \"high\""},
+            {"{\"low\":5,\"high\":1}", "low < high"},
+            {"{\"low\":0,\"high\":1,\"scale\":2}", "scale"},
+        };
+        for (String[] c : cases) {
+            replaceInput(dir, c[0]);
+            UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"), c[0]);
+            assertTrue(e.getMessage().contains("tiny.json") && e.getMessage().contains(c[1])
+                    && !e.getMessage().contains("\n"), c[0] + " -> " + e.getMessage());
+        }
+    }
+
+    private static void replaceInput(Path dir, String input) throws Exception {
+        Path file = dir.resolve("tiny.json");
+        Files.writeString(file, Files.readString(file).replaceFirst("\"input\":\\{[^}]*\\}", "\"input\":" + input));
+    }
+
+    @Test
     void classCountMustMatchTheOutputLayer(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replace("\"c\"]", "\"c\",\"d\"]"));

@@ -12,8 +12,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Lucid's Fourier parameterization: the parameter holds coefficients of a real Fourier basis, scaled by
  * 1/frequency so that every frequency gets an equal say and high-frequency noise does not dominate. With
- * three channels, colours are optimized in a decorrelated space. A sigmoid maps the result into the
- * model's input range. Everything is matrix products and element-wise ops, so it runs on any backend.
+ * three channels, colours are optimized in a decorrelated space (of RGB display colours). A sigmoid maps
+ * the result into [0, 1] display units, which the model's {@link InputSpace} turns into its input. Everything is matrix products and element-wise ops, so it runs on any backend.
  */
 public final class FourierImage implements Parameterization {
     /** Square root of the colour correlation of natural images (Lucid's ImageNet estimate), columns RGB. */
@@ -121,14 +121,14 @@ public final class FourierImage implements Parameterization {
         INDArray spatial = toSpatial(spectrum);
         INDArray mixed = colour == null ? spatial : mixChannels(spatial, colour);
         unit.assign(Transforms.sigmoid(mixed, true));
-        image.assign(unit.mul(space.width()).addi(space.low()));
+        image.assign(space.toInput(unit));
         return image;
     }
 
     @Override
     public INDArray backward(INDArray imageGradient) {
-        // d image / d mixed = width * sigmoid'(mixed) = width * u * (1 - u)
-        INDArray g = imageGradient.mul(space.width()).muli(unit).muli(unit.rsub(1.0));
+        // d image / d mixed = (input space's scale, channel order) * sigmoid'(mixed), sigmoid' = u * (1 - u)
+        INDArray g = space.displayGradient(imageGradient).muli(unit).muli(unit.rsub(1.0));
         if (colour != null) {
             g = mixChannels(g, colour.permute(1, 0, 2, 3).dup('c'));
         }
@@ -160,8 +160,8 @@ public final class FourierImage implements Parameterization {
     }
 
     @Override
-    public double neutral() {
-        return 0;
+    public INDArray neutral() {
+        return Nd4j.zeros(spectrum.dataType(), shape[1]);
     }
 
     @Override

@@ -18,8 +18,11 @@ public interface Parameterization {
     /** d(objective)/d(parameter) from d(objective)/d(image) at the last {@link #image()}. */
     INDArray backward(INDArray imageGradient);
 
-    /** The parameter value that means "mid-grey": what L2 decay pulls towards and clipping resets to. */
-    double neutral();
+    /**
+     * The parameter value that means "mid-grey", per channel ([c]): what L2 decay pulls towards and clipping
+     * resets to.
+     */
+    INDArray neutral();
 
     /** How far one unit of the optimizer's step moves the parameter (the input range for pixels). */
     double stepScale();

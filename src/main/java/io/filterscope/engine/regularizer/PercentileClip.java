@@ -3,7 +3,9 @@ package io.filterscope.engine.regularizer;
 import io.filterscope.engine.param.Parameterization;
 import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -36,11 +38,12 @@ public final class PercentileClip implements Regularizer {
             return;
         }
         INDArray x = image.parameter();
-        double grey = image.neutral();
+        INDArray grey = image.neutral();
         long n = x.size(0);
         long h = x.size(2);
         long w = x.size(3);
-        INDArray offset = x.sub(grey);                                            // [n, c, h, w]
+        INDArray offset = x.dup('c');                                             // [n, c, h, w]
+        Nd4j.exec(new BroadcastSubOp(offset, grey, offset, 1));
         INDArray score = byContribution
                 ? Transforms.abs(offset.mul(imageGradient).sum(1), false)
                 : offset.mul(offset).sum(1);                                      // [n, h, w]
@@ -54,6 +57,7 @@ public final class PercentileClip implements Regularizer {
         INDArray threshold = sorted.get(NDArrayIndex.all(), NDArrayIndex.point(Math.min(cut, h * w) - 1)).reshape(n, 1);
         INDArray keep = rows.subColumnVector(threshold).gt(0).castTo(x.dataType()).reshape('c', n, h, w);
         Nd4j.exec(new BroadcastMulOp(offset, keep, offset, 0, 2, 3));
-        x.assign(offset.addi(grey));
+        Nd4j.exec(new BroadcastAddOp(offset, grey, offset, 1));
+        x.assign(offset);
     }
 }

@@ -182,10 +182,9 @@ public final class AscentRun {
         return image.image();
     }
 
-    /** The current images scaled to [0, 1] for display, [n, c, h, w] (a new array). */
+    /** The current images for display, [n, c, h, w] in [0, 1], RGB or grey (a new array). */
     public INDArray displayImages() {
         // Every parameterization keeps the image inside the input range, so this lands in [0, 1].
-        INDArray x = image.image();
-        return space.low() == 0 && space.width() == 1 ? x.dup() : x.sub(space.low()).divi(space.width());
+        return space.toDisplay(image.image());
     }
 }

@@ -129,8 +129,8 @@ public final class ModelQueries {
             for (int i = 0; i < count; i++) {
                 System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
             }
-            net.input().assign(Nd4j.create(flat, new long[] {EXAMPLE_BATCH, 1, examples.height(), examples.width()})
-                    .muli(m.inputSpace().width()).addi(m.inputSpace().low()));
+            net.input().assign(m.inputSpace().toInput(
+                    Nd4j.create(flat, new long[] {EXAMPLE_BATCH, 1, examples.height(), examples.width()})));
             net.forward(List.of(layer));
             INDArray out = net.output(layer);
             INDArray means = out.rank() == 4 ? out.mean(2, 3) : out;

@@ -23,7 +23,7 @@ class FourierImageTest {
 
     @Test
     void imageStaysInsideTheInputRange() {
-        InputSpace space = new InputSpace(-2, 3);
+        InputSpace space = InputSpace.range(-2, 3);
         FourierImage image = new FourierImage(new long[] {2, 3, 16, 12}, DataType.DOUBLE, space, true, 1);
         image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 2, 3, 16, 12).muli(1e4));
         INDArray x = image.image();
@@ -32,9 +32,24 @@ class FourierImageTest {
 
     @Test
     void gradientMatchesFiniteDifferencesWithDecorrelatedColour() {
-        FourierImage image = new FourierImage(new long[] {2, 3, 9, 8}, DataType.DOUBLE, new InputSpace(0, 255), true, 3);
+        FourierImage image = new FourierImage(new long[] {2, 3, 9, 8}, DataType.DOUBLE, InputSpace.range(0, 255), true, 3);
         image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 2, 3, 9, 8).muli(5));
         INDArray weights = Nd4j.randn(DataType.DOUBLE, 2, 3, 9, 8);
+        INDArray start = image.parameter().dup();
+        java.util.function.Function<INDArray, Double> f = p -> {
+            image.parameter().assign(p);
+            return image.image().mul(weights).sumNumber().doubleValue();
+        };
+        f.apply(start);
+        INDArray gradient = image.backward(weights).dup();
+        FiniteDifferences.assertDirectionalDerivatives(f, start, gradient, 5, 1e-6);
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferencesInACaffeBgrInputSpace() {
+        FourierImage image = new FourierImage(new long[] {1, 3, 6, 7}, DataType.DOUBLE, InputSpace.CAFFE_BGR, true, 4);
+        image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 1, 3, 6, 7).muli(5));
+        INDArray weights = Nd4j.randn(DataType.DOUBLE, 1, 3, 6, 7);
         INDArray start = image.parameter().dup();
         java.util.function.Function<INDArray, Double> f = p -> {
             image.parameter().assign(p);

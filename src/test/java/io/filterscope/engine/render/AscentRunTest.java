@@ -42,6 +42,31 @@ class AscentRunTest {
     }
 
     @Test
+    void bgrModelMaximizingItsBlueInputShowsABlueImage() throws Exception {
+        // A 1x1 convolution that reads only model channel 0, which in a caffe-style BGR model is blue.
+        MultiLayerNetwork pick = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(1, 1).name("pick").nOut(1)
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(8, 8, 3)).build());
+        pick.init();
+        pick.getLayer(0).setParam("W", org.nd4j.linalg.factory.Nd4j.createFromArray(1f, 0f, 0f).reshape(1, 3, 1, 1));
+        pick.getLayer(0).setParam("b", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, 1));
+        Network net = NetworkCompiler.compile(pick, DataType.FLOAT, 1, new long[] {3, 8, 8});
+        AscentRun run = new AscentRun(net, List.of(new ChannelObjective("pick", 0)), InputSpace.CAFFE_BGR, 40, 1,
+                params("{\"lr\":0.05}"));
+        INDArray rgb = runToEnd(run).images().get(NDArrayIndex.point(0));
+        double red = rgb.get(NDArrayIndex.point(0)).meanNumber().doubleValue();
+        double green = rgb.get(NDArrayIndex.point(1)).meanNumber().doubleValue();
+        double blue = rgb.get(NDArrayIndex.point(2)).meanNumber().doubleValue();
+        assertTrue(blue > 0.99 && Math.abs(red - 0.5) < 0.05 && Math.abs(green - 0.5) < 0.05,
+                "display RGB means " + red + ", " + green + ", " + blue);
+        // The model's own input is BGR: its channel 0 sits at the top of blue's caffe range.
+        assertEquals(InputSpace.CAFFE_BGR.upper(3)[0], run.inputImages().get(NDArrayIndex.point(0), NDArrayIndex.point(0))
+                .meanNumber().doubleValue(), 1.0);
+    }
+
+    @Test
     void batchedRunEqualsSeparateRuns() throws Exception {
         RenderParams p = params("{\"blurSigma\":0.8,\"blurEvery\":2,\"l2Decay\":0.98,\"jitter\":1,\"tv\":0.1,\"lr\":0.05}");
         List<Objective> filters = List.of(new ChannelObjective("c3", 0), new ChannelObjective("c3", 3), new ChannelObjective("c2", 4));
