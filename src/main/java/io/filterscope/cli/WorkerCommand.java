@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * {@code worker --cluster}: a compute-only node. It joins the cluster, announces its device and models, and
- * runs whatever the front nodes send it; prints "worker ID ready" when it has joined.
+ * runs whatever the front nodes send it; prints "worker ID ready" when it has joined (one id per device).
  */
 final class WorkerCommand {
     private WorkerCommand() {
@@ -26,6 +26,6 @@ final class WorkerCommand {
         }
         ServerConfig config = ServerConfig.defaults(flags.path("models", "models")).withLimits(ServeCommand.runLimits(flags));
         return ServeCommand.runUntilStopped("worker", config, new FilterScopeServer.Roles(false, true, cluster),
-                server -> "worker " + server.workerId() + " ready (cluster " + cluster.host() + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
+                server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host() + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
     }
 }

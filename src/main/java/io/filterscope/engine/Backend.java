@@ -39,10 +39,25 @@ public final class Backend {
         return System.getProperty(EXTENSION, "").contains("cudnn") ? "cuda" : "cpu";
     }
 
-    /** A short description of the compute device, for /api/health. */
-    public static String device() {
+    /** How many devices ascent can run on: the GPUs under CUDA, one CPU otherwise. */
+    public static int deviceCount() {
+        return name().equals("cuda") ? org.nd4j.linalg.factory.Nd4j.getAffinityManager().getNumberOfDevices() : 1;
+    }
+
+    /**
+     * Binds the calling thread to a device: ND4J then allocates and computes on it for this thread. Each
+     * compute worker owns one thread pinned this way; on CPU there is one device and nothing to bind.
+     */
+    public static void pinCurrentThread(int device) {
         if (name().equals("cuda")) {
-            return "cuda device 0";
+            org.nd4j.linalg.factory.Nd4j.getAffinityManager().unsafeSetDevice(device);
+        }
+    }
+
+    /** A short description of a compute device, for /api/health. */
+    public static String device(int index) {
+        if (name().equals("cuda")) {
+            return cudaDeviceName(index);
         }
         String cpu = System.getProperty("os.arch");
         try {
@@ -56,5 +71,15 @@ public final class Backend {
             // Not Linux: the architecture will do.
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+    }
+
+    /** The GPU's name as ND4J's CUDA executioner reports it ("cuda.devicesInformation"). */
+    private static String cudaDeviceName(int index) {
+        Object info = org.nd4j.linalg.factory.Nd4j.getExecutioner().getEnvironmentInformation().get("cuda.devicesInformation");
+        if (info instanceof java.util.List<?> devices && index < devices.size()
+                && devices.get(index) instanceof java.util.Map<?, ?> device && device.get("cuda.deviceName") != null) {
+            return "cuda device " + index + ": " + device.get("cuda.deviceName");
+        }
+        return "cuda device " + index;
     }
 }

@@ -1,5 +1,6 @@
 package io.filterscope.server;
 
+import io.filterscope.engine.Backend;
 import io.filterscope.server.compute.ComputeVerticle;
 import io.filterscope.server.dispatch.DispatchVerticle;
 import io.filterscope.server.http.HttpVerticle;
@@ -9,6 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One node: a front (HTTP and page, WebSocket sessions, dispatch of computation), a compute worker, or
@@ -29,9 +32,9 @@ public final class FilterScopeServer {
 
     private final Vertx vertx;
     private final HttpVerticle http;
-    private final ComputeVerticle compute;
+    private final List<ComputeVerticle> compute;
 
-    private FilterScopeServer(Vertx vertx, HttpVerticle http, ComputeVerticle compute) {
+    private FilterScopeServer(Vertx vertx, HttpVerticle http, List<ComputeVerticle> compute) {
         this.vertx = vertx;
         this.http = http;
         this.compute = compute;
@@ -45,10 +48,13 @@ public final class FilterScopeServer {
         Future<Vertx> started = roles.cluster() == null ? Future.succeededFuture(Vertx.vertx()) : roles.cluster().vertx();
         return started.compose(vertx -> {
             HttpVerticle http = roles.front() ? new HttpVerticle(config) : null;
-            ComputeVerticle compute = roles.compute() ? new ComputeVerticle(config) : null;
+            List<ComputeVerticle> compute = new ArrayList<>();
+            for (int device = 0; roles.compute() && device < Backend.deviceCount(); device++) {
+                compute.add(new ComputeVerticle(config, device));
+            }
             Future<String> deployed = Future.succeededFuture();
-            if (compute != null) {
-                deployed = deployed.compose(id -> vertx.deployVerticle(compute,
+            for (ComputeVerticle worker : compute) {
+                deployed = deployed.compose(id -> vertx.deployVerticle(worker,
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
             }
             if (roles.front()) {
@@ -75,9 +81,9 @@ public final class FilterScopeServer {
         close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** This node's compute worker's id, or null on a node without the compute role. */
-    public String workerId() {
-        return compute == null ? null : compute.id();
+    /** The ids of this node's compute workers (one per device; none on a node without the compute role). */
+    public List<String> workerIds() {
+        return compute.stream().map(ComputeVerticle::id).toList();
     }
 
     /** The HTTP port, or -1 on a node without the front role. */

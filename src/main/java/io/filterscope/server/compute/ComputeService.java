@@ -1,5 +1,6 @@
 package io.filterscope.server.compute;
 
+import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.RenderParams;
 import io.filterscope.engine.render.RunFailedException;
@@ -58,13 +59,17 @@ public final class ComputeService implements AutoCloseable {
     public record Load(int active, int queued, List<String> runs) {
     }
 
-    public ComputeService(ModelStore store, int maxActive, int maxQueued, Output out) {
+    /** @param device the device this service's one compute thread is pinned to (see {@link Backend#pinCurrentThread}) */
+    public ComputeService(ModelStore store, int device, int maxActive, int maxQueued, Output out) {
         this.store = store;
         this.queries = new ModelQueries(store);
         this.out = out;
         this.maxActive = maxActive;
         this.maxQueued = maxQueued;
-        this.thread = daemon(this::loop, "filterscope-compute");
+        this.thread = daemon(() -> {
+            Backend.pinCurrentThread(device);
+            loop();
+        }, "filterscope-compute-" + device);
         thread.start();
     }
 

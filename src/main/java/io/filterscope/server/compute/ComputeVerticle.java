@@ -27,13 +27,17 @@ public final class ComputeVerticle extends AbstractVerticle {
     private static final long MODELS_REFRESH_MS = 10_000;
 
     private final ServerConfig config;
-    private final String id = "w-" + UUID.randomUUID().toString().substring(0, 8);
+    private final int device;
+    private final String id;
     private ComputeService service;
     private JsonArray models = new JsonArray();
     private long modelsReadAt;
 
-    public ComputeVerticle(ServerConfig config) {
+    /** A worker for one device; a machine with several GPUs runs one worker per device. */
+    public ComputeVerticle(ServerConfig config, int device) {
         this.config = config;
+        this.device = device;
+        this.id = "w-" + UUID.randomUUID().toString().substring(0, 8) + (device > 0 ? "-" + device : "");
     }
 
     /** How this worker is named in heartbeats, {@code /api/health} and failure messages. */
@@ -43,7 +47,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        service = new ComputeService(new ModelStore(config.models()), config.limits().activeRuns(), config.limits().queuedRuns(),
+        service = new ComputeService(new ModelStore(config.models()), device, config.limits().activeRuns(), config.limits().queuedRuns(),
                 (run, message, droppable) -> vertx.eventBus().send(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
@@ -66,7 +70,7 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
         ComputeService.Load load = service.load();
         return new JsonObject().put("id", id).put("backend", Backend.name())
-                .put("device", Backend.device()).put("models", models).put("runsActive", load.active())
+                .put("device", Backend.device(device)).put("models", models).put("runsActive", load.active())
                 .put("runsQueued", load.queued()).put("runs", new JsonArray(load.runs())).put("leaving", leaving);
     }
 
