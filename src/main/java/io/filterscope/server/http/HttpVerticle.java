@@ -219,6 +219,9 @@ public final class HttpVerticle extends AbstractVerticle {
         ws.pause();
         String socket = UUID.randomUUID().toString();
         MessageConsumer<Object> outgoing = vertx.eventBus().localConsumer(Addresses.socket(socket), m -> {
+            if (ws.isClosed()) {
+                return; // sent before the close reached the sender; nobody is left to read it
+            }
             if (m.body() instanceof Buffer frame) {
                 // A client that cannot keep up misses intermediate frames, never last frames or events.
                 if (!("true".equals(m.headers().get(Addresses.DROPPABLE)) && ws.writeQueueFull())) {
