@@ -7,6 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class DenseStage extends Stage {
     private final INDArray weights;
     private final INDArray bias;
+    /** Its softmax was left out: this is the model's output, exposed as logits. */
+    boolean beforeSoftmax;
 
     DenseStage(String layer, INDArray weights, INDArray bias) {
         super(layer);

@@ -3,10 +3,12 @@ package io.filterscope.engine.net;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -18,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.modelimport.keras.preprocessors.TensorFlowCnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -63,6 +66,12 @@ public final class NetworkCompiler {
                             + "; only chains of layers are supported so far");
                 }
                 GraphVertex vertex = conf.getVertices().get(name);
+                if (vertex instanceof PreprocessorVertex pv) {
+                    // Keras' Flatten in a functional model, say: a reshape of its own, not a layer's input.
+                    addPreProcessor(stages, pv.getPreProcessor(), name);
+                    previous = name;
+                    continue;
+                }
                 if (!(vertex instanceof LayerVertex lv)) {
                     throw new UnsupportedLayerException("vertex " + name + " (" + vertex.getClass().getSimpleName()
                             + ") is not supported");
@@ -73,6 +82,11 @@ public final class NetworkCompiler {
             }
         } else {
             throw new UnsupportedLayerException("unsupported model type " + model.getClass().getSimpleName());
+        }
+        for (int i = 0; i < stages.size() - 1; i++) {
+            if (stages.get(i) instanceof DenseStage d && d.beforeSoftmax) {
+                throw new UnsupportedLayerException("layer " + d.layer + ": softmax is supported only on the output layer");
+            }
         }
         return new Network(stages, dtype, new long[] {batch, chw[0], chw[1], chw[2]});
     }
@@ -86,8 +100,11 @@ public final class NetworkCompiler {
         if (pre == null) {
             return;
         }
-        if (pre instanceof CnnToFeedForwardPreProcessor) {
-            stages.add(new ReshapeStage(null));
+        if (pre instanceof CnnToFeedForwardPreProcessor c) {
+            // Maps stay NCHW here whatever the model's format; a channels-last model's dense weights expect
+            // its flattened rows in NHWC order (Keras' TensorFlow import marks that by format or by class).
+            boolean channelsLast = c.getFormat() == CNN2DFormat.NHWC || c instanceof TensorFlowCnnToFeedForwardPreProcessor;
+            stages.add(channelsLast ? ReshapeStage.flattenChannelsLast() : new ReshapeStage(null));
             return;
         }
         if (pre instanceof FeedForwardToCnnPreProcessor f) {
@@ -104,9 +121,8 @@ public final class NetworkCompiler {
     private static void addLayer(List<Stage> stages, Layer conf, String name,
                                  org.deeplearning4j.nn.api.Layer layer, DataType dtype) {
         if (conf instanceof ConvolutionLayer c && conf.getClass() == ConvolutionLayer.class) {
-            if (c.getCnn2dDataFormat() != null && c.getCnn2dDataFormat().name().equals("NHWC")) {
-                throw new UnsupportedLayerException("layer " + name + " is NHWC; only NCHW is supported so far");
-            }
+            // NHWC layers (Keras channels_last imports) run NCHW here too: DL4J keeps convolution weights as
+            // [out, in, kh, kw] in either format, and only a flatten sees the difference (addPreProcessor).
             stages.add(new ConvStage(name, param(layer, "W", dtype), c.hasBias() ? param(layer, "b", dtype) : null,
                     c.getKernelSize(), c.getStride(), c.getPadding(), c.getDilation(),
                     c.getConvolutionMode() == ConvolutionMode.Same));
@@ -122,13 +138,16 @@ public final class NetworkCompiler {
             }
             stages.add(new PoolStage(name, max, s.getKernelSize(), s.getStride(), s.getPadding(), same));
         } else if (conf instanceof BaseOutputLayer o) {
-            stages.add(new DenseStage(name, param(layer, "W", dtype), o.hasBias() ? param(layer, "b", dtype) : null));
-            if (!(o.getActivationFn() instanceof ActivationSoftmax)) {
-                addActivation(stages, name, o.getActivationFn());
-            }
+            addDense(stages, name, param(layer, "W", dtype), o.hasBias() ? param(layer, "b", dtype) : null, o.getActivationFn());
         } else if (conf instanceof DenseLayer d) {
-            stages.add(new DenseStage(name, param(layer, "W", dtype), d.hasBias() ? param(layer, "b", dtype) : null));
-            addActivation(stages, name, d.getActivationFn());
+            // A dense layer with softmax is a Keras model's output layer (imports have no OutputLayer).
+            addDense(stages, name, param(layer, "W", dtype), d.hasBias() ? param(layer, "b", dtype) : null, d.getActivationFn());
+        } else if (conf instanceof ActivationLayer a && a.getActivationFn() instanceof ActivationSoftmax) {
+            // Keras' Activation("softmax") after a linear dense layer: that layer's logits are the output.
+            if (stages.isEmpty() || !(stages.get(stages.size() - 1) instanceof DenseStage d)) {
+                throw new UnsupportedLayerException("layer " + name + ": softmax is supported only after a dense layer");
+            }
+            d.beforeSoftmax = true;
         } else if (conf instanceof ActivationLayer a) {
             stages.add(new ActivationStage(name, alpha(name, a.getActivationFn())));
         } else if (conf instanceof DropoutLayer) {
@@ -137,6 +156,17 @@ public final class NetworkCompiler {
         } else {
             throw new UnsupportedLayerException("layer " + name + " (" + conf.getClass().getSimpleName()
                     + ") is not supported");
+        }
+    }
+
+    /** A dense layer; with softmax, exposed before it (the logits), which only the last layer may do. */
+    private static void addDense(List<Stage> stages, String name, INDArray w, INDArray b, IActivation fn) {
+        DenseStage dense = new DenseStage(name, w, b);
+        stages.add(dense);
+        if (fn instanceof ActivationSoftmax) {
+            dense.beforeSoftmax = true;
+        } else {
+            addActivation(stages, name, fn);
         }
     }
 

@@ -4,20 +4,33 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Changes how each image's values are laid out, in DL4J's c-order: NCHW maps to flat rows (before a dense
- * layer), or rows back to maps (a dense layer feeding a convolution).
+ * layer), or rows back to maps (a dense layer feeding a convolution). A channels-last flatten (Keras'
+ * Flatten of a TensorFlow model, DL4J's NHWC CnnToFeedForward) orders the row by height, width, then
+ * channel, as the following dense layer's weights expect; the maps themselves stay NCHW throughout.
  */
 final class ReshapeStage extends Stage {
     private final long[] perImage;
+    private final boolean channelsLast;
 
-    /** @param perImage target shape of one image, or null to flatten */
+    /** @param perImage target shape of one image, or null to flatten (in NCHW order) */
     ReshapeStage(long[] perImage) {
+        this(perImage, false);
+    }
+
+    private ReshapeStage(long[] perImage, boolean channelsLast) {
         super(null);
         this.perImage = perImage;
+        this.channelsLast = channelsLast;
+    }
+
+    /** Flattens NCHW maps in NHWC order. */
+    static ReshapeStage flattenChannelsLast() {
+        return new ReshapeStage(null, true);
     }
 
     @Override
     String kind() {
-        return perImage == null ? "flatten" : "reshape";
+        return perImage == null ? channelsLast ? "flatten (channels last)" : "flatten" : "reshape";
     }
 
     @Override
@@ -37,11 +50,20 @@ final class ReshapeStage extends Stage {
 
     @Override
     void forward() {
-        out.assign(in.reshape('c', out.shape()));
+        if (channelsLast && in.rank() == 4) {
+            // out viewed as [n, h, w, c] takes the maps permuted to that order: no temporary copy.
+            out.reshape('c', in.size(0), in.size(2), in.size(3), in.size(1)).assign(in.permute(0, 2, 3, 1));
+        } else {
+            out.assign(in.reshape('c', out.shape()));
+        }
     }
 
     @Override
     void backward(INDArray gradOut, double leak) {
-        gradIn.assign(gradOut.reshape('c', gradIn.shape()));
+        if (channelsLast && in.rank() == 4) {
+            gradIn.permute(0, 2, 3, 1).assign(gradOut.reshape('c', in.size(0), in.size(2), in.size(3), in.size(1)));
+        } else {
+            gradIn.assign(gradOut.reshape('c', gradIn.shape()));
+        }
     }
 }
