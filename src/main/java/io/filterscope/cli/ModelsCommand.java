@@ -31,8 +31,9 @@ final class ModelsCommand {
                 System.out.println(entry.id() + ": unavailable: " + e.getMessage());
                 continue;
             }
-            System.out.printf("%s  input %s  %s%n", model.id(), model.metadata().inputShape(),
-                    model.metadata().description() == null ? "" : model.metadata().description());
+            System.out.printf("%s  input %s  %s%s%n", model.id(), model.metadata().inputShape(),
+                    model.metadata().description() == null ? "" : model.metadata().description(),
+                    model.defaults() ? "  (no " + model.id() + ".json: defaults in use, pixels scaled to [0, 1])" : "");
             if (model.classes() != null) {
                 System.out.println("  classes: " + String.join(", ", model.classes()));
             }

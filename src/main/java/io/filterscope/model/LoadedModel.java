@@ -20,12 +20,14 @@ public final class LoadedModel {
     private final Model network;
     private final Path dir;
     private final List<LayerInfo> layers;
+    private final boolean defaults;
     private final ConcurrentHashMap<String, Network> compiled = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, java.util.Deque<Network>> idle = new ConcurrentHashMap<>();
     private volatile LabeledImages examples;
 
-    LoadedModel(ModelMetadata metadata, Model network, Path dir) {
+    LoadedModel(ModelMetadata metadata, Model network, Path dir, boolean defaults) {
         this.metadata = metadata;
+        this.defaults = defaults;
         this.network = network;
         this.dir = dir;
         this.layers = compile(1, height()).layers();
@@ -42,6 +44,11 @@ public final class LoadedModel {
 
     public ModelMetadata metadata() {
         return metadata;
+    }
+
+    /** Whether the model has no metadata file, so {@link ModelDefaults} describe its input. */
+    public boolean defaults() {
+        return defaults;
     }
 
     public InputSpace inputSpace() {

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * The small hand-editable JSON file beside each model ({@code NAME.json} next to {@code NAME.zip}):
- * what the input looks like, what the classes are called, and where the model came from.
+ * The small hand-editable JSON file beside each model ({@code NAME.json} next to {@code NAME.zip} or
+ * {@code NAME.h5}): what the input looks like, what the classes are called, and where the model came from.
+ * {@code architecture} names the network a weights-only Keras file fills (e.g. {@code "vgg16-notop"}, see
+ * {@link io.filterscope.model.keras.KnownArchitecture}); full models and DL4J zips leave it out.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -18,7 +20,14 @@ public record ModelMetadata(
         InputSpace input,
         List<String> classes,
         Examples examples,
-        Provenance provenance) {
+        Provenance provenance,
+        String architecture) {
+
+    /** Metadata of a full model (no {@code architecture}). */
+    public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
+                         List<String> classes, Examples examples, Provenance provenance) {
+        this(id, description, file, inputShape, input, classes, examples, provenance, null);
+    }
 
     /** The held-out images used for "which images excite this filter most". */
     public record Examples(String images, String labels, String description) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.UnsupportedLayerException;
+import io.filterscope.model.keras.Hdf5File;
+import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.keras.KnownArchitecture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +21,19 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
- * The models in a directory: each is {@code NAME.json} (its {@link ModelMetadata}) beside the DL4J zip it
- * names. Models load on first use and stay loaded; a broken one is listed with its error and does not
- * stop the others.
+ * The models in a directory: each is {@code NAME.json} (its {@link ModelMetadata}) beside the model file it
+ * names (a DL4J zip, or a Keras {@code .h5}); a model file without metadata is a model too, with
+ * {@link ModelDefaults}. Models load on first use and stay loaded; a broken one is listed with its error
+ * and does not stop the others.
  */
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    /** Files that hold a model: DL4J zips and Keras HDF5 files. */
+    private static final java.util.regex.Pattern MODEL_FILE = java.util.regex.Pattern.compile(
+            "[^.].*\\.(zip|h5|hdf5)", java.util.regex.Pattern.CASE_INSENSITIVE);
     private final Path dir;
     private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
 
@@ -36,25 +45,69 @@ public final class ModelStore {
         return dir;
     }
 
-    /** One entry per metadata file, in name order. */
+    /** One entry per metadata file and per model file without one, in id order. */
     public List<Entry> list() {
+        List<Entry> entries = metadataEntries();
+        for (Map.Entry<String, Path> bare : filesWithoutMetadata(entries).entrySet()) {
+            try {
+                entries.add(new Entry(bare.getKey(), ModelDefaults.of(bare.getValue(), bare.getKey()), null, true));
+            } catch (UserError e) {
+                entries.add(new Entry(bare.getKey(), null, e.getMessage(), true));
+            }
+        }
+        entries.sort(java.util.Comparator.comparing(Entry::id));
+        return entries;
+    }
+
+    private List<Entry> metadataEntries() {
         List<Entry> entries = new ArrayList<>();
         for (Path file : metadataFiles()) {
             String id = file.getFileName().toString().replaceFirst("\\.json$", "");
             try {
-                entries.add(new Entry(id, readMetadata(file), null));
+                entries.add(new Entry(id, readMetadata(file), null, false));
             } catch (UserError e) {
-                entries.add(new Entry(id, null, e.getMessage()));
+                entries.add(new Entry(id, null, e.getMessage(), false));
             }
         }
         return entries;
     }
 
-    /** A model's metadata, or the reason it cannot be used. */
-    public record Entry(String id, ModelMetadata metadata, String error) {
+    /**
+     * A model's metadata, or the reason it cannot be used. {@code defaults}: the model has no metadata file,
+     * so {@link ModelDefaults} describe it.
+     */
+    public record Entry(String id, ModelMetadata metadata, String error, boolean defaults) {
         public boolean available() {
             return error == null;
         }
+    }
+
+    /**
+     * Model files (DL4J zips, Keras .h5/.hdf5) that no metadata file names or shares a name with, by the id
+     * they are listed under: the file's name without its extension (with the extension if two share it).
+     */
+    private Map<String, Path> filesWithoutMetadata(List<Entry> described) {
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (Entry e : described) {
+            taken.add(e.id());
+            if (e.metadata() != null) {
+                named.add(e.metadata().file());
+            }
+        }
+        Map<String, Path> out = new java.util.TreeMap<>();
+        for (Path f : listDir(name -> MODEL_FILE.matcher(name).matches())) {
+            String name = f.getFileName().toString();
+            String base = name.substring(0, name.lastIndexOf('.'));
+            if (named.contains(name) || taken.contains(base)) {
+                continue;
+            }
+            String id = ID.matcher(base).matches() && !out.containsKey(base) ? base : name.replaceAll("[^A-Za-z0-9._-]", "_");
+            if (ID.matcher(id).matches() && !out.containsKey(id)) {
+                out.put(id, f);
+            }
+        }
+        return out;
     }
 
     public LoadedModel load(String id) {
@@ -68,25 +121,42 @@ public final class ModelStore {
     }
 
     private LoadedModel read(String id) {
-        if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        if (!ID.matcher(id).matches()) {
             throw UserError.notFound("unknown model '" + id + "'");
         }
         Path file = dir.resolve(id + ".json");
-        if (!Files.isRegularFile(file)) {
-            List<String> known = list().stream().map(Entry::id).toList();
-            throw UserError.notFound("unknown model '" + id + "' (models in " + dir + ": "
-                    + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
+        ModelMetadata meta;
+        boolean defaults = !Files.isRegularFile(file);
+        if (defaults) {
+            Path bare = filesWithoutMetadata(metadataEntries()).get(id);
+            if (bare == null) {
+                List<String> known = list().stream().map(Entry::id).toList();
+                throw UserError.notFound("unknown model '" + id + "' (models in " + dir + ": "
+                        + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
+            }
+            meta = ModelDefaults.of(bare, id);
+        } else {
+            meta = readMetadata(file);
         }
-        ModelMetadata meta = readMetadata(file);
         Path weights = dir.resolve(meta.file());
         Model network;
-        try {
-            network = restore(weights);
-        } catch (IOException | RuntimeException e) {
-            throw new UserError(weights + ": not a readable DL4J model zip (" + oneLine(e) + ")");
+        long started = System.nanoTime();
+        if (ModelDefaults.isKeras(weights)) {
+            try {
+                network = KerasFile.load(weights, meta.architecture(), meta.inputShape().get(1));
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(weights + ": " + oneLine(e));
+            }
+        } else {
+            try {
+                network = restore(weights);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(weights + ": not a readable DL4J model zip (" + oneLine(e) + ")");
+            }
         }
+        LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
         try {
-            return new LoadedModel(meta, network, dir);
+            return new LoadedModel(meta, network, dir, defaults);
         } catch (UnsupportedLayerException e) {
             throw new UserError(weights + ": " + e.getMessage());
         }
@@ -106,18 +176,22 @@ public final class ModelStore {
                 : ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false);
     }
 
-    private static String oneLine(Throwable e) {
+    static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
     }
 
     private List<Path> metadataFiles() {
+        return listDir(name -> name.endsWith(".json"));
+    }
+
+    private List<Path> listDir(java.util.function.Predicate<String> name) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+            return files.filter(f -> name.test(f.getFileName().toString()) && Files.isRegularFile(f)).sorted().toList();
         } catch (IOException e) {
             throw new UserError("cannot list " + dir + ": " + e.getMessage());
         }
@@ -141,6 +215,20 @@ public final class ModelStore {
         require(file, meta.file() != null && !meta.file().contains("/") && !meta.file().contains("\\"),
                 "\"file\" must name a model file in the same directory");
         require(file, Files.isRegularFile(file.resolveSibling(meta.file())), "\"file\" " + meta.file() + " does not exist");
+        if (ModelDefaults.isKeras(file.resolveSibling(meta.file()))) {
+            try {
+                Hdf5File.check(file.resolveSibling(meta.file()));
+            } catch (IOException e) {
+                throw new UserError(file.resolveSibling(meta.file()) + ": " + e.getMessage());
+            }
+        }
+        if (meta.architecture() != null) {
+            try {
+                KnownArchitecture.named(meta.architecture());
+            } catch (IllegalArgumentException e) {
+                throw new UserError(file + ": " + e.getMessage());
+            }
+        }
         List<Integer> shape = meta.inputShape();
         require(file, shape != null && shape.size() == 3 && shape.stream().allMatch(v -> v != null && v > 0),
                 "\"inputShape\" must be [channels, height, width] with positive numbers");

@@ -1,5 +1,7 @@
 package io.filterscope.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -20,12 +22,27 @@ public final class Vgg16 {
     private Vgg16() {
     }
 
+    /** The convolutional layers' names, in order: block1_conv1, block1_conv2, block2_conv1, ... block5_conv3. */
+    public static List<String> convLayerNames() {
+        List<String> names = new ArrayList<>();
+        for (int b = 0; b < BLOCKS.length; b++) {
+            for (int c = 0; c < BLOCKS[b].length; c++) {
+                names.add(convName(b, c));
+            }
+        }
+        return names;
+    }
+
+    private static String convName(int block, int conv) {
+        return "block" + (block + 1) + "_conv" + (conv + 1);
+    }
+
     public static MultiLayerNetwork notop(int size, long seed) {
         var list = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU).convolutionMode(ConvolutionMode.Same).list();
         for (int b = 0; b < BLOCKS.length; b++) {
             for (int c = 0; c < BLOCKS[b].length; c++) {
-                list.layer(new ConvolutionLayer.Builder(3, 3).name("block" + (b + 1) + "_conv" + (c + 1))
+                list.layer(new ConvolutionLayer.Builder(3, 3).name(convName(b, c))
                         .nOut(BLOCKS[b][c]).activation(Activation.RELU).build());
             }
             list.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("block" + (b + 1) + "_pool")

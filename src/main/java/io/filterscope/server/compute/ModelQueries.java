@@ -39,7 +39,7 @@ public final class ModelQueries {
     public JsonArray models() {
         JsonArray list = new JsonArray();
         for (ModelStore.Entry e : store.list()) {
-            JsonObject m = new JsonObject().put("id", e.id()).put("available", e.available());
+            JsonObject m = new JsonObject().put("id", e.id()).put("available", e.available()).put("defaults", e.defaults());
             if (e.available()) {
                 m.put("description", e.metadata().description()).put("inputShape", new JsonArray(e.metadata().inputShape()))
                         .put("classes", e.metadata().classes() == null ? null : new JsonArray(e.metadata().classes()));
@@ -61,7 +61,7 @@ public final class ModelQueries {
         return new JsonObject().put("id", m.id()).put("description", m.metadata().description())
                 .put("inputShape", new JsonArray(m.metadata().inputShape()))
                 .put("classes", m.classes() == null ? null : new JsonArray(m.classes()))
-                .put("hasExamples", m.metadata().examples() != null).put("layers", layers);
+                .put("hasExamples", m.metadata().examples() != null).put("defaults", m.defaults()).put("layers", layers);
     }
 
     /** Feature maps of an uploaded image; with {@code channel}, that one map as a colour-mapped PNG. */

@@ -1,0 +1,222 @@
+package io.filterscope.model;
+
+import io.filterscope.UserError;
+import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.keras.KnownArchitecture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import java.util.zip.ZipFile;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+
+/**
+ * Metadata for a model file dropped into the models directory without a {@code NAME.json}: input pixels
+ * are 8-bit images scaled to [0, 1], channels (1 = grayscale, 3 = RGB) and size come from the model itself,
+ * no class names, layer names as the file has them. Read from the file's configuration only (a Keras
+ * file's attributes, a DL4J zip's configuration.json), never its weights, and remembered per file
+ * version (not errors: a file still being copied in is read again), so listing a directory stays cheap.
+ */
+final class ModelDefaults {
+    /** Height and width for a model that takes any size (ImageNet's). */
+    static final int ANY_SIZE_DEFAULT = 224;
+    private static final int MAX_SIDE = 4096;
+    private static final Map<Path, Cached> CACHE = new ConcurrentHashMap<>();
+
+    private record Cached(long size, long modified, ModelMetadata metadata) {
+    }
+
+    private ModelDefaults() {
+    }
+
+    static boolean isKeras(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".h5") || name.endsWith(".hdf5");
+    }
+
+    /** The defaults for this file under this id, or a one-line error naming the file. */
+    static ModelMetadata of(Path file, String id) {
+        Path key = file.toAbsolutePath().normalize();
+        long size;
+        long modified;
+        try {
+            size = Files.size(file);
+            modified = Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        Cached c = CACHE.get(key);
+        if (c != null && c.size == size && c.modified == modified && c.metadata.id().equals(id)) {
+            return c.metadata;
+        }
+        ModelMetadata meta;
+        try {
+            meta = compute(file, id);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": " + ModelStore.oneLine(e));
+        }
+        CACHE.put(key, new Cached(size, modified, meta));
+        return meta;
+    }
+
+    private static ModelMetadata compute(Path file, String id) throws IOException {
+        String name = file.getFileName().toString();
+        List<Integer> shape;
+        String description;
+        String architecture = null;
+        if (isKeras(file)) {
+            KerasFile.Description d = KerasFile.describe(file);
+            if (d.inputShape() == null) {
+                throw new IOException("holds weights only and its layers match no known architecture; write " + id
+                        + ".json naming its \"architecture\" (known: " + KnownArchitecture.known() + ")");
+            }
+            shape = new ArrayList<>(d.inputShape());
+            for (int i = 1; i < 3; i++) {
+                if (shape.get(i) == null) {
+                    shape.set(i, ANY_SIZE_DEFAULT);
+                }
+            }
+            description = d.summary();
+            architecture = d.architecture() == null ? null : d.architecture().id();
+        } else {
+            shape = zipInputShape(file);
+            description = "DL4J model";
+        }
+        if (shape.get(0) != 1 && shape.get(0) != 3) {
+            throw new IOException("the model takes " + shape.get(0) + " input channels; only 1 (grayscale) or 3 (RGB) are supported");
+        }
+        return new ModelMetadata(id, description + " from " + name, name, List.copyOf(shape), InputSpace.UNIT, null, null,
+                null, architecture);
+    }
+
+    /** [channels, height, width] of a DL4J zip's network, from its configuration alone. */
+    private static List<Integer> zipInputShape(Path zip) throws IOException {
+        String json;
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            var entry = z.getEntry("configuration.json");
+            if (entry == null) {
+                throw new IOException("not a DL4J model zip: it has no configuration.json");
+            }
+            json = new String(z.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException("not a readable zip (" + e.getMessage() + ")");
+        }
+        return json.contains("\"vertices\"") ? graphInputShape(ComputationGraphConfiguration.fromJson(json))
+                : layersInputShape(MultiLayerConfiguration.fromJson(json));
+    }
+
+    private static List<Integer> layersInputShape(MultiLayerConfiguration conf) throws IOException {
+        List<Integer> direct = fromFirstLayer(conf.getInputPreProcess(0), conf.getConf(0).getLayer());
+        if (direct.size() == 3) {
+            return direct;
+        }
+        int channels = direct.get(0);
+        for (int i = 1; i < conf.getConfs().size(); i++) {
+            if (conf.getInputPreProcess(i) instanceof CnnToFeedForwardPreProcessor flatten) {
+                int before = i - 1;
+                return square(channels, flatten, s -> conf.getLayerActivationTypes(InputType.convolutional(s, s, channels)).get(before));
+            }
+        }
+        return List.of(channels, ANY_SIZE_DEFAULT, ANY_SIZE_DEFAULT);
+    }
+
+    private static List<Integer> graphInputShape(ComputationGraphConfiguration conf) throws IOException {
+        if (conf.getNetworkInputs().size() != 1) {
+            throw new IOException("the network has " + conf.getNetworkInputs().size() + " inputs; only one image input is supported");
+        }
+        String input = conf.getNetworkInputs().get(0);
+        List<Integer> direct = null;
+        for (String name : conf.getTopologicalOrderStr()) {
+            GraphVertex v = conf.getVertices().get(name);
+            if (v instanceof LayerVertex lv && conf.getVertexInputs().get(name).equals(List.of(input))) {
+                direct = fromFirstLayer(lv.getPreProcessor(), lv.getLayerConf().getLayer());
+                break;
+            }
+        }
+        if (direct == null) {
+            throw new IOException("cannot find the network's first layer");
+        }
+        if (direct.size() == 3) {
+            return direct;
+        }
+        int channels = direct.get(0);
+        for (String name : conf.getTopologicalOrderStr()) {
+            GraphVertex v = conf.getVertices().get(name);
+            InputPreProcessor pre = v instanceof LayerVertex lv ? lv.getPreProcessor()
+                    : v instanceof PreprocessorVertex pv ? pv.getPreProcessor() : null;
+            if (pre instanceof CnnToFeedForwardPreProcessor flatten) {
+                String before = conf.getVertexInputs().get(name).get(0);
+                return square(channels, flatten, s -> conf.getLayerActivationTypes(InputType.convolutional(s, s, channels)).get(before));
+            }
+        }
+        return List.of(channels, ANY_SIZE_DEFAULT, ANY_SIZE_DEFAULT);
+    }
+
+    /** The full shape if the first layer's preprocessor gives it, else just [channels] of its convolution. */
+    private static List<Integer> fromFirstLayer(InputPreProcessor pre, Layer first) throws IOException {
+        if (pre instanceof FeedForwardToCnnPreProcessor f) {
+            return List.of((int) f.getNumChannels(), (int) f.getInputHeight(), (int) f.getInputWidth());
+        }
+        if (!(first instanceof ConvolutionLayer c)) {
+            throw new IOException("its first layer (" + first.getClass().getSimpleName() + ") is not a convolution, "
+                    + "so its input is not an image");
+        }
+        return List.of((int) c.getNIn());
+    }
+
+    /**
+     * The input side whose maps, where the network first flattens them, have the size that flatten expects:
+     * the only way to learn a DL4J network's input size from its configuration, which does not record it.
+     * Map size grows with input size, so a binary search finds the range of sides that fit (pooling rounds
+     * down, so there are often several, e.g. 28 and 29 for LeNet); the smallest even one is taken.
+     */
+    private static List<Integer> square(int channels, CnnToFeedForwardPreProcessor flatten, IntFunction<InputType> typeBefore)
+            throws IOException {
+        long target = flatten.getInputHeight();
+        java.util.function.IntToLongFunction height = s -> {
+            try {
+                return typeBefore.apply(s) instanceof InputType.InputTypeConvolutional c ? c.getHeight() : -1;
+            } catch (RuntimeException tooSmall) {
+                return -1;
+            }
+        };
+        int lo = firstSide(s -> height.applyAsLong(s) >= target);
+        int hi = firstSide(s -> height.applyAsLong(s) > target) - 1;
+        int side = lo % 2 == 0 || lo + 1 > hi ? lo : lo + 1;
+        if (lo <= hi && typeBefore.apply(side) instanceof InputType.InputTypeConvolutional c
+                && c.getHeight() == target && c.getWidth() == flatten.getInputWidth()) {
+            return List.of(channels, side, side);
+        }
+        throw new IOException("cannot tell the network's input size from its configuration; write a metadata file with \"inputShape\"");
+    }
+
+    /** The smallest side in [1, MAX_SIDE] where a monotone condition holds (MAX_SIDE + 1 if nowhere). */
+    private static int firstSide(java.util.function.IntPredicate holds) {
+        int lo = 1;
+        int hi = MAX_SIDE + 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (holds.test(mid)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,237 @@
+package io.filterscope.model.keras;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.filterscope.engine.net.FiniteDifferences;
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.net.NetworkCompiler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Keras files become DL4J networks whose compiled chain reproduces activations computed independently
+ * (numpy, by hand, in keras_fixtures.py), in Keras' own layer names.
+ */
+class KerasImportTest {
+
+    /** Imports a fixture, compiles it, feeds the fixture's input and checks every recorded layer. */
+    private static Network compareWithNumpy(String fixture, Model model) throws IOException {
+        JsonNode expected = KerasFixtures.expected(fixture);
+        long[] hwc = KerasFixtures.shape(expected.get("input"));
+        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {hwc[2], hwc[0], hwc[1]});
+        INDArray nhwc = Nd4j.create(KerasFixtures.values(expected.get("input")), new long[] {1, hwc[0], hwc[1], hwc[2]}, 'c');
+        net.input().assign(nhwc.permute(0, 3, 1, 2));
+        List<String> layers = new ArrayList<>();
+        expected.get("layers").fieldNames().forEachRemaining(layers::add);
+        net.forward(layers);
+        for (String layer : layers) {
+            JsonNode want = expected.get("layers").get(layer);
+            long[] shape = KerasFixtures.shape(want);
+            INDArray ours = net.output(layer);
+            // Keras' layout: [h, w, c] for maps, [units] for dense layers.
+            INDArray keras = ours.rank() == 4 ? ours.permute(0, 2, 3, 1).dup('c') : ours.dup('c');
+            assertArrayEquals(shape, java.util.Arrays.copyOfRange(keras.shape(), 1, keras.rank()), fixture + " " + layer + " shape");
+            INDArray theirs = Nd4j.create(KerasFixtures.values(want), keras.shape(), 'c');
+            double scale = Math.max(1, theirs.amaxNumber().doubleValue());
+            double diff = keras.sub(theirs).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-4 * scale, fixture + " " + layer + ": max difference " + diff + " (values up to " + scale + ")");
+        }
+        return net;
+    }
+
+    @Test
+    void sequentialChannelsLastModelMatchesNumpy() throws Exception {
+        Path file = KerasFixtures.resource("mnist-seq.h5");
+        long started = System.nanoTime();
+        Model model = KerasFile.load(file, null, 28);
+        System.out.printf("import mnist-seq.h5 (Sequential, %d bytes): %.0f ms%n", Files.size(file), (System.nanoTime() - started) / 1e6);
+        assertInstanceOf(MultiLayerNetwork.class, model);
+        Network net = compareWithNumpy("mnist-seq", model);
+        assertEquals(List.of("conv2d_1", "conv2d_2", "max_pooling2d_1", "conv2d_3", "conv2d_4", "max_pooling2d_2",
+                "dense_1", "dense_2"), net.layers().stream().map(LayerInfo::name).toList());
+        assertEquals(List.of(6L, 10L, 10L), net.layer("conv2d_4").outputShape());
+    }
+
+    @Test
+    void functionalChainModelMatchesNumpy() throws Exception {
+        Path file = KerasFixtures.resource("rgb-functional.h5");
+        long started = System.nanoTime();
+        Model model = KerasFile.load(file, null, 16);
+        System.out.printf("import rgb-functional.h5 (functional, %d bytes): %.0f ms%n", Files.size(file), (System.nanoTime() - started) / 1e6);
+        assertInstanceOf(ComputationGraph.class, model);
+        Network net = compareWithNumpy("rgb-functional", model);
+        assertEquals(List.of("conv2d_1", "leaky_re_lu_1", "conv2d_2", "conv2d_3", "activation_1", "average_pooling2d_1",
+                "dense_1", "dense_2"), net.layers().stream().map(LayerInfo::name).toList());
+    }
+
+    /** tf.keras 2.x: text attributes as variable-length strings, an explicit InputLayer, tf.keras' names. */
+    @Test
+    void tfKerasSequentialModelMatchesNumpy() throws Exception {
+        Model model = KerasFile.load(KerasFixtures.resource("tfkeras-seq.h5"), null, 20);
+        Network net = compareWithNumpy("tfkeras-seq", model);
+        assertEquals(List.of("conv2d", "conv2d_1", "max_pooling2d", "dense"), net.layers().stream().map(LayerInfo::name).toList());
+        KerasFile.Description d = KerasFile.describe(KerasFixtures.resource("tfkeras-seq.h5"));
+        assertEquals(List.of(1, 20, 20), d.inputShape());
+        assertEquals("2.9.0", d.kerasVersion());
+    }
+
+    @Test
+    void describeReadsTheInputShapeWithoutLoading() throws Exception {
+        KerasFile.Description seq = KerasFile.describe(KerasFixtures.resource("mnist-seq.h5"));
+        assertEquals(KerasFile.Kind.SEQUENTIAL, seq.kind());
+        assertEquals(List.of(1, 28, 28), seq.inputShape());
+        assertEquals("2.2.4", seq.kerasVersion());
+        KerasFile.Description fun = KerasFile.describe(KerasFixtures.resource("rgb-functional.h5"));
+        assertEquals(KerasFile.Kind.FUNCTIONAL, fun.kind());
+        assertEquals(List.of(3, 16, 16), fun.inputShape());
+    }
+
+    @Test
+    void importedLayersCarryNoDropout() throws Exception {
+        for (String f : List.of("mnist-seq.h5", "rgb-functional.h5")) {
+            Model model = KerasFile.load(KerasFixtures.resource(f), null, 0);
+            Layer[] layers = model instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) model).getLayers();
+            for (Layer l : layers) {
+                assertNull(l.conf().getLayer().getIDropout(), f + " " + l.conf().getLayer().getLayerName());
+            }
+        }
+        // So even DL4J's own training-mode pass, which would apply dropout, is deterministic.
+        MultiLayerNetwork seq = (MultiLayerNetwork) KerasFile.load(KerasFixtures.resource("mnist-seq.h5"), null, 0);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 28, 28, 1);
+        assertEquals(seq.output(x, false), seq.output(x, true));
+    }
+
+    /** The channels-last flatten and every imported stage back-propagate correctly (double precision). */
+    @Test
+    void inputGradientOfImportedModelsMatchesFiniteDifferences() throws Exception {
+        for (String[] c : new String[][] {{"mnist-seq.h5", "conv2d_3", "dense_2"}, {"rgb-functional.h5", "conv2d_2", "dense_2"}}) {
+            Model model = KerasFile.load(KerasFixtures.resource(c[0]), null, 0);
+            KerasFile.Description d = KerasFile.describe(KerasFixtures.resource(c[0]));
+            long[] chw = {d.inputShape().get(0), d.inputShape().get(1), d.inputShape().get(2)};
+            Network net = NetworkCompiler.compile(model, DataType.DOUBLE, 2, chw);
+            Nd4j.getRandom().setSeed(7);
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 2, chw[0], chw[1], chw[2]);
+            Set<String> layers = Set.of(c[1], c[2]);
+            net.input().assign(x);
+            net.forward(layers);
+            INDArray r1 = Nd4j.randn(DataType.DOUBLE, net.output(c[1]).shape());
+            INDArray r2 = Nd4j.randn(DataType.DOUBLE, net.output(c[2]).shape());
+            java.util.function.Function<INDArray, Double> f = in -> {
+                net.input().assign(in);
+                net.forward(layers);
+                return net.output(c[1]).mul(r1).sumNumber().doubleValue() + net.output(c[2]).mul(r2).sumNumber().doubleValue();
+            };
+            f.apply(x);
+            net.clearGradients(layers);
+            net.gradient(c[1]).assign(r1);
+            net.gradient(c[2]).assign(r2);
+            INDArray g = net.backward(layers, 0).dup();
+            FiniteDifferences.assertDirectionalDerivatives(f, x, g, 6, 1e-5);
+        }
+    }
+
+    @Test
+    void vgg16NotopWeightsFillTheGraphInBothKerasLayouts(@TempDir Path dir) throws Exception {
+        for (boolean keras2 : new boolean[] {false, true}) {
+            Path file = dir.resolve("vgg16-" + keras2 + ".h5");
+            long started = System.nanoTime();
+            Map<String, KerasFixtures.Weights> written = KerasFixtures.writeVgg16Notop(file, 3, keras2);
+            double writeMs = (System.nanoTime() - started) / 1e6;
+            KerasFile.Description d = KerasFile.describe(file);
+            assertEquals(KerasFile.Kind.WEIGHTS, d.kind());
+            assertEquals(KnownArchitecture.VGG16_NOTOP, d.architecture(), "recognized by its layer names");
+            assertEquals(List.of(3, 224, 224), d.inputShape());
+            started = System.nanoTime();
+            MultiLayerNetwork net = (MultiLayerNetwork) KerasFile.load(file, keras2 ? "vgg16-notop" : null, 224);
+            System.out.printf("VGG16 notop weights (%s layout, %d MB): written in %.0f ms, loaded in %.0f ms%n",
+                    keras2 ? "Keras 2" : "Keras 1", Files.size(file) >> 20, writeMs, (System.nanoTime() - started) / 1e6);
+            Iterator<Map.Entry<String, KerasFixtures.Weights>> it = written.entrySet().iterator();
+            for (Layer layer : net.getLayers()) {
+                if (layer.numParams() == 0) {
+                    continue;
+                }
+                Map.Entry<String, KerasFixtures.Weights> e = it.next();
+                assertEquals(e.getKey(), layer.conf().getLayer().getLayerName());
+                INDArray hwio = Nd4j.create(e.getValue().kernel(), e.getValue().kernelShape(), 'c');
+                assertEquals(hwio.permute(3, 2, 0, 1), layer.getParam("W"), e.getKey() + " kernel");
+                assertEquals(Nd4j.create(e.getValue().bias(), new long[] {e.getValue().bias().length}, 'c'),
+                        layer.getParam("b").reshape(e.getValue().bias().length), e.getKey() + " bias");
+            }
+            assertTrue(!it.hasNext());
+            if (!keras2) {
+                assertFirstConvolutionIsComputedFromTheFile(net, written.get("block1_conv1"));
+            }
+        }
+    }
+
+    /** block1_conv1 of a 12 px image: "same" 3x3 convolution plus bias and ReLU, by loops over the file's kernel. */
+    private static void assertFirstConvolutionIsComputedFromTheFile(MultiLayerNetwork model, KerasFixtures.Weights w) {
+        int side = 12;
+        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {3, side, side});
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, side, side).muli(255);
+        net.input().assign(x);
+        net.forward(List.of("block1_conv1"));
+        INDArray ours = net.output("block1_conv1");
+        int out = (int) w.kernelShape()[3];
+        double worst = 0;
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < side; i++) {
+                for (int j = 0; j < side; j++) {
+                    double sum = w.bias()[o];
+                    for (int di = 0; di < 3; di++) {
+                        for (int dj = 0; dj < 3; dj++) {
+                            int y = i + di - 1;
+                            int z = j + dj - 1;
+                            if (y < 0 || z < 0 || y >= side || z >= side) {
+                                continue;
+                            }
+                            for (int c = 0; c < 3; c++) {
+                                sum += x.getDouble(0, c, y, z) * w.kernel()[((di * 3 + dj) * 3 + c) * out + o];
+                            }
+                        }
+                    }
+                    worst = Math.max(worst, Math.abs(Math.max(sum, 0) - ours.getDouble(0, o, i, j)));
+                }
+            }
+        }
+        assertTrue(worst < 1e-3, "block1_conv1 differs from the direct computation by " + worst);
+    }
+
+    @Test
+    void weightsOnlyFileOfAnUnknownNetworkSaysWhatIsMissing() throws Exception {
+        Path file = KerasFixtures.resource("mnist-seq.weights.h5");
+        KerasFile.Description d = KerasFile.describe(file);
+        assertEquals(KerasFile.Kind.WEIGHTS, d.kind());
+        assertNull(d.architecture());
+        IOException unknown = assertThrows(IOException.class, () -> KerasFile.load(file, null, 28));
+        assertTrue(unknown.getMessage().contains("\"architecture\"") && unknown.getMessage().contains("vgg16-notop"),
+                unknown.getMessage());
+        IOException wrong = assertThrows(IOException.class, () -> KerasFile.load(file, "vgg16-notop", 28));
+        assertTrue(wrong.getMessage().contains("block1_conv1"), wrong.getMessage());
+        IOException bogus = assertThrows(IOException.class, () -> KerasFile.load(file, "resnet-1001", 28));
+        assertTrue(bogus.getMessage().contains("unknown architecture"), bogus.getMessage());
+    }
+}
