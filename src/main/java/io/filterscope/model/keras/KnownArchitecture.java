@@ -23,6 +23,13 @@ public enum KnownArchitecture {
         MultiLayerNetwork create() {
             return Vgg16.notop(224, 1);
         }
+    },
+    /** VGG19's convolutional part, block1_conv1 .. block5_conv4 (Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5). */
+    VGG19_NOTOP("vgg19-notop", "VGG19 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.vgg19ConvLayerNames()) {
+        @Override
+        MultiLayerNetwork create() {
+            return Vgg16.vgg19Notop(224, 1);
+        }
     };
 
     private final String id;

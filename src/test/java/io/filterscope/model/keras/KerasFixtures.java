@@ -106,12 +106,21 @@ public final class KerasFixtures {
      * ({@code block1_conv1_W_1:0}). Returns what it wrote, by layer.
      */
     public static Map<String, Weights> writeVgg16Notop(Path file, long seed, boolean keras2) {
+        return writeVggNotop(file, seed, keras2, Vgg16.convLayerNames());
+    }
+
+    /** The same for VGG19 (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5). */
+    public static Map<String, Weights> writeVgg19Notop(Path file, long seed) {
+        return writeVggNotop(file, seed, false, Vgg16.vgg19ConvLayerNames());
+    }
+
+    private static Map<String, Weights> writeVggNotop(Path file, long seed, boolean keras2, List<String> convs) {
         SplittableRandom rng = new SplittableRandom(seed);
         List<String> layers = new ArrayList<>(List.of("input_1"));
         Map<String, Weights> written = new LinkedHashMap<>();
         int in = 3;
         String block = "";
-        for (String conv : Vgg16.convLayerNames()) {
+        for (String conv : convs) {
             String thisBlock = conv.substring(0, conv.indexOf('_'));
             if (!block.isEmpty() && !thisBlock.equals(block)) {
                 layers.add(block + "_pool");

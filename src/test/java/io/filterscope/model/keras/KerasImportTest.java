@@ -186,6 +186,25 @@ class KerasImportTest {
         }
     }
 
+    @Test
+    void vgg19NotopWeightsAreRecognizedAndFillTheirGraph(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5");
+        Map<String, KerasFixtures.Weights> written = KerasFixtures.writeVgg19Notop(file, 9);
+        assertEquals(KnownArchitecture.VGG19_NOTOP, KerasFile.describe(file).architecture());
+        long started = System.nanoTime();
+        MultiLayerNetwork net = (MultiLayerNetwork) KerasFile.load(file, null, 224);
+        System.out.printf("VGG19 notop weights (%d MB): loaded in %.0f ms%n", Files.size(file) >> 20, (System.nanoTime() - started) / 1e6);
+        KerasFixtures.Weights last = written.get("block5_conv4");
+        Layer conv = net.getLayers()[net.getnLayers() - 2];
+        assertEquals("block5_conv4", conv.conf().getLayer().getLayerName());
+        assertEquals(Nd4j.create(last.kernel(), last.kernelShape(), 'c').permute(3, 2, 0, 1), conv.getParam("W"));
+        // A VGG16 file is not VGG19: forcing the architecture names the first layer the file lacks.
+        Path vgg16 = dir.resolve("vgg16.h5");
+        KerasFixtures.writeVgg16Notop(vgg16, 1, false);
+        IOException e = assertThrows(IOException.class, () -> KerasFile.load(vgg16, "vgg19-notop", 224));
+        assertTrue(e.getMessage().contains("block3_conv4"), e.getMessage());
+    }
+
     /** block1_conv1 of a 12 px image: "same" 3x3 convolution plus bias and ReLU, by loops over the file's kernel. */
     private static void assertFirstConvolutionIsComputedFromTheFile(MultiLayerNetwork model, KerasFixtures.Weights w) {
         int side = 12;
