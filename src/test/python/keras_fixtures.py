@@ -12,7 +12,14 @@ every layer; each layer's group lists its weights in the attribute weight_names 
 and each weight is a dataset at that path inside the layer's group. Kernels are Keras' own layout:
 convolutions [kh, kw, in, out] (channels_last), dense [in, out].
 
-Beside each NAME.h5 goes NAME.expected.json: a fixed input image (NHWC, as Keras takes it) and the output
+The fixtures: mnist-seq.h5 (Sequential, conv2d_1..conv2d_4, max pooling, dropout, flatten, dense; 28x28x1),
+mnist-seq.weights.h5 (the same weights as save_weights() writes them, no configuration), rgb-functional.h5
+(a functional Model, a chain: same and strided convolutions, a 3x2 kernel, LeakyReLU, average pooling,
+Activation, dropout, flatten, dense; 16x16x3), tfkeras-seq.h5 (a Sequential as tf.keras 2.x saves it:
+str attributes, an explicit InputLayer, tf.keras' names), and any-size.h5 / any-size-seq.h5 (fully
+convolutional, input (None, None, 3), functional and Sequential).
+
+Beside each full model NAME.h5 goes NAME.expected.json: a fixed input image (NHWC, as Keras takes it) and the output
 of chosen layers for it, computed here by hand in numpy (convolution, pooling, dense, activations), so
 the Java tests compare DL4J's import and FilterScope's compiled network against an independent
 computation. Outputs are in Keras' layout too ([h, w, c] for maps, [units] for dense layers; dense
@@ -294,6 +301,33 @@ def tf_keras_sequential(out_dir, rng):
                   ["conv2d", "conv2d_1", "max_pooling2d", "dense"])
 
 
+def any_size(out_dir, rng):
+    """Fully convolutional models whose input is (None, None, 3), as Keras applications save include_top=False
+    models: functional (any-size.h5, with expected activations for a 16x16 input) and Sequential
+    (any-size-seq.h5, which DL4J's import refuses)."""
+    chain = [conv_config("block1_conv1", 4, (3, 3), padding="same"),
+             pool_config("MaxPooling2D", "block1_pool"),
+             conv_config("block2_conv1", 6, (3, 3), padding="same")]
+    weights = random_weights(chain, (16, 16, 3), rng)
+    input_layer = {"name": "input_1", "class_name": "InputLayer",
+                   "config": {"batch_input_shape": [None, None, None, 3], "dtype": "float32", "sparse": False,
+                              "name": "input_1"}, "inbound_nodes": []}
+    layers = [input_layer] + [{"name": l["config"]["name"], "class_name": l["class_name"], "config": l["config"],
+                               "inbound_nodes": [[[p, 0, 0, {}]]]}
+                              for p, l in zip(["input_1"] + [c["config"]["name"] for c in chain], chain)]
+    config = {"class_name": "Model", "config": {"name": "model_1", "layers": layers, "input_layers": [["input_1", 0, 0]],
+                                                "output_layers": [["block2_conv1", 0, 0]]}}
+    save_model(os.path.join(out_dir, "any-size.h5"), config, [l["name"] for l in layers], weights)
+    x = rng.uniform(0, 1, (16, 16, 3))
+    save_expected(os.path.join(out_dir, "any-size.expected.json"), x, run(chain, weights, x),
+                  ["block1_conv1", "block1_pool", "block2_conv1"])
+    sequential = json.loads(json.dumps(chain))
+    sequential[0]["config"]["batch_input_shape"] = [None, None, None, 3]
+    save_model(os.path.join(out_dir, "any-size-seq.h5"),
+               {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": sequential}},
+               [l["config"]["name"] for l in chain], weights)
+
+
 def rgb_functional(out_dir, rng):
     """A functional Model (a chain, no merges): same-padded and strided convolutions, a non-square kernel,
     a LeakyReLU layer, average pooling, an Activation layer, dropout, flatten and dense layers, RGB input."""
@@ -376,6 +410,7 @@ def main():
     mnist_sequential(args.out, rng)
     rgb_functional(args.out, rng)
     tf_keras_sequential(args.out, rng)
+    any_size(args.out, rng)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ class DroppedModelsTest {
         // 15 and 16 px both fit its dense layer (a stride-2 "same" convolution rounds up); the even one is taken.
         assertEquals(List.of(3, 16, 16), entry(store, "graph").metadata().inputShape());
         assertEquals("conv2", store.load("lenet").layers().get(1).name());
+        // A Keras model that takes any size gets ImageNet's 224 px.
+        KerasFixtures.copy("any-size.h5", dir, "fcn.h5");
+        assertEquals(List.of(3, 224, 224), entry(store, "fcn").metadata().inputShape());
         assertEquals("conv2d_1", store.load("graph").layers().get(0).name());
     }
 

@@ -105,7 +105,9 @@ public final class KerasFile {
                                 : KerasModelImport.importKerasModelAndWeights(file.toString(), shape, false);
             } catch (IOException | RuntimeException | org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException
                      | org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
-                throw new IOException("DL4J cannot import it: " + firstLine(e));
+                throw new IOException("DL4J cannot import it: " + firstLine(e) + (d.anySize() && d.kind() == Kind.SEQUENTIAL
+                        ? " (the model takes any input size, which DL4J imports only for functional models: save it"
+                                + " with a fixed input_shape)" : ""));
             }
         }
         stripDropout(model);

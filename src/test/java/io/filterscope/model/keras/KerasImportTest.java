@@ -97,6 +97,17 @@ class KerasImportTest {
         assertEquals("2.9.0", d.kerasVersion());
     }
 
+    /** Input (None, None, 3), as Keras applications save include_top=False models. */
+    @Test
+    void anySizeFunctionalModelImportsAndAnySizeSequentialSaysWhy() throws Exception {
+        KerasFile.Description d = KerasFile.describe(KerasFixtures.resource("any-size.h5"));
+        assertTrue(d.anySize());
+        assertEquals(java.util.Arrays.asList(3, null, null), d.inputShape());
+        compareWithNumpy("any-size", KerasFile.load(KerasFixtures.resource("any-size.h5"), null, 224));
+        IOException e = assertThrows(IOException.class, () -> KerasFile.load(KerasFixtures.resource("any-size-seq.h5"), null, 224));
+        assertTrue(e.getMessage().contains("takes any input size") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
     @Test
     void describeReadsTheInputShapeWithoutLoading() throws Exception {
         KerasFile.Description seq = KerasFile.describe(KerasFixtures.resource("mnist-seq.h5"));
