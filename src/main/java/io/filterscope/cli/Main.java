@@ -44,9 +44,10 @@ public final class Main {
             case "rerun" -> RerunCommand.run(rest);
             case "bench" -> BenchCommand.run(rest);
             case "train" -> TrainCommand.run(rest);
+            case "fetch-model" -> FetchModelCommand.run(rest);
             default -> throw new UserError("unknown command '" + args[0] + "'; commands: " + COMMANDS);
         };
     }
 
-    private static final String COMMANDS = "serve, worker, models, gallery, classes, activations, rerun, train, bench";
+    private static final String COMMANDS = "serve, worker, models, gallery, classes, activations, rerun, train, fetch-model, bench";
 }

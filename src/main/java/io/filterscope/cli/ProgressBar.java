@@ -13,6 +13,7 @@ public final class ProgressBar implements Progress {
     private final long started = System.nanoTime();
     private long lastDraw;
     private boolean drawn;
+    private boolean finished;
 
     public ProgressBar(PrintStream out) {
         this.out = out;
@@ -21,7 +22,7 @@ public final class ProgressBar implements Progress {
     @Override
     public synchronized void update(long done, long total, String what) {
         long now = System.nanoTime();
-        boolean finished = done >= total;
+        finished = done >= total;
         if (now - started < 1_000_000_000L && !drawn) {
             return;
         }
@@ -38,5 +39,13 @@ public final class ProgressBar implements Progress {
             out.println();
         }
         out.flush();
+    }
+
+    /** Ends the line of a bar that was drawn but never finished (a task that failed half way). */
+    public synchronized void end() {
+        if (drawn && !finished) {
+            out.println();
+            drawn = false;
+        }
     }
 }

@@ -21,7 +21,8 @@ public record ModelMetadata(
         List<String> classes,
         Examples examples,
         Provenance provenance,
-        String architecture) {
+        String architecture,
+        Source source) {
 
     /** Metadata of a full model (no {@code architecture}). */
     public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
@@ -29,8 +30,22 @@ public record ModelMetadata(
         this(id, description, file, inputShape, input, classes, examples, provenance, null);
     }
 
+    /** Metadata of a model that was not downloaded by {@code fetch-model} (no {@code source}). */
+    public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
+                         List<String> classes, Examples examples, Provenance provenance, String architecture) {
+        this(id, description, file, inputShape, input, classes, examples, provenance, architecture, null);
+    }
+
     /** The held-out images used for "which images excite this filter most". */
     public record Examples(String images, String labels, String description) {
+    }
+
+    /**
+     * Where {@code fetch-model} downloaded the model file from, and the published hash it checked the file
+     * against: one of {@code md5}, {@code sha256}, or {@code adler32} (a decimal number, as DL4J's zoo gives it).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Source(String url, String md5, String sha256, String adler32) {
     }
 
     /** Where the weights and data came from, under what licence, and how well the model does. */

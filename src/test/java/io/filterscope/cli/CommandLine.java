@@ -11,11 +11,21 @@ final class CommandLine {
     }
 
     static String run(String... args) throws Exception {
+        return capture(() -> Main.run(args));
+    }
+
+    /** A command's entry point, returning its exit status. */
+    interface Command {
+        int run() throws Exception;
+    }
+
+    /** Runs {@code command}, checks that it exits with status 0, and returns what it printed. */
+    static String capture(Command command) throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true));
         try {
-            assertEquals(0, Main.run(args));
+            assertEquals(0, command.run());
         } finally {
             System.setOut(original);
         }

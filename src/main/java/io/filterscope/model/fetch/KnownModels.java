@@ -1,0 +1,94 @@
+package io.filterscope.model.fetch;
+
+import io.filterscope.UserError;
+import io.filterscope.model.InputSpace;
+import io.filterscope.model.fetch.KnownModel.Format;
+import io.filterscope.model.fetch.KnownModel.Labels;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * The pretrained ImageNet models {@code fetch-model} knows, with their published URLs and hashes. None of
+ * them could be downloaded while this list was written, so each URL and hash is copied from the source
+ * named beside it; a wrong one shows as a checksum mismatch, never as a wrong file in place.
+ */
+public final class KnownModels {
+    private KnownModels() {
+    }
+
+    /** What {@code fetch-model} suggests first: VGG16's convolutional layers, 58.9 MB. */
+    public static final String DEFAULT = "vgg16";
+
+    private static final String KERAS = "https://storage.googleapis.com/tensorflow/keras-applications/";
+    private static final String DL4J = "https://dl4jdata.blob.core.windows.net/";
+
+    /**
+     * ImageNet's 1000 class names as Keras publishes them ({"0": ["n01440764", "tench"], ...}). URL and MD5:
+     * CLASS_INDEX_PATH and the file_hash in decode_predictions, keras/src/applications/imagenet_utils.py; DL4J's
+     * org.deeplearning4j.zoo.util.imagenet.ImageNetLabels (deeplearning4j-zoo 1.0.0-M2.1) checks the same MD5
+     * and fetches the file from the network too: no copy ships in its jar.
+     */
+    public static final Labels IMAGENET_LABELS = new Labels("imagenet_class_index.json",
+            URI.create("https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"),
+            Checksum.hex("c2c37ea517e94d9795004a39431a14cb"), 1000);
+
+    private static final List<Integer> IMAGENET_224 = List.of(3, 224, 224);
+    private static final String IMAGENET = "ImageNet ILSVRC-2012 (1.28 million training images, 1000 classes)";
+    private static final String VGG_LICENCE = "CC BY 4.0 (weights by K. Simonyan and A. Zisserman, Oxford VGG,"
+            + " http://www.robots.ox.ac.uk/~vgg/research/very_deep/)";
+
+    /**
+     * Every one takes Keras' "caffe" input (imagenet_utils.preprocess_input, which vgg16.py, vgg19.py and
+     * resnet.py call with mode="caffe"; DL4J's VGGs are converted Keras weights): pixels 0-255, channels in BGR
+     * order, each minus its ImageNet mean (103.939, 116.779, 123.68 for blue, green, red), no scaling.
+     */
+    public static final List<KnownModel> ALL = List.of(
+            // keras/src/applications/vgg16.py: WEIGHTS_PATH_NO_TOP and file_hash (include_top=False).
+            // 14,714,688 float32 parameters. Weights licence: fchollet/deep-learning-models README.
+            new KnownModel("vgg16", "VGG16 convolutional layers (block1_conv1 .. block5_pool) with ImageNet weights,"
+                    + " from Keras applications", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                    URI.create(KERAS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+                    Checksum.hex("6d6bbae143d832006294945121d1f1fc"), 58_900_000L, Format.KERAS_H5, "vgg16-notop",
+                    IMAGENET_224, InputSpace.CAFFE_BGR, null, IMAGENET, VGG_LICENCE),
+            // keras/src/applications/vgg19.py: WEIGHTS_PATH_NO_TOP and file_hash (include_top=False).
+            // 20,024,384 float32 parameters.
+            new KnownModel("vgg19", "VGG19 convolutional layers (block1_conv1 .. block5_pool) with ImageNet weights,"
+                    + " from Keras applications", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                    URI.create(KERAS + "vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+                    Checksum.hex("253f8cb515780f3b799900260a226db6"), 80_100_000L, Format.KERAS_H5, "vgg19-notop",
+                    IMAGENET_224, InputSpace.CAFFE_BGR, null, IMAGENET, VGG_LICENCE),
+            // keras/src/applications/resnet.py: BASE_WEIGHTS_PATH + "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            // WEIGHTS_HASHES["resnet50"][1]. 23,587,712 float32 parameters. Weights licence: fchollet/deep-learning-models README.
+            new KnownModel("resnet50", "ResNet50 convolutional layers (conv1_conv .. conv5_block3_out) with ImageNet weights,"
+                    + " from Keras applications", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                    URI.create(KERAS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+                    Checksum.hex("4d473c1dd8becc155b73f8504c6f6626"), 94_700_000L, Format.KERAS_H5, "resnet50-notop",
+                    IMAGENET_224, InputSpace.CAFFE_BGR, null, IMAGENET,
+                    "MIT (weights by Kaiming He, https://github.com/KaimingHe/deep-residual-networks)"),
+            // deeplearning4j-zoo 1.0.0-M2.1, org.deeplearning4j.zoo.model.VGG16: pretrainedUrl(IMAGENET) =
+            // DL4JResources base URL + "models/vgg16_dl4j_inference.zip", pretrainedChecksum(IMAGENET) = 3501732770L
+            // (Adler-32, checked by ZooModel.initPretrained). Its weights "have been converted from
+            // https://github.com/fchollet/keras/tree/1.1.2/keras/applications" (DL4J zoo docs), i.e. Keras'
+            // caffe-style VGG16. 138,357,544 float32 parameters, with the 1000-class classifier.
+            new KnownModel("vgg16-dl4j", "VGG16 with its ImageNet classifier (1000 classes), from DL4J's model zoo",
+                    "vgg16_dl4j_inference.zip", URI.create(DL4J + "models/vgg16_dl4j_inference.zip"),
+                    Checksum.adler32(3501732770L), 553_400_000L, Format.DL4J_ZIP, null,
+                    IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET, VGG_LICENCE),
+            // deeplearning4j-zoo 1.0.0-M2.1, org.deeplearning4j.zoo.model.VGG19: "models/vgg19_dl4j_inference.zip",
+            // Adler-32 2782932419L; converted from Keras 1.1.2 like VGG16. 143,667,240 float32 parameters.
+            new KnownModel("vgg19-dl4j", "VGG19 with its ImageNet classifier (1000 classes), from DL4J's model zoo",
+                    "vgg19_dl4j_inference.zip", URI.create(DL4J + "models/vgg19_dl4j_inference.zip"),
+                    Checksum.adler32(2782932419L), 574_700_000L, Format.DL4J_ZIP, null,
+                    IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET, VGG_LICENCE));
+
+    public static KnownModel byName(String name) {
+        return byName(ALL, name);
+    }
+
+    /** The model of that name in {@code catalogue}; an unknown name is a not-found error listing the known ones. */
+    public static KnownModel byName(List<KnownModel> catalogue, String name) {
+        return catalogue.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> UserError.notFound("fetch-model: unknown model '" + name + "' (known: "
+                        + String.join(", ", catalogue.stream().map(KnownModel::name).toList()) + ")"));
+    }
+}
