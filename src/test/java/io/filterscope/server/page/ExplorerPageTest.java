@@ -43,6 +43,8 @@ class ExplorerPageTest {
     @BeforeAll
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
+        // A Keras file without metadata, listed after tiny (so tiny stays the model the page opens with).
+        io.filterscope.model.keras.KerasFixtures.copy("mnist-seq.h5", models, "zz-keras.h5");
         server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         url = "http://127.0.0.1:" + server.port() + "/";
     }
@@ -187,6 +189,15 @@ class ExplorerPageTest {
         List<org.openqa.selenium.WebElement> tiles = browser.findElements(By.cssSelector("#gallery-grid button.tile"));
         tiles.get(7).click();
         waitFor(browser).until(d -> d.findElement(By.id("filter")).getAttribute("value").equals("7") && step(d) > 0);
+    }
+
+    @Test
+    void aKerasFileWithoutMetadataShowsItsLayersAndThatDefaultsAreInUse() {
+        load(browser);
+        new Select(browser.findElement(By.id("model"))).selectByValue("zz-keras");
+        waitFor(browser).until(d -> d.findElement(By.id("model-note")).getText().contains("defaults in use"));
+        assertTrue(new Select(browser.findElement(By.id("layer"))).getOptions().stream()
+                .anyMatch(o -> o.getText().startsWith("conv2d_4 ")), "Keras' layer names in the layer list");
     }
 
     @Test
