@@ -61,7 +61,7 @@ async function loadModel(id) {
   const model = await api('/api/models/' + encodeURIComponent(id));
   state.model = model;
   $('model-note').textContent = (model.description || '') + ' · input ' + model.inputShape.join('x')
-    + (model.defaults ? ` · no ${model.id}.json: defaults in use (pixels scaled to [0, 1], no class names)` : '');
+    + (model.defaults ? ` · no ${model.id}.json: defaults in use` : '');
   $('size').value = model.inputShape[1];
   const layers = $('layer');
   layers.innerHTML = '';

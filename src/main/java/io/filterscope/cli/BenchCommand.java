@@ -16,13 +16,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.zoo.model.ResNet50;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * {@code bench --model M --layer L --size S --batch N --steps K}: times ascent steps the way
  * ../shared/bench/torch_ascent.py does (normalized-gradient ascent on channel means, image i maximizing
- * filter i), and ends with a line of the same form. {@code vgg16} and {@code lenet} are random-init
- * architectures that need no weights; any other name is a model from the models directory.
+ * filter i), and ends with a line of the same form. {@code vgg16}, {@code resnet50} (DL4J's zoo graph) and
+ * {@code lenet} are random-init architectures that need no weights; any other name is a model from the
+ * models directory.
  * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}), and
  * {@code bench --runs N} memory across N short runs ({@link MemoryBench}).
  */
@@ -48,7 +51,16 @@ final class BenchCommand {
         int size;
         int channels;
         InputSpace space;
-        if (name.equals("vgg16") || name.equals("lenet")) {
+        if (name.equals("resnet50")) {
+            size = flags.integer("size", 224, 32, 1024);
+            layer = flags.string("layer", "res5c_branch");
+            // The zoo model initializes only at sizes its last pooling fits; its convolutions take any size. Its
+            // default init (normal, std 0.5) overflows float within a few blocks, so He init, as for training.
+            model = ResNet50.builder().numClasses(1000).inputShape(new int[] {3, 224, 224})
+                    .weightInit(WeightInit.RELU.getWeightInitFunction()).build().init();
+            channels = 3;
+            space = InputSpace.CAFFE_BGR;
+        } else if (name.equals("vgg16") || name.equals("lenet")) {
             boolean vgg = name.equals("vgg16");
             size = vgg ? flags.integer("size", 128, 32, 1024) : 28;
             layer = flags.string("layer", vgg ? "block5_conv1" : "conv4");

@@ -33,7 +33,7 @@ final class ModelsCommand {
             }
             System.out.printf("%s  input %s  %s%s%n", model.id(), model.metadata().inputShape(),
                     model.metadata().description() == null ? "" : model.metadata().description(),
-                    model.defaults() ? "  (no " + model.id() + ".json: defaults in use, pixels scaled to [0, 1])" : "");
+                    model.defaults() ? "  (no " + model.id() + ".json: defaults in use)" : "");
             if (model.classes() != null) {
                 System.out.println("  classes: " + String.join(", ", model.classes()));
             }

@@ -27,9 +27,10 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 
 /**
  * Metadata for a model file dropped into the models directory without a {@code NAME.json}: input pixels
- * are 8-bit images scaled to [0, 1], channels (1 = grayscale, 3 = RGB) and size come from the model itself,
- * no class names, layer names as the file has them. Read from the file's configuration only (a Keras
- * file's attributes, a DL4J zip's configuration.json), never its weights, and remembered per file
+ * are 8-bit images scaled to [0, 1] (weights of a {@link KnownArchitecture}: the input they were trained
+ * with; the description says which), channels (1 = grayscale, 3 = RGB) and size come from the model
+ * itself, no class names, layer names as the file has them. Read from the file's configuration only (a
+ * Keras file's attributes, a DL4J zip's configuration.json), never its weights, and remembered per file
  * version (not errors: a file still being copied in is read again), so listing a directory stays cheap.
  */
 final class ModelDefaults {
@@ -79,6 +80,8 @@ final class ModelDefaults {
         List<Integer> shape;
         String description;
         String architecture = null;
+        InputSpace input = InputSpace.UNIT;
+        String inputText = "pixels scaled to [0, 1]";
         if (isKeras(file)) {
             KerasFile.Description d = KerasFile.describe(file);
             if (d.inputShape() == null) {
@@ -92,7 +95,11 @@ final class ModelDefaults {
                 }
             }
             description = d.summary();
-            architecture = d.architecture() == null ? null : d.architecture().id();
+            if (d.architecture() != null) {
+                architecture = d.architecture().id();
+                input = d.architecture().input();
+                inputText = "as its weights were trained (" + d.architecture().inputDescription() + ")";
+            }
         } else {
             shape = zipInputShape(file);
             description = "DL4J model";
@@ -100,8 +107,8 @@ final class ModelDefaults {
         if (shape.get(0) != 1 && shape.get(0) != 3) {
             throw new IOException("the model takes " + shape.get(0) + " input channels; only 1 (grayscale) or 3 (RGB) are supported");
         }
-        return new ModelMetadata(id, description + " from " + name, name, List.copyOf(shape), InputSpace.UNIT, null, null,
-                null, architecture);
+        return new ModelMetadata(id, description + " from " + name + "; input " + inputText, name, List.copyOf(shape),
+                input, null, null, null, architecture);
     }
 
     /** [channels, height, width] of a DL4J zip's network, from its configuration alone. */

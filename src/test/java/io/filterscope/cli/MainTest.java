@@ -23,6 +23,14 @@ class MainTest {
     }
 
     @Test
+    void modelsListsEveryVertexOfAGraphWithChannelsAndShapes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeGraph(dir, "graph");
+        String out = CommandLine.run("models", "--models", dir.toString());
+        assertTrue(out.contains("res ") && out.contains("add") && out.contains("concat") && out.contains("channels 15")
+                && out.contains("[15, 10, 10]") && out.contains("batchnorm") && out.contains("[4, 12, 12]"), out);
+    }
+
+    @Test
     void galleryWritesAPngThatRerunReproduces(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Path png = dir.resolve("g.png");

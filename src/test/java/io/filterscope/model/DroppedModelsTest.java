@@ -49,7 +49,8 @@ class DroppedModelsTest {
         assertEquals(InputSpace.UNIT, meta.input());
         assertNull(meta.classes());
         assertEquals("kaggle-mnist.h5", meta.file());
-        assertTrue(meta.description().contains("Keras Sequential model"), meta.description());
+        assertTrue(meta.description().contains("Keras Sequential model") && meta.description().contains("[0, 1]"),
+                meta.description());
 
         LoadedModel model = store.load("kaggle-mnist");
         assertTrue(model.defaults());
@@ -145,6 +146,9 @@ class DroppedModelsTest {
         assertTrue(mystery.available() && mystery.defaults(), mystery.toString());
         assertEquals("vgg16-notop", mystery.metadata().architecture(), "recognized by its layer names");
         assertEquals(List.of(3, 224, 224), mystery.metadata().inputShape());
+        // Its input defaults to what Keras' VGG weights were trained on, and the description says so.
+        assertEquals(InputSpace.CAFFE_BGR, mystery.metadata().input());
+        assertTrue(mystery.metadata().description().contains("BGR"), mystery.metadata().description());
         for (String id : List.of("vgg16", "mystery")) {
             long started = System.nanoTime();
             LoadedModel model = store.load(id);

@@ -33,4 +33,13 @@ public final class FixtureModels {
                 new ModelMetadata.Examples(id + ".ex-images.idx.gz", id + ".ex-labels.idx.gz", "random"), null);
         new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
     }
+
+    /** {@link io.filterscope.engine.TestNets#graph}: residual addition, concatenation, batch norm, 3 x 10 x 10. */
+    public static void writeGraph(Path dir, String id) throws IOException {
+        ModelSerializer.writeModel(io.filterscope.engine.TestNets.graph(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3),
+                dir.resolve(id + ".zip").toFile(), false);
+        ModelMetadata meta = new ModelMetadata(id, "untrained test graph", id + ".zip", List.of(3, 10, 10),
+                InputSpace.CAFFE_BGR, List.of("a", "b", "c"), null, null);
+        new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
+    }
 }

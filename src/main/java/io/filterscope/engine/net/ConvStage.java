@@ -80,13 +80,28 @@ final class ConvStage extends Stage {
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
                 .addIntegerArguments(args(padding, same)).build();
         if (usesTransposedGradient()) {
-            INDArray swapped = weights.permute(1, 0, 2, 3).dup('c');
-            flipped = Nd4j.create(weights.dataType(), swapped.shape());
-            exec("reverse", new INDArray[] {swapped}, new INDArray[] {flipped}, new int[] {2, 3});
+            flipped = flip(weights.permute(1, 0, 2, 3).dup('c'));
         } else {
             gradW = Nd4j.create(weights.dataType(), weights.shape());
             gradB = Nd4j.create(weights.dataType(), weights.size(0));
         }
+    }
+
+    /**
+     * Each kernel rotated by 180 degrees. Flipping both axes of a row-major kh x kw kernel reverses its
+     * flattened order, a product with the anti-identity: exact, and seconds faster on large layers than
+     * libnd4j's reverse op, which takes 5 s for ResNet50's 512x2048 1x1 weights.
+     */
+    private static INDArray flip(INDArray w) {
+        int k = (int) (w.size(2) * w.size(3));
+        if (k == 1) {
+            return w;
+        }
+        INDArray antiIdentity = Nd4j.create(w.dataType(), k, k);
+        for (int i = 0; i < k; i++) {
+            antiIdentity.putScalar(i, k - 1 - i, 1);
+        }
+        return w.reshape('c', w.size(0) * w.size(1), k).mmul(antiIdentity).reshape('c', w.shape());
     }
 
     private int[] args(int[] pad, boolean sameMode) {

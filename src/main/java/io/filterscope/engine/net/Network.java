@@ -7,75 +7,96 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A model compiled into a chain of native ops for one batch size and image size: forward to any layer,
- * then backward from gradients placed at one or more layers down to the input. All buffers are allocated
- * once; a step allocates nothing large.
+ * A model compiled into native ops for one batch size and image size: a graph of stages (a chain for
+ * sequential models; merges and residual additions for others), run in topological order. Forward runs
+ * only the stages a target depends on; backward carries gradients placed at one or more layers down to the
+ * input, adding up where a node feeds several others. All buffers are allocated once; a step allocates
+ * nothing large.
  */
 public final class Network {
-    private final List<Stage> stages;
+    /** Allocated stages by node; null where a stage could not take this input size. */
+    private final Stage[] stages;
+    private final int[][] from;
     private final INDArray input;
-    /** Why layers past the last stage are missing (a dense layer that needs another input size), or null. */
+    /** Why some layers are missing (a dense layer that needs another input size), or null. */
     private final String truncated;
-    private final Map<String, Integer> stageOfLayer = new LinkedHashMap<>();
+    private final Set<String> allLayers;
+    private final Map<String, Integer> nodeOfLayer = new LinkedHashMap<>();
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
-    private int forwardDepth = -1;
+    private final boolean[] computed;
+    /** Backward's gradient at each node's output (slot node + 1; slot 0 is the input), and whether it is ours to add to. */
+    private final INDArray[] grads;
+    private final boolean[] owned;
+    private final INDArray[] sums;
 
-    Network(List<Stage> all, DataType dtype, long[] inputShape) {
+    Network(StageGraph graph, DataType dtype, long[] inputShape) {
         this.input = Nd4j.create(dtype, inputShape);
-        INDArray next = input;
-        int built = 0;
+        int n = graph.stages.size();
+        stages = new Stage[n];
+        from = graph.inputs.toArray(new int[0][]);
         String reason = null;
-        for (Stage stage : all) {
+        for (int i = 0; i < n; i++) {
+            INDArray[] ins = inputsOf(i);
+            if (ins == null) {
+                continue;
+            }
             try {
-                stage.allocate(next);
+                graph.stages.get(i).allocate(ins);
+                stages[i] = graph.stages.get(i);
             } catch (IllegalArgumentException e) {
-                // Convolutions take any size; a dense layer needs the size it was trained on. Keep the layers
-                // before it, so a filter can still be rendered larger than the model's own input.
-                if (built == 0) {
-                    throw e;
-                }
-                reason = e.getMessage();
-                break;
-            }
-            next = stage.out;
-            built++;
-        }
-        List<Stage> kept = new ArrayList<>(all.subList(0, built));
-        if (reason != null) {
-            // Drop the stages of the layer that failed half-way (its conv without its ReLU, say).
-            String partial = all.get(built).layer;
-            while (!kept.isEmpty() && partial != null && partial.equals(kept.get(kept.size() - 1).layer)) {
-                kept.remove(kept.size() - 1);
+                // Convolutions take any size; a dense layer needs the size it was trained on. Keep what does not
+                // depend on it, so a filter can still be rendered larger than the model's own input.
+                reason = reason == null ? e.getMessage() : reason;
             }
         }
-        this.stages = kept;
         this.truncated = reason;
-        for (int i = 0; i < stages.size(); i++) {
-            if (stages.get(i).layer != null) {
-                stageOfLayer.put(stages.get(i).layer, i);
+        this.allLayers = graph.layers.keySet();
+        for (Map.Entry<String, Integer> e : graph.layers.entrySet()) {
+            Stage last = stages[e.getValue()];
+            if (last == null) {
+                continue;
             }
-        }
-        // The layer's output is its last stage's (a conv layer's ReLU, say).
-        for (Map.Entry<String, Integer> e : stageOfLayer.entrySet()) {
-            long[] shape = stages.get(e.getValue()).out.shape();
+            nodeOfLayer.put(e.getKey(), e.getValue());
+            long[] shape = last.out.shape();
             List<Long> perImage = new ArrayList<>();
             for (int d = 1; d < shape.length; d++) {
                 perImage.add(shape[d]);
             }
             layers.add(new LayerInfo(e.getKey(), kindOf(e.getKey()), shape[1], perImage));
         }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException(reason != null ? reason : "the model has no layers");
+        }
+        computed = new boolean[n];
+        grads = new INDArray[n + 1];
+        owned = new boolean[n + 1];
+        sums = new INDArray[n + 1];
+    }
+
+    /** The arrays node i reads, or null when one of them could not be allocated. */
+    private INDArray[] inputsOf(int i) {
+        INDArray[] ins = new INDArray[from[i].length];
+        for (int k = 0; k < ins.length; k++) {
+            int src = from[i][k];
+            if (src != StageGraph.INPUT && stages[src] == null) {
+                return null;
+            }
+            ins[k] = src == StageGraph.INPUT ? input : stages[src].out;
+        }
+        return ins;
     }
 
     private String kindOf(String layer) {
         StringBuilder kind = new StringBuilder();
         for (Stage s : stages) {
-            if (layer.equals(s.layer)) {
+            if (s != null && layer.equals(s.layer)) {
                 kind.append(kind.length() == 0 ? "" : "+").append(s.kind());
             }
         }
@@ -108,21 +129,42 @@ public final class Network {
         return input;
     }
 
-    /** Runs the stages needed to compute every one of {@code targets}. */
+    /** Runs the stages needed to compute every one of {@code targets}, and no others. */
     public void forward(Collection<String> targets) {
-        forwardDepth = deepest(targets);
-        for (int i = 0; i <= forwardDepth; i++) {
-            stages.get(i).forward();
+        boolean[] need = needed(targets);
+        for (int i = 0; i < stages.length; i++) {
+            computed[i] = need[i];
+            if (need[i]) {
+                stages[i].forward();
+            }
         }
+    }
+
+    /** The nodes the targets depend on, themselves included. */
+    private boolean[] needed(Collection<String> targets) {
+        boolean[] need = new boolean[stages.length];
+        for (String t : targets) {
+            need[node(t)] = true;
+        }
+        for (int i = stages.length - 1; i >= 0; i--) {
+            if (need[i]) {
+                for (int src : from[i]) {
+                    if (src != StageGraph.INPUT) {
+                        need[src] = true;
+                    }
+                }
+            }
+        }
+        return need;
     }
 
     /** Output of a layer after {@link #forward}: [batch, c, h, w] or [batch, units]. */
     public INDArray output(String layer) {
-        int stage = stageIndex(layer);
-        if (stage > forwardDepth) {
+        int node = node(layer);
+        if (!computed[node]) {
             throw new IllegalStateException("layer " + layer + " was not computed by the last forward pass");
         }
-        return stages.get(stage).out;
+        return stages[node].out;
     }
 
     /**
@@ -151,36 +193,62 @@ public final class Network {
 
     /**
      * Back-propagates the gradients placed in {@link #gradient} since the last forward pass, down to
-     * the input. Returns the gradient at the input (a buffer reused by the next call).
+     * the input. Returns the gradient at the input (a buffer reused by the next call, free to change until then).
      */
     public INDArray backward(Collection<String> targets, double leak) {
-        int top = deepest(targets);
-        INDArray g = null;
-        for (int i = top; i >= 0; i--) {
-            Stage stage = stages.get(i);
-            if (stage.layer != null && targets.contains(stage.layer) && stageOfLayer.get(stage.layer) == i) {
-                INDArray placed = objectiveGradients.get(stage.layer);
-                if (placed == null) {
-                    throw new IllegalStateException("no gradient placed at layer " + stage.layer);
-                }
-                g = g == null ? placed : g.addi(placed);
-            }
-            stage.backward(g, leak);
-            g = stage.gradIn;
-        }
-        return g;
-    }
-
-    private int deepest(Collection<String> targets) {
-        int deepest = -1;
+        boolean[] need = needed(targets);
+        Arrays.fill(grads, null);
         for (String t : targets) {
-            deepest = Math.max(deepest, stageIndex(t));
+            INDArray placed = objectiveGradients.get(t);
+            if (placed == null) {
+                throw new IllegalStateException("no gradient placed at layer " + t);
+            }
+            accumulate(node(t) + 1, placed);
         }
-        return deepest;
+        for (int i = stages.length - 1; i >= 0; i--) {
+            if (!need[i] || grads[i + 1] == null) {
+                continue;
+            }
+            stages[i].backward(grads[i + 1], leak);
+            for (int k = 0; k < from[i].length; k++) {
+                accumulate(from[i][k] + 1, stages[i].gradIn(k));
+            }
+        }
+        // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
+        if (grads[0] == null) {
+            return sum(0).assign(0);
+        }
+        return owned[0] ? grads[0] : sum(0).assign(grads[0]);
     }
 
-    private int stageIndex(String layer) {
-        Integer i = stageOfLayer.get(layer);
+    /**
+     * Adds a gradient at a slot. The first one is only referenced (a chain never copies); a second one,
+     * where a node feeds several others, is summed in a buffer of the slot's own, never in a borrowed one.
+     */
+    private void accumulate(int slot, INDArray g) {
+        if (grads[slot] == null) {
+            grads[slot] = g;
+            owned[slot] = false;
+            return;
+        }
+        if (!owned[slot]) {
+            grads[slot] = sum(slot).assign(grads[slot]);
+            owned[slot] = true;
+        }
+        grads[slot].addi(g);
+    }
+
+    private INDArray sum(int slot) {
+        if (sums[slot] == null) {
+            try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                sums[slot] = (slot == 0 ? input : stages[slot - 1].out).like();
+            }
+        }
+        return sums[slot];
+    }
+
+    private int node(String layer) {
+        Integer i = nodeOfLayer.get(layer);
         if (i == null) {
             throw new IllegalArgumentException(unavailable(layer));
         }
@@ -189,17 +257,24 @@ public final class Network {
 
     /** Why a layer cannot be used with this network. */
     public String unavailable(String layer) {
-        return truncated != null
+        return truncated != null && allLayers.contains(layer)
                 ? "layer '" + layer + "' is not available for " + input.size(2) + "x" + input.size(3) + " images ("
                         + truncated + "); use the model's own input size"
-                : "no layer named '" + layer + "' (layers: " + stageOfLayer.keySet() + ")";
+                : "no layer named '" + layer + "' (layers: " + nodeOfLayer.keySet() + ")";
     }
 
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Network" + Arrays.toString(input.shape()));
-        for (Stage st : stages) {
-            s.append("\n  ").append(st.layer == null ? "-" : st.layer).append(": ").append(st.kind());
+        for (int i = 0; i < stages.length; i++) {
+            if (stages[i] == null) {
+                continue;
+            }
+            s.append("\n  ").append(stages[i].layer == null ? "-" : stages[i].layer).append(": ").append(stages[i].kind());
+            boolean chained = from[i].length == 1 && from[i][0] == i - 1;
+            if (!chained) {
+                s.append(" <- ").append(Arrays.toString(from[i]));
+            }
         }
         return s.toString();
     }

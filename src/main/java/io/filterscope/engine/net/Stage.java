@@ -8,6 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * One native op (or a few) of the compiled network, with its buffers allocated once for a fixed batch.
  * Forward reads {@link #in} and writes {@link #out}; backward turns the gradient at the output into the
  * gradient at the input ({@link #gradIn}). No weight gradients are computed: ascent only needs the input's.
+ * Stages that join several inputs (residual additions, concatenations) override the array forms
+ * {@link #allocate(INDArray[])} and {@link #gradIn(int)}.
  */
 abstract class Stage {
     /** The model layer whose output this stage produces, or null for a stage inside a layer. */
@@ -29,6 +31,19 @@ abstract class Stage {
         in = input;
         out = Nd4j.create(input.dataType(), outputShape(input.shape()));
         gradIn = Nd4j.create(input.dataType(), input.shape());
+    }
+
+    /** Allocates for the outputs of this stage's inputs, in the order the graph lists them. */
+    void allocate(INDArray[] inputs) {
+        if (inputs.length != 1) {
+            throw new IllegalStateException(kind() + " takes one input, got " + inputs.length);
+        }
+        allocate(inputs[0]);
+    }
+
+    /** After {@link #backward}: the gradient at input {@code k}. Callers only read it. */
+    INDArray gradIn(int k) {
+        return gradIn;
     }
 
     abstract void forward();

@@ -1,5 +1,6 @@
 package io.filterscope.model.keras;
 
+import io.filterscope.model.InputSpace;
 import io.filterscope.model.Vgg16;
 import java.io.IOException;
 import java.util.Arrays;
@@ -18,14 +19,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public enum KnownArchitecture {
     /** VGG16's convolutional part ({@link Vgg16#notop}), Keras layer names block1_conv1 .. block5_pool. */
-    VGG16_NOTOP("vgg16-notop", "VGG16 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.convLayerNames()) {
+    VGG16_NOTOP("vgg16-notop", "VGG16 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.convLayerNames(),
+            InputSpace.CAFFE_BGR) {
         @Override
         MultiLayerNetwork create() {
             return Vgg16.notop(224, 1);
         }
     },
     /** VGG19's convolutional part, block1_conv1 .. block5_conv4 (Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5). */
-    VGG19_NOTOP("vgg19-notop", "VGG19 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.vgg19ConvLayerNames()) {
+    VGG19_NOTOP("vgg19-notop", "VGG19 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.vgg19ConvLayerNames(),
+            InputSpace.CAFFE_BGR) {
         @Override
         MultiLayerNetwork create() {
             return Vgg16.vgg19Notop(224, 1);
@@ -36,12 +39,14 @@ public enum KnownArchitecture {
     private final String description;
     private final List<Integer> inputShape;
     private final List<String> weightedLayers;
+    private final InputSpace input;
 
-    KnownArchitecture(String id, String description, List<Integer> inputShape, List<String> weightedLayers) {
+    KnownArchitecture(String id, String description, List<Integer> inputShape, List<String> weightedLayers, InputSpace input) {
         this.id = id;
         this.description = description;
         this.inputShape = inputShape;
         this.weightedLayers = weightedLayers;
+        this.input = input;
     }
 
     /** The name metadata uses, e.g. {@code vgg16-notop}. */
@@ -56,6 +61,20 @@ public enum KnownArchitecture {
     /** The input the architecture was trained at: [channels, height, width]. */
     public List<Integer> inputShape() {
         return inputShape;
+    }
+
+    /**
+     * The input its published weights were trained with (Keras' "caffe" preprocessing for the VGGs: BGR,
+     * 0-255, ImageNet mean subtracted), which a file of these weights gets without metadata.
+     */
+    public InputSpace input() {
+        return input;
+    }
+
+    /** {@link #input} in words. */
+    public String inputDescription() {
+        return input.equals(InputSpace.CAFFE_BGR) ? "Keras' caffe preprocessing: BGR, 0-255, ImageNet mean subtracted"
+                : input.toString();
     }
 
     /** The network with random weights and Keras' layer names. */
