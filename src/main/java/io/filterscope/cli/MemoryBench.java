@@ -11,32 +11,38 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * {@code bench --runs N}: starts N short runs one after another, as a server does all day, and prints the
- * process's resident memory, the JVM heap after a GC and ND4J's off-heap bytes before and after, so that
- * growth (a leak) shows.
+ * process's resident memory and the JVM heap after a GC, after a warm-up and at five checkpoints, so that
+ * growth (a leak) shows apart from memory that is merely waiting for a collection.
  */
 final class MemoryBench {
+    private static final int WARM_UP = 100;
+
     private MemoryBench() {
     }
 
     /** @param borrow a network for a batch of one, as the server lends them; {@code release} gives it back */
     static int run(IntFunction<Network> borrow, Consumer<Network> release, String layer, InputSpace space, int runs, int steps)
             throws IOException {
-        measure(borrow, release, layer, space, 3, steps);
+        // Warm up first, so that one-time costs (JIT, ND4J's caches, the step workspace) are not counted as growth.
+        measure(borrow, release, layer, space, WARM_UP, steps);
         Usage before = Usage.now();
         long started = System.nanoTime();
-        measure(borrow, release, layer, space, runs, steps);
+        int checkpoint = Math.max(1, runs / 5);
+        for (int done = 0; done < runs; done += checkpoint) {
+            measure(borrow, release, layer, space, Math.min(checkpoint, runs - done), steps);
+            Usage now = Usage.now();
+            System.out.printf("# after %d runs: rss %d MB, heap %.1f MB%n", Math.min(done + checkpoint, runs), now.rss >> 20, now.heap / 1e6);
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         Usage after = Usage.now();
         System.out.printf("# %d runs of %d steps in %.1f s%n", runs, steps, seconds);
-        System.out.printf("# before: rss %d MB, heap %d MB, off-heap %d MB%n", before.rss >> 20, before.heap >> 20, before.offHeap >> 20);
-        System.out.printf("# after:  rss %d MB, heap %d MB, off-heap %d MB%n", after.rss >> 20, after.heap >> 20, after.offHeap >> 20);
-        System.out.printf("filterscope memory runs=%d rss_mb=%d rss_growth_pct=%.1f heap_growth_pct=%.1f offheap_growth_pct=%.1f layer=%s%n",
-                runs, after.rss >> 20, growth(before.rss, after.rss), growth(before.heap, after.heap),
-                growth(before.offHeap, after.offHeap), layer);
+        System.out.printf("# before: rss %d MB, heap %.1f MB%n", before.rss >> 20, before.heap / 1e6);
+        System.out.printf("# after:  rss %d MB, heap %.1f MB%n", after.rss >> 20, after.heap / 1e6);
+        System.out.printf("filterscope memory runs=%d rss_mb=%d rss_growth_pct=%.1f heap_growth_pct=%.1f layer=%s%n",
+                runs, after.rss >> 20, growth(before.rss, after.rss), growth(before.heap, after.heap), layer);
         return 0;
     }
 
@@ -57,7 +63,11 @@ final class MemoryBench {
         return before == 0 ? 0 : 100.0 * (after - before) / before;
     }
 
-    private record Usage(long rss, long heap, long offHeap) {
+    /**
+     * Resident size and heap after a GC. ND4J's CPU buffers show in neither JavaCPP's nor ND4J's counters,
+     * only in the resident size; they are freed when the GC collects their arrays' wrappers.
+     */
+    private record Usage(long rss, long heap) {
         static Usage now() throws IOException {
             for (int i = 0; i < 3; i++) {
                 System.gc();
@@ -68,7 +78,7 @@ final class MemoryBench {
                 }
             }
             Runtime rt = Runtime.getRuntime();
-            return new Usage(residentBytes(), rt.totalMemory() - rt.freeMemory(), Pointer.totalBytes());
+            return new Usage(residentBytes(), rt.totalMemory() - rt.freeMemory());
         }
 
         private static long residentBytes() throws IOException {

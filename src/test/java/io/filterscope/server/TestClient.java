@@ -69,6 +69,12 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
         return nextEvent(e -> type.equals(e.getString("type")));
     }
 
+    /** Drops everything received so far (a long test would otherwise keep every frame). */
+    synchronized void forgetReceived() {
+        all.clear();
+        received.clear();
+    }
+
     synchronized List<Frame> frames(String run) {
         return all.stream().filter(o -> o instanceof Frame f && run.equals(f.header().getString("run")))
                 .map(o -> (Frame) o).toList();
