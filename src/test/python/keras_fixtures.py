@@ -17,7 +17,8 @@ mnist-seq.weights.h5 (the same weights as save_weights() writes them, no configu
 (a functional Model, a chain: same and strided convolutions, a 3x2 kernel, LeakyReLU, average pooling,
 Activation, dropout, flatten, dense; 16x16x3), tfkeras-seq.h5 (a Sequential as tf.keras 2.x saves it:
 str attributes, an explicit InputLayer, tf.keras' names), and any-size.h5 / any-size-seq.h5 (fully
-convolutional, input (None, None, 3), functional and Sequential).
+convolutional, input (None, None, 3), functional and Sequential), and mnist-bn.h5 (batch normalization after
+convolutions and after a dense layer, as Kaggle's MNIST CNNs have it).
 
 Beside each full model NAME.h5 goes NAME.expected.json: a fixed input image (NHWC, as Keras takes it) and the output
 of chosen layers for it, computed here by hand in numpy (convolution, pooling, dense, activations), so
@@ -160,6 +161,9 @@ def run(layers, weights, x):
             pass  # identity at inference
         elif kind == "Flatten":
             x = x.reshape(-1)  # channels_last: row-major over (h, w, c), as Keras flattens
+        elif kind == "BatchNormalization":  # inference: the moving statistics, over the last axis
+            gamma, beta, mean, variance = weights[c["name"]]
+            x = (x - mean) / np.sqrt(variance + c["epsilon"]) * gamma + beta
         elif kind == "Dense":
             k, b = weights[c["name"]]
             x = activation(x @ k + b, c["activation"])
@@ -190,6 +194,10 @@ def random_weights(layers, input_shape, rng):
             shape = list(pool2d(np.zeros(shape), c["pool_size"], c["strides"], c["padding"], np.max).shape)
         elif kind == "Flatten":
             shape = [int(np.prod(shape))]
+        elif kind == "BatchNormalization":
+            n = shape[-1]
+            weights[c["name"]] = (rng.uniform(0.5, 1.5, n).astype(np.float32), rng.uniform(-0.2, 0.2, n).astype(np.float32),
+                                  rng.uniform(-0.3, 0.3, n).astype(np.float32), rng.uniform(0.5, 2.0, n).astype(np.float32))
         elif kind == "Dense":
             limit = np.sqrt(6.0 / (shape[0] + c["units"]))
             k = rng.uniform(-limit, limit, (shape[0], c["units"])).astype(np.float32)
@@ -212,7 +220,8 @@ def write_weights(group, layer_names, weights):
     for name in sorted(layer_names):
         g = group.create_group(name)
         values = weights.get(name, ())
-        names = [name + "/kernel:0", name + "/bias:0"][:len(values)]
+        names = ([name + "/gamma:0", name + "/beta:0", name + "/moving_mean:0", name + "/moving_variance:0"]
+                 if len(values) == 4 else [name + "/kernel:0", name + "/bias:0"][:len(values)])
         g.attrs["weight_names"] = string_list(names)
         for weight_name, value in zip(names, values):
             g.create_dataset(weight_name, data=value, track_times=False)
@@ -299,6 +308,39 @@ def tf_keras_sequential(out_dir, rng):
     outputs = run(layers, weights, x)
     save_expected(os.path.join(out_dir, "tfkeras-seq.expected.json"), x, outputs,
                   ["conv2d", "conv2d_1", "max_pooling2d", "dense"])
+
+
+def batch_norm_config(name):
+    return {"class_name": "BatchNormalization", "config": {
+        "name": name, "trainable": True, "axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True,
+        "scale": True, "beta_initializer": zeros(), "gamma_initializer": {"class_name": "Ones", "config": {}},
+        "moving_mean_initializer": zeros(), "moving_variance_initializer": {"class_name": "Ones", "config": {}},
+        "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}}
+
+
+def mnist_batch_norm(out_dir, rng):
+    """Kaggle-style MNIST CNN with batch normalization after convolutions and after a dense layer."""
+    shape = (28, 28, 1)
+    layers = [
+        conv_config("conv2d_1", 4, (3, 3), input_shape=shape),
+        batch_norm_config("batch_normalization_1"),
+        conv_config("conv2d_2", 4, (3, 3)),
+        batch_norm_config("batch_normalization_2"),
+        pool_config("MaxPooling2D", "max_pooling2d_1"),
+        dropout_config("dropout_1", 0.25),
+        flatten_config("flatten_1"),
+        dense_config("dense_1", 16, "relu"),
+        batch_norm_config("batch_normalization_3"),
+        dropout_config("dropout_2", 0.5),
+        dense_config("dense_2", 10, "softmax"),
+    ]
+    weights = random_weights(layers, shape, rng)
+    config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": layers}}
+    save_model(os.path.join(out_dir, "mnist-bn.h5"), config, [l["config"]["name"] for l in layers], weights)
+    x = rng.uniform(0, 1, shape)
+    save_expected(os.path.join(out_dir, "mnist-bn.expected.json"), x, run(layers, weights, x),
+                  ["conv2d_1", "batch_normalization_1", "conv2d_2", "batch_normalization_2", "max_pooling2d_1",
+                   "dense_1", "batch_normalization_3", "dense_2"])
 
 
 def any_size(out_dir, rng):
@@ -411,6 +453,7 @@ def main():
     rgb_functional(args.out, rng)
     tf_keras_sequential(args.out, rng)
     any_size(args.out, rng)
+    mnist_batch_norm(args.out, rng)
 
 
 if __name__ == "__main__":

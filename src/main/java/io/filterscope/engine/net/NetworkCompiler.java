@@ -192,8 +192,9 @@ public final class NetworkCompiler {
             return g.add(new PoolStage(name, max, s.getKernelSize(), s.getStride(), s.getPadding(), same), node);
         }
         if (conf instanceof BatchNormalization bn) {
-            int b = addBatchNorm(g, bn, name, layer, dtype, node);
-            return addActivation(g, name, bn.getActivationFn(), b);
+            // DL4J's batch normalization layer never applies its activation function (configured ReLU or
+            // not, its output is the normalized input), and Keras imports leave it at DL4J's default, sigmoid.
+            return addBatchNorm(g, bn, name, layer, dtype, node);
         }
         if (conf instanceof ZeroPaddingLayer z) {
             return g.add(new ZeroPadStage(name, z.getPadding()), node);

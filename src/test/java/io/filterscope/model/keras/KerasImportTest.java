@@ -86,6 +86,13 @@ class KerasImportTest {
                 "dense_1", "dense_2"), net.layers().stream().map(LayerInfo::name).toList());
     }
 
+    /** Batch normalization (moving statistics) after convolutions and after a dense layer, channels last. */
+    @Test
+    void batchNormalizedModelMatchesNumpy() throws Exception {
+        Network net = compareWithNumpy("mnist-bn", KerasFile.load(KerasFixtures.resource("mnist-bn.h5"), null, 28));
+        assertTrue(net.layers().stream().anyMatch(l -> l.name().equals("batch_normalization_3")), net.toString());
+    }
+
     /** tf.keras 2.x: text attributes as variable-length strings, an explicit InputLayer, tf.keras' names. */
     @Test
     void tfKerasSequentialModelMatchesNumpy() throws Exception {
