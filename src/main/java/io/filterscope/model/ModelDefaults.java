@@ -9,9 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
+import java.util.function.IntToLongFunction;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -46,7 +50,7 @@ final class ModelDefaults {
     }
 
     static boolean isKeras(Path file) {
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         return name.endsWith(".h5") || name.endsWith(".hdf5");
     }
 
@@ -120,7 +124,7 @@ final class ModelDefaults {
                 throw new IOException("not a DL4J model zip: it has no configuration.json");
             }
             json = new String(z.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new IOException("not a readable zip (" + e.getMessage() + ")");
         }
         return json.contains("\"vertices\"") ? graphInputShape(ComputationGraphConfiguration.fromJson(json))
@@ -195,7 +199,7 @@ final class ModelDefaults {
     private static List<Integer> square(int channels, CnnToFeedForwardPreProcessor flatten, IntFunction<InputType> typeBefore)
             throws IOException {
         long target = flatten.getInputHeight();
-        java.util.function.IntToLongFunction height = s -> {
+        IntToLongFunction height = s -> {
             try {
                 return typeBefore.apply(s) instanceof InputType.InputTypeConvolutional c ? c.getHeight() : -1;
             } catch (RuntimeException tooSmall) {
@@ -213,7 +217,7 @@ final class ModelDefaults {
     }
 
     /** The smallest side in [1, MAX_SIDE] where a monotone condition holds (MAX_SIDE + 1 if nowhere). */
-    private static int firstSide(java.util.function.IntPredicate holds) {
+    private static int firstSide(IntPredicate holds) {
         int lo = 1;
         int hi = MAX_SIDE + 1;
         while (lo < hi) {

@@ -13,12 +13,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The models in a directory: each is {@code NAME.json} (its {@link ModelMetadata}) beside the model file it
@@ -29,11 +37,11 @@ import org.deeplearning4j.util.ModelSerializer;
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
-    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     /** Files that hold a model: DL4J zips and Keras HDF5 files. */
-    private static final java.util.regex.Pattern MODEL_FILE = java.util.regex.Pattern.compile(
-            "[^.].*\\.(zip|h5|hdf5)", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final Pattern MODEL_FILE = Pattern.compile(
+            "[^.].*\\.(zip|h5|hdf5)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
     private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
 
@@ -55,7 +63,7 @@ public final class ModelStore {
                 entries.add(new Entry(bare.getKey(), null, e.getMessage(), true));
             }
         }
-        entries.sort(java.util.Comparator.comparing(Entry::id));
+        entries.sort(Comparator.comparing(Entry::id));
         return entries;
     }
 
@@ -87,15 +95,15 @@ public final class ModelStore {
      * they are listed under: the file's name without its extension (with the extension if two share it).
      */
     private Map<String, Path> filesWithoutMetadata(List<Entry> described) {
-        java.util.Set<String> taken = new java.util.HashSet<>();
-        java.util.Set<String> named = new java.util.HashSet<>();
+        Set<String> taken = new HashSet<>();
+        Set<String> named = new HashSet<>();
         for (Entry e : described) {
             taken.add(e.id());
             if (e.metadata() != null) {
                 named.add(e.metadata().file());
             }
         }
-        Map<String, Path> out = new java.util.TreeMap<>();
+        Map<String, Path> out = new TreeMap<>();
         for (Path f : listDir(name -> MODEL_FILE.matcher(name).matches())) {
             String name = f.getFileName().toString();
             String base = name.substring(0, name.lastIndexOf('.'));
@@ -186,7 +194,7 @@ public final class ModelStore {
         return listDir(name -> name.endsWith(".json"));
     }
 
-    private List<Path> listDir(java.util.function.Predicate<String> name) {
+    private List<Path> listDir(Predicate<String> name) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
