@@ -31,6 +31,16 @@ class MainTest {
     }
 
     @Test
+    void galleryRendersTheFiltersOfAResidualAdditionInABgrGraph(@TempDir Path dir) throws Exception {
+        FixtureModels.writeGraph(dir, "graph");
+        Path png = dir.resolve("res.png");
+        String out = CommandLine.run("gallery", "--models", dir.toString(), "--model", "graph", "--layer", "res",
+                "--filters", "0-3", "--steps", "5", "--out", png.toString());
+        assertTrue(out.contains("4 filters of res"), out);
+        assertTrue(Files.size(png) > 0);
+    }
+
+    @Test
     void galleryWritesAPngThatRerunReproduces(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Path png = dir.resolve("g.png");
