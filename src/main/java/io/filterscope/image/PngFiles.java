@@ -41,6 +41,65 @@ public final class PngFiles {
 
     private PngFiles() {}
 
+    /**
+     * Encodes an 8-bit grey or RGB image as a plain PNG (no text, fastest compression), written directly:
+     * for the small frames of a live run, ImageIO's per-image set-up costs more than the pixels.
+     */
+    public static byte[] encodeFrame(BufferedImage image) {
+        boolean grey = image.getType() == BufferedImage.TYPE_BYTE_GRAY;
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int perPixel = grey ? 1 : 3;
+        byte[] raw = new byte[h * (1 + w * perPixel)];
+        int[] rgb = grey ? null : image.getRGB(0, 0, w, h, null, 0, w);
+        byte[] levels = grey ? ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData() : null;
+        int at = 0;
+        for (int y = 0; y < h; y++) {
+            raw[at++] = 0; // filter type: none
+            for (int x = 0; x < w; x++) {
+                if (grey) {
+                    raw[at++] = levels[y * w + x];
+                } else {
+                    int p = rgb[y * w + x];
+                    raw[at++] = (byte) (p >> 16);
+                    raw[at++] = (byte) (p >> 8);
+                    raw[at++] = (byte) p;
+                }
+            }
+        }
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
+        ByteArrayOutputStream idat = new ByteArrayOutputStream(raw.length / 2 + 64);
+        try {
+            deflater.setInput(raw);
+            deflater.finish();
+            byte[] chunk = new byte[8192];
+            while (!deflater.finished()) {
+                idat.write(chunk, 0, deflater.deflate(chunk));
+            }
+        } finally {
+            deflater.end(); // frees zlib's native memory now rather than at some later GC
+        }
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h)
+                .put((byte) 8).put((byte) (grey ? 0 : 2)).put((byte) 0).put((byte) 0).put((byte) 0);
+        ByteArrayOutputStream png = new ByteArrayOutputStream(idat.size() + 64);
+        png.writeBytes(SIGNATURE);
+        chunk(png, "IHDR", header.array());
+        chunk(png, "IDAT", idat.toByteArray());
+        chunk(png, "IEND", new byte[0]);
+        return png.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream png, String type, byte[] data) {
+        byte[] typeBytes = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        png.writeBytes(typeBytes);
+        png.writeBytes(data);
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
     /** Writes {@code image} as a PNG with one text chunk per entry, creating parent directories. */
     public static void write(BufferedImage image, Map<String, String> text, Path file) throws IOException {
         byte[] png = encode(image, text);

@@ -142,4 +142,25 @@ class PngFilesTest {
         }
         return image;
     }
+
+    @Test
+    void framePngsDecodeToTheSamePixelsInGreyAndColour() throws IOException {
+        java.util.Random random = new java.util.Random(3);
+        for (int type : new int[] {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_INT_RGB}) {
+            BufferedImage image = new BufferedImage(37, 20, type);
+            for (int y = 0; y < 20; y++) {
+                for (int x = 0; x < 37; x++) {
+                    image.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            BufferedImage decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(PngFiles.encodeFrame(image)));
+            assertEquals(37, decoded.getWidth());
+            assertEquals(20, decoded.getHeight());
+            for (int y = 0; y < 20; y++) {
+                for (int x = 0; x < 37; x++) {
+                    assertEquals(image.getRGB(x, y), decoded.getRGB(x, y), "pixel " + x + "," + y + " of type " + type);
+                }
+            }
+        }
+    }
 }

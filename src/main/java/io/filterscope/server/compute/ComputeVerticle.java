@@ -107,7 +107,9 @@ public final class ComputeVerticle extends AbstractVerticle {
     @Override
     public void stop(Promise<Void> stopped) {
         service.shutdown(5000);
-        announce(true);
+        if (vertx.isClustered()) {
+            announce(true); // alone, the node's dispatcher is already gone
+        }
         vertx.setTimer(LAST_MESSAGES_MS, t -> stopped.complete());
     }
 

@@ -8,7 +8,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Map;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -35,7 +34,7 @@ final class FrameEncoder {
     static Buffer encode(JsonObject header, float[] planes, int channels, int width, int height, boolean last) {
         BufferedImage image = Tiles.fromPlanes(planes, channels, width, height);
         boolean jpeg = lossy(width, last);
-        byte[] bytes = jpeg ? jpeg(image) : PngFiles.encode(image, Map.of());
+        byte[] bytes = jpeg ? jpeg(image) : PngFiles.encodeFrame(image);
         byte[] json = header.copy().put("width", width).put("height", height)
                 .put("mime", jpeg ? "image/jpeg" : "image/png").encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return Buffer.buffer(4 + json.length + bytes.length).appendInt(json.length).appendBytes(json).appendBytes(bytes);
