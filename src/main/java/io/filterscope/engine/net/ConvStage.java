@@ -3,6 +3,7 @@ package io.filterscope.engine.net;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * 2-D convolution, NCHW, weights [out, in, kh, kw] as DL4J stores them. For stride 1 the input gradient is
@@ -22,6 +23,8 @@ final class ConvStage extends Stage {
     private DynamicCustomOp forwardOp;
     private INDArray gradW;
     private INDArray gradB;
+    private INDArray sampled;
+    private INDArray pointwiseGrad;
 
     ConvStage(String layer, INDArray weights, INDArray bias, int[] kernel, int[] stride, int[] padding,
               int[] dilation, boolean same) {
@@ -44,11 +47,20 @@ final class ConvStage extends Stage {
 
     @Override
     String kind() {
-        return "conv2d " + kernel[0] + "x" + kernel[1] + (usesTransposedGradient() ? "" : " (conv2d_bp gradient)");
+        return "conv2d " + kernel[0] + "x" + kernel[1]
+                + (usesTransposedGradient() || stridedPointwise() ? "" : " (conv2d_bp gradient)");
     }
 
     private boolean usesTransposedGradient() {
         return !same && stride[0] == 1 && stride[1] == 1;
+    }
+
+    /**
+     * A strided 1x1 convolution (ResNet's downsampling shortcut) samples every stride-th pixel, then mixes
+     * channels; its input gradient is the transposed 1x1 convolution written back to the sampled pixels.
+     */
+    private boolean stridedPointwise() {
+        return kernel[0] == 1 && kernel[1] == 1 && padding[0] == 0 && padding[1] == 0 && (stride[0] > 1 || stride[1] > 1);
     }
 
     @Override
@@ -78,10 +90,16 @@ final class ConvStage extends Stage {
         super.allocate(input);
         INDArray[] inputs = bias == null ? new INDArray[] {in, weights} : new INDArray[] {in, weights, bias};
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
-                .addIntegerArguments(args(padding, same)).build();
-        if (usesTransposedGradient()) {
+                .addIntegerArguments(args(padding, stride, same)).build();
+        if (usesTransposedGradient() || stridedPointwise()) {
             flipped = flip(weights.permute(1, 0, 2, 3).dup('c'));
-        } else {
+        }
+        if (stridedPointwise()) {
+            // The other pixels' gradient is zero, and they are never written: gradIn starts zeroed.
+            sampled = gradIn.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], in.size(2)),
+                    NDArrayIndex.interval(0, stride[1], in.size(3)));
+            pointwiseGrad = Nd4j.create(in.dataType(), in.size(0), in.size(1), out.size(2), out.size(3));
+        } else if (!usesTransposedGradient()) {
             gradW = Nd4j.create(weights.dataType(), weights.shape());
             gradB = Nd4j.create(weights.dataType(), weights.size(0));
         }
@@ -104,8 +122,8 @@ final class ConvStage extends Stage {
         return w.reshape('c', w.size(0) * w.size(1), k).mmul(antiIdentity).reshape('c', w.shape());
     }
 
-    private int[] args(int[] pad, boolean sameMode) {
-        return new int[] {kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1], dilation[0], dilation[1],
+    private int[] args(int[] pad, int[] step, boolean sameMode) {
+        return new int[] {kernel[0], kernel[1], step[0], step[1], pad[0], pad[1], dilation[0], dilation[1],
             sameMode ? 1 : 0, 0 /* NCHW */, 1 /* weights [out, in, kh, kw] */};
     }
 
@@ -121,11 +139,15 @@ final class ConvStage extends Stage {
             if (full[0] < 0 || full[1] < 0) {
                 throw new IllegalStateException("padding larger than the kernel in layer " + layer);
             }
-            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {gradIn}, args(full, false));
+            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {gradIn}, args(full, stride, false));
+        } else if (stridedPointwise()) {
+            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {pointwiseGrad},
+                    args(new int[] {0, 0}, new int[] {1, 1}, false));
+            sampled.assign(pointwiseGrad);
         } else {
             INDArray b = bias == null ? gradB.like() : bias;
             exec("conv2d_bp", new INDArray[] {in, weights, b, gradOut}, new INDArray[] {gradIn, gradW, gradB},
-                    args(padding, same));
+                    args(padding, stride, same));
         }
     }
 }
