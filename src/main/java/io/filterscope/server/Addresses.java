@@ -9,6 +9,8 @@ public final class Addresses {
     public static final String COMPUTE = "filterscope.compute";
     /** Every compute worker publishes its heartbeat here (id, backend, device, models, load, runs). */
     public static final String WORKERS = "filterscope.workers";
+    /** Every front node's dispatcher publishes its heartbeat here: workers stop the runs of a dead front. */
+    public static final String FRONTS = "filterscope.fronts";
     /** A dispatcher that just started publishes here so that every worker announces itself at once. */
     public static final String WORKERS_HELLO = "filterscope.workers.hello";
     /** A WebSocket closed or sent text: sent by the HTTP verticle to the session verticle. */

@@ -31,6 +31,7 @@ public final class ComputeVerticle extends AbstractVerticle {
     private final String id;
     private ComputeService service;
     private JsonArray models = new JsonArray();
+    private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
     private long modelsReadAt;
 
     /** A worker for one device; a machine with several GPUs runs one worker per device. */
@@ -51,7 +52,11 @@ public final class ComputeVerticle extends AbstractVerticle {
                 (run, message, droppable) -> vertx.eventBus().send(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
-        vertx.setPeriodic(HEARTBEAT_MS, t -> announce(false));
+        vertx.eventBus().<JsonObject>consumer(Addresses.FRONTS, m -> fronts.heard(m.body().getString("id"), System.currentTimeMillis()));
+        vertx.setPeriodic(HEARTBEAT_MS, t -> {
+            announce(false);
+            stopOrphans();
+        });
         vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::handle).completion()
                 .onSuccess(v -> announce(false)).onComplete(started);
     }
@@ -74,10 +79,20 @@ public final class ComputeVerticle extends AbstractVerticle {
                 .put("runsQueued", load.queued()).put("runs", new JsonArray(load.runs())).put("leaving", leaving);
     }
 
+    /** Runs whose front node has gone silent have nobody left to see them: stop them. */
+    private void stopOrphans() {
+        for (String run : fronts.orphans(service.load().runs(), System.currentTimeMillis())) {
+            service.call(() -> service.stop(run));
+        }
+    }
+
     private void handle(Message<JsonObject> message) {
         JsonObject body = message.body();
         CompletableFuture<?> answer = switch (body.getString("action", "")) {
-            case "start" -> service.call(() -> service.start(body.getString("run"), body.getJsonObject("request")));
+            case "start" -> {
+                fronts.started(body.getString("run"), body.getString("front", ""), System.currentTimeMillis());
+                yield service.call(() -> service.start(body.getString("run"), body.getJsonObject("request")));
+            }
             case "stop" -> service.call(() -> new JsonObject().put("stopped", service.stop(body.getString("run"))));
             case "update" -> service.call(() -> service.update(body.getString("run"), body.getJsonObject("params")));
             case "status" -> CompletableFuture.completedFuture(status(false));

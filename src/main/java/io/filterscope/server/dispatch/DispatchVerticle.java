@@ -30,11 +30,14 @@ public final class DispatchVerticle extends AbstractVerticle {
     private static final long STATUS_TIMEOUT_MS = 2_000;
 
     private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS);
+    private final String id = "f-" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
     @Override
     public void start(Promise<Void> started) {
         vertx.eventBus().<JsonObject>consumer(Addresses.WORKERS, m -> directory.heartbeat(m.body(), System.currentTimeMillis()));
         vertx.setPeriodic(DEAD_AFTER_MS / 6, t -> expire());
+        // Workers stop the runs of a front that stops saying it is alive (its clients went with it).
+        vertx.setPeriodic(ComputeVerticle.HEARTBEAT_MS, t -> vertx.eventBus().publish(Addresses.FRONTS, new JsonObject().put("id", id)));
         vertx.eventBus().<JsonObject>localConsumer(Addresses.COMPUTE, this::handle).completion()
                 .onSuccess(v -> vertx.eventBus().publish(Addresses.WORKERS_HELLO, new JsonObject()))
                 .onComplete(started);
@@ -66,7 +69,7 @@ public final class DispatchVerticle extends AbstractVerticle {
         String run = body.getString("run");
         return pickWorker(model).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
-            return ask(worker, body).onFailure(e -> directory.forget(run));
+            return ask(worker, body.copy().put("front", id)).onFailure(e -> directory.forget(run));
         });
     }
 

@@ -1,0 +1,27 @@
+package io.filterscope.server.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FrontWatchTest {
+    private final FrontWatch watch = new FrontWatch(3000);
+
+    @Test
+    void runsOfASilentFrontAreOrphansAndRunsOfALiveOneAreNot() {
+        watch.started("r1", "front-a", 0);
+        watch.started("r2", "front-b", 0);
+        watch.heard("front-b", 2500);
+        assertEquals(List.of(), watch.orphans(List.of("r1", "r2"), 3000));
+        assertEquals(List.of("r1"), watch.orphans(List.of("r1", "r2"), 3001));
+    }
+
+    @Test
+    void endedRunsAreForgottenSoTheyAreNeverReported() {
+        watch.started("r1", "front-a", 0);
+        assertEquals(List.of(), watch.orphans(List.of(), 10_000));
+        watch.started("r2", "front-a", 10_000);
+        assertEquals(List.of(), watch.orphans(List.of("r1", "r2"), 10_001), "r1 ended; front-a was just heard");
+    }
+}
