@@ -56,7 +56,7 @@ public final class TestNets {
     /**
      * A small graph on 3 x 10 x 10 inputs with every joining vertex: batch norm (random running statistics)
      * feeding a residual addition, a convolution and a padded branch; a subtraction, a product, a
-     * four-way concatenation, global average and max pooling averaged together, and a dense output.
+     * four-way concatenation, global average, max and sum pooling averaged together, and a dense output.
      */
     public static ComputationGraph graph(DataType dtype, long seed) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
@@ -78,7 +78,8 @@ public final class TestNets {
                         .kernelSize(2, 2).stride(2, 2).build(), "act")
                 .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "pool")
                 .addLayer("gmax", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "pool")
-                .addVertex("mix", new ElementWiseVertex(ElementWiseVertex.Op.Average), "gap", "gmax")
+                .addLayer("gsum", new GlobalPoolingLayer.Builder(PoolingType.SUM).build(), "pool")
+                .addVertex("mix", new ElementWiseVertex(ElementWiseVertex.Op.Average), "gap", "gmax", "gsum")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build(), "mix")
                 .setOutputs("out").setInputTypes(InputType.convolutional(10, 10, 3))

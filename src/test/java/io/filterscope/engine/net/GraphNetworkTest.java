@@ -51,7 +51,7 @@ class GraphNetworkTest {
     void listsEveryComputingVertexWithChannelsAndShapes() {
         Network net = NetworkCompiler.compile(TestNets.graph(DataType.FLOAT, 1), DataType.FLOAT, 1, CHW);
         assertEquals(Set.of("c1", "bn", "b2", "pad", "c3", "res", "diff", "prod", "cat", "act", "pool", "gap", "gmax",
-                "mix", "out"), Set.copyOf(net.layers().stream().map(LayerInfo::name).toList()));
+                "gsum", "mix", "out"), Set.copyOf(net.layers().stream().map(LayerInfo::name).toList()));
         assertEquals(List.of(15L, 10L, 10L), net.layer("cat").outputShape());
         assertEquals(List.of(4L, 12L, 12L), net.layer("pad").outputShape());
         assertEquals(List.of(15L), net.layer("gap").outputShape());
