@@ -57,13 +57,16 @@ public final class KnownModels {
                     URI.create(KERAS + "vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
                     Checksum.hex("253f8cb515780f3b799900260a226db6"), 80_100_000L, Format.KERAS_H5, "vgg19-notop",
                     IMAGENET_224, InputSpace.CAFFE_BGR, null, IMAGENET, VGG_LICENCE),
-            // keras/src/applications/resnet.py: BASE_WEIGHTS_PATH + "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            // WEIGHTS_HASHES["resnet50"][1]. 23,587,712 float32 parameters. Weights licence: fchollet/deep-learning-models README.
-            new KnownModel("resnet50", "ResNet50 convolutional layers (conv1_conv .. conv5_block3_out) with ImageNet weights,"
-                    + " from Keras applications", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                    URI.create(KERAS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-                    Checksum.hex("4d473c1dd8becc155b73f8504c6f6626"), 94_700_000L, Format.KERAS_H5, "resnet50-notop",
-                    IMAGENET_224, InputSpace.CAFFE_BGR, null, IMAGENET,
+            // deeplearning4j-zoo 1.0.0-M2.1, org.deeplearning4j.zoo.model.ResNet50: pretrainedUrl(IMAGENET) =
+            // DL4JResources base URL + "models/resnet50_dl4j_inference.v3.zip", pretrainedChecksum(IMAGENET) =
+            // 3914447815L (Adler-32). A ComputationGraph with residual additions and batch norm, 1000-class
+            // classifier; its weights were converted from Keras' ResNet50, whose input is caffe-style.
+            // (Keras' own ResNet50 notop file is not offered: its layer names match no DL4J graph we build.)
+            // 25,636,712 float32 parameters.
+            new KnownModel("resnet50", "ResNet50 with its ImageNet classifier (1000 classes), from DL4J's model zoo",
+                    "resnet50_dl4j_inference.v3.zip", URI.create(DL4J + "models/resnet50_dl4j_inference.v3.zip"),
+                    Checksum.adler32(3914447815L), 102_600_000L, Format.DL4J_ZIP, null,
+                    IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET,
                     "MIT (weights by Kaiming He, https://github.com/KaimingHe/deep-residual-networks)"),
             // deeplearning4j-zoo 1.0.0-M2.1, org.deeplearning4j.zoo.model.VGG16: pretrainedUrl(IMAGENET) =
             // DL4JResources base URL + "models/vgg16_dl4j_inference.zip", pretrainedChecksum(IMAGENET) = 3501732770L
