@@ -38,7 +38,7 @@ final class ModelsCommand {
                 System.out.println("  classes: " + String.join(", ", model.classes()));
             }
             for (LayerInfo layer : model.layers()) {
-                System.out.printf("  %-12s %-28s channels %-5d output %s%n", layer.name(), layer.kind(),
+                System.out.printf("  %-16s %-28s channels %-5d output %s%n", layer.name(), layer.kind(),
                         layer.channels(), layer.outputShape());
             }
         }
