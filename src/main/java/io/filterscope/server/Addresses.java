@@ -30,7 +30,7 @@ public final class Addresses {
         return "filterscope.worker." + workerId;
     }
 
-    /** Frames (binary) and events (JSON) of one run, from the worker. */
+    /** Frames (binary) and events (JSON) of one run, published by the worker to every front that listens. */
     public static String run(String runId) {
         return "filterscope.run." + runId;
     }

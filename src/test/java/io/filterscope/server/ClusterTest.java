@@ -86,9 +86,32 @@ class ClusterTest {
 
             workers.set(0, startWorker(2, workerPorts[0], members));
             awaitHealth(h -> h.getJsonArray("workers").size() == 2, "the restarted worker rejoins");
-            startLongRun(client, "c");
+            String c = startLongRun(client, "c");
             startLongRun(client, "d");
             assertEquals(List.of(1, 1), List.copyOf(awaitRunsPerWorker(2).values()), "the restarted worker takes work");
+
+            // A second front node: its clients see every worker's runs and may watch one started elsewhere.
+            FilterScopeServer otherFront = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0),
+                    new FilterScopeServer.Roles(true, false, new ClusterOptions("127.0.0.1", freePort(), members)));
+            try (TestClient watcher = TestClient.connect(otherFront.port())) {
+                watcher.send(new JsonObject().put("op", "list"));
+                JsonArray listed = watcher.nextEvent("runs").getJsonArray("runs");
+                assertTrue(listed.stream().anyMatch(r -> c.equals(((JsonObject) r).getString("run"))), listed.encode());
+                watcher.send(new JsonObject().put("op", "watch").put("run", c));
+                watcher.nextEvent("watching");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (watcher.frames(c).size() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(watcher.frames(c).size() >= 3, "frames of a run started through the other front arrive");
+                watcher.send(new JsonObject().put("op", "stop").put("run", c));
+                assertEquals("forbidden", watcher.nextEvent("error").getString("code"), "only its owner may stop it");
+            } finally {
+                otherFront.closeAndWait();
+            }
+            client.send(new JsonObject().put("op", "stop").put("run", c));
+            assertEquals("stopped", client.nextEvent(e -> "done".equals(e.getString("type")) && c.equals(e.getString("run")))
+                    .getString("reason"), "closing the other front left the run to its owner");
         }
     }
 

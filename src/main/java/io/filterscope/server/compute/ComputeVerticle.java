@@ -49,7 +49,8 @@ public final class ComputeVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         service = new ComputeService(new ModelStore(config.models()), device, config.limits().activeRuns(), config.limits().queuedRuns(),
-                (run, message, droppable) -> vertx.eventBus().send(Addresses.run(run), message,
+                // Published: the front that started the run listens, and so does any front whose clients watch it.
+                (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
         vertx.eventBus().<JsonObject>consumer(Addresses.FRONTS, m -> fronts.heard(m.body().getString("id"), System.currentTimeMillis()));

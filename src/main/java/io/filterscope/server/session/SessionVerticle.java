@@ -23,16 +23,21 @@ import java.util.UUID;
  * socket: it sends what to write to {@link Addresses#socket}, so it could run on another node.
  */
 public final class SessionVerticle extends AbstractVerticle {
-    /** A run's audience: who started it (null once they left while others watch), who watches, its tag. */
+    /**
+     * A run's audience: who started it (null once they left while others watch), who watches, its tag.
+     * A foreign run was started through another front node of the cluster: this node only watches it.
+     */
     private static final class Audience {
         String owner;
         final Set<String> watchers = new LinkedHashSet<>();
         final Object tag;
+        final boolean foreign;
         MessageConsumer<Object> consumer;
 
-        Audience(String owner, Object tag) {
+        Audience(String owner, Object tag, boolean foreign) {
             this.owner = owner;
             this.tag = tag;
+            this.foreign = foreign;
         }
 
         Set<String> sockets() {
@@ -99,7 +104,7 @@ public final class SessionVerticle extends AbstractVerticle {
             return;
         }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        Audience audience = new Audience(socket, msg.getValue("tag"));
+        Audience audience = new Audience(socket, msg.getValue("tag"), false);
         runs.put(run, audience);
         JsonObject request = msg.copy();
         request.remove("op");
@@ -134,12 +139,28 @@ public final class SessionVerticle extends AbstractVerticle {
 
     private void watch(String socket, String run, JsonObject msg) {
         Audience a = run == null ? null : runs.get(run);
-        if (a == null) {
-            error(socket, ApiError.notFound("no run " + run + " to watch"), msg.getValue("tag"));
+        if (a != null) {
+            a.watchers.add(socket);
+            write(socket, new JsonObject().put("type", "watching").put("run", run).encode(), false);
             return;
         }
-        a.watchers.add(socket);
-        write(socket, new JsonObject().put("type", "watching").put("run", run).encode(), false);
+        // Not started through this node: in a cluster it may run for another front's client.
+        compute(new JsonObject().put("action", "list")).onComplete(listed -> {
+            boolean exists = listed.succeeded() && ((io.vertx.core.json.JsonArray) listed.result()).stream()
+                    .anyMatch(r -> run != null && run.equals(((JsonObject) r).getString("run")));
+            if (!exists) {
+                error(socket, ApiError.notFound("no run " + run + " to watch"), msg.getValue("tag"));
+                return;
+            }
+            Audience foreign = runs.computeIfAbsent(run, id -> {
+                Audience audience = new Audience(null, null, true);
+                audience.consumer = vertx.eventBus().consumer(Addresses.run(id), m -> onRunMessage(id, m));
+                return audience;
+            });
+            foreign.watchers.add(socket);
+            foreign.consumer.completion().onComplete(v ->
+                    write(socket, new JsonObject().put("type", "watching").put("run", run).encode(), false));
+        });
     }
 
     private void withOwnRun(String socket, String run, JsonObject msg, Runnable action) {
@@ -188,7 +209,11 @@ public final class SessionVerticle extends AbstractVerticle {
     private void leave(String run, Audience a, String socket) {
         a.watchers.remove(socket);
         if (a.owner == null && a.watchers.isEmpty()) {
-            compute(new JsonObject().put("action", "stop").put("run", run));
+            if (a.foreign) {
+                forget(run); // its owner is on another front; only this node's interest ends
+            } else {
+                compute(new JsonObject().put("action", "stop").put("run", run));
+            }
         }
     }
 
