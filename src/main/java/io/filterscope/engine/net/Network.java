@@ -116,6 +116,15 @@ public final class Network {
         return null;
     }
 
+    /** How many values all stages together produce in one forward pass: a measure of a step's work. */
+    public long activationVolume() {
+        long total = 0;
+        for (Stage stage : stages) {
+            total += stage == null ? 0 : stage.out.length();
+        }
+        return total;
+    }
+
     public long batch() {
         return input.size(0);
     }

@@ -1,6 +1,7 @@
 package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
+import io.filterscope.engine.Backend;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.BatchObjective;
 import io.filterscope.engine.objective.Objective;
@@ -129,6 +130,7 @@ public final class AscentRun {
 
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
+        Backend.fitThreadsTo(net.activationVolume());
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "filterscope-step")) {
             return stepInWorkspace();
         }
