@@ -32,6 +32,7 @@ class LoadTest {
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
+        long heapBefore = heapAfterGc();
         ExecutorService pool = Executors.newFixedThreadPool(RUNNERS + WATCHERS);
         List<TestClient> clients = new ArrayList<>();
         try {
@@ -101,10 +102,25 @@ class LoadTest {
             assertEquals(0, errors);
             assertTrue(watchedFrames > 0, "watchers saw frames");
             assertEquals("ok", new JsonObject(TestClient.get(port, "/api/health", null).body()).getString("status"));
+            clients.forEach(TestClient::close);
+            clients.clear();
+            long heapAfter = heapAfterGc();
+            System.out.printf("load: heap after GC %.1f MB before, %.1f MB after (clients closed)%n", heapBefore / 1e6, heapAfter / 1e6);
+            assertTrue(heapAfter < heapBefore + 200_000_000L, "memory stays bounded under load");
         } finally {
             clients.forEach(TestClient::close);
             pool.shutdownNow();
             server.closeAndWait();
         }
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        long heap = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            heap = Math.min(heap, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return heap;
     }
 }
