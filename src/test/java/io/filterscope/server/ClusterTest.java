@@ -98,8 +98,14 @@ class ClusterTest {
             FilterScopeServer otherFront = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0),
                     new FilterScopeServer.Roles(true, false, new ClusterOptions("127.0.0.1", freePort(), members)));
             try (TestClient watcher = TestClient.connect(otherFront.port())) {
-                watcher.send(new JsonObject().put("op", "list"));
-                JsonArray listed = watcher.nextEvent("runs").getJsonArray("runs");
+                // A node that has just joined reaches each worker once the cluster has told that worker about it.
+                long listDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                JsonArray listed;
+                do {
+                    Thread.sleep(200);
+                    watcher.send(new JsonObject().put("op", "list"));
+                    listed = watcher.nextEvent("runs").getJsonArray("runs");
+                } while (listed.stream().noneMatch(r -> c.equals(((JsonObject) r).getString("run"))) && System.nanoTime() < listDeadline);
                 assertTrue(listed.stream().anyMatch(r -> c.equals(((JsonObject) r).getString("run"))), listed.encode());
                 watcher.send(new JsonObject().put("op", "watch").put("run", c));
                 watcher.nextEvent("watching");
