@@ -12,13 +12,14 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
+import org.deeplearning4j.nn.modelimport.keras.KerasModel;
+import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * A Keras HDF5 file: what it holds, read cheaply from its attributes ({@link #describe}), and the DL4J
  * network it becomes ({@link #load}). A full model ({@code model.save()}: configuration and weights) is
- * imported by DL4J's {@link KerasModelImport}, Sequential as a MultiLayerNetwork and functional as a
+ * imported by DL4J's Keras import, Sequential as a MultiLayerNetwork and functional as a
  * ComputationGraph, with Keras' layer names. A weights-only file ({@code save_weights()}, or Keras' released
  * application weights) fills a {@link KnownArchitecture}.
  */
@@ -97,12 +98,15 @@ public final class KerasFile {
             }
         } else {
             int[] shape = d.anySize() ? new int[] {size, size, d.inputShape().get(0)} : null;
-            try {
-                model = d.kind() == Kind.SEQUENTIAL
-                        ? shape == null ? KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false)
-                                : KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), shape, false)
-                        : shape == null ? KerasModelImport.importKerasModelAndWeights(file.toString(), false)
-                                : KerasModelImport.importKerasModelAndWeights(file.toString(), shape, false);
+            // DL4J's KerasModelImport leaves the HDF5 file open (it never closes its builder), and an HDF5 file
+            // still open when the JVM exits crashes libhdf5's exit handler: so the builder, closed here.
+            try (KerasModelBuilder builder = new KerasModel().modelBuilder().modelHdf5Filename(file.toString())
+                    .enforceTrainingConfig(false)) {
+                if (shape != null) {
+                    builder.inputShape(shape);
+                }
+                model = d.kind() == Kind.SEQUENTIAL ? builder.buildSequential().getMultiLayerNetwork()
+                        : builder.buildModel().getComputationGraph();
             } catch (IOException | RuntimeException | org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException
                      | org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
                 throw new IOException("DL4J cannot import it: " + firstLine(e) + (d.anySize() && d.kind() == Kind.SEQUENTIAL
