@@ -14,13 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A server does short runs all day: 1,000 in a row through the WebSocket must not grow the JVM heap (after
  * GC) or the native memory by 5% or more. Measured after a warm-up, so one-time caches (compiled networks,
  * the step workspace, ND4J's shape caches, JIT) are already in place. ND4J's CPU buffers are counted by no
- * ND4J or JavaCPP counter (both report 0 here), so native memory is the resident size less what the JVM
- * itself has committed (heap, metaspace, code): the heap's committed size moves by tens of MB between
- * collections and would drown the signal. Native buffers of dead arrays are freed when the JVM collects
- * their wrappers, hence the GC before each reading.
+ * ND4J or JavaCPP counter (both report 0 here), so native memory is the process's resident anonymous
+ * memory outside the JVM's own reservations (see {@link Memory}). Native buffers of dead arrays are freed
+ * when the JVM collects their wrappers, hence the GC before each reading.
  */
 class LeakTest {
-    private static final int WARM_UP = 500;
+    private static final int WARM_UP = 1500;
     private static final int RUNS = 1000;
 
     @Test
@@ -32,9 +31,11 @@ class LeakTest {
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
         try (TestClient client = TestClient.connect(server.port())) {
             runs(client, WARM_UP);
-            Memory before = Memory.now();
-            runs(client, RUNS);
-            Memory after = Memory.now();
+            // Each end is the floor of three readings 100 runs apart: malloc hands memory back to the system
+            // in steps, so a single reading can sit one step high; a leak raises the floor itself.
+            Memory before = floor(client);
+            runs(client, RUNS - 2 * FLOOR_RUNS);
+            Memory after = floor(client);
             System.out.printf("leak: %d runs: heap %.2f -> %.2f MB (%+.1f%%), native %.1f -> %.1f MB (%+.1f%%)%n",
                     RUNS, before.heap / 1e6, after.heap / 1e6, growth(before.heap, after.heap),
                     before.nativeBytes / 1e6, after.nativeBytes / 1e6, growth(before.nativeBytes, after.nativeBytes));
@@ -44,6 +45,18 @@ class LeakTest {
         } finally {
             server.closeAndWait();
         }
+    }
+
+    private static final int FLOOR_RUNS = 200;
+
+    private static Memory floor(TestClient client) throws Exception {
+        Memory low = Memory.now();
+        for (int k = 0; k < 2; k++) {
+            runs(client, FLOOR_RUNS / 2);
+            Memory m = Memory.now();
+            low = new Memory(Math.min(low.heap, m.heap), Math.min(low.nativeBytes, m.nativeBytes));
+        }
+        return low;
     }
 
     private static void runs(TestClient client, int n) throws InterruptedException {
@@ -63,7 +76,7 @@ class LeakTest {
         return before == 0 ? 0 : 100.0 * (after - before) / before;
     }
 
-    /** Live heap, and resident memory the JVM has not committed itself, after full collections. */
+    /** Live heap, and resident anonymous memory outside the JVM's own reservations, after full collections. */
     private record Memory(long heap, long nativeBytes) {
         static Memory now() throws Exception {
             var jvm = ManagementFactory.getMemoryMXBean();
@@ -75,19 +88,34 @@ class LeakTest {
                 System.gc();
                 Thread.sleep(200);
                 heap = Math.min(heap, jvm.getHeapMemoryUsage().getUsed());
-                nativeBytes = Math.min(nativeBytes, residentBytes() - jvm.getHeapMemoryUsage().getCommitted()
-                        - jvm.getNonHeapMemoryUsage().getCommitted());
+                nativeBytes = Math.min(nativeBytes, residentOutsideJvmReservations());
             }
             return new Memory(heap, nativeBytes);
         }
 
-        private static long residentBytes() throws java.io.IOException {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        /**
+         * Resident anonymous memory (not pages of loaded libraries) outside the JVM's big reservations (the
+         * Java heap, class space, code cache: each reserved whole at start-up, hundreds of MB and more, and
+         * resident only as far as touched, which moves with every collection). What remains is malloc's
+         * arenas and mappings, where ND4J's buffers live, and thread stacks.
+         */
+        private static long residentOutsideJvmReservations() throws java.io.IOException {
+            long total = 0;
+            long size = 0;
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                if (line.startsWith("Size:")) {
+                    size = kilobytes(line);
+                } else if (line.startsWith("Anonymous:") && size < JVM_RESERVATION_KB) {
+                    total += kilobytes(line) * 1024;
                 }
             }
-            throw new AssertionError("no VmRSS in /proc/self/status");
+            return total;
+        }
+
+        private static final long JVM_RESERVATION_KB = 200 * 1024;
+
+        private static long kilobytes(String line) {
+            return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
     }
 }
