@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,6 +36,7 @@ public final class Network {
     private final INDArray[] grads;
     private final boolean[] owned;
     private final INDArray[] sums;
+    private final long activationVolume;
 
     Network(StageGraph graph, DataType dtype, long[] inputShape) {
         this.input = Nd4j.create(dtype, inputShape);
@@ -57,6 +59,7 @@ public final class Network {
             }
         }
         this.truncated = reason;
+        this.activationVolume = Arrays.stream(stages).filter(Objects::nonNull).mapToLong(st -> st.out.length()).sum();
         this.allLayers = graph.layers.keySet();
         for (Map.Entry<String, Integer> e : graph.layers.entrySet()) {
             Stage last = stages[e.getValue()];
@@ -118,11 +121,7 @@ public final class Network {
 
     /** How many values all stages together produce in one forward pass: a measure of a step's work. */
     public long activationVolume() {
-        long total = 0;
-        for (Stage stage : stages) {
-            total += stage == null ? 0 : stage.out.length();
-        }
-        return total;
+        return activationVolume;
     }
 
     public long batch() {

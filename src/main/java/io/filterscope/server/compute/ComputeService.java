@@ -52,7 +52,10 @@ public final class ComputeService implements AutoCloseable {
     private final Map<String, Run> queued = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
-    /** What the compute thread last saw; read by other threads (heartbeats) without waiting for a step. */
+    /**
+     * What the compute thread last saw; read by other threads (heartbeats) without waiting for a step.
+     * Refreshed where the runs change: after every command ({@link #call}) and when a run ends ({@link #finish}).
+     */
     private volatile Load load = new Load(0, 0, List.of());
 
     /** How busy this worker is, and which runs it has (running first, then waiting). */
@@ -185,7 +188,6 @@ public final class ComputeService implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                refreshLoad();
                 Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS) : commands.poll();
                 if (command != null) {
                     command.run();

@@ -29,6 +29,7 @@ public final class ComputeVerticle extends AbstractVerticle {
     private final ServerConfig config;
     private final int device;
     private final String id;
+    private final ModelStore store;
     private ComputeService service;
     private JsonArray models = new JsonArray();
     private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
@@ -39,6 +40,7 @@ public final class ComputeVerticle extends AbstractVerticle {
         this.config = config;
         this.device = device;
         this.id = "w-" + UUID.randomUUID().toString().substring(0, 8) + (device > 0 ? "-" + device : "");
+        this.store = new ModelStore(config.models());
     }
 
     /** How this worker is named in heartbeats, {@code /api/health} and failure messages. */
@@ -48,7 +50,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        service = new ComputeService(new ModelStore(config.models()), device, config.limits().activeRuns(), config.limits().queuedRuns(),
+        service = new ComputeService(store, device, config.limits().activeRuns(), config.limits().queuedRuns(),
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
@@ -70,7 +72,7 @@ public final class ComputeVerticle extends AbstractVerticle {
     private JsonObject status(boolean leaving) {
         long now = System.currentTimeMillis();
         if (now - modelsReadAt > MODELS_REFRESH_MS) {
-            models = new JsonArray(new ModelStore(config.models()).list().stream()
+            models = new JsonArray(store.list().stream()
                     .filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList());
             modelsReadAt = now;
         }
