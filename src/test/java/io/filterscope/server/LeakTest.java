@@ -77,7 +77,7 @@ class LeakTest {
     }
 
     /** Live heap, and resident anonymous memory outside the JVM's own reservations, after full collections. */
-    private record Memory(long heap, long nativeBytes) {
+    record Memory(long heap, long nativeBytes) {
         static Memory now() throws Exception {
             var jvm = ManagementFactory.getMemoryMXBean();
             long heap = Long.MAX_VALUE;

@@ -32,7 +32,7 @@ class LoadTest {
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
                 .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
-        long heapBefore = heapAfterGc();
+        long heapBefore = LeakTest.Memory.now().heap();
         ExecutorService pool = Executors.newFixedThreadPool(RUNNERS + WATCHERS);
         List<TestClient> clients = new ArrayList<>();
         try {
@@ -104,7 +104,7 @@ class LoadTest {
             assertEquals("ok", new JsonObject(TestClient.get(port, "/api/health", null).body()).getString("status"));
             clients.forEach(TestClient::close);
             clients.clear();
-            long heapAfter = heapAfterGc();
+            long heapAfter = LeakTest.Memory.now().heap();
             System.out.printf("load: heap after GC %.1f MB before, %.1f MB after (clients closed)%n", heapBefore / 1e6, heapAfter / 1e6);
             assertTrue(heapAfter < heapBefore + 200_000_000L, "memory stays bounded under load");
         } finally {
@@ -112,15 +112,5 @@ class LoadTest {
             pool.shutdownNow();
             server.closeAndWait();
         }
-    }
-
-    private static long heapAfterGc() throws InterruptedException {
-        long heap = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
-            heap = Math.min(heap, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return heap;
     }
 }

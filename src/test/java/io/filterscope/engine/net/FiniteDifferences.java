@@ -2,6 +2,8 @@ package io.filterscope.engine.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,5 +25,30 @@ public final class FiniteDifferences {
             assertEquals(numeric, analytic, relativeTolerance * scale + 1e-9,
                     "directional derivative " + d + ": numeric " + numeric + " vs analytic " + analytic);
         }
+    }
+
+    /**
+     * Checks {@code net}'s input gradient at {@code x} for f(x) = the sum over layers of
+     * &lt;weights[layer], output of that layer&gt;, whose gradient at each layer is its weights. Returns the
+     * gradient, for further checks.
+     */
+    public static INDArray assertInputGradient(Network net, INDArray x, Map<String, INDArray> weights,
+                                               int directions, double relativeTolerance) {
+        Set<String> layers = weights.keySet();
+        Function<INDArray, Double> f = in -> {
+            net.input().assign(in);
+            net.forward(layers);
+            double sum = 0;
+            for (String l : layers) {
+                sum += net.output(l).mul(weights.get(l)).sumNumber().doubleValue();
+            }
+            return sum;
+        };
+        f.apply(x);
+        net.clearGradients(layers);
+        layers.forEach(l -> net.gradient(l).assign(weights.get(l)));
+        INDArray gradient = net.backward(layers, 0).dup();
+        assertDirectionalDerivatives(f, x, gradient, directions, relativeTolerance);
+        return gradient;
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.TestNets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -50,21 +51,8 @@ class NetworkTest {
         Network net = NetworkCompiler.compile(TestNets.small(DataType.DOUBLE, 11), DataType.DOUBLE, 2, new long[] {1, 12, 12});
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12).subi(0.3);
-        INDArray r1 = Nd4j.randn(DataType.DOUBLE, 2, 4, 10, 10);
-        INDArray r2 = Nd4j.randn(DataType.DOUBLE, 2, 3);
-        Set<String> layers = Set.of("c1", "out");
-        // f(x) = <r1, c1(x)> + <r2, out(x)>, whose gradient at the layers is r1 and r2.
-        java.util.function.Function<INDArray, Double> f = in -> {
-            net.input().assign(in);
-            net.forward(layers);
-            return net.output("c1").mul(r1).sumNumber().doubleValue() + net.output("out").mul(r2).sumNumber().doubleValue();
-        };
-        f.apply(x);
-        net.clearGradients(layers);
-        net.gradient("c1").assign(r1);
-        net.gradient("out").assign(r2);
-        INDArray g = net.backward(layers, 0).dup();
-        FiniteDifferences.assertDirectionalDerivatives(f, x, g, 6, 1e-6);
+        FiniteDifferences.assertInputGradient(net, x, Map.of("c1", Nd4j.randn(DataType.DOUBLE, 2, 4, 10, 10),
+                "out", Nd4j.randn(DataType.DOUBLE, 2, 3)), 6, 1e-6);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -73,20 +74,8 @@ class NhwcNetworkTest {
         Network net = NetworkCompiler.compile(nhwc(DataType.DOUBLE, 5), DataType.DOUBLE, 2, new long[] {3, 12, 12});
         Nd4j.getRandom().setSeed(6);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 12, 12).subi(0.3);
-        INDArray r1 = Nd4j.randn(DataType.DOUBLE, 2, 5, 3, 3);
-        INDArray r2 = Nd4j.randn(DataType.DOUBLE, 2, 3);
-        Set<String> layers = Set.of("c2", "out");
-        java.util.function.Function<INDArray, Double> f = in -> {
-            net.input().assign(in);
-            net.forward(layers);
-            return net.output("c2").mul(r1).sumNumber().doubleValue() + net.output("out").mul(r2).sumNumber().doubleValue();
-        };
-        f.apply(x);
-        net.clearGradients(layers);
-        net.gradient("c2").assign(r1);
-        net.gradient("out").assign(r2);
-        INDArray g = net.backward(layers, 0).dup();
-        FiniteDifferences.assertDirectionalDerivatives(f, x, g, 6, 1e-6);
+        FiniteDifferences.assertInputGradient(net, x, Map.of("c2", Nd4j.randn(DataType.DOUBLE, 2, 5, 3, 3),
+                "out", Nd4j.randn(DataType.DOUBLE, 2, 3)), 6, 1e-6);
     }
 
     @Test

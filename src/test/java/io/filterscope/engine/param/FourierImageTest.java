@@ -32,24 +32,19 @@ class FourierImageTest {
 
     @Test
     void gradientMatchesFiniteDifferencesWithDecorrelatedColour() {
-        FourierImage image = new FourierImage(new long[] {2, 3, 9, 8}, DataType.DOUBLE, InputSpace.range(0, 255), true, 3);
-        image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 2, 3, 9, 8).muli(5));
-        INDArray weights = Nd4j.randn(DataType.DOUBLE, 2, 3, 9, 8);
-        INDArray start = image.parameter().dup();
-        java.util.function.Function<INDArray, Double> f = p -> {
-            image.parameter().assign(p);
-            return image.image().mul(weights).sumNumber().doubleValue();
-        };
-        f.apply(start);
-        INDArray gradient = image.backward(weights).dup();
-        FiniteDifferences.assertDirectionalDerivatives(f, start, gradient, 5, 1e-6);
+        assertGradientMatchesFiniteDifferences(new long[] {2, 3, 9, 8}, InputSpace.range(0, 255), 3);
     }
 
     @Test
     void gradientMatchesFiniteDifferencesInACaffeBgrInputSpace() {
-        FourierImage image = new FourierImage(new long[] {1, 3, 6, 7}, DataType.DOUBLE, InputSpace.CAFFE_BGR, true, 4);
-        image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 1, 3, 6, 7).muli(5));
-        INDArray weights = Nd4j.randn(DataType.DOUBLE, 1, 3, 6, 7);
+        assertGradientMatchesFiniteDifferences(new long[] {1, 3, 6, 7}, InputSpace.CAFFE_BGR, 4);
+    }
+
+    /** The gradient of f = &lt;weights, image&gt; with respect to the Fourier parameters, decorrelated colour on. */
+    private static void assertGradientMatchesFiniteDifferences(long[] shape, InputSpace space, long seed) {
+        FourierImage image = new FourierImage(shape, DataType.DOUBLE, space, true, seed);
+        image.parameter().assign(Nd4j.randn(DataType.DOUBLE, shape).muli(5));
+        INDArray weights = Nd4j.randn(DataType.DOUBLE, shape);
         INDArray start = image.parameter().dup();
         java.util.function.Function<INDArray, Double> f = p -> {
             image.parameter().assign(p);

@@ -154,19 +154,8 @@ class KerasImportTest {
             Set<String> layers = Set.of(c[1], c[2]);
             net.input().assign(x);
             net.forward(layers);
-            INDArray r1 = Nd4j.randn(DataType.DOUBLE, net.output(c[1]).shape());
-            INDArray r2 = Nd4j.randn(DataType.DOUBLE, net.output(c[2]).shape());
-            java.util.function.Function<INDArray, Double> f = in -> {
-                net.input().assign(in);
-                net.forward(layers);
-                return net.output(c[1]).mul(r1).sumNumber().doubleValue() + net.output(c[2]).mul(r2).sumNumber().doubleValue();
-            };
-            f.apply(x);
-            net.clearGradients(layers);
-            net.gradient(c[1]).assign(r1);
-            net.gradient(c[2]).assign(r2);
-            INDArray g = net.backward(layers, 0).dup();
-            FiniteDifferences.assertDirectionalDerivatives(f, x, g, 6, 1e-5);
+            FiniteDifferences.assertInputGradient(net, x, Map.of(c[1], Nd4j.randn(DataType.DOUBLE, net.output(c[1]).shape()),
+                    c[2], Nd4j.randn(DataType.DOUBLE, net.output(c[2]).shape())), 6, 1e-5);
         }
     }
 
