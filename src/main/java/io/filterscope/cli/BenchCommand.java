@@ -5,8 +5,8 @@ import io.filterscope.engine.net.NetworkCompiler;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
@@ -98,7 +98,7 @@ final class BenchCommand {
         for (int i = 0; i < batch; i++) {
             objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
         }
-        AscentRun run = new AscentRun(net, objectives, space, WARMUP + steps, 0, RenderParams.DEFAULTS);
+        AscentRun run = new AscentRun(net, objectives, Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0);
         for (int i = 0; i < WARMUP; i++) {
             run.step();
         }

@@ -3,7 +3,9 @@ package io.filterscope.cli;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
@@ -29,20 +31,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * its classes recognises its own ideal inputs.
  */
 final class ClassesCommand {
-    /**
-     * Stronger smoothing than a gallery: without it a class's ideal input is high-contrast noise that the
-     * model still recognises but a person cannot; with much more (decay 0.97) the images fade to grey and
-     * the model no longer recognises them.
-     */
-    static final RenderParams DEFAULTS = GalleryCommand.DEFAULTS.with(CommandSupport.JSON.createObjectNode()
-            .put("lrDecay", 0.01).put("blurSigma", 0.7).put("blurEvery", 2).put("blurDecay", 1.0)
-            .put("l2Decay", 0.99).put("jitter", 1).put("tv", 0.3));
-
     private ClassesCommand() {
     }
 
     static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("classes", args, Set.of("model", "steps", "seed", "params", "out", "models"), Set.of());
+        Flags flags = Flags.parse("classes", args, Set.of("model", "steps", "seed", "preset", "params", "out", "models"), Set.of());
         LoadedModel model = CommandSupport.model(flags);
         if (model.objectives().outputLayer() == null) {
             throw new UserError("model " + model.id() + " has no dense output layer, so it has no classes");
@@ -50,7 +43,8 @@ final class ClassesCommand {
         int classes = (int) model.objectives().outputLayer().channels();
         int steps = flags.integer("steps", 200, 1, 100_000);
         long seed = flags.longValue("seed", 1);
-        RenderParams params = CommandSupport.params(flags, DEFAULTS);
+        Preset preset = CommandSupport.preset(flags, Presets.defaultFor("class"));
+        Settings params = CommandSupport.params(flags, preset);
         Path out = flags.path("out", model.id() + "-classes.png");
 
         List<Objective> objectives = new ArrayList<>();
@@ -58,8 +52,8 @@ final class ClassesCommand {
             objectives.add(model.objectives().classLogit(k));
         }
         int size = model.height();
-        List<RenderedImage> images = Renderer.render(b -> model.cached(b, size), model.inputSpace(), objectives, steps,
-                seed, params, classes, new ProgressBar(System.err));
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+                size, steps, seed, classes, new ProgressBar(System.err));
 
         Network net = model.cached(classes, size);
         List<BufferedImage> tiles = new ArrayList<>();
@@ -94,9 +88,11 @@ final class ClassesCommand {
         settings.put("objective", "class logits 0-" + (classes - 1));
         settings.put("seed", seed);
         settings.put("steps", steps);
+        settings.put("preset", preset.name());
         settings.put("params", params.toJson());
         PngFiles.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
-                String.valueOf(steps), "--seed", String.valueOf(seed), "--params", params.toJson().toString()), settings), out);
+                String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(), "--params", params.toJson().toString()),
+                settings), out);
         System.out.println("wrote " + out);
         return 0;
     }

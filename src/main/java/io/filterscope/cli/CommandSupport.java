@@ -3,7 +3,9 @@ package io.filterscope.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import java.util.ArrayList;
@@ -24,8 +26,14 @@ final class CommandSupport {
         return new ModelStore(flags.path("models", "models")).load(flags.required("model"));
     }
 
-    /** {@code --params '{"blurSigma":1}'} on top of the given defaults. */
-    static RenderParams params(Flags flags, RenderParams defaults) {
+    /** {@code --preset NAME}, or the given default. */
+    static Preset preset(Flags flags, Preset fallback) {
+        return flags.has("preset") ? Presets.named(flags.string("preset", fallback.name())) : fallback;
+    }
+
+    /** {@code --params '{"blurSigma":1}'} on top of the preset's defaults. */
+    static Settings params(Flags flags, Preset preset) {
+        Settings defaults = preset.defaults();
         if (!flags.has("params")) {
             return defaults;
         }

@@ -2,7 +2,9 @@ package io.filterscope.cli;
 
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
@@ -21,21 +23,12 @@ import java.util.Set;
 
 /** {@code gallery --model M --layer L}: what every filter of a layer responds to, as one grid PNG. */
 final class GalleryCommand {
-    /**
-     * Defaults that give clean pictures on small models: a little blur and decay, and a leaky start long
-     * enough that filters silent on grey still wake (on fashion-cnn's conv2, 16 leaky steps left 7 of 32
-     * filters that do fire on real images looking dead; 32 steps left none).
-     */
-    static final RenderParams DEFAULTS = RenderParams.DEFAULTS.with(CommandSupport.JSON.createObjectNode()
-            .put("lr", 0.05).put("blurSigma", 0.5).put("blurEvery", 4).put("blurDecay", 0.9)
-            .put("l2Decay", 0.995).put("leakyRelu", 0.1).put("leakySteps", 32));
-
     private GalleryCommand() {
     }
 
     static int run(String[] args) throws IOException {
         Flags flags = Flags.parse("gallery", args,
-                Set.of("model", "layer", "filters", "size", "steps", "seed", "params", "out", "models", "batch", "columns"),
+                Set.of("model", "layer", "filters", "size", "steps", "seed", "preset", "params", "out", "models", "batch", "columns"),
                 Set.of());
         LoadedModel model = CommandSupport.model(flags);
         String layerName = flags.required("layer");
@@ -45,7 +38,8 @@ final class GalleryCommand {
         int size = flags.integer("size", model.height(), 8, 1024);
         int steps = flags.integer("steps", 64, 1, 100_000);
         long seed = flags.longValue("seed", 1);
-        RenderParams params = CommandSupport.params(flags, DEFAULTS);
+        Preset preset = CommandSupport.preset(flags, Presets.defaultFor("channel"));
+        Settings params = CommandSupport.params(flags, preset);
         // About a million pixels per minibatch: all filters of a 28 px model at once, 64 at 128 px.
         int batch = flags.integer("batch", (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) size * size))), 1, 4096);
         int columns = flags.integer("columns", (int) Math.ceil(Math.sqrt(filters.size())), 1, 4096);
@@ -56,8 +50,8 @@ final class GalleryCommand {
             objectives.add(model.objectives().channel(layer.name(), f));
         }
         long started = System.nanoTime();
-        List<RenderedImage> images = Renderer.render(b -> model.cached(b, size), model.inputSpace(), objectives,
-                steps, seed, params, batch, new ProgressBar(System.err));
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+                size, steps, seed, batch, new ProgressBar(System.err));
         double seconds = (System.nanoTime() - started) / 1e9;
 
         List<BufferedImage> tiles = new ArrayList<>();
@@ -80,7 +74,8 @@ final class GalleryCommand {
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", flags.string("filters", "0-" + (layer.channels() - 1)), "--size", String.valueOf(size),
-                "--steps", String.valueOf(steps), "--seed", String.valueOf(seed), "--params", params.toJson().toString()));
+                "--steps", String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(),
+                "--params", params.toJson().toString()));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.id());
         settings.put("layer", layer.name());
@@ -88,6 +83,7 @@ final class GalleryCommand {
         settings.put("seed", seed);
         settings.put("steps", steps);
         settings.put("size", size);
+        settings.put("preset", preset.name());
         settings.put("params", params.toJson());
         settings.put("dead", deadFilters);
         PngFiles.write(grid, CommandSupport.provenance(command, settings), out);

@@ -2,7 +2,6 @@ package io.filterscope.server.compute;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.ModelStore;
@@ -128,9 +127,10 @@ public final class ComputeService implements AutoCloseable {
 
     private void activate(Run run) {
         RunRequest r = run.request;
-        run.network = r.model().borrow(r.objectives().size(), r.size());
+        var parts = r.parts();
+        run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
         try {
-            run.ascent = new AscentRun(run.network, r.objectives(), r.model().inputSpace(), r.steps(), r.seed(), r.params());
+            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
         } catch (RuntimeException e) {
             giveBack(run);
             throw e;
@@ -162,17 +162,16 @@ public final class ComputeService implements AutoCloseable {
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
-        RenderParams next = (run.ascent == null ? run.request.params() : run.ascent.params())
-                .with(RunRequest.tree(params));
+        RunRequest next = run.request.with(run.request.settings().with(RunRequest.tree(params)));
+        var parts = next.parts();
         int step;
         if (run.ascent != null) {
-            run.ascent.update(next);
+            run.ascent.update(parts);
             step = run.ascent.stepsDone();
         } else {
-            queued.put(runId, new Run(runId, new RunRequest(run.request.model(), run.request.objectives(),
-                    run.request.size(), run.request.steps(), run.request.seed(), next)));
             step = 0;
         }
+        run.request = next;
         return new JsonObject().put("type", "updated").put("run", runId).put("step", step);
     }
 

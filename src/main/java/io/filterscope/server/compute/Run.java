@@ -10,7 +10,8 @@ import io.vertx.core.json.JsonObject;
 /** One run as the worker tracks it: its request, and once it has a place on the device, its ascent. */
 final class Run {
     final String id;
-    final RunRequest request;
+    /** What was asked, with every update applied since. */
+    RunRequest request;
     AscentRun ascent;
     /** Borrowed from the model while the run is active. */
     io.filterscope.engine.net.Network network;

@@ -4,13 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
+import io.filterscope.engine.render.RunParts;
 import io.filterscope.model.LoadedModel;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, params. */
-record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, RenderParams params) {
+/**
+ * A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, the
+ * preset (named, or the objectives' default) and its settings with the message's params applied.
+ */
+record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, Preset preset,
+                  Settings settings) {
     static final int MAX_STEPS = 100_000;
     static final int MAX_IMAGES = 512;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,8 +43,23 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         if (params != null && !(params instanceof JsonObject)) {
             throw new UserError("\"params\" must be an object");
         }
-        RenderParams p = RenderParams.DEFAULTS.with(params == null ? null : tree((JsonObject) params));
-        return new RunRequest(model, objectives, size, steps, seed, p);
+        Object presetName = start.getValue("preset");
+        if (presetName != null && !(presetName instanceof String)) {
+            throw new UserError("\"preset\" must be a string");
+        }
+        Preset preset = presetName == null ? Presets.defaultFor(objectives) : Presets.named((String) presetName);
+        Settings settings = preset.defaults().with(params == null ? null : tree((JsonObject) params));
+        return new RunRequest(model, objectives, size, steps, seed, preset, settings);
+    }
+
+    /** The same request with other settings (an update while it waits). */
+    RunRequest with(Settings next) {
+        return new RunRequest(model, objectives, size, steps, seed, preset, next);
+    }
+
+    /** The parts its preset builds from its settings, for its model's input space. */
+    RunParts parts() {
+        return preset.build(settings, model.inputSpace());
     }
 
     static JsonNode tree(JsonObject json) {
