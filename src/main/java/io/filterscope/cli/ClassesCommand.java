@@ -4,12 +4,11 @@ import io.filterscope.UserError;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Preset;
-import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
-import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
@@ -20,32 +19,50 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code classes --model M}: one "ideal input" per output class (maximizing its logit), then each image,
  * quantized to 8 bits exactly as the PNG stores it, is fed back to the classifier: a model that learned
  * its classes recognises its own ideal inputs.
  */
-final class ClassesCommand {
-    private ClassesCommand() {
-    }
+@Command(name = "classes", mixinStandardHelpOptions = true,
+        description = "One ideal input per output class; feeds each back and prints the class the model predicts for it.")
+final class ClassesCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
+    String modelId;
 
-    static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("classes", args, Set.of("model", "steps", "seed", "preset", "params", "out", "models"), Set.of());
-        LoadedModel model = CommandSupport.model(flags);
+    @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    int steps = Params.STEPS.base();
+
+    @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-classes.png)")
+    Path out;
+
+    @Mixin
+    RenderOptions render;
+
+    @Mixin
+    ModelsDir models;
+
+    @Override
+    public Integer call() throws IOException {
+        LoadedModel model = models.store().load(modelId);
         if (model.objectives().outputLayer() == null) {
             throw new UserError("model " + model.id() + " has no dense output layer, so it has no classes");
         }
         int classes = (int) model.objectives().outputLayer().channels();
-        int steps = flags.integer("steps", 200, 1, 100_000);
-        long seed = flags.longValue("seed", 1);
-        Preset preset = CommandSupport.preset(flags, Presets.defaultFor("class"));
-        Settings params = CommandSupport.params(flags, preset);
-        Path out = flags.path("out", model.id() + "-classes.png");
+        Cli.within("classes", Params.STEPS, steps);
+        long seed = render.seed;
+        Preset preset = render.preset("class");
+        Settings params = render.settings(preset);
+        Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
 
         List<Objective> objectives = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
@@ -90,10 +107,10 @@ final class ClassesCommand {
         settings.put("steps", steps);
         settings.put("preset", preset.name());
         settings.put("params", params.toJson());
-        PngFiles.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
+        CommandSupport.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
                 String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(), "--params", params.toJson().toString()),
-                settings), out);
-        System.out.println("wrote " + out);
+                settings), file);
+        System.out.println("wrote " + file);
         return 0;
     }
 

@@ -20,7 +20,7 @@ public final class Param<T> {
     public enum Type { NUMBER, INTEGER, BOOLEAN, CHOICE, NUMBER_LIST }
 
     /** The part of a run a setting belongs to, as the page groups its controls. */
-    public enum Group { OPTIMIZER, PARAMETERIZATION, TRANSFORMS, REGULARIZERS, PENALTIES, BACKWARD }
+    public enum Group { RUN, OPTIMIZER, PARAMETERIZATION, TRANSFORMS, REGULARIZERS, PENALTIES, BACKWARD }
 
     /** A slider's range and step for the page: narrower than the bounds, what most models want. */
     public record Slider(double min, double max, double step) {
@@ -61,7 +61,8 @@ public final class Param<T> {
         return new Param<>(name, Type.NUMBER, group, base, min, max, unit, help, null, null, true);
     }
 
-    static Param<Integer> integer(String name, Group group, int base, int min, int max, String unit, String help) {
+    /** @param base null when the default depends on the model (an image's size) */
+    static Param<Integer> integer(String name, Group group, Integer base, int min, int max, String unit, String help) {
         return new Param<>(name, Type.INTEGER, group, base, min, max, unit, help, null, null, true);
     }
 
@@ -100,7 +101,7 @@ public final class Param<T> {
         return group;
     }
 
-    /** Its value in the {@code plain} preset. */
+    /** Its value in the {@code plain} preset (null: the model's own, for {@link Params#SIZE}). */
     public T base() {
         return base;
     }
@@ -143,7 +144,11 @@ public final class Param<T> {
     }
 
     /** {@code value} if it is within bounds. @throws UserError naming the setting and its bounds */
-    T check(T value) {
+    public T check(T value) {
+        if (value == null) {
+            require(base == null, name + " needs a value");
+            return null;
+        }
         switch (type) {
             case NUMBER, INTEGER -> range(name, ((Number) value).doubleValue());
             case NUMBER_LIST -> {
@@ -158,7 +163,13 @@ public final class Param<T> {
     }
 
     private void range(String what, double v) {
-        require(Double.isFinite(v) && v >= min && v <= max, what + " must be between " + min + " and " + max + ", got " + v);
+        require(Double.isFinite(v) && v >= min && v <= max, what + " must be between " + format(min) + " and " + format(max)
+                + ", got " + format(v));
+    }
+
+    /** Whole numbers of an integer setting without a decimal point. */
+    private String format(double v) {
+        return type == Type.INTEGER ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private static void require(boolean ok, String message) {
@@ -206,6 +217,9 @@ public final class Param<T> {
     /** The value as JSON, as {@link #read} takes it back. */
     JsonNode write(Object value) {
         JsonNodeFactory json = JsonNodeFactory.instance;
+        if (value == null) {
+            return json.nullNode();
+        }
         return switch (type) {
             case NUMBER -> json.numberNode((Double) value);
             case INTEGER -> json.numberNode((Integer) value);

@@ -5,6 +5,7 @@ import static io.filterscope.engine.preset.Param.Group.OPTIMIZER;
 import static io.filterscope.engine.preset.Param.Group.PARAMETERIZATION;
 import static io.filterscope.engine.preset.Param.Group.PENALTIES;
 import static io.filterscope.engine.preset.Param.Group.REGULARIZERS;
+import static io.filterscope.engine.preset.Param.Group.RUN;
 import static io.filterscope.engine.preset.Param.Group.TRANSFORMS;
 
 import io.filterscope.UserError;
@@ -20,6 +21,17 @@ import java.util.List;
  * and docs/engine.md shows it (a test keeps them equal).
  */
 public final class Params {
+    /** The run's own fields (the protocol's {@code start} fields, the command line's flags), not a preset's. */
+    public static final Param<Integer> SIZE = Param.integer("size", RUN, null, 8, 512, "px",
+            "side of the square image; default the model's own input size");
+    public static final Param<Integer> STEPS = Param.integer("steps", RUN, 200, 1, 100_000, "steps",
+            "how many ascent steps the run takes");
+    public static final Param<Integer> SEED = Param.integer("seed", RUN, 1, Integer.MIN_VALUE, Integer.MAX_VALUE, "",
+            "seeds the start noise and the transforms: a run is the same every time for the same seed");
+    /** A gallery's steps unless asked otherwise: enough for small models, and every filter of a layer at once. */
+    public static final int GALLERY_STEPS = 64;
+    public static final List<Param<?>> RUN_FIELDS = List.of(SIZE, STEPS, SEED);
+
     public static final Param<OptimizerSettings.Kind> OPTIMIZER_KIND = Param.choice("optimizer", OPTIMIZER,
             OptimizerSettings.Kind.ASCENT, "ascent: the gradient divided by its root-mean-square per image (the Keras blog's); "
                     + "adam: Adam, Lucid's default");

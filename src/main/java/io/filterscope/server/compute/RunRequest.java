@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
 import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.preset.Param;
+import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.preset.Settings;
@@ -18,7 +20,6 @@ import java.util.List;
  */
 record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, Preset preset,
                   Settings settings) {
-    static final int MAX_STEPS = 100_000;
     static final int MAX_IMAGES = 512;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,9 +37,9 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         if (objectives.size() > MAX_IMAGES) {
             throw new UserError("at most " + MAX_IMAGES + " filters in one run, got " + objectives.size());
         }
-        int size = integer(start, "size", model.height(), 8, 512);
-        int steps = integer(start, "steps", 200, 1, MAX_STEPS);
-        long seed = start.getValue("seed") == null ? 1 : (long) integer(start, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        int size = integer(start, Params.SIZE, model.height());
+        int steps = integer(start, Params.STEPS, Params.STEPS.base());
+        long seed = integer(start, Params.SEED, Params.SEED.base());
         Object params = start.getValue("params");
         if (params != null && !(params instanceof JsonObject)) {
             throw new UserError("\"params\" must be an object");
@@ -70,13 +71,15 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         }
     }
 
-    private static int integer(JsonObject json, String field, int fallback, int min, int max) {
-        Object v = json.getValue(field);
+    private static int integer(JsonObject json, Param<Integer> field, int fallback) {
+        Object v = json.getValue(field.name());
         if (v == null) {
             return fallback;
         }
-        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min || ((Number) v).longValue() > max) {
-            throw new UserError("\"" + field + "\" must be a whole number from " + min + " to " + max + ", got " + v);
+        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < field.min()
+                || ((Number) v).longValue() > field.max()) {
+            throw new UserError("\"" + field.name() + "\" must be a whole number from " + (long) field.min() + " to "
+                    + (long) field.max() + ", got " + v);
         }
         return ((Number) v).intValue();
     }

@@ -1,6 +1,7 @@
 package io.filterscope.server.http;
 
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.preset.Schema;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.ServerConfig;
@@ -38,6 +39,8 @@ public final class HttpVerticle extends AbstractVerticle {
     static final int MAX_BUFFERED_BYTES = 512 * 1024;
     static final int SEND_BUFFER_BYTES = 256 * 1024;
     private static final long COMPUTE_TIMEOUT_MS = 120_000;
+    /** The settings schema, the same for every request. */
+    private static final String PARAMS = Schema.json().toString();
 
     private final ServerConfig config;
     private final Auth auth;
@@ -60,6 +63,7 @@ public final class HttpVerticle extends AbstractVerticle {
         ThymeleafTemplateEngine templates = ThymeleafTemplateEngine.create(vertx);
         router.route("/api/*").handler(this::requireToken);
         router.get("/api/health").handler(ctx -> ask(ctx, new JsonObject().put("action", "health")));
+        router.get("/api/params").handler(ctx -> json(ctx, 200, PARAMS));
         router.get("/api/models").handler(ctx -> ask(ctx, new JsonObject().put("action", "models")));
         router.get("/api/models/:id").handler(ctx -> ask(ctx, new JsonObject().put("action", "model")
                 .put("model", ctx.pathParam("id"))));
