@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.engine.TestNets;
 import io.filterscope.engine.net.FiniteDifferences;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -75,7 +75,7 @@ class PenaltyTest {
 
     @Test
     void objectivesAddAndScaleLikeNumbersAndPenaltiesAreTermsOfTheSum() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.DOUBLE, 6), DataType.DOUBLE, 1, new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(TestNets.small(DataType.DOUBLE, 6)).compile(DataType.DOUBLE, 1, new long[] {1, 12, 12});
         INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 1, 12, 12);
         net.input().assign(x);
         Objective a = new ChannelObjective("c1", 1);

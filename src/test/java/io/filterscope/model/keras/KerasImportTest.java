@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.engine.net.FiniteDifferences;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class KerasImportTest {
     private static Network compareWithNumpy(String fixture, Model model) throws IOException {
         JsonNode expected = KerasFixtures.expected(fixture);
         long[] hwc = KerasFixtures.shape(expected.get("input"));
-        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {hwc[2], hwc[0], hwc[1]});
+        Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, new long[] {hwc[2], hwc[0], hwc[1]});
         INDArray nhwc = Nd4j.create(KerasFixtures.values(expected.get("input")), new long[] {1, hwc[0], hwc[1], hwc[2]}, 'c');
         net.input().assign(nhwc.permute(0, 3, 1, 2));
         List<String> layers = new ArrayList<>();
@@ -148,7 +148,7 @@ class KerasImportTest {
             Model model = KerasFile.load(KerasFixtures.resource(c[0]), null, 0);
             KerasFile.Description d = KerasFile.describe(KerasFixtures.resource(c[0]));
             long[] chw = {d.inputShape().get(0), d.inputShape().get(1), d.inputShape().get(2)};
-            Network net = NetworkCompiler.compile(model, DataType.DOUBLE, 2, chw);
+            Network net = Dl4jReader.read(model).compile(DataType.DOUBLE, 2, chw);
             Nd4j.getRandom().setSeed(7);
             INDArray x = Nd4j.rand(DataType.DOUBLE, 2, chw[0], chw[1], chw[2]);
             Set<String> layers = Set.of(c[1], c[2]);
@@ -215,7 +215,7 @@ class KerasImportTest {
     /** block1_conv1 of a 12 px image: "same" 3x3 convolution plus bias and ReLU, by loops over the file's kernel. */
     private static void assertFirstConvolutionIsComputedFromTheFile(MultiLayerNetwork model, KerasFixtures.Weights w) {
         int side = 12;
-        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {3, side, side});
+        Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, new long[] {3, side, side});
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, side, side).muli(255);
         net.input().assign(x);
