@@ -1,0 +1,54 @@
+package io.filterscope.server.protocol;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Carries one protocol record over the event bus: as itself within a JVM (records do not change), as
+ * Jackson JSON between the nodes of a cluster. Every node registers the same codecs ({@link Protocol#registerCodecs}).
+ */
+final class RecordCodec<T> implements MessageCodec<T, T> {
+    private final Class<T> type;
+
+    RecordCodec(Class<T> type) {
+        this.type = type;
+    }
+
+    @Override
+    public void encodeToWire(Buffer buffer, T value) {
+        byte[] json;
+        try {
+            json = Protocol.JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        buffer.appendInt(json.length).appendBytes(json);
+    }
+
+    @Override
+    public T decodeFromWire(int pos, Buffer buffer) {
+        int length = buffer.getInt(pos);
+        try {
+            return Protocol.JSON.readValue(buffer.getBytes(pos + 4, pos + 4 + length), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public T transform(T value) {
+        return value;
+    }
+
+    @Override
+    public String name() {
+        return "filterscope:" + type.getName();
+    }
+
+    @Override
+    public byte systemCodecID() {
+        return -1;
+    }
+}
