@@ -1,9 +1,5 @@
 package io.filterscope.engine.objective;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
-
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * units, for p = 1 (L1) or 2 (L2): Lucid's {@code L1} and {@code L2} objectives on the input. Subtracted from
  * an objective, it keeps pixels near grey unless they earn their place.
  */
-public record ImageNorm(int p) implements Objective {
+public record ImageNorm(int p) implements ImageTerm {
     public static final ImageNorm L1 = new ImageNorm(1);
     public static final ImageNorm L2 = new ImageNorm(2);
 
@@ -22,22 +18,6 @@ public record ImageNorm(int p) implements Objective {
         if (p != 1 && p != 2) {
             throw new IllegalArgumentException("p must be 1 or 2, got " + p);
         }
-    }
-
-    @Override
-    public Set<String> layers() {
-        return Set.of();
-    }
-
-    @Override
-    public boolean readsImage() {
-        return true;
-    }
-
-    @Override
-    public double evaluate(StepTensors t, int image, double weight) {
-        INDArray one = t.image().get(interval(image, image + 1), all(), all(), all());
-        return accumulate(one, t.grey(), t.imageGradient().get(interval(image, image + 1), all(), all(), all()), weight)[0];
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.filterscope.engine.objective;
 
 import io.filterscope.engine.net.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * What objectives read and write during one step (Lucid's {@code T}): every layer's output and gradient
@@ -41,6 +42,15 @@ public final class StepTensors {
     /** Zeroes the gradients of these layers, before objectives add theirs. */
     public void clearGradients(java.util.Collection<String> layers) {
         net.clearGradients(layers);
+    }
+
+    /** Image {@code i} alone, as a batch of one: for a term on the image that evaluates images one at a time. */
+    public StepTensors one(int i) {
+        return new StepTensors(null, slice(image(), i), slice(imageGradient(), i), grey);
+    }
+
+    private static INDArray slice(INDArray batch, int i) {
+        return batch.get(NDArrayIndex.interval(i, i + 1), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
     }
 
     public INDArray image() {

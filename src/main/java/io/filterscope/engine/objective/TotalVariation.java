@@ -4,7 +4,6 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -12,23 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (Mahendran and Vedaldi; Lucid's {@code total_variation}). Subtracted from an objective, it favours smooth
  * images; it works through the gradient, so it applies to every parameterization.
  */
-public record TotalVariation() implements Objective {
-
-    @Override
-    public Set<String> layers() {
-        return Set.of();
-    }
-
-    @Override
-    public boolean readsImage() {
-        return true;
-    }
-
-    @Override
-    public double evaluate(StepTensors t, int image, double weight) {
-        INDArray one = t.image().get(interval(image, image + 1), all(), all(), all());
-        return accumulate(one, t.imageGradient().get(interval(image, image + 1), all(), all(), all()), weight)[0];
-    }
+public record TotalVariation() implements ImageTerm {
 
     @Override
     public double[] evaluateAll(StepTensors t, double weight) {
