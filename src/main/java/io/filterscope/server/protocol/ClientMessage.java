@@ -1,6 +1,7 @@
 package io.filterscope.server.protocol;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * What a client sends over the WebSocket: one JSON object per text frame, its kind named by {@code "op"}.
  * Every message may carry a {@code tag} (any JSON value), echoed on the answers to it. Fields a message
- * does not know are ignored, so newer clients still work with this server.
+ * does not know are ignored, so newer clients still work with this server. Absent fields are null (and are
+ * left out when a record crosses the cluster, so they come back null).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
 @JsonSubTypes({
@@ -19,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
         @JsonSubTypes.Type(value = ClientMessage.Unwatch.class, name = "unwatch"),
         @JsonSubTypes.Type(value = ClientMessage.ListRuns.class, name = "list")})
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ClientMessage {
 
     JsonNode tag();

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.filterscope.server.ApiError;
 import io.vertx.core.eventbus.EventBus;
 import java.util.List;
@@ -24,6 +27,9 @@ public final class Protocol {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     /** Every record that crosses the event bus, each with a {@link RecordCodec} on every node. */
@@ -52,29 +58,33 @@ public final class Protocol {
         }
     }
 
-    /** Reads one client text frame: parsed once, then bound to its record. @throws BadMessage saying what is wrong */
+    /** Reads one client text frame, bound to its record in one pass. @throws BadMessage saying what is wrong */
     public static ClientMessage decode(String text) throws BadMessage {
+        try {
+            return JSON.readValue(text, ClientMessage.class);
+        } catch (JsonProcessingException e) {
+            throw bad(text, e);
+        }
+    }
+
+    /** Why a text is no message: only on this error path is the text read again, as a tree, for its op and tag. */
+    private static BadMessage bad(String text, JsonProcessingException e) {
         JsonNode tree;
         try {
             tree = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new BadMessage("message is not a JSON object", null);
+        } catch (JsonProcessingException notJson) {
+            tree = null;
         }
         if (tree == null || !tree.isObject()) {
-            throw new BadMessage("message is not a JSON object", null);
+            return new BadMessage("message is not a JSON object", null);
         }
         JsonNode tag = tagOf(tree.get("tag"));
-        try {
-            return JSON.treeToValue(tree, ClientMessage.class);
-        } catch (InvalidTypeIdException e) {
+        if (e instanceof InvalidTypeIdException) {
             JsonNode op = tree.get("op");
-            throw new BadMessage("unknown op " + (op == null || op.isNull() ? "(none)" : "'" + op.asText() + "'")
+            return new BadMessage("unknown op " + (op == null || op.isNull() ? "(none)" : "'" + op.asText() + "'")
                     + "; ops: " + OPS, tag);
-        } catch (JsonMappingException e) {
-            throw new BadMessage(describe(e), tag);
-        } catch (JsonProcessingException e) {
-            throw new BadMessage("bad message: " + e.getOriginalMessage(), tag);
         }
+        return new BadMessage(e instanceof JsonMappingException m ? describe(m) : "bad message: " + e.getOriginalMessage(), tag);
     }
 
     /** A tag worth echoing: absent and JSON null are none. */
@@ -85,8 +95,8 @@ public final class Protocol {
     /** One line for a field of the wrong type: {@code "steps" must be a whole number}. */
     private static String describe(JsonMappingException e) {
         String field = e.getPath().isEmpty() ? "message" : e.getPath().get(e.getPath().size() - 1).getFieldName();
-        if (e.getCause() instanceof InputCoercionException
-                || String.valueOf(e.getOriginalMessage()).contains("out of range")) {
+        if (e.getCause() instanceof InputCoercionException || e.getProcessor() != null
+                && String.valueOf(e.getOriginalMessage()).contains("out of range")) {
             return "\"" + field + "\" is out of range";
         }
         Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
@@ -108,7 +118,7 @@ public final class Protocol {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static void registerCodecs(EventBus bus) {
         for (Class<?> type : BUS_RECORDS) {
-            bus.registerDefaultCodec((Class) type, new RecordCodec<>(type));
+            bus.registerDefaultCodec((Class) type, new RecordCodec<>(type, JSON));
         }
     }
 }

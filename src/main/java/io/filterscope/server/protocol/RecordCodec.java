@@ -1,5 +1,6 @@
 package io.filterscope.server.protocol;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import java.io.IOException;
@@ -7,31 +8,33 @@ import java.io.UncheckedIOException;
 
 /**
  * Carries one protocol record over the event bus: as itself within a JVM (records do not change), as
- * Jackson JSON between the nodes of a cluster. Every node registers the same codecs ({@link Protocol#registerCodecs}).
+ * Jackson JSON between the nodes of a cluster. Every node registers the same codecs (Protocol.registerCodecs).
  */
 final class RecordCodec<T> implements MessageCodec<T, T> {
     private final Class<T> type;
+    private final ObjectMapper json;
 
-    RecordCodec(Class<T> type) {
+    RecordCodec(Class<T> type, ObjectMapper json) {
         this.type = type;
+        this.json = json;
     }
 
     @Override
     public void encodeToWire(Buffer buffer, T value) {
-        byte[] json;
+        byte[] bytes;
         try {
-            json = Protocol.JSON.writeValueAsBytes(value);
+            bytes = json.writeValueAsBytes(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        buffer.appendInt(json.length).appendBytes(json);
+        buffer.appendInt(bytes.length).appendBytes(bytes);
     }
 
     @Override
     public T decodeFromWire(int pos, Buffer buffer) {
         int length = buffer.getInt(pos);
         try {
-            return Protocol.JSON.readValue(buffer.getBytes(pos + 4, pos + 4 + length), type);
+            return json.readValue(buffer.getBytes(pos + 4, pos + 4 + length), type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
