@@ -5,6 +5,7 @@ import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
@@ -78,11 +79,11 @@ final class BenchCommand implements Callable<Integer> {
         if (stream) {
             return StreamBench.run(models.dir(), name != null ? name : "fashion-cnn", layer("conv4"),
                     Cli.within("bench", "--filter", filter, 0, 1 << 20), size(28, 8),
-                    Cli.within("bench", "--steps", stepsFlag != null ? stepsFlag : 200, 1, 100_000));
+                    Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()));
         }
         String name = this.name != null ? this.name : "vgg16";
         Cli.within("bench", "--batch", batch, 1, 4096);
-        int steps = Cli.within("bench", "--steps", stepsFlag != null ? stepsFlag : 20, 1, 100_000);
+        int steps = Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : 20);
         int runCount = runs == null ? 0 : Cli.within("bench", "--runs", runs, 1, 1_000_000);
         Model model;
         String layer;
