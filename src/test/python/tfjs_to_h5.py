@@ -9,6 +9,9 @@ in the HDF5 layout Keras' save_model() writes (the one tensorflowjs_converter --
 produces): root attributes model_config, keras_version and backend, and under model_weights one group per
 layer listing its weights ("NAME/kernel:0") and holding them. Nothing is recomputed: the configuration,
 the weights and the expected outputs (NAME.expected.json, from TF.js's predict()) all come from TF.js.
+
+keras_version and backend say what that converter's files say (it saves through tf.keras 2): TF.js's own
+"tfjs-layers 4.22.0" is no Keras version, and Keras importers read the major version from it.
 """
 import json
 import os
@@ -18,6 +21,8 @@ import numpy as np
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "tfjs")
 DTYPES = {"float32": np.float32, "int32": np.int32}
+KERAS_VERSION = b"2.15.0"
+BACKEND = b"tensorflow"
 
 
 def names(values):
@@ -40,8 +45,8 @@ def convert(folder, out):
             offset += count * dtype.itemsize
         assert offset == len(data), "the manifest accounts for every byte of " + str(group["paths"])
     with h5py.File(out, "w") as f:
-        f.attrs["keras_version"] = topology.get("keras_version", "").encode("utf8")
-        f.attrs["backend"] = topology.get("backend", "").encode("utf8")
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = BACKEND
         f.attrs["model_config"] = json.dumps({"class_name": topology["class_name"], "config": topology["config"]}).encode("utf8")
         g = f.create_group("model_weights")
         g.attrs["layer_names"] = names(layers)
