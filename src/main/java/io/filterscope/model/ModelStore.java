@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.UnsupportedLayerException;
+import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.model.keras.Hdf5File;
 import io.filterscope.model.keras.KerasFile;
 import io.filterscope.model.keras.KnownArchitecture;
@@ -147,27 +149,27 @@ public final class ModelStore {
             meta = readMetadata(file);
         }
         Path weights = dir.resolve(meta.file());
-        Model network;
+        ModelGraph graph;
         long started = System.nanoTime();
         if (ModelDefaults.isKeras(weights)) {
             try {
-                network = KerasFile.load(weights, meta.architecture(), meta.inputShape().get(1));
+                graph = Dl4jReader.read(KerasFile.load(weights, meta.architecture(), meta.inputShape().get(1)));
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": " + oneLine(e));
             }
         } else {
             try {
-                network = restore(weights);
+                graph = Dl4jReader.read(restore(weights));
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": not a readable DL4J model zip (" + oneLine(e) + ")");
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        try {
-            return new LoadedModel(meta, network, dir, defaults);
-        } catch (UnsupportedLayerException e) {
-            throw new UserError(weights + ": " + e.getMessage());
-        }
+        return new LoadedModel(meta, graph, dir, defaults);
     }
 
     private static Model restore(Path zip) throws IOException {

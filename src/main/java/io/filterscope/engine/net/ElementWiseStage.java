@@ -8,14 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * average. An addition passes its output gradient on to every input unchanged, without a copy.
  */
 final class ElementWiseStage extends Stage {
-    enum Op { ADD, SUBTRACT, PRODUCT, AVERAGE }
-
-    private final Op op;
+    private final Ops.Join op;
     private INDArray[] ins;
     private INDArray[] grads;
     private INDArray passed;
 
-    ElementWiseStage(String layer, Op op) {
+    ElementWiseStage(String layer, Ops.Join op) {
         super(layer);
         this.op = op;
     }
@@ -32,7 +30,7 @@ final class ElementWiseStage extends Stage {
 
     @Override
     void allocate(INDArray[] inputs) {
-        if (op == Op.SUBTRACT && inputs.length != 2) {
+        if (op == Ops.Join.SUBTRACT && inputs.length != 2) {
             throw new IllegalStateException("layer " + layer + ": subtract takes two inputs, got " + inputs.length);
         }
         for (INDArray x : inputs) {
@@ -46,7 +44,7 @@ final class ElementWiseStage extends Stage {
         grads = new INDArray[inputs.length];
         for (int k = 0; k < inputs.length; k++) {
             // Only a subtraction's second input and a product's inputs need gradients of their own.
-            boolean own = op == Op.PRODUCT || (op == Op.SUBTRACT && k == 1);
+            boolean own = op == Ops.Join.PRODUCT || (op == Ops.Join.SUBTRACT && k == 1);
             grads[k] = own ? out.like() : null;
         }
     }
@@ -61,7 +59,7 @@ final class ElementWiseStage extends Stage {
                 case PRODUCT -> out.muli(ins[k]);
             }
         }
-        if (op == Op.AVERAGE) {
+        if (op == Ops.Join.AVERAGE) {
             out.divi(ins.length);
         }
     }

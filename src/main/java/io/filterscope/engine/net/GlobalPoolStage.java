@@ -13,14 +13,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * the dimensions). Max pooling's gradient goes to the position of the maximum.
  */
 final class GlobalPoolStage extends Stage {
-    enum Type { AVG, SUM, MAX }
-
-    private final Type type;
+    private final Ops.GlobalPool type;
     private final boolean collapse;
     private INDArray flat;
     private INDArray mask;
 
-    GlobalPoolStage(String layer, Type type, boolean collapse) {
+    GlobalPoolStage(String layer, Ops.GlobalPool type, boolean collapse) {
         super(layer);
         this.type = type;
         this.collapse = collapse;
@@ -43,7 +41,7 @@ final class GlobalPoolStage extends Stage {
     void allocate(INDArray input) {
         super.allocate(input);
         flat = out.reshape(out.size(0), out.size(1));
-        if (type == Type.MAX) {
+        if (type == Ops.GlobalPool.MAX) {
             mask = input.like();
         }
     }
@@ -60,7 +58,7 @@ final class GlobalPoolStage extends Stage {
     @Override
     void backward(INDArray gradOut, double leak) {
         INDArray g = gradOut.reshape(gradOut.size(0), gradOut.size(1));
-        if (type == Type.MAX) {
+        if (type == Ops.GlobalPool.MAX) {
             // 1 where a value equals its map's maximum, else 0.
             Nd4j.exec(new BroadcastSubOp(in, flat, mask, 0, 1));
             Nd4j.exec(new CompareAndSet(mask, 1, Conditions.equals(0)));
@@ -70,7 +68,7 @@ final class GlobalPoolStage extends Stage {
         }
         gradIn.assign(0);
         Nd4j.exec(new BroadcastAddOp(gradIn, g, gradIn, 0, 1));
-        if (type == Type.AVG) {
+        if (type == Ops.GlobalPool.AVG) {
             gradIn.divi(in.size(2) * in.size(3));
         }
     }

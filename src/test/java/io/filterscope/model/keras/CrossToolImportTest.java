@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +37,7 @@ class CrossToolImportTest {
         JsonNode expected = expected("rgb-convnet");
         Model model = KerasFile.load(KerasFixtures.testResource("tfjs/rgb-convnet.h5"), null, 14);
         assertInstanceOf(MultiLayerNetwork.class, model);
-        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, KerasFixtures.inputChw(expected));
+        Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, KerasFixtures.inputChw(expected));
         assertEquals(List.of("conv2d_Conv2D1", "max_pooling2d_MaxPooling2D1", "conv2d_Conv2D2", "conv2d_Conv2D3",
                 "dense_Dense1", "dense_Dense2"), net.layers().stream().map(LayerInfo::name).toList(), "TF.js's layer names");
         KerasFixtures.compareWithExpected(expected, "rgb-convnet.h5", net);

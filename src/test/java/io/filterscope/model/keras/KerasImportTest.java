@@ -1,21 +1,18 @@
 package io.filterscope.model.keras;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.engine.net.FiniteDifferences;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +36,7 @@ class KerasImportTest {
     /** Imports a fixture, compiles it, feeds the fixture's input and checks every recorded layer. */
     private static Network compareWithNumpy(String fixture, Model model) throws IOException {
         return KerasFixtures.compareWithExpected(KerasFixtures.expected(fixture), fixture,
-                NetworkCompiler.compile(model, DataType.FLOAT, 1, KerasFixtures.inputChw(KerasFixtures.expected(fixture))));
+                Dl4jReader.read(model).compile(DataType.FLOAT, 1, KerasFixtures.inputChw(KerasFixtures.expected(fixture))));
     }
 
     @Test
@@ -129,7 +126,7 @@ class KerasImportTest {
             Model model = KerasFile.load(KerasFixtures.resource(c[0]), null, 0);
             KerasFile.Description d = KerasFile.describe(KerasFixtures.resource(c[0]));
             long[] chw = {d.inputShape().get(0), d.inputShape().get(1), d.inputShape().get(2)};
-            Network net = NetworkCompiler.compile(model, DataType.DOUBLE, 2, chw);
+            Network net = Dl4jReader.read(model).compile(DataType.DOUBLE, 2, chw);
             Nd4j.getRandom().setSeed(7);
             INDArray x = Nd4j.rand(DataType.DOUBLE, 2, chw[0], chw[1], chw[2]);
             Set<String> layers = Set.of(c[1], c[2]);
@@ -196,7 +193,7 @@ class KerasImportTest {
     /** block1_conv1 of a 12 px image: "same" 3x3 convolution plus bias and ReLU, by loops over the file's kernel. */
     private static void assertFirstConvolutionIsComputedFromTheFile(MultiLayerNetwork model, KerasFixtures.Weights w) {
         int side = 12;
-        Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {3, side, side});
+        Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, new long[] {3, side, side});
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, side, side).muli(255);
         net.input().assign(x);

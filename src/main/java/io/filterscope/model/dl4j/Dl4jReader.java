@@ -1,8 +1,14 @@
-package io.filterscope.engine.net;
+package io.filterscope.model.dl4j;
 
+import io.filterscope.engine.net.ModelGraph;
+import io.filterscope.engine.net.Op;
+import io.filterscope.engine.net.Ops;
+import io.filterscope.engine.net.UnsupportedLayerException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -34,50 +40,51 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Turns a DL4J model (its layer configurations and parameters) into a {@link Network} of native ops: a
- * chain for a MultiLayerNetwork, a graph with merges and residual additions for a ComputationGraph. DL4J
- * loads and describes models; this is what ascent runs on, because DL4J's own layers never reach oneDNN
- * and are many times slower. Output layers are exposed before their softmax, so a class objective
- * maximizes the logit. Every layer and vertex that computes something is a layer objectives can target.
+ * Reads a DL4J model (its layer configurations and parameters) into a {@link ModelGraph}: a chain for a
+ * MultiLayerNetwork, a graph with merges and residual additions for a ComputationGraph. DL4J's own layers
+ * never reach oneDNN and are many times slower, so ascent runs on the graph's native ops instead. Output
+ * layers are exposed before their softmax, so a class objective maximizes the logit. Every layer and vertex
+ * that computes something is a layer objectives can target.
  */
-public final class NetworkCompiler {
-    private static final int INPUT = StageGraph.INPUT;
+public final class Dl4jReader {
+    private static final int INPUT = ModelGraph.INPUT;
 
-    private NetworkCompiler() {
+    private final ModelGraph.Builder g = ModelGraph.builder();
+    /** Dense layers whose softmax was left out, by node: their output is the model's, exposed as logits. */
+    private final Map<Integer, String> logits = new HashMap<>();
+    private final Set<Integer> denseNodes = new HashSet<>();
+
+    private Dl4jReader() {
     }
 
-    /** @param chw input shape of one image: channels, height, width */
-    public static Network compile(Model model, DataType dtype, long batch, long[] chw) {
-        StageGraph g = new StageGraph();
+    /**
+     * The model's graph.
+     *
+     * @throws UnsupportedLayerException naming the first layer, vertex or activation it cannot compute
+     */
+    public static ModelGraph read(Model model) {
+        Dl4jReader r = new Dl4jReader();
         if (model instanceof MultiLayerNetwork mln) {
             int node = INPUT;
             for (int i = 0; i < mln.getnLayers(); i++) {
-                node = addPreProcessor(g, mln.getLayerWiseConfigurations().getInputPreProcess(i), "layer " + i, node);
+                node = r.addPreProcessor(mln.getLayerWiseConfigurations().getInputPreProcess(i), "layer " + i, node);
                 Layer conf = mln.getLayerWiseConfigurations().getConf(i).getLayer();
-                node = addLayer(g, conf, nameOf(conf, i), mln.getLayer(i), dtype, node);
+                node = r.addLayer(conf, nameOf(conf, i), mln.getLayer(i), node);
             }
         } else if (model instanceof ComputationGraph graph) {
-            addGraph(g, graph, dtype);
+            r.addGraph(graph);
         } else {
             throw new UnsupportedLayerException("unsupported model type " + model.getClass().getSimpleName());
         }
-        for (int i = 0; i < g.stages.size(); i++) {
-            for (int src : g.inputs.get(i)) {
-                if (g.stage(src) instanceof DenseStage d && d.beforeSoftmax) {
-                    throw new UnsupportedLayerException("layer " + d.layer + ": softmax is supported only on the output layer");
-                }
-            }
-        }
-        return new Network(g, dtype, new long[] {batch, chw[0], chw[1], chw[2]});
+        return r.g.build();
     }
 
-    private static void addGraph(StageGraph g, ComputationGraph graph, DataType dtype) {
+    private void addGraph(ComputationGraph graph) {
         var conf = graph.getConfiguration();
         if (conf.getNetworkInputs().size() != 1) {
             throw new UnsupportedLayerException("models with several inputs are not supported");
@@ -94,45 +101,49 @@ public final class NetworkCompiler {
             for (int k = 0; k < from.length; k++) {
                 from[k] = nodeOf.get(inputs.get(k));
             }
-            nodeOf.put(name, addVertex(g, graph, name, conf.getVertices().get(name), from, dtype));
+            nodeOf.put(name, addVertex(graph, name, conf.getVertices().get(name), from));
         }
     }
 
-    private static int addVertex(StageGraph g, ComputationGraph graph, String name, GraphVertex vertex, int[] from,
-                                 DataType dtype) {
+    /** Adds an op reading these nodes; only the model's output may follow a softmax. */
+    private int add(String owner, Op op, int... from) {
+        for (int f : from) {
+            if (logits.containsKey(f)) {
+                throw new UnsupportedLayerException("layer " + logits.get(f) + ": softmax is supported only on the output layer");
+            }
+        }
+        return g.add(owner, op, from);
+    }
+
+    private int addVertex(ComputationGraph graph, String name, GraphVertex vertex, int[] from) {
         if (vertex instanceof LayerVertex lv && from.length == 1) {
-            int node = addPreProcessor(g, lv.getPreProcessor(), name, from[0]);
-            return addLayer(g, lv.getLayerConf().getLayer(), name, graph.getLayer(name), dtype, node);
+            int node = addPreProcessor(lv.getPreProcessor(), name, from[0]);
+            return addLayer(lv.getLayerConf().getLayer(), name, graph.getLayer(name), node);
         }
         if (vertex instanceof PreprocessorVertex pv && from.length == 1) {
             // Keras' Flatten in a functional model, say: a reshape of its own, not a layer's input.
-            return addPreProcessor(g, pv.getPreProcessor(), name, from[0]);
+            return addPreProcessor(pv.getPreProcessor(), name, from[0]);
         }
         if (vertex instanceof ElementWiseVertex ew) {
-            ElementWiseStage.Op op = switch (ew.getOp()) {
-                case Add -> ElementWiseStage.Op.ADD;
-                case Subtract -> ElementWiseStage.Op.SUBTRACT;
-                case Product -> ElementWiseStage.Op.PRODUCT;
-                case Average -> ElementWiseStage.Op.AVERAGE;
+            Ops.Join op = switch (ew.getOp()) {
+                case Add -> Ops.Join.ADD;
+                case Subtract -> Ops.Join.SUBTRACT;
+                case Product -> Ops.Join.PRODUCT;
+                case Average -> Ops.Join.AVERAGE;
                 default -> throw new UnsupportedLayerException("vertex " + name + ": element-wise " + ew.getOp()
                         + " is not supported");
             };
-            return named(g, name, g.add(new ElementWiseStage(name, op), from));
+            return g.name(name, add(name, Ops.join(op), from));
         }
         if (vertex instanceof MergeVertex merge) {
             if (merge.getMergeAxis() != 1) {
                 throw new UnsupportedLayerException("vertex " + name + ": merging along axis " + merge.getMergeAxis()
                         + " is not supported, only along the channels (axis 1)");
             }
-            return from.length == 1 ? from[0] : named(g, name, g.add(new ConcatStage(name), from));
+            return from.length == 1 ? from[0] : g.name(name, add(name, Ops.concat(), from));
         }
         throw new UnsupportedLayerException("vertex " + name + " (" + vertex.getClass().getSimpleName()
                 + ") is not supported");
-    }
-
-    private static int named(StageGraph g, String name, int node) {
-        g.name(name, node);
-        return node;
     }
 
     private static String nameOf(Layer conf, int index) {
@@ -140,8 +151,8 @@ public final class NetworkCompiler {
         return name == null || name.isBlank() ? "layer" + index : name;
     }
 
-    /** Adds the stage a preprocessor needs after {@code node}; returns the node its output is. */
-    private static int addPreProcessor(StageGraph g, InputPreProcessor pre, String where, int node) {
+    /** Adds the op a preprocessor needs after {@code node}; returns the node its output is. */
+    private int addPreProcessor(InputPreProcessor pre, String where, int node) {
         if (pre == null) {
             return node;
         }
@@ -149,36 +160,33 @@ public final class NetworkCompiler {
             // Maps stay NCHW here whatever the model's format; a channels-last model's dense weights expect
             // its flattened rows in NHWC order (Keras' TensorFlow import marks that by format or by class).
             boolean channelsLast = c.getFormat() == CNN2DFormat.NHWC || c instanceof TensorFlowCnnToFeedForwardPreProcessor;
-            return g.add(channelsLast ? ReshapeStage.flattenChannelsLast() : new ReshapeStage(null), node);
+            return add(null, channelsLast ? Ops.flattenChannelsLast() : Ops.flatten(), node);
         }
         if (pre instanceof FeedForwardToCnnPreProcessor f) {
             // At the network's input our images are already NCHW, which DL4J passes through unchanged.
             return node == INPUT ? node
-                    : g.add(new ReshapeStage(new long[] {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()}), node);
+                    : add(null, Ops.reshape(new long[] {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()}), node);
         }
         throw new UnsupportedLayerException("input preprocessor " + pre.getClass().getSimpleName() + " before "
                 + where + " is not supported");
     }
 
     /**
-     * Adds a layer's stages after {@code node} and names the last one after the layer; returns the node of
+     * Adds a layer's ops after {@code node} and names the last one after the layer; returns the node of
      * the layer's output (the input's node for a layer that computes nothing at inference).
      */
-    private static int addLayer(StageGraph g, Layer conf, String name, org.deeplearning4j.nn.api.Layer layer,
-                                DataType dtype, int node) {
-        int out = layerStages(g, conf, name, layer, dtype, node);
-        return out == node ? node : named(g, name, out);
+    private int addLayer(Layer conf, String name, org.deeplearning4j.nn.api.Layer layer, int node) {
+        int out = layerOps(conf, name, layer, node);
+        return out == node ? node : g.name(name, out);
     }
 
-    private static int layerStages(StageGraph g, Layer conf, String name, org.deeplearning4j.nn.api.Layer layer,
-                                   DataType dtype, int node) {
+    private int layerOps(Layer conf, String name, org.deeplearning4j.nn.api.Layer layer, int node) {
         if (conf instanceof ConvolutionLayer c && conf.getClass() == ConvolutionLayer.class) {
             // NHWC layers (Keras channels_last imports) run NCHW here too: DL4J keeps convolution weights as
             // [out, in, kh, kw] in either format, and only a flatten sees the difference (addPreProcessor).
-            int conv = g.add(new ConvStage(name, param(layer, "W", dtype), c.hasBias() ? param(layer, "b", dtype) : null,
-                    c.getKernelSize(), c.getStride(), c.getPadding(), c.getDilation(),
-                    c.getConvolutionMode() == ConvolutionMode.Same), node);
-            return addActivation(g, name, c.getActivationFn(), conv);
+            int conv = add(name, Ops.conv2d(param(layer, "W"), c.hasBias() ? param(layer, "b") : null,
+                    c.getStride(), c.getPadding(), c.getDilation(), c.getConvolutionMode() == ConvolutionMode.Same), node);
+            return addActivation(name, c.getActivationFn(), conv);
         }
         if (conf instanceof SubsamplingLayer s && conf.getClass() == SubsamplingLayer.class) {
             boolean max = s.getPoolingType() == PoolingType.MAX;
@@ -189,97 +197,96 @@ public final class NetworkCompiler {
             if (!max && (same || s.getPadding()[0] != 0 || s.getPadding()[1] != 0)) {
                 throw new UnsupportedLayerException("layer " + name + ": padded average pooling is not supported");
             }
-            return g.add(new PoolStage(name, max, s.getKernelSize(), s.getStride(), s.getPadding(), same), node);
+            return add(name, Ops.pool(max, s.getKernelSize(), s.getStride(), s.getPadding(), same), node);
         }
         if (conf instanceof BatchNormalization bn) {
             // DL4J's batch normalization layer never applies its activation function (configured ReLU or
             // not, its output is the normalized input), and Keras imports leave it at DL4J's default, sigmoid.
-            return addBatchNorm(g, bn, name, layer, dtype, node);
+            return addBatchNorm(bn, name, layer, node);
         }
         if (conf instanceof ZeroPaddingLayer z) {
-            return g.add(new ZeroPadStage(name, z.getPadding()), node);
+            return add(name, Ops.zeroPad(z.getPadding()), node);
         }
         if (conf instanceof GlobalPoolingLayer gp) {
-            GlobalPoolStage.Type type = switch (gp.getPoolingType()) {
-                case AVG -> GlobalPoolStage.Type.AVG;
-                case SUM -> GlobalPoolStage.Type.SUM;
-                case MAX -> GlobalPoolStage.Type.MAX;
+            Ops.GlobalPool type = switch (gp.getPoolingType()) {
+                case AVG -> Ops.GlobalPool.AVG;
+                case SUM -> Ops.GlobalPool.SUM;
+                case MAX -> Ops.GlobalPool.MAX;
                 default -> throw new UnsupportedLayerException("layer " + name + ": global " + gp.getPoolingType()
                         + " pooling is not supported");
             };
-            return g.add(new GlobalPoolStage(name, type, gp.isCollapseDimensions()), node);
+            return add(name, Ops.globalPool(type, !gp.isCollapseDimensions()), node);
         }
         if (conf instanceof BaseOutputLayer o) {
-            return addDense(g, name, param(layer, "W", dtype), o.hasBias() ? param(layer, "b", dtype) : null,
-                    o.getActivationFn(), node);
+            return addDense(name, param(layer, "W"), o.hasBias() ? param(layer, "b") : null, o.getActivationFn(), node);
         }
         if (conf instanceof DenseLayer d) {
             // A dense layer with softmax is a Keras model's output layer (imports have no OutputLayer).
-            return addDense(g, name, param(layer, "W", dtype), d.hasBias() ? param(layer, "b", dtype) : null,
-                    d.getActivationFn(), node);
+            return addDense(name, param(layer, "W"), d.hasBias() ? param(layer, "b") : null, d.getActivationFn(), node);
         }
         if (conf instanceof ActivationLayer a && a.getActivationFn() instanceof ActivationSoftmax) {
             // Keras' Activation("softmax") after a linear dense layer: that layer's logits are the output.
-            if (!(g.stage(node) instanceof DenseStage d)) {
+            if (!denseNodes.contains(node)) {
                 throw new UnsupportedLayerException("layer " + name + ": softmax is supported only after a dense layer");
             }
-            d.beforeSoftmax = true;
+            logits.put(node, name);
             return node;
         }
         if (conf instanceof ActivationLayer a) {
-            return addActivation(g, name, a.getActivationFn(), node);
+            return addActivation(name, a.getActivationFn(), node);
         }
         if (conf instanceof DropoutLayer) {
-            // Dropout does nothing at inference: the layer is the identity, so it adds no stage.
+            // Dropout does nothing at inference: the layer is the identity, so it adds no op.
             return node;
         }
         throw new UnsupportedLayerException("layer " + name + " (" + conf.getClass().getSimpleName()
                 + ") is not supported");
     }
 
-    /** Batch normalization with its running statistics (inference), as one per-channel affine stage. */
-    private static int addBatchNorm(StageGraph g, BatchNormalization bn, String name,
-                                    org.deeplearning4j.nn.api.Layer layer, DataType dtype, int node) {
-        INDArray mean = param(layer, BatchNormalizationParamInitializer.GLOBAL_MEAN, dtype);
+    /** Batch normalization with its running statistics (inference), as one per-channel affine op. */
+    private int addBatchNorm(BatchNormalization bn, String name, org.deeplearning4j.nn.api.Layer layer, int node) {
+        INDArray mean = param(layer, BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray variance;
         if (bn.isUseLogStd()) {
             // DL4J stores log10 of the standard deviation: var = (10^log10std)^2.
-            INDArray std = Transforms.pow(Nd4j.valueArrayOf(mean.shape(), 10.0, dtype),
-                    param(layer, BatchNormalizationParamInitializer.GLOBAL_LOG_STD, dtype), false);
+            INDArray std = Transforms.pow(Nd4j.valueArrayOf(mean.shape(), 10.0, mean.dataType()),
+                    param(layer, BatchNormalizationParamInitializer.GLOBAL_LOG_STD), false);
             variance = std.mul(std);
         } else {
-            variance = param(layer, BatchNormalizationParamInitializer.GLOBAL_VAR, dtype);
+            variance = param(layer, BatchNormalizationParamInitializer.GLOBAL_VAR);
         }
-        INDArray gamma = bn.isLockGammaBeta() ? Nd4j.valueArrayOf(mean.shape(), bn.getGamma(), dtype)
-                : param(layer, BatchNormalizationParamInitializer.GAMMA, dtype);
-        INDArray beta = bn.isLockGammaBeta() ? Nd4j.valueArrayOf(mean.shape(), bn.getBeta(), dtype)
-                : param(layer, BatchNormalizationParamInitializer.BETA, dtype);
-        return g.add(new BatchNormStage(name, gamma, beta, mean, variance, bn.getEps()), node);
+        INDArray gamma = bn.isLockGammaBeta() ? Nd4j.valueArrayOf(mean.shape(), bn.getGamma(), mean.dataType())
+                : param(layer, BatchNormalizationParamInitializer.GAMMA);
+        INDArray beta = bn.isLockGammaBeta() ? Nd4j.valueArrayOf(mean.shape(), bn.getBeta(), mean.dataType())
+                : param(layer, BatchNormalizationParamInitializer.BETA);
+        return add(name, Ops.batchNorm(gamma, beta, mean, variance, bn.getEps()), node);
     }
 
     /** A dense layer; with softmax, exposed before it (the logits), which only the last layer may do. */
-    private static int addDense(StageGraph g, String name, INDArray w, INDArray b, IActivation fn, int node) {
-        DenseStage dense = new DenseStage(name, w, b);
-        int d = g.add(dense, node);
+    private int addDense(String name, INDArray w, INDArray b, IActivation fn, int node) {
+        int d = add(name, Ops.dense(w, b), node);
+        denseNodes.add(d);
         if (fn instanceof ActivationSoftmax) {
-            dense.beforeSoftmax = true;
+            logits.put(d, name);
             return d;
         }
-        return addActivation(g, name, fn, d);
+        return addActivation(name, fn, d);
     }
 
-    private static int addActivation(StageGraph g, String name, IActivation fn, int node) {
+    private int addActivation(String name, IActivation fn, int node) {
         if (fn instanceof ActivationIdentity) {
             return node;
         }
-        return g.add(new ActivationStage(name, alpha(name, fn)), node);
+        return add(name, Ops.leakyRelu(alpha(name, fn)), node);
     }
 
     private static double alpha(String name, IActivation fn) {
         if (fn instanceof ActivationReLU relu) {
-            // DL4J's ReLU can carry a max, a threshold or a negative slope; only the plain one is supported.
-            if (!relu.toString().equals(new ActivationReLU().toString())) {
-                throw new UnsupportedLayerException("layer " + name + ": ReLU with options " + relu + " is not supported");
+            // DL4J's ReLU can carry a maximum, a threshold or a negative slope (its toString never shows them);
+            // only the plain one is supported.
+            if (relu.getMax() != null || nonZero(relu.getThreshold()) || nonZero(relu.getNegativeSlope())) {
+                throw new UnsupportedLayerException("layer " + name + ": ReLU with max " + relu.getMax() + ", threshold "
+                        + relu.getThreshold() + ", negative slope " + relu.getNegativeSlope() + " is not supported");
             }
             return 0;
         }
@@ -289,7 +296,11 @@ public final class NetworkCompiler {
         throw new UnsupportedLayerException("layer " + name + ": activation " + fn + " is not supported");
     }
 
-    private static INDArray param(org.deeplearning4j.nn.api.Layer layer, String key, DataType dtype) {
-        return layer.getParam(key).castTo(dtype).dup('c');
+    private static boolean nonZero(Double v) {
+        return v != null && v != 0;
+    }
+
+    private static INDArray param(org.deeplearning4j.nn.api.Layer layer, String key) {
+        return layer.getParam(key).dup('c');
     }
 }
