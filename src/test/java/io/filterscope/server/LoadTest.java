@@ -28,8 +28,8 @@ class LoadTest {
     private static final int RUNNERS = FULL ? 8 : 4;
     private static final int RUNS_EACH = 3;
     private static final int STEPS = 80;
-    /** What the heap may keep after the load (measured: 1.4 MB); a frame kept per delivery is more (6,793 frames in CI). */
-    private static final long HEAP_SLACK = 4_000_000L;
+    /** What the heap may keep after the load (measured: 1.4 and 1.9 MB); a frame kept per delivery is more (6,500-6,800 frames in CI). */
+    private static final long HEAP_SLACK = 5_000_000L;
 
     @Test
     void watchersAndRunnersTogetherGetEveryDoneAndNoUnexpectedError(@TempDir Path models) throws Exception {
