@@ -39,7 +39,8 @@ class CrossToolImportTest {
         assertInstanceOf(MultiLayerNetwork.class, model);
         Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, KerasFixtures.inputChw(expected));
         assertEquals(List.of("conv2d_Conv2D1", "max_pooling2d_MaxPooling2D1", "conv2d_Conv2D2", "conv2d_Conv2D3",
-                "dense_Dense1", "dense_Dense2"), net.layers().stream().map(LayerInfo::name).toList(), "TF.js's layer names");
+                "leaky_re_lu_LeakyReLU1", "dense_Dense1", "dense_Dense2"), net.layers().stream().map(LayerInfo::name).toList(),
+                "TF.js's layer names");
         KerasFixtures.compareWithExpected(expected, "rgb-convnet.h5", net);
     }
 
