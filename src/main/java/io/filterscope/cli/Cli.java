@@ -49,7 +49,10 @@ final class Cli {
             String arg = u.getUnmatched().get(0);
             String hint = u.getSuggestions().isEmpty() ? "" : " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
             if (arg.startsWith("-")) {
-                return prefix + "unknown flag " + arg + hint;
+                String known = where.getCommandSpec().options().stream().map(OptionSpec::longestName).sorted()
+                        .collect(Collectors.joining(", "));
+                String guess = u.getSuggestions().isEmpty() ? "" : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+                return prefix + "unknown flag " + arg + " (known: " + known + guess + ")";
             }
             return root ? "unknown command '" + arg + "'" + hint + "; commands: " + commands(where)
                     : prefix + "unexpected argument '" + arg + "'";

@@ -88,7 +88,7 @@ class MainTest {
         }
         assertTrue(CommandLine.run("--help").contains("gallery"));
         assertTrue(CommandLine.run("help", "classes").contains("--preset"));
-        assertMessage("gallery: unknown flag --stpes (did you mean --steps?)", "gallery", "--model", "m", "--layer", "l", "--stpes", "3");
+        assertMessage("; did you mean --steps?)", "gallery", "--model", "m", "--layer", "l", "--stpes", "3");
         assertMessage("unknown command 'galery' (did you mean gallery", "galery");
         assertMessage("gallery: --model is required", "gallery", "--layer", "conv1");
         assertMessage("gallery: --model and --layer are required", "gallery");
