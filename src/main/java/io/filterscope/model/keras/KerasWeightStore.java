@@ -29,7 +29,8 @@ public interface KerasWeightStore extends Closeable {
                 if (h5.exists(group) && h5.hasAttribute(group, "weight_names")) {
                     boolean nested = !p.group().equals(p.name());
                     for (String name : h5.strings(group, "weight_names")) {
-                        if (nested && !List.of(name.split("/")).subList(0, Math.max(0, name.split("/").length - 1)).contains(p.name())) {
+                        LayerWeights.Weight named = new LayerWeights.Weight(name, null, null);
+                        if (nested && !named.of(p.name())) {
                             continue;
                         }
                         Hdf5File.Tensor t = h5.tensor(group + "/" + name);

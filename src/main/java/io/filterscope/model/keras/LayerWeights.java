@@ -15,6 +15,24 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class LayerWeights {
     /** One weight: its name (null in Keras 3), shape and values in c-order. */
     public record Weight(String name, long[] shape, float[] values) {
+        /**
+         * Whether this weight belongs to the layer of this name: its name is the layer's name (or ends with it,
+         * under a model's scope), "/", and the weight's own ("conv1/conv/kernel:0" is DenseNet's conv1/conv's).
+         */
+        public boolean of(String layer) {
+            return scope() != null && (scope().equals(layer) || scope().endsWith("/" + layer));
+        }
+
+        /** The name without its role and ":0": the scope the weight was made in ("conv1/conv"), or null. */
+        public String scope() {
+            if (name == null) {
+                return null;
+            }
+            String n = name.replaceFirst(":\\d+$", "");
+            int slash = n.lastIndexOf('/');
+            return slash < 0 ? "" : n.substring(0, slash);
+        }
+
         /** The last part of the name without TensorFlow's ":0", e.g. "kernel". */
         String role() {
             if (name == null) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -125,15 +124,12 @@ public final class TfjsModel {
         return new KerasWeightStore() {
             @Override
             public LayerWeights of(KerasLayer layer) {
+                // Its own scope exactly ("bn/gamma" for layer bn), else under a model's scope ("model/bn/gamma"),
+                // never another layer's that ends the same ("conv1/bn/gamma").
                 String name = layer.weightsPath().name();
-                boolean nested = !layer.weightsPath().group().equals(name);
-                List<LayerWeights.Weight> mine = new ArrayList<>();
-                for (LayerWeights.Weight w : all) {
-                    List<String> parts = Arrays.asList(w.name().split("/"));
-                    List<String> scopes = parts.subList(0, parts.size() - 1);
-                    if (scopes.contains(name) && (!nested || scopes.size() < 2 || scopes.contains(layer.weightsPath().group()))) {
-                        mine.add(w);
-                    }
+                List<LayerWeights.Weight> mine = all.stream().filter(w -> name.equals(w.scope())).toList();
+                if (mine.isEmpty()) {
+                    mine = all.stream().filter(w -> w.of(name)).toList();
                 }
                 return new LayerWeights(layer.name(), mine);
             }

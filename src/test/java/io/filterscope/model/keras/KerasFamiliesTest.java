@@ -1,0 +1,70 @@
+package io.filterscope.model.keras;
+
+import io.filterscope.engine.net.ModelGraph;
+import io.filterscope.engine.net.Network;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Small models with the topology of every Keras applications family (src/test/node/families.js, random
+ * weights), in all three file forms (TF.js, and Keras 2 .h5 and Keras 3 .keras written from it by
+ * src/test/python/tfjs_to_keras.py), compute what TF.js computes for them at several layers.
+ */
+class KerasFamiliesTest {
+    static final List<String> FAMILIES = List.of("vgg16", "resnet50", "resnet50v2", "inception_v3", "inception_resnet_v2",
+            "xception", "mobilenet", "mobilenet_v2", "mobilenet_v3_small", "efficientnetb0", "efficientnetv2_b0", "densenet121",
+            "convnext_tiny");
+
+    static Path family(String name) {
+        try {
+            return Path.of(KerasFamiliesTest.class.getResource("/keras/families/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The family's files: its TF.js directory, and the .h5 and .keras beside it where converted. */
+    static List<Path> forms(String name) {
+        Path dir = family(name);
+        List<Path> out = new ArrayList<>(List.of(dir));
+        for (String ext : new String[] {".h5", ".keras"}) {
+            Path f = dir.resolveSibling(name + ext);
+            if (Files.isRegularFile(f)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyFamilyMatchesTfjsInEveryForm() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : FAMILIES) {
+            for (Path form : forms(name)) {
+                tests.add(DynamicTest.dynamicTest(name + " " + form.getFileName(), () -> {
+                    ReferenceActivations ref = ReferenceActivations.read(family(name).resolve("expected"));
+                    long started = System.nanoTime();
+                    ModelGraph graph = KerasFile.read(form, null);
+                    double ms = (System.nanoTime() - started) / 1e6;
+                    KerasFile.Description d = KerasFile.describe(form);
+                    int size = d.inputShape().get(1);
+                    Network net = graph.compile(DataType.FLOAT, 1, new long[] {3, size, size});
+                    INDArray x = ReferenceActivations.image(family(name).resolve("input.f32"), new long[] {1, size, size, 3}, DataType.FLOAT);
+                    Map<String, Double> diffs = ref.assertMatches(net, x, 1e-4, name + " " + form.getFileName());
+                    System.out.printf("%s %s: read in %.0f ms, %d layers; relative differences %s%n", name, form.getFileName(), ms,
+                            net.layers().size(), diffs);
+                }));
+            }
+        }
+        return tests.stream();
+    }
+}
