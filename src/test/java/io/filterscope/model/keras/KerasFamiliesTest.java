@@ -1,6 +1,11 @@
 package io.filterscope.model.keras;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.engine.net.FiniteDifferences;
 import io.filterscope.engine.net.ModelGraph;
+import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelStore;
 import io.filterscope.engine.net.Network;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -11,8 +16,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Small models with the topology of every Keras applications family (src/test/node/families.js, random
@@ -66,5 +73,44 @@ class KerasFamiliesTest {
             }
         }
         return tests.stream();
+    }
+
+    /** Each family's input gradient at a middle and a late layer matches finite differences (double precision). */
+    @TestFactory
+    Stream<DynamicTest> everyFamilysInputGradientMatchesFiniteDifferences() {
+        return FAMILIES.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            List<String> layers = ReferenceActivations.read(family(name).resolve("expected")).layers();
+            int size = KerasFile.describe(family(name)).inputShape().get(1);
+            Network net = KerasFile.read(forms(name).get(forms(name).size() - 1), null).compile(DataType.DOUBLE, 1, new long[] {3, size, size});
+            INDArray x = ReferenceActivations.image(family(name).resolve("input.f32"), new long[] {1, size, size, 3}, DataType.DOUBLE);
+            net.input().assign(x);
+            String mid = layers.get(1);
+            String late = layers.get(layers.size() - 2);
+            net.forward(List.of(mid, late));
+            Nd4j.getRandom().setSeed(13);
+            Map<String, INDArray> weights = new java.util.HashMap<>();
+            weights.put(mid, Nd4j.randn(DataType.DOUBLE, net.output(mid).shape()));
+            weights.put(late, Nd4j.randn(DataType.DOUBLE, net.output(late).shape()));
+            // Whole networks have many kinks (ReLU6 caps, max pools): a difference quotient that straddles one is off
+            // by a little, a wrong gradient by far more.
+            FiniteDifferences.assertInputGradient(net, x, weights, 3, 1e-4);
+        }));
+    }
+
+    /** Each family, dropped into a models directory (the .keras form), is listed available and renders a gallery. */
+    @TestFactory
+    Stream<DynamicTest> everyFamilyIsListedAndRendersAGallery(@TempDir Path dir) {
+        return FAMILIES.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            Path form = forms(name).get(forms(name).size() - 1);
+            Files.copy(form, dir.resolve(form.getFileName()));
+            ModelStore store = new ModelStore(dir);
+            ModelStore.Entry entry = store.list().stream().filter(e -> e.id().equals(name)).findFirst().orElseThrow();
+            assertTrue(entry.available(), name + ": " + entry.error());
+            LoadedModel model = store.load(name);
+            List<String> layers = ReferenceActivations.read(family(name).resolve("expected")).layers();
+            double s = Galleries.renderAndCheck(model, layers.get(1), 4, 16, "family-" + name);
+            System.out.printf("%s: gallery of %s, 4 filters x 16 steps, %.1f s; input %s%n", name, layers.get(1), s,
+                    entry.metadata().description());
+        }));
     }
 }
