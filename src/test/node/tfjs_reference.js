@@ -4,9 +4,9 @@
 //   node tfjs_reference.js MODEL_DIR INPUT.f32 N,H,W,C LAYER[,LAYER...] OUT_DIR
 //
 // INPUT.f32 holds N*H*W*C little-endian float32 values (NHWC, as TF.js takes images). For each layer, OUT_DIR
-// gets LAYER.f32 (its output, TF.js layout) and index.json lists every layer's shape. A layer's output is the
-// layer's own, activation included (a Dense layer with softmax gives probabilities: the tests compare the
-// logits with their own before-softmax output instead).
+// gets LAYER.f32 (its output, TF.js layout) and index.json lists every layer's shape and whether it ends in a
+// softmax (a Dense layer with softmax gives probabilities; FilterScope exposes logits, which the tests put
+// through a softmax before comparing).
 const fs = require("fs");
 const path = require("path");
 const tf = require("@tensorflow/tfjs");
@@ -50,7 +50,7 @@ async function main() {
   for (let i = 0; i < names.length; i++) {
     const data = await ys[i].data();
     fs.writeFileSync(path.join(outDir, names[i].replace(/[^A-Za-z0-9._-]/g, "_") + ".f32"), Buffer.from(data.buffer));
-    index[names[i]] = ys[i].shape;
+    index[names[i]] = { shape: ys[i].shape, softmax: (model.getLayer(names[i]).getConfig().activation || "") === "softmax" };
   }
   fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ layers: index, millis: Date.now() - started }));
 }
