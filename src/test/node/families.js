@@ -1,8 +1,9 @@
 // Writes small models with the topology of each Keras applications family as TF.js layers models, with
 // random weights, and TF.js's own activations for a fixed input at several layers (the reference):
 //
-//   NODE_PATH=.../node_modules node src/test/node/families.js src/test/resources/keras/families
+//   NODE_PATH=.../node_modules node src/test/node/families.js src/test/resources/keras/families [NAME,...]
 //
+// (the kinds_* models, layer kinds the families do not use, go to src/test/resources/keras/kinds)
 // Each family gets DIR/NAME/model.json + weights.bin (TF.js's own save format), input.f32 (NHWC float32),
 // and expected/LAYER.f32 + expected/index.json. src/test/python/tfjs_to_keras.py then writes the same model
 // as Keras 2 .h5 and Keras 3 .keras. Fewer blocks and channels than the real networks, and small inputs, but
@@ -281,6 +282,63 @@ const FAMILIES = {
     x = act(bn(x, "bn"), "relu", "relu");
     x = gap(x, "avg_pool"); return dense(x, 10, "softmax", "predictions");
   } },
+  // Layer kinds the families above do not use, a few per model (TF.js has no Subtract, no grouped Conv2D,
+  // no ReLU threshold or slope: keras_kinds.py writes those as Keras files itself).
+  // (TF.js's DepthwiseConv2D ignores dilation_rate, tfjs-layers 4.22: dilated depthwise layers are checked
+  // against PyTorch in op_references.py instead.)
+  kinds_convolutions: { size: 20, layers: ["dilated", "dilated_same_s1", "depthwise_x2", "depthwise_same", "separable_x2", "prelu",
+    "prelu_shared"], build(x) {
+    x = conv(x, 6, 3, { d: 2, p: "valid", act: "elu", name: "dilated" });
+    x = conv(x, 6, 3, { d: [2, 3], act: "selu", name: "dilated_same_s1" });
+    x = dw(x, 3, { m: 2, s: 2, bias: true, name: "depthwise_x2" });
+    x = dw(x, 5, { bias: true, name: "depthwise_same" });
+    x = L.separableConv2d({ filters: 5, kernelSize: 3, strides: 1, padding: "same", depthMultiplier: 2, activation: "tanh", name: "separable_x2" }).apply(x);
+    x = L.prelu({ name: "prelu" }).apply(x);
+    return L.prelu({ sharedAxes: [1, 2], name: "prelu_shared" }).apply(conv(x, 4, 1, { name: "before_shared" }));
+  } },
+  kinds_activations: { size: 12, layers: ["hard_sigmoid", "softplus", "softsign", "leaky", "thresholded", "elu_layer", "relu_max",
+    "gelu", "gelu_new", "sigmoid", "softmax_mid", "swish"], build(x) {
+    x = conv(x, 6, 3, { name: "c0" });
+    for (const [a, name] of [["hardSigmoid", "hard_sigmoid"], ["softplus", "softplus"], ["softsign", "softsign"]]) {
+      x = act(conv(x, 6, 1, { name: name + "_conv" }), a, name);
+    }
+    x = L.leakyReLU({ alpha: 0.2, name: "leaky" }).apply(conv(x, 6, 1, { name: "leaky_conv" }));
+    x = L.thresholdedReLU({ theta: 0.1, name: "thresholded" }).apply(conv(x, 6, 1, { name: "thresholded_conv" }));
+    x = L.elu({ alpha: 1, name: "elu_layer" }).apply(conv(x, 6, 1, { name: "elu_conv" }));
+    x = L.reLU({ maxValue: 0.5, name: "relu_max" }).apply(conv(x, 6, 1, { name: "relu_max_conv" }));
+    x = act(conv(x, 6, 1, { name: "gelu_conv" }), "gelu", "gelu");
+    x = act(conv(x, 6, 1, { name: "gelu_new_conv" }), "gelu_new", "gelu_new");
+    x = act(conv(x, 6, 1, { name: "sigmoid_conv" }), "sigmoid", "sigmoid");
+    x = L.softmax({ axis: -1, name: "softmax_mid" }).apply(conv(x, 6, 1, { name: "softmax_conv" }));
+    return act(conv(x, 6, 1, { name: "swish_conv" }), "swish", "swish");
+  } },
+  kinds_shapes: { size: 16, layers: ["crop", "up_nearest", "pad_uneven", "after_permute", "concat_rows", "concat_cols", "maximum", "minimum",
+    "average", "global_max", "dense_rows"], build(x) {
+    x = conv(x, 4, 3, { act: "relu", name: "c0" });
+    x = L.cropping2D({ cropping: [[1, 2], [0, 3]], name: "crop" }).apply(x);
+    x = L.upSampling2d({ size: [2, 3], name: "up_nearest" }).apply(x);
+    x = pad(x, [[2, 0], [1, 3]], "pad_uneven");
+    const p = L.permute({ dims: [2, 1, 3], name: "permute" }).apply(x);
+    const c = conv(p, 4, 3, { name: "after_permute" });
+    const rows = L.concatenate({ axis: 1, name: "concat_rows" }).apply([c, conv(c, 4, 1, { name: "c1" })]);
+    const cols = L.concatenate({ axis: 2, name: "concat_cols" }).apply([rows, conv(rows, 4, 1, { name: "c2" })]);
+    const a = conv(cols, 4, 1, { name: "a" }); const b = conv(cols, 4, 1, { name: "b" });
+    const mx = L.maximum({ name: "maximum" }).apply([a, b, cols]); const mn = L.minimum({ name: "minimum" }).apply([a, b]);
+    x = L.average({ name: "average" }).apply([mx, mn]);
+    x = L.maxPooling2d({ poolSize: 3, strides: 2, padding: "same", name: "pool_same" }).apply(x);
+    x = L.globalMaxPooling2d({ name: "global_max" }).apply(x);
+    return L.dense({ units: 3, name: "dense_rows" }).apply(x);
+  } },
+  kinds_normalization: { size: 12, layers: ["bn_no_center", "bn_no_scale_center", "ln_plain", "ln_no_center", "bn_rows", "out"], build(x) {
+    x = conv(x, 5, 3, { name: "c0" });
+    x = bn(x, "bn_no_center", { center: false });
+    x = bn(conv(x, 5, 3, { name: "c1" }), "bn_no_scale_center", { center: false, scale: false });
+    x = L.layerNormalization({ center: false, scale: false, name: "ln_plain" }).apply(x);
+    x = L.layerNormalization({ center: false, name: "ln_no_center" }).apply(x);
+    x = L.flatten({ name: "flat" }).apply(x);
+    x = L.batchNormalization({ name: "bn_rows" }).apply(dense(x, 7, "linear", "d0"));
+    return dense(x, 3, "linear", "out");
+  } },
   convnext_tiny: { size: 32, layers: ["convnext_tiny_stem", "convnext_tiny_stage_0_block_0_depthwise_conv", "convnext_tiny_stage_0_block_0_layer_scale",
     "convnext_tiny_downsampling_block_0", "convnext_tiny_head_layernorm", "predictions"], build(x) {
     const p = "convnext_tiny";
@@ -340,15 +398,15 @@ async function main() {
   const only = process.argv[3] ? process.argv[3].split(",") : Object.keys(FAMILIES);
   for (const name of only) {
     const f = FAMILIES[name];
-    seed = 1000 + only.indexOf(name);
+    seed = [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) | 0, 7);
     const input = tf.input({ shape: [f.size, f.size, 3], name: "input_1" });
     const model = tf.model({ inputs: input, outputs: f.build(input), name });
     randomize(model);
     const dir = path.join(out, name);
     await save(model, dir);
-    const x = uniform([1, f.size, f.size, 3], 0, 255);
+    // Families take 0-255 pixels (each scales them as its Keras application does); kinds take -1..1.
+    const x = name.startsWith("kinds_") ? uniform([1, f.size, f.size, 3], -1, 1) : uniform([1, f.size, f.size, 3], 0, 255);
     fs.writeFileSync(path.join(dir, "input.f32"), Buffer.from((await x.data()).buffer));
-    // The families take 0-255 pixels, scaled as each Keras application does, so activations stay in range.
     const sub = tf.model({ inputs: model.inputs, outputs: f.layers.map((l) => model.getLayer(l).output) });
     let ys = sub.predict(x);
     if (!Array.isArray(ys)) ys = [ys];

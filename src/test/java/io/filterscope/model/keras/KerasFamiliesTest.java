@@ -33,7 +33,8 @@ class KerasFamiliesTest {
 
     static Path family(String name) {
         try {
-            return Path.of(KerasFamiliesTest.class.getResource("/keras/families/" + name).toURI());
+            String set = name.startsWith("kinds_") ? "kinds" : "families";
+            return Path.of(KerasFamiliesTest.class.getResource("/keras/" + set + "/" + name).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -54,8 +55,13 @@ class KerasFamiliesTest {
 
     @TestFactory
     Stream<DynamicTest> everyFamilyMatchesTfjsInEveryForm() {
+        return matchTfjs(FAMILIES);
+    }
+
+    /** Compares every form of these models with TF.js's activations. */
+    static Stream<DynamicTest> matchTfjs(List<String> models) {
         List<DynamicTest> tests = new ArrayList<>();
-        for (String name : FAMILIES) {
+        for (String name : models) {
             for (Path form : forms(name)) {
                 tests.add(DynamicTest.dynamicTest(name + " " + form.getFileName(), () -> {
                     ReferenceActivations ref = ReferenceActivations.read(family(name).resolve("expected"));
