@@ -30,6 +30,34 @@ class KerasLayerKindsTest {
         return KerasFamiliesTest.matchTfjs(KINDS).filter(t -> !t.getDisplayName().equals("kinds_activations kinds_activations.keras"));
     }
 
+    /**
+     * Kinds TF.js cannot make, in Keras files written by src/test/python/keras_kinds.py with PyTorch references:
+     * ReLU with integer max_value, slope and threshold; grouped Conv2D; Subtract; tf.keras' TFOpLambda;
+     * hard_swish; per-channel Rescaling; bilinear UpSampling2D; GELU; keepdims; channels_first; a nested model;
+     * Keras 3's hard_sigmoid. Forward against PyTorch, and the input gradient by finite differences.
+     */
+    @TestFactory
+    Stream<DynamicTest> kerasOnlyKindsMatchPyTorch() {
+        return Stream.of("keras_only.h5", "channels_first.h5", "nested.h5", "keras3_hard_sigmoid.keras").map(f -> DynamicTest.dynamicTest(f, () -> {
+            Path file = KerasFamiliesTest.family("kinds_shapes").resolveSibling(f);
+            Path expected = file.resolveSibling(f.substring(0, f.indexOf('.')) + ".expected");
+            ReferenceActivations ref = ReferenceActivations.read(expected);
+            KerasFile.Description d = KerasFile.describe(file);
+            long[] chw = {d.inputShape().get(0), d.inputShape().get(1), d.inputShape().get(2)};
+            var graph = KerasFile.read(file, null);
+            INDArray x = ReferenceActivations.image(expected.resolve("input.f32"), new long[] {1, chw[1], chw[2], chw[0]}, DataType.DOUBLE);
+            Network net = graph.compile(DataType.DOUBLE, 1, chw);
+            System.out.printf("%s: relative differences from PyTorch %s%n", f, ref.assertMatches(net, x, 1e-6, f));
+            Network single = graph.compile(DataType.FLOAT, 1, chw);
+            ref.assertMatches(single, x.castTo(DataType.FLOAT), 1e-4, f + " (float32)");
+            Map<String, INDArray> weights = new HashMap<>();
+            for (String l : ref.layers()) {
+                weights.put(l, Nd4j.randn(DataType.DOUBLE, net.output(l).shape()));
+            }
+            FiniteDifferences.assertInputGradient(net, x, weights, 4, 1e-5);
+        }));
+    }
+
     @TestFactory
     Stream<DynamicTest> everyLayerKindsInputGradientMatchesFiniteDifferences() {
         return KINDS.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
