@@ -204,6 +204,27 @@ public final class Network {
      * the input. Returns the gradient at the input (a buffer reused by the next call, free to change until then).
      */
     public INDArray backward(Collection<String> targets, double leak) {
+        propagate(targets, leak, 0);
+        // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
+        if (grads[0] == null) {
+            return sum(0).assign(0);
+        }
+        return owned[0] ? grads[0] : sum(0).assign(grads[0]);
+    }
+
+    /**
+     * Back-propagates the gradients placed at {@code targets} only as far as {@code layer}, and returns the
+     * gradient at that layer's output, shaped like it (zero where the targets do not depend on it). Read it
+     * before the next backward pass. Grad-CAM weighs a layer's maps with this.
+     */
+    public INDArray backwardTo(String layer, Collection<String> targets) {
+        int slot = node(layer) + 1;
+        propagate(targets, 0, slot);
+        return grads[slot] != null ? grads[slot] : sum(slot).assign(0);
+    }
+
+    /** Runs the backward pass from the targets down to the stages after gradient slot {@code stop}. */
+    private void propagate(Collection<String> targets, double leak, int stop) {
         boolean[] need = needed(targets);
         Arrays.fill(grads, null);
         for (String t : targets) {
@@ -213,7 +234,7 @@ public final class Network {
             }
             accumulate(node(t) + 1, placed);
         }
-        for (int i = stages.length - 1; i >= 0; i--) {
+        for (int i = stages.length - 1; i >= stop; i--) {
             if (!need[i] || grads[i + 1] == null) {
                 continue;
             }
@@ -222,11 +243,6 @@ public final class Network {
                 accumulate(from[i][k] + 1, stages[i].gradIn(k));
             }
         }
-        // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
-        if (grads[0] == null) {
-            return sum(0).assign(0);
-        }
-        return owned[0] ? grads[0] : sum(0).assign(grads[0]);
     }
 
     /**
