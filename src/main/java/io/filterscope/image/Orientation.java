@@ -5,9 +5,9 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 
 /**
- * EXIF orientation (tag 0x0112), read from the JPEG's own EXIF block (one tag of one directory): how a camera's stored pixels are turned upright for display. Phones store a
- * portrait photo sideways with orientation 6 (turn 90 degrees clockwise); 2-8 are the eight combinations of
- * a mirror and quarter turns (EXIF 2.3, section 4.6.4).
+ * EXIF orientation (tag 0x0112, read from the JPEG's own EXIF block): how a camera's stored pixels are turned
+ * upright for display. Phones store a portrait photo sideways with orientation 6 (turn 90 degrees clockwise);
+ * 2-8 are the eight combinations of a mirror and quarter turns (EXIF 2.3, section 4.6.4).
  */
 final class Orientation {
     private static final int TAG_ORIENTATION = 0x0112;

@@ -20,7 +20,10 @@ import java.util.Set;
  * computed, so a model is known to run when it is listed; {@link #read} then loads the weights.
  */
 public final class KerasModel {
-    /** Layers that only lay values out anew: their outputs are their inputs' values, so not objective targets. */
+    /**
+     * Layers that only lay values out anew: their outputs are their inputs' values, so not objective targets;
+     * except a Reshape to a vector, which is how Keras' MobileNet turns its 1x1 convolution into class logits.
+     */
     private static final Set<String> RELAYOUTS = Set.of("Flatten", "Reshape");
     private final KerasModelConfig config;
     private final KerasDialect dialect;
@@ -179,7 +182,8 @@ public final class KerasModel {
                     throw new IOException("layer " + l.name() + " (" + l.className() + "): " + e.getMessage(), e);
                 }
                 boolean computes = in.stream().noneMatch(t -> t.node() == out.node());
-                if (computes && out.node() != ModelGraph.INPUT && !RELAYOUTS.contains(l.className())) {
+                boolean relayout = RELAYOUTS.contains(l.className()) && !(l.className().equals("Reshape") && !out.maps());
+                if (computes && out.node() != ModelGraph.INPUT && !relayout) {
                     builder.name(k == 0 ? l.name() : l.name() + "_call" + k, out.node());
                 }
                 tensors.put(new KerasLayer.Ref(l.name(), k, 0), out);
