@@ -145,8 +145,9 @@ public final class ModelStore {
 
     private boolean current(Loaded l, String id) {
         try {
+            // A metadata file written beside a model that had none counts as a change too.
             Path meta = dir.resolve(id + ".json");
-            ModelDefaults.FileVersion metaVersion = l.model().defaults() ? null : ModelDefaults.FileVersion.of(meta);
+            ModelDefaults.FileVersion metaVersion = Files.isRegularFile(meta) ? ModelDefaults.FileVersion.of(meta) : null;
             return java.util.Objects.equals(metaVersion, l.metadata())
                     && ModelDefaults.FileVersion.of(dir.resolve(l.model().metadata().file())).equals(l.file());
         } catch (IOException e) {
