@@ -329,6 +329,12 @@ const FAMILIES = {
     x = L.globalMaxPooling2d({ name: "global_max" }).apply(x);
     return L.dense({ units: 3, name: "dense_rows" }).apply(x);
   } },
+  // TF.js resizes bilinearly without half-pixel centres (Keras with them), so this one has no Keras forms.
+  kinds_bilinear: { size: 10, layers: ["up_bilinear", "up_bilinear_2x3", "out"], build(x) {
+    x = L.upSampling2d({ size: [2, 2], interpolation: "bilinear", name: "up_bilinear" }).apply(conv(x, 4, 3, { name: "c0" }));
+    x = L.upSampling2d({ size: [2, 3], interpolation: "bilinear", name: "up_bilinear_2x3" }).apply(x);
+    return conv(x, 3, 3, { name: "out" });
+  } },
   kinds_normalization: { size: 12, layers: ["bn_no_center", "bn_no_scale_center", "ln_plain", "ln_no_center", "bn_rows", "out"], build(x) {
     x = conv(x, 5, 3, { name: "c0" });
     x = bn(x, "bn_no_center", { center: false });

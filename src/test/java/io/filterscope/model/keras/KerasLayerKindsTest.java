@@ -18,12 +18,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * depthwise convolutions, separable with a depth multiplier, PReLU per position and shared, every activation
  * TF.js has, a mid-network Softmax, Cropping2D, UpSampling2D, uneven ZeroPadding2D, Permute, Concatenate along
  * rows and columns, Maximum/Minimum/Average, same-padded max pooling, global max pooling, batch and layer
- * normalization with center and scale off, on maps and rows. Each matches TF.js in every file form (the
+ * normalization with center and scale off, on maps and rows, and TF.js's own bilinear UpSampling2D (without
+ * half-pixel centres; a TF.js form only). Each matches TF.js in every file form (the
  * .keras form of kinds_activations is left out: Keras 3 defines hard_sigmoid as x/6 + 1/2, TF.js 0.2x + 0.5,
  * so that file computes differently, as it would in Keras 3), and by finite differences.
  */
 class KerasLayerKindsTest {
-    static final List<String> KINDS = List.of("kinds_convolutions", "kinds_activations", "kinds_shapes", "kinds_normalization");
+    static final List<String> KINDS = List.of("kinds_convolutions", "kinds_activations", "kinds_shapes", "kinds_normalization",
+            "kinds_bilinear");
 
     @TestFactory
     Stream<DynamicTest> everyLayerKindMatchesTfjs() {
