@@ -22,7 +22,7 @@ final class ConvStage extends Stage {
     private final Padding padding;
     /** Resolved at allocation: {rows, columns} given to the native op, and the copy for uneven padding. */
     private int[] nativePad;
-    private PadBuffer padded;
+    private PadBuffer.Source padded;
     private INDArray source;
     private INDArray sourceGrad;
     private INDArray flipped;
@@ -55,7 +55,7 @@ final class ConvStage extends Stage {
      */
     private boolean stridedPointwise() {
         return kernel[0] == 1 && kernel[1] == 1 && (stride[0] > 1 || stride[1] > 1)
-                && (nativePad == null || nativePad[0] == 0 && nativePad[1] == 0 && padded == null);
+                && (padded == null || nativePad[0] == 0 && nativePad[1] == 0 && padded.copy() == null);
     }
 
     @Override
@@ -79,16 +79,11 @@ final class ConvStage extends Stage {
             throw new IllegalStateException("layer " + layer + " convolves " + weights.size(1) + " channels, got " + input.size(1));
         }
         int[] p = padding.resolve(input.size(2), input.size(3), kernel, stride);
-        if (PadBuffer.symmetric(p)) {
-            nativePad = new int[] {p[0], p[2]};
-            source = in;
-            sourceGrad = gradIn;
-        } else {
-            nativePad = new int[] {0, 0};
-            padded = new PadBuffer(in, p, 0);
-            source = padded.padded;
-            sourceGrad = source.like();
-        }
+        PadBuffer.Source src = PadBuffer.Source.of(in, gradIn, p);
+        nativePad = src.nativePad();
+        padded = src;
+        source = src.array();
+        sourceGrad = src.grad();
         INDArray[] inputs = bias == null ? new INDArray[] {source, weights} : new INDArray[] {source, weights, bias};
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
                 .addIntegerArguments(args(nativePad, stride)).build();
@@ -144,9 +139,7 @@ final class ConvStage extends Stage {
 
     @Override
     void forward() {
-        if (padded != null) {
-            padded.fill(in);
-        }
+        padded.fill(in);
         Nd4j.exec(forwardOp);
     }
 
@@ -158,13 +151,10 @@ final class ConvStage extends Stage {
         } else if (stridedPointwise()) {
             exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {pointwiseGrad}, args(new int[] {0, 0}, new int[] {1, 1}));
             sampled.assign(pointwiseGrad);
-            return;
         } else {
             exec("conv2d_bp", new INDArray[] {source, weights, zeroBias, gradOut}, new INDArray[] {sourceGrad, gradW, gradB},
                     args(nativePad, stride));
         }
-        if (padded != null) {
-            padded.crop(sourceGrad, gradIn);
-        }
+        padded.crop(gradIn);
     }
 }

@@ -19,7 +19,7 @@ final class DepthwiseConvStage extends Stage {
     private final int[] dilation;
     private final Padding padding;
     private int[] nativePad;
-    private PadBuffer padded;
+    private PadBuffer.Source padded;
     private INDArray source;
     private INDArray sourceGrad;
     private INDArray gradW;
@@ -68,16 +68,11 @@ final class DepthwiseConvStage extends Stage {
     void allocate(INDArray input) {
         super.allocate(input);
         int[] p = padding.resolve(input.size(2), input.size(3), window(), stride);
-        if (PadBuffer.symmetric(p)) {
-            nativePad = new int[] {p[0], p[2]};
-            source = in;
-            sourceGrad = gradIn;
-        } else {
-            nativePad = new int[] {0, 0};
-            padded = new PadBuffer(in, p, 0);
-            source = padded.padded;
-            sourceGrad = source.like();
-        }
+        PadBuffer.Source src = PadBuffer.Source.of(in, gradIn, p);
+        nativePad = src.nativePad();
+        padded = src;
+        source = src.array();
+        sourceGrad = src.grad();
         INDArray b = bias != null ? bias : Nd4j.zeros(kernelHwcm.dataType(), out.size(1));
         forwardOp = DynamicCustomOp.builder("depthwise_conv2d").addInputs(source, kernelHwcm, b).addOutputs(out)
                 .addIntegerArguments(args()).build();
@@ -94,9 +89,7 @@ final class DepthwiseConvStage extends Stage {
 
     @Override
     void forward() {
-        if (padded != null) {
-            padded.fill(in);
-        }
+        padded.fill(in);
         Nd4j.exec(forwardOp);
     }
 
@@ -104,8 +97,6 @@ final class DepthwiseConvStage extends Stage {
     void backward(INDArray gradOut, double leak) {
         backwardOp.setInputArgument(3, gradOut);
         Nd4j.exec(backwardOp);
-        if (padded != null) {
-            padded.crop(sourceGrad, gradIn);
-        }
+        padded.crop(gradIn);
     }
 }

@@ -24,6 +24,35 @@ final class PadBuffer {
         interior = padded.get(inside);
     }
 
+    /**
+     * What a windowed op (convolution) reads: its input itself when the padding is the same on both sides of each
+     * axis ({@code nativePad}, {rows, columns}, for the native op), else a zero-padded copy ({@code copy}).
+     * {@code array} is what the op reads and {@code grad} where its input gradient goes.
+     */
+    record Source(int[] nativePad, PadBuffer copy, INDArray array, INDArray grad) {
+        static Source of(INDArray in, INDArray gradIn, int[] pads) {
+            if (symmetric(pads)) {
+                return new Source(new int[] {pads[0], pads[2]}, null, in, gradIn);
+            }
+            PadBuffer copy = new PadBuffer(in, pads, 0);
+            return new Source(new int[] {0, 0}, copy, copy.padded, copy.padded.like());
+        }
+
+        /** Before the op: copies the input into the padded copy, if there is one. */
+        void fill(INDArray in) {
+            if (copy != null) {
+                copy.fill(in);
+            }
+        }
+
+        /** After the op's backward pass: the input gradient from the padded copy's, if there is one. */
+        void crop(INDArray gradIn) {
+            if (copy != null) {
+                copy.crop(grad, gradIn);
+            }
+        }
+    }
+
     /** Whether any side is padded. */
     static boolean needed(int[] pads) {
         return pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0;

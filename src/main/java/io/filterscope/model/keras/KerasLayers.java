@@ -3,8 +3,6 @@ package io.filterscope.model.keras;
 import io.filterscope.engine.net.UnsupportedLayerException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The registry of {@link KerasLayerReader}s by Keras class name, grouped in files by family. Looking a layer
@@ -45,11 +43,6 @@ final class KerasLayers {
             throw refusal(layer, why + " is not supported");
         }
         return r;
-    }
-
-    /** Every class name a reader is registered for, sorted. */
-    static Set<String> known() {
-        return new TreeSet<>(READERS.keySet());
     }
 
     static UnsupportedLayerException refusal(KerasLayer layer, String what) {

@@ -43,11 +43,6 @@ public final class KerasModel {
         return new KerasModel(KerasModelConfig.parse(modelConfig), tfjs ? KerasDialect.TFJS : KerasDialect.ofVersion(kerasVersion));
     }
 
-    /** The name the model was saved under (Keras applications use theirs: "mobilenetv2_1.00_224"). */
-    public String name() {
-        return config.name;
-    }
-
     /** The names of the model and of the models nested in it, outermost first. */
     public List<String> modelNames() {
         return Collections.unmodifiableList(config.modelNames);

@@ -54,10 +54,6 @@ public final class LayerWeights {
         this.used = new boolean[weights.size()];
     }
 
-    public int size() {
-        return weights.size();
-    }
-
     /**
      * The weight of this role ("kernel", "bias", "gamma", ...) as an array of its own shape: the one so named,
      * or, in a format without names, the next one in order.

@@ -1,7 +1,6 @@
 package io.filterscope.model.keras;
 
 import io.filterscope.engine.net.Ops;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,19 +13,11 @@ final class PoolingLayers {
 
     static void register(Map<String, KerasLayerReader> r) {
         for (boolean max : new boolean[] {true, false}) {
-            KerasLayerReader pool = new KerasLayerReader() {
-                @Override
-                public String unsupported(KerasLayer l) {
-                    return ConvolutionLayers.padding(l);
-                }
-
-                @Override
-                public KerasTensor read(KerasLayer l, List<KerasTensor> in, KerasGraph g) {
-                    int[] size = l.pair("pool_size", new int[] {2, 2});
-                    int[] strides = l.pair("strides", size);
-                    return g.apply(l, Ops.pool(max, size, strides, ConvolutionLayers.pad(l), false, false), g.maps(l, in.get(0)));
-                }
-            };
+            KerasLayerReader pool = ConvolutionLayers.padded((l, in, g) -> {
+                int[] size = l.pair("pool_size", new int[] {2, 2});
+                int[] strides = l.pair("strides", size);
+                return g.apply(l, Ops.pool(max, size, strides, ConvolutionLayers.pad(l), false, false), g.maps(l, in.get(0)));
+            });
             r.put(max ? "MaxPooling2D" : "AveragePooling2D", pool);
             r.put(max ? "MaxPool2D" : "AvgPool2D", pool);
             KerasLayerReader global = (l, in, g) -> {
