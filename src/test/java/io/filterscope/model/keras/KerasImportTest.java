@@ -1,6 +1,5 @@
 package io.filterscope.model.keras;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -35,26 +34,7 @@ class KerasImportTest {
     /** Compiles a graph, feeds the fixture's input and checks every recorded layer. */
     private static Network compareWithNumpy(String fixture, ModelGraph graph) throws IOException {
         JsonNode expected = KerasFixtures.expected(fixture);
-        long[] hwc = KerasFixtures.shape(expected.get("input"));
-        Network net = graph.compile(DataType.FLOAT, 1, new long[] {hwc[2], hwc[0], hwc[1]});
-        INDArray nhwc = Nd4j.create(KerasFixtures.values(expected.get("input")), new long[] {1, hwc[0], hwc[1], hwc[2]}, 'c');
-        net.input().assign(nhwc.permute(0, 3, 1, 2));
-        List<String> layers = new ArrayList<>();
-        expected.get("layers").fieldNames().forEachRemaining(layers::add);
-        net.forward(layers);
-        for (String layer : layers) {
-            JsonNode want = expected.get("layers").get(layer);
-            long[] shape = KerasFixtures.shape(want);
-            INDArray ours = net.output(layer);
-            // Keras' layout: [h, w, c] for maps, [units] for dense layers.
-            INDArray keras = ours.rank() == 4 ? ours.permute(0, 2, 3, 1).dup('c') : ours.dup('c');
-            assertArrayEquals(shape, java.util.Arrays.copyOfRange(keras.shape(), 1, keras.rank()), fixture + " " + layer + " shape");
-            INDArray theirs = Nd4j.create(KerasFixtures.values(want), keras.shape(), 'c');
-            double scale = Math.max(1, theirs.amaxNumber().doubleValue());
-            double diff = keras.sub(theirs).amaxNumber().doubleValue();
-            assertTrue(diff < 1e-4 * scale, fixture + " " + layer + ": max difference " + diff + " (values up to " + scale + ")");
-        }
-        return net;
+        return KerasFixtures.compareWithExpected(expected, fixture, graph.compile(DataType.FLOAT, 1, KerasFixtures.inputChw(expected)));
     }
 
     private static ModelGraph read(String fixture) throws IOException {
