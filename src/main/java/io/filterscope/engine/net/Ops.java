@@ -108,6 +108,30 @@ public final class Ops {
         return new Op((layer, t) -> ReshapeStage.to(layer, perImage.clone()));
     }
 
+    /**
+     * Reorders each activation's axes, the batch axis staying first: out = in.permute(perm). For a reader
+     * whose model reshapes values in another order than NCHW (ONNX Transpose before a Reshape).
+     */
+    public static Op permute(int[] perm) {
+        return new Op((layer, t) -> new PermuteStage(layer, perm.clone()));
+    }
+
+    /**
+     * The channels (axis 1 of maps or rows) at these indices, in this order, each at most once: a slice of the
+     * channels (ONNX Slice and Split), or a permutation of them (ShuffleNet's channel shuffle).
+     */
+    public static Op channels(long[] indices) {
+        return new Op((layer, t) -> new ChannelGatherStage(layer, indices.clone()));
+    }
+
+    /**
+     * Local response normalization across channels (AlexNet, GoogLeNet; ONNX LRN):
+     * {@code x_c / (bias + alpha / size * sum of squares over size channels around c)^beta}.
+     */
+    public static Op lrn(int size, double alpha, double beta, double bias) {
+        return new Op((layer, t) -> new LrnStage(layer, size, alpha, beta, bias));
+    }
+
     private static INDArray cast(INDArray w, DataType t) {
         return w == null || w.dataType() == t ? w : w.castTo(t);
     }
