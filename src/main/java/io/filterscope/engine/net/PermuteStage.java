@@ -2,51 +2,45 @@ package io.filterscope.engine.net;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/**
- * Reorders the axes of each activation (batch stays first): out = in.permute(perm), copied into c-order. Its
- * input gradient is the output gradient permuted back. Readers use it only where a model's own reshape needs
- * its values in another order than NCHW.
- */
+/** Reorders each image's axes (a channels-last reader's layout changes, Keras' Permute): one strided copy. */
 final class PermuteStage extends Stage {
-    private final int[] perm;
-    private final int[] inverse;
+    private final int[] full;
+    private final int[] perImage;
 
-    PermuteStage(String layer, int[] perm) {
+    /** @param perImage a permutation of 0 .. rank-2: output axis i is input axis perImage[i] (batch excluded) */
+    PermuteStage(String layer, int[] perImage) {
         super(layer);
-        if (perm.length == 0 || perm[0] != 0) {
-            throw new IllegalArgumentException("a permutation must keep the batch axis first: " + java.util.Arrays.toString(perm));
-        }
-        this.perm = perm.clone();
-        this.inverse = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            inverse[perm[i]] = i;
+        this.perImage = perImage.clone();
+        this.full = new int[perImage.length + 1];
+        for (int i = 0; i < perImage.length; i++) {
+            full[i + 1] = perImage[i] + 1;
         }
     }
 
     @Override
     String kind() {
-        return "permute " + java.util.Arrays.toString(perm);
+        return "permute " + java.util.Arrays.toString(perImage);
     }
 
     @Override
     long[] outputShape(long[] s) {
-        if (s.length != perm.length) {
-            throw new IllegalStateException("layer " + layer + " permutes " + perm.length + " axes, got rank " + s.length);
+        if (s.length != full.length) {
+            throw new IllegalStateException("layer " + layer + " permutes " + perImage.length + " axes, got rank " + (s.length - 1));
         }
-        long[] out = new long[s.length];
+        long[] o = new long[s.length];
         for (int i = 0; i < s.length; i++) {
-            out[i] = s[perm[i]];
+            o[i] = s[full[i]];
         }
-        return out;
+        return o;
     }
 
     @Override
     void forward() {
-        out.assign(in.permute(perm));
+        out.assign(in.permute(full));
     }
 
     @Override
     void backward(INDArray gradOut, double leak) {
-        gradIn.assign(gradOut.permute(inverse));
+        gradIn.permute(full).assign(gradOut);
     }
 }

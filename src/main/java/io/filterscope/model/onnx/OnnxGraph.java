@@ -199,7 +199,11 @@ final class OnnxGraph {
             return a;
         }
         // Stored axis perm[i] holds logical axis i: permuting the stored array by perm puts them in order.
-        return add(Ops.permute(a.perm()), a.shape(), new Activation(a.node(), a.physicalShape(), null));
+        int[] perImage = new int[a.rank() - 1];
+        for (int i = 0; i < perImage.length; i++) {
+            perImage[i] = a.perm()[i + 1] - 1;
+        }
+        return add(Ops.permute(perImage), a.shape(), new Activation(a.node(), a.physicalShape(), null));
     }
 
     /** Nodes added so far: the next node's number. */
