@@ -26,14 +26,13 @@ final class ConvolutionReaders {
             throw n.refuse("weights " + OnnxGraph.shape(w.shape()) + " in " + group + " groups do not fit "
                     + x.shape()[1] + " input channels");
         }
-        if (group != 1) {
-            throw n.refuse("grouped convolution (group " + group + ") is not supported yet");
+        if (w.size(0) % group != 0) {
+            throw n.refuse(w.size(0) + " filters do not split into " + group + " groups");
         }
         Window win = Window.of(n, new long[] {w.size(2), w.size(3)});
         long[] shape = win.outputShape(x.shape(), w.size(0), n);
-        Activation in = padded(n, g, x, win);
-        int[] pad = win.symmetric() && !win.same() ? new int[] {win.pads()[0], win.pads()[1]} : new int[] {0, 0};
-        g.put(n, g.add(Ops.conv2d(w, b == null ? null : b.reshape(-1), win.stride(), pad, win.dilation(), win.same()), shape, in));
+        g.put(n, g.add(Ops.conv2d(w, b == null ? null : b.reshape(-1), win.stride(), win.padding(), win.dilation(), (int) group),
+                shape, x));
     }
 
     /** Input 0, which must be NCHW maps. */
@@ -44,15 +43,5 @@ final class ConvolutionReaders {
                     + (x.plain() ? "" : " in a transposed layout"));
         }
         return x;
-    }
-
-    /** The input with asymmetric pads applied by an explicit zero padding (symmetric ones stay in the op). */
-    private static Activation padded(OnnxNode n, OnnxGraph g, Activation x, Window win) {
-        if (win.same() || win.symmetric()) {
-            return x;
-        }
-        int[] p = win.pads();
-        long[] s = x.shape();
-        return g.add(Ops.zeroPad(new int[] {p[0], p[2], p[1], p[3]}), new long[] {s[0], s[1], s[2] + p[0] + p[2], s[3] + p[1] + p[3]}, x);
     }
 }

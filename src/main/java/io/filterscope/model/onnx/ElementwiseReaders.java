@@ -47,9 +47,10 @@ final class ElementwiseReaders {
             return;
         }
         if (a instanceof Activation xa && b instanceof Activation xb) {
-            if (!java.util.Arrays.equals(xa.shape(), xb.shape())) {
-                throw n.refuse("broadcasting " + OnnxGraph.shape(xa.shape()) + " against " + OnnxGraph.shape(xb.shape())
-                        + " between two activations is not supported yet");
+            long[] shape = broadcast(xa.shape(), xb.shape());
+            if (shape == null || !java.util.Arrays.equals(xa.perm(), xb.perm())) {
+                throw n.refuse("cannot combine activations of shapes " + OnnxGraph.shape(xa.shape()) + " and "
+                        + OnnxGraph.shape(xb.shape()) + " (broadcasting needs one rank, one layout, and axes of size 1)");
             }
             Ops.Join join = switch (op) {
                 case ADD -> Ops.Join.ADD;
@@ -57,7 +58,7 @@ final class ElementwiseReaders {
                 case MUL -> Ops.Join.PRODUCT;
                 case DIV -> throw n.refuse("dividing one activation by another is not supported");
             };
-            g.put(n, g.add(Ops.join(join), xa.shape(), xa, xb));
+            g.put(n, g.add(Ops.join(join), shape, xa, xb));
             return;
         }
         boolean constantFirst = a instanceof Constant;
@@ -88,6 +89,21 @@ final class ElementwiseReaders {
         Activation x = (Activation) v;
         long channels = x.physicalShape()[1];
         g.put(n, g.add(Ops.affine(Nd4j.valueArrayOf(new long[] {channels}, -1.0), Nd4j.zeros(DataType.DOUBLE, channels)), x.shape(), x));
+    }
+
+    /** The broadcast shape of two tensors of one rank, or null. */
+    private static long[] broadcast(long[] a, long[] b) {
+        if (a.length != b.length) {
+            return null;
+        }
+        long[] s = new long[a.length];
+        for (int d = 0; d < a.length; d++) {
+            if (a[d] != b[d] && a[d] != 1 && b[d] != 1) {
+                return null;
+            }
+            s[d] = Math.max(a[d], b[d]);
+        }
+        return s;
     }
 
     /**

@@ -25,18 +25,24 @@ final class LinearReaders {
         if (n.i("transA", 0) != 0) {
             throw n.refuse("a transposed activation (transA) is not supported");
         }
-        INDArray b = g.constant(n, 1).value().castTo(DataType.DOUBLE);
+        INDArray b = g.constant(n, 1).value();
         if (b.rank() != 2) {
             throw n.refuse("weights must be a matrix, got " + OnnxGraph.shape(b.shape()));
         }
-        INDArray w = (n.i("transB", 0) != 0 ? b.transpose() : b).mul(n.f("alpha", 1f)).dup('c');
+        // A transposed view: the engine's matrix product reads it as it is, without a copy.
+        INDArray w = n.i("transB", 0) != 0 ? b.transpose() : b;
+        float alpha = n.f("alpha", 1f);
+        if (alpha != 1) {
+            w = w.mul(alpha);
+        }
         INDArray bias = null;
         if (n.hasInput(2)) {
-            INDArray c = g.constant(n, 2).value().castTo(DataType.DOUBLE);
+            INDArray c = g.constant(n, 2).value().castTo(w.dataType());
             if (c.length() != 1 && c.length() != w.size(1)) {
                 throw n.refuse("bias of shape " + OnnxGraph.shape(c.shape()) + " does not fit " + w.size(1) + " outputs");
             }
-            bias = (c.length() == 1 ? Nd4j.valueArrayOf(new long[] {w.size(1)}, c.getDouble(0)) : c.reshape(-1)).mul(n.f("beta", 1f));
+            bias = (c.length() == 1 ? Nd4j.valueArrayOf(new long[] {w.size(1)}, c.getDouble(0), w.dataType()) : c.reshape(-1))
+                    .mul(n.f("beta", 1f));
         }
         g.put(n, dense(n, g, a, w, bias));
     }
@@ -45,7 +51,7 @@ final class LinearReaders {
         if (!g.isConstant(n, 1)) {
             throw n.refuse("multiplying two activations is not supported; the second operand must be a weight matrix");
         }
-        INDArray w = g.constant(n, 1).value().castTo(DataType.DOUBLE);
+        INDArray w = g.constant(n, 1).value();
         if (w.rank() != 2) {
             throw n.refuse("weights must be a matrix, got " + OnnxGraph.shape(w.shape()));
         }

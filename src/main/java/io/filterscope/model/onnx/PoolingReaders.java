@@ -30,13 +30,8 @@ final class PoolingReaders {
             throw n.refuse("dilated pooling is not supported");
         }
         long[] shape = win.outputShape(x.shape(), x.shape()[1], n);
-        boolean includePad = !max && n.i("count_include_pad", 0) == 1 && win.padded();
-        if (win.ceil() || !win.symmetric() || includePad) {
-            throw n.refuse("pooling with " + (win.ceil() ? "ceil_mode" : includePad ? "count_include_pad" : "asymmetric pads")
-                    + " is not supported yet");
-        }
-        int[] pad = win.same() ? new int[] {0, 0} : new int[] {win.pads()[0], win.pads()[1]};
-        g.put(n, g.add(Ops.pool(max, win.kernel(), win.stride(), pad, win.same()), shape, x));
+        boolean countPadding = !max && n.i("count_include_pad", 0) == 1;
+        g.put(n, g.add(Ops.pool(max, win.kernel(), win.stride(), win.padding(), countPadding, win.ceil()), shape, x));
     }
 
     private static void global(OnnxNode n, OnnxGraph g, Ops.GlobalPool type) throws IOException {

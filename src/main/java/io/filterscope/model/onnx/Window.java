@@ -1,12 +1,13 @@
 package io.filterscope.model.onnx;
 
+import io.filterscope.engine.net.Padding;
+
 /**
  * The sliding-window attributes shared by Conv, ConvTranspose and the pools: kernel, strides, dilations and
- * pads (ONNX order: top, left, bottom, right), with auto_pad resolved. SAME_UPPER is TensorFlow's "same"
- * (size independent); SAME_LOWER is resolved to explicit pads only where that does not depend on the image
- * size (stride 1).
+ * pads (ONNX order: top, left, bottom, right), or auto_pad's SAME_UPPER / SAME_LOWER, which the engine's
+ * {@link Padding} resolves for each input size.
  */
-record Window(int[] kernel, int[] stride, int[] dilation, int[] pads, boolean same, boolean ceil) {
+record Window(int[] kernel, int[] stride, int[] dilation, int[] pads, Padding padding, boolean same, boolean ceil) {
 
     static Window of(OnnxNode n, long[] kernelShape) {
         long[] k = n.ints("kernel_shape", kernelShape);
@@ -20,32 +21,23 @@ record Window(int[] kernel, int[] stride, int[] dilation, int[] pads, boolean sa
         if (stride.length != 2 || dilation.length != 2 || pads.length != 4) {
             throw n.refuse("only 2-D windows are supported");
         }
-        boolean same = false;
-        switch (n.s("auto_pad", "NOTSET")) {
-            case "NOTSET" -> {
+        for (int p : pads) {
+            if (p < 0) {
+                throw n.refuse("negative pads are not supported");
             }
-            case "VALID" -> pads = new int[4];
-            case "SAME_UPPER" -> same = true;
-            case "SAME_LOWER" -> {
-                if (stride[0] != 1 || stride[1] != 1) {
-                    throw n.refuse("auto_pad SAME_LOWER with stride " + stride[0] + "x" + stride[1]
-                            + " pads by an amount that depends on the image size; only stride 1 is supported");
-                }
-                int th = dilation[0] * (kernel[0] - 1);
-                int tw = dilation[1] * (kernel[1] - 1);
-                pads = new int[] {(th + 1) / 2, (tw + 1) / 2, th / 2, tw / 2};
-            }
-            default -> throw n.refuse("unknown auto_pad " + n.s("auto_pad", ""));
         }
-        return new Window(kernel, stride, dilation, pads, same, n.i("ceil_mode", 0) == 1);
-    }
-
-    boolean symmetric() {
-        return pads[0] == pads[2] && pads[1] == pads[3];
-    }
-
-    boolean padded() {
-        return pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0;
+        Padding padding = switch (n.s("auto_pad", "NOTSET")) {
+            case "NOTSET" -> Padding.explicit(pads[0], pads[2], pads[1], pads[3]);
+            case "VALID" -> {
+                pads = new int[4];
+                yield Padding.valid();
+            }
+            case "SAME_UPPER" -> Padding.same();
+            case "SAME_LOWER" -> Padding.sameLower();
+            default -> throw n.refuse("unknown auto_pad " + n.s("auto_pad", ""));
+        };
+        boolean same = n.s("auto_pad", "NOTSET").startsWith("SAME");
+        return new Window(kernel, stride, dilation, pads, padding, same, n.i("ceil_mode", 0) == 1);
     }
 
     /** Output length along spatial axis a (0 rows, 1 columns) for an input of {@code size}. */
