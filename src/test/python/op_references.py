@@ -287,6 +287,11 @@ for axis in [1, 2, 3]:
 CASES["concat rows"] = ([2, 3, 4, 5], [GAP | {"args": {"type": "AVG", "keepDims": False}},
                                        {"op": "globalPool", "args": {"type": "MAX", "keepDims": False}, "from": [-1]},
                                        {"op": "concat", "args": {"axis": 1}, "from": [0, 1]}])
+# ties: an overlapping max pool copies one value into several windows; a join of a tensor with itself
+CASES["global max after an overlapping max pool (ties share the gradient)"] = ([1, 2, 7, 7], [
+    {"op": "pool", "args": pool_args(True, (3, 3), (1, 1)), "from": [-1]},
+    {"op": "globalPool", "args": {"type": "MAX", "keepDims": False}, "from": [0]}])
+CASES["join max of a tensor with itself (ties share the gradient)"] = ([1, 2, 4, 4], [{"op": "join", "args": {"op": "MAX"}, "from": [-1, -1]}])
 for fn in ["SIGMOID", "TANH", "SELU", "SWISH", "HARD_SWISH", "GELU", "GELU_TANH", "SOFTPLUS", "SOFTSIGN"]:
     CASES[fn.lower()] = ([1, 3, 5, 5], single("activation", {"fn": fn}))
 

@@ -43,10 +43,6 @@ final class ConvStage extends Stage {
         this.padding = padding;
     }
 
-    long outChannels() {
-        return weights.size(0);
-    }
-
     @Override
     String kind() {
         return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""

@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Depthwise 2-D convolution (MobileNet, Xception, EfficientNet, ConvNeXt): each input channel c convolved
  * with its own {@code multiplier} kernels, output channel c * multiplier + j, as TensorFlow orders them.
  * Weights [channels * multiplier, 1, kh, kw] like a grouped convolution's; libnd4j's depthwise_conv2d, which
- * takes dilation natively. Uneven padding is a zero-padded copy of the input.
+ * takes dilation natively in double precision (a dilated one in float32, which oneDNN refuses, runs on this stage's
+ * undilated form through {@link DilatedConvStage}). Uneven padding is a zero-padded copy of the input.
  */
 final class DepthwiseConvStage extends Stage {
     private final INDArray kernelHwcm;

@@ -5,7 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Dilated 2-D convolution as an undilated one on the input's phases ("space to batch", as TensorFlow runs
+ * Dilated 2-D convolution (plain or depthwise) as an undilated one on the input's phases ("space to batch", as TensorFlow runs
  * atrous convolution): with dilation d, output row d*i + a reads only input rows of phase a, so the padded
  * input is split into d x d sub-images of every d-th pixel, stacked along the batch, convolved with the
  * kernel as it is ({@link ConvStage}, stride 1, no padding), and the results interleaved back. A stride
@@ -17,7 +17,7 @@ final class DilatedConvStage extends Stage {
     private final int[] stride;
     private final int[] dilation;
     private final Padding padding;
-    private final ConvStage inner;
+    private final Stage inner;
     /** Phases per axis times their length: the padded input holds dilation * length rows and columns. */
     private long rows;
     private long cols;
@@ -34,18 +34,23 @@ final class DilatedConvStage extends Stage {
     private long[] phaseView;
     private long[] resultView;
 
-    DilatedConvStage(String layer, INDArray weights, INDArray bias, int[] stride, Padding padding, int[] dilation) {
+    /**
+     * @param inner the same convolution undilated, with stride 1 and no padding ({@link ConvStage} or
+     *              {@link DepthwiseConvStage}, whose oneDNN kernel refuses dilation in float32 too)
+     * @param kernel {rows, columns}
+     */
+    DilatedConvStage(String layer, Stage inner, int[] kernel, int[] stride, Padding padding, int[] dilation) {
         super(layer);
-        this.kernel = new int[] {(int) weights.size(2), (int) weights.size(3)};
+        this.kernel = kernel;
         this.stride = stride;
         this.dilation = dilation;
         this.padding = padding;
-        this.inner = new ConvStage(null, weights, bias, new int[] {1, 1}, Padding.valid());
+        this.inner = inner;
     }
 
     @Override
     String kind() {
-        return "conv2d " + kernel[0] + "x" + kernel[1] + " dilation " + dilation[0] + "x" + dilation[1];
+        return inner.kind() + " dilation " + dilation[0] + "x" + dilation[1];
     }
 
     private int[] window() {
@@ -66,7 +71,8 @@ final class DilatedConvStage extends Stage {
         int[] p = padding.resolve(s[2], s[3], window(), stride);
         long h = unitExtent(s[2] + p[0] + p[1], 0);
         long w = unitExtent(s[3] + p[2] + p[3], 1);
-        return new long[] {s[0], inner.outChannels(), (h - 1) / stride[0] + 1, (w - 1) / stride[1] + 1};
+        long channels = inner.outputShape(new long[] {1, s[1], kernel[0], kernel[1]})[1];
+        return new long[] {s[0], channels, (h - 1) / stride[0] + 1, (w - 1) / stride[1] + 1};
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * addition, a squeeze-and-excitation block's product of [n, c, h, w] maps with [n, c, 1, 1] weights, a
  * difference, average, maximum or minimum. An input's gradient is summed over the axes it was broadcast
  * along. An addition of same-shaped inputs passes its output gradient on unchanged, without a copy; a maximum
- * or minimum sends it to the inputs that hold the extreme value.
+ * or minimum sends it to the inputs that hold the extreme value, shared equally among ties.
  */
 final class ElementWiseStage extends Stage {
     private final Ops.Join op;
@@ -20,6 +20,7 @@ final class ElementWiseStage extends Stage {
     private INDArray full;
     private INDArray mask;
     private INDArray passed;
+    private INDArray ties;
 
     ElementWiseStage(String layer, Ops.Join op) {
         super(layer);
@@ -60,16 +61,13 @@ final class ElementWiseStage extends Stage {
             boolean passOn = op == Ops.Join.ADD && Arrays.equals(inputs[k].shape(), shape);
             grads[k] = passOn ? null : inputs[k].like();
         }
-        if (op != Ops.Join.ADD && op != Ops.Join.SUBTRACT && op != Ops.Join.AVERAGE || broadcasts()) {
+        if (op == Ops.Join.PRODUCT) {
             full = out.like();
         }
         if (op == Ops.Join.MAX || op == Ops.Join.MIN) {
             mask = out.like();
+            ties = out.like();
         }
-    }
-
-    private boolean broadcasts() {
-        return Arrays.stream(ins).anyMatch(x -> !Arrays.equals(x.shape(), out.shape()));
     }
 
     private String nativeOp() {
@@ -127,16 +125,26 @@ final class ElementWiseStage extends Stage {
                     sumTo(full, grads[k]);
                 }
                 case MAX, MIN -> {
-                    // 1 where this input holds the output's value, else 0
-                    pairwise("subtract", out, ins[k], mask);
-                    Transforms.abs(mask, false);
-                    Nd4j.exec(new Step(mask, mask, 0));
-                    mask.rsubi(1.0);
-                    gradOut.mul(mask, full);
-                    sumTo(full, grads[k]);
+                    // The inputs that hold the output's value share its gradient equally (as TensorFlow does).
+                    if (k == 0) {
+                        ties.assign(0);
+                        for (INDArray x : ins) {
+                            ties.addi(holds(x));
+                        }
+                    }
+                    holds(ins[k]).divi(ties).muli(gradOut);
+                    sumTo(mask, grads[k]);
                 }
             }
         }
+    }
+
+    /** {@link #mask} = 1 where {@code x} (broadcast) equals the output, else 0; returned. */
+    private INDArray holds(INDArray x) {
+        pairwise("subtract", out, x, mask);
+        Transforms.abs(mask, false);
+        Nd4j.exec(new Step(mask, mask, 0));
+        return mask.rsubi(1.0);
     }
 
     /** An addition's input of the output's shape gets the output gradient itself. */

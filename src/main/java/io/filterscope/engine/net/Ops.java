@@ -30,14 +30,21 @@ public final class Ops {
         int[] s = stride.clone();
         int[] d = dilation.clone();
         boolean dilated = d[0] > 1 || d[1] > 1;
+        int[] kernel = {(int) weights.size(2), (int) weights.size(3)};
+        int[] one = {1, 1};
         if (groups > 1 && weights.size(1) == 1) {
-            return new Op((layer, t) -> new DepthwiseConvStage(layer, cast(weights, t), groups, cast(bias, t), s, padding, d));
+            return new Op((layer, t) -> dilated
+                    ? new DilatedConvStage(layer, new DepthwiseConvStage(null, cast(weights, t), groups, cast(bias, t), one, Padding.valid(), one),
+                            kernel, s, padding, d)
+                    : new DepthwiseConvStage(layer, cast(weights, t), groups, cast(bias, t), s, padding, one));
         }
         if (groups > 1) {
             return new Op((layer, t) -> new GroupedConvStage(layer, cast(weights, t), cast(bias, t), groups,
-                    (w, b) -> dilated ? new DilatedConvStage(null, w, b, s, padding, d) : new ConvStage(null, w, b, s, padding)));
+                    (w, b) -> dilated ? new DilatedConvStage(null, new ConvStage(null, w, b, one, Padding.valid()), kernel, s, padding, d)
+                            : new ConvStage(null, w, b, s, padding)));
         }
-        return new Op((layer, t) -> dilated ? new DilatedConvStage(layer, cast(weights, t), cast(bias, t), s, padding, d)
+        return new Op((layer, t) -> dilated
+                ? new DilatedConvStage(layer, new ConvStage(null, cast(weights, t), cast(bias, t), one, Padding.valid()), kernel, s, padding, d)
                 : new ConvStage(layer, cast(weights, t), cast(bias, t), s, padding));
     }
 

@@ -3,7 +3,11 @@ package io.filterscope.engine.net;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Softmax over the channels (axis 1) at every position; its gradient is {@code y * (g - sum_c g y)}. */
+/**
+ * Softmax over the channels (axis 1) at every position, {@code exp(x - max) / sum exp(x - max)}; its gradient
+ * is {@code y * (g - sum_c g y)}. Composed of reductions along axis 1: libnd4j's softmax op, in float32
+ * (oneDNN), normalizes along the last axis whatever axis it is given.
+ */
 final class SoftmaxStage extends Stage {
     private INDArray product;
     private INDArray sums;
@@ -33,7 +37,11 @@ final class SoftmaxStage extends Stage {
 
     @Override
     void forward() {
-        exec("softmax", new INDArray[] {in}, new INDArray[] {out}, new int[] {1});
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Max(in, sums, true, 1));
+        pairwise("subtract", in, sums, out);
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Exp(out, out));
+        sumTo(out, sums);
+        pairwise("divide", out, sums, out);
     }
 
     @Override
