@@ -270,6 +270,19 @@ public final class Ops {
     }
 
     /**
+     * 2-D transposed convolution (the input gradient of a convolution, run forward; PyTorch's ConvTranspose2d).
+     *
+     * @param weights [in, out, kh, kw]
+     * @param bias [out], or null
+     * @param padding {rows, columns} removed from both sides of the output
+     */
+    public static Op convTranspose2d(INDArray weights, INDArray bias, int[] stride, int[] padding) {
+        int[] s = stride.clone();
+        int[] p = padding.clone();
+        return new Op((layer, t) -> new ConvTransposeStage(layer, cast(weights, t), cast(bias, t), s, p));
+    }
+
+    /**
      * Local response normalization across channels (AlexNet, GoogLeNet; ONNX LRN):
      * {@code x_c / (bias + alpha / size * sum of squares over size channels around c)^beta}.
      */

@@ -36,6 +36,7 @@ final class ActivationReaders {
         r.add(OnnxOpReaders.FUSED, "Gelu", 1, (n, g) -> unary(n, g, Ops.activation(Ops.Activation.GELU)));
         r.add(OnnxOpReaders.FUSED, "Silu", 1, (n, g) -> unary(n, g, Ops.activation(Ops.Activation.SWISH)));
         r.add(OnnxOpReaders.FUSED, "HardSwish", 1, (n, g) -> unary(n, g, Ops.activation(Ops.Activation.HARD_SWISH)));
+        r.add(OnnxOpReaders.FUSED, "Softsign", 1, (n, g) -> unary(n, g, Ops.activation(Ops.Activation.SOFTSIGN)));
     }
 
     static void unary(OnnxNode n, OnnxGraph g, Op op) throws IOException {

@@ -16,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <ul>
  * <li>GELU as PyTorch writes it, {@code x * 0.5 * (1 + erf(x / sqrt(2)))} (Div or Mul, Erf, Add, two Muls);
  * <li>SiLU / swish, {@code x * sigmoid(x)} (EfficientNet);
- * <li>hard swish before opset 14, {@code x * hardsigmoid(x)} with PyTorch's 1/6 and 1/2.
+ * <li>hard swish before opset 14, {@code x * hardsigmoid(x)} with PyTorch's 1/6 and 1/2;
+ * <li>softsign, {@code x / (1 + |x|)}.
  * </ul>
  * Only nodes whose intermediate results feed nothing else are fused; the fused node keeps the last node's
  * output and name.
@@ -53,6 +54,7 @@ final class OnnxFusions {
         for (int i = 0; i < nodes.size(); i++) {
             switch (nodes.get(i).getOpType()) {
                 case "Erf" -> f.gelu(i);
+                case "Abs" -> f.softsign(i);
                 case "Sigmoid" -> f.gatedBy(i, "Silu");
                 case "HardSigmoid" -> {
                     if (Math.abs(attribute(nodes.get(i), "alpha", 0.2f) - 1 / 6f) < 1e-6
@@ -83,6 +85,24 @@ final class OnnxFusions {
         }
         replace(mul, fused, x);
         removed[i] = true;
+    }
+
+    /** x / (1 + |x|) around the Abs at node i. */
+    private void softsign(int i) throws IOException {
+        Onnx.NodeProto abs = nodes.get(i);
+        String x = abs.getInput(0);
+        Integer add = onlyConsumer(abs.getOutput(0));
+        if (add == null || !isOp(add, "Add") || !near(other(nodes.get(add), abs.getOutput(0)), 1)) {
+            return;
+        }
+        Integer div = onlyConsumer(nodes.get(add).getOutput(0));
+        if (div == null || !isOp(div, "Div") || !nodes.get(div).getInput(0).equals(x)
+                || !nodes.get(div).getInput(1).equals(nodes.get(add).getOutput(0))) {
+            return;
+        }
+        removed[i] = true;
+        removed[add] = true;
+        replace(div, "Softsign", x);
     }
 
     /** Erf at node i, the middle of PyTorch's exact GELU. */

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * activations at several layers. Written under {@code target/onnx-fixtures} and reused while the script is
  * unchanged.
  */
-final class TorchFixtures {
+public final class TorchFixtures {
     static final Path DIR = Path.of("target", "onnx-fixtures");
     private static final Path SCRIPT = Path.of("src", "test", "python", "onnx_fixtures.py");
     static final String PYTHON = "/usr/bin/python3";
@@ -33,11 +33,14 @@ final class TorchFixtures {
     }
 
     /** One exported model: its file, input image and PyTorch's activations by graph output name. */
-    record Fixture(String name, Path model, int size, int opset, INDArray input, Map<String, INDArray> expected) {
+    public record Fixture(String name, Path model, int size, int opset, INDArray input, Map<String, INDArray> expected) {
     }
 
-    /** The fixtures of these models (or "trained_cnn"), exported first where missing or stale. */
-    static synchronized List<Fixture> load(String mode, List<String> names) throws Exception {
+    /**
+     * The fixtures of these models, exported first where missing or stale: torchvision architectures by name
+     * (mode "torchvision"), "trained_cnn" (mode "trained"), "zoo_googlenet" (mode "zoo-googlenet").
+     */
+    public static synchronized List<Fixture> load(String mode, List<String> names) throws Exception {
         String stamp = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(SCRIPT)));
         List<String> missing = new ArrayList<>();
         for (String n : names) {
