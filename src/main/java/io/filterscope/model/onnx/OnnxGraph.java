@@ -91,10 +91,6 @@ final class OnnxGraph {
         return builder;
     }
 
-    boolean isInitializer(String tensor) {
-        return initializers.containsKey(tensor);
-    }
-
     /** How many nodes read this tensor (graph outputs not counted). */
     int consumers(String tensor) {
         return consumers.getOrDefault(tensor, 0);

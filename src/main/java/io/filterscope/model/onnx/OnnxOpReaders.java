@@ -56,9 +56,4 @@ final class OnnxOpReaders {
         }
         return entry.getValue();
     }
-
-    /** Whether any converter reads this op type (for the fusing pass). */
-    static boolean known(String opType) {
-        return ALL.byType.containsKey(key("", opType));
-    }
 }
