@@ -2,6 +2,7 @@ package io.filterscope.model;
 
 import io.filterscope.UserError;
 import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,10 @@ final class ModelDefaults {
     private ModelDefaults() {
     }
 
+    static boolean isOnnx(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx") && !Files.isDirectory(file);
+    }
+
     static boolean isKeras(Path file) {
         return KerasFile.handles(file);
     }
@@ -81,8 +86,8 @@ final class ModelDefaults {
     private static final Map<Path, FileVersion> CHECKED = new ConcurrentHashMap<>();
 
     /**
-     * Checks that a Keras-family file described by a metadata file can be computed (every layer), from its
-     * configuration alone; remembered per file version like the defaults.
+     * Checks that a Keras-family or ONNX file described by a metadata file can be computed (every layer or
+     * node; for Keras from its configuration alone); remembered per file version like the defaults.
      *
      * @throws UserError naming the file and what is wrong
      */
@@ -93,7 +98,11 @@ final class ModelDefaults {
             if (version.equals(CHECKED.get(key))) {
                 return;
             }
-            KerasFile.describe(file);
+            if (isOnnx(file)) {
+                OnnxReader.describe(file);
+            } else {
+                KerasFile.describe(file);
+            }
             CHECKED.put(key, version);
         } catch (IOException | RuntimeException e) {
             throw new UserError(file + ": " + ModelStore.oneLine(e));
@@ -131,7 +140,18 @@ final class ModelDefaults {
         InputSpace input = InputSpace.UNIT;
         String inputText = "pixels scaled to [0, 1]";
         List<String> classes = null;
-        if (isKeras(file)) {
+        if (isOnnx(file)) {
+            OnnxReader.Description d = OnnxReader.describe(file);
+            shape = List.of(d.channels(), d.height() == null ? ANY_SIZE_DEFAULT : d.height(),
+                    d.width() == null ? ANY_SIZE_DEFAULT : d.width());
+            description = d.summary();
+            if (d.channels() == 3) {
+                // Most ONNX files come from PyTorch, whose ImageNet models expect torchvision's convention.
+                input = InputSpace.TORCHVISION;
+                inputText = "as PyTorch's torchvision models expect (RGB, [0, 1], ImageNet mean and std); write " + id
+                        + ".json with its \"input\" if the model was trained otherwise";
+            }
+        } else if (isKeras(file)) {
             KerasFile.Description d = KerasFile.describe(file);
             if (d.inputShape() == null) {
                 throw new IOException("holds weights only and its layers match no known architecture; write " + id

@@ -9,6 +9,7 @@ import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.UnsupportedLayerException;
 import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;
 import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
@@ -41,9 +42,9 @@ public final class ModelStore {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    /** Files that hold a model: DL4J zips, Keras HDF5 files and Keras 3 archives (and TF.js directories). */
+    /** Files that hold a model: DL4J zips, Keras HDF5 files, Keras 3 archives, ONNX files (and TF.js directories). */
     private static final Pattern MODEL_FILE = Pattern.compile(
-            "[^.].*\\.(zip|h5|hdf5|keras)", Pattern.CASE_INSENSITIVE);
+            "[^.].*\\.(zip|h5|hdf5|keras|onnx)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
@@ -184,7 +185,15 @@ public final class ModelStore {
         }
         ModelGraph graph;
         long started = System.nanoTime();
-        if (ModelDefaults.isKeras(weights)) {
+        if (ModelDefaults.isOnnx(weights)) {
+            try {
+                graph = OnnxReader.read(weights);
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(weights + ": " + oneLine(e));
+            }
+        } else if (ModelDefaults.isKeras(weights)) {
             try {
                 graph = KerasFile.read(weights, meta.architecture());
             } catch (UnsupportedLayerException e) {
@@ -272,6 +281,9 @@ public final class ModelStore {
                 "\"file\" must name a model file in the same directory");
         Path model = file.resolveSibling(meta.file());
         require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
+        if (ModelDefaults.isOnnx(model)) {
+            ModelDefaults.check(model);
+        }
         if (ModelDefaults.isKeras(model)) {
             if (meta.architecture() == null) {
                 ModelDefaults.check(model);

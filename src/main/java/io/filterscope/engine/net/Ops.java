@@ -261,6 +261,35 @@ public final class Ops {
         return new Op((layer, t) -> new PermuteStage(layer, perImage));
     }
 
+    /**
+     * The channels (axis 1 of maps or rows) at these indices, in this order, each at most once: a slice of the
+     * channels (ONNX Slice and Split), or a permutation of them (ShuffleNet's channel shuffle).
+     */
+    public static Op channels(long[] indices) {
+        return new Op((layer, t) -> new ChannelGatherStage(layer, indices.clone()));
+    }
+
+    /**
+     * 2-D transposed convolution (the input gradient of a convolution, run forward; PyTorch's ConvTranspose2d).
+     *
+     * @param weights [in, out, kh, kw]
+     * @param bias [out], or null
+     * @param padding {rows, columns} removed from both sides of the output
+     */
+    public static Op convTranspose2d(INDArray weights, INDArray bias, int[] stride, int[] padding) {
+        int[] s = stride.clone();
+        int[] p = padding.clone();
+        return new Op((layer, t) -> new ConvTransposeStage(layer, cast(weights, t), cast(bias, t), s, p));
+    }
+
+    /**
+     * Local response normalization across channels (AlexNet, GoogLeNet; ONNX LRN):
+     * {@code x_c / (bias + alpha / size * sum of squares over size channels around c)^beta}.
+     */
+    public static Op lrn(int size, double alpha, double beta, double bias) {
+        return new Op((layer, t) -> new LrnStage(layer, size, alpha, beta, bias));
+    }
+
     private static INDArray cast(INDArray w, DataType t) {
         return w == null || w.dataType() == t ? w : w.castTo(t);
     }

@@ -13,7 +13,7 @@ import java.util.Locale;
  */
 final class KerasPreprocessing {
     private static final InputSpace TF = InputSpace.range(-1, 1);
-    private static final InputSpace TORCH = new InputSpace(0.0, 1.0, List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225), null);
+    private static final InputSpace TORCH = InputSpace.TORCHVISION;
 
     /** An input and how it was decided, in words. */
     record Hint(InputSpace input, String text) {
