@@ -75,9 +75,9 @@ public final class LoadedModel {
         return layers;
     }
 
-    /** The layer of that name; an unknown name is a not-found error that lists the layers. */
+    /** The layer of that name (or second name); an unknown name is a not-found error that lists the layers. */
     public LayerInfo layer(String name) {
-        return layers.stream().filter(l -> l.name().equals(name)).findFirst()
+        return layers.stream().filter(l -> l.answersTo(name)).findFirst()
                 .orElseThrow(() -> UserError.notFound("unknown layer '" + name + "' in model " + id() + " (layers: "
                         + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")"));
     }

@@ -22,10 +22,12 @@ public final class ModelGraph {
 
     private final List<Node> nodes;
     private final Map<String, Integer> layers;
+    private final Map<String, String> aliases;
 
-    private ModelGraph(List<Node> nodes, Map<String, Integer> layers) {
+    private ModelGraph(List<Node> nodes, Map<String, Integer> layers, Map<String, String> aliases) {
         this.nodes = List.copyOf(nodes);
         this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        this.aliases = Map.copyOf(aliases);
     }
 
     public static Builder builder() {
@@ -48,6 +50,7 @@ public final class ModelGraph {
             g.add(n.op().stage(n.owner(), dtype), n.from());
         }
         layers.forEach(g::name);
+        g.aliases.putAll(aliases);
         return new Network(g, dtype, new long[] {batch, chw[0], chw[1], chw[2]});
     }
 
@@ -55,8 +58,14 @@ public final class ModelGraph {
     public static final class Builder {
         private final List<Node> nodes = new ArrayList<>();
         private final Map<String, Integer> layers = new LinkedHashMap<>();
+        private final Map<String, String> aliases = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /** How many ops were added: the node number the next one gets. */
+        public int size() {
+            return nodes.size();
         }
 
         /**
@@ -83,16 +92,29 @@ public final class ModelGraph {
             return node;
         }
 
-        /** Whether a layer of that name exists already. */
+        /**
+         * Gives a layer a second name it also answers to (an ONNX node's name beside its output tensor's). An
+         * alias that is already a layer's name or another alias is ignored.
+         */
+        public void alias(String alias, String layer) {
+            if (!layers.containsKey(layer)) {
+                throw new IllegalArgumentException("no layer " + layer + " to call " + alias);
+            }
+            if (!has(alias)) {
+                aliases.put(alias, layer);
+            }
+        }
+
+        /** Whether a layer of that name (or alias) exists already. */
         public boolean has(String layer) {
-            return layers.containsKey(layer);
+            return layers.containsKey(layer) || aliases.containsKey(layer);
         }
 
         public ModelGraph build() {
             if (layers.isEmpty()) {
                 throw new UnsupportedLayerException("the model has no layers");
             }
-            return new ModelGraph(nodes, layers);
+            return new ModelGraph(nodes, layers, aliases);
         }
     }
 }

@@ -29,6 +29,8 @@ public final class Network {
     private final String truncated;
     private final Set<String> allLayers;
     private final Map<String, Integer> nodeOfLayer = new LinkedHashMap<>();
+    /** Second names: alias to layer name. */
+    private final Map<String, String> aliases;
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private final boolean[] computed;
@@ -61,6 +63,9 @@ public final class Network {
         this.truncated = reason;
         this.activationVolume = Arrays.stream(stages).filter(Objects::nonNull).mapToLong(st -> st.out.length()).sum();
         this.allLayers = graph.layers.keySet();
+        this.aliases = Map.copyOf(graph.aliases);
+        Map<String, String> aliasOf = new HashMap<>();
+        graph.aliases.forEach((alias, layer) -> aliasOf.put(layer, alias));
         for (Map.Entry<String, Integer> e : graph.layers.entrySet()) {
             Stage last = stages[e.getValue()];
             if (last == null) {
@@ -72,7 +77,7 @@ public final class Network {
             for (int d = 1; d < shape.length; d++) {
                 perImage.add(shape[d]);
             }
-            layers.add(new LayerInfo(e.getKey(), kindOf(e.getKey()), shape[1], perImage));
+            layers.add(new LayerInfo(e.getKey(), kindOf(e.getKey()), shape[1], perImage, aliasOf.get(e.getKey())));
         }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException(reason != null ? reason : "the model has no layers");
@@ -110,9 +115,10 @@ public final class Network {
         return layers;
     }
 
+    /** The layer of that name or alias, or null. */
     public LayerInfo layer(String name) {
         for (LayerInfo l : layers) {
-            if (l.name().equals(name)) {
+            if (l.answersTo(name)) {
                 return l;
             }
         }
@@ -272,7 +278,7 @@ public final class Network {
     }
 
     private int node(String layer) {
-        Integer i = nodeOfLayer.get(layer);
+        Integer i = nodeOfLayer.get(aliases.getOrDefault(layer, layer));
         if (i == null) {
             throw new IllegalArgumentException(unavailable(layer));
         }
@@ -281,7 +287,7 @@ public final class Network {
 
     /** Why a layer cannot be used with this network. */
     public String unavailable(String layer) {
-        return truncated != null && allLayers.contains(layer)
+        return truncated != null && allLayers.contains(aliases.getOrDefault(layer, layer))
                 ? "layer '" + layer + "' is not available for " + input.size(2) + "x" + input.size(3) + " images ("
                         + truncated + "); use the model's own input size"
                 : "no layer named '" + layer + "' (layers: " + nodeOfLayer.keySet() + ")";

@@ -38,7 +38,17 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationHardSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
+import org.nd4j.linalg.activations.impl.ActivationSELU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftPlus;
+import org.nd4j.linalg.activations.impl.ActivationSoftSign;
+import org.nd4j.linalg.activations.impl.ActivationSwish;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.activations.impl.ActivationThresholdedReLU;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -277,27 +287,42 @@ public final class Dl4jReader {
         if (fn instanceof ActivationIdentity) {
             return node;
         }
-        return add(name, Ops.leakyRelu(alpha(name, fn)), node);
+        return add(name, activation(name, fn), node);
     }
 
-    private static double alpha(String name, IActivation fn) {
+    /** The engine op of a DL4J activation; its ReLU's options (which its toString never shows) are read. */
+    private static Op activation(String name, IActivation fn) {
         if (fn instanceof ActivationReLU relu) {
-            // DL4J's ReLU can carry a maximum, a threshold or a negative slope (its toString never shows them);
-            // only the plain one is supported.
-            if (relu.getMax() != null || nonZero(relu.getThreshold()) || nonZero(relu.getNegativeSlope())) {
-                throw new UnsupportedLayerException("layer " + name + ": ReLU with max " + relu.getMax() + ", threshold "
-                        + relu.getThreshold() + ", negative slope " + relu.getNegativeSlope() + " is not supported");
-            }
-            return 0;
+            return Ops.relu(relu.getMax() == null ? Double.POSITIVE_INFINITY : relu.getMax(), orZero(relu.getNegativeSlope()),
+                    orZero(relu.getThreshold()));
+        }
+        if (fn instanceof ActivationReLU6) {
+            return Ops.relu(6, 0, 0);
         }
         if (fn instanceof ActivationLReLU lrelu) {
-            return lrelu.getAlpha();
+            return Ops.leakyRelu(lrelu.getAlpha());
         }
-        throw new UnsupportedLayerException("layer " + name + ": activation " + fn + " is not supported");
+        if (fn instanceof ActivationThresholdedReLU t) {
+            return Ops.relu(Double.POSITIVE_INFINITY, 0, t.getTheta());
+        }
+        if (fn instanceof ActivationELU elu) {
+            return Ops.elu(elu.getAlpha());
+        }
+        Ops.Activation a = fn instanceof ActivationSigmoid ? Ops.Activation.SIGMOID
+                : fn instanceof ActivationTanH ? Ops.Activation.TANH
+                : fn instanceof ActivationSELU ? Ops.Activation.SELU
+                : fn instanceof ActivationSwish ? Ops.Activation.SWISH
+                : fn instanceof ActivationHardSigmoid ? Ops.Activation.HARD_SIGMOID
+                : fn instanceof ActivationSoftPlus ? Ops.Activation.SOFTPLUS
+                : fn instanceof ActivationSoftSign ? Ops.Activation.SOFTSIGN : null;
+        if (a == null) {
+            throw new UnsupportedLayerException("layer " + name + ": activation " + fn + " is not supported");
+        }
+        return Ops.activation(a);
     }
 
-    private static boolean nonZero(Double v) {
-        return v != null && v != 0;
+    private static double orZero(Double v) {
+        return v == null ? 0 : v;
     }
 
     private static INDArray param(org.deeplearning4j.nn.api.Layer layer, String key) {

@@ -49,7 +49,7 @@ public final class ModelQueries {
     public Answers.ModelDetail model(String id) {
         LoadedModel m = store.load(id);
         List<Answers.Layer> layers = m.layers().stream()
-                .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape())).toList();
+                .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
                 m.metadata().examples() != null, m.defaults(), layers);
     }

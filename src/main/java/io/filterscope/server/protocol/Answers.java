@@ -23,7 +23,9 @@ public final class Answers {
                               boolean hasExamples, boolean defaults, List<Layer> layers) {
     }
 
-    public record Layer(String name, String kind, long channels, List<Long> outputShape) {
+    /** @param alias another name the file gives the layer, when it has one */
+    public record Layer(String name, String kind, long channels, List<Long> outputShape,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String alias) {
     }
 
     /** {@code POST /api/models/{id}/activations}: channels strongest (mean) first, and a mosaic of their maps. */
