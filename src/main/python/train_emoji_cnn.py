@@ -339,11 +339,11 @@ def train(model, emoji, steps, batch, mean, std, rng, noise=0.0, lr=3e-3, log_ev
 
 def write_idx(images, labels, image_path, label_path):
     """Images as IDX unsigned bytes [n, 3, h, w] (planar RGB, magic 0x0804), labels [n] (0x0801); gzip
-    without a timestamp, so the same data gives the same bytes."""
-    with open(image_path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+    without a name or timestamp, so the same data gives the same bytes."""
+    with open(image_path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
         f.write(struct.pack(">iiiii", 0x0804, len(images), 3, SIZE, SIZE))
         f.write(np.ascontiguousarray(images.transpose(0, 3, 1, 2)).tobytes())
-    with open(label_path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+    with open(label_path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
         f.write(struct.pack(">ii", 0x0801, len(labels)))
         f.write(np.asarray(labels, np.uint8).tobytes())
 
@@ -376,7 +376,8 @@ LICENCES = ("emoji images: Apache-2.0 (Google, noto-emoji; the font file: SIL OF
 
 def write_sheets(train_set, held, test, seed, directory):
     """Contact sheets, one row per class: clean training and held-out emoji, augmented training pictures,
-    held-out test pictures, and overview.png (8 of each of the last three kinds side by side)."""
+    held-out test pictures, and overview.png (six training emoji, six augmented training pictures, six
+    held-out test pictures)."""
     names = [c[0] for c in CLASSES]
     augmented, augmented_labels = sample(train_set, 24 * len(CLASSES), np.random.default_rng(seed + 3))
 
@@ -390,7 +391,8 @@ def write_sheets(train_set, held, test, seed, directory):
                        ("augmented-train", per_class(augmented, augmented_labels, 16)),
                        ("held-out-test", per_class(*test, 16))]:
         contact_sheet(rows, os.path.join(directory, name + ".png"), labels=names)
-    overview = [a[:6] + b[:6] + c[:6] for a, b, c in
+    gap = [np.full((SIZE, SIZE, 3), 255, np.uint8)]
+    overview = [a[:6] + gap + b[:6] + gap + c[:6] for a, b, c in
                 zip(clean_rows(train_set, 6), per_class(augmented, augmented_labels, 6), per_class(*test, 6))]
     contact_sheet(overview, os.path.join(directory, "overview.png"), tile=48, labels=names)
 
