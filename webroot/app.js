@@ -66,7 +66,7 @@ async function loadModel(id) {
   const layers = $('layer');
   layers.innerHTML = '';
   for (const l of model.layers) {
-    layers.add(new Option(`${l.name} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
+    layers.add(new Option(`${l.name}${l.alias ? ' (' + l.alias + ')' : ''} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
   }
   const convs = model.layers.filter((l) => l.outputShape.length === 3 && l.kind.includes('conv'));
   if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;

@@ -1,7 +1,7 @@
 package io.filterscope.cli;
 
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
@@ -10,6 +10,7 @@ import io.filterscope.model.InputSpace;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
+import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.train.LeNet;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,11 +82,12 @@ final class BenchCommand {
             Network net = loaded.compile(batch, size);
             return time(net, layer, space, batch, steps, size);
         }
+        ModelGraph graph = Dl4jReader.read(model);
         if (flags.has("runs")) {
-            Network shared = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {channels, size, size});
+            Network shared = graph.compile(DataType.FLOAT, 1, new long[] {channels, size, size});
             return MemoryBench.run(b -> shared, n -> { }, layer, space, flags.integer("runs", 1000, 1, 1_000_000), steps);
         }
-        Network net = NetworkCompiler.compile(model, DataType.FLOAT, batch, new long[] {channels, size, size});
+        Network net = graph.compile(DataType.FLOAT, batch, new long[] {channels, size, size});
         return time(net, layer, space, batch, steps, size);
     }
 

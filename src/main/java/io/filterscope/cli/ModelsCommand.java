@@ -38,8 +38,8 @@ final class ModelsCommand {
                 System.out.println("  classes: " + String.join(", ", model.classes()));
             }
             for (LayerInfo layer : model.layers()) {
-                System.out.printf("  %-16s %-28s channels %-5d output %s%n", layer.name(), layer.kind(),
-                        layer.channels(), layer.outputShape());
+                System.out.printf("  %-16s %-28s channels %-5d output %s%s%n", layer.name(), layer.kind(),
+                        layer.channels(), layer.outputShape(), layer.alias() == null ? "" : "  (also: " + layer.alias() + ")");
             }
         }
         return 0;

@@ -25,8 +25,14 @@ public final class ImageInput {
     /**
      * Decodes a PNG, JPEG, GIF or BMP image, first checking the size its header declares against
      * {@code maxPixels}, so that a small file cannot make us allocate a huge image (a decompression bomb).
+     * A JPEG is turned upright as its EXIF orientation says (a phone's portrait photo is stored sideways).
      */
     public static BufferedImage read(byte[] bytes, int maxPixels) throws IOException {
+        BufferedImage image = decode(bytes, maxPixels);
+        return startsWith(bytes, 0xFF, 0xD8, 0xFF) ? Orientation.upright(image, Orientation.ofJpeg(bytes)) : image;
+    }
+
+    private static BufferedImage decode(byte[] bytes, int maxPixels) throws IOException {
         if (maxPixels < 1) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         }

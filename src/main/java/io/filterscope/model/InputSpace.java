@@ -29,6 +29,8 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     public static final InputSpace UNIT = range(0, 1);
     /** Caffe-style VGG preprocessing: BGR, 0..255, ImageNet mean subtracted, no scaling. */
     public static final InputSpace CAFFE_BGR = new InputSpace(0.0, 255.0, List.of(103.939, 116.779, 123.68), null, "BGR");
+    /** torchvision's ImageNet convention, which PyTorch models and most ONNX exports expect: RGB, [0, 1], mean and std. */
+    public static final InputSpace TORCHVISION = new InputSpace(0.0, 1.0, List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225), null);
 
     public InputSpace {
         if (low == null || high == null) {

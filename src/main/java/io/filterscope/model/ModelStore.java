@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.UnsupportedLayerException;
-import io.filterscope.model.keras.Hdf5File;
+import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;
+import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +42,15 @@ public final class ModelStore {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    /** Files that hold a model: DL4J zips and Keras HDF5 files. */
+    /** Files that hold a model: DL4J zips, Keras HDF5 files, Keras 3 archives, ONNX files (and TF.js directories). */
     private static final Pattern MODEL_FILE = Pattern.compile(
-            "[^.].*\\.(zip|h5|hdf5)", Pattern.CASE_INSENSITIVE);
+            "[^.].*\\.(zip|h5|hdf5|keras|onnx)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
-    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
+    private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+
+    /** A loaded model and the versions of the files it was read from, to notice a file changed in place. */
+    private record Loaded(LoadedModel model, ModelDefaults.FileVersion file, ModelDefaults.FileVersion metadata) {
+    }
 
     public ModelStore(Path dir) {
         this.dir = dir;
@@ -104,9 +111,9 @@ public final class ModelStore {
             }
         }
         Map<String, Path> out = new TreeMap<>();
-        for (Path f : listDir(name -> MODEL_FILE.matcher(name).matches())) {
+        for (Path f : modelFiles()) {
             String name = f.getFileName().toString();
-            String base = name.substring(0, name.lastIndexOf('.'));
+            String base = Files.isDirectory(f) ? name : name.substring(0, name.lastIndexOf('.'));
             if (named.contains(name) || taken.contains(base)) {
                 continue;
             }
@@ -118,17 +125,38 @@ public final class ModelStore {
         return out;
     }
 
+    /**
+     * The model of this id, loaded on first use and kept while its files stay the same: a model file or
+     * metadata file changed or replaced in place (another size or modification time) is read again.
+     */
     public LoadedModel load(String id) {
-        LoadedModel model = loaded.get(id);
-        if (model != null) {
-            return model;
+        Loaded l = loaded.get(id);
+        if (l != null && current(l, id)) {
+            return l.model();
         }
         synchronized (this) {
-            return loaded.computeIfAbsent(id, this::read);
+            l = loaded.get(id);
+            if (l != null && current(l, id)) {
+                return l.model();
+            }
+            loaded.remove(id);
+            return loaded.computeIfAbsent(id, this::read).model();
         }
     }
 
-    private LoadedModel read(String id) {
+    private boolean current(Loaded l, String id) {
+        try {
+            // A metadata file written beside a model that had none counts as a change too.
+            Path meta = dir.resolve(id + ".json");
+            ModelDefaults.FileVersion metaVersion = Files.isRegularFile(meta) ? ModelDefaults.FileVersion.of(meta) : null;
+            return java.util.Objects.equals(metaVersion, l.metadata())
+                    && ModelDefaults.FileVersion.of(dir.resolve(l.model().metadata().file())).equals(l.file());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Loaded read(String id) {
         if (!ID.matcher(id).matches()) {
             throw UserError.notFound("unknown model '" + id + "'");
         }
@@ -147,27 +175,43 @@ public final class ModelStore {
             meta = readMetadata(file);
         }
         Path weights = dir.resolve(meta.file());
-        Model network;
+        ModelDefaults.FileVersion fileVersion;
+        ModelDefaults.FileVersion metaVersion;
+        try {
+            fileVersion = ModelDefaults.FileVersion.of(weights);
+            metaVersion = defaults ? null : ModelDefaults.FileVersion.of(file);
+        } catch (IOException e) {
+            throw new UserError(weights + ": cannot read (" + e.getMessage() + ")");
+        }
+        ModelGraph graph;
         long started = System.nanoTime();
-        if (ModelDefaults.isKeras(weights)) {
+        if (ModelDefaults.isOnnx(weights)) {
             try {
-                network = KerasFile.load(weights, meta.architecture(), meta.inputShape().get(1));
+                graph = OnnxReader.read(weights);
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(weights + ": " + oneLine(e));
+            }
+        } else if (ModelDefaults.isKeras(weights)) {
+            try {
+                graph = KerasFile.read(weights, meta.architecture());
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": " + oneLine(e));
             }
         } else {
             try {
-                network = restore(weights);
+                graph = Dl4jReader.read(restore(weights));
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": not a readable DL4J model zip (" + oneLine(e) + ")");
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        try {
-            return new LoadedModel(meta, network, dir, defaults);
-        } catch (UnsupportedLayerException e) {
-            throw new UserError(weights + ": " + e.getMessage());
-        }
+        return new Loaded(new LoadedModel(meta, graph, dir, defaults), fileVersion, metaVersion);
     }
 
     private static Model restore(Path zip) throws IOException {
@@ -188,6 +232,19 @@ public final class ModelStore {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
         return (nl < 0 ? m : m.substring(0, nl)).strip();
+    }
+
+    /** Model files and TF.js model directories in the models directory. */
+    private List<Path> modelFiles() {
+        List<Path> out = new ArrayList<>(listDir(name -> MODEL_FILE.matcher(name).matches()));
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> !f.getFileName().toString().startsWith(".") && TfjsModel.isModel(f)).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UserError("cannot list " + dir + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private List<Path> metadataFiles() {
@@ -222,12 +279,20 @@ public final class ModelStore {
         require(file, id.equals(meta.id()), "\"id\" must be \"" + id + "\" (the file's name), got " + meta.id());
         require(file, meta.file() != null && !meta.file().contains("/") && !meta.file().contains("\\"),
                 "\"file\" must name a model file in the same directory");
-        require(file, Files.isRegularFile(file.resolveSibling(meta.file())), "\"file\" " + meta.file() + " does not exist");
-        if (ModelDefaults.isKeras(file.resolveSibling(meta.file()))) {
-            try {
-                Hdf5File.check(file.resolveSibling(meta.file()));
-            } catch (IOException e) {
-                throw new UserError(file.resolveSibling(meta.file()) + ": " + e.getMessage());
+        Path model = file.resolveSibling(meta.file());
+        require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
+        if (ModelDefaults.isOnnx(model)) {
+            ModelDefaults.check(model);
+        }
+        if (ModelDefaults.isKeras(model)) {
+            if (meta.architecture() == null) {
+                ModelDefaults.check(model);
+            } else {
+                try {
+                    io.filterscope.model.keras.Hdf5File.check(model);
+                } catch (IOException e) {
+                    throw new UserError(model + ": " + e.getMessage());
+                }
             }
         }
         if (meta.architecture() != null) {

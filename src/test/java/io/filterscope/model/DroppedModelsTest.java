@@ -88,7 +88,7 @@ class DroppedModelsTest {
     void dl4jZipsWithoutMetadataGetTheirInputShapeFromTheirConfiguration(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "lenet");
         Files.delete(dir.resolve("lenet.json"));
-        ModelSerializer.writeModel(KerasFile.load(KerasFixtures.resource("rgb-functional.h5"), null, 0),
+        ModelSerializer.writeModel(io.filterscope.model.keras.Dl4jKerasImport.load(KerasFixtures.resource("rgb-functional.h5"), false),
                 dir.resolve("graph.zip").toFile(), false);
         ModelStore store = new ModelStore(dir);
         assertEquals(List.of(1, 28, 28), entry(store, "lenet").metadata().inputShape());

@@ -56,6 +56,28 @@ abstract class Stage {
                 .addIntegerArguments(intArgs).addFloatingPointArguments(toObjects(floatArgs)).build());
     }
 
+    /**
+     * z = a (op) b for libnd4j's broadcasting pairwise ops ("add", "subtract", "multiply", "divide", "maximum",
+     * "minimum"): shapes of equal rank, each axis equal or 1 in one of them, as numpy broadcasts.
+     */
+    static void pairwise(String op, INDArray a, INDArray b, INDArray z) {
+        exec(op, new INDArray[] {a, b}, new INDArray[] {z}, new int[0]);
+    }
+
+    /** Sums {@code x} over the axes where {@code z} (same rank) has size 1 and {@code x} does not, into {@code z}. */
+    static void sumTo(INDArray x, INDArray z) {
+        int[] axes = reducedAxes(x.shape(), z.shape());
+        if (axes.length == 0) {
+            z.assign(x);
+        } else {
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Sum(x, z, true, axes));
+        }
+    }
+
+    static int[] reducedAxes(long[] full, long[] reduced) {
+        return java.util.stream.IntStream.range(0, full.length).filter(d -> reduced[d] == 1 && full[d] != 1).toArray();
+    }
+
     private static Double[] toObjects(double[] values) {
         Double[] boxed = new Double[values.length];
         for (int i = 0; i < values.length; i++) {

@@ -55,8 +55,12 @@ public final class ModelQueries {
         LoadedModel m = store.load(id);
         JsonArray layers = new JsonArray();
         for (LayerInfo l : m.layers()) {
-            layers.add(new JsonObject().put("name", l.name()).put("kind", l.kind()).put("channels", l.channels())
-                    .put("outputShape", new JsonArray(l.outputShape())));
+            JsonObject layer = new JsonObject().put("name", l.name()).put("kind", l.kind()).put("channels", l.channels())
+                    .put("outputShape", new JsonArray(l.outputShape()));
+            if (l.alias() != null) {
+                layer.put("alias", l.alias());
+            }
+            layers.add(layer);
         }
         return new JsonObject().put("id", m.id()).put("description", m.metadata().description())
                 .put("inputShape", new JsonArray(m.metadata().inputShape()))

@@ -69,7 +69,11 @@ public final class DispatchVerticle extends AbstractVerticle {
         String run = body.getString("run");
         return pickWorker(model).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
-            return ask(worker, body.copy().put("front", id)).onFailure(e -> directory.forget(run));
+            // A first run loads its model before the worker answers, seconds under load, while its heartbeats
+            // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
+            return ask(worker, body.copy().put("front", id))
+                    .onSuccess(reply -> directory.place(run, worker, System.currentTimeMillis()))
+                    .onFailure(e -> directory.forget(run));
         });
     }
 

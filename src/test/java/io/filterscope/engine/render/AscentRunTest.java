@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
 import io.filterscope.engine.TestNets;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.model.InputSpace;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class AscentRunTest {
     }
 
     private static AscentRun run(List<Objective> objectives, int steps, long seed, RenderParams p) {
-        Network net = NetworkCompiler.compile(MODEL, DataType.FLOAT, objectives.size(), new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(MODEL).compile(DataType.FLOAT, objectives.size(), new long[] {1, 12, 12});
         return new AscentRun(net, objectives, InputSpace.UNIT, steps, seed, p);
     }
 
@@ -52,7 +52,7 @@ class AscentRunTest {
         pick.init();
         pick.getLayer(0).setParam("W", org.nd4j.linalg.factory.Nd4j.createFromArray(1f, 0f, 0f).reshape(1, 3, 1, 1));
         pick.getLayer(0).setParam("b", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, 1));
-        Network net = NetworkCompiler.compile(pick, DataType.FLOAT, 1, new long[] {3, 8, 8});
+        Network net = Dl4jReader.read(pick).compile(DataType.FLOAT, 1, new long[] {3, 8, 8});
         AscentRun run = new AscentRun(net, List.of(new ChannelObjective("pick", 0)), InputSpace.CAFFE_BGR, 40, 1,
                 params("{\"lr\":0.05}"));
         INDArray rgb = runToEnd(run).images().get(NDArrayIndex.point(0));
@@ -139,7 +139,7 @@ class AscentRunTest {
         model.getLayer(0).getParam("b").putScalar(0, -Math.abs(reach) * 0.5 - 0.2);
         List<Objective> silent = List.of(new ChannelObjective("c1", 0));
         java.util.function.Function<RenderParams, Double> finalValue = p -> {
-            Network net = NetworkCompiler.compile(model, DataType.FLOAT, 1, new long[] {1, 12, 12});
+            Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, new long[] {1, 12, 12});
             AscentRun run = new AscentRun(net, silent, InputSpace.UNIT, 40, 1, p);
             assertEquals(0.0, run.step().values()[0], "the filter starts silent");
             return runToEnd(run).values()[0];

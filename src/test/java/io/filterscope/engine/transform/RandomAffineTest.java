@@ -32,13 +32,22 @@ class RandomAffineTest {
     }
 
     @Test
-    void jitterAloneShiftsTheImageByWholePixels() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"jitter\":2}"), new Random(1), 10, 10);
-        INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 1, 10, 10);
-        x.putScalar(new long[] {0, 0, 5, 5}, 1.0);
-        INDArray y = warp.forward(x);
-        assertEquals(1.0, y.sumNumber().doubleValue(), 1e-12);
-        assertEquals(1.0, y.maxNumber().doubleValue(), 1e-12, "a single pixel stays a single pixel");
+    void jitterAloneMovesASinglePixelByWholePixelsToManyPlaces() throws Exception {
+        java.util.Set<String> places = new java.util.TreeSet<>();
+        for (long seed = 0; seed < 20; seed++) {
+            RandomAffine warp = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 10, 10);
+            INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 1, 10, 10);
+            x.putScalar(new long[] {0, 0, 5, 5}, 1.0);
+            INDArray y = warp.forward(x);
+            assertEquals(1.0, y.sumNumber().doubleValue(), 1e-12);
+            assertEquals(1.0, y.maxNumber().doubleValue(), 1e-12, "a single pixel stays a single pixel");
+            long at = y.reshape(100).argMax().getLong(0);
+            long row = at / 10;
+            long col = at % 10;
+            assertTrue(Math.abs(row - 5) <= 2 && Math.abs(col - 5) <= 2, "moved at most 2 px: to " + row + "," + col);
+            places.add(row + "," + col);
+        }
+        assertTrue(places.size() >= 8, "20 random shifts of up to 2 px land in only " + places);
     }
 
     @Test
@@ -54,13 +63,14 @@ class RandomAffineTest {
     }
 
     @Test
-    void jitterEqualsAShiftWithReplicatedEdges() throws Exception {
+    void jitterEqualsAShiftWithReplicatedEdgesOfUpToJitterPixels() throws Exception {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 9, 11);
-        for (long seed = 0; seed < 5; seed++) {
+        java.util.Set<String> shifts = new java.util.TreeSet<>();
+        for (long seed = 0; seed < 10; seed++) {
             INDArray y = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 9, 11).forward(x);
-            boolean matched = false;
-            for (int dy = -2; dy <= 2 && !matched; dy++) {
-                for (int dx = -2; dx <= 2 && !matched; dx++) {
+            String matched = null;
+            for (int dy = -2; dy <= 2 && matched == null; dy++) {
+                for (int dx = -2; dx <= 2 && matched == null; dx++) {
                     INDArray shifted = x.like();
                     for (int r = 0; r < 9; r++) {
                         for (int c = 0; c < 11; c++) {
@@ -70,10 +80,12 @@ class RandomAffineTest {
                                     .assign(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(sr), NDArrayIndex.point(sc)));
                         }
                     }
-                    matched = shifted.sub(y).amaxNumber().doubleValue() < 1e-12;
+                    matched = shifted.sub(y).amaxNumber().doubleValue() < 1e-12 ? dx + "," + dy : null;
                 }
             }
-            assertTrue(matched, "seed " + seed + ": not a whole-pixel shift");
+            assertTrue(matched != null, "seed " + seed + ": not a whole-pixel shift of at most 2 px");
+            shifts.add(matched);
         }
+        assertTrue(shifts.size() >= 5 && !shifts.equals(java.util.Set.of("0,0")), "10 seeds gave the shifts " + shifts);
     }
 }
