@@ -15,10 +15,13 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * The IDX format of MNIST and Fashion-MNIST (unsigned bytes; gzip when the name ends in .gz).
- * The bundled models also store their example sets in it, so one reader serves both.
+ * The bundled models also store their example sets in it, so one reader serves both. Grey images are
+ * {@code [n, height, width]} (magic 0x0803), colour images {@code [n, 3, height, width]} (magic 0x0804:
+ * planar RGB, the layout of {@link LabeledImages}); labels are {@code [n]} (0x0801).
  */
 public final class IdxFiles {
     private static final int UBYTE_IMAGES = 0x00000803;
+    private static final int UBYTE_PLANAR_IMAGES = 0x00000804;
     private static final int UBYTE_LABELS = 0x00000801;
 
     private IdxFiles() {
@@ -26,19 +29,26 @@ public final class IdxFiles {
 
     public static LabeledImages read(Path images, Path labels) throws IOException {
         try (DataInputStream img = open(images); DataInputStream lab = open(labels)) {
-            expectMagic(images, img.readInt(), UBYTE_IMAGES);
+            int magic = img.readInt();
+            if (magic != UBYTE_PLANAR_IMAGES) {
+                expectMagic(images, magic, UBYTE_IMAGES);
+            }
             int n = img.readInt();
+            int c = magic == UBYTE_PLANAR_IMAGES ? img.readInt() : 1;
             int h = img.readInt();
             int w = img.readInt();
+            if (c != 1 && c != 3) {
+                throw new IOException(images.getFileName() + " has " + c + " channels per image: expected 1 (grey) or 3 (RGB)");
+            }
             expectMagic(labels, lab.readInt(), UBYTE_LABELS);
             int nl = lab.readInt();
             if (n != nl || n < 0 || h <= 0 || w <= 0 || (long) h * w > 4096 * 4096) {
                 throw new IOException(images.getFileName() + " and " + labels.getFileName()
                         + " disagree or have a bad header: " + n + " images of " + h + "x" + w + ", " + nl + " labels");
             }
-            float[][] pixels = new float[n][h * w];
+            float[][] pixels = new float[n][c * h * w];
             int[] l = new int[n];
-            byte[] row = new byte[h * w];
+            byte[] row = new byte[c * h * w];
             for (int i = 0; i < n; i++) {
                 img.readFully(row);
                 for (int j = 0; j < row.length; j++) {
@@ -46,17 +56,20 @@ public final class IdxFiles {
                 }
                 l[i] = lab.readUnsignedByte();
             }
-            return new LabeledImages(pixels, l, h, w);
+            return new LabeledImages(pixels, l, h, w, c);
         } catch (EOFException e) {
             throw new IOException(images.getFileName() + " or " + labels.getFileName() + " is truncated");
         }
     }
 
-    /** Writes images (quantized to 8 bits) and labels as two gzip IDX files. */
+    /** Writes images (quantized to 8 bits) and labels as two IDX files (gzip when the name ends in .gz). */
     public static void write(LabeledImages set, Path images, Path labels) throws IOException {
         try (DataOutputStream img = create(images); DataOutputStream lab = create(labels)) {
-            img.writeInt(UBYTE_IMAGES);
+            img.writeInt(set.channels() == 1 ? UBYTE_IMAGES : UBYTE_PLANAR_IMAGES);
             img.writeInt(set.size());
+            if (set.channels() != 1) {
+                img.writeInt(set.channels());
+            }
             img.writeInt(set.height());
             img.writeInt(set.width());
             lab.writeInt(UBYTE_LABELS);

@@ -129,7 +129,12 @@ public final class LoadedModel {
             return null;
         }
         if (examples == null) {
-            examples = IdxFiles.read(dir.resolve(metadata.examples().images()), dir.resolve(metadata.examples().labels()));
+            LabeledImages read = IdxFiles.read(dir.resolve(metadata.examples().images()), dir.resolve(metadata.examples().labels()));
+            if (read.channels() != channels() || read.height() != height() || read.width() != width()) {
+                throw new IOException(metadata.examples().images() + " holds " + read.channels() + "x" + read.height() + "x"
+                        + read.width() + " images but model " + metadata.id() + " takes " + channels() + "x" + height() + "x" + width());
+            }
+            examples = read;
         }
         return examples;
     }
