@@ -69,7 +69,7 @@ final class ClassesCommand implements Callable<Integer> {
             objectives.add(model.objectives().classLogit(k));
         }
         int size = model.height();
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data(), objectives),
                 size, steps, seed, classes, new ProgressBar(System.err));
 
         Network net = model.cached(classes, size);

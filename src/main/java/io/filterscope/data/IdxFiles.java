@@ -17,12 +17,14 @@ import java.util.zip.GZIPOutputStream;
  * The IDX format of MNIST and Fashion-MNIST (unsigned bytes; gzip when the name ends in .gz).
  * The bundled models also store their example sets in it, so one reader serves both. Grey images are
  * {@code [n, height, width]} (magic 0x0803), colour images {@code [n, 3, height, width]} (magic 0x0804:
- * planar RGB, the layout of {@link LabeledImages}); labels are {@code [n]} (0x0801).
+ * planar RGB, the layout of {@link LabeledImages}); labels are {@code [n]} (0x0801). Float arrays of any shape
+ * (a learned image prior) are IDX's 32-bit floats, big-endian (magic 0x0D00 + the number of dimensions).
  */
 public final class IdxFiles {
     private static final int UBYTE_IMAGES = 0x00000803;
     private static final int UBYTE_PLANAR_IMAGES = 0x00000804;
     private static final int UBYTE_LABELS = 0x00000801;
+    private static final int FLOATS = 0x00000D00;
 
     private IdxFiles() {
     }
@@ -80,6 +82,57 @@ public final class IdxFiles {
                 }
                 lab.writeByte(set.labels()[i]);
             }
+        }
+    }
+
+    /** A float array read from an IDX file: its dimensions and its values in row-major order. */
+    public record Floats(int[] dims, float[] values) {
+    }
+
+    /** Writes {@code values} as an IDX array of 32-bit floats of these dimensions (gzip when the name ends in .gz). */
+    public static void writeFloats(Path file, int[] dims, float[] values) throws IOException {
+        long count = 1;
+        for (int d : dims) {
+            count *= d;
+        }
+        if (count != values.length) {
+            throw new IllegalArgumentException(values.length + " values for dimensions " + java.util.Arrays.toString(dims));
+        }
+        try (DataOutputStream out = create(file)) {
+            out.writeInt(FLOATS | dims.length);
+            for (int d : dims) {
+                out.writeInt(d);
+            }
+            for (float v : values) {
+                out.writeFloat(v);
+            }
+        }
+    }
+
+    /** Reads an IDX array of 32-bit floats. @throws IOException for another type, a bad header or a short file */
+    public static Floats readFloats(Path file) throws IOException {
+        try (DataInputStream in = open(file)) {
+            int magic = in.readInt();
+            int rank = magic & 0xff;
+            if ((magic & ~0xff) != FLOATS || rank < 1 || rank > 8) {
+                throw new IOException(file.getFileName() + " is not an IDX file of 32-bit floats (magic 0x" + Integer.toHexString(magic) + ")");
+            }
+            int[] dims = new int[rank];
+            long count = 1;
+            for (int i = 0; i < rank; i++) {
+                dims[i] = in.readInt();
+                count *= dims[i];
+                if (dims[i] <= 0 || count > 1L << 28) {
+                    throw new IOException(file.getFileName() + " has a bad header: dimensions " + java.util.Arrays.toString(dims));
+                }
+            }
+            float[] values = new float[(int) count];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = in.readFloat();
+            }
+            return new Floats(dims, values);
+        } catch (EOFException e) {
+            throw new IOException(file.getFileName() + " is truncated");
         }
     }
 
