@@ -168,13 +168,15 @@ public final class LoadedModel {
 
     /**
      * Whether a layer can be computed for images of another size than the model's own (a dense layer on
-     * flattened maps cannot, nor anything after it). Found once, by compiling the network for a slightly larger image.
+     * flattened maps cannot, nor anything after it). Found once, by compiling the network for an image of twice the
+     * model's size: a few pixels more can give the same flattened length after pooling's rounding (28 and 30 px both
+     * give mnist-cnn's dense layer its 1,024 inputs).
      */
     public boolean takesAnySize(String layer) {
         if (anySizeLayers == null) {
             java.util.Set<String> found = new java.util.HashSet<>();
             try {
-                Network larger = borrow(1, height() + 2);
+                Network larger = borrow(1, 2 * height());
                 larger.layers().forEach(l -> found.add(l.name()));
                 release(larger);
             } catch (UserError e) {

@@ -69,7 +69,7 @@ public final class Presets {
      * model no longer recognises them.
      */
     public static final Preset SEED_SMOOTH = new Preset("seed-smooth",
-            "seed-classic with more blur, decay, jitter and a total-variation penalty; classes' default",
+            "seed-classic with more blur, decay, jitter and a total-variation penalty (classes' default before data-prior)",
             SEED_CLASSIC.defaults().with(LR_DECAY, 0.01).with(BLUR_SIGMA, 0.7).with(BLUR_EVERY, 2).with(BLUR_DECAY, 1.0)
                     .with(L2_DECAY, 0.99).with(JITTER, 1.0).with(TV, 0.3),
             Presets::standard);
@@ -86,7 +86,22 @@ public final class Presets {
                     .with(SCALE, List.of(0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.02, 1.04, 1.06, 1.08, 1.1)).with(ROTATE, 10.0),
             Presets::natural);
 
-    public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL);
+    /**
+     * The model's learned image prior (Nguyen et al.'s generator prior, as principal components of the training
+     * pictures' logits): the image is a latent code through the prior's decoder and a sigmoid, moved by Adam, with
+     * a little jitter and decay towards the mean picture. Measured on both bundled models (200 steps, class logits):
+     * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
+     * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). A model without a prior
+     * gets the Fourier parameterization instead.
+     */
+    public static final Preset DATA_PRIOR = new Preset("data-prior",
+            "a code of the model's learned image prior (pictures like its training data), Adam; classes' default "
+                    + "(Fourier basis for a model without a prior)",
+            PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
+                    .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(JITTER, 2.0).with(L2_DECAY, 0.99),
+            Presets::standard);
+
+    public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL, DATA_PRIOR);
 
     private Presets() {
     }
@@ -99,12 +114,12 @@ public final class Presets {
 
     /** The preset a run of these objectives gets when it names none: class logits want more smoothing than filters. */
     public static Preset defaultFor(List<Objective> objectives) {
-        return objectives.stream().anyMatch(o -> o instanceof ClassObjective) ? SEED_SMOOTH : SEED_CLASSIC;
+        return objectives.stream().anyMatch(o -> o instanceof ClassObjective) ? DATA_PRIOR : SEED_CLASSIC;
     }
 
     /** The default preset for a kind of objective, by its protocol name ({@code channel}, {@code class}...). */
     public static Preset defaultFor(String objectiveType) {
-        return objectiveType.equals("class") ? SEED_SMOOTH : SEED_CLASSIC;
+        return objectiveType.equals("class") ? DATA_PRIOR : SEED_CLASSIC;
     }
 
     /**
