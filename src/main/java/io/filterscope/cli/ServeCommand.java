@@ -34,21 +34,15 @@ final class ServeCommand {
     }
 
     static int run(String[] args) throws InterruptedException {
-        Set<String> valued = new java.util.HashSet<>(Set.of("host", "port", "models", "token", "allow-origin",
-                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second", "tls-cert", "tls-key"));
+        Set<String> valued = new java.util.HashSet<>(Set.of("host", "port", "models", "token", "allow-origin", "allow-host",
+                "tls-cert", "tls-key"));
+        valued.addAll(LimitFlags.names(LimitFlags.ALL));
         valued.addAll(ClusterFlags.VALUES);
         Flags flags = Flags.parse("serve", args, valued, Set.of("cluster", "no-compute"));
         String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
-        List<String> origins = flags.has("allow-origin")
-                ? Arrays.stream(flags.string("allow-origin", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
-                : List.of();
-        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
-        ServerConfig.Limits limits = runLimits(flags)
-                .withConnections(flags.integer("max-runs-per-connection", d.runsPerConnection(), 1, 100_000),
-                        flags.integer("max-connections", d.connections(), 1, 1_000_000),
-                        flags.integer("max-messages-per-second", d.messagesPerSecond(), 1, 1_000_000));
         ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
-                flags.path("models", "models"), token, origins, limits, tls(flags));
+                flags.path("models", "models"), token, list(flags, "allow-origin"), list(flags, "allow-host"),
+                LimitFlags.parse("serve", flags, LimitFlags.ALL), tls(flags));
         ClusterOptions cluster = ClusterFlags.parse("serve", flags);
         if (flags.has("no-compute") && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
@@ -58,10 +52,9 @@ final class ServeCommand {
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
     }
 
-    /** {@code --max-runs} and {@code --max-queue}: what one compute worker takes at once and keeps waiting. */
-    static ServerConfig.Limits runLimits(Flags flags) {
-        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
-        return d.withRuns(flags.integer("max-runs", d.activeRuns(), 1, 1024), flags.integer("max-queue", d.queuedRuns(), 0, 100_000));
+    /** A comma-separated flag's items; none when it is not given. */
+    private static List<String> list(Flags flags, String name) {
+        return Arrays.stream(flags.string(name, "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     /**

@@ -16,7 +16,8 @@ final class WorkerCommand {
     }
 
     static int run(String[] args) throws InterruptedException {
-        Set<String> valued = new HashSet<>(Set.of("models", "max-runs", "max-queue"));
+        Set<String> valued = new HashSet<>(Set.of("models"));
+        valued.addAll(LimitFlags.names(LimitFlags.WORKER));
         valued.addAll(ClusterFlags.VALUES);
         Flags flags = Flags.parse("worker", args, valued, Set.of("cluster"));
         ClusterOptions cluster = ClusterFlags.parse("worker", flags);
@@ -24,7 +25,7 @@ final class WorkerCommand {
             throw new UserError("worker: needs --cluster (a worker serves front nodes over the cluster; "
                     + "for one machine use serve)");
         }
-        ServerConfig config = ServerConfig.defaults(flags.path("models", "models")).withLimits(ServeCommand.runLimits(flags));
+        ServerConfig config = ServerConfig.defaults(flags.path("models", "models")).withLimits(LimitFlags.parse("worker", flags, LimitFlags.WORKER));
         return ServeCommand.runUntilStopped("worker", config, new FilterScopeServer.Roles(false, true, cluster),
                 server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host() + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
     }

@@ -74,6 +74,26 @@ public final class Backend {
         }
     }
 
+    /**
+     * Bytes a device can still allocate: under CUDA the GPU's free memory; on CPU the machine's available
+     * memory, capped by what JavaCPP still allows this process ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes},
+     * 4 times the heap limit by default), since ND4J's allocations fail beyond it.
+     */
+    public static long freeMemory(int device) {
+        if (name().equals("cuda")) {
+            return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().getDeviceFreeMemory(device);
+        }
+        long available = org.bytedeco.javacpp.Pointer.availablePhysicalBytes();
+        long max = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+        return max > 0 ? Math.max(0, Math.min(available, max - org.bytedeco.javacpp.Pointer.physicalBytes())) : available;
+    }
+
+    /** Whether this process uses more memory than JavaCPP allows it, so that every new allocation fails. */
+    public static boolean overMemoryLimit() {
+        long max = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+        return max > 0 && org.bytedeco.javacpp.Pointer.physicalBytes() > max;
+    }
+
     /** A short description of a compute device, for /api/health. */
     public static String device(int index) {
         if (name().equals("cuda")) {

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The models in a directory: each is {@code NAME.json} (its {@link ModelMetadata}) beside the model file it
  * names (a DL4J zip, or a Keras {@code .h5}); a model file without metadata is a model too, with
- * {@link ModelDefaults}. Models load on first use and stay loaded; a broken one is listed with its error
- * and does not stop the others.
+ * {@link ModelDefaults}. Models load on first use and stay loaded until their files change (a replaced file
+ * is read again on next use); a broken one is listed with its error and does not stop the others.
  */
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -43,10 +43,40 @@ public final class ModelStore {
     private static final Pattern MODEL_FILE = Pattern.compile(
             "[^.].*\\.(zip|h5|hdf5)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
-    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
+    private final NetworkCache networks;
+    private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
+    /** A loaded model and what its files looked like when it was read. */
+    private record Loaded(LoadedModel model, List<Object> stamp) {
+    }
+
+    /** A store for one-off use (the command line): compiled networks lent to runs are all kept. */
     public ModelStore(Path dir) {
+        this(dir, NetworkCache.unbounded());
+    }
+
+    /** @param networks where networks lent to runs go back to, shared by this store's models */
+    public ModelStore(Path dir, NetworkCache networks) {
         this.dir = dir;
+        this.networks = networks;
+    }
+
+    public NetworkCache networks() {
+        return networks;
+    }
+
+    /**
+     * {@code message} with this store's directory, however it was given, shown by its name alone: a server
+     * must not tell its clients where its files live.
+     */
+    public String withoutDirectory(String message) {
+        if (message == null) {
+            return null;
+        }
+        String name = dir.toAbsolutePath().normalize().getFileName() == null ? "models"
+                : dir.toAbsolutePath().normalize().getFileName().toString();
+        String hidden = message.replace(dir.toAbsolutePath().normalize().toString(), name);
+        return dir.toString().isEmpty() || dir.toString().equals(name) ? hidden : hidden.replace(dir.toString(), name);
     }
 
     public Path dir() {
@@ -118,14 +148,53 @@ public final class ModelStore {
         return out;
     }
 
+    /** The model, read on first use and again after its files changed. */
     public LoadedModel load(String id) {
-        LoadedModel model = loaded.get(id);
-        if (model != null) {
-            return model;
+        Loaded current = loaded.get(id);
+        if (current != null && current.stamp().equals(stamp(id))) {
+            return current.model();
         }
         synchronized (this) {
-            return loaded.computeIfAbsent(id, this::read);
+            current = loaded.get(id);
+            List<Object> stamp = stamp(id);
+            if (current != null && current.stamp().equals(stamp)) {
+                return current.model();
+            }
+            if (current != null) {
+                loaded.remove(id);
+                networks.forget(current.model());
+                LOG.info("{} changed on disk; reading it again", id);
+            }
+            LoadedModel model = read(id);
+            loaded.put(id, new Loaded(model, stamp));
+            return model;
         }
+    }
+
+    /**
+     * What the files of model {@code id} look like now (metadata file and model files: identity, size, time),
+     * so that a replaced or edited file is noticed.
+     */
+    private List<Object> stamp(String id) {
+        List<Object> stamp = new ArrayList<>();
+        if (!ID.matcher(id).matches()) {
+            return stamp;
+        }
+        List<Path> files = new ArrayList<>(listDir(name -> name.equals(id + ".json")
+                || name.startsWith(id + ".") && MODEL_FILE.matcher(name).matches()));
+        Loaded current = loaded.get(id);
+        if (current != null && !files.contains(dir.resolve(current.model().metadata().file()))) {
+            files.add(dir.resolve(current.model().metadata().file())); // a metadata file may name a model file of another name
+        }
+        for (Path f : files) {
+            try {
+                var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+                stamp.addAll(List.of(f.getFileName().toString(), String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime()));
+            } catch (IOException e) {
+                stamp.add(f.getFileName() + ": " + e.getMessage());
+            }
+        }
+        return stamp;
     }
 
     private LoadedModel read(String id) {
@@ -164,7 +233,7 @@ public final class ModelStore {
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
         try {
-            return new LoadedModel(meta, network, dir, defaults);
+            return new LoadedModel(meta, network, dir, defaults, networks);
         } catch (UnsupportedLayerException e) {
             throw new UserError(weights + ": " + e.getMessage());
         }

@@ -121,6 +121,9 @@ public final class AscentRun {
             .policyLearning(LearningPolicy.OVER_TIME).policyReset(ResetPolicy.BLOCK_LEFT)
             .policySpill(SpillPolicy.REALLOCATE).build();
 
+    /** The name of the step's workspace on the thread that steps (it grows to the largest step's temporaries). */
+    public static final String STEP_WORKSPACE_ID = "filterscope-step";
+
     /** Runs {@code make} outside the step's workspace, for arrays that must survive the step. */
     public static <T> T persistent(java.util.function.Supplier<T> make) {
         try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -131,7 +134,7 @@ public final class AscentRun {
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
         Backend.fitThreadsTo(net.activationVolume());
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "filterscope-step")) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, STEP_WORKSPACE_ID)) {
             return stepInWorkspace();
         }
     }

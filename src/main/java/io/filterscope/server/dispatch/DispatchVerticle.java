@@ -31,6 +31,12 @@ public final class DispatchVerticle extends AbstractVerticle {
 
     private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS);
     private final String id = "f-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    /** This node: its health is that of its own workers, if it has any. */
+    private final String node;
+
+    public DispatchVerticle(String node) {
+        this.node = node;
+    }
 
     @Override
     public void start(Promise<Void> started) {
@@ -53,14 +59,11 @@ public final class DispatchVerticle extends AbstractVerticle {
             case "list" -> askAll(new JsonObject().put("action", "list")).map(DispatchVerticle::concat);
             case "models" -> askAll(body).map(DispatchVerticle::mergeModels);
             case "model", "activations", "examples" -> onModelWorker(body.getString("model"), body);
-            case "health" -> askAll(new JsonObject().put("action", "status")).map(DispatchVerticle::health);
+            case "health" -> askAll(new JsonObject().put("action", "status")).map(this::health);
             case "stop-all" -> stopAll();
             default -> Future.failedFuture(ApiError.badRequest("unknown action").exception());
         };
-        answer.onSuccess(message::reply).onFailure(error -> {
-            ApiError e = ApiError.of(error);
-            message.fail(e.status(), e.message());
-        });
+        answer.onSuccess(message::reply).onFailure(error -> ApiError.of(error).failReply(message));
     }
 
     private Future<Object> start(JsonObject body) {
@@ -76,6 +79,8 @@ public final class DispatchVerticle extends AbstractVerticle {
     private Future<String> pickWorker(String model) {
         return directory.pick(model).map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
                 directory.workerIds().isEmpty() ? new ApiError(503, "no_worker", "no compute worker is connected").exception()
+                        : directory.healthyWorkers().isEmpty() ? new ApiError(503, "no_worker", "no compute worker can serve now: "
+                        + directory.states()).exception()
                         : ApiError.notFound("unknown model '" + model + "' (models on the workers: "
                         + String.join(", ", directory.models()) + ")").exception()));
     }
@@ -124,14 +129,33 @@ public final class DispatchVerticle extends AbstractVerticle {
         return merged;
     }
 
-    /** Totals over the workers, plus each worker; the status says whether anything can compute. */
-    private static JsonObject health(List<Object> statuses) {
+    /**
+     * Totals over the workers, plus each worker with its state. The status is "ok" when this node's own
+     * workers are all ok (a node without any: when some worker is); else the state of one that is not
+     * ("wedged", "dead", "out_of_memory"), or "no_workers".
+     */
+    private JsonObject health(List<Object> statuses) {
         List<JsonObject> list = statuses.stream().map(JsonObject.class::cast).toList();
         JsonArray workers = new JsonArray();
-        list.forEach(w -> workers.add(new JsonObject().put("id", w.getString("id")).put("backend", w.getString("backend"))
-                .put("device", w.getString("device")).put("models", w.getJsonArray("models"))
-                .put("runsActive", w.getInteger("runsActive")).put("runsQueued", w.getInteger("runsQueued"))));
-        return new JsonObject().put("status", list.isEmpty() ? "no_workers" : "ok")
+        list.forEach(w -> {
+            JsonObject one = new JsonObject().put("id", w.getString("id")).put("state", w.getString("state", "ok"))
+                    .put("backend", w.getString("backend")).put("device", w.getString("device")).put("models", w.getJsonArray("models"))
+                    .put("runsActive", w.getInteger("runsActive")).put("runsQueued", w.getInteger("runsQueued"))
+                    .put("memoryBudget", w.getLong("memoryBudget")).put("memoryReserved", w.getLong("memoryReserved"))
+                    .put("networksCached", w.getLong("networksCached"));
+            workers.add(w.containsKey("detail") ? one.put("detail", w.getString("detail")) : one);
+        });
+        List<JsonObject> own = list.stream().filter(w -> node.equals(w.getString("node"))).toList();
+        java.util.function.Predicate<JsonObject> ok = w -> "ok".equals(w.getString("state", "ok"));
+        String status;
+        if (list.isEmpty()) {
+            status = "no_workers";
+        } else if (!own.isEmpty()) {
+            status = own.stream().filter(ok.negate()).map(w -> w.getString("state")).findFirst().orElse("ok");
+        } else {
+            status = list.stream().anyMatch(ok) ? "ok" : list.get(0).getString("state");
+        }
+        return new JsonObject().put("status", status)
                 .put("backend", distinct(list, "backend")).put("device", distinct(list, "device"))
                 .put("runsActive", list.stream().mapToInt(w -> w.getInteger("runsActive", 0)).sum())
                 .put("runsQueued", list.stream().mapToInt(w -> w.getInteger("runsQueued", 0)).sum())

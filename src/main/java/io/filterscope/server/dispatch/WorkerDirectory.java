@@ -26,6 +26,11 @@ final class WorkerDirectory {
         boolean has(String model) {
             return model == null || beat.getJsonArray("models", new JsonArray()).contains(model);
         }
+
+        /** Not wedged, dead or out of memory, as its last heartbeat said. */
+        boolean healthy() {
+            return "ok".equals(beat.getString("state", "ok"));
+        }
     }
 
     private record Placement(String worker, long at) {
@@ -58,9 +63,9 @@ final class WorkerDirectory {
                 && now - e.getValue().at() > deadAfterMs);
     }
 
-    /** The least loaded live worker that has {@code model} (any worker when null). */
+    /** The least loaded live and healthy worker that has {@code model} (any such worker when null). */
     Optional<String> pick(String model) {
-        return workers.entrySet().stream().filter(e -> e.getValue().has(model))
+        return workers.entrySet().stream().filter(e -> e.getValue().healthy() && e.getValue().has(model))
                 .min(Comparator.comparingLong((Map.Entry<String, Worker> e) -> load(e.getKey(), e.getValue())))
                 .map(Map.Entry::getKey);
     }
@@ -114,6 +119,16 @@ final class WorkerDirectory {
             return true;
         });
         return lost;
+    }
+
+    List<String> healthyWorkers() {
+        return workers.entrySet().stream().filter(e -> e.getValue().healthy()).map(Map.Entry::getKey).toList();
+    }
+
+    /** Each worker's state, for messages: "w-1 wedged, w-2 ok". */
+    String states() {
+        return String.join(", ", workers.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().beat.getString("state", "ok")).toList());
     }
 
     List<String> workerIds() {

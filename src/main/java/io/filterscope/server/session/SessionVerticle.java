@@ -2,6 +2,8 @@ package io.filterscope.server.session;
 
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
+import io.filterscope.server.ServerConfig;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -51,16 +53,24 @@ public final class SessionVerticle extends AbstractVerticle {
 
     private static final long COMPUTE_TIMEOUT_MS = 120_000;
     private final Map<String, Audience> runs = new HashMap<>();
+    /** The client (address) of each open socket that has sent something. */
+    private final Map<String, String> clientOf = new HashMap<>();
     private final int runsPerConnection;
+    private final int runsPerClient;
 
-    public SessionVerticle(int runsPerConnection) {
-        this.runsPerConnection = runsPerConnection;
+    public SessionVerticle(ServerConfig.Limits limits) {
+        this.runsPerConnection = limits.runsPerConnection();
+        this.runsPerClient = limits.count(Limit.RUNS_PER_CLIENT);
     }
 
     @Override
     public void start(Promise<Void> started) {
         // Sockets belong to this node's HTTP verticle: their messages stay on this node even in a cluster.
-        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> onText(m.headers().get(Addresses.SOCKET), m.body()));
+        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> {
+            String socket = m.headers().get(Addresses.SOCKET);
+            clientOf.put(socket, m.headers().get(Addresses.CLIENT) == null ? "" : m.headers().get(Addresses.CLIENT));
+            onText(socket, m.body());
+        });
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
                 .completion().onComplete(started);
     }
@@ -103,6 +113,13 @@ public final class SessionVerticle extends AbstractVerticle {
                     + " runs going; stop one first"), msg.getValue("tag"));
             return;
         }
+        String client = clientOf.get(socket);
+        long ofClient = runs.values().stream().filter(a -> a.owner != null && client.equals(clientOf.get(a.owner))).count();
+        if (ofClient >= runsPerClient) {
+            error(socket, new ApiError(429, "too_many_runs", "you already have " + ofClient
+                    + " runs going (over all your connections); stop one first"), msg.getValue("tag"));
+            return;
+        }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Audience audience = new Audience(socket, msg.getValue("tag"), false);
         runs.put(run, audience);
@@ -112,7 +129,8 @@ public final class SessionVerticle extends AbstractVerticle {
         // Listen before asking, so no frame or event of the run can be missed.
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
-                .compose(v -> compute(new JsonObject().put("action", "start").put("run", run).put("request", request)))
+                .compose(v -> compute(new JsonObject().put("action", "start").put("run", run).put("client", client)
+                        .put("request", request)))
                 .onSuccess(body -> {
                     JsonObject reply = (JsonObject) body;
                     if ("queued".equals(reply.getString("state"))) {
@@ -197,6 +215,7 @@ public final class SessionVerticle extends AbstractVerticle {
 
     /** A socket closed: runs that nobody is left to see (no owner, no watcher) stop. */
     private void onClosed(String socket) {
+        clientOf.remove(socket);
         for (Map.Entry<String, Audience> e : Map.copyOf(runs).entrySet()) {
             Audience a = e.getValue();
             if (socket.equals(a.owner)) {
