@@ -30,7 +30,7 @@ class LoadTest {
     void watchersAndRunnersTogetherGetEveryDoneAndNoUnexpectedError(@TempDir Path models) throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
-                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64).withoutClientShares());
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
         long heapBefore = LeakTest.Memory.now().heap();
         ExecutorService pool = Executors.newFixedThreadPool(RUNNERS + WATCHERS);

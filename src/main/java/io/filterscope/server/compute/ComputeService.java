@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ComputeService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeService.class);
-    /** Freeing at least this much native memory at once is worth a garbage collection, which gives it back. */
+    /** Freeing at least this much native memory at once is worth a garbage collection and a trim, which give it back. */
     private static final long COLLECT_AFTER_FREEING = 64L << 20;
 
     /**
@@ -89,6 +89,9 @@ public final class ComputeService implements AutoCloseable {
     private final Settings settings;
     private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final ExecutorService encoder = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-encoder"));
+    /** Gives freed native memory back to the system, off the compute thread; one request at a time is enough. */
+    private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
+    private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
     private final FairScheduler<Run, Query> scheduler = new FairScheduler<>();
     /** Every run: running, paused and waiting, in the order they came. */
     private final Map<String, Run> runs = new LinkedHashMap<>();
@@ -341,12 +344,36 @@ public final class ComputeService implements AutoCloseable {
         return m.split("\n")[0];
     }
 
-    /** Drops every cached network and the queries' caches, and collects the garbage that holds native memory. */
+    /** Drops every cached network and the queries' caches, and gives the memory they held back to the system. */
     private long freeMemory() {
         long freed = store.networks().trimTo(0) + queries.forgetCaches();
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         System.gc();
+        reclaim();
         return freed;
+    }
+
+    /**
+     * Once the garbage holding freed networks is collected (ND4J frees their buffers when it collects their
+     * wrappers, on its own thread), hands what malloc kept back to the system: else a process that once
+     * rendered large images stays large.
+     */
+    private void reclaim() {
+        if (reclaiming.compareAndSet(false, true)) {
+            reclaimer.execute(() -> {
+                try {
+                    System.gc();
+                    Thread.sleep(300);
+                    System.gc();
+                    Thread.sleep(300);
+                    Backend.trimNativeHeap();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    reclaiming.set(false);
+                }
+            });
+        }
     }
 
     private void refreshLoad() {
@@ -381,13 +408,14 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    /** A running run ends: its place goes to the next. */
+    /** A running run ends: its place and memory go to the next. */
     private void end(Run run, String reason, String message) {
         run.running = false;
         scheduler.removeRun(run.client, run);
         runs.remove(run.id);
-        promote(null);
         finish(run, reason, message);
+        promote(null);
+        refreshLoad();
     }
 
     private void giveBack(Run run) {
@@ -395,7 +423,10 @@ public final class ComputeService implements AutoCloseable {
             reserved -= run.bytes;
             run.request.model().release(run.network);
             run.network = null;
-            collectIfWorthIt(store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved)));
+            long evicted = store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
+            if (evicted + run.bytes >= COLLECT_AFTER_FREEING) {
+                reclaim(); // the network went, or the run's step temporaries were large
+            }
             var workspaces = Nd4j.getWorkspaceManager();
             var workspace = workspaces.checkIfWorkspaceExists(AscentRun.STEP_WORKSPACE_ID)
                     ? workspaces.getWorkspaceForCurrentThread(AscentRun.STEP_WORKSPACE_ID) : null;
@@ -406,9 +437,9 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    private static void collectIfWorthIt(long freed) {
+    private void reclaimIfWorthIt(long freed) {
         if (freed >= COLLECT_AFTER_FREEING) {
-            System.gc();
+            reclaim();
         }
     }
 
@@ -445,7 +476,11 @@ public final class ComputeService implements AutoCloseable {
         while (!waiting.isEmpty()) {
             Run next = nextWaiting();
             if (next.network == null && next.bytes > settings.memoryBudget() - reserved) {
-                break; // it waits until running runs give memory back
+                // It waits until running runs give memory back; a paused run, whose memory is held already, may go.
+                next = waiting.stream().filter(r -> r.network != null).findFirst().orElse(null);
+                if (next == null) {
+                    break;
+                }
             }
             if (running() >= settings.maxActive()) {
                 Run victim = pausable(next.client);
@@ -515,7 +550,7 @@ public final class ComputeService implements AutoCloseable {
     private void activate(Run run) {
         if (run.network == null) {
             RunRequest r = run.request;
-            collectIfWorthIt(store.networks().trimTo(settings.memoryBudget() - reserved - run.bytes));
+            reclaimIfWorthIt(store.networks().trimTo(settings.memoryBudget() - reserved - run.bytes));
             run.network = r.model().borrow(r.objectives().size(), r.size());
             run.bytes = r.model().bytesOf(run.network);
             reserved += run.bytes;
@@ -604,5 +639,6 @@ public final class ComputeService implements AutoCloseable {
         closed = true;
         thread.interrupt();
         encoder.shutdown();
+        reclaimer.shutdownNow();
     }
 }

@@ -102,11 +102,17 @@ public final class DispatchVerticle extends AbstractVerticle {
                 .map(Message::body);
     }
 
-    /** Every live worker's answer; a worker that fails to answer is left out rather than failing the whole. */
+    /**
+     * Every live worker's answer; a worker that fails to answer is left out rather than failing the whole,
+     * unless all fail: then the first one's failure is the answer.
+     */
     private Future<List<Object>> askAll(JsonObject body) {
-        List<Future<Object>> answers = directory.workerIds().stream()
-                .map(w -> ask(w, body).otherwise(e -> null)).toList();
-        return Future.join(answers).map(all -> answers.stream().map(Future::result).filter(r -> r != null).toList());
+        List<Future<Object>> answers = directory.workerIds().stream().map(w -> ask(w, body)).toList();
+        return Future.join(answers).recover(e -> Future.succeededFuture()).compose(v -> {
+            List<Object> answered = answers.stream().filter(Future::succeeded).map(Future::result).toList();
+            return answered.isEmpty() && !answers.isEmpty() ? Future.failedFuture(answers.get(0).cause())
+                    : Future.succeededFuture(answered);
+        });
     }
 
     private static JsonArray concat(List<Object> arrays) {

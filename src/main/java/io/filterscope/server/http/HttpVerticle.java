@@ -20,7 +20,6 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.XFrameHandler;
@@ -94,8 +93,7 @@ public final class HttpVerticle extends AbstractVerticle {
         router.get("/api/models/:id").handler(ctx -> ask(ctx, new JsonObject().put("action", "model")
                 .put("model", ctx.pathParam("id"))));
         router.post("/api/models/:id/activations")
-                .handler(BodyHandler.create(uploads.directory()).setBodyLimit(limits.uploadBytes())
-                        .setDeleteUploadedFilesOnEnd(true))
+                .handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(this::activations);
         router.get("/api/models/:id/examples").handler(this::examples);
         router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
@@ -249,10 +247,10 @@ public final class HttpVerticle extends AbstractVerticle {
                 .map(m -> m.body());
     }
 
-    private static void json(RoutingContext ctx, int status, Object body) {
+    private static Future<Void> json(RoutingContext ctx, int status, Object body) {
         String text = body instanceof JsonObject j ? j.encode() : body instanceof io.vertx.core.json.JsonArray a ? a.encode()
                 : String.valueOf(body);
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
+        return ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
     }
 
     private static void send(RoutingContext ctx, ApiError error) {
@@ -264,22 +262,31 @@ public final class HttpVerticle extends AbstractVerticle {
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         Throwable failure = ctx.failure();
+        boolean upload = ctx.request().isExpectMultipart();
+        ApiError error;
         if (status == 413) {
-            send(ctx, new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes"));
-        } else if (failure != null && String.valueOf(failure.getMessage()).contains("too many form fields")
-                || failure instanceof io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException) {
-            send(ctx, new ApiError(413, "too_large", "more than " + MAX_FORM_FIELDS + " parts in one upload; send the image alone"));
+            error = new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes");
+        } else if (upload && (failure instanceof io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException
+                || failure != null && "Streaming aborted".equals(failure.getMessage()))) {
+            // Too many parts; or a part whose writing BodyHandler cancelled after refusing the request.
+            error = new ApiError(413, "too_large", "an upload holds one image (the field \"image\") of at most "
+                    + config.limits().uploadBytes() + " bytes, in at most " + MAX_FORM_FIELDS + " parts");
         } else if (status >= 400 && status < 500) {
-            send(ctx, new ApiError(status, ApiError.codeFor(status), failure == null ? "bad request" : String.valueOf(failure.getMessage())));
-        } else if (failure != null && ctx.request().isExpectMultipart() && !ctx.request().isEnded()) {
-            // An upload broke off part-way (Vert.x says "Streaming aborted"): the client's request was bad.
-            send(ctx, ApiError.badRequest("the upload broke off: " + failure.getMessage()));
+            error = new ApiError(status, ApiError.codeFor(status), failure == null ? "bad request" : String.valueOf(failure.getMessage()));
         } else {
-            send(ctx, ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure));
+            error = ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure);
         }
-        if (ctx.request().isExpectMultipart() && !ctx.request().isEnded()) {
-            // Stop reading a refused upload: the rest of its parts would only be written to disk.
-            ctx.response().endHandler(v -> ctx.request().connection().close());
+        if (!ctx.response().ended()) {
+            json(ctx, error.status(), error.toHttpJson()).onComplete(v -> stopReading(ctx));
+        } else {
+            stopReading(ctx);
+        }
+    }
+
+    /** Closes the connection of a refused request that is still sending: the rest would only be read to be thrown away. */
+    private static void stopReading(RoutingContext ctx) {
+        if (!ctx.request().isEnded()) {
+            ctx.request().connection().close();
         }
     }
 

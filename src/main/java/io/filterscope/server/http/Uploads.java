@@ -1,11 +1,16 @@
 package io.filterscope.server.http;
 
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,12 +18,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Where uploads are written while a request is read: a directory of this server's own in the system's temp
  * directory (the working directory may not be writable, as in our Docker image, and must not fill up),
- * readable by this user alone. Vert.x's BodyHandler deletes each request's files when it ends; files it
- * misses (the parts of an upload that broke off, which it may go on writing after its clean-up) are swept
- * once they are older than any request may take, and the directory goes when the server stops.
+ * readable by this user alone, with a directory per request. Vert.x's BodyHandler reads the upload within
+ * the size limit and deletes its files when the request ends; the request's directory goes then too,
+ * taking any part BodyHandler missed (it may go on writing the parts of a refused upload after its own
+ * clean-up). A sweep removes whatever is older than any request may take, and the whole directory goes when
+ * the server stops.
  */
 final class Uploads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+    /** Parts still being written when a request ends are gone this long after. */
+    private static final long LATE_WRITES_MS = 1000;
     private final Vertx vertx;
     private final Path directory;
     private final long sweeper;
@@ -26,7 +35,7 @@ final class Uploads implements AutoCloseable {
     private Uploads(Vertx vertx, Path directory, long maxAgeMs) {
         this.vertx = vertx;
         this.directory = directory;
-        this.sweeper = vertx.setPeriodic(Math.max(1000, maxAgeMs / 2), t -> vertx.executeBlocking(() -> sweep(maxAgeMs)));
+        this.sweeper = vertx.setPeriodic(Math.max(1000, maxAgeMs / 2), t -> vertx.executeBlocking(() -> delete(directory, maxAgeMs)));
     }
 
     /** @param maxAgeMs a file older than this belongs to no request any more */
@@ -41,30 +50,61 @@ final class Uploads implements AutoCloseable {
         return new Uploads(vertx, dir, maxAgeMs);
     }
 
-    String directory() {
-        return directory.toString();
+    /** Reads a request's body (at most {@code bodyLimit} bytes) with its uploads into a directory of its own. */
+    Handler<RoutingContext> bodyHandler(long bodyLimit) {
+        return ctx -> {
+            Path own = directory.resolve(UUID.randomUUID().toString());
+            ctx.addEndHandler(v -> {
+                vertx.executeBlocking(() -> delete(own, -1));
+                vertx.setTimer(LATE_WRITES_MS, t -> vertx.executeBlocking(() -> delete(own, -1)));
+            });
+            BodyHandler.create(own.toString()).setBodyLimit(bodyLimit).setDeleteUploadedFilesOnEnd(true).handle(ctx);
+        };
     }
 
-    /** Deletes the files older than {@code ageMs}; returns how many. */
-    int sweep(long ageMs) {
+    /** Files (and then emptied directories) under {@code root} older than {@code ageMs}; returns how many went. */
+    int delete(Path root, long ageMs) {
+        if (!Files.exists(root)) {
+            return 0;
+        }
         long before = System.currentTimeMillis() - ageMs;
         int deleted = 0;
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path f : files.toList()) {
-                if (Files.getLastModifiedTime(f).toMillis() <= before && Files.deleteIfExists(f)) {
-                    deleted++;
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (p.equals(directory) || Files.getLastModifiedTime(p).toMillis() > before) {
+                    continue;
+                }
+                try {
+                    if (Files.deleteIfExists(p)) {
+                        deleted++;
+                    }
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    // a file in it is still young
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            LOG.warn("cannot sweep {}: {}", directory, e.toString());
+            LOG.warn("cannot clean {}: {}", root, e.toString());
         }
         return deleted;
+    }
+
+    /** Files and directories under the uploads directory now. */
+    long count() {
+        try (Stream<Path> all = Files.walk(directory)) {
+            return all.count() - 1;
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    Path directory() {
+        return directory;
     }
 
     @Override
     public void close() {
         vertx.cancelTimer(sweeper);
-        sweep(-1);
+        delete(directory, -1);
         try {
             Files.deleteIfExists(directory);
         } catch (IOException e) {
