@@ -221,6 +221,7 @@ public final class ComputeService implements AutoCloseable {
             waiting.remove(run);
             runs.remove(runId);
             finish(run, "stopped", null);
+            promote(null); // a paused run gave its memory back
             announcePositions();
         }
         return true;

@@ -262,13 +262,14 @@ public final class HttpVerticle extends AbstractVerticle {
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         Throwable failure = ctx.failure();
-        boolean upload = ctx.request().isExpectMultipart();
         ApiError error;
         if (status == 413) {
             error = new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes");
-        } else if (upload && (failure instanceof io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException
-                || failure != null && "Streaming aborted".equals(failure.getMessage()))) {
-            // Too many parts; or a part whose writing BodyHandler cancelled after refusing the request.
+        } else if (ctx.request().isExpectMultipart() && failure instanceof io.vertx.core.file.FileSystemException) {
+            error = new ApiError(503, "no_worker", "the server cannot store uploads now; try again later");
+        } else if (ctx.request().isExpectMultipart() && (status < 400 || status >= 500)) {
+            // Only reading the body fails an upload here: too many parts, or a part whose writing BodyHandler
+            // cancelled after that ("Streaming aborted", "Pipe closed").
             error = new ApiError(413, "too_large", "an upload holds one image (the field \"image\") of at most "
                     + config.limits().uploadBytes() + " bytes, in at most " + MAX_FORM_FIELDS + " parts");
         } else if (status >= 400 && status < 500) {
@@ -276,18 +277,7 @@ public final class HttpVerticle extends AbstractVerticle {
         } else {
             error = ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure);
         }
-        if (!ctx.response().ended()) {
-            json(ctx, error.status(), error.toHttpJson()).onComplete(v -> stopReading(ctx));
-        } else {
-            stopReading(ctx);
-        }
-    }
-
-    /** Closes the connection of a refused request that is still sending: the rest would only be read to be thrown away. */
-    private static void stopReading(RoutingContext ctx) {
-        if (!ctx.request().isEnded()) {
-            ctx.request().connection().close();
-        }
+        send(ctx, error);
     }
 
     // --- WebSocket ---

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Uploads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
-    /** Parts still being written when a request ends are gone this long after. */
+    /** A request's directory goes this long after the request ends. */
     private static final long LATE_WRITES_MS = 1000;
     private final Vertx vertx;
     private final Path directory;
@@ -54,10 +54,9 @@ final class Uploads implements AutoCloseable {
     Handler<RoutingContext> bodyHandler(long bodyLimit) {
         return ctx -> {
             Path own = directory.resolve(UUID.randomUUID().toString());
-            ctx.addEndHandler(v -> {
-                vertx.executeBlocking(() -> delete(own, -1));
-                vertx.setTimer(LATE_WRITES_MS, t -> vertx.executeBlocking(() -> delete(own, -1)));
-            });
+            // End handlers also run when the request fails (too many parts, say) while its connection, closed
+            // at once, may still finish a part: the directory goes a moment later.
+            ctx.addEndHandler(v -> vertx.setTimer(LATE_WRITES_MS, t -> vertx.executeBlocking(() -> delete(own, -1))));
             BodyHandler.create(own.toString()).setBodyLimit(bodyLimit).setDeleteUploadedFilesOnEnd(true).handle(ctx);
         };
     }
