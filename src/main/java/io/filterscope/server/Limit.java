@@ -21,7 +21,8 @@ public enum Limit {
     MESSAGES_PER_SECOND("max-messages-per-second", 50, 1, 1_000_000, Unit.COUNT,
             "WebSocket messages a second on one socket; more are answered rate_limited and ignored"),
     REQUESTS_PER_SECOND("max-requests-per-second", 20, 1, 1_000_000, Unit.COUNT,
-            "API requests a second of one client (/api/health excepted); more are answered 429 rate_limited"),
+            "API requests a second of one client, in bursts of up to 5 seconds' worth (/api/health excepted); "
+                    + "more are answered 429 rate_limited"),
     UPLOAD_BYTES("max-upload", 10L << 20, 1024, 1L << 30, Unit.BYTES, "size of an upload (the whole request body)"),
     IMAGE_PIXELS("max-image-pixels", 40_000_000, 1, 1_000_000_000, Unit.COUNT,
             "width x height of an uploaded image, read from its header before decoding"),

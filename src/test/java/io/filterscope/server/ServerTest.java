@@ -29,7 +29,7 @@ class ServerTest {
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
-                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000));
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000).withoutClientShares());
         server = FilterScopeServer.startAndWait(config);
         port = server.port();
     }

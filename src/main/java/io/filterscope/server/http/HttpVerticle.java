@@ -42,6 +42,8 @@ public final class HttpVerticle extends AbstractVerticle {
     /** Frames buffered for one socket before intermediate frames are dropped. */
     static final int MAX_BUFFERED_BYTES = 512 * 1024;
     static final int SEND_BUFFER_BYTES = 256 * 1024;
+    /** A client may send this many seconds' worth of API requests at once (the page's activation maps come in a burst). */
+    static final int REQUEST_BURST_SECONDS = 5;
     /** A multipart upload holds one field (the image); a few more are tolerated, not hundreds. */
     static final int MAX_FORM_FIELDS = 8;
     private static final long COMPUTE_TIMEOUT_MS = 120_000;
@@ -71,7 +73,8 @@ public final class HttpVerticle extends AbstractVerticle {
         connections = new Connections(vertx, limits.count(Limit.CONNECTIONS_PER_CLIENT),
                 TimeUnit.SECONDS.toMillis(limits.get(Limit.REQUEST_TIMEOUT)));
         uploads = Uploads.create(vertx, 2 * TimeUnit.SECONDS.toMillis(limits.get(Limit.REQUEST_TIMEOUT)));
-        requestRates = new RateLimit.PerKey(limits.count(Limit.REQUESTS_PER_SECOND));
+        requestRates = new RateLimit.PerKey(limits.count(Limit.REQUESTS_PER_SECOND),
+                REQUEST_BURST_SECONDS * limits.count(Limit.REQUESTS_PER_SECOND));
         vertx.setPeriodic(10_000, t -> requestRates.forgetQuiet(System.nanoTime()));
 
         Router router = Router.router(vertx);
@@ -112,6 +115,9 @@ public final class HttpVerticle extends AbstractVerticle {
         server = vertx.createHttpServer(options.setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES).setMaxWebSocketFrameSize(MAX_MESSAGE_BYTES)
                 .setMaxFormFields(MAX_FORM_FIELDS)
+                // No HTTP/2 upgrade of plain connections: the page needs none, and each upgrade is one more connection
+                // state to account for.
+                .setHttp2ClearTextEnabled(false)
                 .setIdleTimeout((int) limits.get(Limit.IDLE_TIMEOUT)).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 // A small kernel send buffer: a client that falls behind then sees the newest frames, not ones
                 // that sat for seconds in a buffer of several megabytes.
@@ -163,7 +169,8 @@ public final class HttpVerticle extends AbstractVerticle {
         } else {
             ctx.response().putHeader("Retry-After", "1");
             send(ctx, new ApiError(429, "rate_limited", "more than " + config.limits().get(Limit.REQUESTS_PER_SECOND)
-                    + " requests a second from your address; slow down"));
+                    + " requests a second from your address (in bursts of " + REQUEST_BURST_SECONDS * config.limits().get(Limit.REQUESTS_PER_SECOND)
+                    + "); slow down"));
         }
     }
 
@@ -265,6 +272,8 @@ public final class HttpVerticle extends AbstractVerticle {
         ApiError error;
         if (status == 413) {
             error = new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes");
+        } else if (failure instanceof io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException) {
+            error = new ApiError(413, "too_large", "more than " + MAX_FORM_FIELDS + " parts in one upload; send the image alone");
         } else if (ctx.request().isExpectMultipart() && failure instanceof io.vertx.core.file.FileSystemException) {
             error = new ApiError(503, "no_worker", "the server cannot store uploads now; try again later");
         } else if (ctx.request().isExpectMultipart() && (status < 400 || status >= 500)) {
