@@ -4,57 +4,93 @@ import io.filterscope.UserError;
 import io.filterscope.server.ClusterOptions;
 import io.filterscope.server.FilterScopeServer;
 import io.filterscope.server.ServerConfig;
-import java.util.Arrays;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code serve}: the web server and page; prints "listening on http://HOST:PORT" when ready. */
-final class ServeCommand {
-    private ServeCommand() {
-    }
+@Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = LimitFlags.Serve.class,
+        description = "The web server and explorer page; prints 'listening on http://HOST:PORT' when ready.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--host", paramLabel = "H", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
 
-    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
-    private static ServerConfig.Tls tls(Flags flags) {
-        if (!flags.has("tls-cert") && !flags.has("tls-key")) {
-            return null;
-        }
-        java.nio.file.Path cert = flags.path("tls-cert", null);
-        java.nio.file.Path key = flags.path("tls-key", null);
-        if (cert == null || key == null) {
-            throw new UserError("serve: --tls-cert and --tls-key go together (PEM certificate and PEM private key)");
-        }
-        for (java.nio.file.Path p : List.of(cert, key)) {
-            if (!java.nio.file.Files.isReadable(p)) {
-                throw new UserError("serve: cannot read " + p);
-            }
-        }
-        return new ServerConfig.Tls(cert, key);
-    }
+    @Option(names = "--port", paramLabel = "P", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
+    int port = 8080;
 
-    static int run(String[] args) throws InterruptedException {
-        Set<String> valued = new java.util.HashSet<>(Set.of("host", "port", "models", "token", "allow-origin", "allow-host",
-                "tls-cert", "tls-key"));
-        valued.addAll(LimitFlags.names(LimitFlags.ALL));
-        valued.addAll(ClusterFlags.VALUES);
-        Flags flags = Flags.parse("serve", args, valued, Set.of("cluster", "no-compute"));
-        String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
-        ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
-                flags.path("models", "models"), token, list(flags, "allow-origin"), list(flags, "allow-host"),
-                LimitFlags.parse("serve", flags, LimitFlags.ALL), tls(flags));
-        ClusterOptions cluster = ClusterFlags.parse("serve", flags);
-        if (flags.has("no-compute") && cluster == null) {
+    @Option(names = "--token", paramLabel = "T", defaultValue = "${env:FILTERSCOPE_TOKEN}",
+            description = "API and WebSocket need 'Authorization: Bearer T' or ?token=T (or FILTERSCOPE_TOKEN)")
+    String token;
+
+    @Option(names = "--allow-origin", paramLabel = "O", split = ",", description = "other origins whose pages may open the WebSocket")
+    List<String> origins = List.of();
+
+    @Option(names = "--allow-host", paramLabel = "NAME", split = ",",
+            description = "without a token, host names besides the bound host, localhost and IP addresses that requests may name")
+    List<String> hosts = List.of();
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "certificate (chain) for HTTPS and WSS, with --tls-key")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "private key for HTTPS and WSS, with --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--no-compute", description = "with --cluster: serve only, leave computing to worker nodes")
+    boolean noCompute;
+
+    @Mixin
+    ModelsDir models;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterMixin clusterFlags;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.ALL);
+        Cli.within("serve", "--port", port, 0, 65535);
+        ClusterOptions cluster = clusterFlags.options("serve");
+        if (noCompute && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
         }
-        FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !flags.has("no-compute"), cluster);
+        if (!noCompute) {
+            models.store();
+        }
+        ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
+                trimmed(origins), trimmed(hosts), limits, tls());
+        FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
     }
 
-    /** A comma-separated flag's items; none when it is not given. */
-    private static List<String> list(Flags flags, String name) {
-        return Arrays.stream(flags.string(name, "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    private static List<String> trimmed(List<String> items) {
+        return items.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
+    private ServerConfig.Tls tls() {
+        if (tlsCert == null && tlsKey == null) {
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new UserError("serve: --tls-cert and --tls-key go together (PEM certificate and PEM private key)");
+        }
+        for (Path p : List.of(tlsCert, tlsKey)) {
+            if (!Files.isReadable(p)) {
+                throw new UserError("serve: cannot read " + p);
+            }
+        }
+        return new ServerConfig.Tls(tlsCert, tlsKey);
     }
 
     /**

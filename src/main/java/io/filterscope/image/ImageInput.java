@@ -25,6 +25,7 @@ public final class ImageInput {
     /**
      * Decodes a PNG, JPEG, GIF or BMP image, first checking the size its header declares against
      * {@code maxPixels}, so that a small file cannot make us allocate a huge image (a decompression bomb).
+     * A JPEG is turned upright as its EXIF orientation says (a phone's portrait photo is stored sideways).
      */
     public static BufferedImage read(byte[] bytes, int maxPixels) throws IOException {
         return read(bytes, maxPixels, Integer.MAX_VALUE);
@@ -36,6 +37,11 @@ public final class ImageInput {
      * A refusal's message says "more than the limit".
      */
     public static BufferedImage read(byte[] bytes, int maxPixels, int maxSide) throws IOException {
+        BufferedImage image = decode(bytes, maxPixels, maxSide);
+        return startsWith(bytes, 0xFF, 0xD8, 0xFF) ? Orientation.upright(image, Orientation.ofJpeg(bytes)) : image;
+    }
+
+    private static BufferedImage decode(byte[] bytes, int maxPixels, int maxSide) throws IOException {
         if (maxPixels < 1 || maxSide < 1) {
             throw new IllegalArgumentException("limits must be positive, got " + maxPixels + " pixels, " + maxSide + " px a side");
         }

@@ -4,20 +4,20 @@ import io.filterscope.UserError;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
 import io.filterscope.engine.objective.Objectives;
+import io.filterscope.engine.param.InputSpace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** A model ready to visualize: its DL4J network, metadata, layers and example images. */
+/** A model ready to visualize: its graph, metadata, layers and example images. */
 public final class LoadedModel {
     private final ModelMetadata metadata;
-    private final Model network;
+    private final ModelGraph graph;
     private final Path dir;
     private final List<LayerInfo> layers;
     private final boolean defaults;
@@ -29,15 +29,15 @@ public final class LoadedModel {
     private final long parameters;
     private volatile LabeledImages examples;
 
-    LoadedModel(ModelMetadata metadata, Model network, Path dir, boolean defaults, NetworkCache idle) {
+    LoadedModel(ModelMetadata metadata, ModelGraph graph, Path dir, boolean defaults, NetworkCache idle) {
         this.metadata = metadata;
         this.defaults = defaults;
-        this.network = network;
+        this.graph = graph;
         this.dir = dir;
         this.idle = idle;
         this.own = compile(1, height());
         compiled.put(1 + "x" + height(), own);
-        this.parameters = network.numParams();
+        this.parameters = own.parameters();
         this.layers = own.layers();
         LayerInfo last = layers.get(layers.size() - 1);
         if (metadata.classes() != null && (last.spatial() || last.channels() != metadata.classes().size())) {
@@ -83,9 +83,9 @@ public final class LoadedModel {
         return layers;
     }
 
-    /** The layer of that name; an unknown name is a not-found error that lists the layers. */
+    /** The layer of that name (or second name); an unknown name is a not-found error that lists the layers. */
     public LayerInfo layer(String name) {
-        return layers.stream().filter(l -> l.name().equals(name)).findFirst()
+        return layers.stream().filter(l -> l.answersTo(name)).findFirst()
                 .orElseThrow(() -> UserError.notFound("unknown layer '" + name + "' in model " + id() + " (layers: "
                         + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")"));
     }
@@ -101,7 +101,7 @@ public final class LoadedModel {
      */
     public Network compile(int batch, int size) {
         try {
-            return NetworkCompiler.compile(network, DataType.FLOAT, batch, new long[] {channels(), size, size});
+            return graph.compile(DataType.FLOAT, batch, new long[] {channels(), size, size});
         } catch (IllegalArgumentException e) {
             throw new UserError("model " + id() + " cannot take " + size + "x" + size + " images: " + e.getMessage());
         }

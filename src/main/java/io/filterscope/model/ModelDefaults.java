@@ -1,7 +1,9 @@
 package io.filterscope.model;
 
 import io.filterscope.UserError;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +35,10 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
  * Metadata for a model file dropped into the models directory without a {@code NAME.json}: input pixels
  * are 8-bit images scaled to [0, 1] (weights of a {@link KnownArchitecture}: the input they were trained
  * with; the description says which), channels (1 = grayscale, 3 = RGB) and size come from the model
- * itself, no class names, layer names as the file has them. Read from the file's configuration only (a
- * Keras file's attributes, a DL4J zip's configuration.json), never its weights, and remembered per file
+ * itself, no class names, layer names as the file has them. A Keras-family file's own hints come first: its
+ * preprocessing layers or Keras applications' name (see KerasPreprocessing), a TF.js metadata.json's classes.
+ * Read from the file's configuration only (a Keras file's attributes, a DL4J zip's configuration.json), never
+ * its weights, and every layer is checked then, so a model listed as available can run. Remembered per file
  * version (not errors: a file still being copied in is read again), so listing a directory stays cheap.
  */
 final class ModelDefaults {
@@ -43,30 +47,80 @@ final class ModelDefaults {
     private static final int MAX_SIDE = 4096;
     private static final Map<Path, Cached> CACHE = new ConcurrentHashMap<>();
 
-    private record Cached(long size, long modified, ModelMetadata metadata) {
+    private record Cached(FileVersion version, ModelMetadata metadata) {
     }
 
     private ModelDefaults() {
     }
 
+    static boolean isOnnx(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx") && !Files.isDirectory(file);
+    }
+
     static boolean isKeras(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".h5") || name.endsWith(".hdf5");
+        return KerasFile.handles(file);
+    }
+
+    /**
+     * What identifies a version of a model file: its size and modification time (for a TF.js directory, the
+     * total size and latest time of its files), so a file changed or replaced in place is read again.
+     */
+    record FileVersion(long size, long modified) {
+        static FileVersion of(Path file) throws IOException {
+            if (!Files.isDirectory(file)) {
+                return new FileVersion(Files.size(file), Files.getLastModifiedTime(file).toMillis());
+            }
+            long size = 0;
+            long modified = Files.getLastModifiedTime(file).toMillis();
+            try (var files = Files.list(file)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (Files.isRegularFile(f)) {
+                        size += Files.size(f);
+                        modified = Math.max(modified, Files.getLastModifiedTime(f).toMillis());
+                    }
+                }
+            }
+            return new FileVersion(size, modified);
+        }
+    }
+
+    private static final Map<Path, FileVersion> CHECKED = new ConcurrentHashMap<>();
+
+    /**
+     * Checks that a Keras-family or ONNX file described by a metadata file can be computed (every layer or
+     * node; for Keras from its configuration alone); remembered per file version like the defaults.
+     *
+     * @throws UserError naming the file and what is wrong
+     */
+    static void check(Path file) {
+        Path key = file.toAbsolutePath().normalize();
+        try {
+            FileVersion version = FileVersion.of(file);
+            if (version.equals(CHECKED.get(key))) {
+                return;
+            }
+            if (isOnnx(file)) {
+                OnnxReader.describe(file);
+            } else {
+                KerasFile.describe(file);
+            }
+            CHECKED.put(key, version);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": " + ModelStore.oneLine(e));
+        }
     }
 
     /** The defaults for this file under this id, or a one-line error naming the file. */
     static ModelMetadata of(Path file, String id) {
         Path key = file.toAbsolutePath().normalize();
-        long size;
-        long modified;
+        FileVersion version;
         try {
-            size = Files.size(file);
-            modified = Files.getLastModifiedTime(file).toMillis();
+            version = FileVersion.of(file);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
         }
         Cached c = CACHE.get(key);
-        if (c != null && c.size == size && c.modified == modified && c.metadata.id().equals(id)) {
+        if (c != null && c.version.equals(version) && c.metadata.id().equals(id)) {
             return c.metadata;
         }
         ModelMetadata meta;
@@ -75,7 +129,7 @@ final class ModelDefaults {
         } catch (IOException | RuntimeException e) {
             throw new UserError(file + ": " + ModelStore.oneLine(e));
         }
-        CACHE.put(key, new Cached(size, modified, meta));
+        CACHE.put(key, new Cached(version, meta));
         return meta;
     }
 
@@ -86,7 +140,19 @@ final class ModelDefaults {
         String architecture = null;
         InputSpace input = InputSpace.UNIT;
         String inputText = "pixels scaled to [0, 1]";
-        if (isKeras(file)) {
+        List<String> classes = null;
+        if (isOnnx(file)) {
+            OnnxReader.Description d = OnnxReader.describe(file);
+            shape = List.of(d.channels(), d.height() == null ? ANY_SIZE_DEFAULT : d.height(),
+                    d.width() == null ? ANY_SIZE_DEFAULT : d.width());
+            description = d.summary();
+            if (d.channels() == 3) {
+                // Most ONNX files come from PyTorch, whose ImageNet models expect torchvision's convention.
+                input = InputSpace.TORCHVISION;
+                inputText = "as PyTorch's torchvision models expect (RGB, [0, 1], ImageNet mean and std); write " + id
+                        + ".json with its \"input\" if the model was trained otherwise";
+            }
+        } else if (isKeras(file)) {
             KerasFile.Description d = KerasFile.describe(file);
             if (d.inputShape() == null) {
                 throw new IOException("holds weights only and its layers match no known architecture; write " + id
@@ -103,7 +169,11 @@ final class ModelDefaults {
                 architecture = d.architecture().id();
                 input = d.architecture().input();
                 inputText = "as its weights were trained (" + d.architecture().inputDescription() + ")";
+            } else if (d.input() != null) {
+                input = d.input();
+                inputText = d.inputText();
             }
+            classes = d.classes();
         } else {
             shape = zipInputShape(file);
             description = "DL4J model";
@@ -112,7 +182,7 @@ final class ModelDefaults {
             throw new IOException("the model takes " + shape.get(0) + " input channels; only 1 (grayscale) or 3 (RGB) are supported");
         }
         return new ModelMetadata(id, description + " from " + name + "; input " + inputText, name, List.copyOf(shape),
-                input, null, null, null, architecture);
+                input, classes, null, null, architecture);
     }
 
     /** [channels, height, width] of a DL4J zip's network, from its configuration alone. */

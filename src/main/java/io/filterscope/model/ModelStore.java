@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.UnsupportedLayerException;
-import io.filterscope.model.keras.Hdf5File;
+import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.model.keras.KerasFile;
+import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;
+import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,17 +42,16 @@ public final class ModelStore {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    /** Files that hold a model: DL4J zips and Keras HDF5 files. */
+    /** Files that hold a model: DL4J zips, Keras HDF5 files, Keras 3 archives, ONNX files (and TF.js directories). */
     private static final Pattern MODEL_FILE = Pattern.compile(
-            "[^.].*\\.(zip|h5|hdf5)", Pattern.CASE_INSENSITIVE);
+            "[^.].*\\.(zip|h5|hdf5|keras|onnx)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
     private final NetworkCache networks;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
-    /** A loaded model and what its files looked like when it was read. */
-    private record Loaded(LoadedModel model, List<Object> stamp) {
+    /** A loaded model and the versions of the files it was read from, to notice a file changed in place. */
+    private record Loaded(LoadedModel model, ModelDefaults.FileVersion file, ModelDefaults.FileVersion metadata) {
     }
-
     /** A store for one-off use (the command line): compiled networks lent to runs are all kept. */
     public ModelStore(Path dir) {
         this(dir, NetworkCache.unbounded());
@@ -134,9 +136,9 @@ public final class ModelStore {
             }
         }
         Map<String, Path> out = new TreeMap<>();
-        for (Path f : listDir(name -> MODEL_FILE.matcher(name).matches())) {
+        for (Path f : modelFiles()) {
             String name = f.getFileName().toString();
-            String base = name.substring(0, name.lastIndexOf('.'));
+            String base = Files.isDirectory(f) ? name : name.substring(0, name.lastIndexOf('.'));
             if (named.contains(name) || taken.contains(base)) {
                 continue;
             }
@@ -148,56 +150,42 @@ public final class ModelStore {
         return out;
     }
 
-    /** The model, read on first use and again after its files changed. */
+    /**
+     * The model of this id, loaded on first use and kept while its files stay the same: a model file or
+     * metadata file changed or replaced in place (another size or modification time) is read again.
+     */
     public LoadedModel load(String id) {
-        Loaded current = loaded.get(id);
-        if (current != null && current.stamp().equals(stamp(id))) {
-            return current.model();
+        Loaded l = loaded.get(id);
+        if (l != null && current(l, id)) {
+            return l.model();
         }
         synchronized (this) {
-            current = loaded.get(id);
-            List<Object> stamp = stamp(id);
-            if (current != null && current.stamp().equals(stamp)) {
-                return current.model();
+            l = loaded.get(id);
+            if (l != null && current(l, id)) {
+                return l.model();
             }
-            if (current != null) {
-                loaded.remove(id);
-                networks.forget(current.model());
+            Loaded old = loaded.remove(id);
+            if (old != null) {
+                networks.forget(old.model()); // its compiled networks belong to the old file
                 LOG.info("{} changed on disk; reading it again", id);
             }
-            LoadedModel model = read(id);
-            loaded.put(id, new Loaded(model, stamp));
-            return model;
+            return loaded.computeIfAbsent(id, this::read).model();
         }
     }
 
-    /**
-     * What the files of model {@code id} look like now (metadata file and model files: identity, size, time),
-     * so that a replaced or edited file is noticed.
-     */
-    private List<Object> stamp(String id) {
-        List<Object> stamp = new ArrayList<>();
-        if (!ID.matcher(id).matches()) {
-            return stamp;
+    private boolean current(Loaded l, String id) {
+        try {
+            // A metadata file written beside a model that had none counts as a change too.
+            Path meta = dir.resolve(id + ".json");
+            ModelDefaults.FileVersion metaVersion = Files.isRegularFile(meta) ? ModelDefaults.FileVersion.of(meta) : null;
+            return java.util.Objects.equals(metaVersion, l.metadata())
+                    && ModelDefaults.FileVersion.of(dir.resolve(l.model().metadata().file())).equals(l.file());
+        } catch (IOException e) {
+            return false;
         }
-        List<Path> files = new ArrayList<>(listDir(name -> name.equals(id + ".json")
-                || name.startsWith(id + ".") && MODEL_FILE.matcher(name).matches()));
-        Loaded current = loaded.get(id);
-        if (current != null && !files.contains(dir.resolve(current.model().metadata().file()))) {
-            files.add(dir.resolve(current.model().metadata().file())); // a metadata file may name a model file of another name
-        }
-        for (Path f : files) {
-            try {
-                var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
-                stamp.addAll(List.of(f.getFileName().toString(), String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime()));
-            } catch (IOException e) {
-                stamp.add(f.getFileName() + ": " + e.getMessage());
-            }
-        }
-        return stamp;
     }
 
-    private LoadedModel read(String id) {
+    private Loaded read(String id) {
         if (!ID.matcher(id).matches()) {
             throw UserError.notFound("unknown model '" + id + "'");
         }
@@ -216,27 +204,43 @@ public final class ModelStore {
             meta = readMetadata(file);
         }
         Path weights = dir.resolve(meta.file());
-        Model network;
+        ModelDefaults.FileVersion fileVersion;
+        ModelDefaults.FileVersion metaVersion;
+        try {
+            fileVersion = ModelDefaults.FileVersion.of(weights);
+            metaVersion = defaults ? null : ModelDefaults.FileVersion.of(file);
+        } catch (IOException e) {
+            throw new UserError(weights + ": cannot read (" + e.getMessage() + ")");
+        }
+        ModelGraph graph;
         long started = System.nanoTime();
-        if (ModelDefaults.isKeras(weights)) {
+        if (ModelDefaults.isOnnx(weights)) {
             try {
-                network = KerasFile.load(weights, meta.architecture(), meta.inputShape().get(1));
+                graph = OnnxReader.read(weights);
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(weights + ": " + oneLine(e));
+            }
+        } else if (ModelDefaults.isKeras(weights)) {
+            try {
+                graph = KerasFile.read(weights, meta.architecture());
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": " + oneLine(e));
             }
         } else {
             try {
-                network = restore(weights);
+                graph = Dl4jReader.read(restore(weights));
+            } catch (UnsupportedLayerException e) {
+                throw new UserError(weights + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new UserError(weights + ": not a readable DL4J model zip (" + oneLine(e) + ")");
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        try {
-            return new LoadedModel(meta, network, dir, defaults, networks);
-        } catch (UnsupportedLayerException e) {
-            throw new UserError(weights + ": " + e.getMessage());
-        }
+        return new Loaded(new LoadedModel(meta, graph, dir, defaults, networks), fileVersion, metaVersion);
     }
 
     private static Model restore(Path zip) throws IOException {
@@ -257,6 +261,19 @@ public final class ModelStore {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
         return (nl < 0 ? m : m.substring(0, nl)).strip();
+    }
+
+    /** Model files and TF.js model directories in the models directory. */
+    private List<Path> modelFiles() {
+        List<Path> out = new ArrayList<>(listDir(name -> MODEL_FILE.matcher(name).matches()));
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> !f.getFileName().toString().startsWith(".") && TfjsModel.isModel(f)).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UserError("cannot list " + dir + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private List<Path> metadataFiles() {
@@ -291,12 +308,20 @@ public final class ModelStore {
         require(file, id.equals(meta.id()), "\"id\" must be \"" + id + "\" (the file's name), got " + meta.id());
         require(file, meta.file() != null && !meta.file().contains("/") && !meta.file().contains("\\"),
                 "\"file\" must name a model file in the same directory");
-        require(file, Files.isRegularFile(file.resolveSibling(meta.file())), "\"file\" " + meta.file() + " does not exist");
-        if (ModelDefaults.isKeras(file.resolveSibling(meta.file()))) {
-            try {
-                Hdf5File.check(file.resolveSibling(meta.file()));
-            } catch (IOException e) {
-                throw new UserError(file.resolveSibling(meta.file()) + ": " + e.getMessage());
+        Path model = file.resolveSibling(meta.file());
+        require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
+        if (ModelDefaults.isOnnx(model)) {
+            ModelDefaults.check(model);
+        }
+        if (ModelDefaults.isKeras(model)) {
+            if (meta.architecture() == null) {
+                ModelDefaults.check(model);
+            } else {
+                try {
+                    io.filterscope.model.keras.Hdf5File.check(model);
+                } catch (IOException e) {
+                    throw new UserError(model + ": " + e.getMessage());
+                }
             }
         }
         if (meta.architecture() != null) {

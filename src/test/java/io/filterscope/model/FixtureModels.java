@@ -3,6 +3,7 @@ package io.filterscope.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.train.LeNet;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,7 +17,15 @@ public final class FixtureModels {
     }
 
     public static void writeLeNet(Path dir, String id) throws IOException {
-        ModelSerializer.writeModel(LeNet.create(28, 1, 3, 7), dir.resolve(id + ".zip").toFile(), false);
+        writeLeNet(dir, id, net -> { });
+    }
+
+    /** {@link #writeLeNet(Path, String)} with the network changed by {@code change} before it is saved. */
+    public static void writeLeNet(Path dir, String id, java.util.function.Consumer<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> change)
+            throws IOException {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = LeNet.create(28, 1, 3, 7);
+        change.accept(net);
+        ModelSerializer.writeModel(net, dir.resolve(id + ".zip").toFile(), false);
         Random rng = new Random(1);
         float[][] pixels = new float[12][28 * 28];
         int[] labels = new int[12];

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.param.InputSpace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.io.IOException;
+import java.net.URI;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three JVMs on 127.0.0.1: this one is the front node (page, sockets, dispatch, no compute) and two
@@ -125,6 +126,94 @@ class ClusterTest {
         }
     }
 
+    /**
+     * A front node in its own JVM, set up by FILTERSCOPE_* variables alone and guarded by a token, and a worker
+     * with other models than this node's (which computes too): every front lists the models of both workers,
+     * one entry per id. The front's JVM is killed while its client's run goes: the worker stops that run and
+     * keeps the other front's. The worker is then stopped cleanly (SIGTERM): its clients hear "stopped", not
+     * "failed", and it leaves the cluster at once.
+     */
+    @Test
+    void modelsMergeAcrossWorkersAKilledFrontsRunsStopAndAStoppedWorkersRunsEndStopped(@TempDir Path mine, @TempDir Path theirs)
+            throws Exception {
+        Files.createDirectories(LOGS);
+        io.filterscope.model.FixtureModels.writeLeNet(mine, "tiny-here");
+        io.filterscope.model.FixtureModels.writeLeNet(mine, "shared");
+        io.filterscope.model.FixtureModels.writeLeNet(theirs, "tiny-there");
+        Files.write(theirs.resolve("shared.zip"), new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p'});
+        int frontPort = freePort();
+        int workerPort = freePort();
+        int otherFrontPort = freePort();
+        List<String> members = List.of("127.0.0.1:" + frontPort, "127.0.0.1:" + workerPort, "127.0.0.1:" + otherFrontPort);
+
+        front = FilterScopeServer.startAndWait(ServerConfig.defaults(mine).withPort(0),
+                new FilterScopeServer.Roles(true, true, new ClusterOptions("127.0.0.1", frontPort, members)));
+        Process worker = startWorker(3, workerPort, members, theirs);
+        workers.add(worker);
+        String workerId = awaitLine("worker3", "worker (w-[0-9a-f]+) ready .*", worker).group(1);
+        Process otherFront = start("front2", Map.of("FILTERSCOPE_CLUSTER", "1", "FILTERSCOPE_CLUSTER_HOST", "127.0.0.1",
+                "FILTERSCOPE_CLUSTER_PORT", String.valueOf(otherFrontPort), "FILTERSCOPE_JOIN", String.join(",", members),
+                "FILTERSCOPE_TOKEN", "front-token"), "serve", "--port", "0", "--no-compute");
+        workers.add(otherFront);
+        int otherPort = Integer.parseInt(awaitLine("front2", "listening on http://127\\.0\\.0\\.1:(\\d+)", otherFront).group(1));
+        awaitHealth(h -> h.getJsonArray("workers").size() == 2, "both workers known");
+
+        JsonArray merged = new JsonArray(TestClient.get(front.port(), "/api/models", null).body());
+        assertEquals(List.of("shared", "tiny-here", "tiny-there"), merged.stream().map(m -> ((JsonObject) m).getString("id")).toList());
+        assertTrue(merged.stream().allMatch(m -> ((JsonObject) m).getBoolean("available")),
+                "a model one worker cannot load is offered by the one that can: " + merged);
+        assertEquals(401, TestClient.get(otherPort, "/api/models", null).statusCode(), "the other front took FILTERSCOPE_TOKEN");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonArray seenThere;
+        do {
+            seenThere = new JsonArray(TestClient.get(otherPort, "/api/models", "front-token").body());
+        } while (seenThere.size() < 3 && System.nanoTime() < deadline && sleep(200));
+        assertEquals(merged, seenThere, "every front lists the same models");
+
+        try (TestClient here = TestClient.connect(front.port());
+             TestClient there = TestClient.connectWith(URI.create("ws://127.0.0.1:" + otherPort + "/ws"),
+                     Map.of("Authorization", "Bearer front-token"))) {
+            String mineRun = startLongRun(here, "tiny-there", "here");
+            String theirRun = startLongRun(there, "tiny-there", "there");
+            awaitHealth(h -> runsOf(h, workerId) == 2, "both runs on the worker that has tiny-there");
+
+            otherFront.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long killedAt = System.nanoTime();
+            awaitHealth(h -> runsOf(h, workerId) == 1, "the killed front's run stops");
+            double stoppedS = (System.nanoTime() - killedAt) / 1e9;
+            System.out.printf("cluster: the run of a killed front stopped %.1f s after the kill%n", stoppedS);
+            assertTrue(stoppedS < 10, "a dead front's runs stop within seconds, took " + stoppedS);
+            here.send(new JsonObject().put("op", "list"));
+            List<String> left = here.nextEvent("runs").getJsonArray("runs").stream().map(r -> ((JsonObject) r).getString("run")).toList();
+            assertEquals(List.of(mineRun), left, "the other front's run " + theirRun + " is gone, this one goes on");
+            here.awaitStep(mineRun, here.latestStep(mineRun) + 5);
+
+            worker.destroy();
+            long stoppedAt = System.nanoTime();
+            JsonObject done = here.nextEvent(e -> "done".equals(e.getString("type")) && mineRun.equals(e.getString("run")));
+            assertEquals("stopped", done.getString("reason"), "a worker that shuts down cleanly stops its runs: " + done);
+            awaitHealth(h -> h.getJsonArray("workers").size() == 1, "the stopped worker leaves");
+            double leftS = (System.nanoTime() - stoppedAt) / 1e9;
+            System.out.printf("cluster: a worker stopped with SIGTERM told its client and left in %.1f s%n", leftS);
+            assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "the worker's JVM ends");
+        }
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
+    }
+
+    private static int runsOf(JsonObject health, String worker) {
+        return health.getJsonArray("workers").stream().map(JsonObject.class::cast).filter(w -> worker.equals(w.getString("id")))
+                .mapToInt(w -> w.getInteger("runsActive")).sum();
+    }
+
+    private static String startLongRun(TestClient client, String model, String tag) throws InterruptedException {
+        client.send(runMessage(100_000, tag).put("model", model));
+        return client.nextEvent(e -> "started".equals(e.getString("type")) && tag.equals(e.getString("tag"))).getString("run");
+    }
+
     private static JsonObject runMessage(int steps, String tag) {
         return new JsonObject().put("op", "start").put("model", "fashion-cnn")
                 .put("objective", new JsonObject().put("type", "channel").put("layer", "conv1").put("filter", 1))
@@ -137,14 +226,43 @@ class ClusterTest {
     }
 
     private Process startWorker(int n, int port, List<String> members) throws IOException {
+        return startWorker(n, port, members, Path.of("models"));
+    }
+
+    private Process startWorker(int n, int port, List<String> members, Path models) throws IOException {
+        return start("worker" + n, Map.of(), "worker", "--cluster", "--cluster-host", "127.0.0.1",
+                "--cluster-port", String.valueOf(port), "--join", String.join(",", members), "--models", models.toString());
+    }
+
+    /** {@code filterscope ARGS} in a JVM of its own, with {@code env} added, its output in target/cluster-test/LOG.log. */
+    private static Process start(String log, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         command.addAll(List.of(System.getProperty("hazelcast.opens", "").split(" ")));
         command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                "io.filterscope.cli.Main", "worker", "--cluster", "--cluster-host", "127.0.0.1",
-                "--cluster-port", String.valueOf(port), "--join", String.join(",", members), "--models", "models"));
+                "io.filterscope.cli.Main"));
+        command.addAll(List.of(args));
         command.removeIf(String::isEmpty);
-        File log = LOGS.resolve("worker" + n + ".log").toFile();
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(LOGS.resolve(log + ".log").toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("FILTERSCOPE_"));
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    /** Waits (at most 90 s) until the process has printed a line matching {@code pattern} to its log; returns the match. */
+    private static java.util.regex.Matcher awaitLine(String log, String pattern, Process process) throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(pattern);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            assertTrue(process.isAlive(), log + " ended: " + Files.readString(LOGS.resolve(log + ".log")));
+            for (String line : Files.readAllLines(LOGS.resolve(log + ".log"))) {
+                java.util.regex.Matcher m = p.matcher(line);
+                if (m.matches()) {
+                    return m;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(log + " never printed " + pattern + ": " + Files.readString(LOGS.resolve(log + ".log")));
     }
 
     /** The id worker {@code n} printed when it was ready ("worker w-... ready"). */

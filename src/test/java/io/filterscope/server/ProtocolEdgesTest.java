@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.FixtureModels;
-import io.filterscope.model.InputSpace;
 import io.filterscope.model.ModelMetadata;
 import io.filterscope.train.LeNet;
 import io.vertx.core.Vertx;

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,20 +30,42 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
     private StringBuilder text = new StringBuilder();
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
 
-    private TestClient(URI uri, String origin) throws Exception {
+    /** Completes with the close code when the server closes the socket (or -1 when the connection breaks). */
+    final CompletableFuture<Integer> closedByServer = new CompletableFuture<>();
+
+    private TestClient(URI uri, Map<String, String> headers) throws Exception {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (origin != null) {
-            builder.header("Origin", origin);
-        }
+        headers.forEach(builder::header);
         socket = builder.buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 
     static TestClient connect(int port) throws Exception {
-        return new TestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), null);
+        return new TestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), Map.of());
     }
 
     static TestClient connect(URI uri, String origin) throws Exception {
-        return new TestClient(uri, origin);
+        return new TestClient(uri, origin == null ? Map.of() : Map.of("Origin", origin));
+    }
+
+    static TestClient connectWith(URI uri, Map<String, String> headers) throws Exception {
+        return new TestClient(uri, headers);
+    }
+
+    /**
+     * The HTTP status the server answers a WebSocket upgrade of {@code uri} with these headers: 101 when it
+     * accepts (the socket is then closed again), else the refusal's status. A connection that fails in any
+     * other way (refused, timed out) is an error, not a status.
+     */
+    static int upgradeStatus(URI uri, Map<String, String> headers) throws Exception {
+        try {
+            new TestClient(uri, headers).close();
+            return 101;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
     }
 
     void send(JsonObject message) {
@@ -75,6 +98,29 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
         received.clear();
     }
 
+    /** Waits at most 30 s, without polling, until {@code condition} holds for everything received so far, in order. */
+    synchronized void await(Predicate<List<Object>> condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.test(all)) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new AssertionError("not within 30 s: " + what + "; received " + summary());
+            }
+            wait(left);
+        }
+    }
+
+    /** Waits until a frame of {@code run} with at least this step has arrived. */
+    void awaitStep(String run, int step) throws InterruptedException {
+        await(all -> all.stream().anyMatch(o -> o instanceof Frame f && run.equals(f.header().getString("run"))
+                && f.header().getInteger("step") >= step), "a frame of " + run + " at step " + step);
+    }
+
+    /** The highest step among the frames of {@code run} received so far (0 if none). */
+    synchronized int latestStep(String run) {
+        return frames(run).stream().mapToInt(f -> f.header().getInteger("step")).max().orElse(0);
+    }
+
     synchronized List<Frame> frames(String run) {
         return all.stream().filter(o -> o instanceof Frame f && run.equals(f.header().getString("run")))
                 .map(o -> (Frame) o).toList();
@@ -93,6 +139,7 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
             text = new StringBuilder();
             all.add(event);
             received.add(event);
+            notifyAll();
         }
         ws.request(1);
         return null;
@@ -111,8 +158,20 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
             Frame frame = new Frame(header, java.util.Arrays.copyOfRange(bytes, 4 + length, bytes.length));
             all.add(frame);
             received.add(frame);
+            notifyAll();
         }
         ws.request(1);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+        closedByServer.complete(-1);
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+        closedByServer.complete(statusCode);
         return null;
     }
 

@@ -1,27 +1,47 @@
 package io.filterscope.engine.net;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * ReLU or leaky ReLU. During the first steps of a run the backward pass may use a leak slope even for a
- * true ReLU, so that filters that are silent on the start image still get a gradient.
+ * The ReLU family as Keras defines its ReLU layer: {@code f(x) = min(x, max)} for {@code x >= threshold},
+ * else {@code slope * (x - threshold)}. A plain ReLU, leaky ReLU (slope), ReLU6 (max 6) and thresholded ReLU
+ * are cases of it. During the first steps of a run the backward pass may use a leak slope below the
+ * threshold even for a true ReLU, so that filters silent on the start image still get a gradient.
  */
 final class ActivationStage extends Stage {
-    private final double alpha;
+    private final double max;
+    private final double slope;
+    private final double threshold;
     private INDArray mask;
+    private INDArray tmp;
 
-    /** {@code alpha} 0 is a ReLU; otherwise the leaky ReLU's negative slope. */
-    ActivationStage(String layer, double alpha) {
+    /** {@code max} may be infinite (no cap); {@code slope} 0 and {@code threshold} 0 make a plain ReLU. */
+    ActivationStage(String layer, double max, double slope, double threshold) {
         super(layer);
-        this.alpha = alpha;
+        if (!(max > threshold)) {
+            throw new IllegalArgumentException("ReLU max " + max + " must exceed its threshold " + threshold);
+        }
+        this.max = max;
+        this.slope = slope;
+        this.threshold = threshold;
+    }
+
+    private boolean capped() {
+        return max != Double.POSITIVE_INFINITY;
     }
 
     @Override
     String kind() {
-        return alpha == 0 ? "relu" : "leakyrelu " + alpha;
+        if (!capped() && threshold == 0) {
+            return slope == 0 ? "relu" : "leakyrelu " + slope;
+        }
+        return "relu" + (capped() ? " max " + max : "") + (slope != 0 ? " slope " + slope : "")
+                + (threshold != 0 ? " threshold " + threshold : "");
     }
 
     @Override
@@ -30,30 +50,53 @@ final class ActivationStage extends Stage {
     }
 
     @Override
-    void forward() {
-        if (alpha == 0) {
-            exec("relu", new INDArray[] {in}, new INDArray[] {out}, new int[0], 0.0);
-        } else {
-            exec("lrelu", new INDArray[] {in}, new INDArray[] {out}, new int[0], alpha);
-        }
-    }
-
-    @Override
     void allocate(INDArray input) {
         super.allocate(input);
         mask = out.like();
+        tmp = out.like();
+    }
+
+    @Override
+    void forward() {
+        if (threshold == 0 && slope == 0) {
+            exec("relu", new INDArray[] {in}, new INDArray[] {out}, new int[0], 0.0);
+            if (capped()) {
+                Nd4j.exec(new ScalarMin(out, null, out, max));
+            }
+            return;
+        }
+        // (libnd4j's lrelu takes its slope as a float: 0.3 became 0.30000001.)
+        // m = [x > t]; out = m * min(x, max) + (1 - m) * slope * (x - t)
+        Nd4j.exec(new Step(in, mask, threshold));
+        Nd4j.exec(new ScalarMin(in, null, out, max));
+        out.muli(mask);
+        in.sub(threshold, tmp).muli(slope);
+        mask.rsub(1.0, mask).muli(tmp);
+        out.addi(mask);
     }
 
     @Override
     void backward(INDArray gradOut, double leak) {
-        double slope = Math.max(alpha, leak);
-        if (slope == 0) {
+        double below = Math.max(slope, leak);
+        if (threshold == 0 && below == 0 && !capped()) {
             // sign(relu output) is the ReLU's derivative (0 or 1); sign-then-multiply runs about four times
             // faster here than libnd4j's relu_bp, with identical results.
             Nd4j.exec(new Sign(out, mask));
             Nd4j.exec(new MulOp(gradOut, mask, gradIn));
-        } else {
-            exec("lrelu_bp", new INDArray[] {in, gradOut}, new INDArray[] {gradIn}, new int[0], slope);
+            return;
         }
+        // d = [x > t] * [x < max] + [x <= t] * below
+        Nd4j.exec(new Step(in, mask, threshold));
+        if (capped()) {
+            Nd4j.exec(new Step(in, tmp, max));
+            mask.subi(tmp);
+            // Above max both steps are 1: mask 0, and the below-threshold term is 0 there too.
+        }
+        if (below != 0) {
+            Nd4j.exec(new Step(in, tmp, threshold));
+            tmp.rsubi(1.0).muli(below);
+            mask.addi(tmp);
+        }
+        Nd4j.exec(new MulOp(gradOut, mask, gradIn));
     }
 }

@@ -3,7 +3,6 @@ package io.filterscope.engine.net;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Batch normalization at inference, folded into one affine map per channel:
@@ -19,12 +18,18 @@ final class BatchNormStage extends Stage {
     private final INDArray ones;
     private DynamicCustomOp forwardOp;
 
-    BatchNormStage(String layer, INDArray gamma, INDArray beta, INDArray mean, INDArray variance, double eps) {
+    /** @param scale, shift [channels] */
+    BatchNormStage(String layer, INDArray scale, INDArray shift) {
         super(layer);
-        this.scale = gamma.div(Transforms.sqrt(variance.add(eps), false)).reshape(-1);
-        this.shift = beta.sub(mean.mul(scale.reshape(mean.shape()))).reshape(-1);
+        this.scale = scale.reshape(-1);
+        this.shift = shift.reshape(-1);
         this.zeros = scale.like();
         this.ones = Nd4j.ones(scale.dataType(), scale.length());
+    }
+
+    @Override
+    long parameters() {
+        return scale.length() + shift.length();
     }
 
     @Override

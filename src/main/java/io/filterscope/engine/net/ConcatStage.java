@@ -6,20 +6,29 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** Concatenation along the channels (an Inception block's merge, Keras' Concatenate): maps or flat rows. */
+/**
+ * Concatenation along one axis (an Inception block's merge on the channels, Keras' Concatenate on any axis):
+ * maps or flat rows. Each input is copied into its slice; its gradient is a copy of that slice.
+ */
 final class ConcatStage extends Stage {
+    private final int axis;
     private INDArray[] ins;
     private INDArray[] parts;
     private INDArray[] grads;
     private long[] starts;
 
-    ConcatStage(String layer) {
+    /** @param axis of the whole tensor, batch included (1 = channels) */
+    ConcatStage(String layer, int axis) {
         super(layer);
+        if (axis < 1) {
+            throw new IllegalArgumentException("cannot concatenate along axis " + axis + " (the batch)");
+        }
+        this.axis = axis;
     }
 
     @Override
     String kind() {
-        return "concat";
+        return axis == 1 ? "concat" : "concat axis " + axis;
     }
 
     @Override
@@ -39,32 +48,36 @@ final class ConcatStage extends Stage {
     @Override
     void allocate(INDArray[] inputs) {
         long[] shape = inputs[0].shape().clone();
+        if (axis >= shape.length) {
+            throw new IllegalStateException("layer " + layer + " concatenates along axis " + axis + " of rank-" + shape.length + " inputs");
+        }
         starts = new long[inputs.length + 1];
         for (int k = 0; k < inputs.length; k++) {
             long[] s = inputs[k].shape();
             for (int d = 0; d < s.length; d++) {
-                if (d != 1 && (s.length != shape.length || s[d] != shape[d])) {
+                if (d != axis && (s.length != shape.length || s[d] != shape[d])) {
                     throw new IllegalArgumentException("layer " + layer + " concatenates shapes "
                             + Arrays.toString(inputs[0].shape()) + " and " + Arrays.toString(s));
                 }
             }
-            starts[k + 1] = starts[k] + s[1];
+            starts[k + 1] = starts[k] + s[axis];
         }
-        shape[1] = starts[inputs.length];
+        shape[axis] = starts[inputs.length];
         ins = inputs;
+        in = inputs[0];
         out = Nd4j.create(inputs[0].dataType(), shape);
         parts = new INDArray[inputs.length];
         grads = new INDArray[inputs.length];
         for (int k = 0; k < inputs.length; k++) {
-            parts[k] = out.get(channels(k, shape.length));
+            parts[k] = out.get(slice(k, shape.length));
             grads[k] = inputs[k].like();
         }
     }
 
-    private INDArrayIndex[] channels(int k, int rank) {
+    private INDArrayIndex[] slice(int k, int rank) {
         INDArrayIndex[] index = new INDArrayIndex[rank];
         Arrays.fill(index, NDArrayIndex.all());
-        index[1] = NDArrayIndex.interval(starts[k], starts[k + 1]);
+        index[axis] = NDArrayIndex.interval(starts[k], starts[k + 1]);
         return index;
     }
 
@@ -78,7 +91,7 @@ final class ConcatStage extends Stage {
     @Override
     void backward(INDArray gradOut, double leak) {
         for (int k = 0; k < ins.length; k++) {
-            grads[k].assign(gradOut.get(channels(k, gradOut.rank())));
+            grads[k].assign(gradOut.get(slice(k, gradOut.rank())));
         }
     }
 

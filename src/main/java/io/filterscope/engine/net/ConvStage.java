@@ -6,53 +6,52 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * 2-D convolution, NCHW, weights [out, in, kh, kw] as DL4J stores them. For stride 1 the input gradient is
- * itself a forward convolution of the output gradient with the weights transposed (in and out channels
- * swapped) and flipped, padded by dilation*(k-1)-pad: oneDNN runs that several times faster than
- * conv2d_bp, and no weight gradient is computed. Other strides fall back to conv2d_bp.
+ * 2-D convolution without dilation or groups, NCHW, weights [out, in, kh, kw]. Padding that is the same on
+ * both sides goes to the native op; uneven padding (TensorFlow's "same" with stride 2 on an even size, say)
+ * is a zero-padded copy of the input. For stride 1 the input gradient is itself a forward convolution of the
+ * output gradient with the weights transposed (in and out channels swapped) and flipped, padded by k-1-pad:
+ * oneDNN runs that several times faster than conv2d_bp, and no weight gradient is computed. Other strides fall
+ * back to conv2d_bp. Dilated and grouped convolutions are built on this stage ({@link DilatedConvStage},
+ * {@link GroupedConvStage}); oneDNN's conv2d refuses every dilated descriptor in this libnd4j.
  */
 final class ConvStage extends Stage {
     private final INDArray weights;
     private final INDArray bias;
     private final int[] kernel;
     private final int[] stride;
-    private final int[] padding;
-    private final int[] dilation;
-    private final boolean same;
+    private final Padding padding;
+    /** Resolved at allocation: {rows, columns} given to the native op, and the copy for uneven padding. */
+    private int[] nativePad;
+    private PadBuffer.Source padded;
+    private INDArray source;
+    private INDArray sourceGrad;
     private INDArray flipped;
     private DynamicCustomOp forwardOp;
+    private DynamicCustomOp transposedOp;
     private INDArray gradW;
     private INDArray gradB;
+    private INDArray zeroBias;
     private INDArray sampled;
     private INDArray pointwiseGrad;
 
-    ConvStage(String layer, INDArray weights, INDArray bias, int[] kernel, int[] stride, int[] padding,
-              int[] dilation, boolean same) {
+    ConvStage(String layer, INDArray weights, INDArray bias, int[] stride, Padding padding) {
         super(layer);
         this.weights = weights;
         this.bias = bias;
-        this.kernel = kernel;
+        this.kernel = new int[] {(int) weights.size(2), (int) weights.size(3)};
         this.stride = stride;
-        this.dilation = dilation;
-        // "Same" with stride 1 and odd kernels is plain symmetric padding; say so explicitly so the
-        // transposed-convolution gradient below applies.
-        if (same && stride[0] == 1 && stride[1] == 1 && kernel[0] % 2 == 1 && kernel[1] % 2 == 1) {
-            this.padding = new int[] {dilation[0] * (kernel[0] - 1) / 2, dilation[1] * (kernel[1] - 1) / 2};
-            this.same = false;
-        } else {
-            this.padding = padding;
-            this.same = same;
-        }
+        this.padding = padding;
+    }
+
+    @Override
+    long parameters() {
+        return weights.length() + (bias == null ? 0 : bias.length());
     }
 
     @Override
     String kind() {
-        return "conv2d " + kernel[0] + "x" + kernel[1]
-                + (usesTransposedGradient() || stridedPointwise() ? "" : " (conv2d_bp gradient)");
-    }
-
-    private boolean usesTransposedGradient() {
-        return !same && stride[0] == 1 && stride[1] == 1;
+        return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
+                : " (conv2d_bp gradient)");
     }
 
     /**
@@ -60,49 +59,65 @@ final class ConvStage extends Stage {
      * channels; its input gradient is the transposed 1x1 convolution written back to the sampled pixels.
      */
     private boolean stridedPointwise() {
-        return kernel[0] == 1 && kernel[1] == 1 && padding[0] == 0 && padding[1] == 0 && (stride[0] > 1 || stride[1] > 1);
+        return kernel[0] == 1 && kernel[1] == 1 && (stride[0] > 1 || stride[1] > 1)
+                && (padded == null || nativePad[0] == 0 && nativePad[1] == 0 && padded.copy() == null);
     }
 
     @Override
     long[] outputShape(long[] s) {
-        long outC = weights.size(0);
-        if (same) {
-            return new long[] {s[0], outC, ceilDiv(s[2], stride[0]), ceilDiv(s[3], stride[1])};
-        }
-        return new long[] {s[0], outC, extent(s[2], 0), extent(s[3], 1)};
+        int[] p = padding.resolve(s[2], s[3], kernel, stride);
+        return new long[] {s[0], weights.size(0), extent(s[2] + p[0] + p[1], 0), extent(s[3] + p[2] + p[3], 1)};
     }
 
-    private long extent(long size, int axis) {
-        long effectiveKernel = (long) dilation[axis] * (kernel[axis] - 1) + 1;
-        long n = (size + 2L * padding[axis] - effectiveKernel) / stride[axis] + 1;
-        if (n <= 0) {
-            throw new IllegalArgumentException("input of " + size + " px is too small for layer " + layer);
+    private long extent(long padded, int axis) {
+        long n = (padded - kernel[axis]) / stride[axis] + 1;
+        if (padded < kernel[axis] || n <= 0) {
+            throw new IllegalArgumentException("input is too small for layer " + layer);
         }
         return n;
-    }
-
-    private static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
     }
 
     @Override
     void allocate(INDArray input) {
         super.allocate(input);
-        INDArray[] inputs = bias == null ? new INDArray[] {in, weights} : new INDArray[] {in, weights, bias};
+        if (input.size(1) != weights.size(1)) {
+            throw new IllegalStateException("layer " + layer + " convolves " + weights.size(1) + " channels, got " + input.size(1));
+        }
+        int[] p = padding.resolve(input.size(2), input.size(3), kernel, stride);
+        PadBuffer.Source src = PadBuffer.Source.of(in, gradIn, p);
+        nativePad = src.nativePad();
+        padded = src;
+        source = src.array();
+        sourceGrad = src.grad();
+        INDArray[] inputs = bias == null ? new INDArray[] {source, weights} : new INDArray[] {source, weights, bias};
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
-                .addIntegerArguments(args(padding, stride, same)).build();
-        if (usesTransposedGradient() || stridedPointwise()) {
+                .addIntegerArguments(args(nativePad, stride)).build();
+        boolean unitStride = stride[0] == 1 && stride[1] == 1;
+        if (unitStride || stridedPointwise()) {
             flipped = flip(weights.permute(1, 0, 2, 3).dup('c'));
         }
-        if (stridedPointwise()) {
+        if (unitStride) {
+            int[] full = {kernel[0] - 1 - nativePad[0], kernel[1] - 1 - nativePad[1]};
+            if (full[0] < 0 || full[1] < 0) {
+                throw new IllegalArgumentException("layer " + layer + " pads more than its kernel");
+            }
+            transposedOp = DynamicCustomOp.builder("conv2d").addInputs(gradOutPlaceholder(), flipped).addOutputs(sourceGrad)
+                    .addIntegerArguments(args(full, stride)).build();
+        } else if (stridedPointwise()) {
             // The other pixels' gradient is zero, and they are never written: gradIn starts zeroed.
             sampled = gradIn.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], in.size(2)),
                     NDArrayIndex.interval(0, stride[1], in.size(3)));
             pointwiseGrad = Nd4j.create(in.dataType(), in.size(0), in.size(1), out.size(2), out.size(3));
-        } else if (!usesTransposedGradient()) {
+        } else {
             gradW = Nd4j.create(weights.dataType(), weights.shape());
             gradB = Nd4j.create(weights.dataType(), weights.size(0));
+            zeroBias = bias == null ? gradB.like() : bias;
         }
+    }
+
+    /** The transposed convolution's first input is replaced by the output gradient at each backward pass. */
+    private INDArray gradOutPlaceholder() {
+        return out;
     }
 
     /**
@@ -122,32 +137,29 @@ final class ConvStage extends Stage {
         return w.reshape('c', w.size(0) * w.size(1), k).mmul(antiIdentity).reshape('c', w.shape());
     }
 
-    private int[] args(int[] pad, int[] step, boolean sameMode) {
-        return new int[] {kernel[0], kernel[1], step[0], step[1], pad[0], pad[1], dilation[0], dilation[1],
-            sameMode ? 1 : 0, 0 /* NCHW */, 1 /* weights [out, in, kh, kw] */};
+    private int[] args(int[] pad, int[] step) {
+        return new int[] {kernel[0], kernel[1], step[0], step[1], pad[0], pad[1], 1, 1, 0 /* explicit padding */,
+            0 /* NCHW */, 1 /* weights [out, in, kh, kw] */};
     }
 
     @Override
     void forward() {
+        padded.fill(in);
         Nd4j.exec(forwardOp);
     }
 
     @Override
     void backward(INDArray gradOut, double leak) {
-        if (usesTransposedGradient()) {
-            int[] full = {dilation[0] * (kernel[0] - 1) - padding[0], dilation[1] * (kernel[1] - 1) - padding[1]};
-            if (full[0] < 0 || full[1] < 0) {
-                throw new IllegalStateException("padding larger than the kernel in layer " + layer);
-            }
-            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {gradIn}, args(full, stride, false));
+        if (transposedOp != null) {
+            transposedOp.setInputArgument(0, gradOut);
+            Nd4j.exec(transposedOp);
         } else if (stridedPointwise()) {
-            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {pointwiseGrad},
-                    args(new int[] {0, 0}, new int[] {1, 1}, false));
+            exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {pointwiseGrad}, args(new int[] {0, 0}, new int[] {1, 1}));
             sampled.assign(pointwiseGrad);
         } else {
-            INDArray b = bias == null ? gradB.like() : bias;
-            exec("conv2d_bp", new INDArray[] {in, weights, b, gradOut}, new INDArray[] {gradIn, gradW, gradB},
-                    args(padding, stride, same));
+            exec("conv2d_bp", new INDArray[] {source, weights, zeroBias, gradOut}, new INDArray[] {sourceGrad, gradW, gradB},
+                    args(nativePad, stride));
         }
+        padded.crop(gradIn);
     }
 }

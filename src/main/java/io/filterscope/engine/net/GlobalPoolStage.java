@@ -10,17 +10,16 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Average, sum or max over each whole map: [n, c, h, w] to [n, c] (or [n, c, 1, 1] when the model keeps
- * the dimensions). Max pooling's gradient goes to the position of the maximum.
+ * the dimensions). Max pooling's gradient goes to the position of the maximum, shared equally among ties.
  */
 final class GlobalPoolStage extends Stage {
-    enum Type { AVG, SUM, MAX }
-
-    private final Type type;
+    private final Ops.GlobalPool type;
     private final boolean collapse;
     private INDArray flat;
     private INDArray mask;
+    private INDArray ties;
 
-    GlobalPoolStage(String layer, Type type, boolean collapse) {
+    GlobalPoolStage(String layer, Ops.GlobalPool type, boolean collapse) {
         super(layer);
         this.type = type;
         this.collapse = collapse;
@@ -43,8 +42,9 @@ final class GlobalPoolStage extends Stage {
     void allocate(INDArray input) {
         super.allocate(input);
         flat = out.reshape(out.size(0), out.size(1));
-        if (type == Type.MAX) {
+        if (type == Ops.GlobalPool.MAX) {
             mask = input.like();
+            ties = flat.like();
         }
     }
 
@@ -60,17 +60,20 @@ final class GlobalPoolStage extends Stage {
     @Override
     void backward(INDArray gradOut, double leak) {
         INDArray g = gradOut.reshape(gradOut.size(0), gradOut.size(1));
-        if (type == Type.MAX) {
-            // 1 where a value equals its map's maximum, else 0.
+        if (type == Ops.GlobalPool.MAX) {
+            // 1 where a value equals its map's maximum, else 0; ties share the gradient equally, as TensorFlow's
+            // reduce_max does (a max pool before a global max copies one value into overlapping windows).
             Nd4j.exec(new BroadcastSubOp(in, flat, mask, 0, 1));
             Nd4j.exec(new CompareAndSet(mask, 1, Conditions.equals(0)));
             Nd4j.exec(new CompareAndSet(mask, 0, Conditions.notEquals(1)));
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Sum(mask, ties, 2, 3));
             Nd4j.exec(new BroadcastMulOp(mask, g, gradIn, 0, 1));
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(gradIn, ties, gradIn, 0, 1));
             return;
         }
         gradIn.assign(0);
         Nd4j.exec(new BroadcastAddOp(gradIn, g, gradIn, 0, 1));
-        if (type == Type.AVG) {
+        if (type == Ops.GlobalPool.AVG) {
             gradIn.divi(in.size(2) * in.size(3));
         }
     }

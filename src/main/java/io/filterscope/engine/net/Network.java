@@ -31,6 +31,8 @@ public final class Network {
     private final String truncated;
     private final Set<String> allLayers;
     private final Map<String, Integer> nodeOfLayer = new LinkedHashMap<>();
+    /** Second names: alias to layer name. */
+    private final Map<String, String> aliases;
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private final boolean[] computed;
@@ -64,6 +66,9 @@ public final class Network {
         this.truncated = reason;
         this.activationVolume = Arrays.stream(stages).filter(Objects::nonNull).mapToLong(st -> st.out.length()).sum();
         this.allLayers = graph.layers.keySet();
+        this.aliases = Map.copyOf(graph.aliases);
+        Map<String, String> aliasOf = new HashMap<>();
+        graph.aliases.forEach((alias, layer) -> aliasOf.put(layer, alias));
         for (Map.Entry<String, Integer> e : graph.layers.entrySet()) {
             Stage last = stages[e.getValue()];
             if (last == null) {
@@ -75,7 +80,7 @@ public final class Network {
             for (int d = 1; d < shape.length; d++) {
                 perImage.add(shape[d]);
             }
-            layers.add(new LayerInfo(e.getKey(), kindOf(e.getKey()), shape[1], perImage));
+            layers.add(new LayerInfo(e.getKey(), kindOf(e.getKey()), shape[1], perImage, aliasOf.get(e.getKey())));
         }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException(reason != null ? reason : "the model has no layers");
@@ -113,9 +118,10 @@ public final class Network {
         return layers;
     }
 
+    /** The layer of that name or alias, or null. */
     public LayerInfo layer(String name) {
         for (LayerInfo l : layers) {
-            if (l.name().equals(name)) {
+            if (l.answersTo(name)) {
                 return l;
             }
         }
@@ -155,6 +161,11 @@ public final class Network {
             }
         }
         return volume;
+    }
+
+    /** How many weights the model's stages hold (allocated for this input size or not). */
+    public long parameters() {
+        return planned.stream().mapToLong(Stage::parameters).sum();
     }
 
     public long batch() {
@@ -237,6 +248,27 @@ public final class Network {
      * the input. Returns the gradient at the input (a buffer reused by the next call, free to change until then).
      */
     public INDArray backward(Collection<String> targets, double leak) {
+        propagate(targets, leak, 0);
+        // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
+        if (grads[0] == null) {
+            return sum(0).assign(0);
+        }
+        return owned[0] ? grads[0] : sum(0).assign(grads[0]);
+    }
+
+    /**
+     * Back-propagates the gradients placed at {@code targets} only as far as {@code layer}, and returns the
+     * gradient at that layer's output, shaped like it (zero where the targets do not depend on it). Read it
+     * before the next backward pass. Grad-CAM weighs a layer's maps with this.
+     */
+    public INDArray backwardTo(String layer, Collection<String> targets) {
+        int slot = node(layer) + 1;
+        propagate(targets, 0, slot);
+        return grads[slot] != null ? grads[slot] : sum(slot).assign(0);
+    }
+
+    /** Runs the backward pass from the targets down to the stages after gradient slot {@code stop}. */
+    private void propagate(Collection<String> targets, double leak, int stop) {
         boolean[] need = needed(targets);
         Arrays.fill(grads, null);
         for (String t : targets) {
@@ -246,7 +278,7 @@ public final class Network {
             }
             accumulate(node(t) + 1, placed);
         }
-        for (int i = stages.length - 1; i >= 0; i--) {
+        for (int i = stages.length - 1; i >= stop; i--) {
             if (!need[i] || grads[i + 1] == null) {
                 continue;
             }
@@ -255,11 +287,6 @@ public final class Network {
                 accumulate(from[i][k] + 1, stages[i].gradIn(k));
             }
         }
-        // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
-        if (grads[0] == null) {
-            return sum(0).assign(0);
-        }
-        return owned[0] ? grads[0] : sum(0).assign(grads[0]);
     }
 
     /**
@@ -289,7 +316,7 @@ public final class Network {
     }
 
     private int node(String layer) {
-        Integer i = nodeOfLayer.get(layer);
+        Integer i = nodeOfLayer.get(aliases.getOrDefault(layer, layer));
         if (i == null) {
             throw new IllegalArgumentException(unavailable(layer));
         }
@@ -298,7 +325,7 @@ public final class Network {
 
     /** Why a layer cannot be used with this network. */
     public String unavailable(String layer) {
-        return truncated != null && allLayers.contains(layer)
+        return truncated != null && allLayers.contains(aliases.getOrDefault(layer, layer))
                 ? "layer '" + layer + "' is not available for " + input.size(2) + "x" + input.size(3) + " images ("
                         + truncated + "); use the model's own input size"
                 : "no layer named '" + layer + "' (layers: " + nodeOfLayer.keySet() + ")";

@@ -4,22 +4,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Max or average 2-D pooling, NCHW. */
+/**
+ * Max or average 2-D pooling, NCHW, with any padding. Padding is a copy of the input with a border (minus
+ * infinity for max, zero for average) pooled without padding by libnd4j; an average is then rescaled per
+ * output position to divide by the pixels it should count: those inside the image (TensorFlow, Keras), or
+ * those inside the padded image (ONNX's count_include_pad, PyTorch's default). {@code ceilMode} (ONNX,
+ * PyTorch) adds an output row or column when a last, partial window starts inside the image; its pixels
+ * beyond the padding are never counted.
+ */
 final class PoolStage extends Stage {
     private final boolean max;
     private final int[] kernel;
     private final int[] stride;
-    private final int[] padding;
-    private final boolean same;
+    private final Padding padding;
+    private final boolean countPadding;
+    private final boolean ceilMode;
+    private PadBuffer padded;
+    private INDArray source;
+    private INDArray sourceGrad;
+    /** Average pooling's per-position factor kernel area / counted pixels, [1, 1, oh, ow], or null when 1. */
+    private INDArray rescale;
+    private INDArray scaledGrad;
     private DynamicCustomOp forwardOp;
+    private DynamicCustomOp backwardOp;
 
-    PoolStage(String layer, boolean max, int[] kernel, int[] stride, int[] padding, boolean same) {
+    PoolStage(String layer, boolean max, int[] kernel, int[] stride, Padding padding, boolean countPadding, boolean ceilMode) {
         super(layer);
         this.max = max;
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        this.same = same;
+        this.countPadding = countPadding;
+        this.ceilMode = ceilMode;
     }
 
     @Override
@@ -27,34 +43,101 @@ final class PoolStage extends Stage {
         return (max ? "maxpool " : "avgpool ") + kernel[0] + "x" + kernel[1];
     }
 
-    @Override
-    long[] outputShape(long[] s) {
-        if (same) {
-            return new long[] {s[0], s[1], (s[2] + stride[0] - 1) / stride[0], (s[3] + stride[1] - 1) / stride[1]};
-        }
-        return new long[] {s[0], s[1], (s[2] + 2L * padding[0] - kernel[0]) / stride[0] + 1,
-            (s[3] + 2L * padding[1] - kernel[1]) / stride[1] + 1};
+    /** Padding per side, with ceil mode's extra bottom and right pixels. */
+    private int[] pads(long h, long w) {
+        int[] p = padding.resolve(h, w, kernel, stride);
+        long[] o = {extent(h, p[0], p[1], 0), extent(w, p[2], p[3], 1)};
+        // Extra pixels so that every output window fits: only ceil mode needs any.
+        p[1] += (int) Math.max(0, (o[0] - 1) * stride[0] + kernel[0] - (h + p[0] + p[1]));
+        p[3] += (int) Math.max(0, (o[1] - 1) * stride[1] + kernel[1] - (w + p[2] + p[3]));
+        return p;
     }
 
-    private int[] args() {
-        return new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1,
-            same ? 1 : 0, 0, 0 /* NCHW */};
+    private long extent(long size, int before, int after, int axis) {
+        long span = size + before + after - kernel[axis];
+        if (span < 0) {
+            throw new IllegalArgumentException("input is too small for layer " + layer);
+        }
+        long n = (ceilMode ? (span + stride[axis] - 1) / stride[axis] : span / stride[axis]) + 1;
+        // A last window that would start in the bottom padding is dropped (PyTorch, ONNX).
+        if (ceilMode && (n - 1) * stride[axis] >= size + before) {
+            n--;
+        }
+        return n;
+    }
+
+    @Override
+    long[] outputShape(long[] s) {
+        int[] p = padding.resolve(s[2], s[3], kernel, stride);
+        return new long[] {s[0], s[1], extent(s[2], p[0], p[1], 0), extent(s[3], p[2], p[3], 1)};
     }
 
     @Override
     void allocate(INDArray input) {
         super.allocate(input);
-        forwardOp = DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(in).addOutputs(out)
+        int[] given = padding.resolve(input.size(2), input.size(3), kernel, stride);
+        int[] p = pads(input.size(2), input.size(3));
+        if (PadBuffer.needed(p)) {
+            padded = new PadBuffer(in, p, max ? Double.NEGATIVE_INFINITY : 0);
+            source = padded.padded;
+            sourceGrad = source.like();
+        } else {
+            source = in;
+            sourceGrad = gradIn;
+        }
+        if (!max && PadBuffer.needed(p)) {
+            rescale = Nd4j.create(input.dataType(), 1, 1, out.size(2), out.size(3));
+            double area = kernel[0] * kernel[1];
+            for (int i = 0; i < out.size(2); i++) {
+                double rows = counted(i, 0, input.size(2), given);
+                for (int j = 0; j < out.size(3); j++) {
+                    rescale.putScalar(new long[] {0, 0, i, j}, area / (rows * counted(j, 1, input.size(3), given)));
+                }
+            }
+            scaledGrad = out.like();
+        }
+        forwardOp = DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(source).addOutputs(out)
                 .addIntegerArguments(args()).build();
+        backwardOp = DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(source, out)
+                .addOutputs(sourceGrad).addIntegerArguments(args()).build();
+    }
+
+    /** How many pixels window {@code i} along {@code axis} counts: inside the image, or inside the given padding. */
+    private double counted(int i, int axis, long size, int[] given) {
+        long start = (long) i * stride[axis] - given[2 * axis];
+        long end = start + kernel[axis];
+        long lo = countPadding ? -given[2 * axis] : 0;
+        long hi = countPadding ? size + given[2 * axis + 1] : size;
+        return Math.max(1, Math.min(end, hi) - Math.max(start, lo));
+    }
+
+    private int[] args() {
+        // No padding (it is in the copy), and average over the whole kernel (rescaled afterwards).
+        return new int[] {kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, 0, 1 /* count padding */, 0 /* NCHW */};
     }
 
     @Override
     void forward() {
+        if (padded != null) {
+            padded.fill(in);
+        }
         Nd4j.exec(forwardOp);
+        if (rescale != null) {
+            pairwise("multiply", out, rescale, out);
+        }
     }
 
     @Override
     void backward(INDArray gradOut, double leak) {
-        exec(max ? "maxpool2d_bp" : "avgpool2d_bp", new INDArray[] {in, gradOut}, new INDArray[] {gradIn}, args());
+        INDArray g = gradOut;
+        if (rescale != null) {
+            pairwise("multiply", gradOut, rescale, scaledGrad);
+            g = scaledGrad;
+        }
+        backwardOp.setInputArgument(1, g);
+        Nd4j.exec(backwardOp);
+        if (padded != null) {
+            padded.crop(sourceGrad, gradIn);
+        }
     }
 }

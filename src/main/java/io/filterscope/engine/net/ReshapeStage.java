@@ -12,20 +12,20 @@ final class ReshapeStage extends Stage {
     private final long[] perImage;
     private final boolean channelsLast;
 
-    /** @param perImage target shape of one image, or null to flatten (in NCHW order) */
-    ReshapeStage(long[] perImage) {
-        this(perImage, false);
-    }
-
-    private ReshapeStage(long[] perImage, boolean channelsLast) {
-        super(null);
+    private ReshapeStage(String layer, long[] perImage, boolean channelsLast) {
+        super(layer);
         this.perImage = perImage;
         this.channelsLast = channelsLast;
     }
 
-    /** Flattens NCHW maps in NHWC order. */
-    static ReshapeStage flattenChannelsLast() {
-        return new ReshapeStage(null, true);
+    /** Flattens each image into a row: NCHW maps in c-order, or in NHWC order when {@code channelsLast}. */
+    static ReshapeStage flatten(String layer, boolean channelsLast) {
+        return new ReshapeStage(layer, null, channelsLast);
+    }
+
+    /** Reshapes each image's values, in c-order, to {@code perImage}. */
+    static ReshapeStage to(String layer, long[] perImage) {
+        return new ReshapeStage(layer, perImage, false);
     }
 
     @Override

@@ -29,6 +29,11 @@ abstract class Stage {
         return outputShape(inputShapes[0]);
     }
 
+    /** How many weights (and biases, scales, shifts) the stage holds, for memory estimates. */
+    long parameters() {
+        return 0;
+    }
+
     /** Human-readable op name, shown in listings and the bench output. */
     abstract String kind();
 
@@ -59,6 +64,28 @@ abstract class Stage {
     static void exec(String op, INDArray[] inputs, INDArray[] outputs, int[] intArgs, double... floatArgs) {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs)
                 .addIntegerArguments(intArgs).addFloatingPointArguments(toObjects(floatArgs)).build());
+    }
+
+    /**
+     * z = a (op) b for libnd4j's broadcasting pairwise ops ("add", "subtract", "multiply", "divide", "maximum",
+     * "minimum"): shapes of equal rank, each axis equal or 1 in one of them, as numpy broadcasts.
+     */
+    static void pairwise(String op, INDArray a, INDArray b, INDArray z) {
+        exec(op, new INDArray[] {a, b}, new INDArray[] {z}, new int[0]);
+    }
+
+    /** Sums {@code x} over the axes where {@code z} (same rank) has size 1 and {@code x} does not, into {@code z}. */
+    static void sumTo(INDArray x, INDArray z) {
+        int[] axes = reducedAxes(x.shape(), z.shape());
+        if (axes.length == 0) {
+            z.assign(x);
+        } else {
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Sum(x, z, true, axes));
+        }
+    }
+
+    static int[] reducedAxes(long[] full, long[] reduced) {
+        return java.util.stream.IntStream.range(0, full.length).filter(d -> reduced[d] == 1 && full[d] != 1).toArray();
     }
 
     private static Double[] toObjects(double[] values) {

@@ -15,6 +15,8 @@ final class StageGraph {
     final List<int[]> inputs = new ArrayList<>();
     /** Layer name to the node of its last stage, in topological order. */
     final Map<String, Integer> layers = new LinkedHashMap<>();
+    /** Second names of layers: alias to layer. */
+    final Map<String, String> aliases = new LinkedHashMap<>();
 
     /** Adds a stage reading these nodes; returns its node. */
     int add(Stage stage, int... from) {

@@ -1,6 +1,6 @@
 package io.filterscope.model.fetch;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import java.net.URI;
 import java.util.List;
 
@@ -24,7 +24,9 @@ public record KnownModel(String name, String description, String fileName, URI u
         /** Keras HDF5 weights, read by the Keras import into the architecture's network. */
         KERAS_H5("Keras HDF5 weights"),
         /** A DL4J ModelSerializer zip, which the models directory loads as it is. */
-        DL4J_ZIP("DL4J model zip");
+        DL4J_ZIP("DL4J model zip"),
+        /** An ONNX model (graph and weights in one file), read by the ONNX reader. */
+        ONNX("ONNX model");
 
         public final String description;
 

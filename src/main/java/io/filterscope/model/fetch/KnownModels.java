@@ -1,7 +1,7 @@
 package io.filterscope.model.fetch;
 
 import io.filterscope.UserError;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.fetch.KnownModel.Format;
 import io.filterscope.model.fetch.KnownModel.Labels;
 import java.net.URI;
@@ -21,6 +21,12 @@ public final class KnownModels {
 
     private static final String KERAS = "https://storage.googleapis.com/tensorflow/keras-applications/";
     private static final String DL4J = "https://dl4jdata.blob.core.windows.net/";
+    /**
+     * The ONNX model zoo's files as its hub client (python onnx.hub, _get_base_url with lfs=True) fetches them:
+     * the Git LFS media of github.com/onnx/models at main, under each model's "model_path".
+     */
+    private static final String ONNX_ZOO = "https://media.githubusercontent.com/media/onnx/models/main/validated/vision/classification/";
+    private static final String ZOO_APACHE = "Apache 2.0 (ONNX model zoo, https://github.com/onnx/models; weights from the MXNet Gluon model zoo)";
 
     /**
      * ImageNet's 1000 class names as Keras publishes them ({"0": ["n01440764", "tench"], ...}). URL and MD5:
@@ -82,7 +88,38 @@ public final class KnownModels {
             new KnownModel("vgg19-dl4j", "VGG19 with its ImageNet classifier (1000 classes), from DL4J's model zoo",
                     "vgg19_dl4j_inference.zip", URI.create(DL4J + "models/vgg19_dl4j_inference.zip"),
                     Checksum.adler32(2782932419L), 574_700_000L, Format.DL4J_ZIP, null,
-                    IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET, VGG_LICENCE));
+                    IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET, VGG_LICENCE),
+            // The ONNX model zoo: file, size and SHA-256 from its hub manifest, ONNX_HUB_MANIFEST.json of
+            // github.com/onnx/models at main ("model_path", "model_sha", "model_bytes"); input as each model's
+            // README says. Their 1000 outputs are ImageNet's classes in the usual sorted-WordNet-id order (the
+            // zoo's synset.txt), which is the order of Keras' class index too.
+            //
+            // GoogLeNet (Inception v1): BVLC's Caffe weights (Caffe BVLC GoogLeNet -> Caffe2 -> ONNX), the network of
+            // DeepDream and of Distill's "Feature Visualization". Opset 12. Input
+            // (googlenet/README.md): pixels 0-255, ImageNet mean subtracted, channels reordered to BGR. Licence:
+            // the zoo's googlenet/LICENSE, BSD-3-Clause; BVLC released the weights for unrestricted use.
+            new KnownModel("googlenet", "GoogLeNet (Inception v1) with BVLC's ImageNet weights and classifier (1000 classes),"
+                    + " from the ONNX model zoo", "googlenet-12.onnx",
+                    URI.create(ONNX_ZOO + "inception_and_googlenet/googlenet/model/googlenet-12.onnx"),
+                    Checksum.hex("c99c507058eaf41de8723408fdda7db8325cb57f0a89f2ee07a716d6e963e14e"), 28_021_836L, Format.ONNX,
+                    null, IMAGENET_224, InputSpace.CAFFE_BGR, IMAGENET_LABELS, IMAGENET,
+                    "BSD-3-Clause (ONNX model zoo, googlenet/LICENSE; weights by the Berkeley Vision and Learning Center,"
+                            + " released for unrestricted use)"),
+            // ResNet50 v1 (MXNet Gluon -> ONNX, opset 12, "ResNet50-fp32"); README: RGB, [0, 1], ImageNet mean and std.
+            new KnownModel("resnet50-v1", "ResNet50 v1 with ImageNet weights and classifier (1000 classes), from the ONNX model zoo",
+                    "resnet50-v1-12.onnx", URI.create(ONNX_ZOO + "resnet/model/resnet50-v1-12.onnx"),
+                    Checksum.hex("3f03fdef724b22947eed826f1eef1dc5c34151bb4c37d634f1db89dfa2dd1526"), 102_576_593L, Format.ONNX,
+                    null, IMAGENET_224, InputSpace.TORCHVISION, IMAGENET_LABELS, IMAGENET, ZOO_APACHE),
+            // MobileNetV2 1.0 (MXNet Gluon -> ONNX, opset 12, "MobileNet v2-1.0-fp32"); README: RGB, [0, 1], mean and std.
+            new KnownModel("mobilenetv2", "MobileNetV2 (width 1.0) with ImageNet weights and classifier (1000 classes),"
+                    + " from the ONNX model zoo", "mobilenetv2-12.onnx", URI.create(ONNX_ZOO + "mobilenet/model/mobilenetv2-12.onnx"),
+                    Checksum.hex("c0c3f76d93fa3fd6580652a45618618a220fced18babf65774ed169de0432ad5"), 13_964_571L, Format.ONNX,
+                    null, IMAGENET_224, InputSpace.TORCHVISION, IMAGENET_LABELS, IMAGENET, ZOO_APACHE),
+            // SqueezeNet 1.1 (MXNet Gluon -> ONNX, opset 7); README: RGB, [0, 1], ImageNet mean and std.
+            new KnownModel("squeezenet", "SqueezeNet 1.1 with ImageNet weights and classifier (1000 classes), from the ONNX model zoo",
+                    "squeezenet1.1-7.onnx", URI.create(ONNX_ZOO + "squeezenet/model/squeezenet1.1-7.onnx"),
+                    Checksum.hex("1eeff551a67ae8d565ca33b572fc4b66e3ef357b0eb2863bb9ff47a918cc4088"), 4_956_208L, Format.ONNX,
+                    null, IMAGENET_224, InputSpace.TORCHVISION, IMAGENET_LABELS, IMAGENET, ZOO_APACHE));
 
     public static KnownModel byName(String name) {
         return byName(ALL, name);

@@ -1,27 +1,28 @@
 package io.filterscope.model.keras;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.engine.net.ModelGraph;
+import io.filterscope.engine.param.InputSpace;
+import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.modelimport.keras.KerasModel;
-import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import java.util.Locale;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 
 /**
- * A Keras HDF5 file: what it holds, read cheaply from its attributes ({@link #describe}), and the DL4J
- * network it becomes ({@link #load}). A full model ({@code model.save()}: configuration and weights) is
- * imported by DL4J's Keras import, Sequential as a MultiLayerNetwork and functional as a
- * ComputationGraph, with Keras' layer names. A weights-only file ({@code save_weights()}, or Keras' released
- * application weights) fills a {@link KnownArchitecture}.
+ * A Keras-family model file: Keras 2 / tf.keras HDF5 ({@code .h5}, {@code .hdf5}: a full model, or weights
+ * only), Keras 3 ({@code .keras}: a zip of config.json, metadata.json and model.weights.h5), or a TF.js layers
+ * model (a directory holding {@code model.json} and its weight shards). {@link #describe} reads what it holds
+ * from the configuration alone and checks every layer; {@link #read} builds the engine's graph with FilterScope's
+ * own readers ({@link KerasModel}), or, for a weights-only file, the {@link KnownArchitecture} it fills.
  */
 public final class KerasFile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,16 +33,21 @@ public final class KerasFile {
     /**
      * @param inputShape [channels, height, width] the model takes, or null when unknown (weights of an
      *                   unrecognized network); height and width are null for a model that takes any size
+     * @param kerasVersion as the file records it ("2.2.4", "3.3.3", "tfjs-layers 4.22.0"), or null
      * @param architecture the known architecture a weights-only file's layers match, or null
+     * @param input the input the file says the model expects (see {@link KerasPreprocessing}), or null for none
+     * @param inputText that input in words, or null
+     * @param classes class names the file records (TF.js metadata), or null
      */
-    public record Description(Kind kind, List<Integer> inputShape, String kerasVersion, KnownArchitecture architecture) {
+    public record Description(Kind kind, String format, List<Integer> inputShape, String kerasVersion,
+                              KnownArchitecture architecture, InputSpace input, String inputText, List<String> classes) {
         public String summary() {
             String what = switch (kind) {
-                case SEQUENTIAL -> "Keras Sequential model";
-                case FUNCTIONAL -> "Keras functional model";
+                case SEQUENTIAL -> format + " Sequential model";
+                case FUNCTIONAL -> format + " functional model";
                 case WEIGHTS -> architecture == null ? "Keras weights" : "Keras weights of " + architecture.description();
             };
-            return kerasVersion == null ? what : what + " (Keras " + kerasVersion + ")";
+            return kerasVersion == null ? what : what + " (" + (kerasVersion.startsWith("tfjs") ? "" : "Keras ") + kerasVersion + ")";
         }
 
         /** Whether the model leaves its input's height and width open. */
@@ -53,69 +59,145 @@ public final class KerasFile {
     private KerasFile() {
     }
 
-    /** Reads what the file holds without loading any weights. */
-    public static Description describe(Path file) throws IOException {
-        try (Hdf5File h5 = Hdf5File.open(file)) {
-            String version = h5.hasAttribute("", "keras_version") ? h5.string("", "keras_version") : null;
-            if (h5.hasAttribute("", "model_config")) {
-                JsonNode config;
-                try {
-                    config = JSON.readTree(h5.string("", "model_config"));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IOException("its model_config attribute is not JSON");
-                }
-                Kind kind = "Sequential".equals(config.path("class_name").asText()) ? Kind.SEQUENTIAL : Kind.FUNCTIONAL;
-                return new Description(kind, inputShape(config, kind), version, null);
-            }
-            KerasWeights weights = KerasWeights.find(h5);
-            if (weights == null) {
-                throw new IOException("an HDF5 file but not a Keras model: it has neither a model_config nor a layer_names attribute");
-            }
-            if (version == null && h5.hasAttribute("model_weights", "keras_version")) {
-                version = h5.string("model_weights", "keras_version");
-            }
-            KnownArchitecture arch = KnownArchitecture.recognize(weights.weightedLayers());
-            return new Description(Kind.WEIGHTS, arch == null ? null : arch.inputShape(), version, arch);
-        }
+    /** Whether FilterScope reads this path as a Keras-family model (by name: .h5, .hdf5, .keras, a TF.js directory). */
+    public static boolean handles(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras") || TfjsModel.isModel(file);
     }
 
     /**
-     * The file as a DL4J network, without dropout. {@code architecture} (from metadata, may be null) says
-     * which network a weights-only file fills; without it the file's layer names must match a known one.
-     * {@code size} is the input height and width for a model that takes any size.
+     * Reads what the file holds without loading any weights, and checks that every layer can be computed.
+     *
+     * @throws IOException saying in one line what is wrong: not a model, unreadable, or a layer
+     *                     (name, class and what) that cannot be computed
      */
-    public static Model load(Path file, String architecture, int size) throws IOException {
-        Description d = describe(file);
-        Model model;
-        if (d.kind() == Kind.WEIGHTS) {
-            KnownArchitecture arch = architecture != null ? named(architecture) : d.architecture();
-            if (arch == null) {
-                throw new IOException("holds weights only and its layers match no known architecture; name one in its "
-                        + "metadata file with \"architecture\" (known: " + KnownArchitecture.known() + ")");
+    public static Description describe(Path file) throws IOException {
+        try {
+            if (TfjsModel.isModel(file)) {
+                TfjsModel tfjs = TfjsModel.open(file);
+                return full(tfjs.model(), tfjs.topology(), "TF.js layers", tfjs.kerasVersion(), tfjs.metadataInput(), tfjs.classes());
+            }
+            if (isKeras3(file)) {
+                try (ZipFile zip = openZip(file)) {
+                    String version = JSON.readTree(text(zip, "metadata.json")).path("keras_version").asText(null);
+                    JsonNode config = json(text(zip, "config.json"), "config.json");
+                    return full(KerasModel.of(config, version, false), config, "Keras 3", version, null, null);
+                }
             }
             try (Hdf5File h5 = Hdf5File.open(file)) {
-                model = arch.load(KerasWeights.find(h5));
-            }
-        } else {
-            int[] shape = d.anySize() ? new int[] {size, size, d.inputShape().get(0)} : null;
-            // DL4J's KerasModelImport leaves the HDF5 file open (it never closes its builder), and an HDF5 file
-            // still open when the JVM exits crashes libhdf5's exit handler: so the builder, closed here.
-            try (KerasModelBuilder builder = new KerasModel().modelBuilder().modelHdf5Filename(file.toString())
-                    .enforceTrainingConfig(false)) {
-                if (shape != null) {
-                    builder.inputShape(shape);
+                String version = h5.hasAttribute("", "keras_version") ? h5.string("", "keras_version") : null;
+                if (h5.hasAttribute("", "model_config")) {
+                    JsonNode config = json(h5.string("", "model_config"), "its model_config attribute");
+                    return full(KerasModel.of(config, version, false), config, "Keras", version, null, null);
                 }
-                model = d.kind() == Kind.SEQUENTIAL ? builder.buildSequential().getMultiLayerNetwork()
-                        : builder.buildModel().getComputationGraph();
-            } catch (IOException | RuntimeException | org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException
-                     | org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
-                throw new IOException("DL4J cannot import it: " + firstLine(e) + (d.anySize() && d.kind() == Kind.SEQUENTIAL
-                        ? " (the model takes any input size, which DL4J imports only for functional models: save it"
-                                + " with a fixed input_shape)" : ""));
+                KerasWeights weights = KerasWeights.find(h5);
+                if (weights == null) {
+                    throw new IOException("an HDF5 file but not a Keras model: it has neither a model_config nor a layer_names attribute");
+                }
+                if (version == null && h5.hasAttribute("model_weights", "keras_version")) {
+                    version = h5.string("model_weights", "keras_version");
+                }
+                KnownArchitecture arch = KnownArchitecture.recognize(weights.weightedLayers());
+                return new Description(Kind.WEIGHTS, "Keras", arch == null ? null : arch.inputShape(), version, arch,
+                        arch == null ? null : arch.input(), arch == null ? null : arch.inputDescription(), null);
+            }
+        } catch (io.filterscope.engine.net.UnsupportedLayerException e) {
+            throw new IOException(e.getMessage());
+        }
+    }
+
+    private static Description full(KerasModel model, JsonNode config, String format, String version, InputSpace fileInput,
+                                    List<String> classes) throws IOException {
+        List<Integer> shape = model.check();
+        Kind kind = "Sequential".equals(config.path("class_name").asText()) ? Kind.SEQUENTIAL : Kind.FUNCTIONAL;
+        KerasPreprocessing.Hint hint = fileInput != null ? new KerasPreprocessing.Hint(fileInput, "as its TF.js metadata says")
+                : KerasPreprocessing.of(model);
+        return new Description(kind, format, shape, version, null, hint == null ? null : hint.input(),
+                hint == null ? null : hint.text(), classes);
+    }
+
+    /**
+     * The file as the engine's graph. {@code architecture} (from metadata, may be null) says which network a
+     * weights-only file fills; without it the file's layer names must match a known one.
+     *
+     * @throws io.filterscope.engine.net.UnsupportedLayerException naming a layer that cannot be computed
+     * @throws IOException when the file cannot be read or its weights do not fit
+     */
+    public static ModelGraph read(Path file, String architecture) throws IOException {
+        if (TfjsModel.isModel(file)) {
+            TfjsModel tfjs = TfjsModel.open(file);
+            try (KerasWeightStore weights = tfjs.weights()) {
+                return tfjs.model().read(weights);
             }
         }
-        stripDropout(model);
-        return model;
+        if (isKeras3(file)) {
+            return readKeras3(file);
+        }
+        Description d = describe(file);
+        try (Hdf5File h5 = Hdf5File.open(file)) {
+            if (d.kind() == Kind.WEIGHTS) {
+                KnownArchitecture arch = architecture != null ? named(architecture) : d.architecture();
+                if (arch == null) {
+                    throw new IOException("holds weights only and its layers match no known architecture; name one in its "
+                            + "metadata file with \"architecture\" (known: " + KnownArchitecture.known() + ")");
+                }
+                return arch.graph(KerasWeights.find(h5));
+            }
+            KerasModel model = KerasModel.of(json(h5.string("", "model_config"), "its model_config attribute"), d.kerasVersion(), false);
+            String root = h5.hasAttribute("model_weights", "layer_names") ? "model_weights" : "";
+            KerasWeightStore store = KerasWeightStore.keras2(h5, root);
+            return model.read(store);
+        }
+    }
+
+    private static ModelGraph readKeras3(Path file) throws IOException {
+        Path weights = Files.createTempFile("filterscope-", ".weights.h5");
+        try (ZipFile zip = openZip(file)) {
+            String version = JSON.readTree(text(zip, "metadata.json")).path("keras_version").asText(null);
+            KerasModel model = KerasModel.of(json(text(zip, "config.json"), "config.json"), version, false);
+            ZipEntry entry = zip.getEntry("model.weights.h5");
+            if (entry == null) {
+                throw new IOException("a .keras file without model.weights.h5");
+            }
+            try (InputStream in = zip.getInputStream(entry)) {
+                Files.copy(in, weights, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (Hdf5File h5 = Hdf5File.open(weights)) {
+                return model.read(KerasWeightStore.keras3(h5));
+            }
+        } finally {
+            Files.deleteIfExists(weights);
+        }
+    }
+
+    private static boolean isKeras3(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".keras");
+    }
+
+    private static ZipFile openZip(Path file) throws IOException {
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new IOException("not a readable .keras file (not a zip: " + e.getMessage() + ")");
+        }
+    }
+
+    private static String text(ZipFile zip, String name) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new IOException("a .keras file without " + name);
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private static JsonNode json(String text, String what) throws IOException {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IOException(what + " is not JSON");
+        }
     }
 
     private static KnownArchitecture named(String architecture) throws IOException {
@@ -124,95 +206,5 @@ public final class KerasFile {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage());
         }
-    }
-
-    /**
-     * Keras import gives every layer DL4J's dropout settings (and Keras Dropout layers a real rate). Ascent
-     * wants the network as it infers, always: no layer keeps any dropout, so no forward or backward pass,
-     * in whatever mode, can drop activations.
-     */
-    static void stripDropout(Model model) {
-        List<org.deeplearning4j.nn.conf.layers.Layer> confs = new ArrayList<>();
-        Layer[] layers;
-        if (model instanceof MultiLayerNetwork mln) {
-            for (NeuralNetConfiguration c : mln.getLayerWiseConfigurations().getConfs()) {
-                confs.add(c.getLayer());
-            }
-            layers = mln.getLayers();
-        } else if (model instanceof ComputationGraph graph) {
-            for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
-                if (v instanceof LayerVertex lv) {
-                    confs.add(lv.getLayerConf().getLayer());
-                }
-            }
-            layers = graph.getLayers();
-        } else {
-            return;
-        }
-        for (Layer l : layers) {
-            confs.add(l.conf().getLayer());
-        }
-        for (org.deeplearning4j.nn.conf.layers.Layer conf : confs) {
-            conf.setIDropout(null);
-        }
-    }
-
-    /** [channels, height, width] of the model's input layer, from its Keras configuration. */
-    private static List<Integer> inputShape(JsonNode config, Kind kind) throws IOException {
-        JsonNode conf = config.path("config");
-        JsonNode layers = conf.isArray() ? conf : conf.path("layers");
-        if (!layers.isArray() || layers.isEmpty()) {
-            throw new IOException("its model_config lists no layers");
-        }
-        JsonNode input = null;
-        if (kind == Kind.SEQUENTIAL) {
-            input = layers.get(0).path("config");
-        } else {
-            String name = conf.path("input_layers").path(0).path(0).asText();
-            for (JsonNode l : layers) {
-                if (name.equals(l.path("name").asText(l.path("config").path("name").asText()))) {
-                    input = l.path("config");
-                }
-            }
-            if (conf.path("input_layers").size() > 1) {
-                throw new IOException("the model has " + conf.path("input_layers").size() + " inputs; only one image input is supported");
-            }
-        }
-        JsonNode shape = input == null ? null : input.has("batch_input_shape") ? input.get("batch_input_shape") : input.get("batch_shape");
-        if (shape == null || !shape.isArray()) {
-            throw new IOException("its model_config gives no input shape");
-        }
-        if (shape.size() != 4) {
-            throw new IOException("the model's input is not an image: shape " + shape + " (an image is [batch, height, width, channels])");
-        }
-        boolean channelsFirst = false;
-        for (JsonNode l : layers) {
-            String format = l.path("config").path("data_format").asText(l.path("config").path("dim_ordering").asText(""));
-            if (!format.isEmpty() && !format.equals("default")) {
-                channelsFirst = format.equals("channels_first") || format.equals("th");
-                break;
-            }
-        }
-        List<Integer> dims = new ArrayList<>();
-        for (JsonNode v : shape) {
-            dims.add(v.isNull() ? null : v.asInt());
-        }
-        List<Integer> chw = channelsFirst ? dims.subList(1, 4) : java.util.Arrays.asList(dims.get(3), dims.get(1), dims.get(2));
-        if (chw.get(0) == null) {
-            throw new IOException("the model's input has no fixed number of channels");
-        }
-        return java.util.Collections.unmodifiableList(new ArrayList<>(chw));
-    }
-
-    /** An exception's message on one line, without DL4J's "for more information see" links. */
-    static String firstLine(Throwable e) {
-        Throwable t = e;
-        while (t.getMessage() == null && t.getCause() != null) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        m = m.split("\\R", 2)[0];
-        int link = m.indexOf(" For more information");
-        return (link > 0 ? m.substring(0, link) : m).strip();
     }
 }

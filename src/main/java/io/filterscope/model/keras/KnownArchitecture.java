@@ -1,13 +1,13 @@
 package io.filterscope.model.keras;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.Vgg16;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.filterscope.engine.net.ModelGraph;
+import io.filterscope.engine.net.Ops;
+import io.filterscope.engine.net.Padding;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -20,20 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
 public enum KnownArchitecture {
     /** VGG16's convolutional part ({@link Vgg16#notop}), Keras layer names block1_conv1 .. block5_pool. */
     VGG16_NOTOP("vgg16-notop", "VGG16 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.convLayerNames(),
-            InputSpace.CAFFE_BGR) {
-        @Override
-        MultiLayerNetwork create() {
-            return Vgg16.notop(224, 1);
-        }
-    },
+            InputSpace.CAFFE_BGR),
     /** VGG19's convolutional part, block1_conv1 .. block5_conv4 (Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5). */
     VGG19_NOTOP("vgg19-notop", "VGG19 convolutional part (no dense top)", List.of(3, 224, 224), Vgg16.vgg19ConvLayerNames(),
-            InputSpace.CAFFE_BGR) {
-        @Override
-        MultiLayerNetwork create() {
-            return Vgg16.vgg19Notop(224, 1);
-        }
-    };
+            InputSpace.CAFFE_BGR);
 
     private final String id;
     private final String description;
@@ -77,9 +67,6 @@ public enum KnownArchitecture {
                 : input.toString();
     }
 
-    /** The network with random weights and Keras' layer names. */
-    abstract MultiLayerNetwork create();
-
     /** The architecture of that name, or an exception listing the known ones. */
     public static KnownArchitecture named(String id) {
         for (KnownArchitecture a : values()) {
@@ -105,34 +92,41 @@ public enum KnownArchitecture {
     }
 
     /**
-     * Builds the network and copies every weighted layer's kernel and bias from the file's group of the
-     * same name. Keras convolution kernels are [kh, kw, in, out]; DL4J's are [out, in, kh, kw].
+     * The network filled from the file's group of each weighted layer: per VGG block, "same" 3x3 convolutions
+     * with ReLU, then a 2x2 max pool named {@code blockN_pool}. Keras convolution kernels are [kh, kw, in, out];
+     * ours [out, in, kh, kw].
      */
-    Model load(KerasWeights weights) throws IOException {
-        MultiLayerNetwork net = create();
-        for (Layer layer : net.getLayers()) {
-            if (layer.numParams() == 0) {
-                continue;
+    ModelGraph graph(KerasWeights weights) throws IOException {
+        ModelGraph.Builder g = ModelGraph.builder();
+        int node = ModelGraph.INPUT;
+        long channels = inputShape.get(0);
+        String block = null;
+        for (String name : weightedLayers) {
+            String thisBlock = name.substring(0, name.indexOf('_'));
+            if (block != null && !block.equals(thisBlock)) {
+                node = g.name(block + "_pool", g.add(block + "_pool", POOL, node));
             }
-            String name = layer.conf().getLayer().getLayerName();
+            block = thisBlock;
             List<Hdf5File.Tensor> tensors = weights.of(name);
             Hdf5File.Tensor kernel = tensors.stream().filter(t -> t.rank() == 4).findFirst()
                     .orElseThrow(() -> new IOException("layer " + name + " has no convolution kernel"));
             Hdf5File.Tensor bias = tensors.stream().filter(t -> t.rank() == 1).findFirst()
                     .orElseThrow(() -> new IOException("layer " + name + " has no bias"));
-            INDArray w = layer.getParam("W");
-            long[] expected = {w.size(2), w.size(3), w.size(1), w.size(0)};
-            if (!Arrays.equals(kernel.shape(), expected)) {
-                throw new IOException("layer " + name + ": kernel is " + kernel.shapeText() + ", " + id + " needs "
-                        + Arrays.toString(expected) + " ([height, width, in, out], channels_last)");
+            long[] k = kernel.shape();
+            if (k[0] != 3 || k[1] != 3 || k[2] != channels || bias.shape()[0] != k[3]) {
+                throw new IOException("layer " + name + ": kernel is " + kernel.shapeText() + " and bias " + bias.shapeText() + ", "
+                        + id + " needs [3, 3, " + channels + ", out] and [out] ([height, width, in, out], channels_last)");
             }
-            INDArray b = layer.getParam("b");
-            if (bias.shape()[0] != b.length()) {
-                throw new IOException("layer " + name + ": bias has " + bias.shape()[0] + " values, " + id + " needs " + b.length());
-            }
-            w.assign(Nd4j.create(kernel.values(), kernel.shape(), 'c').permute(3, 2, 0, 1).castTo(w.dataType()));
-            b.assign(Nd4j.create(bias.values(), new long[] {b.length()}, 'c').reshape(b.shape()).castTo(b.dataType()));
+            INDArray w = Nd4j.create(kernel.values(), k, 'c').permute(3, 2, 0, 1).dup('c');
+            INDArray b = Nd4j.create(bias.values(), new long[] {k[3]}, 'c');
+            int conv = g.add(name, Ops.conv2d(w, b, new int[] {1, 1}, Padding.same(), new int[] {1, 1}, 1), node);
+            node = g.name(name, g.add(name, Ops.relu(), conv));
+            channels = k[3];
         }
-        return net;
+        g.name(block + "_pool", g.add(block + "_pool", POOL, node));
+        return g.build();
     }
+
+    private static final io.filterscope.engine.net.Op POOL = Ops.pool(true, new int[] {2, 2}, new int[] {2, 2}, Padding.valid(),
+            false, false);
 }

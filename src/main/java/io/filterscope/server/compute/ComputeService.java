@@ -2,13 +2,15 @@ package io.filterscope.server.compute;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.RunSummary;
+import io.filterscope.server.protocol.ServerEvent;
+import io.filterscope.server.protocol.ServerEvent.Done;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -51,7 +53,7 @@ public final class ComputeService implements AutoCloseable {
     private static final long COLLECT_AFTER_FREEING = 64L << 20;
 
     /**
-     * Where frames (Buffer) and events (JsonObject) of a run go. A droppable frame is an intermediate one
+     * Where frames (Buffer) and events ({@link ServerEvent.RunEvent}) of a run go. A droppable frame is an intermediate one
      * that a client that falls behind may miss; last frames and events never are.
      */
     public interface Output {
@@ -179,12 +181,12 @@ public final class ComputeService implements AutoCloseable {
      * @throws ApiError.ApiException 413 too_large when its network alone would need more than the memory budget,
      *                               429 too_many_runs when the queue is full
      */
-    public JsonObject start(String runId, String client, JsonObject request) {
+    public ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request) {
         if (runs.containsKey(runId)) {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
-        long need = parsed.model().bytesFor(parsed.objectives().size(), parsed.size());
+        long need = parsed.model().bytesFor(parsed.objectives().size(), parsed.parts().inputSize(parsed.size()));
         if (need > settings.memoryBudget()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
                     + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
@@ -201,10 +203,7 @@ public final class ComputeService implements AutoCloseable {
         if (own != null) {
             throw own;
         }
-        if (run.running) {
-            return new JsonObject().put("run", runId).put("state", "running");
-        }
-        return new JsonObject().put("run", runId).put("state", "queued").put("position", waiting.indexOf(run) + 1);
+        return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
     }
 
     public boolean stop(String runId) {
@@ -216,39 +215,40 @@ public final class ComputeService implements AutoCloseable {
             if (run.lastFramesLossy) {
                 sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
             }
-            end(run, "stopped", null);
+            end(run, Done.Reason.STOPPED, null);
         } else {
             waiting.remove(run);
             runs.remove(runId);
-            finish(run, "stopped", null);
+            finish(run, Done.Reason.STOPPED, null);
             promote(null); // a paused run gave its memory back
             announcePositions();
         }
         return true;
     }
 
-    public JsonObject update(String runId, JsonObject params) {
+    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params) {
         Run run = runs.get(runId);
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
-        RenderParams next = (run.ascent == null ? run.request.params() : run.ascent.params()).with(RunRequest.tree(params));
+        if (params == null || !params.isObject()) {
+            throw ApiError.badRequest("update needs a \"params\" object").exception();
+        }
+        RunRequest next = run.request.with(run.request.settings().with(params));
+        var parts = next.parts();
         int step;
         if (run.ascent != null) {
-            run.ascent.update(next);
+            run.ascent.update(parts);
             step = run.ascent.stepsDone();
         } else {
-            Run changed = new Run(runId, run.client, new RunRequest(run.request.model(), run.request.objectives(),
-                    run.request.size(), run.request.steps(), run.request.seed(), next), run.bytes);
-            runs.put(runId, changed);
-            waiting.set(waiting.indexOf(run), changed);
             step = 0;
         }
-        return new JsonObject().put("type", "updated").put("run", runId).put("step", step);
+        run.request = next;
+        return new ServerEvent.Updated(runId, step);
     }
 
-    public JsonArray list() {
-        JsonArray all = new JsonArray();
+    public List<RunSummary> list() {
+        List<RunSummary> all = new ArrayList<>();
         runs.values().stream().filter(r -> r.running).forEach(r -> all.add(r.summary()));
         waiting.forEach(r -> all.add(r.summary()));
         return all;
@@ -312,13 +312,13 @@ public final class ComputeService implements AutoCloseable {
             run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
             sendFrames(run, result.step(), result.values(), result.images(), last);
             if (last) {
-                end(run, "completed", null);
+                end(run, Done.Reason.COMPLETED, null);
             }
         } catch (RunFailedException e) {
-            end(run, "failed", e.getMessage());
+            end(run, Done.Reason.FAILED, e.getMessage());
         } catch (Throwable t) {
             ApiError error = ApiError.of(failure(t, "run " + run.id));
-            end(run, "failed", error.message());
+            end(run, Done.Reason.FAILED, error.message());
         }
     }
 
@@ -402,15 +402,15 @@ public final class ComputeService implements AutoCloseable {
         int per = c * h * w;
         for (int i = 0; i < shape[0]; i++) {
             float[] planes = Arrays.copyOfRange(all, i * per, (i + 1) * per);
-            JsonObject header = new JsonObject().put("run", run.id).put("step", step).put("index", i)
-                    .put("filter", Run.filterOf(run.request.objectives().get(i), i))
-                    .put("loss", values == null ? null : values[i]).put("last", last);
-            encoder.execute(() -> out.send(run.id, FrameEncoder.encode(header, planes, c, w, h, last), !last));
+            int index = i;
+            Double loss = values == null ? null : values[i];
+            int filter = Run.filterOf(run.request.objectives().get(i), i);
+            encoder.execute(() -> out.send(run.id, FrameEncoder.encode(run.id, step, index, filter, loss, last, planes, c, w, h), !last));
         }
     }
 
     /** A running run ends: its place and memory go to the next. */
-    private void end(Run run, String reason, String message) {
+    private void end(Run run, Done.Reason reason, String message) {
         run.running = false;
         scheduler.removeRun(run.client, run);
         runs.remove(run.id);
@@ -429,8 +429,8 @@ public final class ComputeService implements AutoCloseable {
                 reclaim(); // the network went, or the run's step temporaries were large
             }
             var workspaces = Nd4j.getWorkspaceManager();
-            var workspace = workspaces.checkIfWorkspaceExists(AscentRun.STEP_WORKSPACE_ID)
-                    ? workspaces.getWorkspaceForCurrentThread(AscentRun.STEP_WORKSPACE_ID) : null;
+            var workspace = workspaces.checkIfWorkspaceExists(io.filterscope.engine.Workspaces.STEP_ID)
+                    ? workspaces.getWorkspaceForCurrentThread(io.filterscope.engine.Workspaces.STEP_ID) : null;
             if (workspace != null && workspace.getCurrentSize() > COLLECT_AFTER_FREEING) {
                 // The steps' workspace grew to a large run's temporaries and never shrinks: let later runs size it afresh.
                 workspaces.destroyWorkspace(workspace);
@@ -444,26 +444,23 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    private void finish(Run run, String reason, String message) {
+    private void finish(Run run, Done.Reason reason, String message) {
         giveBack(run);
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
-        JsonObject done = new JsonObject().put("type", "done").put("run", run.id).put("reason", reason)
-                .put("steps", run.step());
-        if (run.lastValues != null) {
-            done.put("loss", Arrays.stream(run.lastValues).average().orElse(0))
-                    .put("losses", new JsonArray(Arrays.stream(run.lastValues).boxed().toList()));
-            JsonArray dead = new JsonArray();
+        Done done;
+        if (run.lastValues == null) {
+            done = new Done(run.id, reason, run.step(), null, null, null, store.withoutDirectory(message));
+        } else {
+            List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
                 if (run.ascent.dead(i)) {
                     dead.add(Run.filterOf(run.request.objectives().get(i), i));
                 }
             }
-            done.put("dead", dead);
+            done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, store.withoutDirectory(message));
         }
-        if (message != null) {
-            done.put("message", store.withoutDirectory(message));
-        }
-        emit(run.id, done);
+        emit(done);
     }
 
     /**
@@ -501,7 +498,7 @@ public final class ComputeService implements AutoCloseable {
                 if (next == caller) {
                     callerFailed = t instanceof RuntimeException r ? r : new IllegalStateException(t);
                 } else {
-                    finish(next, "failed", ApiError.of(t).message());
+                    finish(next, Done.Reason.FAILED, ApiError.of(t).message());
                 }
             }
         }
@@ -552,26 +549,27 @@ public final class ComputeService implements AutoCloseable {
         if (run.network == null) {
             RunRequest r = run.request;
             reclaimIfWorthIt(store.networks().trimTo(settings.memoryBudget() - reserved - run.bytes));
-            run.network = r.model().borrow(r.objectives().size(), r.size());
+            var parts = r.parts();
+            run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
             run.bytes = r.model().bytesOf(run.network);
             reserved += run.bytes;
-            run.ascent = new AscentRun(run.network, r.objectives(), r.model().inputSpace(), r.steps(), r.seed(), r.params());
+            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
         }
         run.running = true;
         scheduler.addRun(run.client, run);
-        emit(run.id, new JsonObject().put("type", "started").put("run", run.id));
+        emit(new ServerEvent.Started(run.id, null));
     }
 
     private void announcePositions() {
         int position = 0;
         for (Run r : waiting) {
-            emit(r.id, new JsonObject().put("type", "queued").put("run", r.id).put("position", ++position));
+            emit(new ServerEvent.Queued(r.id, ++position, null));
         }
     }
 
     /** Events go through the encoder's queue too, so they arrive after the frames sent before them. */
-    private void emit(String runId, JsonObject event) {
-        encoder.execute(() -> out.send(runId, event, false));
+    private void emit(ServerEvent.RunEvent event) {
+        encoder.execute(() -> out.send(event.run(), event, false));
     }
 
     /** The compute thread is ending without close(): every run fails, so no client waits for frames that never come. */
@@ -579,8 +577,8 @@ public final class ComputeService implements AutoCloseable {
         deathCause = "the compute thread stopped";
         LOG.error("the compute thread stopped; failing its runs");
         for (Run run : List.copyOf(runs.values())) {
-            emit(run.id, new JsonObject().put("type", "done").put("run", run.id).put("reason", "failed")
-                    .put("steps", run.step()).put("message", "the compute worker stopped; start the run again"));
+            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null,
+                    "the compute worker stopped; start the run again"));
         }
         runs.clear();
         waiting.clear();

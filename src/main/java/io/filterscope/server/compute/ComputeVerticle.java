@@ -3,18 +3,21 @@ package io.filterscope.server.compute;
 import io.filterscope.engine.Backend;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.NetworkCache;
-import io.filterscope.server.Limit;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
 import io.filterscope.server.ServerConfig;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.ServerEvent;
+import io.filterscope.server.protocol.WorkerStatus;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The worker role: answers requests sent to its own {@link Addresses#worker} address with a
@@ -35,7 +38,7 @@ public final class ComputeVerticle extends AbstractVerticle {
     private final String node;
     private final ModelStore store;
     private ComputeService service;
-    private JsonArray models = new JsonArray();
+    private List<String> models = List.of();
     private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
     private long modelsReadAt;
 
@@ -72,12 +75,12 @@ public final class ComputeVerticle extends AbstractVerticle {
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
-        vertx.eventBus().<JsonObject>consumer(Addresses.FRONTS, m -> fronts.heard(m.body().getString("id"), System.currentTimeMillis()));
+        vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
         vertx.setPeriodic(HEARTBEAT_MS, t -> {
             announce(false);
             stopOrphans();
         });
-        vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::handle).completion()
+        EventBusService.serve(vertx, ComputeApi.Worker.class, Addresses.worker(id), new Api(), false)
                 .onSuccess(v -> announce(false)).onComplete(started);
     }
 
@@ -86,21 +89,17 @@ public final class ComputeVerticle extends AbstractVerticle {
     }
 
     /** Who this worker is, what it has and how busy it is right now (read without waiting for a step). */
-    private JsonObject status(boolean leaving) {
+    private WorkerStatus status(boolean leaving) {
         long now = System.currentTimeMillis();
         if (now - modelsReadAt > MODELS_REFRESH_MS) {
-            models = new JsonArray(store.list().stream()
-                    .filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList());
+            models = store.list().stream().filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList();
             modelsReadAt = now;
         }
         ComputeService.Load load = service.load();
         ComputeService.Health health = service.health();
-        JsonObject status = new JsonObject().put("id", id).put("node", node).put("backend", Backend.name())
-                .put("device", Backend.device(device)).put("models", models).put("runsActive", load.active())
-                .put("runsQueued", load.queued()).put("runs", new JsonArray(load.runs())).put("leaving", leaving)
-                .put("state", health.state()).put("memoryBudget", health.memoryBudget())
-                .put("memoryReserved", health.memoryReserved()).put("networksCached", health.networksCached());
-        return health.detail() == null ? status : status.put("detail", health.detail());
+        return new WorkerStatus(id, node, Backend.name(), Backend.device(device), models, load.active(), load.queued(),
+                load.runs(), leaving, health.state(), health.detail(), health.memoryBudget(), health.memoryReserved(),
+                health.networksCached());
     }
 
     /** Runs whose front node has gone silent have nobody left to see them: stop them. */
@@ -110,46 +109,76 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
     }
 
-    private void handle(Message<JsonObject> message) {
-        JsonObject body = message.body();
-        String action = body.getString("action", "");
-        ComputeService.Health health = action.equals("status") ? null : service.health();
-        // A worker that cannot compute says so at once rather than letting requests wait for the timeout.
-        CompletableFuture<?> answer = health != null && !health.ok()
-                ? CompletableFuture.failedFuture(new ApiError(503, "no_worker", "the compute worker " + id + " is "
-                        + health.state().replace('_', ' ') + ": " + health.detail()).exception())
-                : answer(action, body);
-        answer.whenComplete((reply, error) -> {
-            if (error != null) {
-                ApiError e = ApiError.of(error);
-                new ApiError(e.status(), e.code(), store.withoutDirectory(e.message())).failReply(message);
-            } else {
-                message.reply(reply);
-            }
-        });
-    }
+    /** This worker's answers: everything that touches the device runs on the compute thread, between two steps. */
+    private final class Api implements ComputeApi.Worker {
+        @Override
+        public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
+            fronts.started(request.run(), request.front() == null ? "" : request.front(), System.currentTimeMillis());
+            return answer(() -> service.call(() -> service.start(request.run(), request.client(), request.start())));
+        }
 
-    private CompletableFuture<?> answer(String action, JsonObject body) {
-        String client = body.getString("client", "");
-        return switch (action) {
-            case "start" -> {
-                fronts.started(body.getString("run"), body.getString("front", ""), System.currentTimeMillis());
-                yield service.call(() -> service.start(body.getString("run"), client, body.getJsonObject("request")));
+        @Override
+        public Future<Boolean> stop(String run) {
+            return answer(() -> service.call(() -> service.stop(run)));
+        }
+
+        @Override
+        public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
+            return answer(() -> service.call(() -> service.update(request.run(), request.params())));
+        }
+
+        @Override
+        public Future<ComputeApi.RunList> list() {
+            return answer(() -> service.call(() -> new ComputeApi.RunList(service.list())));
+        }
+
+        @Override
+        public Future<Answers.ModelList> models(String client) {
+            return answer(() -> service.query(client, () -> service.queries().models()));
+        }
+
+        @Override
+        public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().model(r.model())));
+        }
+
+        @Override
+        public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().activations(r.model(), r.layer(), r.image(),
+                    r.maxPixels(), r.maxSide())));
+        }
+
+        @Override
+        public Future<byte[]> activationMap(ComputeApi.MapsRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().activationMap(r.model(), r.layer(), r.image(),
+                    r.channel(), r.maxPixels(), r.maxSide())));
+        }
+
+        @Override
+        public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n())));
+        }
+
+        @Override
+        public Future<WorkerStatus> status() {
+            return Future.succeededFuture(ComputeVerticle.this.status(false));
+        }
+
+        /**
+         * The answer of {@code work}, with errors that do not show the server's models path; a worker that cannot
+         * compute (dead, wedged, over its memory limit) says so at once rather than letting the caller time out.
+         */
+        private <T> Future<T> answer(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> work) {
+            ComputeService.Health health = service.health();
+            if (!health.ok()) {
+                return Future.failedFuture(new ApiError(503, "no_worker", "the compute worker " + id + " is "
+                        + health.state().replace('_', ' ') + ": " + health.detail()).exception());
             }
-            case "stop" -> service.call(() -> new JsonObject().put("stopped", service.stop(body.getString("run"))));
-            case "update" -> service.call(() -> service.update(body.getString("run"), body.getJsonObject("params")));
-            case "status" -> CompletableFuture.completedFuture(status(false));
-            case "list" -> service.call(service::list);
-            case "models" -> service.query(client, () -> service.queries().models());
-            case "model" -> service.query(client, () -> service.queries().model(body.getString("model")));
-            case "activations" -> service.query(client, () -> service.queries().activations(body.getString("model"),
-                    body.getString("layer"), body.getBinary("image"), body.getInteger("channel"),
-                    body.getInteger("maxPixels", config.limits().uploadPixels()),
-                    body.getInteger("maxSide", config.limits().count(Limit.IMAGE_SIDE))));
-            case "examples" -> service.query(client, () -> service.queries().examples(body.getString("model"),
-                    body.getString("layer"), body.getInteger("filter"), body.getInteger("n")));
-            default -> CompletableFuture.failedFuture(ApiError.badRequest("unknown action").exception());
-        };
+            return Future.fromCompletionStage(work.get(), context).recover(error -> {
+                ApiError e = ApiError.of(error);
+                return Future.failedFuture(new ApiError(e.status(), e.code(), store.withoutDirectory(e.message())).exception());
+            });
+        }
     }
 
     /**

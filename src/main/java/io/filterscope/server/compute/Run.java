@@ -5,7 +5,7 @@ import io.filterscope.engine.objective.ClassObjective;
 import io.filterscope.engine.objective.NeuronObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.RunSummary;
 
 /**
  * One run as the worker tracks it: its request and client, and once it has had a place on the device, its
@@ -15,7 +15,8 @@ final class Run {
     final String id;
     /** Who asked for it: the client's address, or "" when unknown. */
     final String client;
-    final RunRequest request;
+    /** What was asked, with every update applied since. */
+    RunRequest request;
     AscentRun ascent;
     /** Whether it is computing now (rather than waiting, or paused). */
     boolean running;
@@ -60,8 +61,7 @@ final class Run {
         return index;
     }
 
-    JsonObject summary() {
-        return new JsonObject().put("run", id).put("model", request.model().id()).put("state", state())
-                .put("step", step()).put("steps", request.steps()).put("images", images());
+    RunSummary summary() {
+        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), images());
     }
 }

@@ -1,10 +1,16 @@
 package io.filterscope.server.http;
 
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.preset.Schema;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.Limit;
 import io.filterscope.server.ServerConfig;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.Protocol;
+import io.filterscope.server.protocol.ServerEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,7 +21,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
@@ -46,10 +51,12 @@ public final class HttpVerticle extends AbstractVerticle {
     static final int REQUEST_BURST_SECONDS = 5;
     /** A multipart upload holds one field (the image); a few more are tolerated, not hundreds. */
     static final int MAX_FORM_FIELDS = 8;
-    private static final long COMPUTE_TIMEOUT_MS = 120_000;
+    /** The settings schema, the same for every request. */
+    private static final String PARAMS = Schema.json().toString();
 
     private final ServerConfig config;
     private final Auth auth;
+    private ComputeApi.Front compute;
     private HttpServer server;
     private Connections connections;
     private Uploads uploads;
@@ -68,7 +75,8 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     @Override
-    public void start(Promise<Void> started) throws Exception {
+    public void start(Promise<Void> started) throws java.io.IOException {
+        compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
         ServerConfig.Limits limits = config.limits();
         connections = new Connections(vertx, limits.count(Limit.CONNECTIONS_PER_CLIENT),
                 TimeUnit.SECONDS.toMillis(limits.get(Limit.REQUEST_TIMEOUT)));
@@ -92,9 +100,10 @@ public final class HttpVerticle extends AbstractVerticle {
         router.route("/api/*").handler(this::requireToken);
         router.get("/api/health").handler(this::health);
         router.route("/api/*").handler(this::limitRate);
-        router.get("/api/models").handler(ctx -> ask(ctx, new JsonObject().put("action", "models")));
-        router.get("/api/models/:id").handler(ctx -> ask(ctx, new JsonObject().put("action", "model")
-                .put("model", ctx.pathParam("id"))));
+        router.get("/api/params").handler(ctx -> json(ctx, 200, PARAMS));
+        router.get("/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
+        router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
+                clientOf(ctx)))));
         router.post("/api/models/:id/activations")
                 .handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(this::activations);
@@ -176,8 +185,7 @@ public final class HttpVerticle extends AbstractVerticle {
 
     /** The workers' health; 503 when this node cannot compute (the Docker health check fails on it). */
     private void health(RoutingContext ctx) {
-        request(new JsonObject().put("action", "health"))
-                .onSuccess(body -> json(ctx, "ok".equals(((JsonObject) body).getString("status")) ? 200 : 503, body))
+        compute.health().onSuccess(h -> json(ctx, "ok".equals(h.status()) ? 200 : 503, Protocol.encode(h)))
                 .onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
@@ -201,14 +209,15 @@ public final class HttpVerticle extends AbstractVerticle {
         }
         Integer chosen = channel;
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
-                .compose(bytes -> request(new JsonObject().put("action", "activations").put("model", ctx.pathParam("id"))
-                        .put("client", clientOf(ctx)).put("layer", layer).put("image", bytes).put("channel", chosen)
-                        .put("maxPixels", config.limits().uploadPixels()).put("maxSide", config.limits().count(Limit.IMAGE_SIDE))))
-                .onSuccess(body -> {
-                    if (body instanceof byte[] png) {
-                        ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png));
+                .onSuccess(bytes -> {
+                    ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen,
+                            clientOf(ctx), config.limits().uploadPixels(), config.limits().count(Limit.IMAGE_SIDE));
+                    if (chosen == null) {
+                        answer(ctx, compute.activations(request));
                     } else {
-                        json(ctx, 200, body);
+                        compute.activationMap(request)
+                                .onSuccess(png -> ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png)))
+                                .onFailure(e -> send(ctx, ApiError.of(e)));
                     }
                 })
                 .onFailure(e -> send(ctx, ApiError.of(e)));
@@ -225,8 +234,7 @@ public final class HttpVerticle extends AbstractVerticle {
         if (filter == null || n == null) {
             return;
         }
-        ask(ctx, new JsonObject().put("action", "examples").put("model", ctx.pathParam("id")).put("layer", layer)
-                .put("filter", filter).put("n", n));
+        answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n, clientOf(ctx))));
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
@@ -245,24 +253,18 @@ public final class HttpVerticle extends AbstractVerticle {
         return null;
     }
 
-    private void ask(RoutingContext ctx, JsonObject request) {
-        request(request.put("client", clientOf(ctx))).onSuccess(body -> json(ctx, 200, body)).onFailure(e -> send(ctx, ApiError.of(e)));
+    /** Writes the answer as JSON, or the error it failed with. */
+    private static void answer(RoutingContext ctx, Future<?> answer) {
+        answer.onSuccess(body -> json(ctx, 200, Protocol.encode(body))).onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
-    private Future<Object> request(JsonObject request) {
-        return vertx.eventBus().request(Addresses.COMPUTE, request, new DeliveryOptions().setSendTimeout(COMPUTE_TIMEOUT_MS))
-                .map(m -> m.body());
-    }
-
-    private static Future<Void> json(RoutingContext ctx, int status, Object body) {
-        String text = body instanceof JsonObject j ? j.encode() : body instanceof io.vertx.core.json.JsonArray a ? a.encode()
-                : String.valueOf(body);
-        return ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
+    private static void json(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
     }
 
     private static void send(RoutingContext ctx, ApiError error) {
         if (!ctx.response().ended()) {
-            json(ctx, error.status(), error.toHttpJson());
+            json(ctx, error.status(), error.toHttpJson().encode());
         }
     }
 
@@ -347,14 +349,14 @@ public final class HttpVerticle extends AbstractVerticle {
                     ws.close(message.closeCode(), message.closeReason());
                 } else if (message.binary()) {
                     vertx.eventBus().send(Addresses.socket(socket),
-                            ApiError.badRequest("send text frames with JSON messages").toSocketJson().encode());
+                            Protocol.encode(new ServerEvent.Error("bad_request", "send text frames with JSON messages", null)));
                 } else if (message.text() == null) {
                     return;
                 } else if (rate.allows(System.nanoTime())) {
                     vertx.eventBus().send(Addresses.SOCKET_TEXT, message.text(), from);
                 } else {
-                    ws.writeTextMessage(new ApiError(429, "rate_limited", "more than " + config.limits().messagesPerSecond()
-                            + " messages a second; this one was ignored").toSocketJson().encode());
+                    ws.writeTextMessage(Protocol.encode(new ServerEvent.Error("rate_limited", "more than "
+                            + config.limits().messagesPerSecond() + " messages a second; this one was ignored", null)));
                 }
             });
             ws.resume();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.TestNets;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +27,7 @@ class GraphNetworkTest {
     @Test
     void forwardMatchesDl4jAtEveryVertex() {
         ComputationGraph dl4j = TestNets.graph(DataType.DOUBLE, 3);
-        Network net = NetworkCompiler.compile(dl4j, DataType.DOUBLE, 2, CHW);
+        Network net = Dl4jReader.read(dl4j).compile(DataType.DOUBLE, 2, CHW);
         Nd4j.getRandom().setSeed(4);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 10, 10);
         net.input().assign(x);
@@ -49,7 +50,7 @@ class GraphNetworkTest {
 
     @Test
     void listsEveryComputingVertexWithChannelsAndShapes() {
-        Network net = NetworkCompiler.compile(TestNets.graph(DataType.FLOAT, 1), DataType.FLOAT, 1, CHW);
+        Network net = Dl4jReader.read(TestNets.graph(DataType.FLOAT, 1)).compile(DataType.FLOAT, 1, CHW);
         assertEquals(Set.of("c1", "bn", "b2", "pad", "c3", "res", "diff", "prod", "cat", "act", "pool", "gap", "gmax",
                 "gsum", "mix", "out"), Set.copyOf(net.layers().stream().map(LayerInfo::name).toList()));
         assertEquals(List.of(15L, 10L, 10L), net.layer("cat").outputShape());
@@ -63,7 +64,7 @@ class GraphNetworkTest {
 
     @Test
     void inputGradientMatchesFiniteDifferencesThroughMergesAndResiduals() {
-        Network net = NetworkCompiler.compile(TestNets.graph(DataType.DOUBLE, 5), DataType.DOUBLE, 2, CHW);
+        Network net = Dl4jReader.read(TestNets.graph(DataType.DOUBLE, 5)).compile(DataType.DOUBLE, 2, CHW);
         Nd4j.getRandom().setSeed(6);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 10, 10);
         // bn feeds three vertices, res four: their gradients must add up. Gradients are placed at four layers.
@@ -76,7 +77,7 @@ class GraphNetworkTest {
 
     @Test
     void repeatedBackwardPassesGiveTheSameGradient() {
-        Network net = NetworkCompiler.compile(TestNets.graph(DataType.DOUBLE, 7), DataType.DOUBLE, 1, CHW);
+        Network net = Dl4jReader.read(TestNets.graph(DataType.DOUBLE, 7)).compile(DataType.DOUBLE, 1, CHW);
         net.input().assign(Nd4j.randn(DataType.DOUBLE, 1, 3, 10, 10));
         Set<String> layers = Set.of("res", "gap");
         net.forward(layers);
@@ -90,7 +91,7 @@ class GraphNetworkTest {
 
     @Test
     void forwardRunsOnlyTheVerticesTheTargetNeeds() {
-        Network net = NetworkCompiler.compile(TestNets.graph(DataType.FLOAT, 1), DataType.FLOAT, 1, CHW);
+        Network net = Dl4jReader.read(TestNets.graph(DataType.FLOAT, 1)).compile(DataType.FLOAT, 1, CHW);
         net.forward(Set.of("c3"));
         net.output("c3");
         net.output("bn");
@@ -109,7 +110,7 @@ class GraphNetworkTest {
                 .setOutputs("out").setInputTypes(InputType.convolutional(6, 6, 1)).build());
         graph.init();
         UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                () -> NetworkCompiler.compile(graph, DataType.FLOAT, 1, new long[] {1, 6, 6}));
+                () -> Dl4jReader.read(graph).compile(DataType.FLOAT, 1, new long[] {1, 6, 6}));
         assertTrue(e.getMessage().contains("norm") && e.getMessage().contains("L2NormalizeVertex"), e.getMessage());
     }
 }

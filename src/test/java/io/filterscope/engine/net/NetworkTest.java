@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.TestNets;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +20,7 @@ class NetworkTest {
     @Test
     void forwardMatchesDl4jLayerByLayer() {
         MultiLayerNetwork dl4j = TestNets.small(DataType.DOUBLE, 7);
-        Network net = NetworkCompiler.compile(dl4j, DataType.DOUBLE, 2, new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(dl4j).compile(DataType.DOUBLE, 2, new long[] {1, 12, 12});
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12);
         net.input().assign(x);
@@ -38,7 +39,7 @@ class NetworkTest {
 
     @Test
     void listsLayersWithChannelsAndShapes() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(TestNets.small(DataType.FLOAT, 1)).compile(DataType.FLOAT, 1, new long[] {1, 12, 12});
         assertEquals(List.of("c1", "c2", "p1", "c3", "d1", "out"), net.layers().stream().map(LayerInfo::name).toList());
         assertEquals(List.of(4L, 10L, 10L), net.layer("c1").outputShape());
         assertEquals(List.of(5L, 5L, 5L), net.layer("c2").outputShape());
@@ -48,7 +49,7 @@ class NetworkTest {
 
     @Test
     void inputGradientMatchesFiniteDifferencesWithGradientsAtTwoLayers() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.DOUBLE, 11), DataType.DOUBLE, 2, new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(TestNets.small(DataType.DOUBLE, 11)).compile(DataType.DOUBLE, 2, new long[] {1, 12, 12});
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12).subi(0.3);
         FiniteDifferences.assertInputGradient(net, x, Map.of("c1", Nd4j.randn(DataType.DOUBLE, 2, 4, 10, 10),
@@ -57,14 +58,14 @@ class NetworkTest {
 
     @Test
     void unknownLayerIsNamedInTheError() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 12, 12});
+        Network net = Dl4jReader.read(TestNets.small(DataType.FLOAT, 1)).compile(DataType.FLOAT, 1, new long[] {1, 12, 12});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("conv9")));
         assertTrue(e.getMessage().contains("conv9") && e.getMessage().contains("c1"), e.getMessage());
     }
 
     @Test
     void largerImagesKeepTheConvolutionalLayersAndExplainWhyDenseOnesAreGone() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.FLOAT, 1), DataType.FLOAT, 1, new long[] {1, 20, 20});
+        Network net = Dl4jReader.read(TestNets.small(DataType.FLOAT, 1)).compile(DataType.FLOAT, 1, new long[] {1, 20, 20});
         assertEquals(List.of("c1", "c2", "p1", "c3"), net.layers().stream().map(LayerInfo::name).toList());
         assertEquals(List.of(6L, 8L, 8L), net.layer("c3").outputShape());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("out")));

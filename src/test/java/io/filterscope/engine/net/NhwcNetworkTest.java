@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +52,7 @@ class NhwcNetworkTest {
     @Test
     void forwardMatchesDl4jRunningNhwc() {
         MultiLayerNetwork dl4j = nhwc(DataType.DOUBLE, 3);
-        Network net = NetworkCompiler.compile(dl4j, DataType.DOUBLE, 2, new long[] {3, 12, 12});
+        Network net = Dl4jReader.read(dl4j).compile(DataType.DOUBLE, 2, new long[] {3, 12, 12});
         Nd4j.getRandom().setSeed(4);
         INDArray nchw = Nd4j.rand(DataType.DOUBLE, 2, 3, 12, 12);
         net.input().assign(nchw);
@@ -71,7 +72,7 @@ class NhwcNetworkTest {
 
     @Test
     void inputGradientThroughTheChannelsLastFlattenMatchesFiniteDifferences() {
-        Network net = NetworkCompiler.compile(nhwc(DataType.DOUBLE, 5), DataType.DOUBLE, 2, new long[] {3, 12, 12});
+        Network net = Dl4jReader.read(nhwc(DataType.DOUBLE, 5)).compile(DataType.DOUBLE, 2, new long[] {3, 12, 12});
         Nd4j.getRandom().setSeed(6);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 12, 12).subi(0.3);
         FiniteDifferences.assertInputGradient(net, x, Map.of("c2", Nd4j.randn(DataType.DOUBLE, 2, 5, 3, 3),
@@ -88,7 +89,7 @@ class NhwcNetworkTest {
         MultiLayerNetwork dl4j = new MultiLayerNetwork(conf);
         dl4j.init();
         UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                () -> NetworkCompiler.compile(dl4j, DataType.FLOAT, 1, new long[] {1, 6, 6}));
+                () -> Dl4jReader.read(dl4j).compile(DataType.FLOAT, 1, new long[] {1, 6, 6}));
         assertTrue(e.getMessage().contains("d1") && e.getMessage().contains("softmax"), e.getMessage());
     }
 
@@ -101,7 +102,7 @@ class NhwcNetworkTest {
                 .setInputType(InputType.convolutional(6, 6, 1)).build();
         MultiLayerNetwork dl4j = new MultiLayerNetwork(conf);
         dl4j.init();
-        Network net = NetworkCompiler.compile(dl4j, DataType.DOUBLE, 1, new long[] {1, 6, 6});
+        Network net = Dl4jReader.read(dl4j).compile(DataType.DOUBLE, 1, new long[] {1, 6, 6});
         assertEquals(List.of("c1", "logits"), net.layers().stream().map(LayerInfo::name).toList());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.engine.TestNets;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +36,7 @@ class ResNet50Test {
 
     @Test
     void forwardMatchesDl4jAtVerticesAcrossTheNetwork() {
-        Network net = NetworkCompiler.compile(resnet, DataType.DOUBLE, 2, SMALL);
+        Network net = Dl4jReader.read(resnet).compile(DataType.DOUBLE, 2, SMALL);
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 64, 64);
         net.input().assign(x);
@@ -69,7 +70,7 @@ class ResNet50Test {
     @Test
     void channelObjectiveGradientMatchesFiniteDifferences() {
         List<Objective> objectives = List.of(new ChannelObjective("res3a_branch", 17), new ChannelObjective("short4b_branch", 5));
-        Network net = NetworkCompiler.compile(resnet, DataType.DOUBLE, 2, SMALL);
+        Network net = Dl4jReader.read(resnet).compile(DataType.DOUBLE, 2, SMALL);
         Set<String> layers = Set.of("res3a_branch", "short4b_branch");
         java.util.function.Function<INDArray, Double> total = x -> {
             net.input().assign(x);
@@ -87,14 +88,14 @@ class ResNet50Test {
 
     @Test
     void listsEveryConvolutionalLayerWithChannelsAndShape() {
-        Network small = NetworkCompiler.compile(resnet, DataType.FLOAT, 1, SMALL);
+        Network small = Dl4jReader.read(resnet).compile(DataType.FLOAT, 1, SMALL);
         assertEquals(List.of(64L, 8L, 8L), small.layer("res2a_branch2a").outputShape());
         assertEquals(List.of(256L, 8L, 8L), small.layer("short2a_branch").outputShape());
         assertEquals("add", small.layer("short2a_branch").kind());
         assertEquals(List.of(2048L, 1L, 1L), small.layer("res5c_branch").outputShape());
         assertNull(small.layer("output"), "64 px is too small for the last pooling and the dense output");
         assertTrue(small.unavailable("output").contains("not available for 64x64"), small.unavailable("output"));
-        Network full = NetworkCompiler.compile(resnet, DataType.FLOAT, 1, new long[] {3, 224, 224});
+        Network full = Dl4jReader.read(resnet).compile(DataType.FLOAT, 1, new long[] {3, 224, 224});
         long convs = full.layers().stream().filter(l -> l.kind().startsWith("conv2d")).count();
         assertEquals(53, convs);
         assertEquals(10, full.layer("output").channels());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.filterscope.engine.TestNets;
 import io.filterscope.engine.net.FiniteDifferences;
 import io.filterscope.engine.net.Network;
-import io.filterscope.engine.net.NetworkCompiler;
+import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -62,7 +62,7 @@ class ObjectiveGradientTest {
 
     @Test
     void sumOfWeightedTermsIsTheWeightedSumOfValues() {
-        Network net = NetworkCompiler.compile(TestNets.small(DataType.DOUBLE, 6), DataType.DOUBLE, 1, SMALL);
+        Network net = Dl4jReader.read(TestNets.small(DataType.DOUBLE, 6)).compile(DataType.DOUBLE, 1, SMALL);
         net.input().assign(Nd4j.rand(DataType.DOUBLE, 1, 1, 12, 12));
         Objective a = new ChannelObjective("c1", 1);
         Objective b = new DeepDreamObjective("c2");
@@ -74,7 +74,7 @@ class ObjectiveGradientTest {
 
     /** Image i of a batch maximizes objective i; the summed value's input gradient must match finite differences. */
     private static void check(Model model, long[] chw, List<Objective> objectives) {
-        Network net = NetworkCompiler.compile(model, DataType.DOUBLE, objectives.size(), chw);
+        Network net = Dl4jReader.read(model).compile(DataType.DOUBLE, objectives.size(), chw);
         Set<String> layers = new LinkedHashSet<>();
         objectives.forEach(o -> layers.addAll(o.layers()));
         java.util.function.Function<INDArray, Double> total = x -> {

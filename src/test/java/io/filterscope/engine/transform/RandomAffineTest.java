@@ -1,10 +1,9 @@
 package io.filterscope.engine.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.filterscope.engine.render.RenderParams;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,16 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class RandomAffineTest {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    private static RenderParams params(String json) throws Exception {
-        return RenderParams.DEFAULTS.with(JSON.readTree(json));
-    }
-
     @Test
-    void backwardIsTheAdjointOfForward() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"jitter\":3,\"rotate\":20,\"scale\":[0.9,1.1]}"),
-                new Random(4), 17, 13);
+    void backwardIsTheAdjointOfForward() {
+        Transform.Sampled warp = new RandomAffine(3, List.of(0.9, 1.1), 20).sample(new Random(4), new long[] {2, 3, 17, 13});
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 17, 13);
         INDArray y = Nd4j.randn(DataType.DOUBLE, 2, 3, 17, 13);
         // <T x, y> == <x, T^T y>
@@ -32,35 +24,40 @@ class RandomAffineTest {
     }
 
     @Test
-    void jitterAloneShiftsTheImageByWholePixels() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"jitter\":2}"), new Random(1), 10, 10);
-        INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 1, 10, 10);
-        x.putScalar(new long[] {0, 0, 5, 5}, 1.0);
-        INDArray y = warp.forward(x);
-        assertEquals(1.0, y.sumNumber().doubleValue(), 1e-12);
-        assertEquals(1.0, y.maxNumber().doubleValue(), 1e-12, "a single pixel stays a single pixel");
+    void jitterAloneMovesASinglePixelByWholePixelsToManyPlaces() {
+        java.util.Set<String> places = new java.util.TreeSet<>();
+        for (long seed = 0; seed < 20; seed++) {
+            Transform.Sampled warp = new RandomAffine(2, List.of(), 0).sample(new Random(seed), new long[] {1, 1, 10, 10});
+            INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 1, 10, 10);
+            x.putScalar(new long[] {0, 0, 5, 5}, 1.0);
+            INDArray y = warp.forward(x);
+            assertEquals(1.0, y.sumNumber().doubleValue(), 1e-12);
+            assertEquals(1.0, y.maxNumber().doubleValue(), 1e-12, "a single pixel stays a single pixel");
+            long at = y.reshape(100).argMax().getLong(0);
+            long row = at / 10;
+            long col = at % 10;
+            assertTrue(Math.abs(row - 5) <= 2 && Math.abs(col - 5) <= 2, "moved at most 2 px: to " + row + "," + col);
+            places.add(row + "," + col);
+        }
+        assertTrue(places.size() >= 8, "20 random shifts of up to 2 px land in only " + places);
     }
 
     @Test
-    void isOffByDefault() {
-        assertFalse(RandomAffine.active(RenderParams.DEFAULTS));
-    }
-
-    @Test
-    void rotationMovesPixels() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"rotate\":90}"), new Random(2), 9, 9);
+    void rotationMovesPixels() {
+        Transform.Sampled warp = new RandomAffine(0, List.of(), 90).sample(new Random(2), new long[] {1, 1, 9, 9});
         INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 1, 9, 9);
         assertTrue(warp.forward(x).sub(x).amaxNumber().doubleValue() > 0.05);
     }
 
     @Test
-    void jitterEqualsAShiftWithReplicatedEdges() throws Exception {
+    void jitterEqualsAShiftWithReplicatedEdgesOfUpToJitterPixels() {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 9, 11);
-        for (long seed = 0; seed < 5; seed++) {
-            INDArray y = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 9, 11).forward(x);
-            boolean matched = false;
-            for (int dy = -2; dy <= 2 && !matched; dy++) {
-                for (int dx = -2; dx <= 2 && !matched; dx++) {
+        java.util.Set<String> shifts = new java.util.TreeSet<>();
+        for (long seed = 0; seed < 10; seed++) {
+            INDArray y = new RandomAffine(2, List.of(), 0).sample(new Random(seed), x.shape()).forward(x);
+            String matched = null;
+            for (int dy = -2; dy <= 2 && matched == null; dy++) {
+                for (int dx = -2; dx <= 2 && matched == null; dx++) {
                     INDArray shifted = x.like();
                     for (int r = 0; r < 9; r++) {
                         for (int c = 0; c < 11; c++) {
@@ -70,10 +67,12 @@ class RandomAffineTest {
                                     .assign(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(sr), NDArrayIndex.point(sc)));
                         }
                     }
-                    matched = shifted.sub(y).amaxNumber().doubleValue() < 1e-12;
+                    matched = shifted.sub(y).amaxNumber().doubleValue() < 1e-12 ? dx + "," + dy : null;
                 }
             }
-            assertTrue(matched, "seed " + seed + ": not a whole-pixel shift");
+            assertTrue(matched != null, "seed " + seed + ": not a whole-pixel shift of at most 2 px");
+            shifts.add(matched);
         }
+        assertTrue(shifts.size() >= 5 && !shifts.equals(java.util.Set.of("0,0")), "10 seeds gave the shifts " + shifts);
     }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +195,55 @@ class DownloaderTest {
         assertEquals(DownloadException.Kind.UNREACHABLE, e.kind);
         assertTrue(e.getMessage().startsWith("cannot resolve no-such-host.invalid") && e.getMessage().contains(url.toString()),
                 e.getMessage());
+    }
+
+    @Test
+    void redirectsAreFollowedAndAResumedDownloadAsksTheirTargetForTheRest() throws Exception {
+        Path target = dir.resolve("weights.h5");
+        server.put("v2/weights.h5", bytes);
+        // Relative, absolute and permanent: 302 to a path, then 301 to a full URL.
+        server.redirects.put("latest.h5", Map.entry(302, "/mirror/weights.h5"));
+        server.redirects.put("mirror/weights.h5", Map.entry(301, server.baseUrl() + "/v2/weights.h5"));
+        server.dropAfter = 100_000;
+        assertThrows(DownloadException.class, () -> downloader().fetch(url("latest.h5"), target, Checksum.hex(md5(bytes)), Progress.NONE));
+        Downloader.Result result = downloader().fetch(url("latest.h5"), target, Checksum.hex(md5(bytes)), Progress.NONE);
+        assertEquals(Downloader.Outcome.RESUMED, result.outcome());
+        assertArrayEquals(bytes, Files.readAllBytes(target));
+        assertEquals(List.of("latest.h5 -", "mirror/weights.h5 -", "v2/weights.h5 -",
+                "latest.h5 bytes=100000-", "mirror/weights.h5 bytes=100000-", "v2/weights.h5 bytes=100000-"), server.requests);
+    }
+
+    @Test
+    void aRedirectLoopOrARedirectWithoutLocationEndsWithOneLine() {
+        server.redirects.put("a.h5", Map.entry(307, "/b.h5"));
+        server.redirects.put("b.h5", Map.entry(308, "/a.h5"));
+        DownloadException loop = assertThrows(DownloadException.class,
+                () -> downloader().fetch(url("a.h5"), dir.resolve("a.h5"), Checksum.hex(md5(bytes)), Progress.NONE));
+        assertEquals(DownloadException.Kind.HTTP_STATUS, loop.kind);
+        assertTrue(loop.getMessage().endsWith("after 5 redirects") && !loop.getMessage().contains("\n"), loop.getMessage());
+        assertEquals(6, server.requests.size(), "the first request and five redirects: " + server.requests);
+    }
+
+    @Test
+    void downloadsOverHttpsFromATrustedServerAndRefusesAnUntrustedOne() throws Exception {
+        javax.net.ssl.SSLContext tls = FetchFixtures.selfSignedTls(dir);
+        javax.net.ssl.SSLSocketFactory before = javax.net.ssl.HttpsURLConnection.getDefaultSSLSocketFactory();
+        try (FixtureServer https = new FixtureServer(tls)) {
+            https.put("weights.h5", bytes);
+            URI url = URI.create(https.baseUrl() + "/weights.h5");
+            DownloadException untrusted = assertThrows(DownloadException.class,
+                    () -> downloader().fetch(url, dir.resolve("untrusted.h5"), Checksum.hex(md5(bytes)), Progress.NONE));
+            assertTrue(untrusted.getMessage().startsWith("cannot connect to 127.0.0.1:") && untrusted.getMessage().endsWith(url.toString())
+                    && !untrusted.getMessage().contains("\n"), untrusted.getMessage());
+            assertFalse(Files.exists(dir.resolve("untrusted.h5")));
+
+            javax.net.ssl.HttpsURLConnection.setDefaultSSLSocketFactory(tls.getSocketFactory());
+            Path target = dir.resolve("weights.h5");
+            assertEquals(Downloader.Outcome.DOWNLOADED, downloader().fetch(url, target, Checksum.hex(md5(bytes)), Progress.NONE).outcome());
+            assertArrayEquals(bytes, Files.readAllBytes(target));
+        } finally {
+            javax.net.ssl.HttpsURLConnection.setDefaultSSLSocketFactory(before);
+        }
     }
 
     @Test

@@ -42,16 +42,30 @@ public final class FixtureServer implements AutoCloseable {
     /** When positive, the next answer stops after this many body bytes and the server then says nothing. */
     public volatile long stallAfter = -1;
     public volatile boolean ignoreRange;
+    /** Names answered with a redirect: name to (status, Location as sent). */
+    public final Map<String, Map.Entry<Integer, String>> redirects = new ConcurrentHashMap<>();
 
     public FixtureServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(null);
+    }
+
+    /** With {@code tls}, an HTTPS server presenting that context's certificate. */
+    public FixtureServer(javax.net.ssl.SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(threads);
         server.start();
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     public void put(String name, byte[] bytes) {
@@ -62,6 +76,13 @@ public final class FixtureServer implements AutoCloseable {
         String name = exchange.getRequestURI().getPath().substring(1);
         String range = exchange.getRequestHeaders().getFirst("Range");
         requests.add(name + " " + (range == null ? "-" : range));
+        Map.Entry<Integer, String> redirect = redirects.get(name);
+        if (redirect != null) {
+            exchange.getResponseHeaders().set("Location", redirect.getValue());
+            exchange.sendResponseHeaders(redirect.getKey(), -1);
+            exchange.close();
+            return;
+        }
         byte[] body = files.get(name);
         if (body == null) {
             exchange.sendResponseHeaders(404, -1);

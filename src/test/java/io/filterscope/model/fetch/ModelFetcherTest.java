@@ -15,11 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.Progress;
 import io.filterscope.UserError;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.keras.KerasFixtures;
+import io.filterscope.model.onnx.TorchFixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,45 @@ class ModelFetcherTest {
         assertEquals(vgg16.url().toString(), model.metadata().source().url());
     }
 
+    /**
+     * The issue's promise for ONNX: fetch googlenet (here a zoo-layout GoogLeNet with random weights, served as
+     * googlenet-12.onnx) and its inception 4a-4e outputs are there to render, with Caffe's BGR input and 1000 classes.
+     */
+    @Test
+    void googlenetFetchedFromAMirrorLoadsWithItsInceptionOutputsAndClasses() throws Exception {
+        KnownModel googlenet = KnownModels.byName("googlenet");
+        Path onnx = TorchFixtures.load("zoo-googlenet", List.of("zoo_googlenet")).get(0).model();
+        byte[] bytes = Files.readAllBytes(onnx);
+        StringBuilder classes = new StringBuilder("{");
+        for (int i = 0; i < 1000; i++) {
+            classes.append(i == 0 ? "" : ", ").append('"').append(i).append("\": [\"n").append(i).append("\", \"class_").append(i).append("\"]");
+        }
+        byte[] labels = classes.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        KnownModel.Labels published = googlenet.labels();
+        KnownModel served = new KnownModel(googlenet.name(), googlenet.description(), googlenet.fileName(), googlenet.url(),
+                Checksum.hex(sha256(bytes)), googlenet.approxBytes(), googlenet.format(), null, googlenet.inputShape(),
+                googlenet.input(), new KnownModel.Labels(published.fileName(), published.url(), Checksum.hex(md5(labels)), 1000),
+                googlenet.dataset(), googlenet.licence());
+        try (FixtureServer server = new FixtureServer()) {
+            server.put("googlenet-12.onnx", bytes);
+            server.put(published.fileName(), labels);
+            fetcher(server.baseUrl()).fetch(served);
+            assertTrue(server.requests.contains("googlenet-12.onnx -"), server.requests.toString());
+        }
+        ModelStore.Entry entry = new ModelStore(dir).list().stream().filter(e -> e.id().equals("googlenet")).findFirst().orElseThrow();
+        assertTrue(entry.available(), String.valueOf(entry.error()));
+        LoadedModel model = new ModelStore(dir).load("googlenet");
+        for (String block : List.of("4a", "4b", "4c", "4d", "4e")) {
+            assertEquals(3, model.layer("inception_" + block + "/output_1").outputShape().size());
+        }
+        assertEquals(512, model.layer("inception_4c/output_1").channels());
+        assertEquals(InputSpace.CAFFE_BGR, model.inputSpace());
+        assertEquals(1000, model.classes().size());
+        assertEquals("class 7", model.classes().get(7));
+        assertEquals(googlenet.url().toString(), model.metadata().source().url());
+        assertEquals(sha256(bytes), model.metadata().source().sha256());
+    }
+
     @Test
     void withoutNetworkTheMessageSaysWhereToPutTheFileByHand() throws Exception {
         KnownModel model = weightsOnly(randomBytes(1000, 4));
@@ -158,7 +198,14 @@ class ModelFetcherTest {
             assertTrue(m.url().toString().startsWith("https://") && m.url().getPath().endsWith("/" + m.fileName()), m.name());
             assertTrue(m.name().matches("[a-z0-9-]+"), m.name());
             assertEquals(m.format() == KnownModel.Format.KERAS_H5, m.architecture() != null, m.name());
+            assertEquals(m.format() == KnownModel.Format.ONNX, m.fileName().endsWith(".onnx"), m.name());
+            if (m.format() == KnownModel.Format.ONNX) {
+                assertEquals("sha256", m.checksum().algorithm(), "the zoo's hub manifest publishes SHA-256: " + m.name());
+                assertTrue(m.url().toString().startsWith("https://media.githubusercontent.com/media/onnx/models/main/validated/"), m.name());
+            }
         }
+        assertEquals(InputSpace.CAFFE_BGR, KnownModels.byName("googlenet").input());
+        assertEquals(InputSpace.TORCHVISION, KnownModels.byName("mobilenetv2").input());
         assertEquals(KnownModels.DEFAULT, KnownModels.byName("vgg16").name());
         assertEquals("vgg16-notop", KnownModels.byName("vgg16").architecture());
         assertEquals("md5", KnownModels.byName("vgg16").checksum().algorithm());

@@ -30,8 +30,12 @@ import static org.bytedeco.hdf5.global.hdf5.H5Tset_size;
 import static org.bytedeco.hdf5.global.hdf5.H5Tset_strpad;
 import static org.bytedeco.hdf5.global.hdf5.H5open;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.engine.net.Network;
 import io.filterscope.model.Vgg16;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -39,6 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +51,8 @@ import java.util.SplittableRandom;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The Keras test files: the small models {@code src/test/python/keras_fixtures.py} wrote into
@@ -60,10 +67,15 @@ public final class KerasFixtures {
 
     /** A committed fixture file, e.g. {@code mnist-seq.h5}. */
     public static Path resource(String name) {
+        return testResource("keras/" + name);
+    }
+
+    /** A file or folder under src/test/resources, e.g. {@code tfjs/rgb-convnet.h5}. */
+    public static Path testResource(String path) {
         try {
-            return Path.of(KerasFixtures.class.getResource("/keras/" + name).toURI());
+            return Path.of(KerasFixtures.class.getResource("/" + path).toURI());
         } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("missing test resource keras/" + name, e);
+            throw new IllegalStateException("missing test resource " + path, e);
         }
     }
 
@@ -75,6 +87,36 @@ public final class KerasFixtures {
     /** A fixture's expected activations: input and layers, each {"shape": [...], "values": [...]} in Keras' layout. */
     public static JsonNode expected(String model) throws IOException {
         return JSON.readTree(resource(model + ".expected.json").toFile());
+    }
+
+    /** The [channels, height, width] of an expected file's input, which is stored in Keras' [h, w, c]. */
+    public static long[] inputChw(JsonNode expected) {
+        long[] hwc = shape(expected.get("input"));
+        return new long[] {hwc[2], hwc[0], hwc[1]};
+    }
+
+    /**
+     * Feeds {@code expected}'s input to {@code net} (a batch of one) and checks the output of every layer it
+     * records, in Keras' layout ([h, w, c] for maps, [units] for dense layers), to 1e-4 of the largest value.
+     */
+    public static Network compareWithExpected(JsonNode expected, String what, Network net) {
+        long[] hwc = shape(expected.get("input"));
+        INDArray nhwc = Nd4j.create(values(expected.get("input")), new long[] {1, hwc[0], hwc[1], hwc[2]}, 'c');
+        net.input().assign(nhwc.permute(0, 3, 1, 2));
+        List<String> layers = new ArrayList<>();
+        expected.get("layers").fieldNames().forEachRemaining(layers::add);
+        net.forward(layers);
+        for (String layer : layers) {
+            JsonNode want = expected.get("layers").get(layer);
+            INDArray ours = net.output(layer);
+            INDArray keras = ours.rank() == 4 ? ours.permute(0, 2, 3, 1).dup('c') : ours.dup('c');
+            assertArrayEquals(shape(want), Arrays.copyOfRange(keras.shape(), 1, keras.rank()), what + " " + layer + " shape");
+            INDArray theirs = Nd4j.create(values(want), keras.shape(), 'c');
+            double scale = Math.max(1, theirs.amaxNumber().doubleValue());
+            double diff = keras.sub(theirs).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-4 * scale, what + " " + layer + ": max difference " + diff + " (values up to " + scale + ")");
+        }
+        return net;
     }
 
     public static float[] values(JsonNode tensor) {

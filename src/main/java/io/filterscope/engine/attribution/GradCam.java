@@ -1,0 +1,40 @@
+package io.filterscope.engine.attribution;
+
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
+ * Localization", 2017): the feature maps A_k of a convolutional layer, each weighed by how much the class
+ * score gains from it on average (the mean over positions of d score / d A_k), summed, with only the positive
+ * evidence kept: ReLU(sum_k alpha_k A_k), stretched to the image's size. The last convolutional layer gives the
+ * coarsest, most class-specific map.
+ *
+ * @param layer a layer with feature maps ([c, h, w] per image)
+ */
+public record GradCam(String layer) implements Attribution {
+
+    @Override
+    public float[][] explain(Network net, INDArray image, String output, int cls) {
+        LayerInfo info = net.layer(layer);
+        if (info == null || !info.spatial()) {
+            throw new IllegalArgumentException(info == null ? net.unavailable(layer)
+                    : "Grad-CAM needs a layer with feature maps; " + layer + " is dense");
+        }
+        Attribution.forwardAndSeed(net, image, output, cls, List.of(layer, output));
+        INDArray maps = net.output(layer);
+        INDArray alpha = net.backwardTo(layer, List.of(output)).mean(2, 3); // [1, c]
+        INDArray cam = Nd4j.getExecutioner().exec(new BroadcastMulOp(maps, alpha, maps.like(), 0, 1)).sum(1); // [1, h, w]
+        INDArray positive = Transforms.relu(cam, false).reshape(info.height(), info.width());
+        float[][] coarse = new float[(int) info.height()][];
+        for (int y = 0; y < coarse.length; y++) {
+            coarse[y] = positive.getRow(y).dup().data().asFloat();
+        }
+        return Heatmaps.scaleToUnit(Heatmaps.resize(coarse, (int) image.size(2), (int) image.size(3)));
+    }
+}

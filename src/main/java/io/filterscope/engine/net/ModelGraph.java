@@ -1,0 +1,120 @@
+package io.filterscope.engine.net;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A network as the engine runs it, whatever file it came from: {@link Op}s in topological order, each
+ * reading the outputs of earlier ones or the image, and the model's layer names on the outputs objectives
+ * may target. Independent of batch and image size; {@link #compile} turns it into a {@link Network} for one
+ * of each. Readers build it with a {@link Builder}.
+ */
+public final class ModelGraph {
+    /** The node number that stands for the network's input image. */
+    public static final int INPUT = StageGraph.INPUT;
+
+    private record Node(String owner, Op op, int[] from) {
+    }
+
+    private final List<Node> nodes;
+    private final Map<String, Integer> layers;
+    private final Map<String, String> aliases;
+
+    private ModelGraph(List<Node> nodes, Map<String, Integer> layers, Map<String, String> aliases) {
+        this.nodes = List.copyOf(nodes);
+        this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        this.aliases = Map.copyOf(aliases);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The names of the layers objectives may target, in topological order. */
+    public List<String> layerNames() {
+        return List.copyOf(layers.keySet());
+    }
+
+    /**
+     * The network for a batch of images of [channels, height, width].
+     *
+     * @throws IllegalArgumentException when no layer can take images of that size
+     */
+    public Network compile(DataType dtype, long batch, long[] chw) {
+        StageGraph g = new StageGraph();
+        for (Node n : nodes) {
+            g.add(n.op().stage(n.owner(), dtype), n.from());
+        }
+        layers.forEach(g::name);
+        g.aliases.putAll(aliases);
+        return new Network(g, dtype, new long[] {batch, chw[0], chw[1], chw[2]});
+    }
+
+    /** Collects a graph's ops in topological order: every op reads only nodes added before it. */
+    public static final class Builder {
+        private final List<Node> nodes = new ArrayList<>();
+        private final Map<String, Integer> layers = new LinkedHashMap<>();
+        private final Map<String, String> aliases = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** How many ops were added: the node number the next one gets. */
+        public int size() {
+            return nodes.size();
+        }
+
+        /**
+         * Adds an op reading these nodes ({@link #INPUT} for the image) and returns its node.
+         *
+         * @param owner the model layer the op belongs to (several ops may make up one layer), or null
+         */
+        public int add(String owner, Op op, int... from) {
+            for (int f : from) {
+                if (f < INPUT || f >= nodes.size()) {
+                    throw new IllegalArgumentException("op of " + owner + " reads node " + f + ", which does not exist yet");
+                }
+            }
+            nodes.add(new Node(owner, op, from.clone()));
+            return nodes.size() - 1;
+        }
+
+        /** Makes a node's output the layer of that name, a target for objectives; returns the node. */
+        public int name(String layer, int node) {
+            if (node < 0 || node >= nodes.size()) {
+                throw new IllegalArgumentException("layer " + layer + " names node " + node + ", which does not exist");
+            }
+            layers.put(layer, node);
+            return node;
+        }
+
+        /**
+         * Gives a layer a second name it also answers to (an ONNX node's name beside its output tensor's). An
+         * alias that is already a layer's name or another alias is ignored.
+         */
+        public void alias(String alias, String layer) {
+            if (!layers.containsKey(layer)) {
+                throw new IllegalArgumentException("no layer " + layer + " to call " + alias);
+            }
+            if (!has(alias)) {
+                aliases.put(alias, layer);
+            }
+        }
+
+        /** Whether a layer of that name (or alias) exists already. */
+        public boolean has(String layer) {
+            return layers.containsKey(layer) || aliases.containsKey(layer);
+        }
+
+        public ModelGraph build() {
+            if (layers.isEmpty()) {
+                throw new UnsupportedLayerException("the model has no layers");
+            }
+            return new ModelGraph(nodes, layers, aliases);
+        }
+    }
+}

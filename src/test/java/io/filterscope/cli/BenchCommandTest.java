@@ -1,0 +1,62 @@
+package io.filterscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench} ends each mode with one machine-readable line of figures; these are its shapes, not its speed. */
+class BenchCommandTest {
+
+    /** The {@code key=value} pairs of the line that starts with {@code prefix}. */
+    private static Map<String, String> figures(String out, String prefix) {
+        String line = out.lines().filter(l -> l.startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line starting '" + prefix + "' in:\n" + out));
+        Map<String, String> values = new HashMap<>();
+        Matcher m = Pattern.compile("(\\w+)=(\\S+)").matcher(line);
+        while (m.find()) {
+            values.put(m.group(1), m.group(2));
+        }
+        return values;
+    }
+
+    @Test
+    void stepTimingOfARandomLeNetPrintsStepsPerSecond() throws Exception {
+        Map<String, String> f = figures(CommandLine.run("bench", "--model", "lenet", "--batch", "2", "--steps", "4"), "filterscope steps_per_s=");
+        double stepsPerSecond = Double.parseDouble(f.get("steps_per_s"));
+        assertTrue(stepsPerSecond > 0, f.toString());
+        assertEquals(2 * stepsPerSecond, Double.parseDouble(f.get("filters_per_s")), 0.002 * stepsPerSecond + 0.002, "two filters a step");
+        assertEquals(1000 / stepsPerSecond, Double.parseDouble(f.get("ms_per_step")), 0.01 * 1000 / stepsPerSecond + 0.002);
+        assertEquals("28", f.get("size"));
+        assertEquals("2", f.get("batch"));
+        assertEquals("conv4", f.get("layer"));
+    }
+
+    @Test
+    void streamingThroughARealWebSocketGetsOneFramePerStep(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny",
+                "--layer", "conv2", "--steps", "30"), "filterscope stream ");
+        assertEquals("30", f.get("frames"), f.toString());
+        assertEquals("30", f.get("steps"));
+        assertTrue(Double.parseDouble(f.get("first_frame_ms")) > 0 && Double.parseDouble(f.get("frames_per_s")) > 0, f.toString());
+        assertEquals("tiny", f.get("model"));
+    }
+
+    @Test
+    void memoryAcrossShortRunsOfAModelFromTheModelsDirectory(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String out = CommandLine.run("bench", "--models", dir.toString(), "--model", "tiny", "--runs", "10", "--steps", "2");
+        Map<String, String> f = figures(out, "filterscope memory ");
+        assertEquals("10", f.get("runs"), out);
+        assertTrue(Long.parseLong(f.get("rss_mb")) > 0, out);
+        assertEquals(5, out.lines().filter(l -> l.matches("# after \\d+ runs: rss \\d+ MB, heap [0-9.]+ MB")).count(), out);
+    }
+}
