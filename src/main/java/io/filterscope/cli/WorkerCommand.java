@@ -28,13 +28,14 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.WORKER);
         ClusterOptions cluster = clusterFlags.options("worker");
         if (cluster == null) {
             throw new UserError("worker: needs --cluster (a worker serves front nodes over the cluster; "
                     + "for one machine use serve)");
         }
         models.store();
-        ServerConfig config = ServerConfig.defaults(models.dir()).withLimits(LimitFlags.parse(spec, LimitFlags.WORKER));
+        ServerConfig config = ServerConfig.defaults(models.dir()).withLimits(limits);
         return ServeCommand.runUntilStopped("worker", config, new FilterScopeServer.Roles(false, true, cluster),
                 server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host()
                         + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
