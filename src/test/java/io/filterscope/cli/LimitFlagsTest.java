@@ -36,9 +36,9 @@ class LimitFlagsTest {
 
     @Test
     void givenValuesAreParsedAndOthersKeepTheirDefaults() {
-        CommandSpec serve = command("serve");
-        serve.commandLine().parseArgs("--max-runs", "2", "--memory-budget", "6g", "--request-timeout", "5");
-        var limits = LimitFlags.parse(serve, LimitFlags.ALL);
+        var cli = Main.commandLine();
+        cli.parseArgs("serve", "--max-runs", "2", "--memory-budget", "6g", "--request-timeout", "5");
+        var limits = LimitFlags.parse(cli.getSubcommands().get("serve").getCommandSpec(), LimitFlags.ALL);
         assertEquals(2, limits.activeRuns());
         assertEquals(6L << 30, limits.get(Limit.MEMORY_BUDGET));
         assertEquals(5, limits.get(Limit.REQUEST_TIMEOUT));

@@ -50,7 +50,8 @@ class ConnectionLimitsTest {
                 sockets.add(s);
             }
             Socket drip = new Socket();
-            drip.connect(new InetSocketAddress("127.0.0.3", server.port), 5000);
+            drip.bind(new InetSocketAddress("127.0.0.3", 0)); // another client
+            drip.connect(new InetSocketAddress("127.0.0.1", server.port), 5000);
             // The server sheds the connections beyond the client's share as fast as it accepts them.
             long open = HALF_SENT;
             double shedS = 0;

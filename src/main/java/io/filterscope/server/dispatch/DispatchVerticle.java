@@ -130,8 +130,6 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     private Future<String> pickWorker(String model) {
         return directory.pick(model).map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
                 directory.workerIds().isEmpty() ? new ApiError(503, "no_worker", "no compute worker is connected").exception()
-                        : directory.healthyWorkers().isEmpty() ? new ApiError(503, "no_worker", "no compute worker can serve now: "
-                        + directory.states()).exception()
                         : ApiError.notFound("unknown model '" + model + "' (models on the workers: "
                         + String.join(", ", directory.models()) + ")").exception()));
     }

@@ -62,10 +62,15 @@ final class WorkerDirectory {
                 && now - e.getValue().at() > deadAfterMs);
     }
 
-    /** The least loaded live and healthy worker that has {@code model} (any such worker when null). */
+    /**
+     * The least loaded live worker that has {@code model} (any worker when null), healthy ones first. One whose
+     * last heartbeat said it was not ok is still picked when no other has the model: that beat may be a second
+     * old, and the worker itself refuses at once (503) while it really cannot serve.
+     */
     Optional<String> pick(String model) {
-        return workers.entrySet().stream().filter(e -> e.getValue().healthy() && e.getValue().has(model))
-                .min(Comparator.comparingLong((Map.Entry<String, Worker> e) -> load(e.getKey(), e.getValue())))
+        return workers.entrySet().stream().filter(e -> e.getValue().has(model))
+                .min(Comparator.comparing((Map.Entry<String, Worker> e) -> !e.getValue().healthy())
+                        .thenComparingLong(e -> load(e.getKey(), e.getValue())))
                 .map(Map.Entry::getKey);
     }
 
@@ -118,16 +123,6 @@ final class WorkerDirectory {
             return true;
         });
         return lost;
-    }
-
-    List<String> healthyWorkers() {
-        return workers.entrySet().stream().filter(e -> e.getValue().healthy()).map(Map.Entry::getKey).toList();
-    }
-
-    /** Each worker's state, for messages: "w-1 wedged, w-2 ok". */
-    String states() {
-        return String.join(", ", workers.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().beat.state()).toList());
     }
 
     List<String> workerIds() {

@@ -25,6 +25,16 @@ class WorkerDirectoryTest {
         assertEquals(Optional.empty(), directory.pick("unknown"));
     }
 
+    /** A beat saying "wedged" may be a second old: such a worker is passed over, yet still asked when it alone has the model. */
+    @Test
+    void aWorkerThatIsNotOkGoesLastButIsNotForgotten() {
+        directory.heartbeat(new WorkerStatus("a", "n", "cpu", "test", List.of("m", "n"), 0, 0, List.of(), false, "wedged",
+                "busy with a step for 130 s", 0, 0, 0), 0);
+        directory.heartbeat(beat("b", 3, List.of("m"), List.of()), 0);
+        assertEquals(Optional.of("b"), directory.pick("m"), "the healthy worker, however busy");
+        assertEquals(Optional.of("a"), directory.pick("n"), "it answers for itself: 503 if it still cannot serve");
+    }
+
     @Test
     void runsPlacedSinceTheLastHeartbeatCountAsLoadSoABurstSpreads() {
         directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
