@@ -9,6 +9,7 @@
 #   ROUNDS=7 STEPS=30 bench/side-by-side.sh lenet 28 1
 #   MODELS=target/realnets/models bench/side-by-side.sh mobilenet_v2 224 1   # to out_relu
 #   MODELS=target/realnets/models bench/side-by-side.sh inception_v3 299 1   # to mixed10
+#   THREADS=1 bench/side-by-side.sh lenet 28 1   # both on one thread (default 2), for a loaded machine
 #
 # mobilenet_v2 and inception_v3 are read by FilterScope from MODELS (a models directory holding
 # mobilenet_v2.h5 / inception_v3.h5, e.g. the ones RealNetworksTest converts from nsfwjs into target/realnets)
@@ -31,6 +32,7 @@ case "$model" in
   mobilenet_v2) layer=${layer:-out_relu} ;;
   inception_v3) layer=${layer:-mixed10} ;;
 esac
+threads=${THREADS:-2}
 models_flag=()
 [ -n "${MODELS:-}" ] && models_flag=(--models "$MODELS")
 layer_flag=()
@@ -40,8 +42,8 @@ median_of_run() { sed -n 's/^# per-step ms: .*median=\([0-9.]*\).*/\1/p'; }
 ours=()
 theirs=()
 for round in $(seq "$rounds"); do
-  o=$(java -jar target/filterscope.jar bench "${models_flag[@]}" --model "$model" --size "$size" --batch "$batch" --steps "$steps" "${layer_flag[@]}" | median_of_run)
-  t=$(/usr/bin/python3 "$reference" --model "$model" --size "$size" --batch "$batch" --steps "$steps" --threads 2 "${layer_flag[@]}" | median_of_run)
+  o=$(OMP_NUM_THREADS=$threads java -XX:ActiveProcessorCount="$threads" -jar target/filterscope.jar bench "${models_flag[@]}" --model "$model" --size "$size" --batch "$batch" --steps "$steps" "${layer_flag[@]}" | median_of_run)
+  t=$(/usr/bin/python3 "$reference" --model "$model" --size "$size" --batch "$batch" --steps "$steps" --threads "$threads" "${layer_flag[@]}" | median_of_run)
   echo "round $round: filterscope ${o} ms/step, torch ${t} ms/step"
   ours+=("$o")
   theirs+=("$t")
