@@ -37,7 +37,7 @@ final class DepthwiseConvStage extends Stage {
     private INDArray spread;
     private INDArray spreadPixels;
     /** Multiplier > 1: the transposed convolution's maps [n, channels * m, h, w], seen as [n, channels, m, h, w]. */
-    private INDArray perKernel;
+    private INDArray perKernelMaps;
 
     /** @param weights [channels * multiplier, 1, kh, kw] */
     DepthwiseConvStage(String layer, INDArray weights, long channels, INDArray bias, int[] stride, Padding padding,
@@ -112,22 +112,14 @@ final class DepthwiseConvStage extends Stage {
         long multiplier = kernelHwcm.size(3);
         INDArray target = sourceGrad;
         if (multiplier > 1) {
-            perKernel = Nd4j.create(out.dataType(), out.size(0), out.size(1), source.size(2), source.size(3));
-            target = perKernel;
+            target = Nd4j.create(out.dataType(), out.size(0), out.size(1), source.size(2), source.size(3));
+            perKernelMaps = target.reshape('c', out.size(0), channels, multiplier, source.size(2), source.size(3));
         }
-        INDArray flipped = flip(kernelHwcm.reshape('c', kernel[0], kernel[1], channels * multiplier, 1));
+        // Each map's kernel rotated by 180 degrees, back in libnd4j's layout [kh, kw, channels * m, 1].
+        INDArray flipped = ConvStage.flip(kernelHwcm.reshape('c', kernel[0], kernel[1], channels * multiplier, 1)
+                .permute(2, 3, 0, 1).dup('c')).permute(2, 3, 0, 1).dup('c');
         transposedOp = DynamicCustomOp.builder("depthwise_conv2d").addInputs(gradOut, flipped).addOutputs(target)
                 .addIntegerArguments(args(new int[] {1, 1}, pad)).build();
-    }
-
-    /** Kernels [kh, kw, c, 1] rotated by 180 degrees: the rows of [kh * kw, c] reversed (an exact product). */
-    private static INDArray flip(INDArray k) {
-        int n = (int) (k.size(0) * k.size(1));
-        INDArray antiIdentity = Nd4j.create(k.dataType(), n, n);
-        for (int i = 0; i < n; i++) {
-            antiIdentity.putScalar(i, n - 1 - i, 1);
-        }
-        return antiIdentity.mmul(k.reshape('c', n, k.size(2))).reshape('c', k.shape());
     }
 
     private int[] args(int[] step, int[] pad) {
@@ -149,10 +141,8 @@ final class DepthwiseConvStage extends Stage {
             transposedOp.setInputArgument(0, gradOut);
         }
         Nd4j.exec(transposedOp);
-        if (perKernel != null) {
-            long[] s = sourceGrad.shape();
-            INDArray maps = perKernel.reshape('c', s[0], s[1], kernelHwcm.size(3), s[2], s[3]);
-            Nd4j.exec(new Sum(maps, sourceGrad, false, 2));
+        if (perKernelMaps != null) {
+            Nd4j.exec(new Sum(perKernelMaps, sourceGrad, false, 2));
         }
         padded.crop(gradIn);
     }
