@@ -44,6 +44,11 @@ final class ConvStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return weights.length() + (bias == null ? 0 : bias.length());
+    }
+
+    @Override
     String kind() {
         return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
                 : " (conv2d_bp gradient)");

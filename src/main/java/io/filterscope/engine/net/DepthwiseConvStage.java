@@ -54,6 +54,11 @@ final class DepthwiseConvStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return kernelHwcm.length() + (bias == null ? 0 : bias.length());
+    }
+
+    @Override
     String kind() {
         return "depthwise " + kernel[0] + "x" + kernel[1] + (dilation[0] * dilation[1] > 1 ? " dilation " + dilation[0] + "x" + dilation[1] : "");
     }
