@@ -79,7 +79,7 @@ final class GalleryCommand implements Callable<Integer> {
             objectives.add(model.objectives().channel(layer.name(), f));
         }
         long started = System.nanoTime();
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data(), objectives),
                 side, steps, render.seed, chunk, new ProgressBar(System.err));
         double seconds = (System.nanoTime() - started) / 1e9;
 
