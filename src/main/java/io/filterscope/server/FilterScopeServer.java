@@ -63,6 +63,7 @@ public final class FilterScopeServer {
             }
             if (roles.front()) {
                 deployed = deployed.compose(id -> vertx.deployVerticle(new DispatchVerticle()))
+                        .compose(id -> vertx.deployVerticle(new io.filterscope.server.replay.RunRecorder()))
                         .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits().runsPerConnection())))
                         .compose(id -> vertx.deployVerticle(http));
             }

@@ -139,6 +139,11 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
 
         @Override
+        public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest r) {
+            return on(() -> service.queries().attribution(r, config.limits().uploadPixels()));
+        }
+
+        @Override
         public Future<WorkerStatus> status() {
             return Future.succeededFuture(ComputeVerticle.this.status(false));
         }

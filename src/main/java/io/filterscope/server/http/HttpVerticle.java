@@ -72,9 +72,11 @@ public final class HttpVerticle extends AbstractVerticle {
         router.get("/api/models").handler(ctx -> answer(ctx, compute.models().map(Answers.ModelList::models)));
         router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(ctx.pathParam("id"))));
         router.post("/api/models/:id/activations")
-                .handler(BodyHandler.create().setBodyLimit(config.limits().uploadBytes()).setDeleteUploadedFilesOnEnd(true))
+                .handler(uploads())
                 .handler(this::activations);
         router.get("/api/models/:id/examples").handler(this::examples);
+        router.post("/api/models/:id/attribution").handler(uploads()).handler(new AttributionHandler(vertx, compute));
+        router.get("/api/runs/:id/animation").handler(new AnimationHandler(vertx));
         router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
         router.get("/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
@@ -98,6 +100,11 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     // --- HTTP ---
+
+    /** Reads a multipart upload within the upload limit into a temporary file, deleted when the answer is sent. */
+    private BodyHandler uploads() {
+        return BodyHandler.create().setBodyLimit(config.limits().uploadBytes()).setDeleteUploadedFilesOnEnd(true);
+    }
 
     private void requireToken(RoutingContext ctx) {
         if (auth.allows(ctx.request().getHeader("Authorization"), ctx.request().getParam("token"))) {
@@ -155,7 +162,7 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
-    private Integer parseInt(RoutingContext ctx, String name, int min, int max) {
+    static Integer parseInt(RoutingContext ctx, String name, int min, int max) {
         String v = ctx.request().getParam(name);
         try {
             int n = Integer.parseInt(v == null ? "" : v.trim());
@@ -171,7 +178,7 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /** Writes the answer as JSON, or the error it failed with. */
-    private static void answer(RoutingContext ctx, Future<?> answer) {
+    static void answer(RoutingContext ctx, Future<?> answer) {
         answer.onSuccess(body -> json(ctx, 200, Protocol.encode(body))).onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
@@ -179,7 +186,7 @@ public final class HttpVerticle extends AbstractVerticle {
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
     }
 
-    private static void send(RoutingContext ctx, ApiError error) {
+    static void send(RoutingContext ctx, ApiError error) {
         if (!ctx.response().ended()) {
             json(ctx, error.status(), error.toHttpJson().encode());
         }

@@ -40,6 +40,9 @@ public final class ComputeApi {
         Future<byte[]> activationMap(MapsRequest request);
 
         Future<Answers.Examples> examples(ExamplesRequest request);
+
+        /** What the model predicts for an uploaded image and which pixels one class rests on. */
+        Future<Answers.Attribution> attribution(AttributionRequest request);
     }
 
     /** A front node's computing, as its dispatcher answers it. */
@@ -78,5 +81,14 @@ public final class ComputeApi {
     }
 
     public record ExamplesRequest(String model, String layer, int filter, int n) {
+    }
+
+    /**
+     * @param method gradcam, saliency or smoothgrad
+     * @param cls    the class to explain, null for the top prediction
+     * @param layer  Grad-CAM's layer, null for the last convolutional one
+     * @param image  the uploaded file's bytes
+     */
+    public record AttributionRequest(String model, String method, Integer cls, String layer, byte[] image) {
     }
 }

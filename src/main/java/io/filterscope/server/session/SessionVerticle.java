@@ -111,9 +111,10 @@ public final class SessionVerticle extends AbstractVerticle {
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Audience audience = new Audience(socket, tag, false);
         runs.put(run, audience);
-        // Listen before asking, so no frame or event of the run can be missed.
+        // Listen (and have the run recorded for replay) before asking, so no frame or event of the run can be missed.
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
+                .compose(v -> vertx.eventBus().request(Addresses.RECORD, run).<Void>mapEmpty().otherwiseEmpty())
                 .compose(v -> compute.start(new ComputeApi.StartRun(run, null, message)))
                 .onSuccess(accepted -> {
                     if (accepted.position() > 0) {
