@@ -160,15 +160,18 @@ public final class ComputeService implements AutoCloseable {
         return true;
     }
 
-    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params) {
+    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params, Integer pace) {
         Run run = active.containsKey(runId) ? active.get(runId) : queued.get(runId);
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
-        if (params == null || !params.isObject()) {
-            throw ApiError.badRequest("update needs a \"params\" object").exception();
+        if ((params == null || !params.isObject()) && pace == null) {
+            throw ApiError.badRequest("update needs a \"params\" object or a \"pace\"").exception();
         }
-        RunRequest next = run.request.with(run.request.settings().with(params));
+        RunRequest next = params == null ? run.request : run.request.with(run.request.settings().with(params));
+        if (pace != null) {
+            next = next.withPace(pace);
+        }
         var parts = next.parts();
         int step;
         if (run.ascent != null) {
@@ -193,14 +196,17 @@ public final class ComputeService implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS) : commands.poll();
+                Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS)
+                        : commands.poll(untilDue(), TimeUnit.NANOSECONDS);
                 if (command != null) {
                     command.run();
                     continue;
                 }
                 for (Run run : new ArrayList<>(active.values())) {
                     drainCommands();
-                    if (active.containsKey(run.id)) {
+                    long now = System.nanoTime();
+                    if (active.containsKey(run.id) && run.due(now)) {
+                        run.stepped(now);
                         step(run);
                     }
                 }
@@ -211,6 +217,12 @@ public final class ComputeService implements AutoCloseable {
                 LOG.error("compute loop", e);
             }
         }
+    }
+
+    /** How long until some active run is due: 0 when one is (an unpaced run always is). */
+    private long untilDue() {
+        long now = System.nanoTime();
+        return active.values().stream().mapToLong(r -> r.untilDue(now)).min().orElse(0);
     }
 
     private void drainCommands() {

@@ -104,7 +104,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
         @Override
         public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
-            return on(() -> service.update(request.run(), request.params()));
+            return on(() -> service.update(request.run(), request.params(), request.pace()));
         }
 
         @Override

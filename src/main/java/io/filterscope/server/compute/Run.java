@@ -18,10 +18,29 @@ final class Run {
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
     boolean lastFramesLossy;
+    /** When its next step may run ({@link System#nanoTime}), for a paced run. */
+    long dueAt;
 
     Run(String id, RunRequest request) {
         this.id = id;
         this.request = request;
+    }
+
+    /** Whether its next step may run now. */
+    boolean due(long now) {
+        return request.pace() == 0 || now - dueAt >= 0;
+    }
+
+    /** After a step begun at {@code now}: the next is one interval after the last due time, never in a burst. */
+    void stepped(long now) {
+        if (request.pace() > 0) {
+            dueAt = Math.max(dueAt + 1_000_000_000L / request.pace(), now);
+        }
+    }
+
+    /** Nanoseconds until it is due (0 when it is). */
+    long untilDue(long now) {
+        return due(now) ? 0 : dueAt - now;
     }
 
     String state() {

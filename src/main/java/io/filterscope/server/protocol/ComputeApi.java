@@ -70,7 +70,8 @@ public final class ComputeApi {
     public record Accepted(String run, int position) {
     }
 
-    public record UpdateRun(String run, JsonNode params) {
+    /** @param params new settings or null; @param pace new steps per second (0: full speed) or null */
+    public record UpdateRun(String run, JsonNode params, Integer pace) {
     }
 
     public record RunList(List<RunSummary> runs) {

@@ -84,7 +84,7 @@ public final class SessionVerticle extends AbstractVerticle {
         } else if (message instanceof ClientMessage.Stop stop) {
             withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run()).onFailure(e -> error(socket, ApiError.of(e), tag)));
         } else if (message instanceof ClientMessage.Update update) {
-            withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params()))
+            withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params(), update.pace()))
                     .onSuccess(updated -> write(socket, updated))
                     .onFailure(e -> error(socket, ApiError.of(e), tag)));
         } else if (message instanceof ClientMessage.Watch watch) {
