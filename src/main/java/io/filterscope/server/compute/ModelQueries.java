@@ -84,15 +84,10 @@ public final class ModelQueries {
         AttributionMaps.Method method = AttributionMaps.Method.parse(r.method() == null ? "gradcam" : r.method());
         AttributionMaps.Result result = AttributionMaps.explain(m, picture(r.image(), maxPixels), method, r.cls(), r.layer());
         List<Answers.Prediction> predictions = result.predictions().stream()
-                .map(p -> new Answers.Prediction(p.index(), label(m, p.index()), p.probability())).toList();
-        return new Answers.Attribution(method.wire(), result.cls(), label(m, result.cls()), result.layer(), predictions,
+                .map(p -> new Answers.Prediction(p.index(), m.label(p.index()), p.probability())).toList();
+        return new Answers.Attribution(method.wire(), result.cls(), m.label(result.cls()), result.layer(), predictions,
                 result.map(), dataUrl(PngFiles.encode(result.overlay(OVERLAY_OPACITY), Map.of())),
                 dataUrl(PngFiles.encode(result.input(), Map.of())), dataUrl(PngFiles.encode(result.heatmap(), Map.of())));
-    }
-
-    /** The class's name from the model's metadata, else its index. */
-    private static String label(LoadedModel m, int cls) {
-        return m.classes() != null && cls < m.classes().size() ? m.classes().get(cls) : String.valueOf(cls);
     }
 
     /** Decodes an upload; a file that is no image, too large or broken is a one-line 415, 413 or 400. */
