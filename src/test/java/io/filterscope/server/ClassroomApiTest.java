@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.filterscope.image.Gifs;
 import io.filterscope.model.Dl4jReference;
 import io.filterscope.model.FixtureModels;
 import io.filterscope.server.replay.RunRecorder;
@@ -15,9 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,15 +139,6 @@ class ClassroomApiTest {
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    static int gifFrames(byte[] gif) throws Exception {
-        ImageReader reader = ImageIO.getImageReadersByFormatName("gif").next();
-        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(gif))) {
-            reader.setInput(in);
-            return reader.getNumImages(true);
-        } finally {
-            reader.dispose();
-        }
-    }
 
     @Test
     void aRunsAnimationHasAFramePerStepWithinTheRecordersBound() throws Exception {
@@ -159,12 +148,12 @@ class ClassroomApiTest {
             HttpResponse<byte[]> gif = get("/api/runs/" + shortRun + "/animation?format=gif&fps=10");
             assertEquals(200, gif.statusCode(), new String(gif.body()));
             assertEquals("image/gif", gif.headers().firstValue("content-type").orElse(""));
-            assertEquals(12, gifFrames(gif.body()));
+            assertEquals(12, Gifs.frames(gif.body()));
 
             int steps = RunRecorder.MAX_FRAMES + 200;
             String longRun = run(client, steps, null).getString("run");
             client.nextEvent("done");
-            int frames = gifFrames(get("/api/runs/" + longRun + "/animation").body());
+            int frames = Gifs.frames(get("/api/runs/" + longRun + "/animation").body());
             // Thinned once past 512: half of them, then every second step of the rest.
             assertTrue(frames <= RunRecorder.MAX_FRAMES && frames >= RunRecorder.MAX_FRAMES / 2, frames + " frames of " + steps + " steps");
 

@@ -56,6 +56,10 @@ public final class RunRecorder extends AbstractVerticle implements ReplayApi {
             if (!last && f.step != 1 && f.step % stride != 0) {
                 return;
             }
+            if (!frames.isEmpty() && frames.get(frames.size() - 1).step == f.step) {
+                // A stopped run's last step again, as PNG after a JPEG: the same step, better kept once.
+                bytes -= frames.remove(frames.size() - 1).image.length;
+            }
             frames.add(f);
             bytes += f.image.length;
             if (frames.size() > MAX_FRAMES) {

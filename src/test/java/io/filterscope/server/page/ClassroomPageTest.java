@@ -20,8 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,20 +142,11 @@ class ClassroomPageTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, gif.statusCode());
         assertEquals("image/gif", gif.headers().firstValue("content-type").orElse(""));
-        assertEquals(40, gifFrames(gif.body()), "one GIF frame per step");
+        assertEquals(40, io.filterscope.image.Gifs.frames(gif.body()), "one GIF frame per step");
         BufferedImage first = ImageIO.read(new ByteArrayInputStream(gif.body()));
         assertTrue(first.getHeight() >= 256, "scaled up for a projector: " + first.getHeight());
     }
 
-    static int gifFrames(byte[] gif) throws IOException {
-        ImageReader reader = ImageIO.getImageReadersByFormatName("gif").next();
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(gif))) {
-            reader.setInput(in);
-            return reader.getNumImages(true);
-        } finally {
-            reader.dispose();
-        }
-    }
 
     @Test
     void presentationModeShowsABigLiveImageWithoutHorizontalScrollAtProjectorSizes() throws IOException {
