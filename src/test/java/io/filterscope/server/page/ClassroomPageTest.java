@@ -118,8 +118,8 @@ class ClassroomPageTest {
 
     @Test
     void aPacedRunCanBeScrubbedBackToStepOneAndExportedAsAGifOfEveryStep() throws Exception {
-        browser.manage().window().setSize(new Dimension(1366, 900));
         load();
+        viewport(new Dimension(1366, 900));
         long began = System.nanoTime();
         start(40, 20);
         waitFor(browser).until(d -> text("status").contains("run completed"));
@@ -157,7 +157,7 @@ class ClassroomPageTest {
         start(100000, 30);
         waitFor(browser).until(d -> Integer.parseInt(text("step")) > 3);
         for (Dimension size : List.of(new Dimension(1920, 1080), new Dimension(1024, 768))) {
-            browser.manage().window().setSize(size);
+            viewport(size);
             assertFalse(horizontalScroll(), "the page scrolls sideways at " + size);
             new Actions(browser).sendKeys("p").perform(); // the page's key for presentation mode
             waitFor(browser).until(d -> (Boolean) js("return document.body.classList.contains('presenting')"));
@@ -177,14 +177,25 @@ class ClassroomPageTest {
         waitFor(browser).until(d -> text("status").contains("run stopped"));
     }
 
+    /** Sizes the window so that the page itself (the viewport, without the window's frame) is {@code size}. */
+    private void viewport(Dimension size) {
+        browser.manage().window().setSize(size);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> inner = (Map<String, Object>) js("return {w: window.innerWidth, h: window.innerHeight};");
+        browser.manage().window().setSize(new Dimension(2 * size.getWidth() - ((Number) inner.get("w")).intValue(),
+                2 * size.getHeight() - ((Number) inner.get("h")).intValue()));
+        waitFor(browser).until(d -> (Boolean) js("return window.innerWidth === arguments[0] && window.innerHeight === arguments[1];",
+                size.getWidth(), size.getHeight()));
+    }
+
     private boolean horizontalScroll() {
         return (Boolean) js("return document.documentElement.scrollWidth > document.documentElement.clientWidth");
     }
 
     @Test
     void anUploadShowsTheModelsInputItsTopFiveAndAGradCamOverlayWithLabelsAsText() throws IOException {
-        browser.manage().window().setSize(new Dimension(1920, 1080));
         load();
+        viewport(new Dimension(1920, 1080));
         // One of fashion-cnn's own test images (a sandal, its example 3), as a user's upload.
         browser.findElement(By.id("show-examples")).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#example-picker button.tile")).size() == 12);
