@@ -26,14 +26,17 @@ import javax.imageio.ImageIO;
 /**
  * The replay role of a front node: keeps the frames (image 0 of each step, as the encoded PNG or JPEG the
  * clients got) of every run started through this node, so that a run can be exported as an animation while it
- * goes and for {@link #KEEP_MS} after it ends. Memory is bounded twice: a run keeps at most {@link #MAX_FRAMES}
+ * goes and for {@link #KEEP_MS} after it ends. Memory is bounded three times: a run keeps at most {@link #MAX_FRAMES}
  * frames (past that, every other one is dropped and from then on only every second step is kept: step 1 and
- * the last step always stay), and all recordings together at most {@link #MAX_BYTES} (the oldest go first).
+ * the last step always stay), the node keeps at most {@link #MAX_RUNS} recordings, and all of them together at
+ * most {@link #MAX_BYTES} (the oldest go first).
  * Encoding runs on a worker thread, never on the event loop.
  */
 public final class RunRecorder extends AbstractVerticle implements ReplayApi {
     public static final int MAX_FRAMES = 512;
     public static final long MAX_BYTES = 64L << 20;
+    /** Recordings kept, finished or not: a class's worth of runs, and no growth with the number of runs served. */
+    public static final int MAX_RUNS = 64;
     public static final long KEEP_MS = 15 * 60_000;
     /** Frames per second an animation may ask for, and its default. */
     public static final int MAX_FPS = 50;
@@ -51,6 +54,13 @@ public final class RunRecorder extends AbstractVerticle implements ReplayApi {
         long bytes;
         long endedAt = -1;
         MessageConsumer<Object> consumer;
+
+        /** Stops listening (a no-op once the run's done came). */
+        void stop() {
+            if (consumer != null) {
+                consumer.unregister();
+            }
+        }
 
         void add(Frame f, boolean last) {
             if (!last && f.step != 1 && f.step % stride != 0) {
@@ -101,6 +111,9 @@ public final class RunRecorder extends AbstractVerticle implements ReplayApi {
         }
         Recording r = new Recording();
         recordings.put(run, r);
+        while (recordings.size() > MAX_RUNS) {
+            forget(recordings.keySet().iterator().next());
+        }
         r.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> {
             if (m.body() instanceof Buffer frame) {
                 onFrame(r, frame);
@@ -136,10 +149,15 @@ public final class RunRecorder extends AbstractVerticle implements ReplayApi {
         while (total > MAX_BYTES && oldest.hasNext()) {
             Recording r = oldest.next().getValue();
             total -= r.bytes;
-            if (r.consumer != null) {
-                r.consumer.unregister();
-            }
+            r.stop();
             oldest.remove();
+        }
+    }
+
+    private void forget(String run) {
+        Recording r = recordings.remove(run);
+        if (r != null) {
+            r.stop();
         }
     }
 
