@@ -29,9 +29,9 @@ USER filterscope
 VOLUME ["/opt/filterscope/models"]
 # 8080: page, API and WebSocket. 5701: the Hazelcast member port of a cluster node.
 EXPOSE 8080 5701
-# A front node answers /api/health (with the token when one is set); run compute-only workers with
-# --no-healthcheck.
+# A front node answers /api/health (with the token when one is set): 503, and so a failed check, when its
+# compute worker is dead, wedged or out of memory. Run compute-only workers with --no-healthcheck.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
-  CMD curl -fsS -H "Authorization: Bearer ${FILTERSCOPE_TOKEN:-}" http://127.0.0.1:8080/api/health || exit 1
+  CMD curl -fsS --max-time 4 -H "Authorization: Bearer ${FILTERSCOPE_TOKEN:-}" http://127.0.0.1:8080/api/health || exit 1
 ENTRYPOINT ["java", "-jar", "filterscope.jar"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]

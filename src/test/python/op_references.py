@@ -295,6 +295,15 @@ CASES["join max of a tensor with itself (ties share the gradient)"] = ([1, 2, 4,
 for fn in ["SIGMOID", "TANH", "SELU", "SWISH", "HARD_SWISH", "GELU", "GELU_TANH", "SOFTPLUS", "SOFTSIGN"]:
     CASES[fn.lower()] = ([1, 3, 5, 5], single("activation", {"fn": fn}))
 
+# Depthwise input gradients run as a transposed depthwise convolution: strides with pixels the window never
+# reaches, native padding under a stride, and a multiplier with a non-square kernel and uneven strides. Their
+# weights come from a generator of their own, so the earlier cases keep their values.
+main_rng, rng = rng, np.random.default_rng(17)
+CASES["depthwise 3x3 stride 2 valid, last pixel unread"] = ([1, 2, 8, 8], single("conv2d", conv_args(2, 2, (3, 3), (2, 2), groups=2)))
+CASES["depthwise 3x3 stride 2 padding 1"] = ([2, 3, 7, 7], single("conv2d", conv_args(3, 3, (3, 3), (2, 2), [1, 1, 1, 1], groups=3)))
+CASES["depthwise 3x2 multiplier 3 stride 1x2 padding 1x0"] = ([2, 2, 6, 7], single("conv2d", conv_args(2, 6, (3, 2), (1, 2), [1, 1, 0, 0], groups=2)))
+rng = main_rng
+
 
 def main():
     cases = []

@@ -54,7 +54,8 @@ public final class Main {
         for (Object command : new Object[] {new ServeCommand(), new WorkerCommand(), new ModelsCommand(), new GalleryCommand(),
                 new ClassesCommand(), new ActivationsCommand(), new AttributionCommand(), new RerunCommand(Main::run), new TrainCommand(),
                 new FetchModelCommand(KnownModels.ALL), new BenchCommand()}) {
-            cli.addSubcommand(command);
+            // A CommandLine of its own applies the command's model transformer (serve's and worker's limit flags).
+            cli.addSubcommand(new CommandLine(command));
         }
         return cli;
     }

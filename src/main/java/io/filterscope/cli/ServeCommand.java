@@ -12,14 +12,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code serve}: the web server and page; prints "listening on http://HOST:PORT" when ready. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = LimitFlags.Serve.class,
         description = "The web server and explorer page; prints 'listening on http://HOST:PORT' when ready.")
 final class ServeCommand implements Callable<Integer> {
-    private static final ServerConfig.Limits D = ServerConfig.Limits.DEFAULT;
-
     @Option(names = "--host", paramLabel = "H", description = "address to listen on (default: ${DEFAULT-VALUE})")
     String host = "127.0.0.1";
 
@@ -33,14 +33,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-origin", paramLabel = "O", split = ",", description = "other origins whose pages may open the WebSocket")
     List<String> origins = List.of();
 
-    @Option(names = "--max-runs-per-connection", paramLabel = "N", description = "runs one WebSocket may own (default: ${DEFAULT-VALUE})")
-    int runsPerConnection = D.runsPerConnection();
-
-    @Option(names = "--max-connections", paramLabel = "N", description = "open WebSockets (default: ${DEFAULT-VALUE})")
-    int connections = D.connections();
-
-    @Option(names = "--max-messages-per-second", paramLabel = "N", description = "messages per WebSocket per second (default: ${DEFAULT-VALUE})")
-    int messagesPerSecond = D.messagesPerSecond();
+    @Option(names = "--allow-host", paramLabel = "NAME", split = ",",
+            description = "without a token, host names besides the bound host, localhost and IP addresses that requests may name")
+    List<String> hosts = List.of();
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "certificate (chain) for HTTPS and WSS, with --tls-key")
     Path tlsCert;
@@ -54,18 +49,15 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelsDir models;
 
-    @Mixin
-    RunLimitsMixin runs;
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ClusterMixin clusterFlags;
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig.Limits limits = runs.limits("serve")
-                .withConnections(Cli.within("serve", "--max-runs-per-connection", runsPerConnection, 1, 100_000),
-                        Cli.within("serve", "--max-connections", connections, 1, 1_000_000),
-                        Cli.within("serve", "--max-messages-per-second", messagesPerSecond, 1, 1_000_000));
+        ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.ALL);
         Cli.within("serve", "--port", port, 0, 65535);
         ClusterOptions cluster = clusterFlags.options("serve");
         if (noCompute && cluster == null) {
@@ -75,10 +67,14 @@ final class ServeCommand implements Callable<Integer> {
             models.store();
         }
         ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
-                origins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), limits, tls());
+                trimmed(origins), trimmed(hosts), limits, tls());
         FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
+    }
+
+    private static List<String> trimmed(List<String> items) {
+        return items.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */

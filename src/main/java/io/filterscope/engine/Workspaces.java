@@ -21,12 +21,15 @@ public final class Workspaces {
             .policyLearning(LearningPolicy.OVER_TIME).policyReset(ResetPolicy.BLOCK_LEFT)
             .policySpill(SpillPolicy.REALLOCATE).build();
 
+    /** The name of the step's workspace on the thread that steps (it grows to the largest step's temporaries). */
+    public static final String STEP_ID = "filterscope-step";
+
     private Workspaces() {
     }
 
     /** Runs one step's work inside the step workspace of the calling thread. */
     public static <T> T step(Supplier<T> work) {
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, "filterscope-step")) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, STEP_ID)) {
             return work.get();
         }
     }

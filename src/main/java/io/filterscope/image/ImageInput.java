@@ -28,13 +28,22 @@ public final class ImageInput {
      * A JPEG is turned upright as its EXIF orientation says (a phone's portrait photo is stored sideways).
      */
     public static BufferedImage read(byte[] bytes, int maxPixels) throws IOException {
-        BufferedImage image = decode(bytes, maxPixels);
+        return read(bytes, maxPixels, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #read(byte[], int)} that also refuses an image wider or taller than {@code maxSide} pixels: a
+     * 39,000,000 x 1 image has few pixels but is no picture, and stretching it costs far more than decoding it.
+     * A refusal's message says "more than the limit".
+     */
+    public static BufferedImage read(byte[] bytes, int maxPixels, int maxSide) throws IOException {
+        BufferedImage image = decode(bytes, maxPixels, maxSide);
         return startsWith(bytes, 0xFF, 0xD8, 0xFF) ? Orientation.upright(image, Orientation.ofJpeg(bytes)) : image;
     }
 
-    private static BufferedImage decode(byte[] bytes, int maxPixels) throws IOException {
-        if (maxPixels < 1) {
-            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+    private static BufferedImage decode(byte[] bytes, int maxPixels, int maxSide) throws IOException {
+        if (maxPixels < 1 || maxSide < 1) {
+            throw new IllegalArgumentException("limits must be positive, got " + maxPixels + " pixels, " + maxSide + " px a side");
         }
         ImageReader reader = ImageIO.getImageReadersByFormatName(sniffFormat(bytes)).next();
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -44,6 +53,10 @@ public final class ImageInput {
             if (pixels > maxPixels) {
                 throw new IOException("image is " + size.width() + "x" + size.height() + " = " + pixels
                         + " pixels, more than the limit of " + maxPixels);
+            }
+            if (size.width() > maxSide || size.height() > maxSide) {
+                throw new IOException("image is " + size.width() + "x" + size.height() + " pixels, more than the limit of "
+                        + maxSide + " pixels a side");
             }
             return decode(reader);
         } finally {
@@ -182,14 +195,19 @@ public final class ImageInput {
 
     /**
      * Bilinear resizing, halving at most per step: a single bilinear step only looks at the 2x2 source
-     * pixels around each target pixel, so shrinking a photo to 28x28 in one go would alias badly.
+     * pixels around each target pixel, so shrinking a photo to 28x28 in one go would alias badly. A side that
+     * must grow grows only in the last step, so no intermediate image is larger than the source: stretching a
+     * 1-pixel-high strip to the model's height before halving its width would multiply its size.
      * Drawing onto a fresh (black) RGB image is also what composites alpha over black.
      */
     private static BufferedImage resize(BufferedImage image, int width, int height) {
         BufferedImage current = image;
         do {
-            int stepWidth = current.getWidth() / 2 >= width ? current.getWidth() / 2 : width;
-            int stepHeight = current.getHeight() / 2 >= height ? current.getHeight() / 2 : height;
+            boolean halveWidth = current.getWidth() / 2 >= width;
+            boolean halveHeight = current.getHeight() / 2 >= height;
+            boolean last = !halveWidth && !halveHeight;
+            int stepWidth = halveWidth ? current.getWidth() / 2 : last ? width : Math.min(current.getWidth(), width);
+            int stepHeight = halveHeight ? current.getHeight() / 2 : last ? height : Math.min(current.getHeight(), height);
             BufferedImage next = new BufferedImage(stepWidth, stepHeight, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = next.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The models in a directory: each is {@code NAME.json} (its {@link ModelMetadata}) beside the model file it
  * names (a DL4J zip, or a Keras {@code .h5}); a model file without metadata is a model too, with
- * {@link ModelDefaults}. Models load on first use and stay loaded; a broken one is listed with its error
- * and does not stop the others.
+ * {@link ModelDefaults}. Models load on first use and stay loaded until their files change (a replaced file
+ * is read again on next use); a broken one is listed with its error and does not stop the others.
  */
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -46,14 +46,39 @@ public final class ModelStore {
     private static final Pattern MODEL_FILE = Pattern.compile(
             "[^.].*\\.(zip|h5|hdf5|keras|onnx)", Pattern.CASE_INSENSITIVE);
     private final Path dir;
+    private final NetworkCache networks;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
     /** A loaded model and the versions of the files it was read from, to notice a file changed in place. */
     private record Loaded(LoadedModel model, ModelDefaults.FileVersion file, ModelDefaults.FileVersion metadata) {
     }
-
+    /** A store for one-off use (the command line): compiled networks lent to runs are all kept. */
     public ModelStore(Path dir) {
+        this(dir, NetworkCache.unbounded());
+    }
+
+    /** @param networks where networks lent to runs go back to, shared by this store's models */
+    public ModelStore(Path dir, NetworkCache networks) {
         this.dir = dir;
+        this.networks = networks;
+    }
+
+    public NetworkCache networks() {
+        return networks;
+    }
+
+    /**
+     * {@code message} with this store's directory, however it was given, shown by its name alone: a server
+     * must not tell its clients where its files live.
+     */
+    public String withoutDirectory(String message) {
+        if (message == null) {
+            return null;
+        }
+        String name = dir.toAbsolutePath().normalize().getFileName() == null ? "models"
+                : dir.toAbsolutePath().normalize().getFileName().toString();
+        String hidden = message.replace(dir.toAbsolutePath().normalize().toString(), name);
+        return dir.toString().isEmpty() || dir.toString().equals(name) ? hidden : hidden.replace(dir.toString(), name);
     }
 
     public Path dir() {
@@ -139,7 +164,11 @@ public final class ModelStore {
             if (l != null && current(l, id)) {
                 return l.model();
             }
-            loaded.remove(id);
+            Loaded old = loaded.remove(id);
+            if (old != null) {
+                networks.forget(old.model()); // its compiled networks belong to the old file
+                LOG.info("{} changed on disk; reading it again", id);
+            }
             return loaded.computeIfAbsent(id, this::read).model();
         }
     }
@@ -211,7 +240,7 @@ public final class ModelStore {
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        return new Loaded(new LoadedModel(meta, graph, dir, defaults), fileVersion, metaVersion);
+        return new Loaded(new LoadedModel(meta, graph, dir, defaults, networks), fileVersion, metaVersion);
     }
 
     private static Model restore(Path zip) throws IOException {

@@ -29,6 +29,8 @@ public final class Addresses {
     public static final String DROPPABLE = "droppable";
     /** Message header naming the WebSocket a message came from. */
     public static final String SOCKET = "socket";
+    /** Message header naming the client (its IP address) a socket belongs to. */
+    public static final String CLIENT = "client";
 
     private Addresses() {
     }

@@ -29,13 +29,28 @@ public record ApiError(int status, String code, String message) {
             return e.notFound ? notFound(e.getMessage()) : badRequest(e.getMessage());
         }
         if (t instanceof ReplyException r && r.failureCode() >= 400) {
-            return new ApiError(r.failureCode(), codeFor(r.failureCode()), r.getMessage());
+            String m = r.getMessage() == null ? "" : r.getMessage();
+            int bar = m.indexOf('|');
+            if (bar > 0 && CODES.contains(m.substring(0, bar))) {
+                return new ApiError(r.failureCode(), m.substring(0, bar), m.substring(bar + 1));
+            }
+            return new ApiError(r.failureCode(), codeFor(r.failureCode()), m);
         }
         if (t instanceof ReplyException r) {
             return new ApiError(503, "no_worker", "no compute worker answered: " + r.getMessage());
         }
         return new ApiError(500, "internal", "internal error: " + t.getClass().getSimpleName()
                 + (t.getMessage() == null ? "" : ": " + t.getMessage().split("\n")[0]));
+    }
+
+    /** Every code an error may carry. */
+    private static final java.util.Set<String> CODES = java.util.Set.of("bad_request", "unauthorized", "forbidden",
+            "not_found", "too_large", "unsupported_media_type", "too_many_runs", "rate_limited", "out_of_memory",
+            "no_worker", "internal");
+
+    /** Fails an event-bus request with this error; {@link #of} on the requester's side gives it back, code and all. */
+    public void failReply(io.vertx.core.eventbus.Message<?> request) {
+        request.fail(status, code + "|" + message);
     }
 
     public static String codeFor(int status) {

@@ -52,9 +52,10 @@ public final class FilterScopeServer {
         return started.compose(vertx -> {
             Protocol.registerCodecs(vertx.eventBus());
             HttpVerticle http = roles.front() ? new HttpVerticle(config) : null;
+            String node = java.util.UUID.randomUUID().toString();
             List<ComputeVerticle> compute = new ArrayList<>();
             for (int device = 0; roles.compute() && device < Backend.deviceCount(); device++) {
-                compute.add(new ComputeVerticle(config, device));
+                compute.add(new ComputeVerticle(config, device, node));
             }
             Future<String> deployed = Future.succeededFuture();
             for (ComputeVerticle worker : compute) {
@@ -62,9 +63,9 @@ public final class FilterScopeServer {
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
             }
             if (roles.front()) {
-                deployed = deployed.compose(id -> vertx.deployVerticle(new DispatchVerticle()))
+                deployed = deployed.compose(id -> vertx.deployVerticle(new DispatchVerticle(node)))
                         .compose(id -> vertx.deployVerticle(new io.filterscope.server.replay.RunRecorder()))
-                        .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits().runsPerConnection())))
+                        .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits())))
                         .compose(id -> vertx.deployVerticle(http));
             }
             return deployed.map(id -> new FilterScopeServer(vertx, http, compute)).onFailure(e -> vertx.close());
@@ -84,6 +85,11 @@ public final class FilterScopeServer {
     /** {@link #close}, waiting for it (bounded). */
     public void closeAndWait() throws Exception {
         close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** This node's compute workers (one per device; none on a node without the compute role). */
+    public List<ComputeVerticle> workers() {
+        return compute;
     }
 
     /** The ids of this node's compute workers (one per device; none on a node without the compute role). */

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterTest {
     private static final Path LOGS = Path.of("target", "cluster-test");
+    /** Every client here is 127.0.0.1 (and each health poll a new connection): no per-client shares. */
+    private static final ServerConfig.Limits SHARED = ServerConfig.Limits.DEFAULT.withoutClientShares();
     private final List<Process> workers = new ArrayList<>();
     private FilterScopeServer front;
 
@@ -46,7 +48,7 @@ class ClusterTest {
         List<String> members = List.of("127.0.0.1:" + frontPort, "127.0.0.1:" + workerPorts[0], "127.0.0.1:" + workerPorts[1]);
 
         long t0 = System.nanoTime();
-        front = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0),
+        front = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0).withLimits(SHARED),
                 new FilterScopeServer.Roles(true, false, new ClusterOptions("127.0.0.1", frontPort, members)));
         assertEquals("no_workers", health().getString("status"), "a front without workers says so");
         for (int i = 0; i < 2; i++) {
@@ -96,7 +98,8 @@ class ClusterTest {
             assertEquals(List.of(1, 1), List.copyOf(awaitRunsPerWorker(2).values()), "the restarted worker takes work");
 
             // A second front node: its clients see every worker's runs and may watch one started elsewhere.
-            FilterScopeServer otherFront = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0),
+            FilterScopeServer otherFront = FilterScopeServer.startAndWait(
+                    ServerConfig.defaults(Path.of("models")).withPort(0).withLimits(SHARED),
                     new FilterScopeServer.Roles(true, false, new ClusterOptions("127.0.0.1", freePort(), members)));
             try (TestClient watcher = TestClient.connect(otherFront.port())) {
                 // A node that has just joined reaches each worker once the cluster has told that worker about it.
@@ -146,14 +149,14 @@ class ClusterTest {
         int otherFrontPort = freePort();
         List<String> members = List.of("127.0.0.1:" + frontPort, "127.0.0.1:" + workerPort, "127.0.0.1:" + otherFrontPort);
 
-        front = FilterScopeServer.startAndWait(ServerConfig.defaults(mine).withPort(0),
+        front = FilterScopeServer.startAndWait(ServerConfig.defaults(mine).withPort(0).withLimits(SHARED),
                 new FilterScopeServer.Roles(true, true, new ClusterOptions("127.0.0.1", frontPort, members)));
         Process worker = startWorker(3, workerPort, members, theirs);
         workers.add(worker);
         String workerId = awaitLine("worker3", "worker (w-[0-9a-f]+) ready .*", worker).group(1);
         Process otherFront = start("front2", Map.of("FILTERSCOPE_CLUSTER", "1", "FILTERSCOPE_CLUSTER_HOST", "127.0.0.1",
                 "FILTERSCOPE_CLUSTER_PORT", String.valueOf(otherFrontPort), "FILTERSCOPE_JOIN", String.join(",", members),
-                "FILTERSCOPE_TOKEN", "front-token"), "serve", "--port", "0", "--no-compute");
+                "FILTERSCOPE_TOKEN", "front-token"), "serve", "--port", "0", "--no-compute", "--max-connections-per-client", "1000000");
         workers.add(otherFront);
         int otherPort = Integer.parseInt(awaitLine("front2", "listening on http://127\\.0\\.0\\.1:(\\d+)", otherFront).group(1));
         awaitHealth(h -> h.getJsonArray("workers").size() == 2, "both workers known");

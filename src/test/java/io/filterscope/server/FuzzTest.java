@@ -35,7 +35,7 @@ class FuzzTest {
         FixtureModels.writeLeNet(models, "tiny");
         // No message-rate limit here: every hostile message should reach the protocol code.
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
-                .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1000, 16, 1_000_000));
+                .withLimits(ServerConfig.Limits.DEFAULT.withConnections(1000, 16, 1_000_000).withoutClientShares());
         server = FilterScopeServer.startAndWait(config);
         port = server.port();
     }

@@ -35,7 +35,7 @@ class LoadTest {
     void watchersAndRunnersTogetherGetEveryDoneAndNoUnexpectedError(@TempDir Path models) throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
-                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64));
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(4, 64).withoutClientShares());
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
         try (TestClient warmUp = TestClient.connect(server.port())) {
             warmUp.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", STEPS)

@@ -30,7 +30,7 @@ class ServerTest {
     static void start() throws Exception {
         FixtureModels.writeLeNet(models, "tiny");
         ServerConfig config = ServerConfig.defaults(models).withPort(0)
-                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000));
+                .withLimits(ServerConfig.Limits.DEFAULT.withRuns(2, 2).withUploads(1024 * 1024, 4_000_000).withoutClientShares());
         server = FilterScopeServer.startAndWait(config);
         port = server.port();
     }
@@ -486,7 +486,7 @@ class ServerTest {
     @Test
     void tokenAndOriginAreEnforced() throws Exception {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, models, "s3cret", List.of("http://teacher.example"),
-                ServerConfig.Limits.DEFAULT, null);
+                List.of(), ServerConfig.Limits.DEFAULT, null);
         FilterScopeServer guarded = FilterScopeServer.startAndWait(config);
         try {
             int p = guarded.port();

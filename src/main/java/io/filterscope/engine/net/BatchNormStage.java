@@ -28,6 +28,11 @@ final class BatchNormStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return scale.length() + shift.length();
+    }
+
+    @Override
     String kind() {
         return "batchnorm";
     }

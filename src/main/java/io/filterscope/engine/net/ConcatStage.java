@@ -37,6 +37,15 @@ final class ConcatStage extends Stage {
     }
 
     @Override
+    long[] outputShape(long[][] inputShapes) {
+        long[] shape = inputShapes[0].clone();
+        for (int k = 1; k < inputShapes.length; k++) {
+            shape[1] += inputShapes[k][1];
+        }
+        return shape;
+    }
+
+    @Override
     void allocate(INDArray[] inputs) {
         long[] shape = inputs[0].shape().clone();
         if (axis >= shape.length) {

@@ -44,6 +44,11 @@ final class ConvStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return weights.length() + (bias == null ? 0 : bias.length());
+    }
+
+    @Override
     String kind() {
         return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
                 : " (conv2d_bp gradient)");
@@ -116,11 +121,11 @@ final class ConvStage extends Stage {
     }
 
     /**
-     * Each kernel rotated by 180 degrees. Flipping both axes of a row-major kh x kw kernel reverses its
-     * flattened order, a product with the anti-identity: exact, and seconds faster on large layers than
-     * libnd4j's reverse op, which takes 5 s for ResNet50's 512x2048 1x1 weights.
+     * Each kernel of weights [a, b, kh, kw] rotated by 180 degrees. Flipping both axes of a row-major kh x kw
+     * kernel reverses its flattened order, a product with the anti-identity: exact, and seconds faster on large
+     * layers than libnd4j's reverse op, which takes 5 s for ResNet50's 512x2048 1x1 weights.
      */
-    private static INDArray flip(INDArray w) {
+    static INDArray flip(INDArray w) {
         int k = (int) (w.size(2) * w.size(3));
         if (k == 1) {
             return w;

@@ -28,6 +28,11 @@ final class ConvTransposeStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return weights.length() + (bias == null ? 0 : bias.length());
+    }
+
+    @Override
     String kind() {
         return "convtranspose " + weights.size(2) + "x" + weights.size(3);
     }

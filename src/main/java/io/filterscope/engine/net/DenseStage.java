@@ -17,6 +17,11 @@ final class DenseStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return weights.length() + (bias == null ? 0 : bias.length());
+    }
+
+    @Override
     String kind() {
         return "dense " + weights.size(0) + "->" + weights.size(1);
     }

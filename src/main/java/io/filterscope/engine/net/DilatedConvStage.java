@@ -49,6 +49,11 @@ final class DilatedConvStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return inner.parameters();
+    }
+
+    @Override
     String kind() {
         return inner.kind() + " dilation " + dilation[0] + "x" + dilation[1];
     }

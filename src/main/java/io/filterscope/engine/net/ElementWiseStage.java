@@ -38,6 +38,17 @@ final class ElementWiseStage extends Stage {
     }
 
     @Override
+    long[] outputShape(long[][] inputShapes) {
+        long[] shape = inputShapes[0].clone();
+        for (long[] s : inputShapes) {
+            for (int d = 0; d < Math.min(shape.length, s.length); d++) {
+                shape[d] = Math.max(shape[d], s[d]);
+            }
+        }
+        return shape;
+    }
+
+    @Override
     void allocate(INDArray[] inputs) {
         if (op == Ops.Join.SUBTRACT && inputs.length != 2) {
             throw new IllegalStateException("layer " + layer + ": subtract takes two inputs, got " + inputs.length);

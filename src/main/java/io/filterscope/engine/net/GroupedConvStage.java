@@ -34,6 +34,11 @@ final class GroupedConvStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return java.util.Arrays.stream(groups).mapToLong(Stage::parameters).sum();
+    }
+
+    @Override
     String kind() {
         return groups[0].kind() + " x" + groups.length + " groups";
     }

@@ -32,6 +32,11 @@ final class LayerNormStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return (gamma == null ? 0 : gamma.length()) + (beta == null ? 0 : beta.length());
+    }
+
+    @Override
     String kind() {
         return "layernorm";
     }

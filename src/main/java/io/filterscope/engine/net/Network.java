@@ -23,6 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Network {
     /** Allocated stages by node; null where a stage could not take this input size. */
     private final Stage[] stages;
+    /** Every stage of the model, allocated or not, for {@link #activationVolume(long, long, long)}. */
+    private final List<Stage> planned;
     private final int[][] from;
     private final INDArray input;
     /** Why some layers are missing (a dense layer that needs another input size), or null. */
@@ -44,6 +46,7 @@ public final class Network {
         this.input = Nd4j.create(dtype, inputShape);
         int n = graph.stages.size();
         stages = new Stage[n];
+        planned = List.copyOf(graph.stages);
         from = graph.inputs.toArray(new int[0][]);
         String reason = null;
         for (int i = 0; i < n; i++) {
@@ -128,6 +131,41 @@ public final class Network {
     /** How many values all stages together produce in one forward pass: a measure of a step's work. */
     public long activationVolume() {
         return activationVolume;
+    }
+
+    /**
+     * What {@link #activationVolume()} would be for a network of the same model compiled for a batch of
+     * {@code batch} images of {@code height} x {@code width}, worked out from shapes alone: nothing is
+     * allocated. Stages that cannot take that size are left out, as compiling would leave them out.
+     */
+    public long activationVolume(long batch, long height, long width) {
+        long[][] shapes = new long[planned.size()][];
+        long[] inputShape = {batch, input.size(1), height, width};
+        long volume = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            long[][] ins = new long[from[i].length][];
+            for (int k = 0; k < ins.length; k++) {
+                ins[k] = from[i][k] == StageGraph.INPUT ? inputShape : shapes[from[i][k]];
+            }
+            if (Arrays.stream(ins).anyMatch(Objects::isNull)) {
+                continue;
+            }
+            try {
+                long[] shape = planned.get(i).outputShape(ins);
+                if (Arrays.stream(shape).allMatch(d -> d > 0)) {
+                    shapes[i] = shape;
+                    volume += Arrays.stream(shape).reduce(1, Math::multiplyExact);
+                }
+            } catch (IllegalArgumentException e) {
+                // this stage (a dense layer, say) cannot take that size: it is left out
+            }
+        }
+        return volume;
+    }
+
+    /** How many weights the model's stages hold (allocated for this input size or not). */
+    public long parameters() {
+        return planned.stream().mapToLong(Stage::parameters).sum();
     }
 
     public long batch() {

@@ -20,6 +20,11 @@ final class PReluStage extends Stage {
     }
 
     @Override
+    long parameters() {
+        return alpha.length();
+    }
+
+    @Override
     String kind() {
         return "prelu";
     }

@@ -24,6 +24,16 @@ abstract class Stage {
 
     abstract long[] outputShape(long[] inputShape);
 
+    /** The output's shape for these inputs' shapes, in the order the graph lists them; allocates nothing. */
+    long[] outputShape(long[][] inputShapes) {
+        return outputShape(inputShapes[0]);
+    }
+
+    /** How many weights (and biases, scales, shifts) the stage holds, for memory estimates. */
+    long parameters() {
+        return 0;
+    }
+
     /** Human-readable op name, shown in listings and the bench output. */
     abstract String kind();
 

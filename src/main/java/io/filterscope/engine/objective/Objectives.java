@@ -35,7 +35,7 @@ public final class Objectives {
         }
         String type = text(spec, "type");
         return switch (type) {
-            case "channel" -> channel(layer(spec), spec.path("filter"));
+            case "channel" -> channel(layer(spec), spec);
             case "neuron" -> neuron(spec);
             case "class" -> classLogit(integer(spec, "index"));
             case "deepdream" -> new DeepDreamObjective(layer(spec).name());
@@ -88,12 +88,10 @@ public final class Objectives {
         return new ClassObjective(out.name(), index, classes != null && index < classes.size() ? classes.get(index) : null);
     }
 
-    private Objective channel(LayerInfo layer, JsonNode filter) {
-        if (!filter.isIntegralNumber()) {
-            throw new UserError("objective needs an integer \"filter\"");
-        }
-        checkFilter(layer, filter.asInt());
-        return new ChannelObjective(layer.name(), filter.asInt());
+    private Objective channel(LayerInfo layer, JsonNode spec) {
+        int filter = integer(spec, "filter");
+        checkFilter(layer, filter);
+        return new ChannelObjective(layer.name(), filter);
     }
 
     private Objective neuron(JsonNode spec) {
@@ -159,8 +157,12 @@ public final class Objectives {
 
     private static int integer(JsonNode spec, String field) {
         JsonNode v = spec.get(field);
-        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+        if (v == null || !v.isIntegralNumber()) {
             throw new UserError("objective needs an integer \"" + field + "\"");
+        }
+        if (!v.canConvertToInt()) {
+            // never wrapped to 32 bits: 2^32 + 5 is not filter 5
+            throw UserError.notFound("\"" + field + "\" " + v.asText() + " is out of range");
         }
         return v.asInt();
     }

@@ -13,7 +13,7 @@ import io.filterscope.server.protocol.ServerEvent;
 import io.filterscope.server.protocol.ServerEvent.Done;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,17 +23,34 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The compute device's owner: one thread runs every ND4J operation (ascent steps, model loading,
- * activation maps), so nothing else touches the device and the event loop never waits for it. Active runs
- * take turns a step at a time; commands (start, stop, update, queries) are handled between two steps, so a
- * stop takes effect within one step. Frames are encoded on a second thread, in order.
+ * activation maps), so nothing else touches the device and the event loop never waits for it.
+ * <p>
+ * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
+ * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
+ * {@link FairScheduler} says: fair between clients, and between queries and runs. At most
+ * {@link Settings#maxActive} runs compute at once; others wait, and the next to start is that of the client
+ * with the fewest running runs. When a client waits while another holds two or more places more than it,
+ * one of those runs is paused (it keeps its state) to make room.
+ * <p>
+ * Memory: a run whose network would need more than the worker's budget is refused before anything is
+ * allocated; one that does not fit beside the running ones waits. Networks of ended runs stay in the store's
+ * {@link io.filterscope.model.NetworkCache} within what the budget leaves free.
+ * <p>
+ * The thread survives anything a piece of work throws: an out-of-memory error fails the run or query that
+ * met it, frees the cached networks and goes on. {@link #health} says when the thread is dead (it should
+ * never be), wedged in one piece of work, or the process is over JavaCPP's memory limit.
+ * Frames are encoded on a second thread, in order.
  */
 public final class ComputeService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeService.class);
+    /** Freeing at least this much native memory at once is worth a garbage collection and a trim, which give it back. */
+    private static final long COLLECT_AFTER_FREEING = 64L << 20;
 
     /**
      * Where frames (Buffer) and events ({@link ServerEvent.RunEvent}) of a run go. A droppable frame is an intermediate one
@@ -43,37 +60,74 @@ public final class ComputeService implements AutoCloseable {
         void send(String runId, Object message, boolean droppable);
     }
 
+    /**
+     * @param maxActive      runs computing at once
+     * @param maxQueued      runs waiting
+     * @param memoryBudget   bytes of native memory the runs' networks may take together
+     * @param networkCache   bytes of networks of ended runs kept for reuse, within what the budget leaves free
+     * @param wedgedAfterMs  time in one piece of work after which {@link #health} says the worker is wedged
+     */
+    public record Settings(int maxActive, int maxQueued, long memoryBudget, long networkCache, long wedgedAfterMs) {
+    }
+
+    /** {@code state}: "ok", "wedged", "dead" or "out_of_memory"; {@code detail} says more when not ok. */
+    public record Health(String state, String detail, long memoryBudget, long memoryReserved, long networksCached) {
+        public boolean ok() {
+            return "ok".equals(state);
+        }
+    }
+
+    /** How busy this worker is, and which runs it has (running first, then waiting). */
+    public record Load(int active, int queued, List<String> runs) {
+    }
+
+    /** A query waiting for its turn. */
+    private record Query(Callable<Object> task, CompletableFuture<Object> result) {
+    }
+
     private final ModelStore store;
     private final ModelQueries queries;
     private final Output out;
-    private final int maxActive;
-    private final int maxQueued;
+    private final Settings settings;
     private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final ExecutorService encoder = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-encoder"));
-    private final Map<String, Run> active = new LinkedHashMap<>();
-    private final Map<String, Run> queued = new LinkedHashMap<>();
+    /** Gives freed native memory back to the system, off the compute thread; one request at a time is enough. */
+    private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
+    private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
+    private final FairScheduler<Run, Query> scheduler = new FairScheduler<>();
+    /** Every run: running, paused and waiting, in the order they came. */
+    private final Map<String, Run> runs = new LinkedHashMap<>();
+    /** Runs without a place, in the order they get one (paused runs go first). */
+    private final List<Run> waiting = new ArrayList<>();
+    /** Bytes held by the networks of runs that have one (written by the compute thread only). */
+    private volatile long reserved;
     private final Thread thread;
     private volatile boolean closed;
+    /** When the compute thread began its current piece of work (System.nanoTime), or 0 between pieces. */
+    private volatile long busySince;
+    private volatile String busyWith = "";
+    private volatile String deathCause;
     /**
      * What the compute thread last saw; read by other threads (heartbeats) without waiting for a step.
      * Refreshed where the runs change: after every command ({@link #call}) and when a run ends ({@link #finish}).
      */
     private volatile Load load = new Load(0, 0, List.of());
 
-    /** How busy this worker is, and which runs it has (running first, then waiting). */
-    public record Load(int active, int queued, List<String> runs) {
-    }
-
     /** @param device the device this service's one compute thread is pinned to (see {@link Backend#pinCurrentThread}) */
-    public ComputeService(ModelStore store, int device, int maxActive, int maxQueued, Output out) {
+    public ComputeService(ModelStore store, int device, Settings settings, Output out) {
         this.store = store;
-        this.queries = new ModelQueries(store);
+        this.settings = settings;
+        this.queries = new ModelQueries(store, () -> settings.memoryBudget() - reserved);
         this.out = out;
-        this.maxActive = maxActive;
-        this.maxQueued = maxQueued;
         this.thread = daemon(() -> {
-            Backend.pinCurrentThread(device);
-            loop();
+            try {
+                Backend.pinCurrentThread(device);
+                loop();
+            } finally {
+                if (!closed) {
+                    failEverything();
+                }
+            }
         }, "filterscope-compute-" + device);
         thread.start();
     }
@@ -88,7 +142,7 @@ public final class ComputeService implements AutoCloseable {
         return queries;
     }
 
-    /** Runs {@code task} on the compute thread between two steps. */
+    /** Runs the command {@code task} on the compute thread before the next step or query. */
     public <T> CompletableFuture<T> call(Callable<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         if (closed) {
@@ -101,67 +155,79 @@ public final class ComputeService implements AutoCloseable {
                 refreshLoad();
                 result.complete(value);
             } catch (Throwable t) {
-                result.completeExceptionally(t);
+                result.completeExceptionally(failure(t, "command"));
             }
         });
         return result;
     }
 
+    /** Runs the HTTP query {@code task} of {@code client} on the compute thread when the scheduler gives it its turn. */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> query(String client, Callable<T> task) {
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
+        } else {
+            commands.add(() -> scheduler.addQuery(client, new Query((Callable<Object>) task, result)));
+        }
+        return (CompletableFuture<T>) result;
+    }
+
     // --- commands, on the compute thread ---
 
-    /** Accepts a run; it starts now if the device has room, else it waits in the queue. */
-    public ComputeApi.Accepted start(String runId, ClientMessage.Start request) {
-        if (active.containsKey(runId) || queued.containsKey(runId)) {
+    /**
+     * Accepts a run of {@code client}: it starts now if the device has room, else it waits.
+     *
+     * @throws ApiError.ApiException 413 too_large when its network alone would need more than the memory budget,
+     *                               429 too_many_runs when the queue is full
+     */
+    public ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request) {
+        if (runs.containsKey(runId)) {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
-        if (active.size() >= maxActive && queued.size() >= maxQueued) {
-            throw new ApiError(429, "too_many_runs", "too many runs: " + active.size() + " running and "
-                    + queued.size() + " waiting; try again later").exception();
+        long need = parsed.model().bytesFor(parsed.objectives().size(), parsed.parts().inputSize(parsed.size()));
+        if (need > settings.memoryBudget()) {
+            throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
+                    + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
+                    + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
         }
-        Run run = new Run(runId, parsed);
-        if (active.size() < maxActive) {
-            activate(run);
-            return new ComputeApi.Accepted(runId, 0);
+        if (running() >= settings.maxActive() && waiting.size() >= settings.maxQueued()) {
+            throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
+                    + waiting.size() + " waiting; try again later").exception();
         }
-        queued.put(runId, run);
-        return new ComputeApi.Accepted(runId, queued.size());
-    }
-
-    private void activate(Run run) {
-        RunRequest r = run.request;
-        var parts = r.parts();
-        run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
-        try {
-            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
-        } catch (RuntimeException e) {
-            giveBack(run);
-            throw e;
+        Run run = new Run(runId, client == null ? "" : client, parsed, need);
+        runs.put(runId, run);
+        waiting.add(run);
+        RuntimeException own = promote(run);
+        if (own != null) {
+            throw own;
         }
-        active.put(run.id, run);
-        emit(new ServerEvent.Started(run.id, null));
+        return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
     }
 
     public boolean stop(String runId) {
-        Run run = active.remove(runId);
+        Run run = runs.get(runId);
         if (run == null) {
-            run = queued.remove(runId);
-            if (run == null) {
-                return false;
-            }
-            announcePositions();
-        } else {
+            return false;
+        }
+        if (run.running) {
             if (run.lastFramesLossy) {
                 sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
             }
-            promote();
+            end(run, Done.Reason.STOPPED, null);
+        } else {
+            waiting.remove(run);
+            runs.remove(runId);
+            finish(run, Done.Reason.STOPPED, null);
+            promote(null); // a paused run gave its memory back
+            announcePositions();
         }
-        finish(run, Done.Reason.STOPPED, null);
         return true;
     }
 
     public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params, Integer pace) {
-        Run run = active.containsKey(runId) ? active.get(runId) : queued.get(runId);
+        Run run = runs.get(runId);
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
@@ -185,10 +251,10 @@ public final class ComputeService implements AutoCloseable {
     }
 
     public List<RunSummary> list() {
-        List<RunSummary> runs = new ArrayList<>();
-        active.values().forEach(r -> runs.add(r.summary()));
-        queued.values().forEach(r -> runs.add(r.summary()));
-        return runs;
+        List<RunSummary> all = new ArrayList<>();
+        runs.values().stream().filter(r -> r.running).forEach(r -> all.add(r.summary()));
+        waiting.forEach(r -> all.add(r.summary()));
+        return all;
     }
 
     // --- the loop ---
@@ -196,75 +262,149 @@ public final class ComputeService implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                Runnable command = active.isEmpty() ? commands.poll(1, TimeUnit.SECONDS)
-                        : commands.poll(untilDue(), TimeUnit.NANOSECONDS);
+                long wait = scheduler.hasWork() ? untilDue() : TimeUnit.SECONDS.toNanos(1);
+                Runnable command = wait == 0 ? commands.poll() : commands.poll(wait, TimeUnit.NANOSECONDS);
                 if (command != null) {
-                    command.run();
+                    timed("a command", command);
                     continue;
                 }
-                for (Run run : new ArrayList<>(active.values())) {
-                    drainCommands();
-                    long now = System.nanoTime();
-                    if (active.containsKey(run.id) && run.due(now)) {
-                        run.stepped(now);
-                        step(run);
-                    }
+                long now = System.nanoTime();
+                FairScheduler.Turn<Run, Query> turn = scheduler.next(r -> r.due(now));
+                if (turn == null) {
+                    continue;
                 }
+                long started = System.nanoTime();
+                if (turn.query() != null) {
+                    timed("a query", () -> answer(turn.query()));
+                } else {
+                    turn.run().stepped(started);
+                    timed("a step of run " + turn.run().id, () -> step(turn.run()));
+                }
+                scheduler.charge(turn, System.nanoTime() - started);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("compute loop", e);
+                // Only close() may stop the loop; any other interrupt is a stray one.
+                Thread.interrupted();
+            } catch (Throwable t) {
+                failure(t, "the compute loop");
             }
         }
     }
 
-    /** How long until some active run is due: 0 when one is (an unpaced run always is). */
+    /** How long until a query or a running run is due: 0 when one is (an unpaced run always is). */
     private long untilDue() {
+        if (scheduler.queriesWaiting() > 0) {
+            return 0;
+        }
         long now = System.nanoTime();
-        return active.values().stream().mapToLong(r -> r.untilDue(now)).min().orElse(0);
+        return runs.values().stream().filter(r -> r.running).mapToLong(r -> r.untilDue(now)).min().orElse(0);
     }
 
-    private void drainCommands() {
-        Runnable c;
-        while ((c = commands.poll()) != null) {
-            c.run();
+    /** Runs one piece of work, marking the thread busy meanwhile so that {@link #health} can see it stuck. */
+    private void timed(String what, Runnable work) {
+        busyWith = what;
+        busySince = System.nanoTime();
+        try {
+            work.run();
+        } finally {
+            busySince = 0;
         }
     }
 
-    private void refreshLoad() {
-        load = new Load(active.size(), queued.size(), runIds());
-    }
-
-    private List<String> runIds() {
-        List<String> ids = new ArrayList<>(active.keySet());
-        ids.addAll(queued.keySet());
-        return ids;
-    }
-
-    public Load load() {
-        return load;
+    private void answer(Query query) {
+        try {
+            query.result().complete(query.task().call());
+        } catch (Throwable t) {
+            query.result().completeExceptionally(failure(t, "a query"));
+        }
     }
 
     private void step(Run run) {
         StepResult result;
         try {
             result = run.ascent.step();
+            run.lastValues = result.values();
+            boolean last = run.ascent.finished();
+            run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
+            sendFrames(run, result.step(), result.values(), result.images(), last);
+            if (last) {
+                end(run, Done.Reason.COMPLETED, null);
+            }
         } catch (RunFailedException e) {
             end(run, Done.Reason.FAILED, e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            LOG.error("run " + run.id + " failed", e);
-            end(run, Done.Reason.FAILED, "internal error: " + e.getMessage());
-            return;
+        } catch (Throwable t) {
+            ApiError error = ApiError.of(failure(t, "run " + run.id));
+            end(run, Done.Reason.FAILED, error.message());
         }
-        run.lastValues = result.values();
-        boolean last = run.ascent.finished();
-        run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
-        sendFrames(run, result.step(), result.values(), result.images(), last);
-        if (last) {
-            end(run, Done.Reason.COMPLETED, null);
+    }
+
+    /**
+     * Logs what a piece of work threw and turns it into the error its requester sees; after an out-of-memory
+     * error, first frees what the worker can do without.
+     */
+    private Throwable failure(Throwable t, String where) {
+        if (t instanceof OutOfMemoryError oom) {
+            LOG.error("out of memory in {}: {}", where, oom.getMessage());
+            long freed = freeMemory();
+            return new ApiError(503, "out_of_memory", "the compute worker ran out of memory (" + firstLine(oom)
+                    + "); freed " + mb(freed) + " of cached networks, try again or ask for less").exception();
         }
+        if (t instanceof Error || t instanceof RuntimeException && !(t instanceof ApiError.ApiException)
+                && !(t instanceof io.filterscope.UserError)) {
+            LOG.error("{} failed", where, t);
+        }
+        return t;
+    }
+
+    private static String firstLine(Throwable t) {
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.split("\n")[0];
+    }
+
+    /** Drops every cached network and the queries' caches, and gives the memory they held back to the system. */
+    private long freeMemory() {
+        long freed = store.networks().trimTo(0) + queries.forgetCaches();
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        System.gc();
+        reclaim();
+        return freed;
+    }
+
+    /**
+     * Once the garbage holding freed networks is collected (ND4J frees their buffers when it collects their
+     * wrappers, on its own thread), hands what malloc kept back to the system: else a process that once
+     * rendered large images stays large.
+     */
+    private void reclaim() {
+        if (reclaiming.compareAndSet(false, true)) {
+            reclaimer.execute(() -> {
+                try {
+                    System.gc();
+                    Thread.sleep(300);
+                    System.gc();
+                    Thread.sleep(300);
+                    Backend.trimNativeHeap();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    reclaiming.set(false);
+                }
+            });
+        }
+    }
+
+    private void refreshLoad() {
+        List<String> ids = new ArrayList<>();
+        runs.values().stream().filter(r -> r.running).forEach(r -> ids.add(r.id));
+        waiting.forEach(r -> ids.add(r.id));
+        load = new Load(running(), waiting.size(), ids);
+    }
+
+    public Load load() {
+        return load;
+    }
+
+    private int running() {
+        return runs.size() - waiting.size();
     }
 
     private void sendFrames(Run run, int step, double[] values, org.nd4j.linalg.api.ndarray.INDArray images, boolean last) {
@@ -284,16 +424,38 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
+    /** A running run ends: its place and memory go to the next. */
     private void end(Run run, Done.Reason reason, String message) {
-        active.remove(run.id);
-        promote();
+        run.running = false;
+        scheduler.removeRun(run.client, run);
+        runs.remove(run.id);
         finish(run, reason, message);
+        promote(null);
+        refreshLoad();
     }
 
-    private static void giveBack(Run run) {
+    private void giveBack(Run run) {
         if (run.network != null) {
+            reserved -= run.bytes;
             run.request.model().release(run.network);
             run.network = null;
+            long evicted = store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
+            if (evicted + run.bytes >= COLLECT_AFTER_FREEING) {
+                reclaim(); // the network went, or the run's step temporaries were large
+            }
+            var workspaces = Nd4j.getWorkspaceManager();
+            var workspace = workspaces.checkIfWorkspaceExists(io.filterscope.engine.Workspaces.STEP_ID)
+                    ? workspaces.getWorkspaceForCurrentThread(io.filterscope.engine.Workspaces.STEP_ID) : null;
+            if (workspace != null && workspace.getCurrentSize() > COLLECT_AFTER_FREEING) {
+                // The steps' workspace grew to a large run's temporaries and never shrinks: let later runs size it afresh.
+                workspaces.destroyWorkspace(workspace);
+            }
+        }
+    }
+
+    private void reclaimIfWorthIt(long freed) {
+        if (freed >= COLLECT_AFTER_FREEING) {
+            reclaim();
         }
     }
 
@@ -302,7 +464,7 @@ public final class ComputeService implements AutoCloseable {
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
         Done done;
         if (run.lastValues == null) {
-            done = new Done(run.id, reason, run.step(), null, null, null, message);
+            done = new Done(run.id, reason, run.step(), null, null, null, store.withoutDirectory(message));
         } else {
             List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
@@ -311,28 +473,111 @@ public final class ComputeService implements AutoCloseable {
                 }
             }
             done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
-                    Arrays.stream(run.lastValues).boxed().toList(), dead, message);
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, store.withoutDirectory(message));
         }
         emit(done);
     }
 
-    private void promote() {
-        Iterator<Run> waiting = queued.values().iterator();
-        while (active.size() < maxActive && waiting.hasNext()) {
-            Run next = waiting.next();
-            waiting.remove();
+    /**
+     * Gives free places to waiting runs, fairly between clients, pausing a run of a client that holds two or
+     * more places more than the client of the next waiting run. A run whose activation fails ends "failed";
+     * if that run is {@code caller}, it is forgotten instead and its error returned, for the start to answer.
+     */
+    private RuntimeException promote(Run caller) {
+        RuntimeException callerFailed = null;
+        boolean changed = false;
+        while (!waiting.isEmpty()) {
+            Run next = nextWaiting();
+            if (next.network == null && next.bytes > settings.memoryBudget() - reserved) {
+                // It waits until running runs give memory back; a paused run, whose memory is held already, may go.
+                next = waiting.stream().filter(r -> r.network != null).findFirst().orElse(null);
+                if (next == null) {
+                    break;
+                }
+            }
+            if (running() >= settings.maxActive()) {
+                Run victim = pausable(next.client);
+                if (victim == null) {
+                    break;
+                }
+                pause(victim);
+            }
+            waiting.remove(next);
+            changed = true;
             try {
                 activate(next);
-            } catch (RuntimeException e) {
-                finish(next, Done.Reason.FAILED, ApiError.of(e).message());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                Throwable t = failure(e, "starting run " + next.id);
+                runs.remove(next.id);
+                giveBack(next);
+                if (next == caller) {
+                    callerFailed = t instanceof RuntimeException r ? r : new IllegalStateException(t);
+                } else {
+                    finish(next, Done.Reason.FAILED, ApiError.of(t).message());
+                }
             }
         }
-        announcePositions();
+        if (changed) {
+            announcePositions();
+        }
+        return callerFailed;
+    }
+
+    /** The waiting run of the client with the fewest running runs; the first in line among equals. */
+    private Run nextWaiting() {
+        return waiting.stream().min(Comparator.comparingInt(r -> runningOf(r.client))).orElseThrow();
+    }
+
+    private int runningOf(String client) {
+        // a handful of runs: counting is cheaper than keeping counts right
+        return (int) runs.values().stream().filter(r -> r.running && r.client.equals(client)).count();
+    }
+
+    /**
+     * A run to pause so that {@code client}'s waiting run gets a place: the latest of the client holding the
+     * most places, if that is at least two more than {@code client} holds; else null.
+     */
+    private Run pausable(String client) {
+        Map<String, Integer> places = new LinkedHashMap<>();
+        runs.values().stream().filter(r -> r.running).forEach(r -> places.merge(r.client, 1, Integer::sum));
+        String greediest = places.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        if (greediest == null || places.get(greediest) < places.getOrDefault(client, 0) + 2) {
+            return null;
+        }
+        Run latest = null;
+        for (Run r : runs.values()) {
+            if (r.running && r.client.equals(greediest)) {
+                latest = r;
+            }
+        }
+        return latest;
+    }
+
+    private void pause(Run run) {
+        run.running = false;
+        scheduler.removeRun(run.client, run);
+        waiting.add(0, run);
+        LOG.info("paused run {} of {} to make room for another client", run.id, run.client);
+    }
+
+    private void activate(Run run) {
+        if (run.network == null) {
+            RunRequest r = run.request;
+            reclaimIfWorthIt(store.networks().trimTo(settings.memoryBudget() - reserved - run.bytes));
+            var parts = r.parts();
+            run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
+            run.bytes = r.model().bytesOf(run.network);
+            reserved += run.bytes;
+            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
+        }
+        run.running = true;
+        scheduler.addRun(run.client, run);
+        emit(new ServerEvent.Started(run.id, null));
     }
 
     private void announcePositions() {
         int position = 0;
-        for (Run r : queued.values()) {
+        for (Run r : waiting) {
             emit(new ServerEvent.Queued(r.id, ++position, null));
         }
     }
@@ -342,9 +587,47 @@ public final class ComputeService implements AutoCloseable {
         encoder.execute(() -> out.send(event.run(), event, false));
     }
 
+    /** The compute thread is ending without close(): every run fails, so no client waits for frames that never come. */
+    private void failEverything() {
+        deathCause = "the compute thread stopped";
+        LOG.error("the compute thread stopped; failing its runs");
+        for (Run run : List.copyOf(runs.values())) {
+            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null,
+                    "the compute worker stopped; start the run again"));
+        }
+        runs.clear();
+        waiting.clear();
+        refreshLoad();
+    }
+
+    // --- health, from any thread ---
+
+    /** Whether the worker can serve: its thread alive, not stuck in one piece of work, the process within its memory limit. */
+    public Health health() {
+        String state = "ok";
+        String detail = null;
+        long since = busySince;
+        long busyMs = since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+        if (!thread.isAlive() && !closed) {
+            state = "dead";
+            detail = deathCause == null ? "the compute thread is gone" : deathCause;
+        } else if (busyMs > settings.wedgedAfterMs()) {
+            state = "wedged";
+            detail = "busy with " + busyWith + " for " + busyMs / 1000 + " s";
+        } else if (Backend.overMemoryLimit()) {
+            state = "out_of_memory";
+            detail = "the process uses more memory than JavaCPP allows it (" + mb(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()) + ")";
+        }
+        return new Health(state, detail, settings.memoryBudget(), reserved, store.networks().bytes());
+    }
+
+    static String mb(long bytes) {
+        return bytes >= 10L << 30 ? (bytes >> 30) + " GB" : String.format(java.util.Locale.ROOT, "%.0f MB", bytes / 1048576.0);
+    }
+
     /** Ends every run with "stopped" (on the compute thread); returns how many there were. */
     public int stopAll() {
-        List<String> all = runIds();
+        List<String> all = new ArrayList<>(runs.keySet());
         all.forEach(this::stop);
         return all.size();
     }
@@ -370,5 +653,6 @@ public final class ComputeService implements AutoCloseable {
         closed = true;
         thread.interrupt();
         encoder.shutdown();
+        reclaimer.shutdownNow();
     }
 }

@@ -2,7 +2,10 @@ package io.filterscope.server.compute;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.model.ModelStore;
+import io.filterscope.model.NetworkCache;
 import io.filterscope.server.Addresses;
+import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
 import io.filterscope.server.ServerConfig;
 import io.filterscope.server.protocol.Answers;
 import io.filterscope.server.protocol.ComputeApi;
@@ -31,18 +34,21 @@ public final class ComputeVerticle extends AbstractVerticle {
     private final ServerConfig config;
     private final int device;
     private final String id;
+    /** The node this worker runs on: a front's health counts its own node's workers. */
+    private final String node;
     private final ModelStore store;
     private ComputeService service;
     private List<String> models = List.of();
     private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
     private long modelsReadAt;
 
-    /** A worker for one device; a machine with several GPUs runs one worker per device. */
-    public ComputeVerticle(ServerConfig config, int device) {
+    /** A worker for one device of node {@code node}; a machine with several GPUs runs one worker per device. */
+    public ComputeVerticle(ServerConfig config, int device, String node) {
         this.config = config;
         this.device = device;
+        this.node = node;
         this.id = "w-" + UUID.randomUUID().toString().substring(0, 8) + (device > 0 ? "-" + device : "");
-        this.store = new ModelStore(config.models());
+        this.store = new ModelStore(config.models(), new NetworkCache(0));
     }
 
     /** How this worker is named in heartbeats, {@code /api/health} and failure messages. */
@@ -50,9 +56,21 @@ public final class ComputeVerticle extends AbstractVerticle {
         return id;
     }
 
+    /** The service that owns this worker's device (for tests that must reach past the event bus). */
+    public ComputeService service() {
+        return service;
+    }
+
     @Override
     public void start(Promise<Void> started) {
-        service = new ComputeService(store, device, config.limits().activeRuns(), config.limits().queuedRuns(),
+        long budget = config.limits().get(Limit.MEMORY_BUDGET);
+        if (budget == 0) {
+            budget = Backend.freeMemory(device) / 4 * 3;
+        }
+        long cache = config.limits().get(Limit.NETWORK_CACHE) == 0 ? budget / 4 : config.limits().get(Limit.NETWORK_CACHE);
+        store.networks().setCapacity(Math.min(cache, budget));
+        service = new ComputeService(store, device, new ComputeService.Settings(config.limits().activeRuns(),
+                config.limits().queuedRuns(), budget, Math.min(cache, budget), config.limits().get(Limit.WEDGED_AFTER) * 1000),
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
@@ -78,8 +96,10 @@ public final class ComputeVerticle extends AbstractVerticle {
             modelsReadAt = now;
         }
         ComputeService.Load load = service.load();
-        return new WorkerStatus(id, Backend.name(), Backend.device(device), models, load.active(), load.queued(), load.runs(),
-                leaving);
+        ComputeService.Health health = service.health();
+        return new WorkerStatus(id, node, Backend.name(), Backend.device(device), models, load.active(), load.queued(),
+                load.runs(), leaving, health.state(), health.detail(), health.memoryBudget(), health.memoryReserved(),
+                health.networksCached());
     }
 
     /** Runs whose front node has gone silent have nobody left to see them: stop them. */
@@ -94,53 +114,54 @@ public final class ComputeVerticle extends AbstractVerticle {
         @Override
         public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
             fronts.started(request.run(), request.front() == null ? "" : request.front(), System.currentTimeMillis());
-            return on(() -> service.start(request.run(), request.start()));
+            return answer(() -> service.call(() -> service.start(request.run(), request.client(), request.start())));
         }
 
         @Override
         public Future<Boolean> stop(String run) {
-            return on(() -> service.stop(run));
+            return answer(() -> service.call(() -> service.stop(run)));
         }
 
         @Override
         public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
-            return on(() -> service.update(request.run(), request.params(), request.pace()));
+            return answer(() -> service.call(() -> service.update(request.run(), request.params(), request.pace())));
         }
 
         @Override
         public Future<ComputeApi.RunList> list() {
-            return on(() -> new ComputeApi.RunList(service.list()));
+            return answer(() -> service.call(() -> new ComputeApi.RunList(service.list())));
         }
 
         @Override
-        public Future<Answers.ModelList> models() {
-            return on(() -> service.queries().models());
+        public Future<Answers.ModelList> models(String client) {
+            return answer(() -> service.query(client, () -> service.queries().models()));
         }
 
         @Override
-        public Future<Answers.ModelDetail> model(String model) {
-            return on(() -> service.queries().model(model));
+        public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().model(r.model())));
         }
 
         @Override
         public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
-            return on(() -> service.queries().activations(r.model(), r.layer(), r.image(), config.limits().uploadPixels()));
+            return answer(() -> service.query(r.client(), () -> service.queries().activations(r.model(), r.layer(), r.image(),
+                    r.maxPixels(), r.maxSide())));
         }
 
         @Override
         public Future<byte[]> activationMap(ComputeApi.MapsRequest r) {
-            return on(() -> service.queries().activationMap(r.model(), r.layer(), r.image(), r.channel(),
-                    config.limits().uploadPixels()));
+            return answer(() -> service.query(r.client(), () -> service.queries().activationMap(r.model(), r.layer(), r.image(),
+                    r.channel(), r.maxPixels(), r.maxSide())));
         }
 
         @Override
         public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
-            return on(() -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n()));
+            return answer(() -> service.query(r.client(), () -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n())));
         }
 
         @Override
         public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest r) {
-            return on(() -> service.queries().attribution(r, config.limits().uploadPixels()));
+            return answer(() -> service.query(r.client(), () -> service.queries().attribution(r)));
         }
 
         @Override
@@ -148,8 +169,20 @@ public final class ComputeVerticle extends AbstractVerticle {
             return Future.succeededFuture(ComputeVerticle.this.status(false));
         }
 
-        private <T> Future<T> on(java.util.concurrent.Callable<T> task) {
-            return Future.fromCompletionStage(service.call(task), context);
+        /**
+         * The answer of {@code work}, with errors that do not show the server's models path; a worker that cannot
+         * compute (dead, wedged, over its memory limit) says so at once rather than letting the caller time out.
+         */
+        private <T> Future<T> answer(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> work) {
+            ComputeService.Health health = service.health();
+            if (!health.ok()) {
+                return Future.failedFuture(new ApiError(503, "no_worker", "the compute worker " + id + " is "
+                        + health.state().replace('_', ' ') + ": " + health.detail()).exception());
+            }
+            return Future.fromCompletionStage(work.get(), context).recover(error -> {
+                ApiError e = ApiError.of(error);
+                return Future.failedFuture(new ApiError(e.status(), e.code(), store.withoutDirectory(e.message())).exception());
+            });
         }
     }
 

@@ -32,11 +32,30 @@ public final class ModelQueries {
     /** The heatmap's opacity in the API's ready-made overlay (the page has its own slider). */
     static final double OVERLAY_OPACITY = 0.5;
     private final ModelStore store;
-    /** Per model and layer: mean activation of every channel on every example image, [examples, channels]. */
-    private final Map<String, INDArray> exampleActivations = new HashMap<>();
+    /** Bytes of the worker's memory budget that no run holds, for the batch that scores example images. */
+    private final java.util.function.LongSupplier memoryFree;
+    /**
+     * Per model (as loaded: a replaced file is a new model) and layer: mean activation of every channel on
+     * every example image, [examples, channels].
+     */
+    private final Map<LoadedModel, Map<String, INDArray>> exampleActivations = new java.util.WeakHashMap<>();
 
+    /** Queries whose example batches are limited by nothing but their size. */
     ModelQueries(ModelStore store) {
+        this(store, () -> Long.MAX_VALUE);
+    }
+
+    ModelQueries(ModelStore store, java.util.function.LongSupplier memoryFree) {
         this.store = store;
+        this.memoryFree = memoryFree;
+    }
+
+    /** Drops the cached example scores (after running out of memory); returns their bytes. */
+    long forgetCaches() {
+        long bytes = exampleActivations.values().stream().flatMap(m -> m.values().stream())
+                .mapToLong(a -> a.length() * a.dataType().width()).sum();
+        exampleActivations.clear();
+        return bytes;
     }
 
     public Answers.ModelList models() {
@@ -45,7 +64,7 @@ public final class ModelQueries {
             list.add(e.available()
                     ? new Answers.ModelInfo(e.id(), true, e.defaults(), e.metadata().description(), null,
                     e.metadata().inputShape(), e.metadata().classes())
-                    : new Answers.ModelInfo(e.id(), false, e.defaults(), null, e.error(), null, null));
+                    : new Answers.ModelInfo(e.id(), false, e.defaults(), null, store.withoutDirectory(e.error()), null, null));
         }
         return new Answers.ModelList(list);
     }
@@ -58,31 +77,34 @@ public final class ModelQueries {
                 m.metadata().examples() != null, m.defaults(), layers);
     }
 
-    /** Feature maps of an uploaded image, strongest channel first, with a mosaic of them. */
-    public Answers.ActivationMaps activations(String id, String layer, byte[] upload, int maxPixels) {
-        ActivationMaps maps = maps(id, layer, upload, maxPixels);
+    /**
+     * Feature maps of an uploaded image, strongest channel first, with a mosaic of them. The image's header must
+     * declare at most {@code maxPixels} pixels and {@code maxSide} a side (413 otherwise).
+     */
+    public Answers.ActivationMaps activations(String id, String layer, byte[] upload, int maxPixels, int maxSide) {
+        ActivationMaps maps = maps(id, layer, upload, maxPixels, maxSide);
         List<Answers.Channel> channels = maps.strongestFirst().stream()
                 .map(c -> new Answers.Channel(c.index(), c.mean(), c.max())).toList();
         return new Answers.ActivationMaps(id, layer, maps.shape(), channels,
                 dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
     }
 
-    /** One channel's map of an uploaded image, colour-mapped, as a PNG. */
-    public byte[] activationMap(String id, String layer, byte[] upload, int channel, int maxPixels) {
-        return PngFiles.encode(maps(id, layer, upload, maxPixels).map(channel), Map.of());
+    /** One channel's map of an uploaded image, colour-mapped, as a PNG; limits as {@link #activations}. */
+    public byte[] activationMap(String id, String layer, byte[] upload, int channel, int maxPixels, int maxSide) {
+        return PngFiles.encode(maps(id, layer, upload, maxPixels, maxSide).map(channel), Map.of());
     }
 
-    private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels) {
+    private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels, int maxSide) {
         LoadedModel m = store.load(id);
         m.layer(layer);
-        return ActivationMaps.of(m, layer, picture(upload, maxPixels));
+        return ActivationMaps.of(m, layer, picture(upload, maxPixels, maxSide));
     }
 
     /** An uploaded image's top predictions and one class's attribution map (see {@link AttributionMaps}). */
-    public Answers.Attribution attribution(ComputeApi.AttributionRequest r, int maxPixels) {
+    public Answers.Attribution attribution(ComputeApi.AttributionRequest r) {
         LoadedModel m = store.load(r.model());
         AttributionMaps.Method method = AttributionMaps.Method.parse(r.method() == null ? "gradcam" : r.method());
-        AttributionMaps.Result result = AttributionMaps.explain(m, picture(r.image(), maxPixels), method, r.cls(), r.layer());
+        AttributionMaps.Result result = AttributionMaps.explain(m, picture(r.image(), r.maxPixels(), r.maxSide()), method, r.cls(), r.layer());
         List<Answers.Prediction> predictions = result.predictions().stream()
                 .map(p -> new Answers.Prediction(p.index(), m.label(p.index()), p.probability())).toList();
         return new Answers.Attribution(method.wire(), result.cls(), m.label(result.cls()), result.layer(), predictions,
@@ -91,9 +113,9 @@ public final class ModelQueries {
     }
 
     /** Decodes an upload; a file that is no image, too large or broken is a one-line 415, 413 or 400. */
-    private static BufferedImage picture(byte[] upload, int maxPixels) {
+    private static BufferedImage picture(byte[] upload, int maxPixels, int maxSide) {
         try {
-            return ImageInput.read(upload, maxPixels);
+            return ImageInput.read(upload, maxPixels, maxSide);
         } catch (IOException e) {
             boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
             boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
@@ -113,7 +135,11 @@ public final class ModelQueries {
         if (examples == null) {
             throw UserError.notFound("model " + id + " has no example images");
         }
-        INDArray scores = exampleActivations.computeIfAbsent(id + "/" + layer, k -> scoreAll(m, layer, examples));
+        INDArray scores = exampleActivations.computeIfAbsent(m, k -> new HashMap<>()).get(layer);
+        if (scores == null) {
+            scores = scoreAll(m, layer, examples);
+            exampleActivations.get(m).put(layer, scores);
+        }
         INDArray column = scores.getColumn(filter).dup();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < column.length(); i++) {
@@ -130,19 +156,30 @@ public final class ModelQueries {
         return new Answers.Examples(id, layer, filter, list);
     }
 
-    private static INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {
-        Network net = m.cached(EXAMPLE_BATCH, m.height());
+    /** Every example's channel means at a layer, in batches as large as the memory no run holds allows. */
+    private INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {
+        int batch = (int) Math.max(1, Math.min(EXAMPLE_BATCH, memoryFree.getAsLong() / m.bytesFor(1, m.height())));
+        Network net = m.borrow(batch, m.height());
+        try {
+            return scoreAll(net, m, layer, examples);
+        } finally {
+            m.release(net);
+        }
+    }
+
+    private static INDArray scoreAll(Network net, LoadedModel m, String layer, LabeledImages examples) {
+        int batch = (int) net.batch();
         long channels = net.layer(layer).channels();
         INDArray scores = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, examples.size(), channels);
         int side = examples.height() * examples.width();
-        for (int from = 0; from < examples.size(); from += EXAMPLE_BATCH) {
-            int count = Math.min(EXAMPLE_BATCH, examples.size() - from);
-            float[] flat = new float[EXAMPLE_BATCH * side];
+        for (int from = 0; from < examples.size(); from += batch) {
+            int count = Math.min(batch, examples.size() - from);
+            float[] flat = new float[batch * side];
             for (int i = 0; i < count; i++) {
                 System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
             }
             net.input().assign(m.inputSpace().toInput(
-                    Nd4j.create(flat, new long[] {EXAMPLE_BATCH, 1, examples.height(), examples.width()})));
+                    Nd4j.create(flat, new long[] {batch, 1, examples.height(), examples.width()})));
             net.forward(List.of(layer));
             INDArray out = net.output(layer);
             INDArray means = out.rank() == 4 ? out.mean(2, 3) : out;

@@ -7,14 +7,23 @@ import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.server.protocol.RunSummary;
 
-/** One run as the worker tracks it: its request, and once it has a place on the device, its ascent. */
+/**
+ * One run as the worker tracks it: its request and client, and once it has had a place on the device, its
+ * ascent. A run that waits has no ascent; a paused one (it gave its place to another client's run) keeps it.
+ */
 final class Run {
     final String id;
+    /** Who asked for it: the client's address, or "" when unknown. */
+    final String client;
     /** What was asked, with every update applied since. */
     RunRequest request;
     AscentRun ascent;
-    /** Borrowed from the model while the run is active. */
+    /** Whether it is computing now (rather than waiting, or paused). */
+    boolean running;
+    /** Borrowed from the model from its first place on the device until it ends. */
     io.filterscope.engine.net.Network network;
+    /** Native memory it needs: estimated before it has a network, that network's size after. */
+    long bytes;
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
     boolean lastFramesLossy;
@@ -22,9 +31,11 @@ final class Run {
     private long dueAt;
     private boolean scheduled;
 
-    Run(String id, RunRequest request) {
+    Run(String id, String client, RunRequest request, long bytes) {
         this.id = id;
+        this.client = client;
         this.request = request;
+        this.bytes = bytes;
     }
 
     /** Whether its next step may run now. */
@@ -52,7 +63,11 @@ final class Run {
     }
 
     String state() {
-        return ascent == null ? "queued" : "running";
+        return running ? "running" : "queued";
+    }
+
+    int images() {
+        return request.objectives().size();
     }
 
     int step() {
@@ -74,6 +89,6 @@ final class Run {
     }
 
     RunSummary summary() {
-        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), request.objectives().size());
+        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), images());
     }
 }

@@ -33,6 +33,12 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
 
     private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS);
     private final String id = "f-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    /** This node: its health is that of its own workers, if it has any. */
+    private final String node;
+
+    public DispatchVerticle(String node) {
+        this.node = node;
+    }
 
     @Override
     public void start(Promise<Void> started) {
@@ -80,13 +86,13 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     @Override
-    public Future<Answers.ModelList> models() {
-        return askAll(ComputeApi.Worker::models).map(DispatchVerticle::mergeModels);
+    public Future<Answers.ModelList> models(String client) {
+        return askAll(w -> w.models(client)).map(DispatchVerticle::mergeModels);
     }
 
     @Override
-    public Future<Answers.ModelDetail> model(String model) {
-        return pickWorker(model).compose(w -> worker(w).model(model));
+    public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest request) {
+        return pickWorker(request.model()).compose(w -> worker(w).model(request));
     }
 
     @Override
@@ -138,10 +144,17 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
                 .orElseGet(() -> Future.failedFuture(ApiError.notFound("no run " + run).exception()));
     }
 
-    /** Every live worker's answer; a worker that fails to answer is left out rather than failing the whole. */
+    /**
+     * Every live worker's answer; a worker that fails to answer is left out rather than failing the whole,
+     * unless all fail: then the first one's failure is the answer (a wedged worker's 503, say).
+     */
     private <T> Future<List<T>> askAll(Function<ComputeApi.Worker, Future<T>> call) {
-        List<Future<T>> answers = directory.workerIds().stream().map(w -> call.apply(worker(w)).otherwise(e -> null)).toList();
-        return Future.join(answers).map(all -> answers.stream().map(Future::result).filter(r -> r != null).toList());
+        List<Future<T>> answers = directory.workerIds().stream().map(w -> call.apply(worker(w))).toList();
+        return Future.join(answers).<Void>mapEmpty().recover(e -> Future.succeededFuture()).compose(v -> {
+            List<T> answered = answers.stream().filter(Future::succeeded).map(Future::result).toList();
+            return answered.isEmpty() && !answers.isEmpty() ? Future.failedFuture(answers.get(0).cause())
+                    : Future.succeededFuture(answered);
+        });
     }
 
     /** One entry per model id; a worker that can load the model wins over one that lists it with an error. */
@@ -155,13 +168,27 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
         return new Answers.ModelList(byId.values().stream().sorted(Comparator.comparing(Answers.ModelInfo::id)).toList());
     }
 
-    /** Totals over the workers, plus each worker; the status says whether anything can compute. */
-    private static Answers.Health health(List<WorkerStatus> statuses) {
-        List<Answers.Worker> workers = statuses.stream().map(w -> new Answers.Worker(w.id(), w.backend(), w.device(), w.models(),
-                w.runsActive(), w.runsQueued())).toList();
-        return new Answers.Health(statuses.isEmpty() ? "no_workers" : "ok", distinct(statuses, WorkerStatus::backend),
-                distinct(statuses, WorkerStatus::device), statuses.stream().mapToInt(WorkerStatus::runsActive).sum(),
-                statuses.stream().mapToInt(WorkerStatus::runsQueued).sum(), workers);
+    /**
+     * Totals over the workers, plus each worker with its state. The status is "ok" when this node's own
+     * workers are all ok (a node without any: when some worker is); else the state of one that is not
+     * ("wedged", "dead", "out_of_memory"), or "no_workers".
+     */
+    private Answers.Health health(List<WorkerStatus> statuses) {
+        List<Answers.Worker> workers = statuses.stream().map(w -> new Answers.Worker(w.id(), w.state(), w.detail(), w.backend(),
+                w.device(), w.models(), w.runsActive(), w.runsQueued(), w.memoryBudget(), w.memoryReserved(),
+                w.networksCached())).toList();
+        List<WorkerStatus> own = statuses.stream().filter(w -> node.equals(w.node())).toList();
+        String status;
+        if (statuses.isEmpty()) {
+            status = "no_workers";
+        } else if (!own.isEmpty()) {
+            status = own.stream().filter(w -> !w.ok()).map(WorkerStatus::state).findFirst().orElse("ok");
+        } else {
+            status = statuses.stream().anyMatch(WorkerStatus::ok) ? "ok" : statuses.get(0).state();
+        }
+        return new Answers.Health(status, distinct(statuses, WorkerStatus::backend), distinct(statuses, WorkerStatus::device),
+                statuses.stream().mapToInt(WorkerStatus::runsActive).sum(), statuses.stream().mapToInt(WorkerStatus::runsQueued).sum(),
+                workers);
     }
 
     private static String distinct(List<WorkerStatus> workers, Function<WorkerStatus, String> field) {

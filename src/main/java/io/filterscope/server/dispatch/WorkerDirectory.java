@@ -25,6 +25,11 @@ final class WorkerDirectory {
         boolean has(String model) {
             return model == null || beat.models().contains(model);
         }
+
+        /** Not wedged, dead or out of memory, as its last heartbeat said. */
+        boolean healthy() {
+            return beat.ok();
+        }
     }
 
     private record Placement(String worker, long at) {
@@ -57,10 +62,15 @@ final class WorkerDirectory {
                 && now - e.getValue().at() > deadAfterMs);
     }
 
-    /** The least loaded live worker that has {@code model} (any worker when null). */
+    /**
+     * The least loaded live worker that has {@code model} (any worker when null), healthy ones first. One whose
+     * last heartbeat said it was not ok is still picked when no other has the model: that beat may be a second
+     * old, and the worker itself refuses at once (503) while it really cannot serve.
+     */
     Optional<String> pick(String model) {
         return workers.entrySet().stream().filter(e -> e.getValue().has(model))
-                .min(Comparator.comparingLong((Map.Entry<String, Worker> e) -> load(e.getKey(), e.getValue())))
+                .min(Comparator.comparing((Map.Entry<String, Worker> e) -> !e.getValue().healthy())
+                        .thenComparingLong(e -> load(e.getKey(), e.getValue())))
                 .map(Map.Entry::getKey);
     }
 

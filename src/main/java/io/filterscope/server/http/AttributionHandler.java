@@ -1,6 +1,8 @@
 package io.filterscope.server.http;
 
 import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
+import io.filterscope.server.ServerConfig;
 import io.filterscope.server.protocol.ComputeApi;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -17,10 +19,12 @@ import java.nio.file.Path;
 final class AttributionHandler implements Handler<RoutingContext> {
     private final Vertx vertx;
     private final ComputeApi.Front compute;
+    private final ServerConfig.Limits limits;
 
-    AttributionHandler(Vertx vertx, ComputeApi.Front compute) {
+    AttributionHandler(Vertx vertx, ComputeApi.Front compute, ServerConfig.Limits limits) {
         this.vertx = vertx;
         this.compute = compute;
+        this.limits = limits;
     }
 
     @Override
@@ -42,7 +46,9 @@ final class AttributionHandler implements Handler<RoutingContext> {
         Integer chosen = cls;
         vertx.executeBlocking(() -> Files.readAllBytes(Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> HttpVerticle.answer(ctx, compute.attribution(
-                        new ComputeApi.AttributionRequest(ctx.pathParam("id"), method, chosen, layer, bytes))))
+                        new ComputeApi.AttributionRequest(ctx.pathParam("id"), method, chosen, layer, bytes,
+                                Connections.clientOf(ctx.request().remoteAddress()), limits.uploadPixels(),
+                                limits.count(Limit.IMAGE_SIDE)))))
                 .onFailure(e -> HttpVerticle.send(ctx, ApiError.of(e)));
     }
 }

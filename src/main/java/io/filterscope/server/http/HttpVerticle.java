@@ -4,6 +4,7 @@ import io.filterscope.engine.Backend;
 import io.filterscope.engine.preset.Schema;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
 import io.filterscope.server.ServerConfig;
 import io.filterscope.server.protocol.Answers;
 import io.filterscope.server.protocol.ComputeApi;
@@ -24,17 +25,21 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.XFrameHandler;
 import io.vertx.ext.web.templ.thymeleaf.ThymeleafTemplateEngine;
 import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP and page role: the explorer page, the JSON API, and the WebSocket transport. It checks the
- * token and the Origin, relays what clients send to the session verticle, and writes what the session
- * verticle sends back; a socket whose client cannot keep up skips intermediate frames, never a last one.
+ * token, the Host (without a token) and the Origin, keeps each client (IP address) to its share of
+ * connections, sockets and requests, relays what clients send to the session verticle, and writes what the
+ * session verticle sends back; a socket whose client cannot keep up skips intermediate frames, never a last one.
  */
 public final class HttpVerticle extends AbstractVerticle {
     /** Largest WebSocket message a client may send. */
@@ -42,6 +47,10 @@ public final class HttpVerticle extends AbstractVerticle {
     /** Frames buffered for one socket before intermediate frames are dropped. */
     static final int MAX_BUFFERED_BYTES = 512 * 1024;
     static final int SEND_BUFFER_BYTES = 256 * 1024;
+    /** A client may send this many seconds' worth of API requests at once (the page's activation maps come in a burst). */
+    static final int REQUEST_BURST_SECONDS = 5;
+    /** A multipart upload holds one field (the image); a few more are tolerated, not hundreds. */
+    static final int MAX_FORM_FIELDS = 8;
     /** The settings schema, the same for every request. */
     private static final String PARAMS = Schema.json().toString();
 
@@ -49,12 +58,16 @@ public final class HttpVerticle extends AbstractVerticle {
     private final Auth auth;
     private ComputeApi.Front compute;
     private HttpServer server;
-    /** Open WebSockets, counted on this verticle's event loop. */
+    private Connections connections;
+    private Uploads uploads;
+    private RateLimit.PerKey requestRates;
+    /** Open WebSockets, in all and by client, counted on this verticle's event loop. */
     private int sockets;
+    private final Map<String, Integer> socketsByClient = new HashMap<>();
 
     public HttpVerticle(ServerConfig config) {
         this.config = config;
-        this.auth = new Auth(config.token(), config.allowedOrigins());
+        this.auth = new Auth(config.token(), config.allowedOrigins(), config.host(), config.allowedHosts());
     }
 
     public int port() {
@@ -62,20 +75,41 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     @Override
-    public void start(Promise<Void> started) {
+    public void start(Promise<Void> started) throws java.io.IOException {
         compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
+        ServerConfig.Limits limits = config.limits();
+        connections = new Connections(vertx, limits.count(Limit.CONNECTIONS_PER_CLIENT),
+                TimeUnit.SECONDS.toMillis(limits.get(Limit.REQUEST_TIMEOUT)));
+        uploads = Uploads.create(vertx, 2 * TimeUnit.SECONDS.toMillis(limits.get(Limit.REQUEST_TIMEOUT)));
+        requestRates = new RateLimit.PerKey(limits.count(Limit.REQUESTS_PER_SECOND),
+                REQUEST_BURST_SECONDS * limits.count(Limit.REQUESTS_PER_SECOND));
+        vertx.setPeriodic(10_000, t -> requestRates.forgetQuiet(System.nanoTime()));
+
         Router router = Router.router(vertx);
         ThymeleafTemplateEngine templates = ThymeleafTemplateEngine.create(vertx);
+        router.route().handler(this::checkHost);
+        router.route().handler(CSPHandler.create().addDirective("default-src", "'self'").addDirective("img-src", "'self' data: blob:")
+                .addDirective("connect-src", "'self' data:").addDirective("object-src", "'none'")
+                .addDirective("base-uri", "'none'").addDirective("form-action", "'self'").addDirective("frame-ancestors", "'none'"));
+        router.route().handler(XFrameHandler.create(XFrameHandler.DENY));
+        router.route().handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+            ctx.addEndHandler(v -> connections.awaitRequest(ctx.request().connection()));
+            ctx.next();
+        });
         router.route("/api/*").handler(this::requireToken);
-        router.get("/api/health").handler(ctx -> answer(ctx, compute.health()));
+        router.get("/api/health").handler(this::health);
+        router.route("/api/*").handler(this::limitRate);
         router.get("/api/params").handler(ctx -> json(ctx, 200, PARAMS));
-        router.get("/api/models").handler(ctx -> answer(ctx, compute.models().map(Answers.ModelList::models)));
-        router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(ctx.pathParam("id"))));
+        router.get("/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
+        router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
+                clientOf(ctx)))));
         router.post("/api/models/:id/activations")
-                .handler(uploads())
+                .handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(this::activations);
         router.get("/api/models/:id/examples").handler(this::examples);
-        router.post("/api/models/:id/attribution").handler(uploads()).handler(new AttributionHandler(vertx, compute));
+        router.post("/api/models/:id/attribution").handler(uploads.bodyHandler(limits.uploadBytes()))
+                .handler(new AttributionHandler(vertx, compute, limits));
         router.get("/api/runs/:id/animation").handler(new AnimationHandler(vertx));
         router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
         router.get("/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
@@ -92,18 +126,45 @@ public final class HttpVerticle extends AbstractVerticle {
         }
         server = vertx.createHttpServer(options.setHost(config.host()).setPort(config.port())
                 .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES).setMaxWebSocketFrameSize(MAX_MESSAGE_BYTES)
+                .setMaxFormFields(MAX_FORM_FIELDS)
+                // No HTTP/2 upgrade of plain connections: the page needs none, and each upgrade is one more connection
+                // state to account for.
+                .setHttp2ClearTextEnabled(false)
+                .setIdleTimeout((int) limits.get(Limit.IDLE_TIMEOUT)).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 // A small kernel send buffer: a client that falls behind then sees the newest frames, not ones
                 // that sat for seconds in a buffer of several megabytes.
                 .setSendBufferSize(SEND_BUFFER_BYTES));
-        server.requestHandler(router).webSocketHandshakeHandler(this::handshake).webSocketHandler(this::connected);
+        server.connectionHandler(connections::opened)
+                .requestHandler(request -> {
+                    connections.requestStarted(request);
+                    router.handle(request);
+                })
+                .webSocketHandshakeHandler(this::handshake).webSocketHandler(this::connected);
         server.listen().<Void>mapEmpty().onComplete(started);
+    }
+
+    @Override
+    public void stop() {
+        uploads.close();
     }
 
     // --- HTTP ---
 
-    /** Reads a multipart upload within the upload limit into a temporary file, deleted when the answer is sent. */
-    private BodyHandler uploads() {
-        return BodyHandler.create().setBodyLimit(config.limits().uploadBytes()).setDeleteUploadedFilesOnEnd(true);
+    private static String clientOf(RoutingContext ctx) {
+        return Connections.clientOf(ctx.request().remoteAddress());
+    }
+
+    private void checkHost(RoutingContext ctx) {
+        if (auth.hostAllowed(ctx.request().getHeader("Host"))) {
+            ctx.next();
+        } else {
+            send(ctx, hostRefused(ctx.request().getHeader("Host")));
+        }
+    }
+
+    private static ApiError hostRefused(String host) {
+        return new ApiError(403, "forbidden", "this server is not '" + host + "' (DNS rebinding?); start it with --allow-host "
+                + host.replaceFirst(":\\d+$", "") + " or --token to serve that name");
     }
 
     private void requireToken(RoutingContext ctx) {
@@ -112,6 +173,23 @@ public final class HttpVerticle extends AbstractVerticle {
         } else {
             send(ctx, new ApiError(401, "unauthorized", "missing or wrong token: send Authorization: Bearer <token>"));
         }
+    }
+
+    private void limitRate(RoutingContext ctx) {
+        if (requestRates.allows(clientOf(ctx), System.nanoTime())) {
+            ctx.next();
+        } else {
+            ctx.response().putHeader("Retry-After", "1");
+            send(ctx, new ApiError(429, "rate_limited", "more than " + config.limits().get(Limit.REQUESTS_PER_SECOND)
+                    + " requests a second from your address (in bursts of " + REQUEST_BURST_SECONDS * config.limits().get(Limit.REQUESTS_PER_SECOND)
+                    + "); slow down"));
+        }
+    }
+
+    /** The workers' health; 503 when this node cannot compute (the Docker health check fails on it). */
+    private void health(RoutingContext ctx) {
+        compute.health().onSuccess(h -> json(ctx, "ok".equals(h.status()) ? 200 : 503, Protocol.encode(h)))
+                .onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
     private void activations(RoutingContext ctx) {
@@ -135,7 +213,8 @@ public final class HttpVerticle extends AbstractVerticle {
         Integer chosen = channel;
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> {
-                    ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen);
+                    ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen,
+                            clientOf(ctx), config.limits().uploadPixels(), config.limits().count(Limit.IMAGE_SIDE));
                     if (chosen == null) {
                         answer(ctx, compute.activations(request));
                     } else {
@@ -158,7 +237,7 @@ public final class HttpVerticle extends AbstractVerticle {
         if (filter == null || n == null) {
             return;
         }
-        answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n)));
+        answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n, clientOf(ctx))));
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
@@ -194,34 +273,57 @@ public final class HttpVerticle extends AbstractVerticle {
 
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
+        Throwable failure = ctx.failure();
+        ApiError error;
         if (status == 413) {
-            send(ctx, new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes"));
+            error = new ApiError(413, "too_large", "upload larger than " + config.limits().uploadBytes() + " bytes");
+        } else if (failure instanceof io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException) {
+            error = new ApiError(413, "too_large", "more than " + MAX_FORM_FIELDS + " parts in one upload; send the image alone");
+        } else if (ctx.request().isExpectMultipart() && failure instanceof io.vertx.core.file.FileSystemException) {
+            error = new ApiError(503, "no_worker", "the server cannot store uploads now; try again later");
+        } else if (ctx.request().isExpectMultipart() && (status < 400 || status >= 500)) {
+            // Only reading the body fails an upload here: too many parts, or a part whose writing BodyHandler
+            // cancelled after that ("Streaming aborted", "Pipe closed").
+            error = new ApiError(413, "too_large", "an upload holds one image (the field \"image\") of at most "
+                    + config.limits().uploadBytes() + " bytes, in at most " + MAX_FORM_FIELDS + " parts");
         } else if (status >= 400 && status < 500) {
-            send(ctx, new ApiError(status, ApiError.codeFor(status),
-                    ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
+            error = new ApiError(status, ApiError.codeFor(status), failure == null ? "bad request" : String.valueOf(failure.getMessage()));
         } else {
-            send(ctx, ApiError.of(ctx.failure() == null ? new IllegalStateException("status " + status) : ctx.failure()));
+            error = ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure);
         }
+        send(ctx, error);
     }
 
     // --- WebSocket ---
 
     private void handshake(ServerWebSocketHandshake handshake) {
+        String client = Connections.clientOf(handshake.remoteAddress());
         if (!"/ws".equals(handshake.path())) {
             handshake.reject(404);
+        } else if (!auth.hostAllowed(handshake.headers().get("Host"))) {
+            handshake.reject(403);
         } else if (!auth.allows(handshake.headers().get("Authorization"), queryParam(handshake.query(), "token"))) {
             handshake.reject(401);
         } else if (!auth.originAllowed(handshake.headers().get("Origin"), handshake.scheme(), handshake.authority())) {
             handshake.reject(403);
-        } else if (sockets >= config.limits().connections()) {
+        } else if (sockets >= config.limits().connections()
+                || socketsByClient.getOrDefault(client, 0) >= config.limits().count(Limit.SOCKETS_PER_CLIENT)) {
             handshake.reject(429);
         } else {
             sockets++;
-            handshake.accept().onFailure(e -> sockets--);
+            socketsByClient.merge(client, 1, Integer::sum);
+            connections.upgraded(handshake.remoteAddress());
+            handshake.accept().onFailure(e -> closedSocket(client));
         }
     }
 
+    private void closedSocket(String client) {
+        sockets--;
+        socketsByClient.computeIfPresent(client, (k, n) -> n > 1 ? n - 1 : null);
+    }
+
     private void connected(ServerWebSocket ws) {
+        String client = Connections.clientOf(ws.remoteAddress());
         // A socket whose client reads slower than frames come holds at most this much before frames drop.
         ws.setWriteQueueMaxSize(MAX_BUFFERED_BYTES);
         // Hold the client's first messages until answers can reach it.
@@ -240,27 +342,47 @@ public final class HttpVerticle extends AbstractVerticle {
                 ws.writeTextMessage((String) m.body());
             }
         });
-        DeliveryOptions from = new DeliveryOptions().addHeader(Addresses.SOCKET, socket);
+        DeliveryOptions from = new DeliveryOptions().addHeader(Addresses.SOCKET, socket).addHeader(Addresses.CLIENT, client);
         RateLimit rate = new RateLimit(config.limits().messagesPerSecond());
+        MessageAssembler messages = new MessageAssembler(MAX_MESSAGE_BYTES);
         outgoing.completion().onSuccess(v -> {
-            ws.textMessageHandler(text -> {
-                if (rate.allows(System.nanoTime())) {
-                    vertx.eventBus().send(Addresses.SOCKET_TEXT, text, from);
+            ws.frameHandler(frame -> {
+                MessageAssembler.Result message = messages.add(frame);
+                if (message.closes()) {
+                    ws.close(message.closeCode(), message.closeReason());
+                } else if (message.binary()) {
+                    vertx.eventBus().send(Addresses.socket(socket),
+                            Protocol.encode(new ServerEvent.Error("bad_request", "send text frames with JSON messages", null)));
+                } else if (message.text() == null) {
+                    return;
+                } else if (rate.allows(System.nanoTime())) {
+                    vertx.eventBus().send(Addresses.SOCKET_TEXT, message.text(), from);
                 } else {
                     ws.writeTextMessage(Protocol.encode(new ServerEvent.Error("rate_limited", "more than "
                             + config.limits().messagesPerSecond() + " messages a second; this one was ignored", null)));
                 }
             });
-            ws.binaryMessageHandler(b -> vertx.eventBus().send(Addresses.socket(socket),
-                    Protocol.encode(new ServerEvent.Error("bad_request", "send text frames with JSON messages", null))));
             ws.resume();
         });
-        ws.exceptionHandler(e -> ws.close());
+        // Pings keep a quiet socket (a page watching nothing) from the idle timeout; a peer that is gone stops
+        // reading them, and then the idle timeout closes its connection.
+        long pinger = vertx.setPeriodic(Math.max(1000, TimeUnit.SECONDS.toMillis(config.limits().get(Limit.IDLE_TIMEOUT)) / 3),
+                t -> ws.writePing(Buffer.buffer()));
+        ws.exceptionHandler(e -> ws.close(closeCodeFor(e), "protocol error"));
         ws.closeHandler(v -> {
-            sockets--;
+            vertx.cancelTimer(pinger);
+            closedSocket(client);
             outgoing.unregister();
             vertx.eventBus().send(Addresses.SOCKET_CLOSED, socket);
         });
+    }
+
+    /** RFC 6455's close code for what went wrong: 1009 for a frame over the size limit. */
+    private static short closeCodeFor(Throwable e) {
+        if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c && c.closeStatus() != null) {
+            return (short) c.closeStatus().code();
+        }
+        return 1002;
     }
 
     private static String queryParam(String query, String name) {

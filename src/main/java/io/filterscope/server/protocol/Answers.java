@@ -60,6 +60,8 @@ public final class Answers {
     public record Health(String status, String backend, String device, int runsActive, int runsQueued, List<Worker> workers) {
     }
 
-    public record Worker(String id, String backend, String device, List<String> models, int runsActive, int runsQueued) {
+    /** One worker: {@code state} "ok", "wedged", "dead" or "out_of_memory" ({@code detail} says more when not ok). */
+    public record Worker(String id, String state, @JsonInclude(JsonInclude.Include.NON_NULL) String detail, String backend, String device, List<String> models,
+                         int runsActive, int runsQueued, long memoryBudget, long memoryReserved, long networksCached) {
     }
 }

@@ -30,9 +30,10 @@ public final class ComputeApi {
 
         Future<RunList> list();
 
-        Future<Answers.ModelList> models();
+        /** @param client who asks (an IP address), for the worker's fair share of its time between clients */
+        Future<Answers.ModelList> models(String client);
 
-        Future<Answers.ModelDetail> model(String id);
+        Future<Answers.ModelDetail> model(ModelRequest request);
 
         Future<Answers.ActivationMaps> activations(MapsRequest request);
 
@@ -59,10 +60,13 @@ public final class ComputeApi {
         Future<WorkerStatus> status();
     }
 
-    /** @param front the id of the front node whose client started it (workers stop runs of a front that died) */
-    public record StartRun(String run, String front, ClientMessage.Start start) {
+    /**
+     * @param front  the id of the front node whose client started it (workers stop runs of a front that died)
+     * @param client who started it (an IP address): workers share their places fairly between clients
+     */
+    public record StartRun(String run, String front, String client, ClientMessage.Start start) {
         public StartRun withFront(String id) {
-            return new StartRun(run, id, start);
+            return new StartRun(run, id, client, start);
         }
     }
 
@@ -77,11 +81,20 @@ public final class ComputeApi {
     public record RunList(List<RunSummary> runs) {
     }
 
-    /** @param image the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap} */
-    public record MapsRequest(String model, String layer, byte[] image, Integer channel) {
+    /** @param client who asks (an IP address), for the worker's fair share of its time between clients */
+    public record ModelRequest(String model, String client) {
     }
 
-    public record ExamplesRequest(String model, String layer, int filter, int n) {
+    /**
+     * @param image     the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap}
+     * @param maxPixels the front's limit on width x height, checked from the image's header before decoding
+     * @param maxSide   the front's limit on width and height, each
+     */
+    public record MapsRequest(String model, String layer, byte[] image, Integer channel, String client, int maxPixels,
+                              int maxSide) {
+    }
+
+    public record ExamplesRequest(String model, String layer, int filter, int n, String client) {
     }
 
     /**
@@ -89,7 +102,10 @@ public final class ComputeApi {
      * @param cls    the class to explain, null for the top prediction
      * @param layer  Grad-CAM's layer, null for the last convolutional one
      * @param image  the uploaded file's bytes
+     * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
+     * @param maxPixels, maxSide the front's limits on the decoded image
      */
-    public record AttributionRequest(String model, String method, Integer cls, String layer, byte[] image) {
+    public record AttributionRequest(String model, String method, Integer cls, String layer, byte[] image, String client,
+                                     int maxPixels, int maxSide) {
     }
 }

@@ -62,7 +62,7 @@ public final class EventBusService {
         }
         result.onSuccess(message::reply).onFailure(error -> {
             ApiError e = ApiError.of(error);
-            message.fail(e.status(), e.message());
+            e.failReply(message);
         });
     }
 }

@@ -3,6 +3,8 @@ package io.filterscope.server.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
+import io.filterscope.server.Limit;
+import io.filterscope.server.ServerConfig;
 import io.filterscope.server.protocol.ClientMessage;
 import io.filterscope.server.protocol.ComputeApi;
 import io.filterscope.server.protocol.EventBusService;
@@ -54,18 +56,26 @@ public final class SessionVerticle extends AbstractVerticle {
     }
 
     private final Map<String, Audience> runs = new HashMap<>();
+    /** The client (address) of each open socket that has sent something. */
+    private final Map<String, String> clientOf = new HashMap<>();
     private final int runsPerConnection;
+    private final int runsPerClient;
     private ComputeApi.Front compute;
 
-    public SessionVerticle(int runsPerConnection) {
-        this.runsPerConnection = runsPerConnection;
+    public SessionVerticle(ServerConfig.Limits limits) {
+        this.runsPerConnection = limits.runsPerConnection();
+        this.runsPerClient = limits.count(Limit.RUNS_PER_CLIENT);
     }
 
     @Override
     public void start(Promise<Void> started) {
         compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
         // Sockets belong to this node's HTTP verticle: their messages stay on this node even in a cluster.
-        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> onText(m.headers().get(Addresses.SOCKET), m.body()));
+        vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> {
+            String socket = m.headers().get(Addresses.SOCKET);
+            clientOf.put(socket, m.headers().get(Addresses.CLIENT) == null ? "" : m.headers().get(Addresses.CLIENT));
+            onText(socket, m.body());
+        });
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
                 .completion().onComplete(started);
     }
@@ -108,6 +118,13 @@ public final class SessionVerticle extends AbstractVerticle {
                     + " runs going; stop one first"), tag);
             return;
         }
+        String client = clientOf.get(socket);
+        long ofClient = runs.values().stream().filter(a -> a.owner != null && client.equals(clientOf.get(a.owner))).count();
+        if (ofClient >= runsPerClient) {
+            error(socket, new ApiError(429, "too_many_runs", "you already have " + ofClient
+                    + " runs going (over all your connections); stop one first"), tag);
+            return;
+        }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Audience audience = new Audience(socket, tag, false);
         runs.put(run, audience);
@@ -115,7 +132,7 @@ public final class SessionVerticle extends AbstractVerticle {
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
                 .compose(v -> vertx.eventBus().request(Addresses.RECORD, run).<Void>mapEmpty().otherwiseEmpty())
-                .compose(v -> compute.start(new ComputeApi.StartRun(run, null, message)))
+                .compose(v -> compute.start(new ComputeApi.StartRun(run, null, client, message)))
                 .onSuccess(accepted -> {
                     if (accepted.position() > 0) {
                         write(socket, new ServerEvent.Queued(run, accepted.position(), audience.tag));
@@ -182,6 +199,7 @@ public final class SessionVerticle extends AbstractVerticle {
 
     /** A socket closed: runs that nobody is left to see (no owner, no watcher) stop. */
     private void onClosed(String socket) {
+        clientOf.remove(socket);
         for (Map.Entry<String, Audience> e : Map.copyOf(runs).entrySet()) {
             Audience a = e.getValue();
             if (socket.equals(a.owner)) {

@@ -13,7 +13,7 @@ class WorkerDirectoryTest {
     private final WorkerDirectory directory = new WorkerDirectory(3000);
 
     private static WorkerStatus beat(String id, int active, List<String> models, List<String> runs) {
-        return new WorkerStatus(id, "cpu", "test", models, active, 0, runs, false);
+        return new WorkerStatus(id, "n", "cpu", "test", models, active, 0, runs, false, "ok", null, 0, 0, 0);
     }
 
     @Test
@@ -23,6 +23,16 @@ class WorkerDirectoryTest {
         assertEquals(Optional.of("a"), directory.pick("m"));
         assertEquals(Optional.of("b"), directory.pick("n"), "only b has n, however busy");
         assertEquals(Optional.empty(), directory.pick("unknown"));
+    }
+
+    /** A beat saying "wedged" may be a second old: such a worker is passed over, yet still asked when it alone has the model. */
+    @Test
+    void aWorkerThatIsNotOkGoesLastButIsNotForgotten() {
+        directory.heartbeat(new WorkerStatus("a", "n", "cpu", "test", List.of("m", "n"), 0, 0, List.of(), false, "wedged",
+                "busy with a step for 130 s", 0, 0, 0), 0);
+        directory.heartbeat(beat("b", 3, List.of("m"), List.of()), 0);
+        assertEquals(Optional.of("b"), directory.pick("m"), "the healthy worker, however busy");
+        assertEquals(Optional.of("a"), directory.pick("n"), "it answers for itself: 503 if it still cannot serve");
     }
 
     @Test
@@ -64,7 +74,7 @@ class WorkerDirectoryTest {
     void aWorkerThatSaysItLeavesIsGoneAtOnce() {
         directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
         directory.place("r1", "a", 0);
-        directory.heartbeat(new WorkerStatus("a", "cpu", "test", List.of("m"), 0, 0, List.of(), true), 10);
+        directory.heartbeat(new WorkerStatus("a", "n", "cpu", "test", List.of("m"), 0, 0, List.of(), true, "ok", null, 0, 0, 0), 10);
         assertEquals(List.of(), directory.workerIds());
         assertEquals(Optional.empty(), directory.pick("m"));
         assertEquals(Map.of(), directory.placedRuns());

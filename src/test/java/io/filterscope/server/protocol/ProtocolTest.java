@@ -57,9 +57,10 @@ class ProtocolTest {
     void recordsCrossTheClusterAsJsonAndComeBackEqual() throws Exception {
         ClientMessage.Start start = (ClientMessage.Start) Protocol.decode(
                 "{\"op\":\"start\",\"model\":\"m\",\"objective\":{\"type\":\"class\",\"index\":1},\"tag\":{\"k\":1}}");
-        for (Object record : List.of(new ComputeApi.StartRun("r1", "f-1", start),
+        for (Object record : List.of(new ComputeApi.StartRun("r1", "f-1", "127.0.0.1", start),
                 new ServerEvent.Done("r1", ServerEvent.Done.Reason.FAILED, 0, null, null, null, "gone"),
-                new WorkerStatus("w-1", "cpu", "x", List.of("m"), 1, 0, List.of("r1"), false))) {
+                new WorkerStatus("w-1", "n-1", "cpu", "x", List.of("m"), 1, 0, List.of("r1"), false, "wedged",
+                        "busy with a step for 130 s", 1L << 30, 1L << 20, 0))) {
             @SuppressWarnings("unchecked")
             RecordCodec<Object> codec = new RecordCodec<>((Class<Object>) record.getClass(), Protocol.JSON);
             Buffer wire = Buffer.buffer().appendString("prefix");

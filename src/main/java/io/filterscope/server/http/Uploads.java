@@ -1,0 +1,113 @@
+package io.filterscope.server.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where uploads are written while a request is read: a directory of this server's own in the system's temp
+ * directory (the working directory may not be writable, as in our Docker image, and must not fill up),
+ * readable by this user alone, with a directory per request. Vert.x's BodyHandler reads the upload within
+ * the size limit and deletes its files when the request ends; the request's directory goes then too,
+ * taking any part BodyHandler missed (it may go on writing the parts of a refused upload after its own
+ * clean-up). A sweep removes whatever is older than any request may take, and the whole directory goes when
+ * the server stops.
+ */
+final class Uploads implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+    /** A request's directory goes this long after the request ends. */
+    private static final long LATE_WRITES_MS = 1000;
+    private final Vertx vertx;
+    private final Path directory;
+    private final long sweeper;
+
+    private Uploads(Vertx vertx, Path directory, long maxAgeMs) {
+        this.vertx = vertx;
+        this.directory = directory;
+        this.sweeper = vertx.setPeriodic(Math.max(1000, maxAgeMs / 2), t -> vertx.executeBlocking(() -> delete(directory, maxAgeMs)));
+    }
+
+    /** @param maxAgeMs a file older than this belongs to no request any more */
+    static Uploads create(Vertx vertx, long maxAgeMs) throws IOException {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("filterscope-uploads-", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            dir = Files.createTempDirectory("filterscope-uploads-"); // not a POSIX file system
+        }
+        return new Uploads(vertx, dir, maxAgeMs);
+    }
+
+    /** Reads a request's body (at most {@code bodyLimit} bytes) with its uploads into a directory of its own. */
+    Handler<RoutingContext> bodyHandler(long bodyLimit) {
+        return ctx -> {
+            Path own = directory.resolve(UUID.randomUUID().toString());
+            // End handlers also run when the request fails (too many parts, say) while its connection, closed
+            // at once, may still finish a part: the directory goes a moment later.
+            ctx.addEndHandler(v -> vertx.setTimer(LATE_WRITES_MS, t -> vertx.executeBlocking(() -> delete(own, -1))));
+            BodyHandler.create(own.toString()).setBodyLimit(bodyLimit).setDeleteUploadedFilesOnEnd(true).handle(ctx);
+        };
+    }
+
+    /** Files (and then emptied directories) under {@code root} older than {@code ageMs}; returns how many went. */
+    int delete(Path root, long ageMs) {
+        if (!Files.exists(root)) {
+            return 0;
+        }
+        long before = System.currentTimeMillis() - ageMs;
+        int deleted = 0;
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (p.equals(directory) || Files.getLastModifiedTime(p).toMillis() > before) {
+                    continue;
+                }
+                try {
+                    if (Files.deleteIfExists(p)) {
+                        deleted++;
+                    }
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    // a file in it is still young
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("cannot clean {}: {}", root, e.toString());
+        }
+        return deleted;
+    }
+
+    /** Files and directories under the uploads directory now. */
+    long count() {
+        try (Stream<Path> all = Files.walk(directory)) {
+            return all.count() - 1;
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        vertx.cancelTimer(sweeper);
+        delete(directory, -1);
+        try {
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", directory, e.toString());
+        }
+    }
+}

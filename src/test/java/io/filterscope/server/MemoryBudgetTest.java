@@ -1,0 +1,135 @@
+package io.filterscope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15, item 2: a run whose network needs more than the worker's memory budget is refused with a typed
+ * error before anything is allocated, and the networks of ended runs stay within the cache's byte bound.
+ */
+class MemoryBudgetTest {
+    private static final long BUDGET = 3L << 30;
+    private static final long CACHE = 256L << 20;
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void clients() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void close() {
+        vertx.close();
+    }
+
+    private static FilterScopeServer start(Path models) throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        return FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0).withLimits(ServerConfig.Limits.DEFAULT
+                .with(Limit.MEMORY_BUDGET, BUDGET).with(Limit.NETWORK_CACHE, CACHE)));
+    }
+
+    private static JsonObject batch(int images, int size, int steps, String tag) {
+        List<Integer> filters = new ArrayList<>();
+        for (int i = 0; i < images; i++) {
+            filters.add(i % 32);
+        }
+        return new JsonObject().put("op", "start").put("model", "tiny").put("size", size).put("steps", steps).put("tag", tag)
+                .put("objective", new JsonObject().put("type", "channel").put("layer", "conv1").put("filters", new JsonArray(filters)));
+    }
+
+    @Test
+    void aRunNeedingMoreThanTheBudgetIsRefusedBeforeAnythingIsAllocated(@TempDir Path models) throws Exception {
+        FilterScopeServer server = start(models);
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
+            socket.send(batch(1, 28, 2, "warm"));
+            socket.next("done");
+            long rss = LeakTest.Memory.now().nativeBytes();
+            // What ND4J holds natively (every buffer goes through JavaCPP), unlike resident memory free of the JIT's and
+            // the garbage collector's own comings and goings in this JVM.
+            long nd4j = org.bytedeco.javacpp.Pointer.totalBytes();
+            long asked = System.nanoTime();
+            socket.send(batch(512, 512, 10, "huge"));
+            JsonObject refused = socket.next("error");
+            double ms = (System.nanoTime() - asked) / 1e6;
+            long grown = org.bytedeco.javacpp.Pointer.totalBytes() - nd4j;
+            System.out.printf("hardening: 512 images of 512 px refused in %.0f ms, ND4J's native memory %+.1f MB (the process's "
+                    + "%+.1f MB): %s%n", ms, grown / 1e6, (LeakTest.Memory.now().nativeBytes() - rss) / 1e6, refused.getString("message"));
+            assertEquals("too_large", refused.getString("code"));
+            assertEquals("huge", refused.getString("tag"));
+            assertTrue(refused.getString("message").contains("more than this worker's budget"), refused.encode());
+            assertTrue(grown < 64L << 20, "nothing large was allocated: " + grown + " bytes");
+            assertTrue(ms < 5000, "refused at once: " + ms + " ms");
+
+            socket.send(batch(4, 64, 3, "fits"));
+            assertEquals("completed", socket.next("done").getString("reason"), "a run within the budget runs");
+            JsonObject worker = peer.get(server.port(), "/api/health").json().getJsonArray("workers").getJsonObject(0);
+            assertEquals(BUDGET, worker.getLong("memoryBudget"));
+        } finally {
+            server.closeAndWait();
+        }
+    }
+
+    /**
+     * The issue's case: one-step runs at sizes 512 down to 432 each compiled a network that stayed forever
+     * (0.8 to 3.4 GB resident after GC). Now the idle ones are kept within the cache bound, and native memory
+     * after GC stays within it too.
+     */
+    @Test
+    void networksOfEndedRunsStayWithinTheCacheBound(@TempDir Path models) throws Exception {
+        FilterScopeServer server = start(models);
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
+            socket.send(batch(1, 28, 2, "warm"));
+            socket.next("done");
+            long before = LeakTest.Memory.now().nativeBytes();
+            long cachedMost = 0;
+            for (int size = 512; size >= 432; size -= 8) {
+                socket.send(batch(1, size, 1, "s" + size));
+                assertEquals("completed", socket.next("done").getString("reason"));
+                JsonObject worker = peer.get(server.port(), "/api/health").json().getJsonArray("workers").getJsonObject(0);
+                cachedMost = Math.max(cachedMost, worker.getLong("networksCached"));
+                assertEquals(0, worker.getLong("memoryReserved"), "no run holds memory once it ended");
+            }
+            long grown = LeakTest.Memory.now().nativeBytes() - before;
+            System.out.printf("hardening: 11 one-step runs at 512..432 px: cache at most %.0f MB (bound %d MB), "
+                    + "native memory after GC %+.0f MB%n", cachedMost / 1e6, CACHE >> 20, grown / 1e6);
+            assertTrue(cachedMost <= CACHE, "the cache keeps to its bound: " + cachedMost);
+            assertTrue(grown < CACHE + (128L << 20), "native memory after GC grew " + grown / 1e6 + " MB");
+        } finally {
+            server.closeAndWait();
+        }
+    }
+
+    /** Runs that fit alone but not together wait for memory, then run. */
+    @Test
+    void runsThatDoNotFitBesideTheRunningOnesWait(@TempDir Path models) throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0).withLimits(
+                ServerConfig.Limits.DEFAULT.with(Limit.MEMORY_BUDGET, 1L << 30).with(Limit.NETWORK_CACHE, 0)));
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
+            // LeNet at 256 px, 4 images: about 600 MB; two of them do not fit in 1 GB.
+            socket.send(batch(4, 256, 40, "first"));
+            String first = socket.next("started").getString("run");
+            socket.send(batch(4, 256, 5, "second"));
+            JsonObject queued = socket.next("queued");
+            assertEquals("second", queued.getString("tag"), "waits for memory though a place is free");
+            assertEquals("completed", socket.next(e -> "done".equals(e.getString("type")) && first.equals(e.getString("run")))
+                    .getString("reason"));
+            assertEquals("second", socket.next("started").getString("tag"));
+            assertEquals("completed", socket.next("done").getString("reason"));
+        } finally {
+            server.closeAndWait();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.filterscope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.engine.param.InputSpace;
+import io.filterscope.model.FixtureModels;
+import io.filterscope.model.ModelMetadata;
+import io.filterscope.train.LeNet;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 15, item 9: the low items, each against a real server on 127.0.0.1. */
+class ProtocolEdgesTest {
+    @TempDir
+    static Path models;
+    private static FilterScopeServer server;
+    private static Vertx vertx;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        writeLeNet("swap", 3);
+        Files.writeString(models.resolve("broken.json"), "{\"id\":\"broken\",\"file\":\"missing.zip\",\"inputShape\":[1,28,28]}");
+        server = FilterScopeServer.startAndWait(ServerConfig.defaults(models.toAbsolutePath()).withPort(0));
+        port = server.port();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.closeAndWait();
+        vertx.close();
+    }
+
+    /** A LeNet with {@code classes} outputs and its metadata, each written beside and moved into place. */
+    private static void writeLeNet(String id, int classes) throws Exception {
+        Path zip = Files.createTempFile(models, id, ".part");
+        ModelSerializer.writeModel(LeNet.create(28, 1, classes, classes), zip.toFile(), false);
+        Path json = Files.createTempFile(models, id, ".part");
+        List<String> names = Arrays.asList(new String[classes]).stream().map(n -> "c").toList();
+        new ObjectMapper().writeValue(json.toFile(), new ModelMetadata(id, "swapped test model", id + ".zip", List.of(1, 28, 28),
+                InputSpace.UNIT, names, null, null));
+        Files.move(zip, models.resolve(id + ".zip"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(json, models.resolve(id + ".json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static int outputUnits(Peer peer) throws Exception {
+        JsonArray layers = peer.get(port, "/api/models/swap").json().getJsonArray("layers");
+        return layers.getJsonObject(layers.size() - 1).getInteger("channels");
+    }
+
+    @Test
+    void aReplacedModelFileIsReadAgainWithoutARestart() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            assertEquals(3, outputUnits(peer));
+            writeLeNet("swap", 5);
+            assertEquals(5, outputUnits(peer), "the new file's output layer");
+            socket.send(new JsonObject().put("op", "start").put("model", "swap").put("steps", 3)
+                    .put("objective", new JsonObject().put("type", "class").put("index", 4)));
+            assertEquals("completed", socket.next("done").getString("reason"), "class 4 exists in the new model");
+        }
+    }
+
+    @Test
+    void aFilterBeyond32BitsIsNotTakenModulo2To32() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":4294967301}}");
+            JsonObject error = socket.next("error");
+            assertEquals("not_found", error.getString("code"));
+            assertTrue(error.getString("message").contains("4294967301"), error.encode());
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filters\":[1,4294967301]}}");
+            assertEquals("not_found", socket.next("error").getString("code"));
+            assertEquals(400, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=4294967301").status());
+        }
+    }
+
+    @Test
+    void invalidUtf8InATextMessageClosesWith1007() throws Exception {
+        try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
+            byte[] bad = "{\"op\":\"list\",\"x\":\"??\"}".getBytes(StandardCharsets.US_ASCII);
+            bad[19] = (byte) 0xff;
+            bad[20] = (byte) 0xfe;
+            ws.frame(1, true, bad);
+            assertEquals(1007, ws.closeCode());
+        }
+        // A character split over two frames is fine: the whole message is checked, not each frame.
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.send(new JsonObject().put("op", "list").put("x", "\u00e9\u4e2d"));
+            socket.next("runs");
+        }
+        try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
+            byte[] all = "{\"op\":\"list\",\"x\":\"\u4e2d\"}".getBytes(StandardCharsets.UTF_8);
+            ws.frame(1, false, Arrays.copyOfRange(all, 0, 19));
+            ws.frame(0, true, Arrays.copyOfRange(all, 19, all.length));
+            ws.frame(8, true, new byte[] {0x03, (byte) 0xe8});
+            assertEquals(1000, ws.closeCode(), "valid when joined: answered, then closed normally");
+        }
+    }
+
+    @Test
+    void anOversizedMessageClosesWith1009() throws Exception {
+        byte[] big = new byte[70_000];
+        Arrays.fill(big, (byte) 'a');
+        try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
+            ws.frame(1, true, big);
+            assertEquals(1009, ws.closeCode(), "one frame over the limit");
+        }
+        try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
+            ws.frame(1, false, Arrays.copyOfRange(big, 0, 40_000));
+            ws.frame(0, true, Arrays.copyOfRange(big, 0, 40_000));
+            assertEquals(1009, ws.closeCode(), "fragments adding up to more than the limit");
+        }
+    }
+
+    @Test
+    void errorMessagesDoNotShowWhereTheModelsLive() throws Exception {
+        String dir = models.toAbsolutePath().toString();
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            Peer.Response list = peer.get(port, "/api/models");
+            JsonObject broken = list.body().toJsonArray().stream().map(JsonObject.class::cast)
+                    .filter(m -> m.getString("id").equals("broken")).findFirst().orElseThrow();
+            assertTrue(broken.getString("error").contains("broken.json"), broken.encode());
+            assertFalse(list.body().toString().contains(dir), list.body().toString());
+            Peer.Response unknown = peer.get(port, "/api/models/nope");
+            assertEquals(404, unknown.status());
+            assertFalse(unknown.body().toString().contains(dir), unknown.body().toString());
+            socket.send(Peer.start("broken", "conv1", 0, 2, null));
+            String message = socket.next("error").getString("message");
+            assertTrue(message.contains("broken") && !message.contains(dir), message);
+        }
+    }
+
+    @Test
+    void thePageForbidsFramingSniffingAndForeignScripts() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            for (String path : List.of("/", "/app.js", "/api/models")) {
+                Peer.Response r = peer.get(port, path);
+                String csp = r.headers().get("Content-Security-Policy");
+                assertTrue(csp != null && csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), path + ": " + csp);
+                assertEquals("DENY", r.headers().get("X-Frame-Options"), path);
+                assertEquals("nosniff", r.headers().get("X-Content-Type-Options"), path);
+            }
+        }
+    }
+}
