@@ -11,6 +11,9 @@ import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelMetadata.PictureStatistics;
+import io.filterscope.quality.Checker;
+import io.filterscope.quality.ClassChecks;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,7 +34,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code classes --model M}: one "ideal input" per output class (maximizing its logit), then each image,
  * quantized to 8 bits exactly as the PNG stores it, is fed back to the classifier: a model that learned
- * its classes recognises its own ideal inputs.
+ * its classes recognises its own ideal inputs. Then the three checks of a picture a person can name: an
+ * independent classifier ({@code --checker}) names the class, and the image is no more jagged and no fainter
+ * than the model's training pictures (their statistics in the model's metadata).
  */
 @Command(name = "classes", mixinStandardHelpOptions = true,
         description = "One ideal input per output class; feeds each back and prints the class the model predicts for it.")
@@ -44,6 +49,10 @@ final class ClassesCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-classes.png)")
     Path out;
+
+    @Option(names = "--checker", paramLabel = "F.json", description = "an independent classifier of the same classes "
+            + "(see src/test/resources/checkers) that must also name each image's class")
+    Path checker;
 
     @Mixin
     RenderOptions render;
@@ -69,16 +78,18 @@ final class ClassesCommand implements Callable<Integer> {
             objectives.add(model.objectives().classLogit(k));
         }
         int size = model.height();
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data(), objectives),
                 size, steps, seed, classes, new ProgressBar(System.err));
 
         Network net = model.cached(classes, size);
         List<BufferedImage> tiles = new ArrayList<>();
+        List<float[]> pictures = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
             BufferedImage tile = Tiles.fromPlanes(images.get(k).displayPlanes(), model.channels(), size, size);
             tiles.add(tile);
             // What the PNG holds, back in model input units.
             float[] stored = io.filterscope.image.ImageInput.toPlanes(tile, model.channels(), size, size);
+            pictures.add(stored);
             INDArray x = model.inputSpace().toInput(Nd4j.create(stored, new long[] {1, model.channels(), size, size}));
             net.input().get(NDArrayIndex.point(k)).assign(x.get(NDArrayIndex.point(0)));
         }
@@ -96,10 +107,11 @@ final class ClassesCommand implements Callable<Integer> {
             labels.add(name(model, k) + (predicted == k ? "" : " -> " + name(model, predicted)));
         }
         System.out.printf("%d/%d ideal inputs are classified as their own class%n", recognised, classes);
+        String checks = printChecks(model, pictures, size);
 
         BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, Set.of(), Math.min(classes, 5), Math.max(1, 96 / size)),
                 List.of(model.id() + ": ideal input per class, " + steps + " steps, seed " + seed,
-                        recognised + "/" + classes + " classified as their own class"));
+                        recognised + "/" + classes + " classified as their own class" + checks));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.id());
         settings.put("objective", "class logits 0-" + (classes - 1));
@@ -112,6 +124,43 @@ final class ClassesCommand implements Callable<Integer> {
                 settings), file);
         System.out.println("wrote " + file);
         return 0;
+    }
+
+    /**
+     * Prints the three checks a person-readable class image passes (see {@link ClassChecks}) for each image and
+     * in sum, and returns the sum for the sheet's legend ("" when neither a checker nor statistics are known).
+     */
+    private String printChecks(LoadedModel model, List<float[]> pictures, int size) {
+        PictureStatistics statistics = model.metadata().trainingPictures();
+        Checker judge = checker == null ? null : Checker.read(checker);
+        if (judge != null && !judge.takes(model.channels(), size, size)) {
+            throw new UserError("--checker " + checker + " does not take this model's " + model.channels() + "x" + size + "x"
+                    + size + " pictures");
+        }
+        if (statistics == null && judge == null) {
+            return "";
+        }
+        List<ClassChecks.Result> results = ClassChecks.check(pictures, model.channels(), size, size, statistics, judge);
+        for (ClassChecks.Result r : results) {
+            System.out.printf("class %d %-12s (a) %s  (b) jaggedness %.4f %s  (c) contrast %.4f %s%n", r.index(),
+                    name(model, r.index()), judge == null ? "no checker" : judge.id() + " says " + name(model, r.checkerSays())
+                            + mark(r.named()), r.neighbourDifference(), statistics == null ? "" : "<= "
+                            + statistics.neighbourDifferenceP99() + mark(r.smooth()), r.contrast(),
+                    statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
+        }
+        String sum = String.format("checks: (a) named by %s %s, (b) smooth %s, (c) contrast %s, all %d/%d",
+                judge == null ? "a checker" : judge.id(), count(results, 'a', judge != null), count(results, 'b', statistics != null),
+                count(results, 'c', statistics != null), ClassChecks.count(results, '*'), results.size());
+        System.out.println(sum);
+        return "; " + sum;
+    }
+
+    private static String count(List<ClassChecks.Result> results, char check, boolean known) {
+        return known ? ClassChecks.count(results, check) + "/" + results.size() : "-";
+    }
+
+    private static String mark(Boolean passed) {
+        return passed == null ? "" : passed ? " ok" : " FAIL";
     }
 
     private static String name(LoadedModel model, int k) {

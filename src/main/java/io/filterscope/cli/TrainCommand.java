@@ -6,7 +6,9 @@ import io.filterscope.UserError;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.train.BundledDataset;
+import io.filterscope.model.ModelMetadata;
 import io.filterscope.train.LeNet;
+import io.filterscope.train.PriorFit;
 import io.filterscope.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,9 +21,13 @@ import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code train --dataset fashion-mnist|mnist}: reproduces a bundled model with its metadata and example set. */
+/**
+ * {@code train --dataset fashion-mnist|mnist}: reproduces a bundled model with its metadata, example set and
+ * learned image prior; {@code --prior-only} refits only the prior (and the training pictures' statistics) of
+ * the model already there.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Reproduces a bundled model, with its metadata and example set.")
+        description = "Reproduces a bundled model, with its metadata, example set and learned image prior.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "fashion-mnist or mnist")
     String datasetName;
@@ -37,6 +43,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "K", description = "seeds initialization and shuffling (default: ${DEFAULT-VALUE})")
     long seed = 1;
+
+    @Option(names = "--prior-only", description = "keep the model; fit only its learned image prior and training-picture statistics")
+    boolean priorOnly;
+
+    @Option(names = "--prior-components", paramLabel = "K", description = "latent dimensions of the image prior (default: ${DEFAULT-VALUE})")
+    int priorComponents = BundledDataset.PRIOR_COMPONENTS;
 
     @Override
     public Integer call() throws IOException {
@@ -54,6 +66,18 @@ final class TrainCommand implements Callable<Integer> {
         LabeledImages train = split[0];
         LabeledImages heldOut = split[1];
         System.out.printf("%s: %d training images, %d held out%n", dataset.name, train.size(), heldOut.size());
+        Path dir = out.toAbsolutePath().getParent();
+        String file = out.getFileName().toString();
+        String base = file.replaceFirst("\\.zip$", "");
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        if (priorOnly) {
+            Path metadata = dir.resolve(base + ".json");
+            if (!Files.isRegularFile(metadata)) {
+                throw new UserError("train: --prior-only needs the model's metadata " + metadata + " (train the model first)");
+            }
+            json.writeValue(metadata.toFile(), fitPrior(json.readValue(metadata.toFile(), ModelMetadata.class), train, dir, base));
+            return 0;
+        }
 
         MultiLayerNetwork net = LeNet.create(28, 1, dataset.classes.size(), seed);
         Random rng = new Random(seed);
@@ -65,17 +89,27 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("epoch %d: held-out accuracy %.4f%n", epoch, accuracy);
         }
 
-        Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        String file = out.getFileName().toString();
-        String base = file.replaceFirst("\\.zip$", "");
         ModelSerializer.writeModel(net, out.toFile(), false);
         IdxFiles.write(heldOut.first(Math.min(BundledDataset.EXAMPLES, heldOut.size())),
                 dir.resolve(base + ".examples-images.idx.gz"), dir.resolve(base + ".examples-labels.idx.gz"));
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(dir.resolve(base + ".json").toFile(),
-                        dataset.metadata(file, accuracy, heldOut.size(), epochs));
+        json.writeValue(dir.resolve(base + ".json").toFile(),
+                fitPrior(dataset.metadata(file, accuracy, heldOut.size(), epochs), train, dir, base));
         System.out.printf("wrote %s (held-out accuracy %.4f)%n", out, accuracy);
         return 0;
+    }
+
+    /** Fits the learned image prior to the training pictures, writes it beside the model, and names it in the metadata. */
+    private ModelMetadata fitPrior(ModelMetadata meta, LabeledImages train, Path dir, String base) throws IOException {
+        int k = Cli.within("train", "--prior-components", priorComponents, 1, 1024);
+        PriorFit.Result prior = PriorFit.fit(train, k);
+        String name = base + ".prior.idx.gz";
+        IdxFiles.writeFloats(dir.resolve(name), prior.dims(), prior.values());
+        System.out.printf("wrote %s: %d components holding %.1f%% of the training pictures' logit variance%n",
+                dir.resolve(name), prior.dims()[0] - 1, 100 * prior.explained());
+        return meta.withPrior(new ModelMetadata.Prior(name, "principal components of the logits of the " + train.size()
+                + " training pictures (" + (prior.dims()[0] - 1) + " components, " + Math.round(1000 * prior.explained()) / 10.0
+                + "% of their variance)", "java -jar target/filterscope.jar train --dataset " + datasetName + " --prior-only"
+                + (k == BundledDataset.PRIOR_COMPONENTS ? "" : " --prior-components " + k)), prior.statistics());
     }
 }

@@ -3,15 +3,24 @@ package io.filterscope.data;
 import java.util.Arrays;
 
 /**
- * Grayscale images with integer labels, pixel values in [0, 1], stored row-major one image per row.
- * Small enough (at most tens of thousands of 28x28 images) to keep on the heap.
+ * Images with integer labels, pixel values in [0, 1], one image per row: {@code channels} planes (1 for grey,
+ * 3 for RGB in that order) of {@code height x width} values, each row-major, one after another (CHW, as the
+ * engine's NCHW input takes them). Small enough (at most tens of thousands of small images) to keep on the heap.
  */
-public record LabeledImages(float[][] pixels, int[] labels, int height, int width) {
+public record LabeledImages(float[][] pixels, int[] labels, int height, int width, int channels) {
 
     public LabeledImages {
         if (pixels.length != labels.length) {
             throw new IllegalArgumentException(pixels.length + " images but " + labels.length + " labels");
         }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images must have 1 or 3 channels, got " + channels);
+        }
+    }
+
+    /** Grey images. */
+    public LabeledImages(float[][] pixels, int[] labels, int height, int width) {
+        this(pixels, labels, height, width, 1);
     }
 
     public int size() {
@@ -26,10 +35,10 @@ public record LabeledImages(float[][] pixels, int[] labels, int height, int widt
             p[i] = pixels[indices[i]];
             l[i] = labels[indices[i]];
         }
-        return new LabeledImages(p, l, height, width);
+        return new LabeledImages(p, l, height, width, channels);
     }
 
     public LabeledImages first(int n) {
-        return new LabeledImages(Arrays.copyOf(pixels, n), Arrays.copyOf(labels, n), height, width);
+        return new LabeledImages(Arrays.copyOf(pixels, n), Arrays.copyOf(labels, n), height, width, channels);
     }
 }

@@ -7,12 +7,17 @@ import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objectives;
+import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
+import io.filterscope.engine.render.ModelData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** A model ready to visualize: its graph, metadata, layers and example images. */
 public final class LoadedModel {
@@ -28,6 +33,9 @@ public final class LoadedModel {
     private final Network own;
     private final long parameters;
     private volatile LabeledImages examples;
+    private final ExampleActivations exampleActivations = new ExampleActivations(this);
+    private volatile ImagePrior prior;
+    private volatile java.util.Set<String> anySizeLayers;
 
     LoadedModel(ModelMetadata metadata, ModelGraph graph, Path dir, boolean defaults, NetworkCache idle) {
         this.metadata = metadata;
@@ -159,13 +167,74 @@ public final class LoadedModel {
         return Float.BYTES * (activations * 11 / 4 + 16 * inputs + 4 * parameters) + (1 << 20);
     }
 
+    /**
+     * What the model offers a run besides its network (its input space, learned prior, example pictures, which
+     * layers take other sizes), as presets build a run's parts from it.
+     *
+     * @throws UserError when its metadata names a prior file that cannot be read
+     */
+    public ModelData data() {
+        return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations, this::takesAnySize);
+    }
+
+    /** The learned image prior its metadata names (read on first use), or null. @throws UserError when it cannot be read */
+    public ImagePrior prior() {
+        if (metadata.prior() == null) {
+            return null;
+        }
+        if (prior == null) {
+            Path file = dir.resolve(metadata.prior().file());
+            try {
+                IdxFiles.Floats f = IdxFiles.readFloats(file);
+                int[] d = f.dims();
+                if (d.length != 4 || d[0] < 2 || d[1] != channels() || d[2] != height() || d[3] != width()) {
+                    throw new UserError(file + ": a prior of this model must be [k + 1, " + channels() + ", " + height() + ", "
+                            + width() + "] floats, got " + java.util.Arrays.toString(d));
+                }
+                int pixels = d[1] * d[2] * d[3];
+                INDArray all = Nd4j.create(f.values(), new long[] {d[0], pixels});
+                prior = new ImagePrior(metadata.prior().file(), d[1], d[2], d[3], all.getRow(0).dup(),
+                        all.get(NDArrayIndex.interval(1, d[0]), NDArrayIndex.all()).dup());
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot read the image prior (" + e.getMessage() + ")");
+            }
+        }
+        return prior;
+    }
+
+    /**
+     * Whether a layer can be computed for images of another size than the model's own (a dense layer on
+     * flattened maps cannot, nor anything after it). Found once, by compiling the network for an image of twice the
+     * model's size: a few pixels more can give the same flattened length after pooling's rounding (28 and 30 px both
+     * give mnist-cnn's dense layer its 1,024 inputs).
+     */
+    public boolean takesAnySize(String layer) {
+        if (anySizeLayers == null) {
+            java.util.Set<String> found = new java.util.HashSet<>();
+            try {
+                Network larger = borrow(1, 2 * height());
+                larger.layers().forEach(l -> found.add(l.name()));
+                release(larger);
+            } catch (UserError e) {
+                // No layer takes another size.
+            }
+            anySizeLayers = found;
+        }
+        return anySizeLayers.contains(layer) || layers.stream().anyMatch(l -> l.answersTo(layer) && anySizeLayers.contains(l.name()));
+    }
+
     /** The model's held-out example images (loaded on first use), or null when it has none. */
     public LabeledImages examples() throws IOException {
         if (metadata.examples() == null) {
             return null;
         }
         if (examples == null) {
-            examples = IdxFiles.read(dir.resolve(metadata.examples().images()), dir.resolve(metadata.examples().labels()));
+            LabeledImages read = IdxFiles.read(dir.resolve(metadata.examples().images()), dir.resolve(metadata.examples().labels()));
+            if (read.channels() != channels() || read.height() != height() || read.width() != width()) {
+                throw new IOException(metadata.examples().images() + " holds " + read.channels() + "x" + read.height() + "x"
+                        + read.width() + " images but model " + metadata.id() + " takes " + channels() + "x" + height() + "x" + width());
+            }
+            examples = read;
         }
         return examples;
     }

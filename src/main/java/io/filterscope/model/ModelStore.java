@@ -308,6 +308,9 @@ public final class ModelStore {
         require(file, id.equals(meta.id()), "\"id\" must be \"" + id + "\" (the file's name), got " + meta.id());
         require(file, meta.file() != null && !meta.file().contains("/") && !meta.file().contains("\\"),
                 "\"file\" must name a model file in the same directory");
+        require(file, meta.prior() == null || meta.prior().file() != null && !meta.prior().file().contains("/")
+                && !meta.prior().file().contains("\\") && Files.isRegularFile(file.resolveSibling(meta.prior().file())),
+                "\"prior\" \"file\" must name an existing file in the same directory");
         Path model = file.resolveSibling(meta.file());
         require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
         if (ModelDefaults.isOnnx(model)) {

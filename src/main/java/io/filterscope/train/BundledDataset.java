@@ -24,6 +24,8 @@ public enum BundledDataset {
 
     /** How many images the example set of each model keeps. */
     public static final int EXAMPLES = 2000;
+    /** Latent dimensions of each model's learned image prior. */
+    public static final int PRIOR_COMPONENTS = 64;
     private static final long SPLIT_SEED = 20180113L;
 
     public final String name;

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,47 @@ class IdxFilesTest {
         assertEquals(3, back.width());
         assertArrayEquals(new int[] {7, 3}, back.labels());
         assertArrayEquals(new float[] {0f, 1f, 128 / 255f, 64 / 255f, 1f, 0f}, back.pixels()[0], 1e-6f);
+    }
+
+    @Test
+    void colourSetsAreStoredAsPlanarRgbAndReadBack(@TempDir Path dir) throws IOException {
+        // two 1x2 RGB images, planes R, G, B one after another
+        float[][] pixels = {{1f, 0f, 0f, 1f, 0f, 0f}, {0f, 0f, 0f, 0f, 1f, 1f}};
+        LabeledImages set = new LabeledImages(pixels, new int[] {4, 9}, 1, 2, 3);
+        IdxFiles.write(set, dir.resolve("i.idx"), dir.resolve("l.idx"));
+        DataInputStream raw = new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("i.idx"))));
+        assertArrayEquals(new int[] {0x0804, 2, 3, 1, 2}, new int[] {raw.readInt(), raw.readInt(), raw.readInt(), raw.readInt(), raw.readInt()});
+        assertArrayEquals(new byte[] {-1, 0, 0, -1, 0, 0}, raw.readNBytes(6));
+        LabeledImages back = IdxFiles.read(dir.resolve("i.idx"), dir.resolve("l.idx"));
+        assertEquals(3, back.channels());
+        assertEquals(1, back.height());
+        assertEquals(2, back.width());
+        assertArrayEquals(new int[] {4, 9}, back.labels());
+        assertArrayEquals(pixels[1], back.pixels()[1]);
+        assertEquals(3, back.select(new int[] {1}).channels());
+    }
+
+    @Test
+    void greySetsKeepTheThreeDimensionalLayoutOfMnist(@TempDir Path dir) throws IOException {
+        IdxFiles.write(new LabeledImages(new float[1][6], new int[1], 2, 3), dir.resolve("i.idx"), dir.resolve("l.idx"));
+        DataInputStream raw = new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("i.idx"))));
+        assertArrayEquals(new int[] {0x0803, 1, 2, 3}, new int[] {raw.readInt(), raw.readInt(), raw.readInt(), raw.readInt()});
+        assertEquals(1, IdxFiles.read(dir.resolve("i.idx"), dir.resolve("l.idx")).channels());
+    }
+
+    @Test
+    void imagesWithOtherThanOneOrThreeChannelsAreRejected(@TempDir Path dir) throws IOException {
+        IdxFiles.write(new LabeledImages(new float[1][4], new int[1], 2, 2), dir.resolve("i.idx"), dir.resolve("l.idx"));
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve("two.idx")))) {
+            out.writeInt(0x0804);
+            out.writeInt(1);
+            out.writeInt(2);
+            out.writeInt(2);
+            out.writeInt(2);
+            out.write(new byte[8]);
+        }
+        IOException e = assertThrows(IOException.class, () -> IdxFiles.read(dir.resolve("two.idx"), dir.resolve("l.idx")));
+        assertTrue(e.getMessage().contains("two.idx has 2 channels"), e.getMessage());
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.UserError;
+import io.filterscope.data.IdxFiles;
+import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.param.InputSpace;
 import java.nio.file.Files;
@@ -24,6 +26,15 @@ class ModelStoreTest {
                 model.layers().stream().map(LayerInfo::name).toList());
         assertEquals(List.of(32L, 24L, 24L), model.layers().get(1).outputShape());
         assertEquals(12, model.examples().size());
+    }
+
+    @Test
+    void examplesOfAnotherShapeThanTheModelTakesAreRefusedNamingBoth(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        IdxFiles.write(new LabeledImages(new float[2][3 * 28 * 28], new int[2], 28, 28, 3),
+                dir.resolve("tiny.ex-images.idx.gz"), dir.resolve("tiny.ex-labels.idx.gz"));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> new ModelStore(dir).load("tiny").examples());
+        assertTrue(e.getMessage().contains("holds 3x28x28 images but model tiny takes 1x28x28"), e.getMessage());
     }
 
     @Test

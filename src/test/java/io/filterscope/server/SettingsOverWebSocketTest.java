@@ -46,9 +46,9 @@ class SettingsOverWebSocketTest {
         assertEquals("px", blur.getString("unit"));
         assertEquals(10.0, blur.getDouble("max"));
         assertEquals(0.5, blur.getJsonObject("defaults").getDouble("seed-classic"));
-        assertEquals(List.of("plain", "seed-classic", "seed-smooth", "natural"),
+        assertEquals(List.of("plain", "seed-classic", "seed-smooth", "natural", "data-prior"),
                 schema.getJsonArray("presets").stream().map(p -> ((JsonObject) p).getString("name")).toList());
-        assertEquals("seed-smooth", schema.getJsonObject("defaultPreset").getString("class"));
+        assertEquals("data-prior", schema.getJsonObject("defaultPreset").getString("class"));
     }
 
     @Test

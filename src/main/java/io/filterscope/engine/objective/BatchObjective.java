@@ -22,15 +22,18 @@ public final class BatchObjective {
     private final String sharedLayer;
     private INDArray mask;
 
-    /** @param shared a term added to every image's objective, or null */
+    /**
+     * @param shared a term added to every image's objective, or null; a term on "the objectives' layer" (a
+     *               preset's diversity) is bound to the one layer the per-image objectives read
+     */
     public BatchObjective(List<Objective> perImage, Objective shared) {
         this.perImage = List.copyOf(perImage);
-        this.shared = shared;
         perImage.forEach(o -> layers.addAll(o.layers()));
+        this.shared = shared == null ? null : shared.on(layers.size() == 1 ? layers.iterator().next() : null);
         boolean channels = perImage.stream().allMatch(o -> o instanceof ChannelObjective) && layers.size() == 1;
         this.sharedLayer = channels ? layers.iterator().next() : null;
-        if (shared != null) {
-            layers.addAll(shared.layers());
+        if (this.shared != null) {
+            layers.addAll(this.shared.layers());
         }
     }
 

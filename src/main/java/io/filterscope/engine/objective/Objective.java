@@ -42,6 +42,16 @@ public interface Objective {
         return evaluate(StepTensors.of(net), image, weight);
     }
 
+    /**
+     * This objective with any term that reads "the run's objectives' layer" ({@link Diversity#OF_OBJECTIVES})
+     * bound to {@code layer}: a preset's shared terms are built before the objectives are known.
+     *
+     * @param layer the one layer the run's objectives read, or null when they read none or several
+     */
+    default Objective on(String layer) {
+        return this;
+    }
+
     /** Short label, as a gallery tile or a log line shows it. */
     String label();
 

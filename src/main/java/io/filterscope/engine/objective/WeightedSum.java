@@ -54,6 +54,11 @@ public record WeightedSum(List<Term> terms) implements Objective {
     }
 
     @Override
+    public Objective on(String layer) {
+        return new WeightedSum(terms.stream().map(t -> new Term(t.weight(), t.objective().on(layer))).toList());
+    }
+
+    @Override
     public String label() {
         return terms.stream().map(t -> t.weight() + "*" + t.objective().label()).collect(Collectors.joining(" + "));
     }

@@ -6,92 +6,115 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Lucid's Fourier parameterization: the parameter holds coefficients of a real Fourier basis, scaled by
- * 1/frequency so that every frequency gets an equal say and high-frequency noise does not dominate. With
- * three channels, colours are optimized in a decorrelated space (of RGB display colours). A sigmoid maps
- * the result into [0, 1] display units, which the model's {@link InputSpace} turns into its input. Everything is matrix products and element-wise ops, so it runs on any backend.
+ * Lucid's Fourier parameterization, as Lucid and Lucent compute it ({@code param.spatial.fft_image} and
+ * {@code param.color.to_valid_rgb}): the parameter is the real and imaginary parts of a 2-D real FFT
+ * spectrum, each coefficient scaled by 1/frequency (at least 1/max(h, w)) so that every frequency gets an equal
+ * say; the image is the orthonormal inverse real FFT of the scaled spectrum divided by 4, its colours (with
+ * three channels) mixed by the square root of natural images' colour correlation, and a sigmoid maps it into
+ * display [0, 1], which the model's {@link InputSpace} turns into its input. No pixel is ever clipped.
+ *
+ * <p>The parameter is [n, c, h, 2 * wf] with wf = w / 2 + 1: the real parts of frequencies (ky, kx) in
+ * columns 0..wf-1, their imaginary parts in wf..2wf-1 (Lucid keeps them as [2, c, h, wf]). The inverse FFT is
+ * written as products with cosine and sine matrices, so it runs as matrix products on any backend:
+ * {@code image = Cy (S Q1) - Sy (S Q2)}, S the scaled spectrum, Q1 = [c cos; -c sin], Q2 = [c sin; c cos],
+ * c = 1 for the constant and Nyquist columns and 2 for the others (their conjugates' share).
  */
 public final class FourierImage implements Parameterization {
     /** Square root of the colour correlation of natural images (Lucid's ImageNet estimate), columns RGB. */
     private static final double[][] COLOR_SQRT = {{0.26, 0.09, 0.02}, {0.27, 0.00, -0.05}, {0.27, -0.09, 0.03}};
+    /** Lucid's initial spread of every spectrum coefficient. */
+    private static final double SD = 0.01;
+    /** Lucid divides the inverse FFT by this ("magic constant"; larger gives less saturated starts). */
+    private static final double MAGIC = 4;
 
     private final InputSpace space;
+    private final long[] shape;
+    private final int wf;
     private final INDArray spectrum;
     private final INDArray scale;
-    private final INDArray basisH;
-    private final INDArray basisW;
+    private final INDArray cosY;
+    private final INDArray sinY;
+    private final INDArray q1;
+    private final INDArray q2;
     private final INDArray colour;
     private final INDArray unit;
     private final INDArray image;
-    private final long[] shape;
 
-    public FourierImage(long[] shape, DataType dtype, InputSpace space, boolean decorrelate, long seed) {
+    /**
+     * @param shape [n, c, h, w] of the images
+     * @param start noise (Lucid's 0.01 per coefficient) around grey or around the start pictures
+     */
+    public FourierImage(long[] shape, DataType dtype, InputSpace space, boolean decorrelate, Start start) {
         this.shape = shape.clone();
         this.space = space;
-        long n = shape[0];
-        long c = shape[1];
+        int n = (int) shape[0];
+        int c = (int) shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
-        Random rng = new Random(seed);
-        double[] init = new double[(int) (c * h * w)];
-        for (int i = 0; i < init.length; i++) {
-            init[i] = 0.01 * rng.nextGaussian();
+        wf = w / 2 + 1;
+        double[][] scales = frequencyScale(h, w);
+        double[][] mix = decorrelate && c == 3 ? colourMatrix() : null;
+        scale = Nd4j.create(scales).castTo(dtype);
+        cosY = Nd4j.create(trig(h, h, 1, true, false)).castTo(dtype);
+        sinY = Nd4j.create(trig(h, h, 1, false, false)).castTo(dtype);
+        double norm = 1 / (MAGIC * Math.sqrt((double) h * w));
+        // Q1 = [c cos; -c sin], Q2 = [c sin; c cos], each [2wf, w], with Lucid's 1/(4 sqrt(hw)) folded in.
+        double[][] cx = trig(wf, w, norm, true, true);
+        double[][] sx = trig(wf, w, norm, false, true);
+        q1 = Nd4j.vstack(Nd4j.create(cx), Nd4j.create(sx).neg()).castTo(dtype);
+        q2 = Nd4j.vstack(Nd4j.create(sx), Nd4j.create(cx)).castTo(dtype);
+        colour = mix == null ? null : Nd4j.create(mix).reshape(3, 3, 1, 1).castTo(dtype);
+        spectrum = Nd4j.create(dtype, n, c, h, 2L * wf);
+        for (int i = 0; i < n; i++) {
+            double[] one = startSpectrum(start.random(i), start.picture(i), c, h, w, scales, mix);
+            spectrum.get(NDArrayIndex.point(i)).assign(Nd4j.create(one, new long[] {c, h, 2L * wf}).castTo(dtype));
         }
-        INDArray one = Nd4j.create(init, new long[] {c, h, w}).castTo(dtype);
-        spectrum = Nd4j.create(dtype, shape);
-        for (long i = 0; i < n; i++) {
-            spectrum.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).assign(one);
-        }
-        basisH = basis(h).castTo(dtype);
-        basisW = basis(w).castTo(dtype);
-        scale = frequencyScale(h, w).castTo(dtype);
-        colour = decorrelate && c == 3 ? colourMatrix().castTo(dtype) : null;
         unit = Nd4j.create(dtype, shape);
         image = Nd4j.create(dtype, shape);
     }
 
-    /** Orthonormal real Fourier basis, one column per frequency: constant, then cos/sin pairs, then Nyquist. */
-    static INDArray basis(int n) {
-        double[][] b = new double[n][n];
-        for (int t = 0; t < n; t++) {
-            b[t][0] = 1 / Math.sqrt(n);
-            for (int k = 1; 2 * k - 1 < n; k++) {
-                double angle = 2 * Math.PI * k * t / n;
-                if (2 * k == n) {
-                    b[t][2 * k - 1] = Math.cos(angle) / Math.sqrt(n);
-                } else {
-                    b[t][2 * k - 1] = Math.cos(angle) * Math.sqrt(2.0 / n);
-                    if (2 * k < n) {
-                        b[t][2 * k] = Math.sin(angle) * Math.sqrt(2.0 / n);
-                    }
-                }
+    /**
+     * Rows k (frequencies), columns t (positions): {@code f(2 pi k t / size)}, f = cos or sin, times
+     * {@code factor}, and for a half spectrum ({@code half}) times 2 except at the constant and Nyquist rows.
+     */
+    private static double[][] trig(int rows, int size, double factor, boolean cos, boolean half) {
+        double[][] m = new double[rows][size];
+        for (int k = 0; k < rows; k++) {
+            double weight = factor * (half && k != 0 && 2 * k != size ? 2 : 1);
+            for (int t = 0; t < size; t++) {
+                double angle = 2 * Math.PI * k * t / size;
+                m[k][t] = weight * (cos ? Math.cos(angle) : Math.sin(angle));
             }
         }
-        return Nd4j.create(b);
+        return m;
     }
 
-    /** Frequency, in cycles per pixel, of each column of {@link #basis}. */
-    static double frequency(int column, int n) {
-        return ((column + 1) / 2) / (double) n;
+    /** |frequency| in cycles per pixel of row ky, column kx of the half spectrum, as numpy's fftfreq gives it. */
+    static double frequency(int ky, int kx, int h, int w) {
+        double fy = (ky <= (h - 1) / 2 ? ky : ky - h) / (double) h;
+        double fx = kx / (double) w;
+        return Math.hypot(fy, fx);
     }
 
-    private static INDArray frequencyScale(int h, int w) {
-        double[][] s = new double[h][w];
-        double floor = 1.0 / Math.max(h, w);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double f = Math.hypot(frequency(y, h), frequency(x, w));
-                // Lucid divides by 4 after an unnormalized inverse FFT; this is the same with an orthonormal basis.
-                s[y][x] = 1 / Math.max(f, floor) / (4 * Math.sqrt(h * w));
+    /** 1 / max(frequency, 1 / max(h, w)) for every coefficient, real and imaginary halves alike: [h, 2wf]. */
+    private static double[][] frequencyScale(int h, int w) {
+        int wf = w / 2 + 1;
+        double[][] s = new double[h][2 * wf];
+        for (int ky = 0; ky < h; ky++) {
+            for (int kx = 0; kx < wf; kx++) {
+                s[ky][kx] = 1 / Math.max(frequency(ky, kx, h, w), 1.0 / Math.max(h, w));
+                s[ky][wf + kx] = s[ky][kx];
             }
         }
-        return Nd4j.create(s);
+        return s;
     }
 
-    private static INDArray colourMatrix() {
+    /** Lucid's decorrelation: the colour correlation's square root with its largest column scaled to norm 1. */
+    private static double[][] colourMatrix() {
         double maxNorm = 0;
         for (int col = 0; col < 3; col++) {
             double norm = 0;
@@ -106,8 +129,79 @@ public final class FourierImage implements Parameterization {
                 m[r][col] = COLOR_SQRT[r][col] / maxNorm;
             }
         }
-        // As 1x1 convolution weights [out, in, 1, 1].
-        return Nd4j.create(m).reshape(3, 3, 1, 1);
+        return m;
+    }
+
+    /**
+     * Image {@code i}'s starting parameter: Lucid's noise, plus, with a start picture, the spectrum whose image is
+     * that picture (its logit, colours unmixed, forward FFT times 4, divided by the scale). Host arithmetic, once.
+     */
+    private double[] startSpectrum(Random rng, float[] picture, int c, int h, int w, double[][] scales, double[][] mix) {
+        double[] out = new double[c * h * 2 * wf];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = SD * rng.nextGaussian();
+        }
+        if (picture == null) {
+            return out;
+        }
+        double[][][] logits = new double[c][h][w];
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    // Pictures at exactly 0 or 1 (MNIST's background) would need infinite logits.
+                    double p = Math.min(0.98, Math.max(0.02, picture[(ch * h + y) * w + x]));
+                    logits[ch][y][x] = Math.log(p / (1 - p));
+                }
+            }
+        }
+        double[][][] spatial = mix == null ? logits : unmix(logits, mix);
+        // Separable forward FFT: along x (a: cos, b: sin sums), then along y.
+        for (int ch = 0; ch < c; ch++) {
+            double[][] a = new double[h][wf];
+            double[][] b = new double[h][wf];
+            for (int y = 0; y < h; y++) {
+                for (int kx = 0; kx < wf; kx++) {
+                    for (int x = 0; x < w; x++) {
+                        double angle = 2 * Math.PI * kx * x / w;
+                        a[y][kx] += spatial[ch][y][x] * Math.cos(angle);
+                        b[y][kx] += spatial[ch][y][x] * Math.sin(angle);
+                    }
+                }
+            }
+            for (int ky = 0; ky < h; ky++) {
+                for (int kx = 0; kx < wf; kx++) {
+                    double re = 0;
+                    double im = 0;
+                    for (int y = 0; y < h; y++) {
+                        double angle = 2 * Math.PI * ky * y / h;
+                        re += Math.cos(angle) * a[y][kx] - Math.sin(angle) * b[y][kx];
+                        im -= Math.sin(angle) * a[y][kx] + Math.cos(angle) * b[y][kx];
+                    }
+                    double toSpectrum = MAGIC / Math.sqrt((double) h * w) / scales[ky][kx];
+                    out[(ch * h + ky) * 2 * wf + kx] += re * toSpectrum;
+                    out[(ch * h + ky) * 2 * wf + wf + kx] += im * toSpectrum;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per pixel, the colour vector v with mix * v = the given one. */
+    private static double[][][] unmix(double[][][] mixed, double[][] mix) {
+        INDArray inverse = org.nd4j.linalg.inverse.InvertMatrix.invert(Nd4j.create(mix), false);
+        int h = mixed[0].length;
+        int w = mixed[0][0].length;
+        double[][][] out = new double[3][h][w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int r = 0; r < 3; r++) {
+                    for (int col = 0; col < 3; col++) {
+                        out[r][y][x] += inverse.getDouble(r, col) * mixed[col][y][x];
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @Override
@@ -117,11 +211,20 @@ public final class FourierImage implements Parameterization {
 
     @Override
     public INDArray image() {
-        INDArray spatial = toSpatial(spectrum);
+        INDArray scaled = spectrum.like();
+        Nd4j.exec(new BroadcastMulOp(spectrum, scale, scaled, 2, 3));
+        INDArray spatial = inverse(scaled);
         INDArray mixed = colour == null ? spatial : mixChannels(spatial, colour);
         unit.assign(Transforms.sigmoid(mixed, true));
         image.assign(space.toInput(unit));
         return image;
+    }
+
+    /** The inverse FFT of a scaled spectrum [n, c, h, 2wf]: Cy (S Q1) - Sy (S Q2), as [n, c, h, w]. */
+    private INDArray inverse(INDArray s) {
+        INDArray cosPart = Nd4j.tensorMmul(Nd4j.tensorMmul(cosY, s, new int[][] {{1}, {2}}), q1, new int[][] {{3}, {0}});
+        INDArray sinPart = Nd4j.tensorMmul(Nd4j.tensorMmul(sinY, s, new int[][] {{1}, {2}}), q2, new int[][] {{3}, {0}});
+        return cosPart.subi(sinPart).permute(1, 2, 0, 3).dup('c');          // [y, n, c, x] -> [n, c, y, x]
     }
 
     @Override
@@ -131,22 +234,10 @@ public final class FourierImage implements Parameterization {
         if (colour != null) {
             g = mixChannels(g, colour.permute(1, 0, 2, 3).dup('c'));
         }
-        return fromSpatialAdjoint(g);
-    }
-
-    private INDArray toSpatial(INDArray coefficients) {
-        INDArray scaled = Nd4j.create(coefficients.dataType(), shape);
-        Nd4j.exec(new BroadcastMulOp(coefficients, scale, scaled, 2, 3));
-        // rows: Bh . S, then columns: (.) . Bw^T
-        INDArray rows = Nd4j.tensorMmul(basisH, scaled, new int[][] {{1}, {2}}); // [h, n, c, w]
-        INDArray both = Nd4j.tensorMmul(rows, basisW, new int[][] {{3}, {1}});   // [h, n, c, w]
-        return both.permute(1, 2, 0, 3).dup('c');
-    }
-
-    private INDArray fromSpatialAdjoint(INDArray g) {
-        INDArray rows = Nd4j.tensorMmul(basisH, g, new int[][] {{0}, {2}});       // Bh^T . G: [h, n, c, w]
-        INDArray both = Nd4j.tensorMmul(rows, basisW, new int[][] {{3}, {0}});     // (.) . Bw: [h, n, c, w]
-        INDArray grad = both.permute(1, 2, 0, 3).dup('c');
+        // The adjoint of inverse(): Cy^T G Q1^T - Sy^T G Q2^T, then the scale.
+        INDArray cosPart = Nd4j.tensorMmul(Nd4j.tensorMmul(cosY, g, new int[][] {{0}, {2}}), q1, new int[][] {{3}, {1}});
+        INDArray sinPart = Nd4j.tensorMmul(Nd4j.tensorMmul(sinY, g, new int[][] {{0}, {2}}), q2, new int[][] {{3}, {1}});
+        INDArray grad = cosPart.subi(sinPart).permute(1, 2, 0, 3).dup('c');
         Nd4j.exec(new BroadcastMulOp(grad, scale, grad, 2, 3));
         return grad;
     }

@@ -1,5 +1,6 @@
 package io.filterscope.engine.param;
 
+import io.filterscope.UserError;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -7,21 +8,49 @@ import org.nd4j.linalg.api.buffer.DataType;
  * value so a run can tell whether an update would change it (it cannot while the run goes).
  *
  * @param decorrelate with {@link Kind#FFT} and three channels, optimize colours in a decorrelated space
+ * @param init        where the images start
+ * @param prior       the model's learned image prior, for {@link Kind#PRIOR}; null when the model has none
  */
-public record ParameterizationSpec(Kind kind, boolean decorrelate, InputSpace space) {
+public record ParameterizationSpec(Kind kind, boolean decorrelate, Init init, InputSpace space, ImagePrior prior) {
 
     public enum Kind {
         /** {@link PixelImage}: the pixels themselves. */
         PIXEL,
         /** {@link FourierImage}: Fourier coefficients scaled by 1/frequency. */
-        FFT
+        FFT,
+        /** {@link PriorImage}: a latent code of the model's learned image prior. */
+        PRIOR
     }
 
-    /** A new parameterization for images of {@code shape} ([n, c, h, w]), starting from seeded noise. */
-    public Parameterization create(long[] shape, DataType dtype, long seed) {
+    /** Where a run's images start, before the first step. */
+    public enum Init {
+        /** Mid-grey (the training pictures' mean, for {@link Kind#PRIOR}) plus a little seeded noise. */
+        NOISE,
+        /** The mean of the example pictures that excite the objective most (Nguyen et al.), plus that noise. */
+        EXAMPLES
+    }
+
+    /** A spec that starts from noise, without a prior. */
+    public ParameterizationSpec(Kind kind, boolean decorrelate, InputSpace space) {
+        this(kind, decorrelate, Init.NOISE, space, null);
+    }
+
+    /**
+     * A new parameterization for images of {@code shape} ([n, c, h, w]).
+     *
+     * @throws UserError for {@link Kind#PRIOR} when the model has no prior or the images are not its size
+     */
+    public Parameterization create(long[] shape, DataType dtype, Start start) {
         return switch (kind) {
-            case PIXEL -> new PixelImage(shape, dtype, space, seed);
-            case FFT -> new FourierImage(shape, dtype, space, decorrelate, seed);
+            case PIXEL -> new PixelImage(shape, dtype, space, start);
+            case FFT -> new FourierImage(shape, dtype, space, decorrelate, start);
+            case PRIOR -> {
+                if (prior == null) {
+                    throw new UserError("this model has no learned image prior (its metadata names none); "
+                            + "use parameterization fft or pixel");
+                }
+                yield new PriorImage(shape, dtype, space, prior, start);
+            }
         };
     }
 }

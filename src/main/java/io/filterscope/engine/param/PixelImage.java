@@ -3,10 +3,12 @@ package io.filterscope.engine.param;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The image's pixels, in model input units, are the parameter. It starts as mid-grey plus a little noise
- * (the Keras blog's start) and is kept inside each channel's input range, so it is always a valid input.
+ * (the Keras blog's start), or as given pictures plus that noise, and is clipped to each channel's input range
+ * after every step (the seeds' recipe), so it is always a valid input.
  */
 public final class PixelImage implements Parameterization {
     private final INDArray pixels;
@@ -14,22 +16,27 @@ public final class PixelImage implements Parameterization {
     private final INDArray neutral;
     private final double stepScale;
 
-    public PixelImage(long[] shape, org.nd4j.linalg.api.buffer.DataType dtype, InputSpace space, long seed) {
+    /**
+     * @param shape [n, c, h, w]
+     * @param start noise of +-0.04 of the input range around grey, or around the start pictures
+     */
+    public PixelImage(long[] shape, org.nd4j.linalg.api.buffer.DataType dtype, InputSpace space, Start start) {
         this.space = space;
         int channels = (int) shape[1];
-        long perImage = shape[1] * shape[2] * shape[3];
-        Random rng = new Random(seed);
-        double[] noise = new double[(int) perImage];
-        for (int i = 0; i < noise.length; i++) {
-            noise[i] = 0.5 + (rng.nextDouble() - 0.5) * 0.08;
-        }
-        // Every image of the batch starts from the same noise, so a batched run equals separate runs.
-        INDArray one = space.toInput(Nd4j.create(noise, new long[] {1, shape[1], shape[2], shape[3]}).castTo(dtype));
+        int perImage = (int) (shape[1] * shape[2] * shape[3]);
         neutral = InputSpace.vector(space.neutral(channels), dtype);
         stepScale = space.meanScale(channels);
         pixels = Nd4j.create(dtype, shape);
-        for (long i = 0; i < shape[0]; i++) {
-            pixels.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).assign(one.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)));
+        for (int i = 0; i < shape[0]; i++) {
+            Random rng = start.random(i);
+            float[] picture = start.picture(i);
+            double[] noise = new double[perImage];
+            for (int j = 0; j < noise.length; j++) {
+                double at = (picture == null ? 0.5 : picture[j]) + (rng.nextDouble() - 0.5) * 0.08;
+                noise[j] = Math.min(1, Math.max(0, at));
+            }
+            INDArray one = space.toInput(Nd4j.create(noise, new long[] {1, shape[1], shape[2], shape[3]}).castTo(dtype));
+            pixels.get(NDArrayIndex.point(i)).assign(one.get(NDArrayIndex.point(0)));
         }
     }
 

@@ -47,9 +47,15 @@ public final class Params {
 
     public static final Param<ParameterizationSpec.Kind> PARAMETERIZATION_KIND = Param.choice("parameterization",
             PARAMETERIZATION, ParameterizationSpec.Kind.PIXEL,
-            "pixel: the image is the parameter; fft: Fourier coefficients scaled by 1/frequency, smoother images").fixed();
+            "pixel: the image is the parameter, clipped to the valid range; fft: Lucid's Fourier coefficients scaled by "
+                    + "1/frequency, through a sigmoid (smoother, never clipped); prior: a code of the model's learned image "
+                    + "prior, through a sigmoid (pictures like its training data; fft for a model without one)").fixed();
     public static final Param<Boolean> DECORRELATE = Param.bool("decorrelate", PARAMETERIZATION, true,
             "with fft and three channels, optimize colours in a decorrelated space").fixed();
+    public static final Param<ParameterizationSpec.Init> INIT = Param.choice("init", PARAMETERIZATION,
+            ParameterizationSpec.Init.NOISE, "noise: start from grey (for prior, its mean picture) plus a little noise; "
+                    + "examples: from the mean of the example pictures that excite the objective most (a model with an "
+                    + "example set, at its own size)").fixed();
 
     public static final Param<Integer> PAD = Param.integer("pad", TRANSFORMS, 0, 0, 64, "px",
             "a mid-grey border around the image before the other transforms (the network sees a larger image)")
@@ -81,6 +87,9 @@ public final class Params {
             "mean absolute distance from grey subtracted from the objective").slider(0, 2, 0.01);
     public static final Param<Double> L2 = Param.number("l2", PENALTIES, 0, 0, 1e3, "weight",
             "mean squared distance from grey subtracted from the objective").slider(0, 2, 0.01);
+    public static final Param<Double> DIVERSITY = Param.number("diversity", PENALTIES, 0, 0, 1e4, "weight",
+            "how alike the images of one run may be (Lucid's diversity: similarity of their Gram matrices on the "
+                    + "objectives' layer, subtracted); with several copies of one filter, its several facets").slider(0, 20, 0.1);
 
     public static final Param<Double> LEAKY_RELU = Param.number("leakyRelu", BACKWARD, 0, 0, 1, "slope",
             "share of the gradient let through inactive ReLUs at the start, so silent filters wake (0: off)")
@@ -90,8 +99,8 @@ public final class Params {
 
     /** Every setting, in the order the page and the docs show them. */
     public static final List<Param<?>> ALL = List.of(OPTIMIZER_KIND, LR, LR_DECAY, PARAMETERIZATION_KIND, DECORRELATE,
-            PAD, JITTER, SCALE, ROTATE, L2_DECAY, BLUR_SIGMA, BLUR_EVERY, BLUR_DECAY, CLIP_NORM, CLIP_CONTRIB, TV, L1, L2,
-            LEAKY_RELU, LEAKY_STEPS);
+            INIT, PAD, JITTER, SCALE, ROTATE, L2_DECAY, BLUR_SIGMA, BLUR_EVERY, BLUR_DECAY, CLIP_NORM, CLIP_CONTRIB, TV, L1, L2,
+            DIVERSITY, LEAKY_RELU, LEAKY_STEPS);
 
     private Params() {
     }

@@ -10,6 +10,8 @@ import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.optimizer.Optimizer;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.Parameterization;
+import io.filterscope.engine.param.ParameterizationSpec;
+import io.filterscope.engine.param.Start;
 import io.filterscope.engine.regularizer.Regularizer;
 import io.filterscope.engine.transform.Transform;
 import java.util.ArrayList;
@@ -28,6 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class AscentRun {
     /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
     public static final double DEAD_BELOW = 1e-6;
+    /** With {@code init} {@code examples}, an image starts from the mean of this many top example pictures. */
+    public static final int START_EXAMPLES = 8;
 
     private final Network net;
     private final long[] imageShape;
@@ -71,10 +75,24 @@ public final class AscentRun {
         this.optimizer = parts.optimizer().create();
         this.peak = new double[objectives.size()];
         Arrays.fill(peak, Double.NEGATIVE_INFINITY);
-        image = parts.parameterization().create(shape, net.dataType(), seed);
+        image = parts.parameterization().create(shape, net.dataType(), start(objectives, parts, size, seed));
         InputSpace space = image.space();
         grey = InputSpace.vector(space.neutral((int) shape[1]), net.dataType());
         transformRng = new Random(seed + 1);
+    }
+
+    /**
+     * Each image's start: the seed's noise (a repeated objective gets noise of its own, so N copies of one
+     * filter can become N different pictures), around the mean of its top example pictures when asked.
+     */
+    private static Start start(List<Objective> objectives, RunParts parts, int size, long seed) {
+        long[] seeds = new long[objectives.size()];
+        for (int i = 0; i < seeds.length; i++) {
+            int copy = java.util.Collections.frequency(objectives.subList(0, i), objectives.get(i));
+            seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
+        }
+        boolean fromExamples = parts.parameterization().init() == ParameterizationSpec.Init.EXAMPLES && parts.examples() != null;
+        return new Start(seeds, fromExamples ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null);
     }
 
     /**
@@ -117,9 +135,17 @@ public final class AscentRun {
         return objective.objectives();
     }
 
-    /** Whether image {@code i}'s objective has stayed at zero in every step so far. */
+    /**
+     * Whether image {@code i}'s filter is dead: the run took all its steps and the objective never rose above
+     * zero, and it never does on the model's example pictures either (where they can tell). A filter that is
+     * merely slow to wake, or a run stopped early, is not dead.
+     */
     public boolean dead(int i) {
-        return peak[i] <= DEAD_BELOW;
+        if (!finished() || peak[i] > DEAD_BELOW) {
+            return false;
+        }
+        Boolean fires = parts.examples() == null ? null : parts.examples().fires(objective.objectives().get(i));
+        return fires == null || !fires;
     }
 
     /** Runs one step and returns its values and the images after it. */

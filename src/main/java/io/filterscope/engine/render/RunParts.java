@@ -11,16 +11,24 @@ import java.util.List;
  * Everything a run is made of besides its network and objectives, as a preset builds it (Lucent's
  * {@code render_vis(model, objective, param_f, optimizer, transforms)}): how the image is represented, how
  * it moves, what is done to it before the network sees it and after each step, the penalty every image
- * carries, and the leaky start of the backward pass.
+ * carries, the leaky start of the backward pass, and the model's example pictures (where images may start
+ * and what tells a dead filter from a slow one).
  *
- * @param penalty a term added to every image's objective (e.g. {@code -0.3 * tv}), or null
+ * @param penalty  a term added to every image's objective (e.g. {@code -0.3 * tv}), or null
+ * @param examples the model's example pictures, or null when it has none
  */
 public record RunParts(ParameterizationSpec parameterization, OptimizerSettings optimizer, List<Transform> transforms,
-                       List<Regularizer> regularizers, Objective penalty, LeakyStart leak) {
+                       List<Regularizer> regularizers, Objective penalty, LeakyStart leak, ExamplePictures examples) {
 
     public RunParts {
         transforms = List.copyOf(transforms);
         regularizers = List.copyOf(regularizers);
+    }
+
+    /** Parts without example pictures. */
+    public RunParts(ParameterizationSpec parameterization, OptimizerSettings optimizer, List<Transform> transforms,
+                    List<Regularizer> regularizers, Objective penalty, LeakyStart leak) {
+        this(parameterization, optimizer, transforms, regularizers, penalty, leak, null);
     }
 
     /** The network's input shape for images of {@code imageShape}: what the transforms turn them into. */

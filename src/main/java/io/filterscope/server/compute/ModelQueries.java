@@ -148,7 +148,7 @@ public final class ModelQueries {
         order.sort(Comparator.comparingDouble((Integer i) -> -column.getDouble(i)));
         List<Answers.Example> list = new ArrayList<>();
         for (int i : order.subList(0, Math.min(n, order.size()))) {
-            BufferedImage img = Tiles.gray(examples.pixels()[i], examples.width(), examples.height());
+            BufferedImage img = Tiles.fromPlanes(examples.pixels()[i], examples.channels(), examples.width(), examples.height());
             list.add(new Answers.Example(i, column.getDouble(i),
                     m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]),
                     dataUrl(PngFiles.encode(img, Map.of()))));
@@ -171,7 +171,7 @@ public final class ModelQueries {
         int batch = (int) net.batch();
         long channels = net.layer(layer).channels();
         INDArray scores = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, examples.size(), channels);
-        int side = examples.height() * examples.width();
+        int side = examples.channels() * examples.height() * examples.width();
         for (int from = 0; from < examples.size(); from += batch) {
             int count = Math.min(batch, examples.size() - from);
             float[] flat = new float[batch * side];
@@ -179,7 +179,7 @@ public final class ModelQueries {
                 System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
             }
             net.input().assign(m.inputSpace().toInput(
-                    Nd4j.create(flat, new long[] {batch, 1, examples.height(), examples.width()})));
+                    Nd4j.create(flat, new long[] {batch, examples.channels(), examples.height(), examples.width()})));
             net.forward(List.of(layer));
             INDArray out = net.output(layer);
             INDArray means = out.rank() == 4 ? out.mean(2, 3) : out;

@@ -60,8 +60,8 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         return new RunRequest(model, objectives, size, steps, seed, within(Params.PACE, stepsPerSecond), preset, settings);
     }
 
-    /** The parts its preset builds from its settings, for its model's input space. */
+    /** The parts its preset builds from its settings, for its model and objectives. */
     RunParts parts() {
-        return preset.build(settings, model.inputSpace());
+        return preset.build(settings, model.data(), objectives);
     }
 }

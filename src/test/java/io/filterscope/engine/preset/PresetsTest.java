@@ -64,10 +64,10 @@ class PresetsTest {
     }
 
     @Test
-    void classesGetSmootherDefaultsThanFilters() {
-        assertEquals(Presets.SEED_SMOOTH, Presets.defaultFor(List.of(new ClassObjective("out", 1, null))));
+    void classesDefaultToTheDataPriorAndFiltersToSeedClassic() {
+        assertEquals(Presets.DATA_PRIOR, Presets.defaultFor(List.of(new ClassObjective("out", 1, null))));
         assertEquals(Presets.SEED_CLASSIC, Presets.defaultFor(List.of(new ChannelObjective("c1", 1))));
-        assertEquals(Presets.SEED_SMOOTH, Presets.defaultFor("class"));
+        assertEquals(Presets.DATA_PRIOR, Presets.defaultFor("class"));
     }
 
     @Test

@@ -49,7 +49,7 @@ class SchemaDocTest {
             }
             assertTrue(p.get("help").asText().length() > 10, param + " has help");
         }
-        assertEquals("seed-smooth", json.get("defaultPreset").get("class").asText());
+        assertEquals("data-prior", json.get("defaultPreset").get("class").asText());
         assertEquals(List.of("size", "steps", "seed", "pace"), json.get("run").findValuesAsText("name"));
     }
 

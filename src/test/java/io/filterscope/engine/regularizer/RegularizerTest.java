@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.param.PixelImage;
 import io.filterscope.engine.param.InputSpace;
+import io.filterscope.engine.param.Start;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /** Regularizers checked by their effect on an image, not just by running. */
 class RegularizerTest {
     private static PixelImage noisyImage(long seed) {
-        PixelImage image = new PixelImage(new long[] {2, 1, 32, 32}, DataType.DOUBLE, InputSpace.UNIT, seed);
+        PixelImage image = new PixelImage(new long[] {2, 1, 32, 32}, DataType.DOUBLE, InputSpace.UNIT, Start.noise(seed, 2));
         Nd4j.getRandom().setSeed(seed);
         image.parameter().assign(Nd4j.rand(DataType.DOUBLE, 2, 1, 32, 32));
         return image;

@@ -1,0 +1,115 @@
+package io.filterscope.engine.param;
+
+import io.filterscope.UserError;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The image as a latent code of the model's {@link ImagePrior}: the parameter is {@code z}, [n, k], and the
+ * image is {@code sigmoid(mean + z . components)} in display units, in the model's input space. It starts at
+ * the training pictures' mean (z = 0) plus a little noise, or at a start picture's code (its logit projected on
+ * the components). Decay pulls z towards 0, the mean picture, which is the prior's Gaussian log-density.
+ */
+public final class PriorImage implements Parameterization {
+    private static final double SD = 0.01;
+
+    private final ImagePrior prior;
+    private final InputSpace space;
+    private final long[] shape;
+    private final INDArray code;
+    private final INDArray unit;
+    private final INDArray image;
+
+    /**
+     * @param shape [n, c, h, w], which must be the prior's picture shape
+     * @throws UserError when the images are not the size the prior was fitted at
+     */
+    public PriorImage(long[] shape, DataType dtype, InputSpace space, ImagePrior prior, Start start) {
+        if (shape[1] != prior.channels() || shape[2] != prior.height() || shape[3] != prior.width()) {
+            throw new UserError("the image prior " + prior.name() + " describes " + prior.height() + "x" + prior.width()
+                    + " pictures; render at size " + prior.height() + " or use another parameterization");
+        }
+        this.prior = prior;
+        this.space = space;
+        this.shape = shape.clone();
+        int n = (int) shape[0];
+        int k = prior.size();
+        double[][] z = new double[n][k];
+        INDArray componentsT = start.pictures() == null ? null : prior.components().transpose();
+        INDArray squares = componentsT == null ? null : prior.components().mul(prior.components()).sum(1);
+        for (int i = 0; i < n; i++) {
+            Random rng = start.random(i);
+            for (int j = 0; j < k; j++) {
+                z[i][j] = SD * rng.nextGaussian();
+            }
+            if (start.picture(i) != null) {
+                double[] projection = project(start.picture(i), componentsT, squares);
+                for (int j = 0; j < k; j++) {
+                    z[i][j] += projection[j];
+                }
+            }
+        }
+        code = Nd4j.create(z).castTo(dtype);
+        unit = Nd4j.create(dtype, shape);
+        image = Nd4j.create(dtype, shape);
+    }
+
+    /** The code whose components best match the picture's logit minus the mean (they are orthogonal). */
+    private double[] project(float[] picture, INDArray componentsT, INDArray squares) {
+        double[] logit = new double[picture.length];
+        for (int j = 0; j < logit.length; j++) {
+            double p = Math.min(0.98, Math.max(0.02, picture[j]));
+            logit[j] = Math.log(p / (1 - p));
+        }
+        INDArray centred = Nd4j.create(logit).castTo(DataType.FLOAT).reshape(1, logit.length).subi(prior.mean());
+        return centred.mmul(componentsT).divi(squares.reshape(1, squares.length())).toDoubleVector();
+    }
+
+    @Override
+    public INDArray parameter() {
+        return code;
+    }
+
+    @Override
+    public INDArray image() {
+        INDArray logits = code.mmul(prior.components().castTo(code.dataType()));
+        logits.addiRowVector(prior.mean().castTo(code.dataType()));
+        unit.assign(Transforms.sigmoid(logits, false).reshape('c', shape));
+        image.assign(space.toInput(unit));
+        return image;
+    }
+
+    @Override
+    public INDArray backward(INDArray imageGradient) {
+        INDArray g = space.displayGradient(imageGradient).muli(unit).muli(unit.rsub(1.0));
+        return g.reshape('c', shape[0], g.length() / shape[0]).mmul(prior.components().castTo(g.dataType()).transpose());
+    }
+
+    @Override
+    public INDArray neutral() {
+        return Nd4j.zeros(code.dataType(), code.size(1));
+    }
+
+    @Override
+    public double stepScale() {
+        return 1;
+    }
+
+    @Override
+    public boolean isPixels() {
+        return false;
+    }
+
+    @Override
+    public void project() {
+        // Every code gives a valid picture: the sigmoid keeps it in range.
+    }
+
+    @Override
+    public InputSpace space() {
+        return space;
+    }
+}

@@ -1,0 +1,23 @@
+package io.filterscope.engine.render;
+
+import io.filterscope.engine.param.ImagePrior;
+import io.filterscope.engine.param.InputSpace;
+import java.util.function.Predicate;
+
+/**
+ * What a model brings to a run besides its network, as a preset builds the run's parts from it: how pictures
+ * map to its input, its learned image prior and its example pictures (either may be missing), and which of
+ * its layers can be computed for images of another size than its own (a pad makes the image larger; a dense
+ * layer on flattened maps needs the model's own size).
+ *
+ * @param prior    null when the model ships none
+ * @param examples null when the model has no example set
+ * @param anySize  whether a layer (by name) can be computed at other image sizes
+ */
+public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Predicate<String> anySize) {
+
+    /** A model known only by its input space, every layer taking any size. */
+    public static ModelData of(InputSpace space) {
+        return new ModelData(space, null, null, layer -> true);
+    }
+}
