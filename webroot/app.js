@@ -4,20 +4,8 @@
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('token');
 
-/** Every regularizer the protocol knows, with the slider that edits it. */
-const PARAMS = [
-  { name: 'lr', label: 'step size', min: 0.001, max: 0.2, step: 0.001, value: 0.05 },
-  { name: 'l2Decay', label: 'L2 decay', min: 0.9, max: 1, step: 0.001, value: 0.995 },
-  { name: 'blurSigma', label: 'blur sigma', min: 0, max: 3, step: 0.05, value: 0.5 },
-  { name: 'blurEvery', label: 'blur every', min: 1, max: 20, step: 1, value: 4 },
-  { name: 'blurDecay', label: 'blur decay', min: 0.5, max: 1, step: 0.01, value: 0.9 },
-  { name: 'clipNormPercentile', label: 'clip norm %', min: 0, max: 90, step: 1, value: 0 },
-  { name: 'clipContribPercentile', label: 'clip contrib %', min: 0, max: 90, step: 1, value: 0 },
-  { name: 'jitter', label: 'jitter px', min: 0, max: 8, step: 1, value: 0 },
-  { name: 'rotate', label: 'rotate deg', min: 0, max: 45, step: 1, value: 0 },
-  { name: 'tv', label: 'total variation', min: 0, max: 5, step: 0.05, value: 0 },
-  { name: 'leakyRelu', label: 'leaky start', min: 0, max: 0.5, step: 0.01, value: 0.1 },
-];
+/** The settings schema (GET /api/params): presets, every param with its bounds and slider, the run fields. */
+let schema = null;
 
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
@@ -91,31 +79,112 @@ function onLayerChange() {
 
 function onObjectiveChange() {
   const type = $('objective').value;
+  // Each kind of objective has its own default preset (class images want more smoothing than filters).
+  if (type !== state.objectiveType) usePreset(schema.defaultPreset[type]);
+  state.objectiveType = type;
   $('filter-label').hidden = type === 'class' || type === 'deepdream';
   $('class-label').hidden = type !== 'class';
 }
 
-// --- params ---
+// --- params: every control is built from the settings schema ---
+
+async function loadSchema() {
+  schema = await api('/api/params');
+  for (const field of schema.run) {
+    const input = $(field.name);
+    input.min = field.min;
+    input.max = field.max;
+    input.title = field.help;
+    if (field.default != null) input.value = field.default;
+  }
+  for (const p of schema.presets) {
+    const option = new Option(p.name, p.name);
+    option.title = p.help;
+    $('preset').add(option);
+  }
+  buildParams();
+  state.objectiveType = $('objective').value;
+  usePreset(schema.defaultPreset[state.objectiveType]);
+}
+
+function describe(p) {
+  const range = p.slider ? `; usual range ${p.slider.min}-${p.slider.max}` : '';
+  return `${p.help}${p.unit ? ' (' + p.unit + range + ')' : range}${p.live ? '' : '; applies to the next run'}`;
+}
+
+function control(p) {
+  if (p.type === 'boolean') return Object.assign(document.createElement('input'), { type: 'checkbox' });
+  if (p.type === 'choice') {
+    const select = document.createElement('select');
+    for (const c of p.choices) select.add(new Option(c, c));
+    return select;
+  }
+  if (p.type === 'number_list') return Object.assign(document.createElement('input'), { type: 'text', placeholder: 'e.g. 0.9, 1, 1.1' });
+  const slider = p.slider || { min: p.min, max: p.max, step: p.type === 'integer' ? 1 : 'any' };
+  return Object.assign(document.createElement('input'), { type: 'range', min: slider.min, max: slider.max, step: slider.step });
+}
 
 function buildParams() {
-  const box = $('params');
-  for (const p of PARAMS) {
+  const groups = new Map();
+  for (const p of schema.params) {
+    if (!groups.has(p.group)) {
+      const fieldset = document.createElement('fieldset');
+      const legend = document.createElement('legend');
+      legend.textContent = p.group;
+      fieldset.appendChild(legend);
+      $('params').appendChild(fieldset);
+      groups.set(p.group, fieldset);
+    }
     const label = document.createElement('label');
-    label.innerHTML = `<span>${p.label}</span><input type="range" id="p-${p.name}" min="${p.min}" max="${p.max}"
-      step="${p.step}" value="${p.value}" aria-label="${p.label}"><output id="o-${p.name}">${p.value}</output>`;
-    box.appendChild(label);
-    const input = label.querySelector('input');
-    input.addEventListener('input', () => {
-      $('o-' + p.name).textContent = input.value;
-      scheduleUpdate();
+    label.title = describe(p);
+    const name = document.createElement('span');
+    name.textContent = p.name + (p.live ? '' : ' (next run)');
+    const input = control(p);
+    input.id = 'p-' + p.name;
+    input.setAttribute('aria-label', p.name);
+    const output = document.createElement('output');
+    output.id = 'o-' + p.name;
+    label.append(name, input, output);
+    groups.get(p.group).appendChild(label);
+    input.addEventListener(input.type === 'checkbox' || input.tagName === 'SELECT' ? 'change' : 'input', () => {
+      showValue(p);
+      if (p.live) scheduleUpdate();
     });
   }
 }
 
-function params() {
+function showValue(p) {
+  const input = $('p-' + p.name);
+  $('o-' + p.name).textContent = input.type === 'range' ? input.value : '';
+}
+
+/** Sets every control to the preset's defaults. */
+function usePreset(name) {
+  $('preset').value = name;
+  for (const p of schema.params) {
+    const input = $('p-' + p.name);
+    const value = p.defaults[name];
+    if (p.type === 'boolean') input.checked = value;
+    else if (p.type === 'number_list') input.value = value.join(', ');
+    else input.value = value;
+    showValue(p);
+  }
+}
+
+function valueOf(p) {
+  const input = $('p-' + p.name);
+  if (p.type === 'boolean') return input.checked;
+  if (p.type === 'choice') return input.value;
+  if (p.type === 'number_list') return input.value.split(',').map((v) => v.trim()).filter((v) => v).map(Number);
+  return Number(input.value);
+}
+
+/** The params to send: all of them for a new run, the live ones for an update. */
+function params(liveOnly) {
   const out = {};
-  for (const p of PARAMS) out[p.name] = Number($('p-' + p.name).value);
-  if (out.leakyRelu > 0) out.leakySteps = 32;
+  for (const p of schema.params) {
+    if (!liveOnly || p.live) out[p.name] = valueOf(p);
+  }
   return out;
 }
 
@@ -123,7 +192,7 @@ let updateTimer = null;
 function scheduleUpdate() {
   clearTimeout(updateTimer);
   updateTimer = setTimeout(() => {
-    if (state.run) send({ op: 'update', run: state.run, params: params() });
+    if (state.run) send({ op: 'update', run: state.run, params: params(true) });
   }, 120);
 }
 
@@ -165,7 +234,7 @@ function start() {
   state.steps = Number($('steps').value);
   $('step-total').textContent = state.steps;
   send({ op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
-    steps: state.steps, seed: Number($('seed').value), params: params(), tag: 'live' });
+    steps: state.steps, seed: Number($('seed').value), preset: $('preset').value, params: params(false), tag: 'live' });
   status('starting…');
 }
 
@@ -185,7 +254,8 @@ function startGallery() {
     state.tiles.set(f, figure);
   }
   send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
-    size: Number($('size').value), steps: 64, seed: Number($('seed').value), params: params(), tag: 'gallery' });
+    size: Number($('size').value), steps: schema.gallerySteps, seed: Number($('seed').value), preset: $('preset').value,
+    params: params(false), tag: 'gallery' });
   status('rendering the gallery of ' + layer.name + '…');
 }
 
@@ -420,7 +490,7 @@ async function showExamplePicker() {
 // --- wiring ---
 
 function wire() {
-  buildParams();
+  $('preset').addEventListener('change', () => usePreset($('preset').value));
   $('model').addEventListener('change', () => loadModel($('model').value).catch((e) => status(e.message, true)));
   $('layer').addEventListener('change', onLayerChange);
   $('objective').addEventListener('change', onObjectiveChange);
@@ -438,4 +508,4 @@ function wire() {
 
 wire();
 connect().then(() => send({ op: 'list' }));
-loadModels().catch((e) => status(e.message, true));
+loadSchema().then(loadModels).catch((e) => status(e.message, true));

@@ -3,7 +3,6 @@ package io.filterscope.cli;
 import io.filterscope.UserError;
 import io.filterscope.image.Grids;
 import io.filterscope.image.ImageInput;
-import io.filterscope.image.PngFiles;
 import io.filterscope.model.ActivationMaps;
 import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
@@ -12,24 +11,42 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code activations --model M --layer L --image IN}: one image's feature maps, strongest channel first. */
-final class ActivationsCommand {
+@Command(name = "activations", mixinStandardHelpOptions = true,
+        description = "An image's feature maps as a grid image, strongest first, and the top channels printed.")
+final class ActivationsCommand implements Callable<Integer> {
     /** Larger uploads are refused before decoding (decompression bombs). */
     static final int MAX_PIXELS = 40_000_000;
 
-    private ActivationsCommand() {
-    }
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
+    String modelId;
 
-    static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("activations", args, Set.of("model", "layer", "image", "out", "models", "top"), Set.of());
-        LoadedModel model = CommandSupport.model(flags);
-        String layerName = flags.required("layer");
+    @Option(names = "--layer", required = true, paramLabel = "L", description = "layer name")
+    String layerName;
+
+    @Option(names = "--image", required = true, paramLabel = "IN", description = "PNG, JPEG, GIF or BMP")
+    Path imageFile;
+
+    @Option(names = "--top", paramLabel = "K", description = "channels to print (default: ${DEFAULT-VALUE})")
+    int top = 8;
+
+    @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-LAYER-activations.png)")
+    Path out;
+
+    @Mixin
+    ModelsDir models;
+
+    @Override
+    public Integer call() throws IOException {
+        LoadedModel model = models.store().load(modelId);
         model.layer(layerName);
-        Path imageFile = Path.of(flags.required("image"));
-        int top = flags.integer("top", 8, 1, 4096);
-        Path out = flags.path("out", model.id() + "-" + layerName + "-activations.png");
+        Cli.within("activations", "--top", top, 1, 4096);
+        Path file = CommandSupport.output("activations", out != null ? out : Path.of(model.id() + "-" + layerName + "-activations.png"));
 
         BufferedImage picture;
         try {
@@ -46,8 +63,8 @@ final class ActivationsCommand {
         settings.put("model", model.id());
         settings.put("layer", layerName);
         settings.put("image", imageFile.toString());
-        PngFiles.write(grid, CommandSupport.provenance(List.of("activations", "--model", model.id(), "--layer", layerName,
-                "--image", imageFile.toString()), settings), out);
+        CommandSupport.write(grid, CommandSupport.provenance(List.of("activations", "--model", model.id(), "--layer", layerName,
+                "--image", imageFile.toString()), settings), file);
 
         System.out.printf("%s %s on %s: %d channels of %dx%d%n", model.id(), layerName, imageFile, shape.get(0),
                 shape.get(2), shape.get(1));
@@ -55,7 +72,7 @@ final class ActivationsCommand {
         for (ActivationMaps.Channel c : maps.strongestFirst().subList(0, Math.min(top, maps.strongestFirst().size()))) {
             System.out.printf("  %4d  mean %.4f  max %.4f%n", c.index(), c.mean(), c.max());
         }
-        System.out.println("wrote " + out);
+        System.out.println("wrote " + file);
         return 0;
     }
 }

@@ -5,21 +5,24 @@ import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
-import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
 import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.train.LeNet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.zoo.model.ResNet50;
 import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench --model M --layer L --size S --batch N --steps K}: times ascent steps the way
@@ -30,31 +33,66 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}), and
  * {@code bench --runs N} memory across N short runs ({@link MemoryBench}).
  */
-final class BenchCommand {
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Ascent speed; with --stream, first-frame latency and frame rate through a real WebSocket; "
+                + "with --runs, memory over many short runs.")
+final class BenchCommand implements Callable<Integer> {
     private static final int WARMUP = 3;
 
-    private BenchCommand() {
+    @Option(names = "--model", paramLabel = "M", description = "vgg16, resnet50, lenet (random weights) or a model id (default: vgg16; fashion-cnn with --stream)")
+    String name;
+
+    @Option(names = "--layer", paramLabel = "L", description = "layer whose channels are maximized (default: the model's usual)")
+    String layerName;
+
+    @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's usual)")
+    Integer sizeFlag;
+
+    @Option(names = "--batch", paramLabel = "N", description = "images per step (default: ${DEFAULT-VALUE})")
+    int batch = 1;
+
+    @Option(names = "--steps", paramLabel = "K", description = "timed steps (default: 20; 200 with --stream)")
+    Integer stepsFlag;
+
+    @Option(names = "--filter", paramLabel = "F", description = "with --stream: the filter to maximize (default: ${DEFAULT-VALUE})")
+    int filter;
+
+    @Option(names = "--runs", paramLabel = "N", description = "memory over this many short runs instead of speed")
+    Integer runs;
+
+    @Option(names = "--stream", description = "time a run through a WebSocket instead")
+    boolean stream;
+
+    @Mixin
+    ModelsDir models;
+
+    private int size(int fallback, int min) {
+        return Cli.within("bench", "--size", sizeFlag != null ? sizeFlag : fallback, min, 1024);
     }
 
-    static int run(String[] args) throws Exception {
-        Flags flags = Flags.parse("bench", args, Set.of("model", "layer", "size", "batch", "steps", "models", "filter",
-                "runs"), Set.of("stream"));
-        if (flags.isSet("stream")) {
-            return StreamBench.run(flags.path("models", "models"), flags.string("model", "fashion-cnn"),
-                    flags.string("layer", "conv4"), flags.integer("filter", 0, 0, 1 << 20),
-                    flags.integer("size", 28, 8, 1024), flags.integer("steps", 200, 1, 100_000));
+    private String layer(String fallback) {
+        return layerName != null ? layerName : fallback;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (stream) {
+            return StreamBench.run(models.dir(), name != null ? name : "fashion-cnn", layer("conv4"),
+                    Cli.within("bench", "--filter", filter, 0, 1 << 20), size(28, 8),
+                    Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()));
         }
-        String name = flags.string("model", "vgg16");
-        int batch = flags.integer("batch", 1, 1, 4096);
-        int steps = flags.integer("steps", 20, 1, 100_000);
+        String name = this.name != null ? this.name : "vgg16";
+        Cli.within("bench", "--batch", batch, 1, 4096);
+        int steps = Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : 20);
+        int runCount = runs == null ? 0 : Cli.within("bench", "--runs", runs, 1, 1_000_000);
         Model model;
         String layer;
         int size;
         int channels;
         InputSpace space;
         if (name.equals("resnet50")) {
-            size = flags.integer("size", 224, 32, 1024);
-            layer = flags.string("layer", "res5c_branch");
+            size = size(224, 32);
+            layer = layer("res5c_branch");
             // The zoo model initializes only at sizes its last pooling fits; its convolutions take any size. Its
             // default init (normal, std 0.5) overflows float within a few blocks, so He init, as for training.
             model = ResNet50.builder().numClasses(1000).inputShape(new int[] {3, 224, 224})
@@ -63,29 +101,28 @@ final class BenchCommand {
             space = InputSpace.CAFFE_BGR;
         } else if (name.equals("vgg16") || name.equals("lenet")) {
             boolean vgg = name.equals("vgg16");
-            size = vgg ? flags.integer("size", 128, 32, 1024) : 28;
-            layer = flags.string("layer", vgg ? "block5_conv1" : "conv4");
+            size = vgg ? size(128, 32) : 28;
+            layer = layer(vgg ? "block5_conv1" : "conv4");
             model = vgg ? Vgg16.notop(size, 0) : LeNet.create(28, 1, 10, 0);
             channels = vgg ? 3 : 1;
             space = vgg ? InputSpace.CAFFE_BGR : InputSpace.UNIT;
         } else {
-            LoadedModel loaded = new ModelStore(flags.path("models", "models")).load(name);
-            size = flags.integer("size", loaded.height(), 8, 1024);
-            layer = flags.string("layer", loaded.layers().get(loaded.layers().size() - 2).name());
+            LoadedModel loaded = models.store().load(name);
+            size = size(loaded.height(), 8);
+            layer = layer(loaded.layers().get(loaded.layers().size() - 2).name());
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;
-            if (flags.has("runs")) {
-                return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space,
-                        flags.integer("runs", 1000, 1, 1_000_000), steps);
+            if (runCount > 0) {
+                return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }
             Network net = loaded.compile(batch, size);
             return time(net, layer, space, batch, steps, size);
         }
         ModelGraph graph = Dl4jReader.read(model);
-        if (flags.has("runs")) {
+        if (runCount > 0) {
             Network shared = graph.compile(DataType.FLOAT, 1, new long[] {channels, size, size});
-            return MemoryBench.run(b -> shared, n -> { }, layer, space, flags.integer("runs", 1000, 1, 1_000_000), steps);
+            return MemoryBench.run(b -> shared, n -> { }, layer, space, runCount, steps);
         }
         Network net = graph.compile(DataType.FLOAT, batch, new long[] {channels, size, size});
         return time(net, layer, space, batch, steps, size);
@@ -100,7 +137,7 @@ final class BenchCommand {
         for (int i = 0; i < batch; i++) {
             objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
         }
-        AscentRun run = new AscentRun(net, objectives, space, WARMUP + steps, 0, RenderParams.DEFAULTS);
+        AscentRun run = new AscentRun(net, objectives, Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0);
         for (int i = 0; i < WARMUP; i++) {
             run.step();
         }

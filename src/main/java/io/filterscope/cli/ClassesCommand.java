@@ -3,11 +3,12 @@ package io.filterscope.cli;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
-import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
@@ -18,48 +19,58 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code classes --model M}: one "ideal input" per output class (maximizing its logit), then each image,
  * quantized to 8 bits exactly as the PNG stores it, is fed back to the classifier: a model that learned
  * its classes recognises its own ideal inputs.
  */
-final class ClassesCommand {
-    /**
-     * Stronger smoothing than a gallery: without it a class's ideal input is high-contrast noise that the
-     * model still recognises but a person cannot; with much more (decay 0.97) the images fade to grey and
-     * the model no longer recognises them.
-     */
-    static final RenderParams DEFAULTS = GalleryCommand.DEFAULTS.with(CommandSupport.JSON.createObjectNode()
-            .put("lrDecay", 0.01).put("blurSigma", 0.7).put("blurEvery", 2).put("blurDecay", 1.0)
-            .put("l2Decay", 0.99).put("jitter", 1).put("tv", 0.3));
+@Command(name = "classes", mixinStandardHelpOptions = true,
+        description = "One ideal input per output class; feeds each back and prints the class the model predicts for it.")
+final class ClassesCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
+    String modelId;
 
-    private ClassesCommand() {
-    }
+    @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    int steps = Params.STEPS.base();
 
-    static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("classes", args, Set.of("model", "steps", "seed", "params", "out", "models"), Set.of());
-        LoadedModel model = CommandSupport.model(flags);
+    @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-classes.png)")
+    Path out;
+
+    @Mixin
+    RenderOptions render;
+
+    @Mixin
+    ModelsDir models;
+
+    @Override
+    public Integer call() throws IOException {
+        LoadedModel model = models.store().load(modelId);
         if (model.objectives().outputLayer() == null) {
             throw new UserError("model " + model.id() + " has no dense output layer, so it has no classes");
         }
         int classes = (int) model.objectives().outputLayer().channels();
-        int steps = flags.integer("steps", 200, 1, 100_000);
-        long seed = flags.longValue("seed", 1);
-        RenderParams params = CommandSupport.params(flags, DEFAULTS);
-        Path out = flags.path("out", model.id() + "-classes.png");
+        Cli.within("classes", Params.STEPS, steps);
+        long seed = render.seed;
+        Preset preset = render.preset("class");
+        Settings params = render.settings(preset);
+        Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
 
         List<Objective> objectives = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
             objectives.add(model.objectives().classLogit(k));
         }
         int size = model.height();
-        List<RenderedImage> images = Renderer.render(b -> model.cached(b, size), model.inputSpace(), objectives, steps,
-                seed, params, classes, new ProgressBar(System.err));
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+                size, steps, seed, classes, new ProgressBar(System.err));
 
         Network net = model.cached(classes, size);
         List<BufferedImage> tiles = new ArrayList<>();
@@ -94,10 +105,12 @@ final class ClassesCommand {
         settings.put("objective", "class logits 0-" + (classes - 1));
         settings.put("seed", seed);
         settings.put("steps", steps);
+        settings.put("preset", preset.name());
         settings.put("params", params.toJson());
-        PngFiles.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
-                String.valueOf(steps), "--seed", String.valueOf(seed), "--params", params.toJson().toString()), settings), out);
-        System.out.println("wrote " + out);
+        CommandSupport.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
+                String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(), "--params", params.toJson().toString()),
+                settings), file);
+        System.out.println("wrote " + file);
         return 0;
     }
 

@@ -1,41 +1,25 @@
 package io.filterscope.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
-import io.filterscope.engine.render.RenderParams;
-import io.filterscope.model.LoadedModel;
-import io.filterscope.model.ModelStore;
+import io.filterscope.image.JpegFiles;
+import io.filterscope.image.PngFiles;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** What several commands share: the model directory, params JSON, filter ranges, and provenance for PNGs. */
+/** What several commands share: filter ranges, output files, and provenance for PNGs. */
 final class CommandSupport {
     static final ObjectMapper JSON = new ObjectMapper();
     /** PNG text chunk holding the command line that re-creates the image. */
     static final String COMMAND_KEY = "filterscope:command";
 
     private CommandSupport() {
-    }
-
-    static LoadedModel model(Flags flags) {
-        return new ModelStore(flags.path("models", "models")).load(flags.required("model"));
-    }
-
-    /** {@code --params '{"blurSigma":1}'} on top of the given defaults. */
-    static RenderParams params(Flags flags, RenderParams defaults) {
-        if (!flags.has("params")) {
-            return defaults;
-        }
-        JsonNode json;
-        try {
-            json = JSON.readTree(flags.string("params", "{}"));
-        } catch (java.io.IOException e) {
-            throw new UserError("--params is not valid JSON: " + e.getMessage().split("\n")[0]);
-        }
-        return defaults.with(json);
     }
 
     /** "0-63", "3", "1,4,9-12"; every index must be below {@code count}. */
@@ -65,6 +49,24 @@ final class CommandSupport {
             }
         }
         return out;
+    }
+
+    /** {@code --out}: a .png (which keeps the settings, for {@code rerun}) or a .jpg/.jpeg; anything else is refused. */
+    static Path output(String command, Path out) {
+        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".png") && !name.endsWith(".jpg") && !name.endsWith(".jpeg")) {
+            throw new UserError(command + ": --out must end in .png, .jpg or .jpeg, got " + out);
+        }
+        return out;
+    }
+
+    /** Writes the image as its file name says: PNG with the text chunks, or JPEG (which cannot keep them). */
+    static void write(BufferedImage image, Map<String, String> text, Path out) throws IOException {
+        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            PngFiles.write(image, text, out);
+        } else {
+            JpegFiles.write(image, out);
+        }
     }
 
     /** Text chunks for a PNG: the effective command line (so {@code rerun} can repeat it) and the key settings. */

@@ -11,28 +11,57 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code fetch-model NAME}: downloads a pretrained model into the models directory, verified against its
  * published hash, and writes its metadata; with no name or {@code --list}, lists the models it knows.
  */
-final class FetchModelCommand {
+@Command(name = "fetch-model", mixinStandardHelpOptions = true,
+        description = "Downloads a pretrained model into the models folder, checking its published hash; with no name, lists them.")
+final class FetchModelCommand implements Callable<Integer> {
     /** A mirror that serves every file under its published name, instead of the publishers' URLs. */
     static final String BASE_URL_ENV = "FILTERSCOPE_MODEL_BASE_URL";
 
-    private FetchModelCommand() {
+    private final List<KnownModel> catalogue;
+
+    @Parameters(paramLabel = "NAME", arity = "0..*", description = "the model to fetch (see --list)")
+    List<String> names = List.of();
+
+    @Option(names = "--list", description = "list the models it knows")
+    boolean list;
+
+    @Option(names = "--base-url", paramLabel = "URL", defaultValue = "${env:" + BASE_URL_ENV + "}",
+            description = "a mirror serving every file under its published name (or " + BASE_URL_ENV + ")")
+    String baseUrl;
+
+    @Option(names = "--timeout", paramLabel = "S", description = "seconds to wait for a connection or data (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds = (int) Downloader.DEFAULT_TIMEOUT.toSeconds();
+
+    @Mixin
+    ModelsDir models;
+
+    /** With another catalogue than {@link KnownModels#ALL}: how the tests serve models whose hashes they know. */
+    FetchModelCommand(List<KnownModel> catalogue) {
+        this.catalogue = catalogue;
     }
 
-    static int run(String[] args) throws IOException {
+    static int run(String[] args) throws Exception {
         return run(args, KnownModels.ALL);
     }
 
-    /** With another catalogue than {@link KnownModels#ALL}: how the tests serve models whose hashes they know. */
-    static int run(String[] args, List<KnownModel> catalogue) throws IOException {
-        Flags flags = Flags.parse("fetch-model", args, Set.of("models", "base-url", "timeout"), Set.of("list"));
-        List<String> names = flags.positional();
-        if (flags.isSet("list") || names.isEmpty()) {
+    static int run(String[] args, List<KnownModel> catalogue) throws Exception {
+        return Cli.execute(new CommandLine(new FetchModelCommand(catalogue)), args);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (list || names.isEmpty()) {
             list(catalogue);
             return 0;
         }
@@ -40,10 +69,10 @@ final class FetchModelCommand {
             throw new UserError("fetch-model: one model at a time, got " + String.join(" ", names));
         }
         KnownModel model = KnownModels.byName(catalogue, names.get(0));
-        String baseUrl = baseUrl(flags.string("base-url", System.getenv(BASE_URL_ENV)));
-        Duration timeout = Duration.ofSeconds(flags.integer("timeout", (int) Downloader.DEFAULT_TIMEOUT.toSeconds(), 1, 3600));
+        String baseUrl = baseUrl(this.baseUrl);
+        Duration timeout = Duration.ofSeconds(Cli.within("fetch-model", "--timeout", timeoutSeconds, 1, 3600));
         List<ProgressBar> bars = new ArrayList<>();
-        ModelFetcher fetcher = new ModelFetcher(flags.path("models", "models"), baseUrl,
+        ModelFetcher fetcher = new ModelFetcher(models.dir(), baseUrl,
                 new Downloader(timeout, timeout, System.out::println),
                 () -> {
                     ProgressBar bar = new ProgressBar(System.err);

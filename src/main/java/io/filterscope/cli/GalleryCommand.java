@@ -2,11 +2,12 @@ package io.filterscope.cli;
 
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
-import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
@@ -18,46 +19,68 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code gallery --model M --layer L}: what every filter of a layer responds to, as one grid PNG. */
-final class GalleryCommand {
-    /**
-     * Defaults that give clean pictures on small models: a little blur and decay, and a leaky start long
-     * enough that filters silent on grey still wake (on fashion-cnn's conv2, 16 leaky steps left 7 of 32
-     * filters that do fire on real images looking dead; 32 steps left none).
-     */
-    static final RenderParams DEFAULTS = RenderParams.DEFAULTS.with(CommandSupport.JSON.createObjectNode()
-            .put("lr", 0.05).put("blurSigma", 0.5).put("blurEvery", 4).put("blurDecay", 0.9)
-            .put("l2Decay", 0.995).put("leakyRelu", 0.1).put("leakySteps", 32));
+/** {@code gallery --model M --layer L}: what every filter of a layer responds to, as one grid image. */
+@Command(name = "gallery", mixinStandardHelpOptions = true,
+        description = "Renders filters of a layer, in minibatches, into one grid image (a PNG keeps its settings for rerun).")
+final class GalleryCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
+    String modelId;
 
-    private GalleryCommand() {
-    }
+    @Option(names = "--layer", required = true, paramLabel = "L", description = "layer name")
+    String layerName;
 
-    static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("gallery", args,
-                Set.of("model", "layer", "filters", "size", "steps", "seed", "params", "out", "models", "batch", "columns"),
-                Set.of());
-        LoadedModel model = CommandSupport.model(flags);
-        String layerName = flags.required("layer");
+    @Option(names = "--filters", paramLabel = "0-63", description = "filters to render, e.g. 0-63 or 1,4,9-12 (default: all)")
+    String filterSpec;
+
+    @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's own)")
+    Integer size;
+
+    @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    int steps = Params.GALLERY_STEPS;
+
+    @Option(names = "--batch", paramLabel = "B", description = "images per minibatch (default: about a million pixels' worth)")
+    Integer batch;
+
+    @Option(names = "--columns", paramLabel = "C", description = "grid columns (default: a square grid)")
+    Integer columns;
+
+    @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-LAYER.png)")
+    Path out;
+
+    @Mixin
+    RenderOptions render;
+
+    @Mixin
+    ModelsDir models;
+
+    @Override
+    public Integer call() throws IOException {
+        LoadedModel model = models.store().load(modelId);
         LayerInfo layer = model.layer(layerName);
-        List<Integer> filters = CommandSupport.filters(flags.string("filters", "0-" + (layer.channels() - 1)),
-                layer.channels(), layer.name());
-        int size = flags.integer("size", model.height(), 8, 1024);
-        int steps = flags.integer("steps", 64, 1, 100_000);
-        long seed = flags.longValue("seed", 1);
-        RenderParams params = CommandSupport.params(flags, DEFAULTS);
+        String spec = filterSpec == null ? "0-" + (layer.channels() - 1) : filterSpec;
+        List<Integer> filters = CommandSupport.filters(spec, layer.channels(), layer.name());
+        int side = Cli.within("gallery", Params.SIZE, size == null ? model.height() : size);
+        Cli.within("gallery", Params.STEPS, steps);
+        Preset preset = render.preset("channel");
+        Settings params = render.settings(preset);
         // About a million pixels per minibatch: all filters of a 28 px model at once, 64 at 128 px.
-        int batch = flags.integer("batch", (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) size * size))), 1, 4096);
-        int columns = flags.integer("columns", (int) Math.ceil(Math.sqrt(filters.size())), 1, 4096);
-        Path out = flags.path("out", model.id() + "-" + layer.name() + ".png");
+        int chunk = Cli.within("gallery", "--batch", batch != null ? batch
+                : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))), 1, 4096);
+        int cols = Cli.within("gallery", "--columns", columns != null ? columns : (int) Math.ceil(Math.sqrt(filters.size())), 1, 4096);
+        Path file = CommandSupport.output("gallery", out != null ? out : Path.of(model.id() + "-" + layer.name() + ".png"));
 
         List<Objective> objectives = new ArrayList<>();
         for (int f : filters) {
             objectives.add(model.objectives().channel(layer.name(), f));
         }
         long started = System.nanoTime();
-        List<RenderedImage> images = Renderer.render(b -> model.cached(b, size), model.inputSpace(), objectives,
-                steps, seed, params, batch, new ProgressBar(System.err));
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.inputSpace()),
+                side, steps, render.seed, chunk, new ProgressBar(System.err));
         double seconds = (System.nanoTime() - started) / 1e9;
 
         List<BufferedImage> tiles = new ArrayList<>();
@@ -66,33 +89,33 @@ final class GalleryCommand {
         List<Integer> deadFilters = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             RenderedImage img = images.get(i);
-            tiles.add(Tiles.fromPlanes(img.displayPlanes(), model.channels(), size, size));
+            tiles.add(Tiles.fromPlanes(img.displayPlanes(), model.channels(), side, side));
             labels.add(String.valueOf(filters.get(i)));
             if (img.dead()) {
                 dead.add(i);
                 deadFilters.add(filters.get(i));
             }
         }
-        int scale = Math.max(1, 96 / size);
-        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, dead, columns, scale), List.of(
-                model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + seed,
+        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, dead, cols, Math.max(1, 96 / side)), List.of(
+                model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + render.seed,
                 deadFilters.isEmpty() ? "no dead filters" : "dead (never fired): " + deadFilters));
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
-                "--filters", flags.string("filters", "0-" + (layer.channels() - 1)), "--size", String.valueOf(size),
-                "--steps", String.valueOf(steps), "--seed", String.valueOf(seed), "--params", params.toJson().toString()));
+                "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),
+                "--seed", String.valueOf(render.seed), "--preset", preset.name(), "--params", params.toJson().toString()));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.id());
         settings.put("layer", layer.name());
         settings.put("filters", filters);
-        settings.put("seed", seed);
+        settings.put("seed", render.seed);
         settings.put("steps", steps);
-        settings.put("size", size);
+        settings.put("size", side);
+        settings.put("preset", preset.name());
         settings.put("params", params.toJson());
         settings.put("dead", deadFilters);
-        PngFiles.write(grid, CommandSupport.provenance(command, settings), out);
-        System.out.printf("%s: %d filters of %s in %.1f s (%.1f ms per step of %d images)%n", out, filters.size(),
-                layer.name(), seconds, seconds * 1000 / (steps * Math.ceil(filters.size() / (double) batch)), batch);
+        CommandSupport.write(grid, CommandSupport.provenance(command, settings), file);
+        System.out.printf("%s: %d filters of %s in %.1f s (%.1f ms per step of %d images)%n", file, filters.size(),
+                layer.name(), seconds, seconds * 1000 / (steps * Math.ceil(filters.size() / (double) chunk)), chunk);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);
         return 0;
     }

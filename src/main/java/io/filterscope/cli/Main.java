@@ -2,9 +2,23 @@ package io.filterscope.cli;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
+import io.filterscope.model.fetch.KnownModels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-/** {@code java -jar filterscope.jar <command> [flags]}. */
+/**
+ * {@code filterscope <command> [flags]} ({@code bin/filterscope}, or {@code java -jar filterscope.jar}).
+ * Exit status 0 on success, 2 for a mistake in what was asked (one line on standard error, no stack
+ * trace), 1 for an I/O failure or a run that failed, 130 when interrupted.
+ */
+@Command(name = "filterscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "See what a convolutional network has learned.",
+        subcommands = CommandLine.HelpCommand.class)
 public final class Main {
+
     private Main() {
     }
 
@@ -18,7 +32,7 @@ public final class Main {
             status = 2;
         } catch (InterruptedException e) {
             status = 130;
-        } catch (java.io.IOException | io.filterscope.engine.render.RunFailedException
+        } catch (IOException | io.filterscope.engine.render.RunFailedException
                  | io.filterscope.engine.net.UnsupportedLayerException e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 1;
@@ -29,25 +43,33 @@ public final class Main {
         System.exit(status);
     }
 
-    static int run(String[] args) throws Exception {
-        if (args.length == 0) {
-            throw new UserError("no command given; commands: " + COMMANDS);
-        }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        return switch (args[0]) {
-            case "serve" -> ServeCommand.run(rest);
-            case "worker" -> WorkerCommand.run(rest);
-            case "models" -> ModelsCommand.run(rest);
-            case "gallery" -> GalleryCommand.run(rest);
-            case "classes" -> ClassesCommand.run(rest);
-            case "activations" -> ActivationsCommand.run(rest);
-            case "rerun" -> RerunCommand.run(rest);
-            case "bench" -> BenchCommand.run(rest);
-            case "train" -> TrainCommand.run(rest);
-            case "fetch-model" -> FetchModelCommand.run(rest);
-            default -> throw new UserError("unknown command '" + args[0] + "'; commands: " + COMMANDS);
-        };
+    /** Runs one command line in this JVM and returns its exit status; mistakes are thrown as {@link UserError}. */
+    static int run(String... args) throws Exception {
+        return Cli.execute(commandLine(), args);
     }
 
-    private static final String COMMANDS = "serve, worker, models, gallery, classes, activations, rerun, train, fetch-model, bench";
+    /** Every command with its flags, in the order {@code --help} lists them. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        for (Object command : new Object[] {new ServeCommand(), new WorkerCommand(), new ModelsCommand(), new GalleryCommand(),
+                new ClassesCommand(), new ActivationsCommand(), new RerunCommand(Main::run), new TrainCommand(),
+                new FetchModelCommand(KnownModels.ALL), new BenchCommand()}) {
+            cli.addSubcommand(command);
+        }
+        return cli;
+    }
+
+    /** The version Maven recorded in the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/filterscope/build.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            return new String[] {"filterscope " + build.getProperty("version", "(unknown version)")};
+        }
+    }
 }

@@ -3,8 +3,8 @@ package io.filterscope.cli;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.param.InputSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +50,8 @@ final class MemoryBench {
                                 int runs, int steps) {
         for (int r = 0; r < runs; r++) {
             Network net = borrow.apply(1);
-            AscentRun run = new AscentRun(net, List.of(new ChannelObjective(layer, r % 8)), space, steps, r,
-                    RenderParams.DEFAULTS);
+            AscentRun run = new AscentRun(net, List.of(new ChannelObjective(layer, r % 8)),
+                    Presets.PLAIN.build(Presets.PLAIN.defaults(), space), (int) net.input().size(2), steps, r);
             while (!run.finished()) {
                 run.step();
             }

@@ -4,22 +4,21 @@ import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** {@code models}: every model in the models directory with its layers, or why it cannot be used. */
-final class ModelsCommand {
-    private ModelsCommand() {
-    }
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "Lists the models with every layer's kind, channels and output shape, or why a model cannot be used.")
+final class ModelsCommand implements Callable<Integer> {
+    @Mixin
+    ModelsDir models;
 
-    static int run(String[] args) {
-        Flags flags = Flags.parse("models", args, Set.of("models"), Set.of());
-        ModelStore store = new ModelStore(flags.path("models", "models"));
-        var entries = store.list();
-        if (entries.isEmpty()) {
-            System.out.println("no models in " + store.dir());
-            return 0;
-        }
-        for (ModelStore.Entry entry : entries) {
+    @Override
+    public Integer call() {
+        ModelStore store = models.store();
+        for (ModelStore.Entry entry : store.list()) {
             if (!entry.available()) {
                 System.out.println(entry.id() + ": unavailable: " + entry.error());
                 continue;

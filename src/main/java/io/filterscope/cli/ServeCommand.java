@@ -4,64 +4,97 @@ import io.filterscope.UserError;
 import io.filterscope.server.ClusterOptions;
 import io.filterscope.server.FilterScopeServer;
 import io.filterscope.server.ServerConfig;
-import java.util.Arrays;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code serve}: the web server and page; prints "listening on http://HOST:PORT" when ready. */
-final class ServeCommand {
-    private ServeCommand() {
-    }
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "The web server and explorer page; prints 'listening on http://HOST:PORT' when ready.")
+final class ServeCommand implements Callable<Integer> {
+    private static final ServerConfig.Limits D = ServerConfig.Limits.DEFAULT;
 
-    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
-    private static ServerConfig.Tls tls(Flags flags) {
-        if (!flags.has("tls-cert") && !flags.has("tls-key")) {
-            return null;
-        }
-        java.nio.file.Path cert = flags.path("tls-cert", null);
-        java.nio.file.Path key = flags.path("tls-key", null);
-        if (cert == null || key == null) {
-            throw new UserError("serve: --tls-cert and --tls-key go together (PEM certificate and PEM private key)");
-        }
-        for (java.nio.file.Path p : List.of(cert, key)) {
-            if (!java.nio.file.Files.isReadable(p)) {
-                throw new UserError("serve: cannot read " + p);
-            }
-        }
-        return new ServerConfig.Tls(cert, key);
-    }
+    @Option(names = "--host", paramLabel = "H", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
 
-    static int run(String[] args) throws InterruptedException {
-        Set<String> valued = new java.util.HashSet<>(Set.of("host", "port", "models", "token", "allow-origin",
-                "max-runs", "max-queue", "max-runs-per-connection", "max-connections", "max-messages-per-second", "tls-cert", "tls-key"));
-        valued.addAll(ClusterFlags.VALUES);
-        Flags flags = Flags.parse("serve", args, valued, Set.of("cluster", "no-compute"));
-        String token = flags.string("token", System.getenv("FILTERSCOPE_TOKEN"));
-        List<String> origins = flags.has("allow-origin")
-                ? Arrays.stream(flags.string("allow-origin", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
-                : List.of();
-        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
-        ServerConfig.Limits limits = runLimits(flags)
-                .withConnections(flags.integer("max-runs-per-connection", d.runsPerConnection(), 1, 100_000),
-                        flags.integer("max-connections", d.connections(), 1, 1_000_000),
-                        flags.integer("max-messages-per-second", d.messagesPerSecond(), 1, 1_000_000));
-        ServerConfig config = new ServerConfig(flags.string("host", "127.0.0.1"), flags.integer("port", 8080, 0, 65535),
-                flags.path("models", "models"), token, origins, limits, tls(flags));
-        ClusterOptions cluster = ClusterFlags.parse("serve", flags);
-        if (flags.has("no-compute") && cluster == null) {
+    @Option(names = "--port", paramLabel = "P", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
+    int port = 8080;
+
+    @Option(names = "--token", paramLabel = "T", defaultValue = "${env:FILTERSCOPE_TOKEN}",
+            description = "API and WebSocket need 'Authorization: Bearer T' or ?token=T (or FILTERSCOPE_TOKEN)")
+    String token;
+
+    @Option(names = "--allow-origin", paramLabel = "O", split = ",", description = "other origins whose pages may open the WebSocket")
+    List<String> origins = List.of();
+
+    @Option(names = "--max-runs-per-connection", paramLabel = "N", description = "runs one WebSocket may own (default: ${DEFAULT-VALUE})")
+    int runsPerConnection = D.runsPerConnection();
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "open WebSockets (default: ${DEFAULT-VALUE})")
+    int connections = D.connections();
+
+    @Option(names = "--max-messages-per-second", paramLabel = "N", description = "messages per WebSocket per second (default: ${DEFAULT-VALUE})")
+    int messagesPerSecond = D.messagesPerSecond();
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "certificate (chain) for HTTPS and WSS, with --tls-key")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "private key for HTTPS and WSS, with --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--no-compute", description = "with --cluster: serve only, leave computing to worker nodes")
+    boolean noCompute;
+
+    @Mixin
+    ModelsDir models;
+
+    @Mixin
+    RunLimitsMixin runs;
+
+    @Mixin
+    ClusterMixin clusterFlags;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig.Limits limits = runs.limits("serve")
+                .withConnections(Cli.within("serve", "--max-runs-per-connection", runsPerConnection, 1, 100_000),
+                        Cli.within("serve", "--max-connections", connections, 1, 1_000_000),
+                        Cli.within("serve", "--max-messages-per-second", messagesPerSecond, 1, 1_000_000));
+        Cli.within("serve", "--port", port, 0, 65535);
+        ClusterOptions cluster = clusterFlags.options("serve");
+        if (noCompute && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
         }
-        FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !flags.has("no-compute"), cluster);
+        if (!noCompute) {
+            models.store();
+        }
+        ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
+                origins.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), limits, tls());
+        FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
     }
 
-    /** {@code --max-runs} and {@code --max-queue}: what one compute worker takes at once and keeps waiting. */
-    static ServerConfig.Limits runLimits(Flags flags) {
-        ServerConfig.Limits d = ServerConfig.Limits.DEFAULT;
-        return d.withRuns(flags.integer("max-runs", d.activeRuns(), 1, 1024), flags.integer("max-queue", d.queuedRuns(), 0, 100_000));
+    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
+    private ServerConfig.Tls tls() {
+        if (tlsCert == null && tlsKey == null) {
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new UserError("serve: --tls-cert and --tls-key go together (PEM certificate and PEM private key)");
+        }
+        for (Path p : List.of(tlsCert, tlsKey)) {
+            if (!Files.isReadable(p)) {
+                throw new UserError("serve: cannot read " + p);
+            }
+        }
+        return new ServerConfig.Tls(tlsCert, tlsKey);
     }
 
     /**

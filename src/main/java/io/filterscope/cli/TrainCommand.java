@@ -13,22 +13,37 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code train --dataset fashion-mnist|mnist}: reproduces a bundled model with its metadata and example set. */
-final class TrainCommand {
-    private TrainCommand() {
-    }
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Reproduces a bundled model, with its metadata and example set.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "fashion-mnist or mnist")
+    String datasetName;
 
-    static int run(String[] args) throws IOException {
-        Flags flags = Flags.parse("train", args, Set.of("dataset", "out", "data", "epochs", "seed"), Set.of());
-        BundledDataset dataset = BundledDataset.byName(flags.required("dataset"));
-        Path out = flags.path("out", "models/" + dataset.modelId + ".zip");
-        Path dataDir = flags.path("data", dataset.defaultDataDir);
-        int epochs = flags.integer("epochs", dataset.defaultEpochs, 1, 1000);
-        long seed = flags.longValue("seed", 1);
+    @Option(names = "--out", paramLabel = "F.zip", description = "the model file (default: models/NAME.zip)")
+    Path out;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "where the data set is (default: where its package puts it)")
+    Path data;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "training epochs (default: the data set's)")
+    Integer epochs;
+
+    @Option(names = "--seed", paramLabel = "K", description = "seeds initialization and shuffling (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Override
+    public Integer call() throws IOException {
+        BundledDataset dataset = BundledDataset.byName(datasetName);
+        Path out = this.out != null ? this.out : Path.of("models/" + dataset.modelId + ".zip");
+        Path dataDir = data != null ? data : Path.of(dataset.defaultDataDir);
+        int epochs = Cli.within("train", "--epochs", this.epochs != null ? this.epochs : dataset.defaultEpochs, 1, 1000);
 
         LabeledImages[] split;
         try {

@@ -4,28 +4,37 @@ import io.filterscope.UserError;
 import io.filterscope.server.ClusterOptions;
 import io.filterscope.server.FilterScopeServer;
 import io.filterscope.server.ServerConfig;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code worker --cluster}: a compute-only node. It joins the cluster, announces its device and models, and
  * runs whatever the front nodes send it; prints "worker ID ready" when it has joined (one id per device).
  */
-final class WorkerCommand {
-    private WorkerCommand() {
-    }
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "A compute-only cluster node; prints 'worker ID ready (cluster H:P)' when it has joined.")
+final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    ModelsDir models;
 
-    static int run(String[] args) throws InterruptedException {
-        Set<String> valued = new HashSet<>(Set.of("models", "max-runs", "max-queue"));
-        valued.addAll(ClusterFlags.VALUES);
-        Flags flags = Flags.parse("worker", args, valued, Set.of("cluster"));
-        ClusterOptions cluster = ClusterFlags.parse("worker", flags);
+    @Mixin
+    RunLimitsMixin runs;
+
+    @Mixin
+    ClusterMixin clusterFlags;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ClusterOptions cluster = clusterFlags.options("worker");
         if (cluster == null) {
             throw new UserError("worker: needs --cluster (a worker serves front nodes over the cluster; "
                     + "for one machine use serve)");
         }
-        ServerConfig config = ServerConfig.defaults(flags.path("models", "models")).withLimits(ServeCommand.runLimits(flags));
+        models.store();
+        ServerConfig config = ServerConfig.defaults(models.dir()).withLimits(runs.limits("worker"));
         return ServeCommand.runUntilStopped("worker", config, new FilterScopeServer.Roles(false, true, cluster),
-                server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host() + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
+                server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host()
+                        + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");
     }
 }

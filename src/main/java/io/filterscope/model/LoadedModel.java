@@ -7,6 +7,7 @@ import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objectives;
+import io.filterscope.engine.param.InputSpace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.filterscope.model;
 
 import io.filterscope.UserError;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.keras.KerasFile;
 import io.filterscope.model.onnx.OnnxReader;
 import io.filterscope.model.keras.KnownArchitecture;

@@ -2,6 +2,7 @@ package io.filterscope.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.filterscope.engine.param.InputSpace;
 import java.util.List;
 
 /**

@@ -3,13 +3,14 @@ package io.filterscope.server;
 /** Event-bus addresses: the verticles talk only through these, so they can run in one JVM or apart. */
 public final class Addresses {
     /**
-     * Requests for computation (JSON with an "action"), answered with JSON or a typed failure. Local to each
-     * front node: its dispatcher forwards them to the {@link #worker} that has the model or the run.
+     * A front node's {@code ComputeApi.Front}: one address per method below this one, answered with protocol
+     * records or a typed failure. Local to each front node: its dispatcher forwards them to the
+     * {@link #worker} that has the model or the run.
      */
     public static final String COMPUTE = "filterscope.compute";
-    /** Every compute worker publishes its heartbeat here (id, backend, device, models, load, runs). */
+    /** Every compute worker publishes its heartbeat here (a {@code WorkerStatus}). */
     public static final String WORKERS = "filterscope.workers";
-    /** Every front node's dispatcher publishes its heartbeat here: workers stop the runs of a dead front. */
+    /** Every front node's dispatcher publishes its id here: workers stop the runs of a dead front. */
     public static final String FRONTS = "filterscope.fronts";
     /** A dispatcher that just started publishes here so that every worker announces itself at once. */
     public static final String WORKERS_HELLO = "filterscope.workers.hello";
@@ -25,12 +26,12 @@ public final class Addresses {
     private Addresses() {
     }
 
-    /** The requests of {@link #COMPUTE} that one worker answers. */
+    /** One worker's {@code ComputeApi.Worker}: one address per method below this one. */
     public static String worker(String workerId) {
         return "filterscope.worker." + workerId;
     }
 
-    /** Frames (binary) and events (JSON) of one run, published by the worker to every front that listens. */
+    /** Frames (binary) and events (protocol records) of one run, published by the worker to every front that listens. */
     public static String run(String runId) {
         return "filterscope.run." + runId;
     }

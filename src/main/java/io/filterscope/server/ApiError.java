@@ -57,11 +57,6 @@ public record ApiError(int status, String code, String message) {
         return new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
     }
 
-    /** {"type":"error","code","message"} as the WebSocket answers. */
-    public JsonObject toSocketJson() {
-        return new JsonObject().put("type", "error").put("code", code).put("message", message);
-    }
-
     /** Throwable form, for code that signals errors by throwing. */
     public static final class ApiException extends RuntimeException {
         final ApiError error;

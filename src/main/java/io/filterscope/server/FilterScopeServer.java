@@ -4,6 +4,9 @@ import io.filterscope.engine.Backend;
 import io.filterscope.server.compute.ComputeVerticle;
 import io.filterscope.server.dispatch.DispatchVerticle;
 import io.filterscope.server.http.HttpVerticle;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.Protocol;
 import io.filterscope.server.session.SessionVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -47,6 +50,7 @@ public final class FilterScopeServer {
     public static Future<FilterScopeServer> start(ServerConfig config, Roles roles) {
         Future<Vertx> started = roles.cluster() == null ? Future.succeededFuture(Vertx.vertx()) : roles.cluster().vertx();
         return started.compose(vertx -> {
+            Protocol.registerCodecs(vertx.eventBus());
             HttpVerticle http = roles.front() ? new HttpVerticle(config) : null;
             List<ComputeVerticle> compute = new ArrayList<>();
             for (int device = 0; roles.compute() && device < Backend.deviceCount(); device++) {
@@ -98,8 +102,7 @@ public final class FilterScopeServer {
      */
     public Future<Void> close() {
         Promise<Void> drained = Promise.promise();
-        vertx.eventBus().request(Addresses.COMPUTE, new io.vertx.core.json.JsonObject().put("action", "stop-all"),
-                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(CLOSE_GRACE_MS))
+        EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, CLOSE_GRACE_MS).stopAll()
                 .onComplete(r -> vertx.setTimer(DRAIN_MS, t -> drained.complete()));
         return drained.future().compose(v -> vertx.close());
     }

@@ -70,7 +70,7 @@ public enum BundledDataset {
     public ModelMetadata metadata(String file, double accuracy, int heldOut, int epochs) {
         String base = file.replaceFirst("\\.zip$", "");
         return new ModelMetadata(base, description, file, List.of(1, 28, 28),
-                io.filterscope.model.InputSpace.UNIT, classes,
+                io.filterscope.engine.param.InputSpace.UNIT, classes,
                 new ModelMetadata.Examples(base + ".examples-images.idx.gz", base + ".examples-labels.idx.gz",
                         "the first " + EXAMPLES + " held-out images"),
                 new ModelMetadata.Provenance(source, licence, licence,

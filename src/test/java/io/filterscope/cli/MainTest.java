@@ -58,6 +58,47 @@ class MainTest {
         CommandLine.run("rerun", png.toString(), "--out", again.toString(), "--models", dir.toString());
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(png), Files.readAllBytes(again)),
                 "re-running from the PNG gives the same picture");
+        byte[] original = Files.readAllBytes(png);
+        CommandLine.run("rerun", png.toString(), "--models", dir.toString());
+        assertTrue(java.util.Arrays.equals(original, Files.readAllBytes(dir.resolve("g-rerun.png"))), "by default beside the input");
+        assertMessage("add --overwrite", "rerun", png.toString(), "--out", png.toString(), "--models", dir.toString());
+        CommandLine.run("rerun", png.toString(), "--out", png.toString(), "--overwrite", "--models", dir.toString());
+        assertTrue(java.util.Arrays.equals(original, Files.readAllBytes(png)), "replaced only when asked, with the same picture");
+    }
+
+    @Test
+    void outWritesAJpegForJpgAndRefusesOtherExtensions(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Path jpg = dir.resolve("g.jpg");
+        CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1", "--filters", "0-3",
+                "--steps", "2", "--out", jpg.toString());
+        byte[] bytes = Files.readAllBytes(jpg);
+        assertTrue(bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xD8, "a JPEG starts with FF D8");
+        assertTrue(javax.imageio.ImageIO.read(jpg.toFile()).getWidth() > 28);
+        assertMessage("gallery: --out must end in .png, .jpg or .jpeg", "gallery", "--models", dir.toString(), "--model", "tiny",
+                "--layer", "conv1", "--out", dir.resolve("g.gif").toString());
+        assertTrue(Files.notExists(dir.resolve("g.gif")));
+    }
+
+    @Test
+    void everyCommandAnswersHelpAndMistypedFlagsGetSuggestions() throws Exception {
+        for (String command : Main.commandLine().getSubcommands().keySet()) {
+            String help = CommandLine.run(command, "--help");
+            assertTrue(help.contains("Usage: filterscope " + command), command + ": " + help);
+        }
+        assertTrue(CommandLine.run("--help").contains("gallery"));
+        assertTrue(CommandLine.run("help", "classes").contains("--preset"));
+        assertMessage("; did you mean --steps?)", "gallery", "--model", "m", "--layer", "l", "--stpes", "3");
+        assertMessage("unknown command 'galery' (did you mean gallery", "galery");
+        assertMessage("gallery: --model is required", "gallery", "--layer", "conv1");
+        assertMessage("gallery: --model and --layer are required", "gallery");
+    }
+
+    @Test
+    void anEmptyModelsFolderIsAnErrorNamingIt(@TempDir Path dir) {
+        assertMessage("no models in " + dir.toAbsolutePath(), "models", "--models", dir.toString());
+        assertMessage("no models in " + dir.resolve("absent").toAbsolutePath(), "gallery", "--models", dir.resolve("absent").toString(),
+                "--model", "x", "--layer", "y");
     }
 
     @Test
@@ -82,7 +123,7 @@ class MainTest {
         assertMessage("unknown model 'nope'", "gallery", "--models", models, "--model", "nope", "--layer", "conv1");
         assertMessage("unknown layer 'conv9'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv9");
         assertMessage("filter 99 is out of range", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--filters", "0-99");
-        assertMessage("--steps must be a whole number", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
+        assertMessage("gallery: Invalid value for option '--steps': 'many' is not an int", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
         assertMessage("unknown param 'blur'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{\"blur\":1}");
         assertMessage("--params is not valid JSON", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{");
         Files.write(dir.resolve("junk.png"), new byte[] {1, 2, 3, 4, 5});

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.keras.KerasFile;
 import io.filterscope.model.keras.KerasFixtures;
@@ -57,10 +59,10 @@ class DroppedModelsTest {
         assertEquals(List.of("conv2d_1", "conv2d_2", "max_pooling2d_1", "conv2d_3", "conv2d_4", "max_pooling2d_2",
                 "dense_1", "dense_2"), model.layers().stream().map(LayerInfo::name).toList());
         // A short ascent raises a filter's activation, and a class logit through the channels-last flatten.
-        RenderParams params = RenderParams.DEFAULTS.with(new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree("{\"lr\":0.05,\"leakyRelu\":0.1,\"leakySteps\":10}"));
+        RunParts parts = Presets.PLAIN.build(Presets.PLAIN.defaults().with(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"lr\":0.05,\"leakyRelu\":0.1,\"leakySteps\":10}")), model.inputSpace());
         for (Objective objective : List.of(model.objectives().channel("conv2d_2", 0), model.objectives().classLogit(3))) {
-            AscentRun run = new AscentRun(model.compile(1, 28), List.of(objective), model.inputSpace(), 30, 1, params);
+            AscentRun run = new AscentRun(model.compile(1, 28), List.of(objective), parts, 28, 30, 1);
             double first = run.step().values()[0];
             StepResult last = null;
             while (!run.finished()) {

@@ -3,6 +3,7 @@ package io.filterscope.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.train.LeNet;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import io.filterscope.UserError;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.param.InputSpace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -51,9 +51,10 @@ class ObjectivesOverWebSocketTest {
         server.closeAndWait();
     }
 
+    /** With the plain preset: no transform, so the network sees exactly the frame before (class objectives' default jitters). */
     private static JsonObject start(String model, JsonObject objective, int steps) {
         return new JsonObject().put("op", "start").put("model", model).put("objective", objective)
-                .put("steps", steps).put("seed", 5);
+                .put("steps", steps).put("seed", 5).put("preset", "plain");
     }
 
     private static JsonObject channel(String layer, int filter) {

@@ -1,8 +1,5 @@
 package io.filterscope.engine.objective;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.filterscope.engine.net.Network;
 import java.util.Set;
 
 /**
@@ -17,13 +14,8 @@ public record ClassObjective(String outputLayer, int index, String className) im
     }
 
     @Override
-    public double evaluate(Network net, int image, double weight) {
-        return new ChannelObjective(outputLayer, index).evaluate(net, image, weight);
-    }
-
-    @Override
-    public ObjectNode toJson() {
-        return JsonNodeFactory.instance.objectNode().put("type", "class").put("index", index);
+    public double evaluate(StepTensors t, int image, double weight) {
+        return new ChannelObjective(outputLayer, index).evaluate(t, image, weight);
     }
 
     @Override

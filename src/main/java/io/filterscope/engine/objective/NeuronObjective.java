@@ -1,8 +1,5 @@
 package io.filterscope.engine.objective;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.filterscope.engine.net.Network;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,17 +15,11 @@ public record NeuronObjective(String layer, int filter, int x, int y) implements
     }
 
     @Override
-    public double evaluate(Network net, int image, double weight) {
-        INDArray out = net.output(layer);
-        INDArray grad = net.gradient(layer);
+    public double evaluate(StepTensors t, int image, double weight) {
+        INDArray out = t.output(layer);
+        INDArray grad = t.gradient(layer);
         grad.putScalar(new long[] {image, filter, y, x}, grad.getDouble(image, filter, y, x) + weight);
         return out.getDouble(image, filter, y, x);
-    }
-
-    @Override
-    public ObjectNode toJson() {
-        return JsonNodeFactory.instance.objectNode().put("type", "neuron").put("layer", layer)
-                .put("filter", filter).put("x", x).put("y", y);
     }
 
     @Override

@@ -1,27 +1,65 @@
 package io.filterscope.engine.objective;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.filterscope.engine.net.Network;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
- * A scalar to maximize for one image of the batch, read from the outputs of one or more layers. Objectives
- * compose: {@code 0.2 * channel(a) + 0.8 * channel(b)} is a {@link WeightedSum}.
+ * A scalar to maximize for one image of the batch, read from layer outputs or from the image itself (a
+ * penalty). Objectives are values of an algebra, as in Lucid's {@code objectives}:
+ * {@code channel(a).times(0.2).plus(channel(b).times(0.8)).minus(new TotalVariation().times(1e-3))} is itself
+ * an objective (a {@link WeightedSum}), and the protocol's {@code "sum"} objective mirrors it.
  */
 public interface Objective {
 
-    /** The layers whose outputs this objective reads. */
+    /** The network layers whose outputs this objective reads (none for a term on the image alone). */
     Set<String> layers();
 
-    /**
-     * Returns the objective's value for image {@code image} of the last forward pass and adds
-     * {@code weight} times its gradient into that image's slice of {@link Network#gradient} of each layer.
-     */
-    double evaluate(Network net, int image, double weight);
+    /** Whether it reads the image itself (a penalty such as total variation), not only layers. */
+    default boolean readsImage() {
+        return false;
+    }
 
-    /** The protocol's JSON form, which {@link Objectives#parse} reads back. */
-    ObjectNode toJson();
+    /**
+     * Returns the objective's value for image {@code image} of the step and adds {@code weight} times its
+     * gradient into that image's slice of {@link StepTensors#gradient} of each layer it reads (or of
+     * {@link StepTensors#imageGradient}).
+     */
+    double evaluate(StepTensors tensors, int image, double weight);
+
+    /** {@link #evaluate} for every image of the step; an objective that can do it in one go overrides this. */
+    default double[] evaluateAll(StepTensors tensors, double weight) {
+        double[] values = new double[tensors.batch()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = evaluate(tensors, i, weight);
+        }
+        return values;
+    }
+
+    /** {@link #evaluate} on a network alone, for objectives that read only its layers. */
+    default double evaluate(Network net, int image, double weight) {
+        return evaluate(StepTensors.of(net), image, weight);
+    }
 
     /** Short label, as a gallery tile or a log line shows it. */
     String label();
+
+    /** {@code weight * this}. */
+    default Objective times(double weight) {
+        return new WeightedSum(WeightedSum.termsOf(this).stream()
+                .map(t -> new WeightedSum.Term(weight * t.weight(), t.objective())).toList());
+    }
+
+    /** {@code this + other}. */
+    default Objective plus(Objective other) {
+        List<WeightedSum.Term> terms = new ArrayList<>(WeightedSum.termsOf(this));
+        terms.addAll(WeightedSum.termsOf(other));
+        return new WeightedSum(terms);
+    }
+
+    /** {@code this - other}. */
+    default Objective minus(Objective other) {
+        return plus(other.times(-1));
+    }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * Reads objectives in the protocol's JSON form and checks them against a model's layers:
  * {@code {"type":"channel","layer":"conv2","filter":3}}, {@code "neuron"} (optional {@code x}, {@code y};
  * default the centre), {@code {"type":"class","index":k}}, {@code {"type":"deepdream","layer":L}} and
- * {@code {"type":"sum","terms":[{"weight":0.2,"objective":{...}}, ...]}}.
+ * {@code {"type":"sum","terms":[{"weight":0.2,"objective":{...}}, ...]}}, and the image penalties {@code tv},
+ * {@code l1} and {@code l2} (see {@link TotalVariation}, {@link ImageNorm}), usually in a sum with a negative weight.
  */
 public final class Objectives {
     private final List<LayerInfo> layers;
@@ -39,8 +40,11 @@ public final class Objectives {
             case "class" -> classLogit(integer(spec, "index"));
             case "deepdream" -> new DeepDreamObjective(layer(spec).name());
             case "sum" -> sum(spec);
+            case "tv" -> new TotalVariation();
+            case "l1" -> ImageNorm.L1;
+            case "l2" -> ImageNorm.L2;
             default -> throw new UserError("unknown objective type '" + type
-                    + "' (known: channel, neuron, class, deepdream, sum)");
+                    + "' (known: channel, neuron, class, deepdream, sum, tv, l1, l2)");
         };
     }
 

@@ -1,18 +1,23 @@
 package io.filterscope.engine.objective;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.filterscope.engine.net.Network;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** {@code w1 * a + w2 * b + ...}: objectives combine linearly, on the same layer or on different ones. */
+/** {@code w1 * a + w2 * b + ...}: objectives combine linearly, on the same layer, on different ones or on the image. */
 public record WeightedSum(List<Term> terms) implements Objective {
 
     public record Term(double weight, Objective objective) {
+    }
+
+    public WeightedSum {
+        terms = List.copyOf(terms);
+    }
+
+    /** The terms {@code o} adds up: its own for a sum, else itself with weight 1. */
+    static List<Term> termsOf(Objective o) {
+        return o instanceof WeightedSum sum ? sum.terms() : List.of(new Term(1, o));
     }
 
     @Override
@@ -23,22 +28,29 @@ public record WeightedSum(List<Term> terms) implements Objective {
     }
 
     @Override
-    public double evaluate(Network net, int image, double weight) {
+    public boolean readsImage() {
+        return terms.stream().anyMatch(t -> t.objective().readsImage());
+    }
+
+    @Override
+    public double evaluate(StepTensors tensors, int image, double weight) {
         double value = 0;
         for (Term t : terms) {
-            value += t.weight() * t.objective().evaluate(net, image, weight * t.weight());
+            value += t.weight() * t.objective().evaluate(tensors, image, weight * t.weight());
         }
         return value;
     }
 
     @Override
-    public ObjectNode toJson() {
-        ObjectNode json = JsonNodeFactory.instance.objectNode().put("type", "sum");
-        ArrayNode list = json.putArray("terms");
+    public double[] evaluateAll(StepTensors tensors, double weight) {
+        double[] values = new double[tensors.batch()];
         for (Term t : terms) {
-            list.addObject().put("weight", t.weight()).set("objective", t.objective().toJson());
+            double[] part = t.objective().evaluateAll(tensors, weight * t.weight());
+            for (int i = 0; i < values.length; i++) {
+                values[i] += t.weight() * part[i];
+            }
         }
-        return json;
+        return values;
     }
 
     @Override

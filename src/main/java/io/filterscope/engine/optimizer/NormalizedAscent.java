@@ -1,6 +1,5 @@
 package io.filterscope.engine.optimizer;
 
-import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -9,11 +8,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class NormalizedAscent implements Optimizer {
     @Override
-    public void step(INDArray parameter, INDArray gradient, RenderParams params, int step, double scale) {
+    public void step(INDArray parameter, INDArray gradient, double stepSize) {
         long n = gradient.size(0);
         INDArray rows = gradient.reshape('c', n, gradient.length() / n);
         INDArray rms = rows.norm2(1).divi(Math.sqrt(rows.size(1))).addi(1e-8);
-        INDArray normalized = rows.divColumnVector(rms.reshape(n, 1)).muli(params.stepSize(step) * scale);
+        INDArray normalized = rows.divColumnVector(rms.reshape(n, 1)).muli(stepSize);
         parameter.addi(normalized.reshape('c', parameter.shape()));
     }
 }

@@ -1,15 +1,14 @@
 package io.filterscope.engine.optimizer;
 
-import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Moves the parameter up its gradient (we maximize). Keeps whatever state it needs between steps. */
 public interface Optimizer {
 
-    /** @param scale how far one unit of {@code lr} moves this parameter */
-    void step(INDArray parameter, INDArray gradient, RenderParams params, int step, double scale);
-
-    static Optimizer named(String name) {
-        return name.equals("adam") ? new Adam() : new NormalizedAscent();
-    }
+    /**
+     * @param parameter changed in place, [n, ...]
+     * @param gradient  d(objective)/d(parameter), same shape
+     * @param stepSize  how far to go this step, in parameter units (see {@link OptimizerSettings#stepSize})
+     */
+    void step(INDArray parameter, INDArray gradient, double stepSize);
 }

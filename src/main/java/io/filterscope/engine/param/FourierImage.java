@@ -1,6 +1,5 @@
 package io.filterscope.engine.param;
 
-import io.filterscope.model.InputSpace;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -177,5 +176,10 @@ public final class FourierImage implements Parameterization {
     @Override
     public void project() {
         // Any spectrum is valid: the sigmoid keeps the image in range.
+    }
+
+    @Override
+    public InputSpace space() {
+        return space;
     }
 }

@@ -32,4 +32,7 @@ public interface Parameterization {
 
     /** Brings the parameter back into its valid range after an update. */
     void project();
+
+    /** How the image maps to display colours: the model's input space. */
+    InputSpace space();
 }

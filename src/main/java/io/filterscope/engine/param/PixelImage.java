@@ -1,6 +1,5 @@
 package io.filterscope.engine.param;
 
-import io.filterscope.model.InputSpace;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -67,5 +66,10 @@ public final class PixelImage implements Parameterization {
     @Override
     public void project() {
         space.clamp(pixels);
+    }
+
+    @Override
+    public InputSpace space() {
+        return space;
     }
 }

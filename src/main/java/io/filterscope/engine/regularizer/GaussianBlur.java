@@ -1,28 +1,32 @@
 package io.filterscope.engine.regularizer;
 
 import io.filterscope.engine.param.Parameterization;
-import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Blurs the image every {@code blurEvery} steps, with a sigma that shrinks by {@code blurDecay} after each
- * blur: early blurs remove high-frequency noise, later ones let detail form. Two 1-D convolutions on the
- * device; dividing by the blurred all-ones image keeps the borders from darkening.
+ * Blurs the image every {@code every} steps, with a sigma that shrinks by {@code decay} after each blur
+ * (Yosinski et al.): early blurs remove high-frequency noise, later ones let detail form. Two 1-D
+ * convolutions on the device; dividing by the blurred all-ones image keeps the borders from darkening.
+ * It acts on pixels, so only on the pixel parameterization.
+ *
+ * @param sigma the first blur's standard deviation, in pixels
+ * @param every blur after every this many steps
+ * @param decay sigma is multiplied by this after each blur
  */
-public final class GaussianBlur implements Regularizer {
+public record GaussianBlur(double sigma, int every, double decay) implements Regularizer {
     @Override
-    public void apply(Parameterization image, INDArray imageGradient, RenderParams params, int step) {
-        if (!image.isPixels() || params.blurSigma() <= 0 || (step + 1) % params.blurEvery() != 0) {
+    public void apply(Parameterization image, INDArray imageGradient, int step) {
+        if (!image.isPixels() || (step + 1) % every != 0) {
             return;
         }
-        double sigma = params.blurSigma() * Math.pow(params.blurDecay(), (step + 1) / params.blurEvery() - 1);
-        if (sigma < 0.1) {
+        double now = sigma * Math.pow(decay, (step + 1) / every - 1);
+        if (now < 0.1) {
             return;
         }
         INDArray x = image.parameter();
-        x.assign(blur(x, sigma));
+        x.assign(blur(x, now));
     }
 
     /** The image blurred with the given sigma, edges normalized; {@code x} is [n, c, h, w]. */

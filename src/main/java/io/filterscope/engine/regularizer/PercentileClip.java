@@ -1,7 +1,6 @@
 package io.filterscope.engine.regularizer;
 
 import io.filterscope.engine.param.Parameterization;
-import io.filterscope.engine.render.RenderParams;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -14,26 +13,23 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Yosinski et al.'s two clippings: pixels whose norm (distance from mid-grey over the channels) is below a
  * percentile, or whose contribution to the objective is, are reset to mid-grey. A pixel's contribution is
  * |sum over channels of (pixel - grey) * gradient|: how much the objective would change were it grey.
- * Pixels tied with the threshold are reset too. All of it runs as device ops.
+ * Pixels tied with the threshold are reset too. All of it runs as device ops, on the pixel
+ * parameterization only.
+ *
+ * @param percentile share of each image's pixels to reset, 0 to 100
  */
-public final class PercentileClip implements Regularizer {
-    private final boolean byContribution;
+public record PercentileClip(double percentile, boolean byContribution) implements Regularizer {
 
-    private PercentileClip(boolean byContribution) {
-        this.byContribution = byContribution;
+    public static PercentileClip byNorm(double percentile) {
+        return new PercentileClip(percentile, false);
     }
 
-    public static PercentileClip byNorm() {
-        return new PercentileClip(false);
-    }
-
-    public static PercentileClip byContribution() {
-        return new PercentileClip(true);
+    public static PercentileClip byContribution(double percentile) {
+        return new PercentileClip(percentile, true);
     }
 
     @Override
-    public void apply(Parameterization image, INDArray imageGradient, RenderParams params, int step) {
-        double percentile = byContribution ? params.clipContribPercentile() : params.clipNormPercentile();
+    public void apply(Parameterization image, INDArray imageGradient, int step) {
         if (!image.isPixels() || percentile <= 0) {
             return;
         }

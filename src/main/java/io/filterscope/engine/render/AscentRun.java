@@ -2,92 +2,103 @@ package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.BatchObjective;
 import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.optimizer.Optimizer;
-import io.filterscope.engine.param.FourierImage;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.Parameterization;
-import io.filterscope.engine.param.PixelImage;
-import io.filterscope.engine.regularizer.GaussianBlur;
-import io.filterscope.engine.regularizer.L2Decay;
-import io.filterscope.engine.regularizer.PercentileClip;
 import io.filterscope.engine.regularizer.Regularizer;
-import io.filterscope.engine.regularizer.TotalVariation;
-import io.filterscope.engine.transform.RandomAffine;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.transform.Transform;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The render loop: one image per objective, all in one minibatch, improved one step at a time.
- * Each step: parameterization -> image -> random transform -> network -> objectives -> gradients back
- * the same way -> optimizer -> regularizers. Params may be replaced between steps ({@link #update}).
+ * The render loop: one image per objective, all in one minibatch, improved one step at a time. It owns
+ * nothing but the loop; it is handed the network, the objectives and the {@link RunParts} a preset built.
+ * Each step: parameterization -> image -> transforms -> network -> objectives -> gradients back the same
+ * way -> optimizer -> regularizers. The parts may be replaced between steps ({@link #update}).
  * Deterministic for a given seed.
  */
 public final class AscentRun {
-    /** Applied in this order after every update, as in Yosinski et al. */
-    private static final List<Regularizer> REGULARIZERS = List.of(new L2Decay(), new GaussianBlur(),
-            PercentileClip.byNorm(), PercentileClip.byContribution());
+    /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
+    public static final double DEAD_BELOW = 1e-6;
 
     private final Network net;
-    private final BatchObjective objectives;
-    private final InputSpace space;
+    private final long[] imageShape;
     private final Parameterization image;
+    private final INDArray grey;
     private final Random transformRng;
     private final int steps;
-    private volatile RenderParams params;
+    private volatile RunParts parts;
+    private BatchObjective objective;
     private Optimizer optimizer;
-    private String optimizerName;
+    private INDArray imageGradient;
     private int step;
     /** Each image's highest objective value so far: a filter that never rose above zero is dead. */
     private final double[] peak;
 
-    /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
-    public static final double DEAD_BELOW = 1e-6;
-
-    public AscentRun(Network net, List<Objective> objectives, InputSpace space, int steps, long seed,
-                     RenderParams params) {
+    /**
+     * @param net  compiled for a batch of {@code objectives.size()} images of {@code parts.inputShape} of the
+     *             image: {@code size} px square, plus whatever the transforms add (a pad)
+     * @param size the image's side in pixels
+     * @throws UserError when an objective reads a layer the network cannot compute at this size
+     */
+    public AscentRun(Network net, List<Objective> objectives, RunParts parts, int size, int steps, long seed) {
         if (objectives.size() != net.batch()) {
             throw new IllegalArgumentException(objectives.size() + " objectives for a batch of " + net.batch());
         }
+        long[] shape = {net.batch(), net.input().size(1), size, size};
+        if (!Arrays.equals(parts.inputShape(shape), net.input().shape())) {
+            throw new IllegalArgumentException("the network takes " + Arrays.toString(net.input().shape()) + ", the parts make "
+                    + Arrays.toString(parts.inputShape(shape)));
+        }
         this.net = net;
-        this.objectives = new BatchObjective(objectives);
-        for (String layer : this.objectives.layers()) {
+        this.imageShape = shape;
+        this.objective = new BatchObjective(objectives, parts.penalty());
+        for (String layer : objective.layers()) {
             if (net.layer(layer) == null) {
                 throw new UserError(net.unavailable(layer));
             }
         }
-        this.space = space;
         this.steps = steps;
-        this.params = params;
+        this.parts = parts;
+        this.optimizer = parts.optimizer().create();
         this.peak = new double[objectives.size()];
-        java.util.Arrays.fill(peak, Double.NEGATIVE_INFINITY);
-        long[] shape = net.input().shape();
-        image = params.parameterization().equals("fft")
-                ? new FourierImage(shape, net.dataType(), space, params.decorrelate(), seed)
-                : new PixelImage(shape, net.dataType(), space, seed);
+        Arrays.fill(peak, Double.NEGATIVE_INFINITY);
+        image = parts.parameterization().create(shape, net.dataType(), seed);
+        InputSpace space = image.space();
+        grey = InputSpace.vector(space.neutral((int) shape[1]), net.dataType());
         transformRng = new Random(seed + 1);
     }
 
-    /** Replaces the params from the next step on. The parameterization is fixed for the run. */
-    public void update(RenderParams next) {
-        if (!next.parameterization().equals(params.parameterization()) || next.decorrelate() != params.decorrelate()) {
+    /**
+     * Replaces the parts from the next step on. The parameterization and the network's input size are fixed
+     * for the run; an optimizer of the same kind keeps its state.
+     *
+     * @throws UserError when the new parts change what is fixed
+     */
+    public void update(RunParts next) {
+        if (!next.parameterization().equals(parts.parameterization())) {
             throw new UserError("parameterization and decorrelate cannot change while a run goes; start a new run");
         }
-        params = next;
+        if (!Arrays.equals(next.inputShape(imageShape), parts.inputShape(imageShape))) {
+            throw new UserError("pad cannot change while a run goes (the network's input size would); start a new run");
+        }
+        if (next.optimizer().kind() != parts.optimizer().kind()) {
+            optimizer = next.optimizer().create();
+        }
+        objective = objective.withShared(next.penalty());
+        parts = next;
     }
 
-    public RenderParams params() {
-        return params;
+    public RunParts parts() {
+        return parts;
     }
 
     public int stepsDone() {
@@ -103,7 +114,7 @@ public final class AscentRun {
     }
 
     public List<Objective> objectives() {
-        return objectives.objectives();
+        return objective.objectives();
     }
 
     /** Whether image {@code i}'s objective has stayed at zero in every step so far. */
@@ -111,60 +122,51 @@ public final class AscentRun {
         return peak[i] <= DEAD_BELOW;
     }
 
-    /**
-     * A step's temporaries live in a workspace that is reused every step, so a step allocates nothing new
-     * (freed arrays would otherwise wait for the JVM to collect their small Java wrappers). Arrays that
-     * outlive a step are made outside it: see {@link #persistent}.
-     */
-    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0).overallocationLimit(0.2).policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .policyLearning(LearningPolicy.OVER_TIME).policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE).build();
-
-    /** Runs {@code make} outside the step's workspace, for arrays that must survive the step. */
-    public static <T> T persistent(java.util.function.Supplier<T> make) {
-        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return make.get();
-        }
-    }
-
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
         Backend.fitThreadsTo(net.activationVolume());
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "filterscope-step")) {
-            return stepInWorkspace();
-        }
+        return Workspaces.step(this::stepInWorkspace);
     }
 
     private StepResult stepInWorkspace() {
-        RenderParams p = params;
-        if (optimizer == null || !p.optimizer().equals(optimizerName)) {
-            optimizer = Optimizer.named(p.optimizer());
-            optimizerName = p.optimizer();
-        }
+        RunParts p = parts;
+        BatchObjective o = objective;
         INDArray x = image.image();
-        RandomAffine warp = RandomAffine.active(p) ? RandomAffine.sample(p, transformRng, x.size(2), x.size(3)) : null;
-        net.input().assign(warp == null ? x : warp.forward(x));
-        net.forward(objectives.layers());
-        double[] values = objectives.evaluate(net);
-        double leak = step < p.leakySteps() ? p.leakyRelu() : 0;
-        INDArray gradient = net.backward(objectives.layers(), leak);
+        List<Transform.Sampled> applied = new ArrayList<>(p.transforms().size());
+        INDArray seen = x;
+        for (Transform t : p.transforms()) {
+            Transform.Sampled s = t.sample(transformRng, seen.shape());
+            applied.add(s);
+            seen = s.forward(seen);
+        }
+        net.input().assign(seen);
+        net.forward(o.layers());
+        if (o.readsImage()) {
+            if (imageGradient == null) {
+                imageGradient = Workspaces.persistent(x::like);
+            }
+            imageGradient.assign(0);
+        }
+        double[] values = o.evaluate(new StepTensors(net, x, imageGradient, grey));
         // The network's gradient buffer is only rewritten by the next step, so it can be used in place.
-        gradient = warp == null ? gradient : warp.backward(gradient);
-        if (p.tv() > 0) {
-            TotalVariation.addGradient(x, gradient, p.tv());
+        INDArray gradient = net.backward(o.layers(), p.leak().at(step));
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            gradient = applied.get(i).backward(gradient);
+        }
+        if (o.readsImage()) {
+            gradient.addi(imageGradient);
         }
         checkFinite(values, gradient);
         for (int i = 0; i < peak.length; i++) {
             peak[i] = Math.max(peak[i], values[i]);
         }
-        optimizer.step(image.parameter(), image.backward(gradient), p, step, image.stepScale());
-        for (Regularizer r : REGULARIZERS) {
-            r.apply(image, gradient, p, step);
+        optimizer.step(image.parameter(), image.backward(gradient), p.optimizer().stepSize(step) * image.stepScale());
+        for (Regularizer r : p.regularizers()) {
+            r.apply(image, gradient, step);
         }
         image.project();
         step++;
-        return new StepResult(step, values, persistent(this::displayImages));
+        return new StepResult(step, values, Workspaces.persistent(this::displayImages));
     }
 
     private void checkFinite(double[] values, INDArray gradient) {
@@ -187,6 +189,6 @@ public final class AscentRun {
     /** The current images for display, [n, c, h, w] in [0, 1], RGB or grey (a new array). */
     public INDArray displayImages() {
         // Every parameterization keeps the image inside the input range, so this lands in [0, 1].
-        return space.toDisplay(image.image());
+        return image.space().toDisplay(image.image());
     }
 }

@@ -3,10 +3,8 @@ package io.filterscope.engine.render;
 import io.filterscope.Progress;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.model.InputSpace;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntFunction;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Runs many objectives to the end, a minibatch at a time (a whole layer's gallery, all classes). */
@@ -14,17 +12,23 @@ public final class Renderer {
     private Renderer() {
     }
 
+    /** Networks by batch size and input size (square, in pixels). */
+    @FunctionalInterface
+    public interface Networks {
+        Network get(int batch, int size);
+    }
+
     /**
-     * @param network a network compiled for a given batch size
-     * @param chunk   at most this many images per minibatch
+     * @param size  the images' side in pixels; the network is asked for {@code parts.inputSize(size)}
+     * @param chunk at most this many images per minibatch
      */
-    public static List<RenderedImage> render(IntFunction<Network> network, InputSpace space, List<Objective> objectives,
-                                             int steps, long seed, RenderParams params, int chunk, Progress progress) {
+    public static List<RenderedImage> render(Networks networks, List<Objective> objectives, RunParts parts, int size,
+                                             int steps, long seed, int chunk, Progress progress) {
         List<RenderedImage> images = new ArrayList<>();
         long total = (long) steps * objectives.size();
         for (int from = 0; from < objectives.size(); from += chunk) {
             List<Objective> part = objectives.subList(from, Math.min(objectives.size(), from + chunk));
-            AscentRun run = new AscentRun(network.apply(part.size()), part, space, steps, seed, params);
+            AscentRun run = new AscentRun(networks.get(part.size(), parts.inputSize(size)), part, parts, size, steps, seed);
             StepResult last = null;
             while (!run.finished()) {
                 last = run.step();

@@ -1,6 +1,6 @@
 package io.filterscope.model.fetch;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import java.net.URI;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.filterscope.model.fetch;
 
 import io.filterscope.UserError;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.fetch.KnownModel.Format;
 import io.filterscope.model.fetch.KnownModel.Labels;
 import java.net.URI;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.engine.net.ModelGraph;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.filterscope.model.keras;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,6 +1,6 @@
 package io.filterscope.model.keras;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.Vgg16;
 import java.io.IOException;
 import java.util.Arrays;

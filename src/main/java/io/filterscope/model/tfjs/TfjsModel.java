@@ -2,7 +2,7 @@ package io.filterscope.model.tfjs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.keras.KerasLayer;
 import io.filterscope.model.keras.KerasModel;
 import io.filterscope.model.keras.KerasWeightStore;

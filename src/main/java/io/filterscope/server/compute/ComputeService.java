@@ -2,13 +2,15 @@ package io.filterscope.server.compute;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.render.AscentRun;
-import io.filterscope.engine.render.RenderParams;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.RunSummary;
+import io.filterscope.server.protocol.ServerEvent;
+import io.filterscope.server.protocol.ServerEvent.Done;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -34,7 +36,7 @@ public final class ComputeService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeService.class);
 
     /**
-     * Where frames (Buffer) and events (JsonObject) of a run go. A droppable frame is an intermediate one
+     * Where frames (Buffer) and events ({@link ServerEvent.RunEvent}) of a run go. A droppable frame is an intermediate one
      * that a client that falls behind may miss; last frames and events never are.
      */
     public interface Output {
@@ -108,7 +110,7 @@ public final class ComputeService implements AutoCloseable {
     // --- commands, on the compute thread ---
 
     /** Accepts a run; it starts now if the device has room, else it waits in the queue. */
-    public JsonObject start(String runId, JsonObject request) {
+    public ComputeApi.Accepted start(String runId, ClientMessage.Start request) {
         if (active.containsKey(runId) || queued.containsKey(runId)) {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
         }
@@ -120,23 +122,24 @@ public final class ComputeService implements AutoCloseable {
         Run run = new Run(runId, parsed);
         if (active.size() < maxActive) {
             activate(run);
-            return new JsonObject().put("run", runId).put("state", "running");
+            return new ComputeApi.Accepted(runId, 0);
         }
         queued.put(runId, run);
-        return new JsonObject().put("run", runId).put("state", "queued").put("position", queued.size());
+        return new ComputeApi.Accepted(runId, queued.size());
     }
 
     private void activate(Run run) {
         RunRequest r = run.request;
-        run.network = r.model().borrow(r.objectives().size(), r.size());
+        var parts = r.parts();
+        run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
         try {
-            run.ascent = new AscentRun(run.network, r.objectives(), r.model().inputSpace(), r.steps(), r.seed(), r.params());
+            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
         } catch (RuntimeException e) {
             giveBack(run);
             throw e;
         }
         active.put(run.id, run);
-        emit(run.id, new JsonObject().put("type", "started").put("run", run.id));
+        emit(new ServerEvent.Started(run.id, null));
     }
 
     public boolean stop(String runId) {
@@ -153,31 +156,33 @@ public final class ComputeService implements AutoCloseable {
             }
             promote();
         }
-        finish(run, "stopped", null);
+        finish(run, Done.Reason.STOPPED, null);
         return true;
     }
 
-    public JsonObject update(String runId, JsonObject params) {
+    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params) {
         Run run = active.containsKey(runId) ? active.get(runId) : queued.get(runId);
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
-        RenderParams next = (run.ascent == null ? run.request.params() : run.ascent.params())
-                .with(RunRequest.tree(params));
+        if (params == null || !params.isObject()) {
+            throw ApiError.badRequest("update needs a \"params\" object").exception();
+        }
+        RunRequest next = run.request.with(run.request.settings().with(params));
+        var parts = next.parts();
         int step;
         if (run.ascent != null) {
-            run.ascent.update(next);
+            run.ascent.update(parts);
             step = run.ascent.stepsDone();
         } else {
-            queued.put(runId, new Run(runId, new RunRequest(run.request.model(), run.request.objectives(),
-                    run.request.size(), run.request.steps(), run.request.seed(), next)));
             step = 0;
         }
-        return new JsonObject().put("type", "updated").put("run", runId).put("step", step);
+        run.request = next;
+        return new ServerEvent.Updated(runId, step);
     }
 
-    public JsonArray list() {
-        JsonArray runs = new JsonArray();
+    public List<RunSummary> list() {
+        List<RunSummary> runs = new ArrayList<>();
         active.values().forEach(r -> runs.add(r.summary()));
         queued.values().forEach(r -> runs.add(r.summary()));
         return runs;
@@ -234,11 +239,11 @@ public final class ComputeService implements AutoCloseable {
         try {
             result = run.ascent.step();
         } catch (RunFailedException e) {
-            end(run, "failed", e.getMessage());
+            end(run, Done.Reason.FAILED, e.getMessage());
             return;
         } catch (RuntimeException e) {
             LOG.error("run " + run.id + " failed", e);
-            end(run, "failed", "internal error: " + e.getMessage());
+            end(run, Done.Reason.FAILED, "internal error: " + e.getMessage());
             return;
         }
         run.lastValues = result.values();
@@ -246,7 +251,7 @@ public final class ComputeService implements AutoCloseable {
         run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
         sendFrames(run, result.step(), result.values(), result.images(), last);
         if (last) {
-            end(run, "completed", null);
+            end(run, Done.Reason.COMPLETED, null);
         }
     }
 
@@ -260,14 +265,14 @@ public final class ComputeService implements AutoCloseable {
         int per = c * h * w;
         for (int i = 0; i < shape[0]; i++) {
             float[] planes = Arrays.copyOfRange(all, i * per, (i + 1) * per);
-            JsonObject header = new JsonObject().put("run", run.id).put("step", step).put("index", i)
-                    .put("filter", Run.filterOf(run.request.objectives().get(i), i))
-                    .put("loss", values == null ? null : values[i]).put("last", last);
-            encoder.execute(() -> out.send(run.id, FrameEncoder.encode(header, planes, c, w, h, last), !last));
+            int index = i;
+            Double loss = values == null ? null : values[i];
+            int filter = Run.filterOf(run.request.objectives().get(i), i);
+            encoder.execute(() -> out.send(run.id, FrameEncoder.encode(run.id, step, index, filter, loss, last, planes, c, w, h), !last));
         }
     }
 
-    private void end(Run run, String reason, String message) {
+    private void end(Run run, Done.Reason reason, String message) {
         active.remove(run.id);
         promote();
         finish(run, reason, message);
@@ -280,26 +285,23 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    private void finish(Run run, String reason, String message) {
+    private void finish(Run run, Done.Reason reason, String message) {
         giveBack(run);
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
-        JsonObject done = new JsonObject().put("type", "done").put("run", run.id).put("reason", reason)
-                .put("steps", run.step());
-        if (run.lastValues != null) {
-            done.put("loss", Arrays.stream(run.lastValues).average().orElse(0))
-                    .put("losses", new JsonArray(Arrays.stream(run.lastValues).boxed().toList()));
-            JsonArray dead = new JsonArray();
+        Done done;
+        if (run.lastValues == null) {
+            done = new Done(run.id, reason, run.step(), null, null, null, message);
+        } else {
+            List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
                 if (run.ascent.dead(i)) {
                     dead.add(Run.filterOf(run.request.objectives().get(i), i));
                 }
             }
-            done.put("dead", dead);
+            done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, message);
         }
-        if (message != null) {
-            done.put("message", message);
-        }
-        emit(run.id, done);
+        emit(done);
     }
 
     private void promote() {
@@ -310,7 +312,7 @@ public final class ComputeService implements AutoCloseable {
             try {
                 activate(next);
             } catch (RuntimeException e) {
-                finish(next, "failed", ApiError.of(e).message());
+                finish(next, Done.Reason.FAILED, ApiError.of(e).message());
             }
         }
         announcePositions();
@@ -319,13 +321,13 @@ public final class ComputeService implements AutoCloseable {
     private void announcePositions() {
         int position = 0;
         for (Run r : queued.values()) {
-            emit(r.id, new JsonObject().put("type", "queued").put("run", r.id).put("position", ++position));
+            emit(new ServerEvent.Queued(r.id, ++position, null));
         }
     }
 
     /** Events go through the encoder's queue too, so they arrive after the frames sent before them. */
-    private void emit(String runId, JsonObject event) {
-        encoder.execute(() -> out.send(runId, event, false));
+    private void emit(ServerEvent.RunEvent event) {
+        encoder.execute(() -> out.send(event.run(), event, false));
     }
 
     /** Ends every run with "stopped" (on the compute thread); returns how many there were. */

@@ -3,16 +3,18 @@ package io.filterscope.server.compute;
 import io.filterscope.engine.Backend;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.Addresses;
-import io.filterscope.server.ApiError;
 import io.filterscope.server.ServerConfig;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.ServerEvent;
+import io.filterscope.server.protocol.WorkerStatus;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The worker role: answers requests sent to its own {@link Addresses#worker} address with a
@@ -31,7 +33,7 @@ public final class ComputeVerticle extends AbstractVerticle {
     private final String id;
     private final ModelStore store;
     private ComputeService service;
-    private JsonArray models = new JsonArray();
+    private List<String> models = List.of();
     private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
     private long modelsReadAt;
 
@@ -55,12 +57,12 @@ public final class ComputeVerticle extends AbstractVerticle {
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
-        vertx.eventBus().<JsonObject>consumer(Addresses.FRONTS, m -> fronts.heard(m.body().getString("id"), System.currentTimeMillis()));
+        vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
         vertx.setPeriodic(HEARTBEAT_MS, t -> {
             announce(false);
             stopOrphans();
         });
-        vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::handle).completion()
+        EventBusService.serve(vertx, ComputeApi.Worker.class, Addresses.worker(id), new Api(), false)
                 .onSuccess(v -> announce(false)).onComplete(started);
     }
 
@@ -69,17 +71,15 @@ public final class ComputeVerticle extends AbstractVerticle {
     }
 
     /** Who this worker is, what it has and how busy it is right now (read without waiting for a step). */
-    private JsonObject status(boolean leaving) {
+    private WorkerStatus status(boolean leaving) {
         long now = System.currentTimeMillis();
         if (now - modelsReadAt > MODELS_REFRESH_MS) {
-            models = new JsonArray(store.list().stream()
-                    .filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList());
+            models = store.list().stream().filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList();
             modelsReadAt = now;
         }
         ComputeService.Load load = service.load();
-        return new JsonObject().put("id", id).put("backend", Backend.name())
-                .put("device", Backend.device(device)).put("models", models).put("runsActive", load.active())
-                .put("runsQueued", load.queued()).put("runs", new JsonArray(load.runs())).put("leaving", leaving);
+        return new WorkerStatus(id, Backend.name(), Backend.device(device), models, load.active(), load.queued(), load.runs(),
+                leaving);
     }
 
     /** Runs whose front node has gone silent have nobody left to see them: stop them. */
@@ -89,33 +89,63 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
     }
 
-    private void handle(Message<JsonObject> message) {
-        JsonObject body = message.body();
-        CompletableFuture<?> answer = switch (body.getString("action", "")) {
-            case "start" -> {
-                fronts.started(body.getString("run"), body.getString("front", ""), System.currentTimeMillis());
-                yield service.call(() -> service.start(body.getString("run"), body.getJsonObject("request")));
-            }
-            case "stop" -> service.call(() -> new JsonObject().put("stopped", service.stop(body.getString("run"))));
-            case "update" -> service.call(() -> service.update(body.getString("run"), body.getJsonObject("params")));
-            case "status" -> CompletableFuture.completedFuture(status(false));
-            case "list" -> service.call(service::list);
-            case "models" -> service.call(() -> service.queries().models());
-            case "model" -> service.call(() -> service.queries().model(body.getString("model")));
-            case "activations" -> service.call(() -> service.queries().activations(body.getString("model"),
-                    body.getString("layer"), body.getBinary("image"), body.getInteger("channel"), config.limits().uploadPixels()));
-            case "examples" -> service.call(() -> service.queries().examples(body.getString("model"),
-                    body.getString("layer"), body.getInteger("filter"), body.getInteger("n")));
-            default -> CompletableFuture.failedFuture(ApiError.badRequest("unknown action").exception());
-        };
-        answer.whenComplete((reply, error) -> {
-            if (error != null) {
-                ApiError e = ApiError.of(error);
-                message.fail(e.status(), e.message());
-            } else {
-                message.reply(reply);
-            }
-        });
+    /** This worker's answers: everything that touches the device runs on the compute thread, between two steps. */
+    private final class Api implements ComputeApi.Worker {
+        @Override
+        public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
+            fronts.started(request.run(), request.front() == null ? "" : request.front(), System.currentTimeMillis());
+            return on(() -> service.start(request.run(), request.start()));
+        }
+
+        @Override
+        public Future<Boolean> stop(String run) {
+            return on(() -> service.stop(run));
+        }
+
+        @Override
+        public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
+            return on(() -> service.update(request.run(), request.params()));
+        }
+
+        @Override
+        public Future<ComputeApi.RunList> list() {
+            return on(() -> new ComputeApi.RunList(service.list()));
+        }
+
+        @Override
+        public Future<Answers.ModelList> models() {
+            return on(() -> service.queries().models());
+        }
+
+        @Override
+        public Future<Answers.ModelDetail> model(String model) {
+            return on(() -> service.queries().model(model));
+        }
+
+        @Override
+        public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
+            return on(() -> service.queries().activations(r.model(), r.layer(), r.image(), config.limits().uploadPixels()));
+        }
+
+        @Override
+        public Future<byte[]> activationMap(ComputeApi.MapsRequest r) {
+            return on(() -> service.queries().activationMap(r.model(), r.layer(), r.image(), r.channel(),
+                    config.limits().uploadPixels()));
+        }
+
+        @Override
+        public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
+            return on(() -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n()));
+        }
+
+        @Override
+        public Future<WorkerStatus> status() {
+            return Future.succeededFuture(ComputeVerticle.this.status(false));
+        }
+
+        private <T> Future<T> on(java.util.concurrent.Callable<T> task) {
+            return Future.fromCompletionStage(service.call(task), context);
+        }
     }
 
     /**

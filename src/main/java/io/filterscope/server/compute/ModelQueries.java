@@ -11,8 +11,7 @@ import io.filterscope.model.ActivationMaps;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.Answers;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -36,40 +35,40 @@ public final class ModelQueries {
         this.store = store;
     }
 
-    public JsonArray models() {
-        JsonArray list = new JsonArray();
+    public Answers.ModelList models() {
+        List<Answers.ModelInfo> list = new ArrayList<>();
         for (ModelStore.Entry e : store.list()) {
-            JsonObject m = new JsonObject().put("id", e.id()).put("available", e.available()).put("defaults", e.defaults());
-            if (e.available()) {
-                m.put("description", e.metadata().description()).put("inputShape", new JsonArray(e.metadata().inputShape()))
-                        .put("classes", e.metadata().classes() == null ? null : new JsonArray(e.metadata().classes()));
-            } else {
-                m.put("error", e.error()).put("inputShape", null).put("classes", null);
-            }
-            list.add(m);
+            list.add(e.available()
+                    ? new Answers.ModelInfo(e.id(), true, e.defaults(), e.metadata().description(), null,
+                    e.metadata().inputShape(), e.metadata().classes())
+                    : new Answers.ModelInfo(e.id(), false, e.defaults(), null, e.error(), null, null));
         }
-        return list;
+        return new Answers.ModelList(list);
     }
 
-    public JsonObject model(String id) {
+    public Answers.ModelDetail model(String id) {
         LoadedModel m = store.load(id);
-        JsonArray layers = new JsonArray();
-        for (LayerInfo l : m.layers()) {
-            JsonObject layer = new JsonObject().put("name", l.name()).put("kind", l.kind()).put("channels", l.channels())
-                    .put("outputShape", new JsonArray(l.outputShape()));
-            if (l.alias() != null) {
-                layer.put("alias", l.alias());
-            }
-            layers.add(layer);
-        }
-        return new JsonObject().put("id", m.id()).put("description", m.metadata().description())
-                .put("inputShape", new JsonArray(m.metadata().inputShape()))
-                .put("classes", m.classes() == null ? null : new JsonArray(m.classes()))
-                .put("hasExamples", m.metadata().examples() != null).put("defaults", m.defaults()).put("layers", layers);
+        List<Answers.Layer> layers = m.layers().stream()
+                .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
+        return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
+                m.metadata().examples() != null, m.defaults(), layers);
     }
 
-    /** Feature maps of an uploaded image; with {@code channel}, that one map as a colour-mapped PNG. */
-    public Object activations(String id, String layer, byte[] upload, Integer channel, int maxPixels) {
+    /** Feature maps of an uploaded image, strongest channel first, with a mosaic of them. */
+    public Answers.ActivationMaps activations(String id, String layer, byte[] upload, int maxPixels) {
+        ActivationMaps maps = maps(id, layer, upload, maxPixels);
+        List<Answers.Channel> channels = maps.strongestFirst().stream()
+                .map(c -> new Answers.Channel(c.index(), c.mean(), c.max())).toList();
+        return new Answers.ActivationMaps(id, layer, maps.shape(), channels,
+                dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
+    }
+
+    /** One channel's map of an uploaded image, colour-mapped, as a PNG. */
+    public byte[] activationMap(String id, String layer, byte[] upload, int channel, int maxPixels) {
+        return PngFiles.encode(maps(id, layer, upload, maxPixels).map(channel), Map.of());
+    }
+
+    private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels) {
         LoadedModel m = store.load(id);
         m.layer(layer);
         BufferedImage picture;
@@ -81,21 +80,11 @@ public final class ModelQueries {
             throw new ApiError(notImage ? 415 : tooBig ? 413 : 400, ApiError.codeFor(notImage ? 415 : tooBig ? 413 : 400),
                     e.getMessage()).exception();
         }
-        ActivationMaps maps = ActivationMaps.of(m, layer, picture);
-        if (channel != null) {
-            return PngFiles.encode(maps.map(channel), Map.of());
-        }
-        JsonArray channels = new JsonArray();
-        for (ActivationMaps.Channel c : maps.strongestFirst()) {
-            channels.add(new JsonObject().put("index", c.index()).put("mean", c.mean()).put("max", c.max()));
-        }
-        return new JsonObject().put("model", id).put("layer", layer).put("shape", new JsonArray(maps.shape()))
-                .put("channels", channels)
-                .put("mosaic", dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
+        return ActivationMaps.of(m, layer, picture);
     }
 
     /** The example images whose mean activation of {@code filter} is highest, best first. */
-    public JsonObject examples(String id, String layer, int filter, int n) throws IOException {
+    public Answers.Examples examples(String id, String layer, int filter, int n) throws IOException {
         LoadedModel m = store.load(id);
         LayerInfo info = m.layer(layer);
         if (filter < 0 || filter >= info.channels()) {
@@ -112,14 +101,14 @@ public final class ModelQueries {
             order.add(i);
         }
         order.sort(Comparator.comparingDouble((Integer i) -> -column.getDouble(i)));
-        JsonArray list = new JsonArray();
+        List<Answers.Example> list = new ArrayList<>();
         for (int i : order.subList(0, Math.min(n, order.size()))) {
             BufferedImage img = Tiles.fromPlanes(examples.pixels()[i], examples.channels(), examples.width(), examples.height());
-            list.add(new JsonObject().put("index", i).put("activation", column.getDouble(i))
-                    .put("label", m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]))
-                    .put("image", dataUrl(PngFiles.encode(img, Map.of()))));
+            list.add(new Answers.Example(i, column.getDouble(i),
+                    m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]),
+                    dataUrl(PngFiles.encode(img, Map.of()))));
         }
-        return new JsonObject().put("model", id).put("layer", layer).put("filter", filter).put("examples", list);
+        return new Answers.Examples(id, layer, filter, list);
     }
 
     private static INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {

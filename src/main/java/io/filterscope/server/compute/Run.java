@@ -5,12 +5,13 @@ import io.filterscope.engine.objective.ClassObjective;
 import io.filterscope.engine.objective.NeuronObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.RunSummary;
 
 /** One run as the worker tracks it: its request, and once it has a place on the device, its ascent. */
 final class Run {
     final String id;
-    final RunRequest request;
+    /** What was asked, with every update applied since. */
+    RunRequest request;
     AscentRun ascent;
     /** Borrowed from the model while the run is active. */
     io.filterscope.engine.net.Network network;
@@ -45,8 +46,7 @@ final class Run {
         return index;
     }
 
-    JsonObject summary() {
-        return new JsonObject().put("run", id).put("model", request.model().id()).put("state", state())
-                .put("step", step()).put("steps", request.steps()).put("images", request.objectives().size());
+    RunSummary summary() {
+        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), request.objectives().size());
     }
 }

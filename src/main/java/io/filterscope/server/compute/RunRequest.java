@@ -1,61 +1,61 @@
 package io.filterscope.server.compute;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Param;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
+import io.filterscope.engine.render.RunParts;
 import io.filterscope.model.LoadedModel;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.ClientMessage;
 import java.util.List;
+import java.util.function.Function;
 
-/** A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, params. */
-record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, RenderParams params) {
-    static final int MAX_STEPS = 100_000;
+/**
+ * A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, the
+ * preset (named, or the objectives' default) and its settings with the message's params applied.
+ */
+record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, Preset preset,
+                  Settings settings) {
     static final int MAX_IMAGES = 512;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    static RunRequest parse(JsonObject start, java.util.function.Function<String, LoadedModel> models) {
-        Object modelId = start.getValue("model");
-        if (!(modelId instanceof String id)) {
+    /** @throws UserError for anything the message asks that the model or the settings schema does not allow */
+    static RunRequest parse(ClientMessage.Start start, Function<String, LoadedModel> models) {
+        if (start.model() == null) {
             throw new UserError("start needs a string \"model\"");
         }
-        LoadedModel model = models.apply(id);
-        Object objective = start.getValue("objective");
-        if (!(objective instanceof JsonObject spec)) {
+        LoadedModel model = models.apply(start.model());
+        if (start.objective() == null || !start.objective().isObject()) {
             throw new UserError("start needs an \"objective\" object, e.g. {\"type\":\"channel\",\"layer\":\"conv2\",\"filter\":3}");
         }
-        List<Objective> objectives = model.objectives().parseBatch(tree(spec));
+        List<Objective> objectives = model.objectives().parseBatch(start.objective());
         if (objectives.size() > MAX_IMAGES) {
             throw new UserError("at most " + MAX_IMAGES + " filters in one run, got " + objectives.size());
         }
-        int size = integer(start, "size", model.height(), 8, 512);
-        int steps = integer(start, "steps", 200, 1, MAX_STEPS);
-        long seed = start.getValue("seed") == null ? 1 : (long) integer(start, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        Object params = start.getValue("params");
-        if (params != null && !(params instanceof JsonObject)) {
-            throw new UserError("\"params\" must be an object");
-        }
-        RenderParams p = RenderParams.DEFAULTS.with(params == null ? null : tree((JsonObject) params));
-        return new RunRequest(model, objectives, size, steps, seed, p);
+        int size = within(Params.SIZE, start.size() == null ? model.height() : start.size());
+        int steps = within(Params.STEPS, start.steps() == null ? Params.STEPS.base() : start.steps());
+        long seed = start.seed() == null ? Params.SEED.base() : start.seed();
+        Preset preset = start.preset() == null ? Presets.defaultFor(objectives) : Presets.named(start.preset());
+        return new RunRequest(model, objectives, size, steps, seed, preset, preset.defaults().with(start.params()));
     }
 
-    static JsonNode tree(JsonObject json) {
-        try {
-            return JSON.readTree(json.encode());
-        } catch (java.io.IOException e) {
-            throw new UserError("bad JSON: " + e.getMessage());
+    private static int within(Param<Integer> field, int v) {
+        if (v < field.min() || v > field.max()) {
+            throw new UserError("\"" + field.name() + "\" must be a whole number from " + (long) field.min() + " to "
+                    + (long) field.max() + ", got " + v);
         }
+        return v;
     }
 
-    private static int integer(JsonObject json, String field, int fallback, int min, int max) {
-        Object v = json.getValue(field);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min || ((Number) v).longValue() > max) {
-            throw new UserError("\"" + field + "\" must be a whole number from " + min + " to " + max + ", got " + v);
-        }
-        return ((Number) v).intValue();
+    /** The same request with other settings (an update). */
+    RunRequest with(Settings next) {
+        return new RunRequest(model, objectives, size, steps, seed, preset, next);
+    }
+
+    /** The parts its preset builds from its settings, for its model's input space. */
+    RunParts parts() {
+        return preset.build(settings, model.inputSpace());
     }
 }

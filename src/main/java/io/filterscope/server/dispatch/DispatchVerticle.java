@@ -3,30 +3,32 @@ package io.filterscope.server.dispatch;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.compute.ComputeVerticle;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.ServerEvent;
+import io.filterscope.server.protocol.WorkerStatus;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The front node's side of computation: answers {@link Addresses#COMPUTE} requests by forwarding each to
- * a compute worker (on this node or any other in the cluster). New runs go to the least loaded worker that
- * has the model; a run's later requests go to the worker that has it. Workers are known from their
- * heartbeats; one that falls silent is dead, and the clients of its runs are told so.
+ * The front node's side of computation: answers this node's {@link ComputeApi.Front} calls by forwarding each
+ * to a compute worker's {@link ComputeApi.Worker} (on this node or any other in the cluster). New runs go to
+ * the least loaded worker that has the model; a run's later calls go to the worker that has it. Workers are
+ * known from their heartbeats; one that falls silent is dead, and the clients of its runs are told so.
  */
-public final class DispatchVerticle extends AbstractVerticle {
+public final class DispatchVerticle extends AbstractVerticle implements ComputeApi.Front {
     /** A worker that misses this many heartbeats is dead (its runs are reported failed). */
     static final long DEAD_AFTER_MS = 3 * ComputeVerticle.HEARTBEAT_MS;
-    /** Starting a run may first load its model, which takes a while for a large one. */
-    private static final long WORKER_TIMEOUT_MS = 120_000;
+    /** A status answer never waits for the device; a worker that cannot give one this soon is as good as gone. */
     private static final long STATUS_TIMEOUT_MS = 2_000;
 
     private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS);
@@ -34,47 +36,89 @@ public final class DispatchVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        vertx.eventBus().<JsonObject>consumer(Addresses.WORKERS, m -> directory.heartbeat(m.body(), System.currentTimeMillis()));
+        vertx.eventBus().<WorkerStatus>consumer(Addresses.WORKERS, m -> directory.heartbeat(m.body(), System.currentTimeMillis()));
         vertx.setPeriodic(DEAD_AFTER_MS / 6, t -> expire());
         // Workers stop the runs of a front that stops saying it is alive (its clients went with it).
-        vertx.setPeriodic(ComputeVerticle.HEARTBEAT_MS, t -> vertx.eventBus().publish(Addresses.FRONTS, new JsonObject().put("id", id)));
-        vertx.eventBus().<JsonObject>localConsumer(Addresses.COMPUTE, this::handle).completion()
-                .onSuccess(v -> vertx.eventBus().publish(Addresses.WORKERS_HELLO, new JsonObject()))
+        vertx.setPeriodic(ComputeVerticle.HEARTBEAT_MS, t -> vertx.eventBus().publish(Addresses.FRONTS, id));
+        EventBusService.serve(vertx, ComputeApi.Front.class, Addresses.COMPUTE, this, true)
+                .onSuccess(v -> vertx.eventBus().publish(Addresses.WORKERS_HELLO, null))
                 .onComplete(started);
     }
 
-    private void handle(Message<JsonObject> message) {
-        JsonObject body = message.body();
-        Future<Object> answer = switch (body.getString("action", "")) {
-            case "start" -> start(body);
-            case "stop" -> onRunWorker(body).recover(e -> e instanceof ApiError.ApiException
-                    ? Future.succeededFuture(new JsonObject().put("stopped", false)) : Future.failedFuture(e));
-            case "update" -> onRunWorker(body);
-            case "list" -> askAll(new JsonObject().put("action", "list")).map(DispatchVerticle::concat);
-            case "models" -> askAll(body).map(DispatchVerticle::mergeModels);
-            case "model", "activations", "examples" -> onModelWorker(body.getString("model"), body);
-            case "health" -> askAll(new JsonObject().put("action", "status")).map(DispatchVerticle::health);
-            case "stop-all" -> stopAll();
-            default -> Future.failedFuture(ApiError.badRequest("unknown action").exception());
-        };
-        answer.onSuccess(message::reply).onFailure(error -> {
-            ApiError e = ApiError.of(error);
-            message.fail(e.status(), e.message());
-        });
+    private ComputeApi.Worker worker(String worker) {
+        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), ComputeApi.TIMEOUT_MS);
     }
 
-    private Future<Object> start(JsonObject body) {
-        JsonObject request = body.getJsonObject("request", new JsonObject());
-        String model = request.getValue("model") instanceof String s ? s : null;
-        String run = body.getString("run");
-        return pickWorker(model).compose(worker -> {
+    @Override
+    public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
+        String run = request.run();
+        return pickWorker(request.start().model()).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
-            return ask(worker, body.copy().put("front", id))
+            return worker(worker).start(request.withFront(id))
                     .onSuccess(reply -> directory.place(run, worker, System.currentTimeMillis()))
                     .onFailure(e -> directory.forget(run));
         });
+    }
+
+    @Override
+    public Future<Boolean> stop(String run) {
+        return onRunWorker(run, w -> w.stop(run)).recover(e -> e instanceof ApiError.ApiException
+                ? Future.succeededFuture(false) : Future.failedFuture(e));
+    }
+
+    @Override
+    public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
+        return onRunWorker(request.run(), w -> w.update(request));
+    }
+
+    @Override
+    public Future<ComputeApi.RunList> list() {
+        return askAll(ComputeApi.Worker::list).map(lists -> new ComputeApi.RunList(
+                lists.stream().flatMap(l -> l.runs().stream()).toList()));
+    }
+
+    @Override
+    public Future<Answers.ModelList> models() {
+        return askAll(ComputeApi.Worker::models).map(DispatchVerticle::mergeModels);
+    }
+
+    @Override
+    public Future<Answers.ModelDetail> model(String model) {
+        return pickWorker(model).compose(w -> worker(w).model(model));
+    }
+
+    @Override
+    public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest request) {
+        return pickWorker(request.model()).compose(w -> worker(w).activations(request));
+    }
+
+    @Override
+    public Future<byte[]> activationMap(ComputeApi.MapsRequest request) {
+        return pickWorker(request.model()).compose(w -> worker(w).activationMap(request));
+    }
+
+    @Override
+    public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest request) {
+        return pickWorker(request.model()).compose(w -> worker(w).examples(request));
+    }
+
+    @Override
+    public Future<Answers.Health> health() {
+        List<Future<WorkerStatus>> answers = directory.workerIds().stream()
+                .map(w -> EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(w), STATUS_TIMEOUT_MS)
+                        .status().otherwise(e -> null)).toList();
+        return Future.join(answers).map(all -> health(answers.stream().map(Future::result).filter(r -> r != null).toList()));
+    }
+
+    /** Stops the runs this node placed (on shutdown); other fronts' runs on the same workers go on. */
+    @Override
+    public Future<Integer> stopAll() {
+        List<Future<Boolean>> stops = new ArrayList<>();
+        directory.placedRuns().forEach((worker, runs) -> runs.forEach(run ->
+                stops.add(worker(worker).stop(run).otherwise(e -> false))));
+        return Future.join(stops).map(all -> stops.size());
     }
 
     private Future<String> pickWorker(String model) {
@@ -84,80 +128,44 @@ public final class DispatchVerticle extends AbstractVerticle {
                         + String.join(", ", directory.models()) + ")").exception()));
     }
 
-    private Future<Object> onModelWorker(String model, JsonObject body) {
-        return pickWorker(model).compose(worker -> ask(worker, body));
-    }
-
-    private Future<Object> onRunWorker(JsonObject body) {
-        String run = body.getString("run");
-        return directory.workerOf(run).map(worker -> ask(worker, body))
+    private <T> Future<T> onRunWorker(String run, Function<ComputeApi.Worker, Future<T>> call) {
+        return directory.workerOf(run).map(w -> call.apply(worker(w)))
                 .orElseGet(() -> Future.failedFuture(ApiError.notFound("no run " + run).exception()));
     }
 
-    private Future<Object> ask(String worker, JsonObject body) {
-        // A status answer never waits for the device; a worker that cannot give one soon is as good as gone.
-        long timeout = "status".equals(body.getString("action")) ? STATUS_TIMEOUT_MS : WORKER_TIMEOUT_MS;
-        return vertx.eventBus().request(Addresses.worker(worker), body, new DeliveryOptions().setSendTimeout(timeout))
-                .map(Message::body);
-    }
-
     /** Every live worker's answer; a worker that fails to answer is left out rather than failing the whole. */
-    private Future<List<Object>> askAll(JsonObject body) {
-        List<Future<Object>> answers = directory.workerIds().stream()
-                .map(w -> ask(w, body).otherwise(e -> null)).toList();
+    private <T> Future<List<T>> askAll(Function<ComputeApi.Worker, Future<T>> call) {
+        List<Future<T>> answers = directory.workerIds().stream().map(w -> call.apply(worker(w)).otherwise(e -> null)).toList();
         return Future.join(answers).map(all -> answers.stream().map(Future::result).filter(r -> r != null).toList());
     }
 
-    private static JsonArray concat(List<Object> arrays) {
-        JsonArray all = new JsonArray();
-        arrays.forEach(a -> all.addAll((JsonArray) a));
-        return all;
-    }
-
     /** One entry per model id; a worker that can load the model wins over one that lists it with an error. */
-    private static JsonArray mergeModels(List<Object> lists) {
-        Map<String, JsonObject> byId = new LinkedHashMap<>();
-        for (Object list : lists) {
-            for (Object o : (JsonArray) list) {
-                JsonObject m = (JsonObject) o;
-                byId.merge(m.getString("id"), m, (old, next) -> old.containsKey("error") ? next : old);
+    private static Answers.ModelList mergeModels(List<Answers.ModelList> lists) {
+        Map<String, Answers.ModelInfo> byId = new LinkedHashMap<>();
+        for (Answers.ModelList list : lists) {
+            for (Answers.ModelInfo m : list.models()) {
+                byId.merge(m.id(), m, (old, next) -> old.error() != null ? next : old);
             }
         }
-        JsonArray merged = new JsonArray();
-        byId.values().stream().sorted(java.util.Comparator.comparing(m -> m.getString("id"))).forEach(merged::add);
-        return merged;
+        return new Answers.ModelList(byId.values().stream().sorted(Comparator.comparing(Answers.ModelInfo::id)).toList());
     }
 
     /** Totals over the workers, plus each worker; the status says whether anything can compute. */
-    private static JsonObject health(List<Object> statuses) {
-        List<JsonObject> list = statuses.stream().map(JsonObject.class::cast).toList();
-        JsonArray workers = new JsonArray();
-        list.forEach(w -> workers.add(new JsonObject().put("id", w.getString("id")).put("backend", w.getString("backend"))
-                .put("device", w.getString("device")).put("models", w.getJsonArray("models"))
-                .put("runsActive", w.getInteger("runsActive")).put("runsQueued", w.getInteger("runsQueued"))));
-        return new JsonObject().put("status", list.isEmpty() ? "no_workers" : "ok")
-                .put("backend", distinct(list, "backend")).put("device", distinct(list, "device"))
-                .put("runsActive", list.stream().mapToInt(w -> w.getInteger("runsActive", 0)).sum())
-                .put("runsQueued", list.stream().mapToInt(w -> w.getInteger("runsQueued", 0)).sum())
-                .put("workers", workers);
+    private static Answers.Health health(List<WorkerStatus> statuses) {
+        List<Answers.Worker> workers = statuses.stream().map(w -> new Answers.Worker(w.id(), w.backend(), w.device(), w.models(),
+                w.runsActive(), w.runsQueued())).toList();
+        return new Answers.Health(statuses.isEmpty() ? "no_workers" : "ok", distinct(statuses, WorkerStatus::backend),
+                distinct(statuses, WorkerStatus::device), statuses.stream().mapToInt(WorkerStatus::runsActive).sum(),
+                statuses.stream().mapToInt(WorkerStatus::runsQueued).sum(), workers);
     }
 
-    private static String distinct(List<JsonObject> workers, String key) {
-        return workers.stream().map(w -> w.getString(key)).distinct().collect(Collectors.joining(", "));
-    }
-
-    /** Stops the runs this node placed (on shutdown); other fronts' runs on the same workers go on. */
-    private Future<Object> stopAll() {
-        List<Future<Object>> stops = new ArrayList<>();
-        directory.placedRuns().forEach((worker, runs) -> runs.forEach(run ->
-                stops.add(ask(worker, new JsonObject().put("action", "stop").put("run", run)).otherwise(e -> null))));
-        return Future.join(stops).map(all -> new JsonObject().put("stopped", stops.size()));
+    private static String distinct(List<WorkerStatus> workers, Function<WorkerStatus, String> field) {
+        return workers.stream().map(field).distinct().collect(Collectors.joining(", "));
     }
 
     private void expire() {
         directory.expire(System.currentTimeMillis()).forEach((worker, runs) -> runs.forEach(run ->
-                vertx.eventBus().send(Addresses.run(run), new JsonObject().put("type", "done").put("run", run)
-                        .put("reason", "failed").put("message", "the compute worker " + worker
-                                + " stopped answering; start the run again"))));
+                vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
+                        + " stopped answering; start the run again"))));
     }
 }

@@ -1,7 +1,6 @@
 package io.filterscope.server.dispatch;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.WorkerStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,11 +19,11 @@ import java.util.TreeMap;
 final class WorkerDirectory {
     /** A worker heard from: its last heartbeat and when it came. */
     private static final class Worker {
-        JsonObject beat;
+        WorkerStatus beat;
         long seenAt;
 
         boolean has(String model) {
-            return model == null || beat.getJsonArray("models", new JsonArray()).contains(model);
+            return model == null || beat.models().contains(model);
         }
     }
 
@@ -43,9 +42,9 @@ final class WorkerDirectory {
      * Records a heartbeat. Runs this dispatcher placed on the worker that the worker no longer lists have
      * ended and are forgotten; a run placed moments ago may be missing from a beat sent before it arrived.
      */
-    void heartbeat(JsonObject beat, long now) {
-        String id = beat.getString("id");
-        if (beat.getBoolean("leaving", false)) {
+    void heartbeat(WorkerStatus beat, long now) {
+        String id = beat.id();
+        if (beat.leaving()) {
             workers.remove(id);
             runs.values().removeIf(p -> p.worker().equals(id));
             return;
@@ -53,7 +52,7 @@ final class WorkerDirectory {
         Worker w = workers.computeIfAbsent(id, k -> new Worker());
         w.beat = beat;
         w.seenAt = now;
-        JsonArray listed = beat.getJsonArray("runs", new JsonArray());
+        List<String> listed = beat.runs();
         runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())
                 && now - e.getValue().at() > deadAfterMs);
     }
@@ -67,9 +66,9 @@ final class WorkerDirectory {
 
     /** Its runs as of its last heartbeat, plus runs placed there that the heartbeat did not list yet. */
     private long load(String id, Worker w) {
-        JsonArray listed = w.beat.getJsonArray("runs", new JsonArray());
+        List<String> listed = w.beat.runs();
         long unlisted = runs.entrySet().stream().filter(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())).count();
-        return w.beat.getInteger("runsActive", 0) + w.beat.getInteger("runsQueued", 0) + unlisted;
+        return w.beat.runsActive() + w.beat.runsQueued() + unlisted;
     }
 
     void place(String run, String worker, long now) {
@@ -123,7 +122,7 @@ final class WorkerDirectory {
     /** Model ids that some live worker has. */
     Set<String> models() {
         Set<String> all = new LinkedHashSet<>();
-        workers.values().forEach(w -> w.beat.getJsonArray("models", new JsonArray()).forEach(m -> all.add((String) m)));
+        workers.values().forEach(w -> all.addAll(w.beat.models()));
         return all;
     }
 }

@@ -1,9 +1,15 @@
 package io.filterscope.server.http;
 
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.preset.Schema;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.ServerConfig;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.Protocol;
+import io.filterscope.server.protocol.ServerEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,7 +20,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
@@ -37,10 +42,12 @@ public final class HttpVerticle extends AbstractVerticle {
     /** Frames buffered for one socket before intermediate frames are dropped. */
     static final int MAX_BUFFERED_BYTES = 512 * 1024;
     static final int SEND_BUFFER_BYTES = 256 * 1024;
-    private static final long COMPUTE_TIMEOUT_MS = 120_000;
+    /** The settings schema, the same for every request. */
+    private static final String PARAMS = Schema.json().toString();
 
     private final ServerConfig config;
     private final Auth auth;
+    private ComputeApi.Front compute;
     private HttpServer server;
     /** Open WebSockets, counted on this verticle's event loop. */
     private int sockets;
@@ -56,13 +63,14 @@ public final class HttpVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
+        compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
         Router router = Router.router(vertx);
         ThymeleafTemplateEngine templates = ThymeleafTemplateEngine.create(vertx);
         router.route("/api/*").handler(this::requireToken);
-        router.get("/api/health").handler(ctx -> ask(ctx, new JsonObject().put("action", "health")));
-        router.get("/api/models").handler(ctx -> ask(ctx, new JsonObject().put("action", "models")));
-        router.get("/api/models/:id").handler(ctx -> ask(ctx, new JsonObject().put("action", "model")
-                .put("model", ctx.pathParam("id"))));
+        router.get("/api/health").handler(ctx -> answer(ctx, compute.health()));
+        router.get("/api/params").handler(ctx -> json(ctx, 200, PARAMS));
+        router.get("/api/models").handler(ctx -> answer(ctx, compute.models().map(Answers.ModelList::models)));
+        router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(ctx.pathParam("id"))));
         router.post("/api/models/:id/activations")
                 .handler(BodyHandler.create().setBodyLimit(config.limits().uploadBytes()).setDeleteUploadedFilesOnEnd(true))
                 .handler(this::activations);
@@ -119,13 +127,14 @@ public final class HttpVerticle extends AbstractVerticle {
         }
         Integer chosen = channel;
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
-                .compose(bytes -> request(new JsonObject().put("action", "activations").put("model", ctx.pathParam("id"))
-                        .put("layer", layer).put("image", bytes).put("channel", chosen)))
-                .onSuccess(body -> {
-                    if (body instanceof byte[] png) {
-                        ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png));
+                .onSuccess(bytes -> {
+                    ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen);
+                    if (chosen == null) {
+                        answer(ctx, compute.activations(request));
                     } else {
-                        json(ctx, 200, body);
+                        compute.activationMap(request)
+                                .onSuccess(png -> ctx.response().putHeader("content-type", "image/png").end(Buffer.buffer(png)))
+                                .onFailure(e -> send(ctx, ApiError.of(e)));
                     }
                 })
                 .onFailure(e -> send(ctx, ApiError.of(e)));
@@ -142,8 +151,7 @@ public final class HttpVerticle extends AbstractVerticle {
         if (filter == null || n == null) {
             return;
         }
-        ask(ctx, new JsonObject().put("action", "examples").put("model", ctx.pathParam("id")).put("layer", layer)
-                .put("filter", filter).put("n", n));
+        answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n)));
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
@@ -162,24 +170,18 @@ public final class HttpVerticle extends AbstractVerticle {
         return null;
     }
 
-    private void ask(RoutingContext ctx, JsonObject request) {
-        request(request).onSuccess(body -> json(ctx, 200, body)).onFailure(e -> send(ctx, ApiError.of(e)));
+    /** Writes the answer as JSON, or the error it failed with. */
+    private static void answer(RoutingContext ctx, Future<?> answer) {
+        answer.onSuccess(body -> json(ctx, 200, Protocol.encode(body))).onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
-    private Future<Object> request(JsonObject request) {
-        return vertx.eventBus().request(Addresses.COMPUTE, request, new DeliveryOptions().setSendTimeout(COMPUTE_TIMEOUT_MS))
-                .map(m -> m.body());
-    }
-
-    private static void json(RoutingContext ctx, int status, Object body) {
-        String text = body instanceof JsonObject j ? j.encode() : body instanceof io.vertx.core.json.JsonArray a ? a.encode()
-                : String.valueOf(body);
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
+    private static void json(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
     }
 
     private static void send(RoutingContext ctx, ApiError error) {
         if (!ctx.response().ended()) {
-            json(ctx, error.status(), error.toHttpJson());
+            json(ctx, error.status(), error.toHttpJson().encode());
         }
     }
 
@@ -238,12 +240,12 @@ public final class HttpVerticle extends AbstractVerticle {
                 if (rate.allows(System.nanoTime())) {
                     vertx.eventBus().send(Addresses.SOCKET_TEXT, text, from);
                 } else {
-                    ws.writeTextMessage(new ApiError(429, "rate_limited", "more than " + config.limits().messagesPerSecond()
-                            + " messages a second; this one was ignored").toSocketJson().encode());
+                    ws.writeTextMessage(Protocol.encode(new ServerEvent.Error("rate_limited", "more than "
+                            + config.limits().messagesPerSecond() + " messages a second; this one was ignored", null)));
                 }
             });
             ws.binaryMessageHandler(b -> vertx.eventBus().send(Addresses.socket(socket),
-                    ApiError.badRequest("send text frames with JSON messages").toSocketJson().encode()));
+                    Protocol.encode(new ServerEvent.Error("bad_request", "send text frames with JSON messages", null))));
             ws.resume();
         });
         ws.exceptionHandler(e -> ws.close());

@@ -1,16 +1,19 @@
 package io.filterscope.server.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.ComputeApi;
+import io.filterscope.server.protocol.EventBusService;
+import io.filterscope.server.protocol.Protocol;
+import io.filterscope.server.protocol.ServerEvent;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -18,9 +21,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The WebSocket sessions role: reads clients' messages (start, stop, update, watch, unwatch, list), asks the
- * compute worker, and fans each run's frames and events out to its owner and watchers. It never touches a
- * socket: it sends what to write to {@link Addresses#socket}, so it could run on another node.
+ * The WebSocket sessions role: decodes clients' messages (start, stop, update, watch, unwatch, list) into
+ * {@link ClientMessage} records, asks computing through {@link ComputeApi.Front}, and fans each run's frames
+ * and events out to its owner and watchers. It never touches a socket: it sends what to write to
+ * {@link Addresses#socket}, so it could run on another node.
  */
 public final class SessionVerticle extends AbstractVerticle {
     /**
@@ -30,11 +34,11 @@ public final class SessionVerticle extends AbstractVerticle {
     private static final class Audience {
         String owner;
         final Set<String> watchers = new LinkedHashSet<>();
-        final Object tag;
+        final JsonNode tag;
         final boolean foreign;
         MessageConsumer<Object> consumer;
 
-        Audience(String owner, Object tag, boolean foreign) {
+        Audience(String owner, JsonNode tag, boolean foreign) {
             this.owner = owner;
             this.tag = tag;
             this.foreign = foreign;
@@ -49,9 +53,9 @@ public final class SessionVerticle extends AbstractVerticle {
         }
     }
 
-    private static final long COMPUTE_TIMEOUT_MS = 120_000;
     private final Map<String, Audience> runs = new HashMap<>();
     private final int runsPerConnection;
+    private ComputeApi.Front compute;
 
     public SessionVerticle(int runsPerConnection) {
         this.runsPerConnection = runsPerConnection;
@@ -59,6 +63,7 @@ public final class SessionVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
+        compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
         // Sockets belong to this node's HTTP verticle: their messages stay on this node even in a cluster.
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> onText(m.headers().get(Addresses.SOCKET), m.body()));
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
@@ -66,58 +71,53 @@ public final class SessionVerticle extends AbstractVerticle {
     }
 
     private void onText(String socket, String text) {
-        JsonObject msg;
+        ClientMessage message;
         try {
-            msg = new JsonObject(text);
-        } catch (DecodeException | ClassCastException e) {
-            error(socket, ApiError.badRequest("message is not a JSON object"), null);
+            message = Protocol.decode(text);
+        } catch (Protocol.BadMessage e) {
+            error(socket, e.error(), e.tag);
             return;
         }
-        Object op = msg.getValue("op");
-        String run = msg.getValue("run") instanceof String s ? s : null;
-        switch (op instanceof String s ? s : "") {
-            case "start" -> start(socket, msg);
-            case "stop" -> withOwnRun(socket, run, msg, () -> compute(new JsonObject().put("action", "stop").put("run", run))
-                    .onFailure(e -> error(socket, ApiError.of(e), msg.getValue("tag"))));
-            case "update" -> withOwnRun(socket, run, msg, () -> update(socket, run, msg));
-            case "watch" -> watch(socket, run, msg);
-            case "unwatch" -> {
-                Audience a = run == null ? null : runs.get(run);
-                if (a != null) {
-                    leave(run, a, socket);
-                }
-                write(socket, new JsonObject().put("type", "unwatched").put("run", run).encode(), false);
+        JsonNode tag = Protocol.tagOf(message.tag());
+        if (message instanceof ClientMessage.Start start) {
+            start(socket, start, tag);
+        } else if (message instanceof ClientMessage.Stop stop) {
+            withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run()).onFailure(e -> error(socket, ApiError.of(e), tag)));
+        } else if (message instanceof ClientMessage.Update update) {
+            withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params()))
+                    .onSuccess(updated -> write(socket, updated))
+                    .onFailure(e -> error(socket, ApiError.of(e), tag)));
+        } else if (message instanceof ClientMessage.Watch watch) {
+            watch(socket, watch.run(), tag);
+        } else if (message instanceof ClientMessage.Unwatch unwatch) {
+            Audience a = unwatch.run() == null ? null : runs.get(unwatch.run());
+            if (a != null) {
+                leave(unwatch.run(), a, socket);
             }
-            case "list" -> compute(new JsonObject().put("action", "list"))
-                    .onSuccess(list -> write(socket, new JsonObject().put("type", "runs").put("runs", list).encode(), false))
-                    .onFailure(e -> error(socket, ApiError.of(e), msg.getValue("tag")));
-            default -> error(socket, ApiError.badRequest("unknown op " + (op == null ? "(none)" : "'" + op + "'")
-                    + "; ops: start, stop, update, watch, unwatch, list"), msg.getValue("tag"));
+            write(socket, new ServerEvent.Unwatched(unwatch.run()));
+        } else if (message instanceof ClientMessage.ListRuns) {
+            compute.list().onSuccess(all -> write(socket, new ServerEvent.Runs(all.runs())))
+                    .onFailure(e -> error(socket, ApiError.of(e), tag));
         }
     }
 
-    private void start(String socket, JsonObject msg) {
+    private void start(String socket, ClientMessage.Start message, JsonNode tag) {
         long owned = runs.values().stream().filter(a -> socket.equals(a.owner)).count();
         if (owned >= runsPerConnection) {
             error(socket, new ApiError(429, "too_many_runs", "this connection already has " + owned
-                    + " runs going; stop one first"), msg.getValue("tag"));
+                    + " runs going; stop one first"), tag);
             return;
         }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        Audience audience = new Audience(socket, msg.getValue("tag"), false);
+        Audience audience = new Audience(socket, tag, false);
         runs.put(run, audience);
-        JsonObject request = msg.copy();
-        request.remove("op");
-        request.remove("tag");
         // Listen before asking, so no frame or event of the run can be missed.
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
-                .compose(v -> compute(new JsonObject().put("action", "start").put("run", run).put("request", request)))
-                .onSuccess(body -> {
-                    JsonObject reply = (JsonObject) body;
-                    if ("queued".equals(reply.getString("state"))) {
-                        write(socket, withTag(new JsonObject().put("type", "queued").put("run", run)
-                                .put("position", reply.getInteger("position")), audience.tag).encode(), false);
+                .compose(v -> compute.start(new ComputeApi.StartRun(run, null, message)))
+                .onSuccess(accepted -> {
+                    if (accepted.position() > 0) {
+                        write(socket, new ServerEvent.Queued(run, accepted.position(), audience.tag));
                     }
                 })
                 .onFailure(e -> {
@@ -126,30 +126,18 @@ public final class SessionVerticle extends AbstractVerticle {
                 });
     }
 
-    private void update(String socket, String run, JsonObject msg) {
-        Object params = msg.getValue("params");
-        if (!(params instanceof JsonObject p)) {
-            error(socket, ApiError.badRequest("update needs a \"params\" object"), msg.getValue("tag"));
-            return;
-        }
-        compute(new JsonObject().put("action", "update").put("run", run).put("params", p))
-                .onSuccess(reply -> write(socket, ((JsonObject) reply).encode(), false))
-                .onFailure(e -> error(socket, ApiError.of(e), msg.getValue("tag")));
-    }
-
-    private void watch(String socket, String run, JsonObject msg) {
+    private void watch(String socket, String run, JsonNode tag) {
         Audience a = run == null ? null : runs.get(run);
         if (a != null) {
             a.watchers.add(socket);
-            write(socket, new JsonObject().put("type", "watching").put("run", run).encode(), false);
+            write(socket, new ServerEvent.Watching(run));
             return;
         }
         // Not started through this node: in a cluster it may run for another front's client.
-        compute(new JsonObject().put("action", "list")).onComplete(listed -> {
-            boolean exists = listed.succeeded() && ((io.vertx.core.json.JsonArray) listed.result()).stream()
-                    .anyMatch(r -> run != null && run.equals(((JsonObject) r).getString("run")));
+        compute.list().onComplete(listed -> {
+            boolean exists = listed.succeeded() && listed.result().runs().stream().anyMatch(r -> r.run().equals(run));
             if (!exists) {
-                error(socket, ApiError.notFound("no run " + run + " to watch"), msg.getValue("tag"));
+                error(socket, ApiError.notFound("no run " + run + " to watch"), tag);
                 return;
             }
             Audience foreign = runs.computeIfAbsent(run, id -> {
@@ -158,18 +146,16 @@ public final class SessionVerticle extends AbstractVerticle {
                 return audience;
             });
             foreign.watchers.add(socket);
-            foreign.consumer.completion().onComplete(v ->
-                    write(socket, new JsonObject().put("type", "watching").put("run", run).encode(), false));
+            foreign.consumer.completion().onComplete(v -> write(socket, new ServerEvent.Watching(run)));
         });
     }
 
-    private void withOwnRun(String socket, String run, JsonObject msg, Runnable action) {
+    private void withOwnRun(String socket, String run, JsonNode tag, Runnable action) {
         Audience a = run == null ? null : runs.get(run);
         if (a == null) {
-            error(socket, ApiError.notFound("no run " + run), msg.getValue("tag"));
+            error(socket, ApiError.notFound("no run " + run), tag);
         } else if (!socket.equals(a.owner)) {
-            error(socket, new ApiError(403, "forbidden", "only the client that started run " + run + " can change or stop it"),
-                    msg.getValue("tag"));
+            error(socket, new ApiError(403, "forbidden", "only the client that started run " + run + " can change or stop it"), tag);
         } else {
             action.run();
         }
@@ -182,15 +168,13 @@ public final class SessionVerticle extends AbstractVerticle {
         }
         if (m.body() instanceof Buffer frame) {
             boolean droppable = "true".equals(m.headers().get(Addresses.DROPPABLE));
-            a.sockets().forEach(s -> write(s, frame, droppable));
+            a.sockets().forEach(s -> send(s, frame, droppable));
             return;
         }
-        JsonObject event = (JsonObject) m.body();
-        if (!"done".equals(event.getString("type"))) {
-            withTag(event, a.tag);
-        }
-        a.sockets().forEach(s -> write(s, event.encode(), false));
-        if ("done".equals(event.getString("type"))) {
+        ServerEvent.RunEvent event = (ServerEvent.RunEvent) m.body();
+        String text = Protocol.encode(event.withTag(a.tag));
+        a.sockets().forEach(s -> send(s, text, false));
+        if (event instanceof ServerEvent.Done) {
             forget(run);
         }
     }
@@ -212,7 +196,7 @@ public final class SessionVerticle extends AbstractVerticle {
             if (a.foreign) {
                 forget(run); // its owner is on another front; only this node's interest ends
             } else {
-                compute(new JsonObject().put("action", "stop").put("run", run));
+                compute.stop(run);
             }
         }
     }
@@ -224,21 +208,15 @@ public final class SessionVerticle extends AbstractVerticle {
         }
     }
 
-    private Future<Object> compute(JsonObject request) {
-        // Starting a run may first load its model, which takes a while for a large one.
-        return vertx.eventBus().request(Addresses.COMPUTE, request, new DeliveryOptions().setSendTimeout(COMPUTE_TIMEOUT_MS))
-                .map(Message::body);
+    private void error(String socket, ApiError error, JsonNode tag) {
+        write(socket, new ServerEvent.Error(error.code(), error.message(), tag));
     }
 
-    private void error(String socket, ApiError error, Object tag) {
-        write(socket, withTag(error.toSocketJson(), tag).encode(), false);
+    private void write(String socket, ServerEvent event) {
+        send(socket, Protocol.encode(event), false);
     }
 
-    private static JsonObject withTag(JsonObject json, Object tag) {
-        return tag == null ? json : json.put("tag", tag);
-    }
-
-    private void write(String socket, Object frame, boolean droppable) {
+    private void send(String socket, Object frame, boolean droppable) {
         vertx.eventBus().send(Addresses.socket(socket), frame,
                 new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable)));
     }

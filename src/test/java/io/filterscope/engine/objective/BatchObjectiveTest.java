@@ -21,7 +21,7 @@ class BatchObjectiveTest {
         net.input().assign(Nd4j.rand(DataType.DOUBLE, 3, 1, 12, 12));
         net.forward(List.of("c3"));
 
-        double[] batched = new BatchObjective(gallery).evaluate(net);
+        double[] batched = new BatchObjective(gallery, null).evaluate(StepTensors.of(net));
         INDArray batchedGradient = net.gradient("c3").dup();
 
         net.clearGradients(List.of("c3"));
@@ -38,9 +38,9 @@ class BatchObjectiveTest {
         List<Objective> mixed = List.of(new ChannelObjective("c3", 1), new DeepDreamObjective("c1"));
         Network net = Dl4jReader.read(TestNets.small(DataType.DOUBLE, 9)).compile(DataType.DOUBLE, 2, new long[] {1, 12, 12});
         net.input().assign(Nd4j.rand(DataType.DOUBLE, 2, 1, 12, 12));
-        BatchObjective batch = new BatchObjective(mixed);
+        BatchObjective batch = new BatchObjective(mixed, null);
         net.forward(batch.layers());
-        double[] values = batch.evaluate(net);
+        double[] values = batch.evaluate(StepTensors.of(net));
         net.clearGradients(batch.layers());
         assertEquals(mixed.get(1).evaluate(net, 1, 1.0), values[1], 1e-12);
     }

@@ -1,5 +1,6 @@
 package io.filterscope.engine.render;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +12,8 @@ import io.filterscope.engine.TestNets;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
+import io.filterscope.engine.preset.Presets;
 import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -24,13 +26,18 @@ class AscentRunTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MultiLayerNetwork MODEL = TestNets.small(DataType.FLOAT, 21);
 
-    private static RenderParams params(String json) throws Exception {
-        return RenderParams.DEFAULTS.with(JSON.readTree(json));
+    /** The plain preset's parts with these params, for a [0, 1] model. */
+    private static RunParts params(String json) throws Exception {
+        return params(InputSpace.UNIT, json);
     }
 
-    private static AscentRun run(List<Objective> objectives, int steps, long seed, RenderParams p) {
-        Network net = Dl4jReader.read(MODEL).compile(DataType.FLOAT, objectives.size(), new long[] {1, 12, 12});
-        return new AscentRun(net, objectives, InputSpace.UNIT, steps, seed, p);
+    private static RunParts params(InputSpace space, String json) throws Exception {
+        return Presets.PLAIN.build(Presets.PLAIN.defaults().with(JSON.readTree(json)), space);
+    }
+
+    private static AscentRun run(List<Objective> objectives, int steps, long seed, RunParts p) {
+        Network net = Dl4jReader.read(MODEL).compile(DataType.FLOAT, objectives.size(), new long[] {1, p.inputSize(12), p.inputSize(12)});
+        return new AscentRun(net, objectives, p, 12, steps, seed);
     }
 
     private static StepResult runToEnd(AscentRun run) {
@@ -53,8 +60,8 @@ class AscentRunTest {
         pick.getLayer(0).setParam("W", org.nd4j.linalg.factory.Nd4j.createFromArray(1f, 0f, 0f).reshape(1, 3, 1, 1));
         pick.getLayer(0).setParam("b", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, 1));
         Network net = Dl4jReader.read(pick).compile(DataType.FLOAT, 1, new long[] {3, 8, 8});
-        AscentRun run = new AscentRun(net, List.of(new ChannelObjective("pick", 0)), InputSpace.CAFFE_BGR, 40, 1,
-                params("{\"lr\":0.05}"));
+        AscentRun run = new AscentRun(net, List.of(new ChannelObjective("pick", 0)), params(InputSpace.CAFFE_BGR, "{\"lr\":0.05}"),
+                8, 40, 1);
         INDArray rgb = runToEnd(run).images().get(NDArrayIndex.point(0));
         double red = rgb.get(NDArrayIndex.point(0)).meanNumber().doubleValue();
         double green = rgb.get(NDArrayIndex.point(1)).meanNumber().doubleValue();
@@ -68,7 +75,7 @@ class AscentRunTest {
 
     @Test
     void batchedRunEqualsSeparateRuns() throws Exception {
-        RenderParams p = params("{\"blurSigma\":0.8,\"blurEvery\":2,\"l2Decay\":0.98,\"jitter\":1,\"tv\":0.1,\"lr\":0.05}");
+        RunParts p = params("{\"blurSigma\":0.8,\"blurEvery\":2,\"l2Decay\":0.98,\"jitter\":1,\"tv\":0.1,\"lr\":0.05}");
         List<Objective> filters = List.of(new ChannelObjective("c3", 0), new ChannelObjective("c3", 3), new ChannelObjective("c2", 4));
         StepResult batched = runToEnd(run(filters, 12, 5, p));
         for (int i = 0; i < filters.size(); i++) {
@@ -82,7 +89,7 @@ class AscentRunTest {
 
     @Test
     void sameSeedGivesTheSameImagesAndAnotherSeedDoesNot() throws Exception {
-        RenderParams p = params("{\"jitter\":2,\"rotate\":5}");
+        RunParts p = params("{\"jitter\":2,\"rotate\":5}");
         List<Objective> o = List.of(new ChannelObjective("c3", 1));
         INDArray a = runToEnd(run(o, 8, 1, p)).images();
         INDArray b = runToEnd(run(o, 8, 1, p)).images();
@@ -119,7 +126,7 @@ class AscentRunTest {
 
     @Test
     void parameterizationCannotChangeMidRun() throws Exception {
-        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 10, 3, RenderParams.DEFAULTS);
+        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 10, 3, params("{}"));
         assertThrows(UserError.class, () -> run.update(params("{\"parameterization\":\"fft\"}")));
     }
 
@@ -138,13 +145,49 @@ class AscentRunTest {
         double reach = model.getLayer(0).getParam("W").get(NDArrayIndex.point(0)).sumNumber().doubleValue();
         model.getLayer(0).getParam("b").putScalar(0, -Math.abs(reach) * 0.5 - 0.2);
         List<Objective> silent = List.of(new ChannelObjective("c1", 0));
-        java.util.function.Function<RenderParams, Double> finalValue = p -> {
+        java.util.function.Function<RunParts, Double> finalValue = p -> {
             Network net = Dl4jReader.read(model).compile(DataType.FLOAT, 1, new long[] {1, 12, 12});
-            AscentRun run = new AscentRun(net, silent, InputSpace.UNIT, 40, 1, p);
+            AscentRun run = new AscentRun(net, silent, p, 12, 40, 1);
             assertEquals(0.0, run.step().values()[0], "the filter starts silent");
             return runToEnd(run).values()[0];
         };
         assertEquals(0.0, finalValue.apply(params("{\"lr\":0.05}")), "without a leak nothing moves");
         assertTrue(finalValue.apply(params("{\"lr\":0.05,\"leakyRelu\":0.1,\"leakySteps\":20}")) > 0);
+    }
+
+    @Test
+    void aPaddedRunShowsTheNetworkAGreyBorderedImageAndStillRaisesTheObjective() throws Exception {
+        RunParts padded = params("{\"pad\":3,\"lr\":0.05}");
+        assertEquals(18, padded.inputSize(12));
+        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 30, 3, padded);
+        double first = run.step().values()[0];
+        StepResult last = runToEnd(run);
+        assertTrue(last.values()[0] > first * 1.2 + 1e-3, "objective went from " + first + " to " + last.values()[0]);
+        assertArrayEquals(new long[] {1, 1, 12, 12}, last.images().shape(), "frames show the image, not its border");
+    }
+
+    @Test
+    void aTotalVariationPenaltyGivesASmootherImage() throws Exception {
+        List<Objective> o = List.of(new ChannelObjective("c3", 2));
+        INDArray free = runToEnd(run(o, 30, 3, params("{\"lr\":0.05}"))).images();
+        INDArray smooth = runToEnd(run(o, 30, 3, params("{\"lr\":0.05,\"tv\":20}"))).images();
+        assertTrue(variation(smooth) < 0.7 * variation(free), variation(smooth) + " vs " + variation(free));
+    }
+
+    private static double variation(INDArray images) {
+        INDArray dx = images.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(1, 12))
+                .sub(images.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 11)));
+        return dx.mul(dx).sumNumber().doubleValue();
+    }
+
+    @Test
+    void padIsFixedForARunWhilePenaltiesMayChange() throws Exception {
+        AscentRun run = run(List.of(new ChannelObjective("c3", 2)), 10, 3, params("{\"pad\":2}"));
+        run.step();
+        UserError e = assertThrows(UserError.class, () -> run.update(params("{\"pad\":4}")));
+        assertTrue(e.getMessage().contains("pad cannot change"), e.getMessage());
+        run.update(params("{\"pad\":2,\"tv\":1,\"optimizer\":\"adam\"}"));
+        run.step();
+        assertEquals(2, run.stepsDone());
     }
 }

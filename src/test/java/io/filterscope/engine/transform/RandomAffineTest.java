@@ -1,10 +1,9 @@
 package io.filterscope.engine.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.filterscope.engine.render.RenderParams;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,16 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class RandomAffineTest {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    private static RenderParams params(String json) throws Exception {
-        return RenderParams.DEFAULTS.with(JSON.readTree(json));
-    }
-
     @Test
-    void backwardIsTheAdjointOfForward() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"jitter\":3,\"rotate\":20,\"scale\":[0.9,1.1]}"),
-                new Random(4), 17, 13);
+    void backwardIsTheAdjointOfForward() {
+        Transform.Sampled warp = new RandomAffine(3, List.of(0.9, 1.1), 20).sample(new Random(4), new long[] {2, 3, 17, 13});
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 17, 13);
         INDArray y = Nd4j.randn(DataType.DOUBLE, 2, 3, 17, 13);
         // <T x, y> == <x, T^T y>
@@ -32,10 +24,10 @@ class RandomAffineTest {
     }
 
     @Test
-    void jitterAloneMovesASinglePixelByWholePixelsToManyPlaces() throws Exception {
+    void jitterAloneMovesASinglePixelByWholePixelsToManyPlaces() {
         java.util.Set<String> places = new java.util.TreeSet<>();
         for (long seed = 0; seed < 20; seed++) {
-            RandomAffine warp = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 10, 10);
+            Transform.Sampled warp = new RandomAffine(2, List.of(), 0).sample(new Random(seed), new long[] {1, 1, 10, 10});
             INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 1, 10, 10);
             x.putScalar(new long[] {0, 0, 5, 5}, 1.0);
             INDArray y = warp.forward(x);
@@ -51,23 +43,18 @@ class RandomAffineTest {
     }
 
     @Test
-    void isOffByDefault() {
-        assertFalse(RandomAffine.active(RenderParams.DEFAULTS));
-    }
-
-    @Test
-    void rotationMovesPixels() throws Exception {
-        RandomAffine warp = RandomAffine.sample(params("{\"rotate\":90}"), new Random(2), 9, 9);
+    void rotationMovesPixels() {
+        Transform.Sampled warp = new RandomAffine(0, List.of(), 90).sample(new Random(2), new long[] {1, 1, 9, 9});
         INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 1, 9, 9);
         assertTrue(warp.forward(x).sub(x).amaxNumber().doubleValue() > 0.05);
     }
 
     @Test
-    void jitterEqualsAShiftWithReplicatedEdgesOfUpToJitterPixels() throws Exception {
+    void jitterEqualsAShiftWithReplicatedEdgesOfUpToJitterPixels() {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 9, 11);
         java.util.Set<String> shifts = new java.util.TreeSet<>();
         for (long seed = 0; seed < 10; seed++) {
-            INDArray y = RandomAffine.sample(params("{\"jitter\":2}"), new Random(seed), 9, 11).forward(x);
+            INDArray y = new RandomAffine(2, List.of(), 0).sample(new Random(seed), x.shape()).forward(x);
             String matched = null;
             for (int dy = -2; dy <= 2 && matched == null; dy++) {
                 for (int dx = -2; dx <= 2 && matched == null; dx++) {

@@ -1,6 +1,6 @@
 package io.filterscope.model.fetch;
 
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.train.LeNet;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.Progress;
 import io.filterscope.UserError;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;

@@ -2,11 +2,12 @@ package io.filterscope.model.keras;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.Progress;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.render.RenderParams;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
 import io.filterscope.image.Grids;
@@ -25,8 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Renders a few filters of a layer as the gallery command does, checks that pictures formed, and saves them to look at. */
 public final class Galleries {
-    private static final RenderParams PARAMS = RenderParams.DEFAULTS.with(new ObjectMapper().createObjectNode()
-            .put("lr", 0.05).put("blurSigma", 0.5).put("blurEvery", 4).put("blurDecay", 0.9).put("leakyRelu", 0.1).put("leakySteps", 32));
+    /** The seed-classic preset without its L2 decay. */
+    private static final Settings PARAMS = Presets.SEED_CLASSIC.defaults().with(Params.L2_DECAY, 1.0);
 
     private Galleries() {
     }
@@ -45,8 +46,8 @@ public final class Galleries {
         }
         int size = model.height();
         long started = System.nanoTime();
-        List<RenderedImage> images = Renderer.render(b -> model.cached(b, size), model.inputSpace(), objectives, steps, 1, PARAMS, n,
-                Progress.NONE);
+        List<RenderedImage> images = Renderer.render(model::cached, objectives,
+                Presets.SEED_CLASSIC.build(PARAMS, model.inputSpace()), size, steps, 1, n, Progress.NONE);
         double seconds = (System.nanoTime() - started) / 1e9;
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> labels = new ArrayList<>();

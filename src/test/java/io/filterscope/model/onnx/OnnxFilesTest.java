@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.net.UnsupportedLayerException;
-import io.filterscope.model.InputSpace;
+import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.ModelStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;

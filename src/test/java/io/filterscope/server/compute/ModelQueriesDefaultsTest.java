@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.model.FixtureModels;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.keras.KerasFixtures;
+import io.filterscope.server.protocol.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ class ModelQueriesDefaultsTest {
         FixtureModels.writeLeNet(dir, "tiny");
         KerasFixtures.copy("rgb-functional.h5", dir, "colours.h5");
         ModelQueries queries = new ModelQueries(new ModelStore(dir));
-        JsonArray models = queries.models();
+        // As the HTTP API writes them.
+        JsonArray models = new JsonArray(Protocol.encode(queries.models().models()));
         assertEquals(2, models.size());
         JsonObject colours = models.getJsonObject(0);
         assertEquals("colours", colours.getString("id"));
@@ -30,9 +32,9 @@ class ModelQueriesDefaultsTest {
         assertEquals(List.of(3, 16, 16), colours.getJsonArray("inputShape").getList());
         assertFalse(models.getJsonObject(1).getBoolean("defaults"), models.getJsonObject(1).encode());
 
-        JsonObject model = queries.model("colours");
+        JsonObject model = new JsonObject(Protocol.encode(queries.model("colours")));
         assertTrue(model.getBoolean("defaults"));
         assertEquals("conv2d_1", model.getJsonArray("layers").getJsonObject(0).getString("name"));
-        assertFalse(queries.model("tiny").getBoolean("defaults"));
+        assertFalse(new JsonObject(Protocol.encode(queries.model("tiny"))).getBoolean("defaults"));
     }
 }

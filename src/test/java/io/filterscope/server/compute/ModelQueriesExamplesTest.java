@@ -11,8 +11,7 @@ import io.filterscope.model.FixtureModels;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.Answers;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -50,26 +49,26 @@ class ModelQueriesExamplesTest {
                 new ModelMetadata.Examples("rgb.ex-images.idx.gz", "rgb.ex-labels.idx.gz", "uniform colours"), null));
         ModelStore store = new ModelStore(dir);
 
-        JsonArray best = new ModelQueries(store).examples("rgb", "c1", 1, 5).getJsonArray("examples");
+        List<Answers.Example> best = new ModelQueries(store).examples("rgb", "c1", 1, 5).examples();
 
         assertEquals(5, best.size());
         LoadedModel model = store.load("rgb");
         LabeledImages examples = model.examples();
         Network one = model.compile(1, 10);
         for (int k = 0; k < best.size(); k++) {
-            JsonObject e = best.getJsonObject(k);
-            int index = e.getInteger("index");
+            Answers.Example e = best.get(k);
+            int index = e.index();
             // the same image alone, as planes [1, 3, 10, 10]: its mean activation is the score given
             one.input().assign(model.inputSpace().toInput(Nd4j.create(examples.pixels()[index], new long[] {1, 3, 10, 10})));
             one.forward(List.of("c1"));
             double alone = one.output("c1").get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                     org.nd4j.linalg.indexing.NDArrayIndex.point(1)).meanNumber().doubleValue();
-            assertEquals(alone, e.getDouble("activation"), 1e-4, "example " + index);
+            assertEquals(alone, e.activation(), 1e-4, "example " + index);
             if (k > 0) {
-                assertTrue(e.getDouble("activation") <= best.getJsonObject(k - 1).getDouble("activation"));
+                assertTrue(e.activation() <= best.get(k - 1).activation());
             }
             BufferedImage shown = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
-                    e.getString("image").substring("data:image/png;base64,".length()))));
+                    e.image().substring("data:image/png;base64,".length()))));
             int rgb = shown.getRGB(5, 5);
             float[] p = examples.pixels()[index];
             assertEquals(Math.round(p[55] * 255), rgb >> 16 & 0xff, "red of example " + index);

@@ -3,8 +3,7 @@ package io.filterscope.server.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.filterscope.server.protocol.WorkerStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,9 +12,8 @@ import org.junit.jupiter.api.Test;
 class WorkerDirectoryTest {
     private final WorkerDirectory directory = new WorkerDirectory(3000);
 
-    private static JsonObject beat(String id, int active, List<String> models, List<String> runs) {
-        return new JsonObject().put("id", id).put("models", new JsonArray(models)).put("runsActive", active)
-                .put("runsQueued", 0).put("runs", new JsonArray(runs));
+    private static WorkerStatus beat(String id, int active, List<String> models, List<String> runs) {
+        return new WorkerStatus(id, "cpu", "test", models, active, 0, runs, false);
     }
 
     @Test
@@ -66,7 +64,7 @@ class WorkerDirectoryTest {
     void aWorkerThatSaysItLeavesIsGoneAtOnce() {
         directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
         directory.place("r1", "a", 0);
-        directory.heartbeat(beat("a", 0, List.of("m"), List.of()).put("leaving", true), 10);
+        directory.heartbeat(new WorkerStatus("a", "cpu", "test", List.of("m"), 0, 0, List.of(), true), 10);
         assertEquals(List.of(), directory.workerIds());
         assertEquals(Optional.empty(), directory.pick("m"));
         assertEquals(Map.of(), directory.placedRuns());

@@ -1,4 +1,4 @@
-package io.filterscope.model;
+package io.filterscope.engine.param;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

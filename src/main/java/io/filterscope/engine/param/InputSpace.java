@@ -1,4 +1,4 @@
-package io.filterscope.model;
+package io.filterscope.engine.param;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;

@@ -1,0 +1,56 @@
+package io.filterscope.cli;
+
+import io.filterscope.UserError;
+import io.filterscope.model.ModelStore;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --models DIR}, shared by the commands that read models. Without it: {@code FILTERSCOPE_MODELS},
+ * else the {@code models} folder beside the installed jar (a distribution's own), else {@code ./models}.
+ */
+final class ModelsDir {
+    static final String ENV = "FILTERSCOPE_MODELS";
+
+    @Option(names = "--models", paramLabel = "DIR",
+            description = "the models folder (default: $" + ENV + ", else models/ beside the installed jar, else ./models)")
+    Path explicit;
+
+    /** Whether {@code --models} was given. */
+    boolean given() {
+        return explicit != null;
+    }
+
+    Path dir() {
+        if (explicit != null) {
+            return explicit;
+        }
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        Path beside = installDir().resolve("models");
+        return Files.isDirectory(beside) ? beside : Path.of("models");
+    }
+
+    /** The folder the models are read from, which must hold at least one. @throws UserError naming the folder */
+    ModelStore store() {
+        ModelStore store = new ModelStore(dir());
+        if (store.list().isEmpty()) {
+            throw new UserError("no models in " + dir().toAbsolutePath().normalize() + " (give --models DIR or set " + ENV + ")");
+        }
+        return store;
+    }
+
+    /** Where the running jar is (the project's target/ folder for a build, or the distribution's folder). */
+    private static Path installDir() {
+        try {
+            Path code = Path.of(ModelsDir.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.toAbsolutePath().getParent();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Path.of("");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.filterscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.filterscope.UserError;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
+import java.util.Iterator;
+import picocli.CommandLine.Option;
+
+/** {@code --preset}, {@code --params} and {@code --seed}: how the commands that render do it. */
+final class RenderOptions {
+    @Option(names = "--preset", paramLabel = "NAME", completionCandidates = PresetNames.class,
+            description = "how to render: ${COMPLETION-CANDIDATES} (default: the objective's; see docs/engine.md)")
+    String preset;
+
+    @Option(names = "--params", paramLabel = "JSON",
+            description = "settings on top of the preset's, checked against the settings schema, e.g. '{\"blurSigma\":1}'")
+    String params;
+
+    @Option(names = "--seed", paramLabel = "K", description = "seeds the start image and the transforms (default: ${DEFAULT-VALUE})")
+    int seed = Params.SEED.base();
+
+    /** The preset named, or the default of this kind of objective ({@code channel}, {@code class}). */
+    Preset preset(String objectiveType) {
+        return preset == null ? Presets.defaultFor(objectiveType) : Presets.named(preset);
+    }
+
+    /** The preset's defaults with {@code --params} applied. @throws UserError for JSON or a setting that is wrong */
+    Settings settings(Preset chosen) {
+        if (params == null) {
+            return chosen.defaults();
+        }
+        JsonNode json;
+        try {
+            json = CommandSupport.JSON.readTree(params);
+        } catch (java.io.IOException e) {
+            throw new UserError("--params is not valid JSON: " + e.getMessage().split("\n")[0]);
+        }
+        return chosen.defaults().with(json);
+    }
+
+    /** The preset names, for {@code --help}. */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Presets.ALL.stream().map(Preset::name).iterator();
+        }
+    }
+}

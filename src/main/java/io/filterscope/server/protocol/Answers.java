@@ -1,0 +1,51 @@
+package io.filterscope.server.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** The HTTP API's JSON answers (see docs/protocol.md), as the compute side returns them. */
+public final class Answers {
+    private Answers() {
+    }
+
+    /** An entry of {@code GET /api/models}: {@code error} for a model that cannot be used, description otherwise. */
+    public record ModelInfo(String id, boolean available, boolean defaults,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) String description,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+                            List<Integer> inputShape, List<String> classes) {
+    }
+
+    public record ModelList(List<ModelInfo> models) {
+    }
+
+    /** {@code GET /api/models/{id}}. */
+    public record ModelDetail(String id, String description, List<Integer> inputShape, List<String> classes,
+                              boolean hasExamples, boolean defaults, List<Layer> layers) {
+    }
+
+    /** @param alias another name the file gives the layer, when it has one */
+    public record Layer(String name, String kind, long channels, List<Long> outputShape,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String alias) {
+    }
+
+    /** {@code POST /api/models/{id}/activations}: channels strongest (mean) first, and a mosaic of their maps. */
+    public record ActivationMaps(String model, String layer, List<Long> shape, List<Channel> channels, String mosaic) {
+    }
+
+    public record Channel(int index, double mean, double max) {
+    }
+
+    /** {@code GET /api/models/{id}/examples}: the example images that excite the filter most, best first. */
+    public record Examples(String model, String layer, int filter, List<Example> examples) {
+    }
+
+    public record Example(int index, double activation, String label, String image) {
+    }
+
+    /** {@code GET /api/health}: totals over every worker the node knows, and each worker. */
+    public record Health(String status, String backend, String device, int runsActive, int runsQueued, List<Worker> workers) {
+    }
+
+    public record Worker(String id, String backend, String device, List<String> models, int runsActive, int runsQueued) {
+    }
+}

@@ -1,0 +1,124 @@
+package io.filterscope.server.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.filterscope.server.ApiError;
+import io.vertx.core.eventbus.EventBus;
+import java.util.List;
+
+/**
+ * The wire format, in one place: the one JSON mapper (Jackson) that reads clients' messages and writes the
+ * server's events, the decoding of a text frame with one-line errors, and the codecs that carry protocol
+ * records over the event bus.
+ */
+public final class Protocol {
+    /** Strict about types (no "5" for 5, no 5.5 for a whole number), lenient about fields it does not know. */
+    public static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .build();
+
+    /** Every record that crosses the event bus, each with a {@link RecordCodec} on every node. */
+    static final List<Class<?>> BUS_RECORDS = List.of(ComputeApi.StartRun.class, ComputeApi.Accepted.class,
+            ComputeApi.UpdateRun.class, ComputeApi.RunList.class, ComputeApi.MapsRequest.class, ComputeApi.ExamplesRequest.class,
+            ServerEvent.Queued.class, ServerEvent.Started.class, ServerEvent.Updated.class, ServerEvent.Done.class,
+            WorkerStatus.class, Answers.ModelList.class, Answers.ModelDetail.class, Answers.ActivationMaps.class,
+            Answers.Examples.class, Answers.Health.class);
+
+    private static final String OPS = "start, stop, update, watch, unwatch, list";
+
+    private Protocol() {
+    }
+
+    /** A text frame that is no valid message: what was wrong, and the message's tag when it had one. */
+    public static final class BadMessage extends Exception {
+        public final transient JsonNode tag;
+
+        BadMessage(String message, JsonNode tag) {
+            super(message);
+            this.tag = tag;
+        }
+
+        public ApiError error() {
+            return ApiError.badRequest(getMessage());
+        }
+    }
+
+    /** Reads one client text frame, bound to its record in one pass. @throws BadMessage saying what is wrong */
+    public static ClientMessage decode(String text) throws BadMessage {
+        try {
+            return JSON.readValue(text, ClientMessage.class);
+        } catch (JsonProcessingException e) {
+            throw bad(text, e);
+        }
+    }
+
+    /** Why a text is no message: only on this error path is the text read again, as a tree, for its op and tag. */
+    private static BadMessage bad(String text, JsonProcessingException e) {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(text);
+        } catch (JsonProcessingException notJson) {
+            tree = null;
+        }
+        if (tree == null || !tree.isObject()) {
+            return new BadMessage("message is not a JSON object", null);
+        }
+        JsonNode tag = tagOf(tree.get("tag"));
+        if (e instanceof InvalidTypeIdException) {
+            JsonNode op = tree.get("op");
+            return new BadMessage("unknown op " + (op == null || op.isNull() ? "(none)" : "'" + op.asText() + "'")
+                    + "; ops: " + OPS, tag);
+        }
+        return new BadMessage(e instanceof JsonMappingException m ? describe(m) : "bad message: " + e.getOriginalMessage(), tag);
+    }
+
+    /** A tag worth echoing: absent and JSON null are none. */
+    public static JsonNode tagOf(JsonNode tag) {
+        return tag == null || tag.isNull() || tag.isMissingNode() ? null : tag;
+    }
+
+    /** One line for a field of the wrong type: {@code "steps" must be a whole number}. */
+    private static String describe(JsonMappingException e) {
+        String field = e.getPath().isEmpty() ? "message" : e.getPath().get(e.getPath().size() - 1).getFieldName();
+        if (e.getCause() instanceof InputCoercionException || e.getProcessor() != null
+                && String.valueOf(e.getOriginalMessage()).contains("out of range")) {
+            return "\"" + field + "\" is out of range";
+        }
+        Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
+        String expected = type == Integer.class || type == int.class ? "a whole number"
+                : type == String.class ? "a string" : "of another type";
+        return "\"" + field + "\" must be " + expected;
+    }
+
+    /** The event as the client reads it. */
+    public static String encode(Object event) {
+        try {
+            return JSON.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + event, e);
+        }
+    }
+
+    /** Lets every protocol record travel over {@code bus}; each node of a cluster does the same at start. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static void registerCodecs(EventBus bus) {
+        for (Class<?> type : BUS_RECORDS) {
+            bus.registerDefaultCodec((Class) type, new RecordCodec<>(type, JSON));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.filterscope.engine.preset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.objective.ChannelObjective;
+import io.filterscope.engine.objective.ClassObjective;
+import io.filterscope.engine.objective.TotalVariation;
+import io.filterscope.engine.objective.WeightedSum;
+import io.filterscope.engine.optimizer.OptimizerSettings;
+import io.filterscope.engine.param.InputSpace;
+import io.filterscope.engine.param.ParameterizationSpec;
+import io.filterscope.engine.regularizer.GaussianBlur;
+import io.filterscope.engine.regularizer.L2Decay;
+import io.filterscope.engine.render.RunParts;
+import io.filterscope.engine.transform.Pad;
+import io.filterscope.engine.transform.RandomAffine;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Presets are functions from settings to parts: what each builds, and which one an objective gets. */
+class PresetsTest {
+
+    private static RunParts parts(Preset p) {
+        return p.build(p.defaults(), InputSpace.UNIT);
+    }
+
+    @Test
+    void plainBuildsBareAscentWithNothingElse() {
+        RunParts plain = parts(Presets.PLAIN);
+        assertEquals(List.of(), plain.transforms(), "no transform is on by default");
+        assertEquals(List.of(), plain.regularizers());
+        assertNull(plain.penalty());
+        assertEquals(new OptimizerSettings(OptimizerSettings.Kind.ASCENT, 0.01, 0), plain.optimizer());
+        assertEquals(ParameterizationSpec.Kind.PIXEL, plain.parameterization().kind());
+    }
+
+    @Test
+    void seedPresetsBuildTheSeedsRegularizersAndPenalty() {
+        assertEquals(List.of(new L2Decay(0.995), new GaussianBlur(0.5, 4, 0.9)), parts(Presets.SEED_CLASSIC).regularizers());
+        RunParts smooth = parts(Presets.SEED_SMOOTH);
+        assertEquals(List.of(new RandomAffine(1, List.of(), 0)), smooth.transforms());
+        assertEquals(new WeightedSum(List.of(new WeightedSum.Term(-0.3, new TotalVariation()))), smooth.penalty());
+        assertEquals(0.01, smooth.optimizer().lrDecay());
+    }
+
+    @Test
+    void naturalIsLucidsRecipeInLucidsOrder() {
+        RunParts natural = parts(Presets.NATURAL);
+        assertEquals(ParameterizationSpec.Kind.FFT, natural.parameterization().kind());
+        assertTrue(natural.parameterization().decorrelate());
+        assertEquals(OptimizerSettings.Kind.ADAM, natural.optimizer().kind());
+        assertEquals(3, natural.transforms().size());
+        assertEquals(new Pad(12, InputSpace.UNIT), natural.transforms().get(0));
+        RandomAffine big = assertInstanceOf(RandomAffine.class, natural.transforms().get(1));
+        assertEquals(8, big.jitter());
+        assertEquals(10, big.rotate());
+        assertEquals(new RandomAffine(4, List.of(), 0), natural.transforms().get(2), "then a smaller jitter");
+        assertEquals(28 + 24, natural.inputSize(28), "the network sees the padded image");
+    }
+
+    @Test
+    void classesGetSmootherDefaultsThanFilters() {
+        assertEquals(Presets.SEED_SMOOTH, Presets.defaultFor(List.of(new ClassObjective("out", 1, null))));
+        assertEquals(Presets.SEED_CLASSIC, Presets.defaultFor(List.of(new ChannelObjective("c1", 1))));
+        assertEquals(Presets.SEED_SMOOTH, Presets.defaultFor("class"));
+    }
+
+    @Test
+    void anUnknownPresetIsNamedWithTheKnownOnes() {
+        UserError e = assertThrows(UserError.class, () -> Presets.named("pretty"));
+        assertTrue(e.getMessage().contains("unknown preset 'pretty'") && e.getMessage().contains("natural"), e.getMessage());
+    }
+}

@@ -1,0 +1,70 @@
+package io.filterscope.server.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Client text decoded once into records, with one-line errors; events written as the contract says; records across the bus. */
+class ProtocolTest {
+
+    private static String error(String text) {
+        return assertThrows(Protocol.BadMessage.class, () -> Protocol.decode(text)).getMessage();
+    }
+
+    @Test
+    void aStartIsBoundToItsRecordWithItsTagAndParams() throws Exception {
+        ClientMessage m = Protocol.decode("{\"op\":\"start\",\"model\":\"tiny\",\"objective\":{\"type\":\"channel\",\"layer\":\"c\","
+                + "\"filter\":3},\"steps\":5,\"preset\":\"natural\",\"params\":{\"blurSigma\":1.5},\"tag\":[1,\"a\"],\"future\":true}");
+        ClientMessage.Start start = assertInstanceOf(ClientMessage.Start.class, m);
+        assertEquals("tiny", start.model());
+        assertEquals(5, start.steps());
+        assertNull(start.size(), "absent numbers stay absent: the schema's defaults apply later");
+        assertEquals(1.5, start.params().get("blurSigma").asDouble());
+        assertEquals("[1,\"a\"]", start.tag().toString());
+        assertInstanceOf(ClientMessage.ListRuns.class, Protocol.decode("{\"op\":\"list\"}"));
+    }
+
+    @Test
+    void badMessagesSayWhatIsWrongInOneLineAndKeepTheirTag() {
+        assertEquals("message is not a JSON object", error("{not json"));
+        assertEquals("message is not a JSON object", error("[1,2]"));
+        assertEquals("unknown op 'dance'; ops: start, stop, update, watch, unwatch, list", error("{\"op\":\"dance\"}"));
+        assertEquals("unknown op (none); ops: start, stop, update, watch, unwatch, list", error("{\"run\":\"r\"}"));
+        assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
+        assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":5.5}"));
+        assertEquals("\"seed\" is out of range", error("{\"op\":\"start\",\"seed\":99999999999}"));
+        Protocol.BadMessage tagged = assertThrows(Protocol.BadMessage.class,
+                () -> Protocol.decode("{\"op\":\"start\",\"model\":7,\"tag\":\"mine\"}"));
+        assertEquals("\"model\" must be a string", tagged.getMessage());
+        assertEquals("mine", tagged.tag.asText());
+    }
+
+    @Test
+    void eventsAreWrittenAsTheContractSays() {
+        assertEquals("{\"type\":\"queued\",\"run\":\"r1\",\"position\":2}", Protocol.encode(new ServerEvent.Queued("r1", 2, null)));
+        assertEquals("{\"type\":\"done\",\"run\":\"r1\",\"reason\":\"completed\",\"steps\":3,\"loss\":0.5,\"losses\":[0.5],\"dead\":[]}",
+                Protocol.encode(new ServerEvent.Done("r1", ServerEvent.Done.Reason.COMPLETED, 3, 0.5, List.of(0.5), List.of(), null)));
+        assertEquals("{\"type\":\"error\",\"code\":\"bad_request\",\"message\":\"x\"}",
+                Protocol.encode(new ServerEvent.Error("bad_request", "x", null)));
+    }
+
+    @Test
+    void recordsCrossTheClusterAsJsonAndComeBackEqual() throws Exception {
+        ClientMessage.Start start = (ClientMessage.Start) Protocol.decode(
+                "{\"op\":\"start\",\"model\":\"m\",\"objective\":{\"type\":\"class\",\"index\":1},\"tag\":{\"k\":1}}");
+        for (Object record : List.of(new ComputeApi.StartRun("r1", "f-1", start),
+                new ServerEvent.Done("r1", ServerEvent.Done.Reason.FAILED, 0, null, null, null, "gone"),
+                new WorkerStatus("w-1", "cpu", "x", List.of("m"), 1, 0, List.of("r1"), false))) {
+            @SuppressWarnings("unchecked")
+            RecordCodec<Object> codec = new RecordCodec<>((Class<Object>) record.getClass(), Protocol.JSON);
+            Buffer wire = Buffer.buffer().appendString("prefix");
+            codec.encodeToWire(wire, record);
+            assertEquals(record, codec.decodeFromWire(6, wire));
+        }
+    }
+}
