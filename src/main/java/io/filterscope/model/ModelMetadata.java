@@ -10,6 +10,7 @@ import java.util.List;
  * {@code NAME.h5}): what the input looks like, what the classes are called, and where the model came from.
  * {@code architecture} names the network a weights-only Keras file fills (e.g. {@code "vgg16-notop"}, see
  * {@link io.filterscope.model.keras.KnownArchitecture}); full models and DL4J zips leave it out.
+ * {@code defaultView} is the layer, filter and preset the page opens the model on (optional).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -23,7 +24,15 @@ public record ModelMetadata(
         Examples examples,
         Provenance provenance,
         String architecture,
-        Source source) {
+        Source source,
+        DefaultView defaultView) {
+
+    /** Metadata without a {@code defaultView}: the page opens such a model on its second convolution. */
+    public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
+                         List<String> classes, Examples examples, Provenance provenance, String architecture,
+                         Source source) {
+        this(id, description, file, inputShape, input, classes, examples, provenance, architecture, source, null);
+    }
 
     /** Metadata of a full model (no {@code architecture}). */
     public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
@@ -35,6 +44,15 @@ public record ModelMetadata(
     public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
                          List<String> classes, Examples examples, Provenance provenance, String architecture) {
         this(id, description, file, inputShape, input, classes, examples, provenance, architecture, null);
+    }
+
+    /**
+     * What the page shows first for this model: a layer (its name or alias), a filter of it (0-based) and,
+     * optionally, a preset by name (else the default for filters). Chosen for a good first picture; checked
+     * against the model's layers when it loads.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DefaultView(String layer, int filter, String preset) {
     }
 
     /** The held-out images used for "which images excite this filter most". */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * emoji-cnn's files, written by src/main/python/train_emoji_cnn.py, wait in models/pending/ until the page and
- * README are switched to it (docs/emoji.md); they must already be what the models directory reads. When they
- * move up into models/, BundledModelsTest takes over.
+ * emoji-cnn, the bundled colour model written by src/main/python/train_emoji_cnn.py (docs/emoji.md): its files are
+ * what the models directory reads, it comes first, and FilterScope's ONNX reader classifies as PyTorch did.
+ * Its galleries are checked in {@link io.filterscope.cli.BundledModelsTest}.
  */
-class PendingEmojiModelTest {
-    private static final Path DIR = Path.of("models", "pending");
+class EmojiModelTest {
+    private static final Path DIR = Path.of("models");
 
     @Test
     void metadataFollowsTheModelsDirectorysSchema() {
@@ -27,6 +28,19 @@ class PendingEmojiModelTest {
         assertEquals(12, meta.classes().size());
         assertEquals(null, meta.input().mismatch(3));
         assertTrue(meta.provenance().heldOutAccuracy() >= 0.8, "claims " + meta.provenance().heldOutAccuracy());
+    }
+
+    /** The page opens on the first available model of the list, at the layer and filter its metadata names. */
+    @Test
+    void isTheFirstModelListedAndOpensOnAConvolutionsFilter() {
+        ModelStore store = new ModelStore(DIR);
+        ModelStore.Entry first = store.list().get(0);
+        assertEquals("emoji-cnn", first.id());
+        assertTrue(first.available(), first.error());
+        ModelMetadata.DefaultView view = first.metadata().defaultView();
+        LayerInfo layer = store.load("emoji-cnn").layer(view.layer());
+        assertTrue(layer.kind().startsWith("conv2d"), layer.kind());
+        assertTrue(view.filter() < layer.channels());
     }
 
     /**
