@@ -124,6 +124,14 @@ class BundledModelsTest {
         }
     }
 
+    @Test
+    void modelsListsEmojiCnnFirstWithTheViewThePageOpensOn() throws Exception {
+        List<String> lines = CommandLine.run("models").lines().toList();
+        assertTrue(lines.get(0).startsWith("emoji-cnn  input [3, 64, 64]"), lines.get(0));
+        assertTrue(lines.contains("  the page opens on: conv6, filter 12, preset seed-smooth"), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("fashion-cnn ")) && lines.stream().anyMatch(l -> l.startsWith("mnist-cnn ")));
+    }
+
     /**
      * emoji-cnn's galleries, as the {@code gallery} command renders them with its defaults (64 steps): for every
      * convolution, four filters spread over the layer, cut out of the PNG where {@link io.filterscope.image.Grids}
