@@ -9,7 +9,7 @@ let schema = null;
 
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
-  losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [],
+  losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
   /** The settings of the run shown, saved beside an exported PNG. */
   runSettings: null,
 };
@@ -83,8 +83,18 @@ async function loadModel(id) {
   for (const l of model.layers) {
     layers.add(new Option(`${l.name}${l.alias ? ' (' + l.alias + ')' : ''} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
   }
+  // The model's own first picture when its metadata names one, else its second convolution's first filter.
+  const view = model.defaultView;
   const convs = model.layers.filter((l) => l.outputShape.length === 3 && l.kind.includes('conv'));
-  if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
+  if (view) layers.value = view.layer;
+  else if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
+  $('filter').value = view ? view.filter : 0;
+  // A preset the last model's view chose gives way to the objective's default when this model names none.
+  const preset = view && view.preset;
+  const type = $('objective').value;
+  if (preset && type === 'channel') usePreset(preset);
+  else if (state.viewPreset && $('preset').value === state.viewPreset) usePreset(schema.defaultPreset[type]);
+  state.viewPreset = preset;
   const classes = $('class');
   classes.replaceChildren();
   (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));

@@ -10,6 +10,7 @@ import io.filterscope.image.Tiles;
 import io.filterscope.model.ActivationMaps;
 import io.filterscope.model.AttributionMaps;
 import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.protocol.Answers;
@@ -73,8 +74,10 @@ public final class ModelQueries {
         LoadedModel m = store.load(id);
         List<Answers.Layer> layers = m.layers().stream()
                 .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
+        ModelMetadata.DefaultView view = m.metadata().defaultView();
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
-                m.metadata().examples() != null, m.defaults(), layers);
+                m.metadata().examples() != null, m.defaults(), layers, view == null ? null
+                : new Answers.DefaultView(m.layer(view.layer()).name(), view.filter(), view.preset()));
     }
 
     /**

@@ -19,9 +19,14 @@ public final class Answers {
     public record ModelList(List<ModelInfo> models) {
     }
 
-    /** {@code GET /api/models/{id}}. */
+    /** {@code GET /api/models/{id}}; {@code defaultView} only when the model's metadata gives one. */
     public record ModelDetail(String id, String description, List<Integer> inputShape, List<String> classes,
-                              boolean hasExamples, boolean defaults, List<Layer> layers) {
+                              boolean hasExamples, boolean defaults, List<Layer> layers,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) DefaultView defaultView) {
+    }
+
+    /** What the page opens the model on: a layer by its name, a filter of it, and a preset ({@code null}: the default). */
+    public record DefaultView(String layer, int filter, @JsonInclude(JsonInclude.Include.NON_NULL) String preset) {
     }
 
     /** @param alias another name the file gives the layer, when it has one */
