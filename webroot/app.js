@@ -10,7 +10,7 @@ let schema = null;
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
-  /** The settings of the run shown, saved beside an exported PNG. */
+  /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
 };
 
@@ -564,22 +564,65 @@ function follow() {
   updateTimeline();
 }
 
-/** The image shown, as PNG (re-encoded when it came as JPEG), and the run's settings as JSON beside it. */
-async function savePng() {
+/** The PNG keyword under which a saved image carries its run's start message, as the command line's PNGs carry theirs. */
+const SETTINGS_KEY = 'filterscope:start';
+
+/**
+ * The image shown at the timeline's step, as PNG (re-encoded when it came as JPEG), with the run's start message
+ * (and that step) in an iTXt chunk, so the picture records how it was made.
+ */
+async function shownPng() {
   const f = replay.frames[Number($('scrubber').value)];
-  if (!f) return;
+  if (!f) return null;
   const bitmap = await createImageBitmap(f.blob);
   const canvas = document.createElement('canvas');
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
-  const png = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-  const name = `${state.shownRun || 'run'}-step${f.step}`;
-  download(png, name + '.png');
+  let png = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (state.runSettings) {
     const settings = Object.assign({}, state.runSettings, { step: f.step, op: undefined, tag: undefined });
-    download(new Blob([JSON.stringify(settings, null, 2)], { type: 'application/json' }), name + '.json');
+    png = await withText(png, SETTINGS_KEY, JSON.stringify(settings));
   }
+  return { png, name: `${state.shownRun || 'run'}-step${f.step}.png` };
+}
+
+async function savePng() {
+  const shown = await shownPng();
+  if (shown) download(shown.png, shown.name);
+}
+
+/** CRC-32 as PNG chunks use it (ISO 3309), one table entry per byte value. */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The PNG with an uncompressed UTF-8 iTXt chunk keyword = text right after its IHDR chunk (PNG spec 11.3.4.5). */
+async function withText(png, keyword, text) {
+  const bytes = new Uint8Array(await png.arrayBuffer());
+  const utf8 = new TextEncoder();
+  const key = utf8.encode(keyword);
+  const value = utf8.encode(text);
+  // keyword, NUL, compression flag and method (0, 0), empty language tag and translated keyword (NUL, NUL)
+  const data = new Uint8Array(key.length + 5 + value.length);
+  data.set(key, 0);
+  data.set(value, key.length + 5);
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(utf8.encode('iTXt'), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  const afterHeader = 8 + 25; // the signature, then IHDR: length, type, 13 bytes, CRC
+  return new Blob([bytes.subarray(0, afterHeader), chunk, bytes.subarray(afterHeader)], { type: 'image/png' });
 }
 
 function download(blob, name) {

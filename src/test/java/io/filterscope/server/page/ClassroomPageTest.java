@@ -117,7 +117,7 @@ class ClassroomPageTest {
     }
 
     @Test
-    void aPacedRunCanBeScrubbedBackToStepOneAndExportedAsAGifOfEveryStep() throws Exception {
+    void aPacedRunCanBeScrubbedBackToStepOneSavedAsAPngWithItsSettingsAndExportedAsAGifOfEveryStep() throws Exception {
         load();
         viewport(new Dimension(1366, 900));
         long began = System.nanoTime();
@@ -136,6 +136,20 @@ class ClassroomPageTest {
         setRange("scrubber", "20");
         assertEquals("21", text("step"));
         screenshot("timeline");
+
+        // Save PNG: the step shown, as a PNG that records the run's start message (read back with our own reader).
+        String saved = (String) ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "shownPng().then((s) => s.png.arrayBuffer()).then((b) => {"
+                + "  let bin = ''; new Uint8Array(b).forEach((x) => { bin += String.fromCharCode(x); }); done(btoa(bin)); });");
+        Path png = Files.write(Files.createTempFile("shown", ".png"), java.util.Base64.getDecoder().decode(saved));
+        assertTrue(ImageIO.read(png.toFile()).getWidth() > 0, "the saved PNG decodes");
+        com.fasterxml.jackson.databind.JsonNode settings = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(io.filterscope.image.PngFiles.readText(png).get("filterscope:start"));
+        Files.delete(png);
+        assertEquals(21, settings.get("step").asInt(), "the step shown");
+        assertEquals(40, settings.get("steps").asInt());
+        assertEquals(20, settings.get("pace").asInt());
+        assertTrue(settings.hasNonNull("model") && settings.hasNonNull("objective"), settings.toString());
 
         String href = browser.findElement(By.id("export-gif")).getAttribute("href");
         HttpResponse<byte[]> gif = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(href)).build(),
