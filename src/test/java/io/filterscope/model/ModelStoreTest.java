@@ -53,7 +53,7 @@ class ModelStoreTest {
         withDefaultView(dir, "{\"layer\":\"conv3\",\"filter\":1,\"preset\":\"pretty\"}");
         ModelStore.Entry entry = new ModelStore(dir).list().get(0);
         assertFalse(entry.available());
-        assertTrue(entry.error().endsWith("\"defaultView\" preset 'pretty' is not one of: plain, seed-classic, seed-smooth, natural"),
+        assertTrue(entry.error().endsWith("\"defaultView\" preset 'pretty' is not one of: plain, seed-classic, seed-smooth, natural, data-prior"),
                 entry.error());
     }
 
