@@ -9,8 +9,35 @@ let schema = null;
 
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
-  losses: [], started: 0, framesAt: [], tiles: new Map(), uploaded: null, channel: null, queue: [],
+  losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
+  /** The start message of the run shown, kept inside a saved PNG. */
+  runSettings: null,
 };
+
+/** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
+const PAGE_PACE = 25;
+/** Frames of one run the page keeps for the timeline; past that every other one goes (step 1 and the newest stay). */
+const MAX_KEPT_FRAMES = 1000;
+
+/** Builds an element with text content (never markup: labels come from model files). */
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text != null) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/** A tile: a button holding an image, captioned. */
+function tile(label, caption, onClick, src) {
+  const figure = el('figure');
+  const button = el('button', null, { class: 'tile', type: 'button', 'aria-label': label, title: label });
+  const img = el('img', null, { alt: label });
+  if (src) img.src = src;
+  button.appendChild(img);
+  if (onClick) button.addEventListener('click', onClick);
+  figure.append(button, el('figcaption', caption));
+  return figure;
+}
 
 function status(text, isError) {
   $('status').textContent = text;
@@ -32,7 +59,7 @@ async function api(path, options = {}) {
 async function loadModels() {
   const models = await api('/api/models');
   const select = $('model');
-  select.innerHTML = '';
+  select.replaceChildren();
   for (const m of models) {
     const option = new Option(m.id + (m.available ? '' : ' (unavailable)'), m.id);
     option.disabled = !m.available;
@@ -52,16 +79,43 @@ async function loadModel(id) {
     + (model.defaults ? ` · no ${model.id}.json: defaults in use` : '');
   $('size').value = model.inputShape[1];
   const layers = $('layer');
-  layers.innerHTML = '';
+  layers.replaceChildren();
   for (const l of model.layers) {
     layers.add(new Option(`${l.name}${l.alias ? ' (' + l.alias + ')' : ''} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
   }
+  // The model's own first picture when its metadata names one, else its second convolution's first filter.
+  const view = model.defaultView;
   const convs = model.layers.filter((l) => l.outputShape.length === 3 && l.kind.includes('conv'));
-  if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
+  if (view) layers.value = view.layer;
+  else if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
+  $('filter').value = view ? view.filter : 0;
+  // A preset the last model's view chose gives way to the objective's default when this model names none.
+  const preset = view && view.preset;
+  const type = $('objective').value;
+  if (preset && type === 'channel') usePreset(preset);
+  else if (state.viewPreset && $('preset').value === state.viewPreset) usePreset(schema.defaultPreset[type]);
+  state.viewPreset = preset;
   const classes = $('class');
-  classes.innerHTML = '';
+  classes.replaceChildren();
   (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));
+  const camLayers = $('attr-layer');
+  camLayers.replaceChildren();
+  for (const l of model.layers.filter((x) => x.outputShape.length === 3)) camLayers.add(new Option(l.name, l.name));
+  if (convs.length) camLayers.value = convs[convs.length - 1].name;
+  // Nothing of the previous model stays on the page: its maps, channel, upload, explanation and examples.
+  state.uploaded = null;
+  state.channel = null;
+  $('upload').value = '';
+  $('maps').replaceChildren();
+  $('channel-detail').hidden = true;
+  $('explain').hidden = true;
+  $('example-picker').replaceChildren();
+  $('class-gallery').disabled = !(model.classes && model.classes.length) && !hasClassOutput(model);
   onLayerChange();
+}
+
+function hasClassOutput(model) {
+  return model.layers.length > 0 && model.layers[model.layers.length - 1].outputShape.length === 1;
 }
 
 function currentLayer() {
@@ -72,7 +126,7 @@ function onLayerChange() {
   const layer = currentLayer();
   $('filter').max = layer.channels - 1;
   if (+$('filter').value >= layer.channels) $('filter').value = 0;
-  $('gallery-grid').innerHTML = '';
+  $('gallery-grid').replaceChildren();
   state.tiles.clear();
   if (state.uploaded) showMaps();
 }
@@ -92,11 +146,14 @@ async function loadSchema() {
   schema = await api('/api/params');
   for (const field of schema.run) {
     const input = $(field.name);
-    input.min = field.min;
-    input.max = field.max;
-    input.title = field.help;
+    const range = field.slider || field;
+    input.min = range.min;
+    input.max = range.max;
+    input.title = describe(field);
     if (field.default != null) input.value = field.default;
   }
+  $('pace').value = PAGE_PACE;
+  showPace();
   for (const p of schema.presets) {
     const option = new Option(p.name, p.name);
     option.title = p.help;
@@ -108,7 +165,8 @@ async function loadSchema() {
 }
 
 function describe(p) {
-  const range = p.slider ? `; usual range ${p.slider.min}-${p.slider.max}` : '';
+  const range = p.slider ? `; usual range ${p.slider.min}-${p.slider.max}`
+    : p.min != null && p.max != null ? `; ${p.min}-${p.max}` : '';
   return `${p.help}${p.unit ? ' (' + p.unit + range + ')' : range}${p.live ? '' : '; applies to the next run'}`;
 }
 
@@ -141,6 +199,7 @@ function buildParams() {
     name.textContent = p.name + (p.live ? '' : ' (next run)');
     const input = control(p);
     input.id = 'p-' + p.name;
+    input.title = label.title;
     input.setAttribute('aria-label', p.name);
     const output = document.createElement('output');
     output.id = 'o-' + p.name;
@@ -227,15 +286,33 @@ function objectiveSpec(filters) {
   return { type, layer, filter: Number($('filter').value) };
 }
 
+function showPace() {
+  const pace = Number($('pace').value);
+  $('pace-value').textContent = pace === 0 ? 'full' : pace + '/s';
+}
+
 function start() {
   if (state.run) send({ op: 'stop', run: state.run });
-  state.losses = [];
-  state.framesAt = [];
+  resetRun();
   state.steps = Number($('steps').value);
   $('step-total').textContent = state.steps;
-  send({ op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
-    steps: state.steps, seed: Number($('seed').value), preset: $('preset').value, params: params(false), tag: 'live' });
+  const message = { op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
+    steps: state.steps, seed: Number($('seed').value), pace: Number($('pace').value), preset: $('preset').value,
+    params: params(false), tag: 'live' };
+  state.runSettings = message;
+  send(message);
   status('starting…');
+}
+
+/** A new run on the live image: its frames, chart and timeline start empty. */
+function resetRun() {
+  state.losses = [];
+  replay.frames = [];
+  replay.stride = 1;
+  replay.following = true;
+  rate.samples = [];
+  stopReplay();
+  updateTimeline();
 }
 
 function startGallery() {
@@ -243,20 +320,42 @@ function startGallery() {
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer for a gallery', true); return; }
   if (state.galleryRun) send({ op: 'stop', run: state.galleryRun });
   const filters = [...Array(layer.channels).keys()];
-  const grid = $('gallery-grid');
-  grid.innerHTML = '';
-  state.tiles.clear();
-  for (const f of filters) {
-    const figure = document.createElement('figure');
-    figure.innerHTML = `<button class="tile" type="button" aria-label="filter ${f}"><img alt="filter ${f}"></button><figcaption>${f}</figcaption>`;
-    figure.querySelector('button').addEventListener('click', () => pickFilter(f));
-    grid.appendChild(figure);
-    state.tiles.set(f, figure);
-  }
+  fillGallery(filters.map((f) => ({ key: f, label: 'filter ' + f, caption: String(f), pick: () => pickFilter(f) })));
   send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
     size: Number($('size').value), steps: schema.gallerySteps, seed: Number($('seed').value), preset: $('preset').value,
     params: params(false), tag: 'gallery' });
   status('rendering the gallery of ' + layer.name + '…');
+}
+
+/** Every output class's ideal input at once, with the class objective's default preset. */
+function startClassGallery() {
+  const count = state.model.layers[state.model.layers.length - 1].channels;
+  if (state.galleryRun) send({ op: 'stop', run: state.galleryRun });
+  const names = state.model.classes || [];
+  const indices = [...Array(count).keys()];
+  fillGallery(indices.map((k) => ({ key: k, label: 'class ' + k + (names[k] != null ? ': ' + names[k] : ''),
+    caption: names[k] != null ? names[k] : String(k), pick: () => pickClass(k) })));
+  send({ op: 'start', model: state.model.id, objective: { type: 'class', filters: indices },
+    steps: schema.gallerySteps * 2, seed: Number($('seed').value), preset: schema.defaultPreset.class, tag: 'gallery' });
+  status('rendering every class of ' + state.model.id + '…');
+}
+
+function fillGallery(entries) {
+  const grid = $('gallery-grid');
+  grid.replaceChildren();
+  state.tiles.clear();
+  for (const e of entries) {
+    const figure = tile(e.label, e.caption, e.pick);
+    grid.appendChild(figure);
+    state.tiles.set(e.key, figure);
+  }
+}
+
+function pickClass(k) {
+  $('objective').value = 'class';
+  onObjectiveChange();
+  $('class').value = k;
+  start();
 }
 
 function pickFilter(f) {
@@ -278,6 +377,7 @@ function onEvent(e) {
     $('queue').textContent = '';
     if (e.tag !== 'gallery') state.started = performance.now();
     status(`run ${e.run} started`);
+    send({ op: 'list' });
   } else if (e.type === 'updated') {
     status(`params applied from step ${e.step}`);
   } else if (e.type === 'done') {
@@ -286,6 +386,7 @@ function onEvent(e) {
     showRuns(e.runs);
   } else if (e.type === 'watching') {
     state.run = e.run;
+    state.runSettings = null;
     $('run-id').textContent = e.run;
     $('stop').disabled = true;
     status(`watching run ${e.run}`);
@@ -295,8 +396,10 @@ function onEvent(e) {
 function rememberRun(e) {
   if (e.tag === 'gallery') { state.galleryRun = e.run; return; }
   state.run = e.run;
+  state.shownRun = e.run;
   $('run-id').textContent = e.run;
   $('stop').disabled = false;
+  updateTimeline();
 }
 
 function onDone(e) {
@@ -310,6 +413,7 @@ function onDone(e) {
     $('stop').disabled = true;
     state.run = null;
     status(`run ${e.reason} after ${e.steps} steps` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
+    send({ op: 'list' });
   }
 }
 
@@ -318,6 +422,11 @@ function onDone(e) {
 const latest = { live: null, tiles: new Map() };
 let paintScheduled = false;
 
+/** The live run's kept frames (step and image blob), for the timeline; bounded by MAX_KEPT_FRAMES. */
+const replay = { frames: [], stride: 1, following: true, timer: null };
+/** (time, step) samples of the last two seconds, for a steps/s readout that a burst of frames cannot inflate. */
+const rate = { samples: [] };
+
 function onFrame(data) {
   const length = new DataView(data).getUint32(0);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
@@ -325,11 +434,13 @@ function onFrame(data) {
   if (header.run === state.galleryRun) {
     latest.tiles.set(header.filter, frame);
   } else if (header.run === state.run) {
+    if (header.index !== 0) return;
     latest.live = frame;
     state.losses.push(header.loss);
+    keep(header, frame.image);
     const now = performance.now();
-    state.framesAt.push(now);
-    while (state.framesAt.length > 60) state.framesAt.shift();
+    rate.samples.push([now, header.step]);
+    while (rate.samples.length > 2 && now - rate.samples[0][0] > 2000) rate.samples.shift();
   } else {
     return;
   }
@@ -339,10 +450,26 @@ function onFrame(data) {
   }
 }
 
+function keep(header, image) {
+  if (header.step !== 1 && !header.last && header.step % replay.stride !== 0) return;
+  replay.frames.push({ step: header.step, loss: header.loss, blob: new Blob([image], { type: header.mime }) });
+  if (replay.frames.length > MAX_KEPT_FRAMES) {
+    const last = replay.frames.length - 1;
+    replay.frames = replay.frames.filter((f, i) => i % 2 === 0 || i === last);
+    replay.stride *= 2;
+  }
+}
+
 function showImage(img, frame) {
+  showBlob(img, new Blob([frame.image], { type: frame.header.mime }));
+}
+
+function showBlob(img, blob) {
   const old = img.src;
-  img.src = URL.createObjectURL(new Blob([frame.image], { type: frame.header.mime }));
+  img.src = URL.createObjectURL(blob);
   if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+  img.hidden = false;
+  if (img.id === 'live-image') $('live-placeholder').hidden = true;
 }
 
 function paint() {
@@ -355,54 +482,224 @@ function paint() {
   const frame = latest.live;
   if (!frame) return;
   latest.live = null;
+  updateTimeline();
+  if (!replay.following) return;
   showImage($('live-image'), frame);
   $('step').textContent = frame.header.step;
   $('loss').textContent = frame.header.loss == null ? '-' : frame.header.loss.toFixed(4);
-  const times = state.framesAt;
-  if (times.length > 1) {
-    const seconds = (times[times.length - 1] - times[0]) / 1000;
-    $('rate').textContent = seconds > 0 ? ((times.length - 1) / seconds).toFixed(1) : '0';
+  const s = rate.samples;
+  if (s.length > 1) {
+    const seconds = (s[s.length - 1][0] - s[0][0]) / 1000;
+    // Under a quarter second of frames says nothing about the rate yet.
+    if (seconds >= 0.25) $('rate').textContent = ((s[s.length - 1][1] - s[0][1]) / seconds).toFixed(1);
   }
   drawLosses();
 }
 
+// --- the timeline: scrub back over a run's kept frames, replay them, export them ---
+
+function updateTimeline() {
+  const n = replay.frames.length;
+  const scrubber = $('scrubber');
+  scrubber.max = Math.max(0, n - 1);
+  scrubber.disabled = n < 2;
+  if (replay.following) scrubber.value = scrubber.max;
+  $('replay').disabled = n < 2;
+  $('follow').disabled = replay.following;
+  $('save-png').disabled = n === 0;
+  const exportable = state.shownRun && n > 0;
+  const link = $('export-gif');
+  link.classList.toggle('disabled', !exportable);
+  link.setAttribute('aria-disabled', String(!exportable));
+  if (exportable) {
+    link.href = `/api/runs/${encodeURIComponent(state.shownRun)}/animation?format=gif`
+      + (token ? '&token=' + encodeURIComponent(token) : '');
+    link.download = state.shownRun + '.gif';
+  }
+  const shown = replay.frames[Number(scrubber.value)];
+  $('scrub-step').textContent = shown ? `step ${shown.step} (${n} kept)` : '';
+}
+
+function showKept(index) {
+  const f = replay.frames[index];
+  if (!f) return;
+  $('scrubber').value = index;
+  showBlob($('live-image'), f.blob);
+  $('step').textContent = f.step;
+  $('loss').textContent = f.loss == null ? '-' : f.loss.toFixed(4);
+  $('scrub-step').textContent = `step ${f.step} (${replay.frames.length} kept)`;
+}
+
+function scrubTo(index) {
+  stopReplay();
+  replay.following = index >= replay.frames.length - 1;
+  $('follow').disabled = replay.following;
+  showKept(index);
+}
+
+function startReplay() {
+  stopReplay();
+  replay.following = false;
+  $('follow').disabled = false;
+  let i = 0;
+  const next = () => {
+    showKept(i);
+    i += 1;
+    if (i >= replay.frames.length) { replay.timer = null; return; }
+    const frames = Number($('pace').value) || 30;
+    replay.timer = setTimeout(next, 1000 / frames);
+  };
+  next();
+}
+
+function stopReplay() {
+  clearTimeout(replay.timer);
+  replay.timer = null;
+}
+
+function follow() {
+  stopReplay();
+  replay.following = true;
+  if (replay.frames.length) showKept(replay.frames.length - 1);
+  updateTimeline();
+}
+
+/** The PNG keyword under which a saved image carries its run's start message, as the command line's PNGs carry theirs. */
+const SETTINGS_KEY = 'filterscope:start';
+
+/**
+ * The image shown at the timeline's step, as PNG (re-encoded when it came as JPEG), with the run's start message
+ * (and that step) in an iTXt chunk, so the picture records how it was made.
+ */
+async function shownPng() {
+  const f = replay.frames[Number($('scrubber').value)];
+  if (!f) return null;
+  const bitmap = await createImageBitmap(f.blob);
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  let png = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (state.runSettings) {
+    const settings = Object.assign({}, state.runSettings, { step: f.step, op: undefined, tag: undefined });
+    png = await withText(png, SETTINGS_KEY, JSON.stringify(settings));
+  }
+  return { png, name: `${state.shownRun || 'run'}-step${f.step}.png` };
+}
+
+async function savePng() {
+  const shown = await shownPng();
+  if (shown) download(shown.png, shown.name);
+}
+
+/** CRC-32 as PNG chunks use it (ISO 3309), one table entry per byte value. */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The PNG with an uncompressed UTF-8 iTXt chunk keyword = text right after its IHDR chunk (PNG spec 11.3.4.5). */
+async function withText(png, keyword, text) {
+  const bytes = new Uint8Array(await png.arrayBuffer());
+  const utf8 = new TextEncoder();
+  const key = utf8.encode(keyword);
+  const value = utf8.encode(text);
+  // keyword, NUL, compression flag and method (0, 0), empty language tag and translated keyword (NUL, NUL)
+  const data = new Uint8Array(key.length + 5 + value.length);
+  data.set(key, 0);
+  data.set(value, key.length + 5);
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(utf8.encode('iTXt'), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  const afterHeader = 8 + 25; // the signature, then IHDR: length, type, 13 bytes, CRC
+  return new Blob([bytes.subarray(0, afterHeader), chunk, bytes.subarray(afterHeader)], { type: 'image/png' });
+}
+
+function download(blob, name) {
+  const a = el('a', null, { download: name });
+  a.href = URL.createObjectURL(blob);
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+/** The objective per step; the x axis spans the steps seen so far (so a long run never squashes into a line). */
 function drawLosses() {
   const canvas = $('loss-chart');
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
-  const all = state.losses.filter((v) => v != null);
+  const log = $('log-scale').checked;
+  const all = state.losses.map((v, i) => [i + 1, v]).filter(([, v]) => v != null && (!log || v > 0));
+  const left = 52;
+  const bottom = canvas.height - 28;
+  g.fillStyle = '#8a9099';
+  g.font = '12px system-ui, sans-serif';
+  g.fillText('step', canvas.width - 34, canvas.height - 4);
+  g.save();
+  g.translate(12, bottom / 2 + 30);
+  g.rotate(-Math.PI / 2);
+  g.fillText(log ? 'objective (log)' : 'objective', 0, 0);
+  g.restore();
+  g.strokeStyle = '#444';
+  g.beginPath();
+  g.moveTo(left, 4);
+  g.lineTo(left, bottom);
+  g.lineTo(canvas.width - 4, bottom);
+  g.stroke();
   if (all.length < 2) return;
+  const width = canvas.width - left - 8;
   // At most one point per pixel column, whatever the number of steps.
-  const every = Math.max(1, Math.ceil(all.length / canvas.width));
-  const values = all.filter((v, i) => i % every === 0);
-  const min = values.reduce((a, b) => Math.min(a, b));
-  const max = values.reduce((a, b) => Math.max(a, b));
+  const every = Math.max(1, Math.ceil(all.length / width));
+  const points = all.filter((p, i) => i % every === 0 || i === all.length - 1);
+  const f = log ? Math.log10 : (v) => v;
+  const ys = points.map(([, v]) => f(v));
+  const min = Math.min(...ys);
+  const max = Math.max(...ys);
+  const lastStep = points[points.length - 1][0];
   g.strokeStyle = '#6cf';
   g.beginPath();
-  values.forEach((v, i) => {
-    const x = ((i * every) / Math.max(1, state.steps - 1)) * (canvas.width - 4) + 2;
-    const y = canvas.height - 4 - ((v - min) / (max - min || 1)) * (canvas.height - 8);
+  points.forEach(([step], i) => {
+    const x = left + ((step - 1) / Math.max(1, lastStep - 1)) * width;
+    const y = bottom - 4 - ((ys[i] - min) / (max - min || 1)) * (bottom - 12);
     if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
   });
   g.stroke();
   g.fillStyle = '#8a9099';
-  g.fillText(max.toFixed(3), 4, 12);
-  g.fillText(min.toFixed(3), 4, canvas.height - 4);
+  const label = (v) => (log ? '1e' + v.toFixed(1) : Math.abs(v) >= 1000 ? v.toExponential(1) : v.toFixed(2));
+  g.fillText(label(max), 2, 14);
+  g.fillText(label(min), 2, bottom);
+  g.fillText('1', left, canvas.height - 10);
+  g.fillText(String(lastStep), canvas.width - 40 - String(lastStep).length * 6, canvas.height - 10);
 }
 
 function showRuns(runs) {
   const list = $('runs');
-  list.innerHTML = '';
-  if (!runs.length) list.innerHTML = '<li class="muted">no runs</li>';
+  list.replaceChildren();
+  if (!runs.length) list.appendChild(el('li', 'no runs', { class: 'muted' }));
   for (const r of runs) {
-    const li = document.createElement('li');
-    li.innerHTML = `<button type="button">watch</button> ${r.run} · ${r.model} · ${r.state} · step ${r.step}/${r.steps}`;
-    li.querySelector('button').addEventListener('click', () => {
-      state.losses = [];
+    const li = el('li');
+    const mine = r.run === state.run || r.run === state.galleryRun;
+    const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page' });
+    button.disabled = mine;
+    button.addEventListener('click', () => {
+      resetRun();
       state.steps = r.steps;
+      state.shownRun = r.run;
       $('step-total').textContent = r.steps;
       send({ op: 'watch', run: r.run });
     });
+    li.append(button, ` ${r.run} · ${r.model} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`);
     list.appendChild(li);
   }
 }
@@ -419,15 +716,11 @@ async function showMaps() {
     const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}`,
       { method: 'POST', body: form });
     const grid = $('maps');
-    grid.innerHTML = '';
-    const detailTile = (c) => {
-      const figure = document.createElement('figure');
-      figure.innerHTML = `<button class="tile" type="button" aria-label="channel ${c.index}, mean ${c.mean.toFixed(3)}">
-        <img alt="map of channel ${c.index}"></button><figcaption>${c.index}</figcaption>`;
-      figure.querySelector('button').addEventListener('click', () => showChannel(c.index));
-      return figure;
-    };
-    for (const c of result.channels) grid.appendChild(detailTile(c));
+    grid.replaceChildren();
+    $('channel-detail').hidden = true;
+    for (const c of result.channels) {
+      grid.appendChild(tile(`channel ${c.index}, mean ${c.mean.toFixed(3)}`, String(c.index), () => showChannel(c.index)));
+    }
     // Each tile shows its own map; fetch them in order of strength.
     for (const c of result.channels) {
       const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${c.index}&format=png`,
@@ -454,10 +747,10 @@ async function showChannel(index) {
     $('channel-map').src = URL.createObjectURL(blob);
     const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=${index}&n=9`);
     const box = $('channel-examples');
-    box.innerHTML = '';
+    box.replaceChildren();
     for (const e of ex.examples) {
-      const figure = document.createElement('figure');
-      figure.innerHTML = `<img src="${e.image}" alt="example ${e.index}: ${e.label}"><figcaption>${e.label}</figcaption>`;
+      const figure = el('figure');
+      figure.append(el('img', null, { src: e.image, alt: `example ${e.index}: ${e.label}`, title: e.label }), el('figcaption', e.label));
       box.appendChild(figure);
     }
   } catch (err) {
@@ -471,20 +764,76 @@ async function showExamplePicker() {
   try {
     const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=0&n=12`);
     const box = $('example-picker');
-    box.innerHTML = '';
+    box.replaceChildren();
     for (const e of ex.examples) {
-      const figure = document.createElement('figure');
-      figure.innerHTML = `<button class="tile" type="button" aria-label="use example ${e.index} (${e.label})">
-        <img src="${e.image}" alt=""></button><figcaption>${e.label}</figcaption>`;
-      figure.querySelector('button').addEventListener('click', async () => {
-        state.uploaded = await (await fetch(e.image)).blob();
-        showMaps();
-      });
-      box.appendChild(figure);
+      box.appendChild(tile(`use example ${e.index} (${e.label})`, e.label, async () => {
+        $('upload').value = ''; // the file field no longer names what is shown
+        useImage(await (await fetch(e.image)).blob());
+      }, e.image));
     }
   } catch (err) {
     status(err.message, true);
   }
+}
+
+// --- what the model predicts and why ---
+
+/** An uploaded or picked image: its predictions and attribution, and its activation maps. */
+function useImage(blob) {
+  state.uploaded = blob;
+  showBlob($('uploaded-view'), blob);
+  $('attr-class').replaceChildren();
+  explain();
+  showMaps();
+}
+
+async function explain() {
+  if (!state.uploaded || !hasClassOutput(state.model)) return;
+  const form = new FormData();
+  form.append('image', state.uploaded);
+  const query = new URLSearchParams({ method: $('attr-method').value });
+  if ($('attr-class').value !== '') query.set('class', $('attr-class').value);
+  if ($('attr-method').value === 'gradcam' && $('attr-layer').value) query.set('layer', $('attr-layer').value);
+  $('attr-layer').disabled = $('attr-method').value !== 'gradcam';
+  try {
+    const r = await api(`/api/models/${encodeURIComponent(state.model.id)}/attribution?${query}`, { method: 'POST', body: form });
+    $('explain').hidden = false;
+    $('input-view').src = r.input;
+    $('attr-input').src = r.input;
+    $('attr-heat').src = r.heatmap;
+    $('attr-heat').style.opacity = $('attr-opacity').value;
+    $('attr-caption').textContent = `why "${r.label}" (${$('attr-method').selectedOptions[0].textContent}${r.layer ? ', ' + r.layer : ''})`;
+    const list = $('predictions');
+    list.replaceChildren();
+    for (const p of r.predictions) {
+      const li = el('li', null, { title: `class ${p.class}` });
+      const bar = el('span', null, { class: 'bar' });
+      bar.style.width = (100 * p.probability).toFixed(1) + '%';
+      li.append(el('span', p.label, { class: 'label' }), el('span', (100 * p.probability).toFixed(1) + '%'), bar);
+      list.appendChild(li);
+    }
+    const classes = $('attr-class');
+    if (!classes.options.length) {
+      const names = state.model.classes || [];
+      const count = state.model.layers[state.model.layers.length - 1].channels;
+      for (let k = 0; k < count; k++) classes.add(new Option(names[k] != null ? `${k}: ${names[k]}` : String(k), k));
+    }
+    classes.value = r.class;
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
+// --- presentation ---
+
+function togglePresenting() {
+  document.body.classList.toggle('presenting');
+  $('present').textContent = document.body.classList.contains('presenting') ? 'Leave presentation' : 'Present';
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else document.documentElement.requestFullscreen().catch((e) => status('full screen refused: ' + e.message, true));
 }
 
 // --- wiring ---
@@ -497,15 +846,36 @@ function wire() {
   $('start').addEventListener('click', start);
   $('stop').addEventListener('click', () => state.run && send({ op: 'stop', run: state.run }));
   $('gallery').addEventListener('click', startGallery);
+  $('class-gallery').addEventListener('click', startClassGallery);
   $('refresh-runs').addEventListener('click', () => send({ op: 'list' }));
   $('upload').addEventListener('change', () => {
-    state.uploaded = $('upload').files[0];
-    if (state.uploaded) showMaps();
+    if ($('upload').files[0]) useImage($('upload').files[0]);
+  });
+  $('pace').addEventListener('input', () => {
+    showPace();
+    if (state.run && !$('stop').disabled) send({ op: 'update', run: state.run, pace: Number($('pace').value) });
+  });
+  $('scrubber').addEventListener('input', () => scrubTo(Number($('scrubber').value)));
+  $('replay').addEventListener('click', startReplay);
+  $('follow').addEventListener('click', follow);
+  $('save-png').addEventListener('click', savePng);
+  $('log-scale').addEventListener('change', drawLosses);
+  $('attr-method').addEventListener('change', explain);
+  $('attr-class').addEventListener('change', explain);
+  $('attr-layer').addEventListener('change', explain);
+  $('attr-opacity').addEventListener('input', () => { $('attr-heat').style.opacity = $('attr-opacity').value; });
+  $('present').addEventListener('click', togglePresenting);
+  $('fullscreen').addEventListener('click', toggleFullscreen);
+  document.addEventListener('keydown', (e) => {
+    if ((e.target.closest && e.target.closest('input, select, textarea')) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'p' || e.key === 'P') togglePresenting();
+    else if (e.key === 'f' || e.key === 'F') toggleFullscreen();
   });
   $('show-examples').addEventListener('click', showExamplePicker);
   $('visualize-channel').addEventListener('click', () => state.channel != null && pickFilter(state.channel));
 }
 
 wire();
+drawLosses();
 connect().then(() => send({ op: 'list' }));
 loadSchema().then(loadModels).catch((e) => status(e.message, true));

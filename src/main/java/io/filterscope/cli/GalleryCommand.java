@@ -52,6 +52,10 @@ final class GalleryCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-LAYER.png)")
     Path out;
 
+    @Option(names = "--animate", description = "also write the gallery forming step by step as an animated GIF beside --out "
+            + "(at most " + GalleryAnimation.MAX_FRAMES + " frames)")
+    boolean animate;
+
     @Mixin
     RenderOptions render;
 
@@ -79,8 +83,10 @@ final class GalleryCommand implements Callable<Integer> {
             objectives.add(model.objectives().channel(layer.name(), f));
         }
         long started = System.nanoTime();
+        GalleryAnimation animation = animate ? new GalleryAnimation(filters.size(), steps, model.channels(), side) : null;
         List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data(), objectives),
-                side, steps, render.seed, chunk, new ProgressBar(System.err));
+                side, steps, render.seed, chunk, new ProgressBar(System.err),
+                animation == null ? (first, result) -> { } : animation::stepped);
         double seconds = (System.nanoTime() - started) / 1e9;
 
         List<BufferedImage> tiles = new ArrayList<>();
@@ -117,6 +123,11 @@ final class GalleryCommand implements Callable<Integer> {
         System.out.printf("%s: %d filters of %s in %.1f s (%.1f ms per step of %d images)%n", file, filters.size(),
                 layer.name(), seconds, seconds * 1000 / (steps * Math.ceil(filters.size() / (double) chunk)), chunk);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);
+        if (animation != null) {
+            Path gif = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".gif");
+            int frames = animation.write(labels, dead, cols, Math.max(1, 96 / side), gif);
+            System.out.println("wrote " + gif + " (" + frames + " frames)");
+        }
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package io.filterscope.cli;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,6 +36,11 @@ final class ModelsCommand implements Callable<Integer> {
                     model.defaults() ? "  (no " + model.id() + ".json: defaults in use)" : "");
             if (model.classes() != null) {
                 System.out.println("  classes: " + String.join(", ", model.classes()));
+            }
+            ModelMetadata.DefaultView view = model.metadata().defaultView();
+            if (view != null) {
+                System.out.println("  the page opens on: " + view.layer() + ", filter " + view.filter()
+                        + (view.preset() == null ? "" : ", preset " + view.preset()));
             }
             for (LayerInfo layer : model.layers()) {
                 System.out.printf("  %-16s %-28s channels %-5d output %s%s%n", layer.name(), layer.kind(),

@@ -73,6 +73,19 @@ public final class Tiles {
         return rgbImage(pixels, width, height);
     }
 
+    /**
+     * Values already in [0, 1] (an attribution map) coloured with viridis on that fixed scale, so 0.2 looks the
+     * same in every map; values outside are clipped.
+     */
+    public static BufferedImage colourMappedUnit(float[] values, int width, int height) {
+        checkLength(values, 1, width, height);
+        int[] pixels = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            pixels[i] = viridis(values[i]);
+        }
+        return rgbImage(pixels, width, height);
+    }
+
     /** The viridis colour at {@code t} in [0,1] (NaN counts as 0). */
     private static int viridis(float t) {
         float position = (t > 0 ? Math.min(t, 1) : 0) * (VIRIDIS.length - 1);

@@ -87,6 +87,11 @@ public final class LoadedModel {
         return metadata.classes();
     }
 
+    /** A class's name from the metadata, else its index as text. */
+    public String label(int cls) {
+        return classes() != null && cls >= 0 && cls < classes().size() ? classes().get(cls) : String.valueOf(cls);
+    }
+
     public List<LayerInfo> layers() {
         return layers;
     }

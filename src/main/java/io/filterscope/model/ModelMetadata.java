@@ -12,6 +12,7 @@ import java.util.List;
  * {@link io.filterscope.model.keras.KnownArchitecture}); full models and DL4J zips leave it out. A model
  * trained by the project also names its learned image {@code prior} and gives statistics of its training
  * pictures ({@code trainingPictures}), which say what "data-like" means for its class images.
+ * {@code defaultView} is the layer, filter and preset the page opens the model on (optional).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -27,12 +28,13 @@ public record ModelMetadata(
         String architecture,
         Source source,
         Prior prior,
-        PictureStatistics trainingPictures) {
+        PictureStatistics trainingPictures,
+        DefaultView defaultView) {
 
-    /** Metadata without a prior or training statistics. */
+    /** Metadata without a prior, training statistics or {@code defaultView} (the page opens it on its second convolution). */
     public ModelMetadata(String id, String description, String file, List<Integer> inputShape, InputSpace input,
                          List<String> classes, Examples examples, Provenance provenance, String architecture, Source source) {
-        this(id, description, file, inputShape, input, classes, examples, provenance, architecture, source, null, null);
+        this(id, description, file, inputShape, input, classes, examples, provenance, architecture, source, null, null, null);
     }
 
     /** Metadata of a full model (no {@code architecture}). */
@@ -50,7 +52,16 @@ public record ModelMetadata(
     /** This metadata with a learned image prior and statistics of the training pictures. */
     public ModelMetadata withPrior(Prior newPrior, PictureStatistics statistics) {
         return new ModelMetadata(id, description, file, inputShape, input, classes, examples, provenance, architecture, source,
-                newPrior, statistics);
+                newPrior, statistics, defaultView);
+    }
+
+    /**
+     * What the page shows first for this model: a layer (its name or alias), a filter of it (0-based) and,
+     * optionally, a preset by name (else the default for filters). Chosen for a good first picture; checked
+     * against the model's layers when it loads.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DefaultView(String layer, int filter, String preset) {
     }
 
     /** The held-out images used for "which images excite this filter most". */

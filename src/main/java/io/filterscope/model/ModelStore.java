@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.filterscope.UserError;
+import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.UnsupportedLayerException;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
 import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.model.keras.KerasFile;
 import io.filterscope.model.onnx.OnnxReader;
@@ -240,7 +243,9 @@ public final class ModelStore {
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        return new Loaded(new LoadedModel(meta, graph, dir, defaults, networks), fileVersion, metaVersion);
+        LoadedModel model = new LoadedModel(meta, graph, dir, defaults, networks);
+        checkDefaultView(file, model);
+        return new Loaded(model, fileVersion, metaVersion);
     }
 
     private static Model restore(Path zip) throws IOException {
@@ -351,7 +356,33 @@ public final class ModelStore {
             require(file, Files.isRegularFile(file.resolveSibling(meta.examples().labels())),
                     "examples file " + meta.examples().labels() + " does not exist");
         }
+        ModelMetadata.DefaultView view = meta.defaultView();
+        if (view != null) {
+            require(file, view.layer() != null && view.filter() >= 0,
+                    "\"defaultView\" needs a \"layer\" and a \"filter\" from 0");
+            if (view.preset() != null) {
+                require(file, Presets.ALL.stream().anyMatch(p -> p.name().equals(view.preset())),
+                        "\"defaultView\" preset '" + view.preset() + "' is not one of: "
+                                + String.join(", ", Presets.ALL.stream().map(Preset::name).toList()));
+            }
+        }
         return meta;
+    }
+
+    /** The metadata's default view names a layer of the model and a filter it has. @throws UserError naming the file */
+    private static void checkDefaultView(Path file, LoadedModel model) {
+        ModelMetadata.DefaultView view = model.metadata().defaultView();
+        if (view == null) {
+            return;
+        }
+        LayerInfo layer;
+        try {
+            layer = model.layer(view.layer());
+        } catch (UserError e) {
+            throw new UserError(file + ": \"defaultView\": " + e.getMessage());
+        }
+        require(file, view.filter() < layer.channels(), "\"defaultView\" filter " + view.filter() + " is out of range: layer "
+                + layer.name() + " has " + layer.channels() + " filters");
     }
 
     private static void require(Path file, boolean ok, String message) {

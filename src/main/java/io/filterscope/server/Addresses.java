@@ -18,6 +18,13 @@ public final class Addresses {
     public static final String SOCKET_CLOSED = "filterscope.socket.closed";
     public static final String SOCKET_TEXT = "filterscope.socket.text";
 
+    /**
+     * A front node's {@code ReplayApi} (recordings of its runs), one address per method below this one; and
+     * the address the session verticle sends a run's id to before starting it, so that every frame is recorded.
+     */
+    public static final String REPLAY = "filterscope.replay";
+    public static final String RECORD = "filterscope.replay.record";
+
     /** Message header: "true" on intermediate frames a slow client may miss. */
     public static final String DROPPABLE = "droppable";
     /** Message header naming the WebSocket a message came from. */

@@ -64,6 +64,7 @@ public final class FilterScopeServer {
             }
             if (roles.front()) {
                 deployed = deployed.compose(id -> vertx.deployVerticle(new DispatchVerticle(node)))
+                        .compose(id -> vertx.deployVerticle(new io.filterscope.server.replay.RunRecorder()))
                         .compose(id -> vertx.deployVerticle(new SessionVerticle(config.limits())))
                         .compose(id -> vertx.deployVerticle(http));
             }

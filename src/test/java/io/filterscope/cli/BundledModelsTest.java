@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -149,5 +150,106 @@ class BundledModelsTest {
             assertEquals(layer.channels(), text.get("filterscope:filters").split(",").length);
             assertTrue(text.containsKey("filterscope:dead"));
         }
+    }
+
+    @Test
+    void modelsListsEmojiCnnFirstWithTheViewThePageOpensOn() throws Exception {
+        List<String> lines = CommandLine.run("models").lines().toList();
+        assertTrue(lines.get(0).startsWith("emoji-cnn  input [3, 64, 64]"), lines.get(0));
+        assertTrue(lines.contains("  the page opens on: conv6, filter 12, preset seed-smooth"), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("fashion-cnn ")) && lines.stream().anyMatch(l -> l.startsWith("mnist-cnn ")));
+    }
+
+    /**
+     * emoji-cnn's galleries, as the {@code gallery} command renders them with its defaults (64 steps): for every
+     * convolution, four filters spread over the layer, cut out of the PNG where {@link io.filterscope.image.Grids}
+     * draws them (one row below a legend of two lines, 64 px tiles 4 px apart). From conv2 on, no live filter's
+     * tile is flat (most of its pixels within 8 levels of its median colour) or grey (channels that differ by
+     * under 16 levels on average). conv1 is a linear 3x3 filter of the pixels: the mean of its map is a linear
+     * function of the picture, so the picture that maximizes it IS one flat colour, each channel at the end its
+     * weights favour; there the test checks each tile is the best of the eight flat corner colours, by the
+     * model's own forward pass (docs/emoji.md).
+     */
+    @Test
+    void emojiGalleriesAreColourPicturesOfEveryConvolution(@TempDir Path dir) throws Exception {
+        LoadedModel model = MODELS.load("emoji-cnn");
+        List<LayerInfo> convs = model.layers().stream().filter(l -> l.kind().startsWith("conv2d")).toList();
+        assertEquals(6, convs.size());
+        int shown = 4;
+        for (LayerInfo layer : convs) {
+            int[] filters = new int[shown];
+            StringBuilder spec = new StringBuilder();
+            for (int k = 0; k < shown; k++) {
+                filters[k] = (int) (k * layer.channels() / shown);
+                spec.append(k == 0 ? "" : ",").append(filters[k]);
+            }
+            Path png = dir.resolve(layer.name() + ".png");
+            CommandLine.run("gallery", "--model", "emoji-cnn", "--layer", layer.name(), "--filters", spec.toString(),
+                    "--columns", String.valueOf(shown), "--out", png.toString());
+            BufferedImage sheet = ImageIO.read(png.toFile());
+            String dead = PngFiles.readText(png).get("filterscope:dead");
+            int live = 0;
+            for (int k = 0; k < shown; k++) {
+                if (dead.matches(".*\\b" + filters[k] + "\\b.*")) {
+                    continue;
+                }
+                live++;
+                BufferedImage tile = sheet.getSubimage(4 + k * (64 + 4), 4 + 2 * 16 + 4, 64, 64);
+                String what = "emoji-cnn " + layer.name() + " filter " + filters[k] + " (" + png + ")";
+                int[] median = medianColour(tile);
+                if (layer.name().equals("conv1")) {
+                    int[] best = bestFlatColour(model, layer.name(), filters[k]);
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(best[c], median[c], 8, what + ": channel " + c + " of the best flat colour");
+                    }
+                    continue;
+                }
+                double near = 0;
+                double spread = 0;
+                for (int y = 0; y < 64; y++) {
+                    for (int x = 0; x < 64; x++) {
+                        int[] p = rgb(tile.getRGB(x, y));
+                        near += Math.max(Math.abs(p[0] - median[0]), Math.max(Math.abs(p[1] - median[1]), Math.abs(p[2] - median[2]))) <= 8 ? 1 : 0;
+                        spread += Math.max(p[0], Math.max(p[1], p[2])) - Math.min(p[0], Math.min(p[1], p[2]));
+                    }
+                }
+                assertTrue(near / 4096 < 0.5, what + " is flat: " + near / 4096 + " of its pixels near its median colour");
+                assertTrue(spread / 4096 >= 16, what + " is grey: channels differ by " + spread / 4096 + " levels on average");
+            }
+            assertTrue(live * 2 > shown, layer.name() + ": only " + live + " of " + shown + " filters live (dead: " + dead + ")");
+        }
+    }
+
+    private static int[] rgb(int packed) {
+        return new int[] {packed >> 16 & 0xff, packed >> 8 & 0xff, packed & 0xff};
+    }
+
+    private static int[] medianColour(BufferedImage tile) {
+        int[] median = new int[3];
+        for (int c = 0; c < 3; c++) {
+            int[] values = new int[tile.getWidth() * tile.getHeight()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = rgb(tile.getRGB(i % tile.getWidth(), i / tile.getWidth()))[c];
+            }
+            java.util.Arrays.sort(values);
+            median[c] = values[values.length / 2];
+        }
+        return median;
+    }
+
+    /** Of the eight flat pictures whose channels are each 0 or 1, the one the filter's mean answers most to, in 0-255. */
+    private static int[] bestFlatColour(LoadedModel model, String layer, int filter) {
+        Network net = model.compile(8, 64);
+        float[] flat = new float[8 * 3 * 64 * 64];
+        for (int corner = 0; corner < 8; corner++) {
+            for (int c = 0; c < 3; c++) {
+                java.util.Arrays.fill(flat, (corner * 3 + c) * 4096, (corner * 3 + c + 1) * 4096, corner >> c & 1);
+            }
+        }
+        net.input().assign(model.inputSpace().toInput(Nd4j.create(flat, new long[] {8, 3, 64, 64})));
+        net.forward(List.of(layer));
+        int best = net.output(layer).get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(filter)).mean(1, 2).argMax(0).getInt(0);
+        return new int[] {(best & 1) * 255, (best >> 1 & 1) * 255, (best >> 2 & 1) * 255};
     }
 }

@@ -23,7 +23,18 @@ public final class FixtureModels {
     /** {@link #writeLeNet(Path, String)} with the network changed by {@code change} before it is saved. */
     public static void writeLeNet(Path dir, String id, java.util.function.Consumer<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> change)
             throws IOException {
-        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = LeNet.create(28, 1, 3, 7);
+        writeLeNet(dir, id, List.of("a", "b", "c"), change);
+    }
+
+    /** {@link #writeLeNet(Path, String)} with one output class per name (names as the metadata gives them, any text). */
+    public static void writeLeNet(Path dir, String id, List<String> classes) throws IOException {
+        writeLeNet(dir, id, classes, net -> { });
+    }
+
+    private static void writeLeNet(Path dir, String id, List<String> classes,
+                                   java.util.function.Consumer<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> change)
+            throws IOException {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = LeNet.create(28, 1, classes.size(), 7);
         change.accept(net);
         ModelSerializer.writeModel(net, dir.resolve(id + ".zip").toFile(), false);
         Random rng = new Random(1);
@@ -33,12 +44,12 @@ public final class FixtureModels {
             for (int j = 0; j < pixels[i].length; j++) {
                 pixels[i][j] = rng.nextFloat();
             }
-            labels[i] = i % 3;
+            labels[i] = i % classes.size();
         }
         IdxFiles.write(new LabeledImages(pixels, labels, 28, 28), dir.resolve(id + ".ex-images.idx.gz"),
                 dir.resolve(id + ".ex-labels.idx.gz"));
         ModelMetadata meta = new ModelMetadata(id, "untrained test model", id + ".zip", List.of(1, 28, 28),
-                InputSpace.UNIT, List.of("a", "b", "c"),
+                InputSpace.UNIT, classes,
                 new ModelMetadata.Examples(id + ".ex-images.idx.gz", id + ".ex-labels.idx.gz", "random"), null);
         new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
     }

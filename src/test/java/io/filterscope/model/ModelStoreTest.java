@@ -38,6 +38,32 @@ class ModelStoreTest {
     }
 
     @Test
+    void defaultViewIsReadAndCheckedAgainstTheModelsLayers(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        withDefaultView(dir, "{\"layer\":\"conv3\",\"filter\":5,\"preset\":\"seed-smooth\"}");
+        assertEquals(new ModelMetadata.DefaultView("conv3", 5, "seed-smooth"), new ModelStore(dir).load("tiny").metadata().defaultView());
+
+        withDefaultView(dir, "{\"layer\":\"conv9\",\"filter\":0}");
+        UserError layer = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
+        assertTrue(layer.getMessage().contains("tiny.json: \"defaultView\": unknown layer 'conv9' in model tiny (layers: conv1, conv2"),
+                layer.getMessage());
+        withDefaultView(dir, "{\"layer\":\"conv3\",\"filter\":64}");
+        UserError filter = assertThrows(UserError.class, () -> new ModelStore(dir).load("tiny"));
+        assertTrue(filter.getMessage().endsWith("\"defaultView\" filter 64 is out of range: layer conv3 has 64 filters"), filter.getMessage());
+        withDefaultView(dir, "{\"layer\":\"conv3\",\"filter\":1,\"preset\":\"pretty\"}");
+        ModelStore.Entry entry = new ModelStore(dir).list().get(0);
+        assertFalse(entry.available());
+        assertTrue(entry.error().endsWith("\"defaultView\" preset 'pretty' is not one of: plain, seed-classic, seed-smooth, natural, data-prior"),
+                entry.error());
+    }
+
+    private static void withDefaultView(Path dir, String view) throws Exception {
+        Path json = dir.resolve("tiny.json");
+        String text = Files.readString(json).replaceFirst(",\"defaultView\":\\{[^}]*}", "");
+        Files.writeString(json, text.substring(0, text.lastIndexOf('}')) + ",\"defaultView\":" + view + "}");
+    }
+
+    @Test
     void unknownModelIsNotFoundAndNamesTheKnownOnes(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         UserError e = assertThrows(UserError.class, () -> new ModelStore(dir).load("vgg99"));

@@ -50,7 +50,10 @@ public final class Objectives {
         };
     }
 
-    /** One objective per filter of a {@code "filters":[...]} request, or the single objective. */
+    /**
+     * One objective per filter of a {@code "filters":[...]} request (per class index for a class objective:
+     * every class's image at once), or the single objective.
+     */
     public List<Objective> parseBatch(JsonNode spec) {
         if (spec != null && spec.has("filters")) {
             JsonNode filters = spec.get("filters");
@@ -61,7 +64,7 @@ public final class Objectives {
             for (JsonNode f : filters) {
                 com.fasterxml.jackson.databind.node.ObjectNode one = spec.deepCopy();
                 one.remove("filters");
-                one.set("filter", f);
+                one.set("class".equals(spec.path("type").asText()) ? "index" : "filter", f);
                 list.add(parse(one));
             }
             return list;

@@ -30,7 +30,11 @@ public final class Params {
             "seeds the start noise and the transforms: a run is the same every time for the same seed");
     /** A gallery's steps unless asked otherwise: enough for small models, and every filter of a layer at once. */
     public static final int GALLERY_STEPS = 64;
-    public static final List<Param<?>> RUN_FIELDS = List.of(SIZE, STEPS, SEED);
+    /** The server paces a run rather than the page, so what a class sees is the run as it is, and a change shows at once. */
+    public static final Param<Integer> PACE = Param.integer("pace", RUN, 0, 0, 1000, "steps/s",
+            "steps computed per second, so people can watch the image form; 0 computes at full speed; can change mid-run")
+            .slider(0, 120, 1);
+    public static final List<Param<?>> RUN_FIELDS = List.of(SIZE, STEPS, SEED, PACE);
 
     public static final Param<OptimizerSettings.Kind> OPTIMIZER_KIND = Param.choice("optimizer", OPTIMIZER,
             OptimizerSettings.Kind.ASCENT, "ascent: the gradient divided by its root-mean-square per image (the Keras blog's); "

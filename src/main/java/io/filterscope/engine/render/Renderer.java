@@ -18,12 +18,25 @@ public final class Renderer {
         Network get(int batch, int size);
     }
 
+    /** Sees every step of every minibatch: an animation's frames. */
+    @FunctionalInterface
+    public interface Steps {
+        /** @param first the index (in the objectives) of the minibatch's first image */
+        void stepped(int first, StepResult result);
+    }
+
     /**
      * @param size  the images' side in pixels; the network is asked for {@code parts.inputSize(size)}
      * @param chunk at most this many images per minibatch
      */
     public static List<RenderedImage> render(Networks networks, List<Objective> objectives, RunParts parts, int size,
                                              int steps, long seed, int chunk, Progress progress) {
+        return render(networks, objectives, parts, size, steps, seed, chunk, progress, (first, result) -> { });
+    }
+
+    /** {@link #render(Networks, List, RunParts, int, int, long, int, Progress)}, telling {@code each} of every step. */
+    public static List<RenderedImage> render(Networks networks, List<Objective> objectives, RunParts parts, int size,
+                                             int steps, long seed, int chunk, Progress progress, Steps each) {
         List<RenderedImage> images = new ArrayList<>();
         long total = (long) steps * objectives.size();
         for (int from = 0; from < objectives.size(); from += chunk) {
@@ -32,6 +45,7 @@ public final class Renderer {
             StepResult last = null;
             while (!run.finished()) {
                 last = run.step();
+                each.stepped(from, last);
                 progress.update((long) from * steps + (long) last.step() * part.size(), total,
                         part.get(0).label() + (part.size() > 1 ? " .. " + part.get(part.size() - 1).label() : ""));
             }

@@ -226,15 +226,18 @@ public final class ComputeService implements AutoCloseable {
         return true;
     }
 
-    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params) {
+    public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params, Integer pace) {
         Run run = runs.get(runId);
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
-        if (params == null || !params.isObject()) {
-            throw ApiError.badRequest("update needs a \"params\" object").exception();
+        if ((params == null || !params.isObject()) && pace == null) {
+            throw ApiError.badRequest("update needs a \"params\" object or a \"pace\"").exception();
         }
-        RunRequest next = run.request.with(run.request.settings().with(params));
+        RunRequest next = params == null ? run.request : run.request.with(run.request.settings().with(params));
+        if (pace != null) {
+            next = next.withPace(pace);
+        }
         var parts = next.parts();
         int step;
         if (run.ascent != null) {
@@ -259,12 +262,14 @@ public final class ComputeService implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                Runnable command = scheduler.hasWork() ? commands.poll() : commands.poll(1, TimeUnit.SECONDS);
+                long wait = scheduler.hasWork() ? untilDue() : TimeUnit.SECONDS.toNanos(1);
+                Runnable command = wait == 0 ? commands.poll() : commands.poll(wait, TimeUnit.NANOSECONDS);
                 if (command != null) {
                     timed("a command", command);
                     continue;
                 }
-                FairScheduler.Turn<Run, Query> turn = scheduler.next();
+                long now = System.nanoTime();
+                FairScheduler.Turn<Run, Query> turn = scheduler.next(r -> r.due(now));
                 if (turn == null) {
                     continue;
                 }
@@ -272,6 +277,7 @@ public final class ComputeService implements AutoCloseable {
                 if (turn.query() != null) {
                     timed("a query", () -> answer(turn.query()));
                 } else {
+                    turn.run().stepped(started);
                     timed("a step of run " + turn.run().id, () -> step(turn.run()));
                 }
                 scheduler.charge(turn, System.nanoTime() - started);
@@ -282,6 +288,15 @@ public final class ComputeService implements AutoCloseable {
                 failure(t, "the compute loop");
             }
         }
+    }
+
+    /** How long until a query or a running run is due: 0 when one is (an unpaced run always is). */
+    private long untilDue() {
+        if (scheduler.queriesWaiting() > 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        return runs.values().stream().filter(r -> r.running).mapToLong(r -> r.untilDue(now)).min().orElse(0);
     }
 
     /** Runs one piece of work, marking the thread busy meanwhile so that {@link #health} can see it stuck. */

@@ -124,7 +124,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
         @Override
         public Future<ServerEvent.Updated> update(ComputeApi.UpdateRun request) {
-            return answer(() -> service.call(() -> service.update(request.run(), request.params())));
+            return answer(() -> service.call(() -> service.update(request.run(), request.params(), request.pace())));
         }
 
         @Override
@@ -157,6 +157,11 @@ public final class ComputeVerticle extends AbstractVerticle {
         @Override
         public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
             return answer(() -> service.query(r.client(), () -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n())));
+        }
+
+        @Override
+        public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest r) {
+            return answer(() -> service.query(r.client(), () -> service.queries().attribution(r)));
         }
 
         @Override

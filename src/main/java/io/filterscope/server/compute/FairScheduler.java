@@ -71,12 +71,15 @@ final class FairScheduler<R, Q> {
         return queryLane.work.size();
     }
 
-    /** What to do next (a query taken off its queue, or a run whose step is next), or null when idle. */
-    Turn<R, Q> next() {
+    /**
+     * What to do next (a query taken off its queue, or a run whose step is next), or null when idle or when no
+     * run is {@code ready} (a paced run waits between its steps) and no query waits.
+     */
+    Turn<R, Q> next(java.util.function.Predicate<R> ready) {
         String client = null;
         Lane<R> runLane = null;
         for (Map.Entry<String, Lane<R>> e : runs.entrySet()) {
-            if (!e.getValue().work.isEmpty() && (runLane == null || e.getValue().used < runLane.used)) {
+            if (e.getValue().work.stream().anyMatch(ready) && (runLane == null || e.getValue().used < runLane.used)) {
                 runLane = e.getValue();
                 client = e.getKey();
             }
@@ -96,7 +99,12 @@ final class FairScheduler<R, Q> {
         if (runLane == null) {
             return null;
         }
+        // The lane's runs take turns: rotate to its first ready run and put it at the back.
         R run = runLane.work.poll();
+        while (!ready.test(run)) {
+            runLane.work.add(run);
+            run = runLane.work.poll();
+        }
         runLane.work.add(run);
         return new Turn<>(client, run, null);
     }

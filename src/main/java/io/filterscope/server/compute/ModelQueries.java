@@ -8,10 +8,13 @@ import io.filterscope.image.ImageInput;
 import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.ActivationMaps;
+import io.filterscope.model.AttributionMaps;
 import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ComputeApi;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,6 +30,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /** The HTTP API's questions about models: listing, layers, one image's activation maps, top dataset examples. */
 public final class ModelQueries {
     private static final int EXAMPLE_BATCH = 250;
+    /** The heatmap's opacity in the API's ready-made overlay (the page has its own slider). */
+    static final double OVERLAY_OPACITY = 0.5;
     private final ModelStore store;
     /** Bytes of the worker's memory budget that no run holds, for the batch that scores example images. */
     private final java.util.function.LongSupplier memoryFree;
@@ -69,8 +74,10 @@ public final class ModelQueries {
         LoadedModel m = store.load(id);
         List<Answers.Layer> layers = m.layers().stream()
                 .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
+        ModelMetadata.DefaultView view = m.metadata().defaultView();
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
-                m.metadata().examples() != null, m.defaults(), layers);
+                m.metadata().examples() != null, m.defaults(), layers, view == null ? null
+                : new Answers.DefaultView(m.layer(view.layer()).name(), view.filter(), view.preset()));
     }
 
     /**
@@ -93,16 +100,31 @@ public final class ModelQueries {
     private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels, int maxSide) {
         LoadedModel m = store.load(id);
         m.layer(layer);
-        BufferedImage picture;
+        return ActivationMaps.of(m, layer, picture(upload, maxPixels, maxSide));
+    }
+
+    /** An uploaded image's top predictions and one class's attribution map (see {@link AttributionMaps}). */
+    public Answers.Attribution attribution(ComputeApi.AttributionRequest r) {
+        LoadedModel m = store.load(r.model());
+        AttributionMaps.Method method = AttributionMaps.Method.parse(r.method() == null ? "gradcam" : r.method());
+        AttributionMaps.Result result = AttributionMaps.explain(m, picture(r.image(), r.maxPixels(), r.maxSide()), method, r.cls(), r.layer());
+        List<Answers.Prediction> predictions = result.predictions().stream()
+                .map(p -> new Answers.Prediction(p.index(), m.label(p.index()), p.probability())).toList();
+        return new Answers.Attribution(method.wire(), result.cls(), m.label(result.cls()), result.layer(), predictions,
+                result.map(), dataUrl(PngFiles.encode(result.overlay(OVERLAY_OPACITY), Map.of())),
+                dataUrl(PngFiles.encode(result.input(), Map.of())), dataUrl(PngFiles.encode(result.heatmap(), Map.of())));
+    }
+
+    /** Decodes an upload; a file that is no image, too large or broken is a one-line 415, 413 or 400. */
+    private static BufferedImage picture(byte[] upload, int maxPixels, int maxSide) {
         try {
-            picture = ImageInput.read(upload, maxPixels, maxSide);
+            return ImageInput.read(upload, maxPixels, maxSide);
         } catch (IOException e) {
             boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
             boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
             throw new ApiError(notImage ? 415 : tooBig ? 413 : 400, ApiError.codeFor(notImage ? 415 : tooBig ? 413 : 400),
                     e.getMessage()).exception();
         }
-        return ActivationMaps.of(m, layer, picture);
     }
 
     /** The example images whose mean activation of {@code filter} is highest, best first. */

@@ -27,12 +27,39 @@ final class Run {
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
     boolean lastFramesLossy;
+    /** When its next step may run ({@link System#nanoTime}), for a paced run; unscheduled before its first paced step. */
+    private long dueAt;
+    private boolean scheduled;
 
     Run(String id, String client, RunRequest request, long bytes) {
         this.id = id;
         this.client = client;
         this.request = request;
         this.bytes = bytes;
+    }
+
+    /** Whether its next step may run now. */
+    boolean due(long now) {
+        return request.pace() == 0 || !scheduled || now - dueAt >= 0;
+    }
+
+    /**
+     * After a step begun at {@code now}: the next is due one interval after this one was (so the average pace
+     * holds), or one interval from now when the run fell more than an interval behind (never a burst to catch up).
+     */
+    void stepped(long now) {
+        if (request.pace() == 0) {
+            scheduled = false;
+            return;
+        }
+        long interval = 1_000_000_000L / request.pace();
+        dueAt = (!scheduled || now - dueAt > interval ? now : dueAt) + interval;
+        scheduled = true;
+    }
+
+    /** Nanoseconds until it is due (0 when it is). */
+    long untilDue(long now) {
+        return due(now) ? 0 : dueAt - now;
     }
 
     String state() {

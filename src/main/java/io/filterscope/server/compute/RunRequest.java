@@ -17,7 +17,7 @@ import java.util.function.Function;
  * A checked {@code start} message: which model, the objectives (one per image), size, steps, seed, the
  * preset (named, or the objectives' default) and its settings with the message's params applied.
  */
-record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, Preset preset,
+record RunRequest(LoadedModel model, List<Objective> objectives, int size, int steps, long seed, int pace, Preset preset,
                   Settings settings) {
     static final int MAX_IMAGES = 512;
 
@@ -37,11 +37,12 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         int size = within(Params.SIZE, start.size() == null ? model.height() : start.size());
         int steps = within(Params.STEPS, start.steps() == null ? Params.STEPS.base() : start.steps());
         long seed = start.seed() == null ? Params.SEED.base() : start.seed();
+        int pace = within(Params.PACE, start.pace() == null ? Params.PACE.base() : start.pace());
         Preset preset = start.preset() == null ? Presets.defaultFor(objectives) : Presets.named(start.preset());
-        return new RunRequest(model, objectives, size, steps, seed, preset, preset.defaults().with(start.params()));
+        return new RunRequest(model, objectives, size, steps, seed, pace, preset, preset.defaults().with(start.params()));
     }
 
-    private static int within(Param<Integer> field, int v) {
+    static int within(Param<Integer> field, int v) {
         if (v < field.min() || v > field.max()) {
             throw new UserError("\"" + field.name() + "\" must be a whole number from " + (long) field.min() + " to "
                     + (long) field.max() + ", got " + v);
@@ -51,7 +52,12 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
 
     /** The same request with other settings (an update). */
     RunRequest with(Settings next) {
-        return new RunRequest(model, objectives, size, steps, seed, preset, next);
+        return new RunRequest(model, objectives, size, steps, seed, pace, preset, next);
+    }
+
+    /** The same request at another pace (an update). */
+    RunRequest withPace(int stepsPerSecond) {
+        return new RunRequest(model, objectives, size, steps, seed, within(Params.PACE, stepsPerSecond), preset, settings);
     }
 
     /** The parts its preset builds from its settings, for its model and objectives. */

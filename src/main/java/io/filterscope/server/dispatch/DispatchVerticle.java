@@ -111,6 +111,11 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     @Override
+    public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest request) {
+        return pickWorker(request.model()).compose(w -> worker(w).attribution(request));
+    }
+
+    @Override
     public Future<Answers.Health> health() {
         List<Future<WorkerStatus>> answers = directory.workerIds().stream()
                 .map(w -> EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(w), STATUS_TIMEOUT_MS)

@@ -108,6 +108,9 @@ public final class HttpVerticle extends AbstractVerticle {
                 .handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(this::activations);
         router.get("/api/models/:id/examples").handler(this::examples);
+        router.post("/api/models/:id/attribution").handler(uploads.bodyHandler(limits.uploadBytes()))
+                .handler(new AttributionHandler(vertx, compute, limits));
+        router.get("/api/runs/:id/animation").handler(new AnimationHandler(vertx));
         router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
         router.get("/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
@@ -238,7 +241,7 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
-    private Integer parseInt(RoutingContext ctx, String name, int min, int max) {
+    static Integer parseInt(RoutingContext ctx, String name, int min, int max) {
         String v = ctx.request().getParam(name);
         try {
             int n = Integer.parseInt(v == null ? "" : v.trim());
@@ -254,7 +257,7 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /** Writes the answer as JSON, or the error it failed with. */
-    private static void answer(RoutingContext ctx, Future<?> answer) {
+    static void answer(RoutingContext ctx, Future<?> answer) {
         answer.onSuccess(body -> json(ctx, 200, Protocol.encode(body))).onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
@@ -262,7 +265,7 @@ public final class HttpVerticle extends AbstractVerticle {
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
     }
 
-    private static void send(RoutingContext ctx, ApiError error) {
+    static void send(RoutingContext ctx, ApiError error) {
         if (!ctx.response().ended()) {
             json(ctx, error.status(), error.toHttpJson().encode());
         }

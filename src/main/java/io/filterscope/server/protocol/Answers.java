@@ -1,6 +1,7 @@
 package io.filterscope.server.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /** The HTTP API's JSON answers (see docs/protocol.md), as the compute side returns them. */
@@ -18,9 +19,14 @@ public final class Answers {
     public record ModelList(List<ModelInfo> models) {
     }
 
-    /** {@code GET /api/models/{id}}. */
+    /** {@code GET /api/models/{id}}; {@code defaultView} only when the model's metadata gives one. */
     public record ModelDetail(String id, String description, List<Integer> inputShape, List<String> classes,
-                              boolean hasExamples, boolean defaults, List<Layer> layers) {
+                              boolean hasExamples, boolean defaults, List<Layer> layers,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) DefaultView defaultView) {
+    }
+
+    /** What the page opens the model on: a layer by its name, a filter of it, and a preset ({@code null}: the default). */
+    public record DefaultView(String layer, int filter, @JsonInclude(JsonInclude.Include.NON_NULL) String preset) {
     }
 
     /** @param alias another name the file gives the layer, when it has one */
@@ -40,6 +46,19 @@ public final class Answers {
     }
 
     public record Example(int index, double activation, String label, String image) {
+    }
+
+    /**
+     * {@code POST /api/models/{id}/attribution}: the top predictions, the map at the model's input size (rows of
+     * values in [0, 1]), and as PNG data URLs the map over the input ({@code overlay}), the image as the model
+     * receives it ({@code input}) and the coloured map alone ({@code heatmap}, for an overlay of any opacity).
+     */
+    public record Attribution(String method, @JsonProperty("class") int cls, String label, String layer,
+                              List<Prediction> predictions, float[][] map, String overlay, String input, String heatmap) {
+    }
+
+    /** @param probability softmax probability, in [0, 1] */
+    public record Prediction(@JsonProperty("class") int cls, String label, double probability) {
     }
 
     /** {@code GET /api/health}: totals over every worker the node knows, and each worker. */

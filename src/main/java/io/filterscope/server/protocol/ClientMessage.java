@@ -33,16 +33,16 @@ public sealed interface ClientMessage {
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Start(String model, JsonNode objective, Integer size, Integer steps, Integer seed, String preset,
-                 JsonNode params, JsonNode tag) implements ClientMessage {
+                 JsonNode params, Integer pace, JsonNode tag) implements ClientMessage {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Stop(String run, JsonNode tag) implements ClientMessage {
     }
 
-    /** New params for a running (or waiting) run, from its next step on. */
+    /** New params and/or a new pace (steps per second, 0 for full speed) for a running (or waiting) run, from its next step on. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Update(String run, JsonNode params, JsonNode tag) implements ClientMessage {
+    record Update(String run, JsonNode params, Integer pace, JsonNode tag) implements ClientMessage {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -41,6 +41,9 @@ public final class ComputeApi {
         Future<byte[]> activationMap(MapsRequest request);
 
         Future<Answers.Examples> examples(ExamplesRequest request);
+
+        /** What the model predicts for an uploaded image and which pixels one class rests on. */
+        Future<Answers.Attribution> attribution(AttributionRequest request);
     }
 
     /** A front node's computing, as its dispatcher answers it. */
@@ -71,7 +74,8 @@ public final class ComputeApi {
     public record Accepted(String run, int position) {
     }
 
-    public record UpdateRun(String run, JsonNode params) {
+    /** @param params new settings or null; @param pace new steps per second (0: full speed) or null */
+    public record UpdateRun(String run, JsonNode params, Integer pace) {
     }
 
     public record RunList(List<RunSummary> runs) {
@@ -91,5 +95,17 @@ public final class ComputeApi {
     }
 
     public record ExamplesRequest(String model, String layer, int filter, int n, String client) {
+    }
+
+    /**
+     * @param method gradcam, saliency or smoothgrad
+     * @param cls    the class to explain, null for the top prediction
+     * @param layer  Grad-CAM's layer, null for the last convolutional one
+     * @param image  the uploaded file's bytes
+     * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
+     * @param maxPixels, maxSide the front's limits on the decoded image
+     */
+    public record AttributionRequest(String model, String method, Integer cls, String layer, byte[] image, String client,
+                                     int maxPixels, int maxSide) {
     }
 }

@@ -35,10 +35,10 @@ public final class Protocol {
     /** Every record that crosses the event bus, each with a {@link RecordCodec} on every node. */
     static final List<Class<?>> BUS_RECORDS = List.of(ComputeApi.StartRun.class, ComputeApi.Accepted.class,
             ComputeApi.UpdateRun.class, ComputeApi.RunList.class, ComputeApi.MapsRequest.class, ComputeApi.ExamplesRequest.class,
-            ComputeApi.ModelRequest.class,
+            ComputeApi.ModelRequest.class, ComputeApi.AttributionRequest.class, ReplayApi.AnimationRequest.class,
             ServerEvent.Queued.class, ServerEvent.Started.class, ServerEvent.Updated.class, ServerEvent.Done.class,
             WorkerStatus.class, Answers.ModelList.class, Answers.ModelDetail.class, Answers.ActivationMaps.class,
-            Answers.Examples.class, Answers.Health.class);
+            Answers.Examples.class, Answers.Health.class, Answers.Attribution.class);
 
     private static final String OPS = "start, stop, update, watch, unwatch, list";
 

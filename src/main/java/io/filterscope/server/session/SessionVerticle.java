@@ -94,7 +94,7 @@ public final class SessionVerticle extends AbstractVerticle {
         } else if (message instanceof ClientMessage.Stop stop) {
             withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run()).onFailure(e -> error(socket, ApiError.of(e), tag)));
         } else if (message instanceof ClientMessage.Update update) {
-            withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params()))
+            withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params(), update.pace()))
                     .onSuccess(updated -> write(socket, updated))
                     .onFailure(e -> error(socket, ApiError.of(e), tag)));
         } else if (message instanceof ClientMessage.Watch watch) {
@@ -128,9 +128,10 @@ public final class SessionVerticle extends AbstractVerticle {
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Audience audience = new Audience(socket, tag, false);
         runs.put(run, audience);
-        // Listen before asking, so no frame or event of the run can be missed.
+        // Listen (and have the run recorded for replay) before asking, so no frame or event of the run can be missed.
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
+                .compose(v -> vertx.eventBus().request(Addresses.RECORD, run).<Void>mapEmpty().otherwiseEmpty())
                 .compose(v -> compute.start(new ComputeApi.StartRun(run, null, client, message)))
                 .onSuccess(accepted -> {
                     if (accepted.position() > 0) {

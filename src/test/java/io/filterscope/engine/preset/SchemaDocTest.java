@@ -50,7 +50,7 @@ class SchemaDocTest {
             assertTrue(p.get("help").asText().length() > 10, param + " has help");
         }
         assertEquals("data-prior", json.get("defaultPreset").get("class").asText());
-        assertEquals(List.of("size", "steps", "seed"), json.get("run").findValuesAsText("name"));
+        assertEquals(List.of("size", "steps", "seed", "pace"), json.get("run").findValuesAsText("name"));
     }
 
     static String tables() {

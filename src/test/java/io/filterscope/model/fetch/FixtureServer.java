@@ -111,9 +111,10 @@ public final class FixtureServer implements AutoCloseable {
         stallAfter = -1;
         long cut = drop > 0 ? drop : stall > 0 ? stall : body.length - from;
         int n = (int) Math.min(cut, body.length - from);
+        // Counted before writing: the client may have read every byte before this thread runs on after the flush.
+        bodyBytesSent.addAndGet(n);
         out.write(body, from, n);
         out.flush();
-        bodyBytesSent.addAndGet(n);
         if (stall > 0) {
             try {
                 released.await(60, TimeUnit.SECONDS);

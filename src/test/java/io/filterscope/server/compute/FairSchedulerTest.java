@@ -15,7 +15,7 @@ class FairSchedulerTest {
         Map<String, Long> got = new HashMap<>();
         long clock = 0;
         while (clock < total) {
-            FairScheduler.Turn<String, String> turn = s.next();
+            FairScheduler.Turn<String, String> turn = s.next(r -> true);
             String what = turn.run() != null ? turn.run() : "query";
             long took = cost.get(turn.run() != null ? turn.run() : turn.query());
             got.merge(turn.run() != null ? turn.client() : "queries", took, Long::sum);
@@ -60,21 +60,45 @@ class FairSchedulerTest {
     @Test
     void anIdleClientEarnsNoCreditAndAnEmptySchedulerHasNothingToDo() {
         FairScheduler<String, String> s = new FairScheduler<>();
-        assertNull(s.next());
+        assertNull(s.next(r -> true));
         s.addRun("a", "a1");
         for (int i = 0; i < 100; i++) {
-            s.charge(s.next(), 1_000_000);
+            s.charge(s.next(r -> true), 1_000_000);
         }
         s.addRun("late", "l1"); // joins at a's time, not at zero: it does not get 100 turns in a row
         int lateTurns = 0;
         for (int i = 0; i < 10; i++) {
-            FairScheduler.Turn<String, String> t = s.next();
+            FairScheduler.Turn<String, String> t = s.next(r -> true);
             lateTurns += "late".equals(t.client()) ? 1 : 0;
             s.charge(t, 1_000_000);
         }
         assertEquals(5, lateTurns, 1);
         s.removeRun("a", "a1");
         s.removeRun("late", "l1");
-        assertNull(s.next());
+        assertNull(s.next(r -> true));
+    }
+
+    @Test
+    void aRunThatIsNotReadyIsPassedOverWithoutLosingItsTurnToTheOthers() {
+        FairScheduler<String, String> s = new FairScheduler<>();
+        s.addRun("a", "paced");
+        s.addRun("a", "a2");
+        s.addRun("b", "b1");
+        java.util.Set<String> waiting = java.util.Set.of("paced");
+        for (int i = 0; i < 6; i++) {
+            FairScheduler.Turn<String, String> t = s.next(r -> !waiting.contains(r));
+            assertTrue(!"paced".equals(t.run()), "a run that is not due never gets a step");
+            s.charge(t, 1_000_000);
+        }
+        assertNull(s.next(r -> r.equals("none")), "nothing is ready and no query waits");
+        s.addQuery("c", "q");
+        assertEquals("q", s.next(r -> false).query(), "a query goes while every run waits");
+        boolean pacedStepped = false;
+        for (int i = 0; i < 4; i++) {
+            FairScheduler.Turn<String, String> t = s.next(r -> true);
+            pacedStepped |= "paced".equals(t.run());
+            s.charge(t, 1_000_000);
+        }
+        assertTrue(pacedStepped, "once due, it steps again");
     }
 }

@@ -46,6 +46,12 @@ class ExplorerPageTest {
         FixtureModels.writeLeNet(models, "tiny");
         // A Keras file without metadata, listed after tiny (so tiny stays the model the page opens with).
         io.filterscope.model.keras.KerasFixtures.copy("mnist-seq.h5", models, "zz-keras.h5");
+        // A model whose metadata names the layer, filter and preset the page opens it on (listed after tiny too).
+        FixtureModels.writeLeNet(models, "viewed");
+        Path viewed = models.resolve("viewed.json");
+        String json = Files.readString(viewed);
+        Files.writeString(viewed, json.substring(0, json.lastIndexOf('}'))
+                + ",\"defaultView\":{\"layer\":\"conv3\",\"filter\":7,\"preset\":\"seed-smooth\"}}");
         server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         url = "http://127.0.0.1:" + server.port() + "/";
     }
@@ -236,6 +242,20 @@ class ExplorerPageTest {
         waitFor(browser).until(d -> d.findElement(By.id("model-note")).getText().contains("defaults in use"));
         assertTrue(new Select(browser.findElement(By.id("layer"))).getOptions().stream()
                 .anyMatch(o -> o.getText().startsWith("conv2d_4 ")), "Keras' layer names in the layer list");
+    }
+
+    @Test
+    void aModelOpensOnItsDefaultViewAndTheNextOneWithoutOneOnTheDefaults() {
+        load(browser);
+        assertEquals("seed-classic", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
+        new Select(browser.findElement(By.id("model"))).selectByValue("viewed");
+        waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv3"));
+        assertEquals("7", browser.findElement(By.id("filter")).getAttribute("value"));
+        assertEquals("seed-smooth", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
+        waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv2"));
+        assertEquals("0", browser.findElement(By.id("filter")).getAttribute("value"));
+        assertEquals("seed-classic", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
     }
 
     @Test

@@ -1,0 +1,156 @@
+package io.filterscope.model;
+
+import io.filterscope.UserError;
+import io.filterscope.engine.attribution.Attribution;
+import io.filterscope.engine.attribution.GradCam;
+import io.filterscope.engine.attribution.Predictions;
+import io.filterscope.engine.attribution.Saliency;
+import io.filterscope.engine.attribution.SmoothGrad;
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import io.filterscope.image.ImageInput;
+import io.filterscope.image.Tiles;
+import java.awt.AlphaComposite;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One image explained by a classifier: what it predicts (top 5) and which pixels one class's score rests on,
+ * by one of the methods of {@link io.filterscope.engine.attribution}. The server's attribution endpoint and
+ * the {@code attribution} command both answer with this.
+ */
+public final class AttributionMaps {
+    /** How many predictions an answer lists. */
+    public static final int TOP = 5;
+    /** SmoothGrad's noisy copies and noise level (a share of the input's range), within the paper's advice. */
+    static final int SMOOTHGRAD_SAMPLES = 24;
+    static final double SMOOTHGRAD_NOISE = 0.15;
+    /** The overlay is drawn at least this many pixels high, so a 28 px input is still visible. */
+    static final int OVERLAY_MIN_SIDE = 224;
+
+    /** The methods, by the names the API and the command line use. */
+    public enum Method {
+        GRADCAM, SALIENCY, SMOOTHGRAD;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** @throws UserError naming the methods, for any other name */
+        public static Method parse(String name) {
+            for (Method m : values()) {
+                if (m.wire().equals(name)) {
+                    return m;
+                }
+            }
+            throw new UserError("unknown attribution method '" + name + "'; methods: gradcam, saliency, smoothgrad");
+        }
+    }
+
+    /**
+     * @param layer       the layer Grad-CAM read (null for the gradient methods)
+     * @param predictions the {@link #TOP} most probable classes
+     * @param map         [height][width] at the model's input size, in [0, 1]
+     * @param input       the image as the model receives it (resized, grey or colour), 0-255 RGB
+     */
+    public record Result(Method method, int cls, String layer, List<Predictions.Prediction> predictions, float[][] map,
+                         BufferedImage input) {
+
+        /** The map coloured with viridis on the fixed [0, 1] scale, at the input's size. */
+        public BufferedImage heatmap() {
+            int h = map.length;
+            int w = map[0].length;
+            float[] flat = new float[h * w];
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(map[y], 0, flat, y * w, w);
+            }
+            return Tiles.colourMappedUnit(flat, w, h);
+        }
+
+        /** The input with the heatmap over it at {@code opacity} (0-1), upscaled to at least {@value #OVERLAY_MIN_SIDE} px high. */
+        public BufferedImage overlay(double opacity) {
+            int scale = Math.max(1, (int) Math.ceil((double) OVERLAY_MIN_SIDE / input.getHeight()));
+            int w = input.getWidth() * scale;
+            int h = input.getHeight() * scale;
+            BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = out.createGraphics();
+            // The pixels the model sees stay crisp; the map, coarser in meaning, is smoothed.
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+            g.drawImage(input, 0, 0, w, h, null);
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, (float) opacity));
+            g.drawImage(heatmap(), 0, 0, w, h, null);
+            g.dispose();
+            return out;
+        }
+    }
+
+    private AttributionMaps() {
+    }
+
+    /**
+     * Runs the picture (resized to the model's input) through the model and explains one class.
+     *
+     * @param cls   the class to explain; null for the top prediction
+     * @param layer Grad-CAM's layer; null for the last convolutional layer (ignored by the gradient methods)
+     * @throws UserError for a model without a class output, an unknown or dense layer, a class out of range
+     */
+    public static Result explain(LoadedModel model, BufferedImage picture, Method method, Integer cls, String layer) {
+        LayerInfo output = model.layers().get(model.layers().size() - 1);
+        if (output.spatial()) {
+            throw new UserError("model " + model.id() + " has no class output (its last layer " + output.name()
+                    + " has feature maps), so there is nothing to explain");
+        }
+        String camLayer = null;
+        if (method == Method.GRADCAM) {
+            camLayer = layer == null || layer.isBlank() ? lastConvolution(model) : model.layer(layer).name();
+            if (!model.layer(camLayer).spatial()) {
+                throw new UserError("Grad-CAM needs a layer with feature maps; " + camLayer + " is dense");
+            }
+        }
+        float[] planes = ImageInput.toPlanes(picture, model.channels(), model.width(), model.height());
+        INDArray image = model.inputSpace().toInput(
+                Nd4j.create(planes, new long[] {1, model.channels(), model.height(), model.width()}));
+        Network net = model.cached(1, model.height());
+        net.input().assign(image);
+        net.forward(List.of(output.name()));
+        float[] logits = net.output(output.name()).dup().data().asFloat();
+        int explained = cls != null ? cls : Predictions.top(logits, 1).get(0).index();
+        if (explained < 0 || explained >= logits.length) {
+            throw UserError.notFound("class " + explained + " is out of range: model " + model.id() + " has "
+                    + logits.length + " classes (0-" + (logits.length - 1) + ")");
+        }
+        Attribution attribution = switch (method) {
+            case GRADCAM -> new GradCam(camLayer);
+            case SALIENCY -> new Saliency();
+            case SMOOTHGRAD -> new SmoothGrad(SMOOTHGRAD_SAMPLES, SMOOTHGRAD_NOISE * inputRange(model), 1);
+        };
+        float[][] map = attribution.explain(net, image, output.name(), explained);
+        return new Result(method, explained, camLayer, Predictions.top(logits, TOP), map,
+                Tiles.fromPlanes(planes, model.channels(), model.width(), model.height()));
+    }
+
+    /** The last layer with feature maps whose kind is a convolution (the usual Grad-CAM layer), else the last with maps. */
+    static String lastConvolution(LoadedModel model) {
+        List<LayerInfo> spatial = model.layers().stream().filter(LayerInfo::spatial).toList();
+        if (spatial.isEmpty()) {
+            throw new UserError("model " + model.id() + " has no layer with feature maps for Grad-CAM; use saliency");
+        }
+        return spatial.stream().filter(l -> l.kind().toLowerCase(Locale.ROOT).contains("conv")).reduce((a, b) -> b)
+                .orElse(spatial.get(spatial.size() - 1)).name();
+    }
+
+    /** How far the model's input units span between a black and a white pixel (mean over channels). */
+    private static double inputRange(LoadedModel model) {
+        long[] shape = {1, model.channels(), 1, 1};
+        INDArray black = model.inputSpace().toInput(Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape));
+        INDArray white = model.inputSpace().toInput(Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape));
+        return Arrays.stream(white.sub(black).dup().data().asDouble()).map(Math::abs).average().orElse(1);
+    }
+}
