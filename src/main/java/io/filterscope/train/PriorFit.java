@@ -77,14 +77,20 @@ public final class PriorFit {
                 statistics(train));
     }
 
-    /** Y's columns made orthonormal: Y (Y^T Y)^(-1/2), through the small matrix's eigenvectors. */
+    /**
+     * Y's columns made orthonormal: Y (Y^T Y)^(-1/2), through the small matrix's eigenvectors. In double
+     * precision with a floor relative to the largest eigenvalue: the power iterations leave pictures of low rank
+     * (a few patterns) with Gram eigenvalues far below float rounding, and a float Gram with an absolute floor
+     * blew those directions up to lengths of 1e9.
+     */
     private static INDArray orthonormal(INDArray y) {
-        INDArray gram = y.transpose().mmul(y).castTo(DataType.DOUBLE);
-        INDArray vectors = gram.dup();
+        INDArray yd = y.castTo(DataType.DOUBLE);
+        INDArray vectors = yd.transpose().mmul(yd);
         INDArray eigenvalues = Eigen.symmetricGeneralizedEigenvalues(vectors, true);
-        INDArray inverseRoot = Transforms.pow(Transforms.max(eigenvalues, 1e-12, true), -0.5, false);
+        double floor = Math.max(eigenvalues.maxNumber().doubleValue(), Double.MIN_NORMAL) * 1e-15;
+        INDArray inverseRoot = Transforms.pow(Transforms.max(eigenvalues, floor, true), -0.5, false);
         INDArray whiten = vectors.mulRowVector(inverseRoot).mmul(vectors.transpose());
-        return y.castTo(DataType.DOUBLE).mmul(whiten).castTo(DataType.FLOAT);
+        return yd.mmul(whiten).castTo(DataType.FLOAT);
     }
 
     /** Percentiles of the training pictures' neighbour differences and contrasts. */
