@@ -1,8 +1,6 @@
 package io.filterscope.cli;
 
-import io.filterscope.UserError;
 import io.filterscope.image.Grids;
-import io.filterscope.image.ImageInput;
 import io.filterscope.model.ActivationMaps;
 import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
@@ -20,9 +18,6 @@ import picocli.CommandLine.Option;
 @Command(name = "activations", mixinStandardHelpOptions = true,
         description = "An image's feature maps as a grid image, strongest first, and the top channels printed.")
 final class ActivationsCommand implements Callable<Integer> {
-    /** Larger uploads are refused before decoding (decompression bombs). */
-    static final int MAX_PIXELS = 40_000_000;
-
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
 
@@ -48,13 +43,7 @@ final class ActivationsCommand implements Callable<Integer> {
         Cli.within("activations", "--top", top, 1, 4096);
         Path file = CommandSupport.output("activations", out != null ? out : Path.of(model.id() + "-" + layerName + "-activations.png"));
 
-        BufferedImage picture;
-        try {
-            picture = ImageInput.read(imageFile, MAX_PIXELS);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage());
-        }
-        ActivationMaps maps = ActivationMaps.of(model, layerName, picture);
+        ActivationMaps maps = ActivationMaps.of(model, layerName, CommandSupport.readImage(imageFile));
         List<Long> shape = maps.shape();
         BufferedImage grid = Grids.withLegend(maps.mosaic(64, c -> c.index() + String.format(" %.2f", c.mean())),
                 List.of(model.id() + " " + layerName + " on " + imageFile.getFileName() + ": " + shape.get(0)

@@ -2,10 +2,8 @@ package io.filterscope.cli;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.attribution.Predictions;
-import io.filterscope.image.ImageInput;
 import io.filterscope.model.AttributionMaps;
 import io.filterscope.model.LoadedModel;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +36,7 @@ final class AttributionCommand implements Callable<Integer> {
     String method = AttributionMaps.Method.GRADCAM.wire();
 
     @Option(names = "--opacity", paramLabel = "A", description = "the map's opacity over the image, 0-1 (default: ${DEFAULT-VALUE})")
-    double opacity = 0.5;
+    double opacity = AttributionMaps.Result.DEFAULT_OPACITY;
 
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-METHOD.png)")
     Path out;
@@ -54,13 +52,7 @@ final class AttributionCommand implements Callable<Integer> {
         }
         LoadedModel model = models.store().load(modelId);
         Path file = CommandSupport.output("attribution", out != null ? out : Path.of(model.id() + "-" + how.wire() + ".png"));
-        BufferedImage picture;
-        try {
-            picture = ImageInput.read(imageFile, ActivationsCommand.MAX_PIXELS);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage());
-        }
-        AttributionMaps.Result r = AttributionMaps.explain(model, picture, how, cls, layer);
+        AttributionMaps.Result r = AttributionMaps.explain(model, CommandSupport.readImage(imageFile), how, cls, layer);
 
         List<String> command = new ArrayList<>(List.of("attribution", "--model", model.id(), "--image", imageFile.toString(),
                 "--class", String.valueOf(r.cls()), "--method", how.wire(), "--opacity", String.valueOf(opacity)));

@@ -2,6 +2,7 @@ package io.filterscope.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.UserError;
+import io.filterscope.image.ImageInput;
 import io.filterscope.image.JpegFiles;
 import io.filterscope.image.PngFiles;
 import java.awt.image.BufferedImage;
@@ -13,13 +14,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** What several commands share: filter ranges, output files, and provenance for PNGs. */
+/** What several commands share: filter ranges, input and output images, and provenance for PNGs. */
 final class CommandSupport {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Larger input images are refused before decoding (decompression bombs). */
+    static final int MAX_PIXELS = 40_000_000;
     /** PNG text chunk holding the command line that re-creates the image. */
     static final String COMMAND_KEY = "filterscope:command";
 
     private CommandSupport() {
+    }
+
+    /**
+     * An {@code --image} file, upright as its EXIF orientation says; PNG, JPEG, GIF or BMP.
+     *
+     * @throws UserError one line when the file is missing, no image, broken or over {@link #MAX_PIXELS}
+     */
+    static BufferedImage readImage(Path file) {
+        try {
+            return ImageInput.read(file, MAX_PIXELS);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     /** "0-63", "3", "1,4,9-12"; every index must be below {@code count}. */

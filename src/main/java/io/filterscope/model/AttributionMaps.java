@@ -73,6 +73,9 @@ public final class AttributionMaps {
             return Tiles.colourMappedUnit(flat, w, h);
         }
 
+        /** The overlay's opacity where nobody chose one: the command line's default and the API's ready-made overlay. */
+        public static final double DEFAULT_OPACITY = 0.5;
+
         /** The input with the heatmap over it at {@code opacity} (0-1), upscaled to at least {@value #OVERLAY_MIN_SIDE} px high. */
         public BufferedImage overlay(double opacity) {
             int scale = Math.max(1, (int) Math.ceil((double) OVERLAY_MIN_SIDE / input.getHeight()));

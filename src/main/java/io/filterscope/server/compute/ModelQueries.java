@@ -30,8 +30,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /** The HTTP API's questions about models: listing, layers, one image's activation maps, top dataset examples. */
 public final class ModelQueries {
     private static final int EXAMPLE_BATCH = 250;
-    /** The heatmap's opacity in the API's ready-made overlay (the page has its own slider). */
-    static final double OVERLAY_OPACITY = 0.5;
     private final ModelStore store;
     /** Bytes of the worker's memory budget that no run holds, for the batch that scores example images. */
     private final java.util.function.LongSupplier memoryFree;
@@ -111,7 +109,7 @@ public final class ModelQueries {
         List<Answers.Prediction> predictions = result.predictions().stream()
                 .map(p -> new Answers.Prediction(p.index(), m.label(p.index()), p.probability())).toList();
         return new Answers.Attribution(method.wire(), result.cls(), m.label(result.cls()), result.layer(), predictions,
-                result.map(), dataUrl(PngFiles.encode(result.overlay(OVERLAY_OPACITY), Map.of())),
+                result.map(), dataUrl(PngFiles.encode(result.overlay(AttributionMaps.Result.DEFAULT_OPACITY), Map.of())),
                 dataUrl(PngFiles.encode(result.input(), Map.of())), dataUrl(PngFiles.encode(result.heatmap(), Map.of())));
     }
 
