@@ -29,9 +29,8 @@ final class AttributionHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        FileUpload upload = ctx.fileUploads().stream().filter(f -> f.name().equals("image")).findFirst().orElse(null);
+        FileUpload upload = HttpVerticle.imageField(ctx);
         if (upload == null) {
-            HttpVerticle.send(ctx, ApiError.badRequest("upload the image as a multipart form field named \"image\""));
             return;
         }
         Integer cls = null;

@@ -193,14 +193,13 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     private void activations(RoutingContext ctx) {
-        FileUpload upload = ctx.fileUploads().stream().filter(f -> f.name().equals("image")).findFirst().orElse(null);
         String layer = ctx.request().getParam("layer");
         if (layer == null || layer.isBlank()) {
             send(ctx, ApiError.badRequest("the layer query parameter is required, e.g. ?layer=conv1"));
             return;
         }
+        FileUpload upload = imageField(ctx);
         if (upload == null) {
-            send(ctx, ApiError.badRequest("upload the image as a multipart form field named \"image\""));
             return;
         }
         Integer channel = null;
@@ -238,6 +237,15 @@ public final class HttpVerticle extends AbstractVerticle {
             return;
         }
         answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n, clientOf(ctx))));
+    }
+
+    /** The multipart form field {@code image}, or null after answering 400. */
+    static FileUpload imageField(RoutingContext ctx) {
+        FileUpload upload = ctx.fileUploads().stream().filter(f -> f.name().equals("image")).findFirst().orElse(null);
+        if (upload == null) {
+            send(ctx, ApiError.badRequest("upload the image as a multipart form field named \"image\""));
+        }
+        return upload;
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
