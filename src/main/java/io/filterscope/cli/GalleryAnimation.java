@@ -35,7 +35,8 @@ final class GalleryAnimation {
         this.steps = steps;
         this.channels = channels;
         this.side = side;
-        this.every = Math.max(1, (int) Math.ceil(steps / (double) (MAX_FRAMES - 1)));
+        // Steps 1, 1 + every, ... span steps - 1 in at most MAX_FRAMES - 1 strides, the last step added if missed.
+        this.every = Math.max(1, (int) Math.ceil((steps - 1) / (double) (MAX_FRAMES - 1)));
         for (int s = 1; s <= steps; s += every) {
             kept.add(s);
             tiles.add(new BufferedImage[filters]);

@@ -109,6 +109,9 @@ final class GalleryCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),
                 "--seed", String.valueOf(render.seed), "--preset", preset.name(), "--params", params.toJson().toString()));
+        if (animate) {
+            command.add("--animate");
+        }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.id());
         settings.put("layer", layer.name());

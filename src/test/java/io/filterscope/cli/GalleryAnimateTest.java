@@ -22,6 +22,12 @@ class GalleryAnimateTest {
         assertTrue(out.contains("g.gif (10 frames)"), out);
         assertEquals(10, Gifs.frames(Files.readAllBytes(dir.resolve("g.gif"))), "one frame per step, across two minibatches");
         assertTrue(Files.size(dir.resolve("g.png")) > 0);
+        assertTrue(io.filterscope.image.PngFiles.readText(dir.resolve("g.png")).get(CommandSupport.COMMAND_KEY).contains("--animate"),
+                "rerun repeats the animation too");
+
+        CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1", "--filters", "0-1",
+                "--steps", "32", "--animate", "--out", dir.resolve("bound.png").toString());
+        assertEquals(32, Gifs.frames(Files.readAllBytes(dir.resolve("bound.gif"))), "as many steps as the bound: every one");
 
         CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1", "--filters", "0-1",
                 "--steps", "100", "--animate", "--out", dir.resolve("long.png").toString());
