@@ -155,6 +155,7 @@ class ProtocolEdgesTest {
                 Peer.Response r = peer.get(port, path);
                 String csp = r.headers().get("Content-Security-Policy");
                 assertTrue(csp != null && csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), path + ": " + csp);
+                assertTrue(!csp.contains("'self' 'self'"), "each source once: " + csp);
                 assertEquals("DENY", r.headers().get("X-Frame-Options"), path);
                 assertEquals("nosniff", r.headers().get("X-Content-Type-Options"), path);
             }

@@ -88,7 +88,7 @@ public final class HttpVerticle extends AbstractVerticle {
         Router router = Router.router(vertx);
         ThymeleafTemplateEngine templates = ThymeleafTemplateEngine.create(vertx);
         router.route().handler(this::checkHost);
-        router.route().handler(CSPHandler.create().addDirective("default-src", "'self'").addDirective("img-src", "'self' data: blob:")
+        router.route().handler(CSPHandler.create().setDirective("default-src", "'self'").addDirective("img-src", "'self' data: blob:")
                 .addDirective("connect-src", "'self' data:").addDirective("object-src", "'none'")
                 .addDirective("base-uri", "'none'").addDirective("form-action", "'self'").addDirective("frame-ancestors", "'none'"));
         router.route().handler(XFrameHandler.create(XFrameHandler.DENY));
