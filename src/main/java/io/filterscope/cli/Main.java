@@ -53,7 +53,7 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         for (Object command : new Object[] {new ServeCommand(), new WorkerCommand(), new ModelsCommand(), new GalleryCommand(),
                 new ClassesCommand(), new ActivationsCommand(), new AttributionCommand(), new RerunCommand(Main::run), new TrainCommand(),
-                new FetchModelCommand(KnownModels.ALL), new BenchCommand()}) {
+                new FetchModelCommand(KnownModels.ALL), new BenchCommand(), new QualityCommand()}) {
             // A CommandLine of its own applies the command's model transformer (serve's and worker's limit flags).
             cli.addSubcommand(new CommandLine(command));
         }

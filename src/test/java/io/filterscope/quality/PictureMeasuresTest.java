@@ -44,6 +44,40 @@ class PictureMeasuresTest {
     }
 
     @Test
+    void aFlatTileIsMostlyItsMedianColourWhateverItsRimOrSpecks() {
+        assertTrue(PictureMeasures.flat(FLAT, 1, S, S, PictureMeasures.FLAT_SHARE));
+        // White with a black rim (what a clipped conv1 tile looks like): most pixels are still the median.
+        assertTrue(PictureMeasures.flat(picture((y, x) -> x == 0 || y == S - 1 ? 0.0 : 1.0), 1, S, S, PictureMeasures.FLAT_SHARE));
+        // 7 of 255 levels of noise is still flat; 9 is not, pixel by pixel.
+        assertTrue(PictureMeasures.flat(picture((y, x) -> 0.5 + (x % 2) * 7 / 255.0), 1, S, S, PictureMeasures.FLAT_SHARE));
+        assertEquals(0.5, PictureMeasures.nearMedianShare(picture((y, x) -> 0.5 + (x % 2) * 9 / 255.0), 1, S, S, 8), 1e-9);
+        assertEquals(0.5, PictureMeasures.nearMedianShare(CHECKERBOARD, 1, S, S, 8), 0);
+        assertTrue(!PictureMeasures.flat(CHECKERBOARD, 1, S, S, PictureMeasures.FLAT_SHARE), "half black, half white");
+        assertTrue(!PictureMeasures.flat(RAMP, 1, S, S, PictureMeasures.FLAT_SHARE), "a ramp across the tile");
+        assertTrue(!PictureMeasures.flat(picture((y, x) -> y % 4 < 1 ? 0.0 : 0.5 + 0.1 * (x % 3)), 1, S, S, PictureMeasures.FLAT_SHARE), "stripes");
+        // Colour: a pixel is near only if every channel is.
+        float[] rgb = new float[3 * S * S];
+        for (int i = 0; i < S * S; i++) {
+            rgb[i] = 1;
+            rgb[2 * S * S + i] = i % 4 == 0 ? 0 : 1;
+        }
+        assertEquals(0.75, PictureMeasures.nearMedianShare(rgb, 3, S, S, 8), 1e-9);
+    }
+
+    /** Digit-like pictures (a sixteenth of each bright) are 15/16 near their median: the limit follows the model's pictures. */
+    @Test
+    void flatLimitIsTheModelPicturesNinetyNinthPercentileAndNeverBelowHalf() {
+        float[] digit = picture((y, x) -> y % 8 == 0 && x % 2 == 0 ? 1.0 : 0.0);
+        float[][] digits = new float[100][];
+        java.util.Arrays.fill(digits, digit);
+        assertEquals(1 - 1.0 / 16, PictureMeasures.flatLimit(digits, 1, S, S), 1e-9);
+        assertTrue(!PictureMeasures.flat(digit, 1, S, S, PictureMeasures.flatLimit(digits, 1, S, S)), "no flatter than the data");
+        assertTrue(PictureMeasures.flat(FLAT, 1, S, S, PictureMeasures.flatLimit(digits, 1, S, S)));
+        assertEquals(PictureMeasures.FLAT_SHARE, PictureMeasures.flatLimit(new float[][] {CHECKERBOARD, RAMP}, 1, S, S), 0);
+        assertEquals(PictureMeasures.FLAT_SHARE, PictureMeasures.flatLimit(null, 1, S, S), 0);
+    }
+
+    @Test
     void contrastIsTheStandardDeviationOfTheValues() {
         assertEquals(0, PictureMeasures.contrast(FLAT), 1e-7);
         assertEquals(0.5, PictureMeasures.contrast(CHECKERBOARD), 1e-12);

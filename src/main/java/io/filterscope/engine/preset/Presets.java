@@ -24,7 +24,7 @@ import static io.filterscope.engine.preset.Params.SCALE;
 import static io.filterscope.engine.preset.Params.TV;
 
 import io.filterscope.UserError;
-import io.filterscope.engine.objective.ClassObjective;
+import io.filterscope.engine.objective.DeepDreamObjective;
 import io.filterscope.engine.objective.Diversity;
 import io.filterscope.engine.objective.ImageNorm;
 import io.filterscope.engine.objective.Objective;
@@ -58,7 +58,7 @@ public final class Presets {
      * filters that do fire on real images looking dead; 32 steps left none).
      */
     public static final Preset SEED_CLASSIC = new Preset("seed-classic",
-            "normalized-gradient ascent with L2 decay, a shrinking blur and a leaky start (Yosinski et al.); filters' default",
+            "normalized-gradient ascent with L2 decay, a shrinking blur and a leaky start (Yosinski et al.); DeepDream's default",
             PLAIN.defaults().with(LR, 0.05).with(BLUR_SIGMA, 0.5).with(BLUR_EVERY, 4).with(BLUR_DECAY, 0.9)
                     .with(L2_DECAY, 0.995).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
             Presets::standard);
@@ -78,12 +78,16 @@ public final class Presets {
      * Lucid's standard recipe: Fourier basis with decorrelated colour and a sigmoid into the valid range,
      * then pad 12, jitter 8, scale 0.9-1.1, rotate up to 10 degrees and jitter 4, with Adam at 0.05 in
      * spectrum units (lr 0.01 here, since the Fourier parameterization moves 5 spectrum units per unit of lr).
+     * Lucid's render_vis also lets gradients through ReLUs that are off for its first 16 steps (its redirected
+     * ReLU gradient); the leaky start does that here, as in seed-classic. Without it, filters silent on the
+     * first image never woke: 26 of fashion-cnn's 32 conv2 tiles stayed grey after 64 steps (docs/quality.md).
      */
     public static final Preset NATURAL = new Preset("natural",
-            "Lucid's recipe: Fourier basis, decorrelated colour, pad, jitter, scale and rotation, Adam",
+            "Lucid's recipe: Fourier basis, decorrelated colour, pad, jitter, scale and rotation, Adam, a leaky start",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.01)
                     .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.FFT).with(PAD, 12).with(JITTER, 8.0)
-                    .with(SCALE, List.of(0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.02, 1.04, 1.06, 1.08, 1.1)).with(ROTATE, 10.0),
+                    .with(SCALE, List.of(0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.02, 1.04, 1.06, 1.08, 1.1)).with(ROTATE, 10.0)
+                    .with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
             Presets::natural);
 
     /**
@@ -91,15 +95,17 @@ public final class Presets {
      * pictures' logits): the image is a latent code through the prior's decoder and a sigmoid, moved by Adam, with
      * a little jitter and decay towards the mean picture. Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
-     * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). A model without a prior
-     * gets the Fourier parameterization instead.
+     * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
+     * too: no live filter's gallery tile is flat on either model, where seed-classic left many of conv1's white or
+     * black (docs/quality.md). A model without a prior gets {@link #NATURAL}, Lucid's recipe, with the same changes
+     * the run made to these settings.
      */
     public static final Preset DATA_PRIOR = new Preset("data-prior",
-            "a code of the model's learned image prior (pictures like its training data), Adam; classes' default "
-                    + "(Fourier basis for a model without a prior)",
+            "a code of the model's learned image prior (pictures like its training data), Adam; the default "
+                    + "(natural, Lucid's recipe, for a model without a prior)",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
                     .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(JITTER, 2.0).with(L2_DECAY, 0.99),
-            Presets::standard);
+            Presets::dataPrior);
 
     public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL, DATA_PRIOR);
 
@@ -112,14 +118,17 @@ public final class Presets {
                 "unknown preset '" + name + "' (presets: " + String.join(", ", ALL.stream().map(Preset::name).toList()) + ")"));
     }
 
-    /** The preset a run of these objectives gets when it names none: class logits want more smoothing than filters. */
+    /**
+     * The preset a run of these objectives gets when it names none: {@link #DATA_PRIOR}, except that DeepDream,
+     * which changes a picture of the user's rather than drawing one, keeps {@link #SEED_CLASSIC}.
+     */
     public static Preset defaultFor(List<Objective> objectives) {
-        return objectives.stream().anyMatch(o -> o instanceof ClassObjective) ? DATA_PRIOR : SEED_CLASSIC;
+        return objectives.stream().allMatch(o -> o instanceof DeepDreamObjective) ? SEED_CLASSIC : DATA_PRIOR;
     }
 
     /** The default preset for a kind of objective, by its protocol name ({@code channel}, {@code class}...). */
     public static Preset defaultFor(String objectiveType) {
-        return objectiveType.equals("class") ? DATA_PRIOR : SEED_CLASSIC;
+        return objectiveType.equals("deepdream") ? SEED_CLASSIC : DATA_PRIOR;
     }
 
     /**
@@ -171,6 +180,15 @@ public final class Presets {
         }
         Objective scaled = term.times(-weight);
         return sum == null ? scaled : sum.plus(scaled);
+    }
+
+    /**
+     * {@link #standard} with the model's prior; for a model without one, {@link #NATURAL}'s parts from its settings
+     * with every setting the run changed from {@link #DATA_PRIOR}'s defaults changed the same way.
+     */
+    static RunParts dataPrior(Settings s, ModelData model, List<Objective> objectives) {
+        return model.prior() != null ? standard(s, model, objectives)
+                : natural(NATURAL.defaults().withChanges(DATA_PRIOR.defaults(), s), model, objectives);
     }
 
     /** {@link #standard}, then Lucid's last, smaller jitter (half the first) after scale and rotation. */

@@ -7,6 +7,7 @@ import io.filterscope.UserError;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A value for every setting of {@link Params}, each checked against its declaration. Immutable: {@link #with}
@@ -58,6 +59,17 @@ public final class Settings {
             Param<?> param = Params.named(e.getKey());
             next.put(param, param.read(e.getValue()));
         }
+        return new Settings(next);
+    }
+
+    /** These settings with every setting where {@code changed} differs from {@code base} taken from {@code changed}. */
+    public Settings withChanges(Settings base, Settings changed) {
+        Map<Param<?>, Object> next = new LinkedHashMap<>(values);
+        changed.values.forEach((p, v) -> {
+            if (!Objects.equals(v, base.values.get(p))) {
+                next.put(p, v);
+            }
+        });
         return new Settings(next);
     }
 

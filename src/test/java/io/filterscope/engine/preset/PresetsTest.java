@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.filterscope.UserError;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.ClassObjective;
+import io.filterscope.engine.objective.DeepDreamObjective;
 import io.filterscope.engine.objective.TotalVariation;
 import io.filterscope.engine.objective.WeightedSum;
 import io.filterscope.engine.optimizer.OptimizerSettings;
@@ -16,6 +17,7 @@ import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.ParameterizationSpec;
 import io.filterscope.engine.regularizer.GaussianBlur;
 import io.filterscope.engine.regularizer.L2Decay;
+import io.filterscope.engine.render.LeakyStart;
 import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.transform.Pad;
 import io.filterscope.engine.transform.RandomAffine;
@@ -61,13 +63,30 @@ class PresetsTest {
         assertEquals(10, big.rotate());
         assertEquals(new RandomAffine(4, List.of(), 0), natural.transforms().get(2), "then a smaller jitter");
         assertEquals(28 + 24, natural.inputSize(28), "the network sees the padded image");
+        assertEquals(new LeakyStart(0.1, 32), natural.leak(), "Lucid's redirected ReLU gradient at the start, as a leaky start");
     }
 
     @Test
-    void classesDefaultToTheDataPriorAndFiltersToSeedClassic() {
+    void classesAndFiltersDefaultToTheDataPriorAndDeepDreamToSeedClassic() {
         assertEquals(Presets.DATA_PRIOR, Presets.defaultFor(List.of(new ClassObjective("out", 1, null))));
-        assertEquals(Presets.SEED_CLASSIC, Presets.defaultFor(List.of(new ChannelObjective("c1", 1))));
+        assertEquals(Presets.DATA_PRIOR, Presets.defaultFor(List.of(new ChannelObjective("c1", 1))));
+        assertEquals(Presets.SEED_CLASSIC, Presets.defaultFor(List.of(new DeepDreamObjective("c1"))));
         assertEquals(Presets.DATA_PRIOR, Presets.defaultFor("class"));
+        assertEquals(Presets.DATA_PRIOR, Presets.defaultFor("channel"));
+        assertEquals(Presets.SEED_CLASSIC, Presets.defaultFor("deepdream"));
+    }
+
+    /**
+     * On a model without a learned prior (here: one known only by its input space), data-prior is Lucid's recipe:
+     * the same parts as natural, and a setting the run changes from data-prior's defaults is changed in them too.
+     */
+    @Test
+    void dataPriorWithoutAPriorIsNaturalWithTheRunsChanges() {
+        assertEquals(parts(Presets.NATURAL), parts(Presets.DATA_PRIOR));
+        Settings changed = Presets.DATA_PRIOR.defaults().with(Params.ROTATE, 5.0);
+        RunParts expected = Presets.NATURAL.build(Presets.NATURAL.defaults().with(Params.ROTATE, 5.0), InputSpace.UNIT);
+        assertEquals(expected, Presets.DATA_PRIOR.build(changed, InputSpace.UNIT));
+        assertTrue(!parts(Presets.NATURAL).equals(Presets.DATA_PRIOR.build(changed, InputSpace.UNIT)), "the change is not lost");
     }
 
     @Test

@@ -247,7 +247,7 @@ class ExplorerPageTest {
     @Test
     void aModelOpensOnItsDefaultViewAndTheNextOneWithoutOneOnTheDefaults() {
         load(browser);
-        assertEquals("seed-classic", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
+        assertEquals("data-prior", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
         new Select(browser.findElement(By.id("model"))).selectByValue("viewed");
         waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv3"));
         assertEquals("7", browser.findElement(By.id("filter")).getAttribute("value"));
@@ -255,7 +255,7 @@ class ExplorerPageTest {
         new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
         waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv2"));
         assertEquals("0", browser.findElement(By.id("filter")).getAttribute("value"));
-        assertEquals("seed-classic", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
+        assertEquals("data-prior", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
     }
 
     @Test
