@@ -88,7 +88,7 @@ class SettingsOverWebSocketTest {
             client.send(new JsonObject().put("op", "update").put("run", run).put("params", new JsonObject().put("tv", 2.0)));
             client.nextEvent("updated");
             client.send(new JsonObject().put("op", "update").put("run", run)
-                    .put("params", new JsonObject().put("parameterization", "fft")));
+                    .put("params", new JsonObject().put("parameterization", "pixel")));
             assertTrue(client.nextEvent("error").getString("message").contains("cannot change while a run goes"));
             client.send(new JsonObject().put("op", "stop").put("run", run));
             assertEquals("stopped", client.nextEvent("done").getString("reason"));
