@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
- * {@link FairScheduler} says: fair between clients, and between queries and runs. At most
+ * {@link FairScheduler} says: fair between clients, with all queries together weighing half a client, so
+ * every running run keeps a guaranteed share. Large steps leave one core to the rest of the server. At most
  * {@link Settings#maxActive} runs compute at once; others wait, and the next to start is that of the client
  * with the fewest running runs. When a client waits while another holds two or more places more than it,
  * one of those runs is paused (it keeps its state) to make room.
@@ -122,6 +123,8 @@ public final class ComputeService implements AutoCloseable {
         this.thread = daemon(() -> {
             try {
                 Backend.pinCurrentThread(device);
+                // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
+                Backend.shareCores(true);
                 loop();
             } finally {
                 if (!closed) {
