@@ -12,8 +12,8 @@ import java.util.Set;
  * Running runs that step together in one minibatch ({@link io.filterscope.engine.render.BatchedAscent}): those
  * of one model whose networks would be the same but for the batch size. Each member keeps its own
  * parameterization, transforms, optimizer, regularizers, seed and step count, so members may differ in preset
- * and settings. The batch borrows one network with rows for all its members, and borrows it again at the new
- * size when members join or leave (between steps).
+ * and settings. The batch borrows one network with rows for all its members (and a few spare, for runs that
+ * join later), and borrows another when members join or leave and it no longer fits (between steps).
  */
 final class Batch {
     /**
@@ -44,14 +44,36 @@ final class Batch {
         return members.stream().mapToInt(Run::images).sum();
     }
 
-    /** A network with a row for every member's image, borrowed afresh when the members changed. */
+    /** Native memory its members reserved together ({@link Run#bytes}): what its network may take. */
+    long reserved() {
+        return members.stream().mapToLong(r -> r.bytes).sum();
+    }
+
+    /**
+     * Rows to compile a network for when the members have {@code images} images: a few spare rows (up to a power
+     * of two below 8, a multiple of 8 above), so that runs joining one by one do not each wait for a network to be
+     * compiled. Spare rows are computed and ignored, and only taken where the members' reservations cover them.
+     */
+    static int roomFor(int images) {
+        return images <= 8 ? Integer.highestOneBit(Math.max(1, images - 1)) << (images <= 1 ? 0 : 1) : (images + 7) / 8 * 8;
+    }
+
+    /** Whether its network has a row for every member's image, few spare ones, and fits what the members reserved. */
+    boolean networkFits() {
+        int images = images();
+        return network != null && network.batch() >= images && network.batch() <= roomFor(images)
+                && key.model().bytesOf(network) <= reserved();
+    }
+
+    /** A network with a row for every member's image (and perhaps a few spare), borrowed afresh when the members changed. */
     Network network() {
-        if (network != null && network.batch() != images()) {
-            drop();
+        if (networkFits()) {
+            return network;
         }
-        if (network == null) {
-            network = key.model().borrow(images(), key.inputSize());
-        }
+        drop();
+        int images = images();
+        int rows = key.model().bytesFor(roomFor(images), key.inputSize()) <= reserved() ? roomFor(images) : images;
+        network = key.model().borrow(rows, key.inputSize());
         return network;
     }
 

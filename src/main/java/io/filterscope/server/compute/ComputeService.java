@@ -510,23 +510,24 @@ public final class ComputeService implements AutoCloseable {
         return store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
     }
 
-    /** A run joins the batch of the runs it can step with (a new one if none), which makes room for its images. */
+    /** A run joins the batch of the runs it can step with (a new one if none), which makes room for its images when it has none spare. */
     private void join(Run run, RunParts parts) {
         Batch batch = batches.computeIfAbsent(Batch.Key.of(run.request, parts), Batch::new);
         batch.members.add(run);
-        batch.drop();
         run.batch = batch;
     }
 
-    /** A run leaves its batch (it ended or was paused); the batch takes a network of its new size at its next step. */
+    /** A run leaves its batch (it ended or was paused); its rows stay spare, or the batch takes a smaller network at its next step. */
     private void leave(Run run) {
         Batch batch = run.batch;
         if (batch == null) {
             return;
         }
         batch.members.remove(run);
-        batch.drop();
         run.batch = null;
+        if (!batch.networkFits()) {
+            batch.drop(); // too large for what its members now reserve, or no longer needed at all
+        }
         if (batch.members.isEmpty()) {
             batches.remove(batch.key);
         }
