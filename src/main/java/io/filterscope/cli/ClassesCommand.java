@@ -148,9 +148,10 @@ final class ClassesCommand implements Callable<Integer> {
                             + statistics.neighbourDifferenceP99() + mark(r.smooth()), r.contrast(),
                     statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
         }
-        String sum = String.format("checks: (a) named by %s %s, (b) smooth %s, (c) contrast %s, all %d/%d",
+        // "all" only when all three checks ran: without a checker or statistics no image can pass them all.
+        String sum = String.format("checks: (a) named by %s %s, (b) smooth %s, (c) contrast %s, all %s",
                 judge == null ? "a checker" : judge.id(), count(results, 'a', judge != null), count(results, 'b', statistics != null),
-                count(results, 'c', statistics != null), ClassChecks.count(results, '*'), results.size());
+                count(results, 'c', statistics != null), count(results, '*', judge != null && statistics != null));
         System.out.println(sum);
         return "; " + sum;
     }

@@ -45,7 +45,7 @@ public record ApiError(int status, String code, String message) {
 
     /** Every code an error may carry. */
     private static final java.util.Set<String> CODES = java.util.Set.of("bad_request", "unauthorized", "forbidden",
-            "not_found", "too_large", "unsupported_media_type", "too_many_runs", "rate_limited", "out_of_memory",
+            "not_found", "method_not_allowed", "too_large", "unsupported_media_type", "too_many_runs", "rate_limited", "out_of_memory",
             "no_worker", "internal");
 
     /** Fails an event-bus request with this error; {@link #of} on the requester's side gives it back, code and all. */
@@ -59,6 +59,7 @@ public record ApiError(int status, String code, String message) {
             case 401 -> "unauthorized";
             case 403 -> "forbidden";
             case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
             case 413 -> "too_large";
             case 415 -> "unsupported_media_type";
             case 429 -> "too_many_runs";

@@ -95,6 +95,9 @@ class ClassroomApiTest {
         assertTrue(attribution("?method=lime", 400).getJsonObject("error").getString("message").contains("gradcam, saliency, smoothgrad"));
         assertTrue(attribution("?class=7", 404).getJsonObject("error").getString("message").contains("class 7 is out of range"));
         assertTrue(attribution("?class=two", 400).getJsonObject("error").getString("message").contains("class"));
+        String negative = attribution("?class=-1", 400).getJsonObject("error").getString("message");
+        assertTrue(negative.contains("0 or more") && !negative.contains("1048576"), negative);
+        assertTrue(attribution("?class=2000000", 404).getJsonObject("error").getString("message").contains("class 2000000 is out of range"));
         assertTrue(attribution("?layer=conv9", 404).getJsonObject("error").getString("message").contains("unknown layer"));
         assertTrue(attribution("?layer=output", 400).getJsonObject("error").getString("message").contains("dense"));
         assertEquals(415, TestClient.upload(port, "/api/models/tiny/attribution", "image", new byte[] {1, 2, 3}).statusCode());

@@ -149,6 +149,25 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aKnownRouteWithTheWrongMethodIs405AndAnUnknownOneIs404() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            Peer.Response wrongMethod = peer.get(port, "/api/models/tiny/attribution");
+            assertEquals(405, wrongMethod.status(), wrongMethod.body().toString());
+            assertEquals("method_not_allowed", wrongMethod.error());
+            assertTrue(wrongMethod.json().getJsonObject("error").getString("message").contains("GET"), wrongMethod.body().toString());
+            assertEquals("POST", wrongMethod.headers().get("Allow"));
+            Peer.Response postToGet = peer.post(port, "/api/models", "application/json", io.vertx.core.buffer.Buffer.buffer("{}"));
+            assertEquals(405, postToGet.status(), postToGet.body().toString());
+            Peer.Response unknownApi = peer.get(port, "/api/nope");
+            assertEquals(404, unknownApi.status());
+            assertTrue(unknownApi.json().getJsonObject("error").getString("message").contains("no such API route: /api/nope"));
+            Peer.Response unknownFile = peer.get(port, "/nope.html");
+            assertEquals(404, unknownFile.status());
+            assertEquals("not_found", unknownFile.error());
+        }
+    }
+
+    @Test
     void thePageForbidsFramingSniffingAndForeignScripts() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {
             for (String path : List.of("/", "/app.js", "/api/models")) {

@@ -35,7 +35,7 @@ final class AttributionHandler implements Handler<RoutingContext> {
         }
         Integer cls = null;
         if (ctx.request().getParam("class") != null) {
-            cls = HttpVerticle.parseInt(ctx, "class", 0, 1 << 20);
+            cls = HttpVerticle.parseIndex(ctx, "class");
             if (cls == null) {
                 return;
             }

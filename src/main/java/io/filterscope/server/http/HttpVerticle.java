@@ -111,12 +111,11 @@ public final class HttpVerticle extends AbstractVerticle {
         router.post("/api/models/:id/attribution").handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(new AttributionHandler(vertx, compute, limits));
         router.get("/api/runs/:id/animation").handler(new AnimationHandler(vertx));
-        router.route("/api/*").handler(ctx -> send(ctx, ApiError.notFound("no such API route: " + ctx.request().path())));
         router.get("/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
-        router.route().handler(ctx -> send(ctx, ApiError.notFound("nothing at " + ctx.normalizedPath())));
+        router.route().handler(ctx -> notFoundOrWrongMethod(ctx, router));
         router.route().failureHandler(this::failure);
 
         HttpServerOptions options = new HttpServerOptions();
@@ -204,7 +203,7 @@ public final class HttpVerticle extends AbstractVerticle {
         }
         Integer channel = null;
         if (ctx.request().getParam("channel") != null) {
-            channel = parseInt(ctx, "channel", 0, 1 << 20);
+            channel = parseIndex(ctx, "channel");
             if (channel == null) {
                 return;
             }
@@ -231,7 +230,7 @@ public final class HttpVerticle extends AbstractVerticle {
             send(ctx, ApiError.badRequest("the layer query parameter is required"));
             return;
         }
-        Integer filter = parseInt(ctx, "filter", 0, 1 << 20);
+        Integer filter = parseIndex(ctx, "filter");
         Integer n = ctx.request().getParam("n") == null ? Integer.valueOf(9) : parseInt(ctx, "n", 1, 100);
         if (filter == null || n == null) {
             return;
@@ -249,6 +248,25 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /** The query parameter as an int in range, or null after answering 400. */
+    /**
+     * A filter, channel or class index from the query: any whole number from 0 up (the model's own range is
+     * checked where the model is known, with a message naming that range); null after answering 400.
+     */
+    static Integer parseIndex(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        try {
+            int n = Integer.parseInt(v == null ? "" : v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        send(ctx, ApiError.badRequest("the " + name + " query parameter must be a whole number, 0 or more"
+                + (v == null ? "" : ", got '" + v + "'")));
+        return null;
+    }
+
     static Integer parseInt(RoutingContext ctx, String name, int min, int max) {
         String v = ctx.request().getParam(name);
         try {
@@ -276,6 +294,28 @@ public final class HttpVerticle extends AbstractVerticle {
     static void send(RoutingContext ctx, ApiError error) {
         if (!ctx.response().ended()) {
             json(ctx, error.status(), error.toHttpJson().encode());
+        }
+    }
+
+    /**
+     * 405 with an Allow header when a route has this path for other methods (Vert.x's own 405 is lost once the
+     * catch-all static route has matched), else 404.
+     */
+    private void notFoundOrWrongMethod(RoutingContext ctx, Router router) {
+        String path = ctx.normalizedPath();
+        java.util.Set<String> allowed = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route route : router.getRoutes()) {
+            if (route.methods() != null && route.getPath() != null
+                    && path.matches(route.getPath().replaceAll(":[^/]+", "[^/]+"))) {
+                route.methods().forEach(m -> allowed.add(m.name()));
+            }
+        }
+        if (!allowed.isEmpty()) {
+            ctx.response().putHeader("Allow", String.join(", ", allowed));
+            send(ctx, new ApiError(405, ApiError.codeFor(405), ctx.request().method() + " is not allowed on " + path
+                    + "; use " + String.join(" or ", allowed)));
+        } else {
+            send(ctx, ApiError.notFound((path.startsWith("/api/") ? "no such API route: " : "nothing at ") + path));
         }
     }
 
