@@ -74,7 +74,8 @@ final class StreamBench {
 
     /**
      * N runs at once for each N of {@code counts}, in the order given (repeat them, e.g. 1,30,1,30, to alternate on
-     * a noisy machine); the medians per N and their ratio to N = 1 close the report.
+     * a noisy machine); the medians per N and their ratio to N = 1 close the report. A client that falls behind may
+     * miss intermediate frames (as the server means it to), so the frame count is reported, not required.
      */
     static int concurrent(Path models, Case c, List<Integer> counts) throws Exception {
         int most = counts.stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -82,7 +83,6 @@ final class StreamBench {
                 .withoutClientShares().with(Limit.ACTIVE_RUNS, most).with(Limit.CONNECTIONS, Math.max(most + 8, 256)));
         FilterScopeServer server = FilterScopeServer.startAndWait(config);
         Map<Integer, List<double[]>> byCount = new LinkedHashMap<>();
-        boolean complete = true;
         try {
             warmUp(server.port(), c);
             for (int n : counts) {
@@ -101,7 +101,6 @@ final class StreamBench {
                 long first = clients.stream().mapToLong(cl -> cl.sent).min().orElseThrow();
                 long last = clients.stream().mapToLong(cl -> cl.finished).max().orElseThrow();
                 int frames = clients.stream().mapToInt(cl -> cl.frames).sum();
-                complete &= frames == n * c.steps();
                 double stepsPerSecond = (double) n * c.steps() / ((last - first) / 1e9);
                 double[] firstFrames = clients.stream().mapToDouble(Client::firstFrameMs).sorted().toArray();
                 double median = firstFrames[firstFrames.length / 2];
@@ -125,7 +124,7 @@ final class StreamBench {
                 n, medianOf(rounds, 0), medianOf(rounds, 0) / alone, medianOf(rounds, 3), aloneCpu / medianOf(rounds, 3),
                 medianOf(rounds, 1), medianOf(rounds, 2), rounds.size(), c.model(), c.layer(), c.size(),
                 c.preset() == null ? "default" : c.preset()));
-        return complete ? 0 : 1;
+        return 0;
     }
 
     private static double medianOf(List<double[]> rounds, int field) {
