@@ -60,49 +60,52 @@ public final class BatchedAscent {
 
     private static List<Outcome> stepInWorkspace(Network net, List<Placed> placed, Set<String> layers) {
         Outcome[] outcomes = new Outcome[placed.size()];
-        for (int k = 0; k < placed.size(); k++) {
-            Placed p = placed.get(k);
-            Backend.fitThreadsTo(p.run().volume());
-            try {
-                Network.rows(net.input(), p.first(), p.first() + p.run().images()).assign(p.run().begin());
-            } catch (RuntimeException e) {
-                outcomes[k] = new Outcome(null, e);
-            }
-        }
+        eachRun(placed, outcomes, (p, k) -> rows(net.input(), p).assign(p.run().begin()));
         Backend.fitThreadsTo(net.activationVolume());
         net.forward(layers);
         // Rows of runs not stepping, and of layers some runs do not read, must carry no gradient back.
         net.clearGradients(layers);
         double[][] values = new double[placed.size()][];
         double[] leak = new double[(int) net.batch()];
+        eachRun(placed, outcomes, (p, k) -> {
+            values[k] = p.run().evaluate(net, p.first());
+            Arrays.fill(leak, p.first(), p.first() + p.run().images(), p.run().leak());
+        });
         for (int k = 0; k < placed.size(); k++) {
-            Placed p = placed.get(k);
             if (outcomes[k] != null) {
-                continue;
-            }
-            Backend.fitThreadsTo(p.run().volume());
-            try {
-                values[k] = p.run().evaluate(net, p.first());
-                Arrays.fill(leak, p.first(), p.first() + p.run().images(), p.run().leak());
-            } catch (RuntimeException e) {
-                outcomes[k] = new Outcome(null, e);
-                net.clearGradients(layers, p.first(), p.first() + p.run().images());
+                // It failed half-way: whatever gradient it placed goes nowhere.
+                net.clearGradients(layers, placed.get(k).first(), placed.get(k).first() + placed.get(k).run().images());
             }
         }
         Backend.fitThreadsTo(net.activationVolume());
         INDArray gradient = net.backward(layers, leak);
+        eachRun(placed, outcomes, (p, k) -> outcomes[k] = new Outcome(p.run().end(values[k], rows(gradient, p)), null));
+        return new ArrayList<>(Arrays.asList(outcomes));
+    }
+
+    /** One part of a step, for the run placed {@code k}-th. */
+    @FunctionalInterface
+    private interface Part {
+        void apply(Placed p, int k);
+    }
+
+    /** Does {@code part} for every run that has not failed, on its own threads; a run whose part throws fails alone. */
+    private static void eachRun(List<Placed> placed, Outcome[] outcomes, Part part) {
         for (int k = 0; k < placed.size(); k++) {
-            Placed p = placed.get(k);
             if (outcomes[k] != null) {
                 continue;
             }
-            Backend.fitThreadsTo(p.run().volume());
+            Backend.fitThreadsTo(placed.get(k).run().volume());
             try {
-                outcomes[k] = new Outcome(p.run().end(values[k], Network.rows(gradient, p.first(), p.first() + p.run().images())), null);
+                part.apply(placed.get(k), k);
             } catch (RuntimeException e) {
                 outcomes[k] = new Outcome(null, e);
             }
         }
-        return new ArrayList<>(Arrays.asList(outcomes));
+    }
+
+    /** The run's rows of a batch array. */
+    private static INDArray rows(INDArray batch, Placed p) {
+        return Network.rows(batch, p.first(), p.first() + p.run().images());
     }
 }
