@@ -129,7 +129,7 @@ final class StreamBench {
 
     private static double medianOf(List<double[]> rounds, int field) {
         double[] v = rounds.stream().mapToDouble(r -> r[field]).sorted().toArray();
-        return v[v.length / 2];
+        return (v[(v.length - 1) / 2] + v[v.length / 2]) / 2;
     }
 
     /** A models directory holding the case's model: a random-init VGG16 written for it, or the one given. */
