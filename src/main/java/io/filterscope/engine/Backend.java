@@ -54,18 +54,14 @@ public final class Backend {
      */
     public static void fitThreadsTo(long activationValues) {
         int threads = activationValues < SMALL_STEP ? 1 : Runtime.getRuntime().availableProcessors();
-        if (!name().equals("cuda") && !Integer.valueOf(threads).equals(OMP_THREADS.get())) {
-            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
-            OMP_THREADS.set(threads);
+        if (!name().equals("cuda")) {
+            var ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+            // Set only when it changes: setting is cheap, but each change makes OpenMP resize its team at the next op.
+            if (ops.ompGetMaxThreads() != threads) {
+                ops.setOmpNumThreads(threads);
+            }
         }
     }
-
-    /**
-     * What {@link #fitThreadsTo} last set on this thread: setting it again only when it changes, since a change is
-     * not free (a step of 30 runs sharing a batch, switching between one thread for each run's own ops and two for
-     * the network's 120 times, took 150 ms of CPU instead of 23).
-     */
-    private static final ThreadLocal<Integer> OMP_THREADS = new ThreadLocal<>();
 
     /** How many devices ascent can run on: the GPUs under CUDA, one CPU otherwise. */
     public static int deviceCount() {
