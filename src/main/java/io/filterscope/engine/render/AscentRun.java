@@ -25,7 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * nothing but the loop; it is handed the network, the objectives and the {@link RunParts} a preset built.
  * Each step: parameterization -> image -> transforms -> network -> objectives -> gradients back the same
  * way -> optimizer -> regularizers. The parts may be replaced between steps ({@link #update}).
- * Deterministic for a given seed.
+ * Deterministic for a given seed. {@link #step} runs a step on the run's own network; {@link BatchedAscent}
+ * runs the same step's three parts ({@link #begin}, {@link #evaluate}, {@link #end}) for several runs around one
+ * shared forward and backward pass, with the same results.
  */
 public final class AscentRun {
     /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
