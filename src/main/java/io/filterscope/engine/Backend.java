@@ -50,13 +50,17 @@ public final class Backend {
     /**
      * Sets how many OpenMP threads (which oneDNN's and libnd4j's ops fan out to) the calling thread's next
      * ops use: one for small networks, all cores otherwise (all but one while the thread {@link #shareCores shares}
-     * them). The setting belongs to the calling thread, and costs next to nothing, so it is made before every
-     * step. No effect under CUDA.
+     * them). The setting belongs to the calling thread; it is asked for before every step, and made when it
+     * changes. No effect under CUDA.
      */
     public static void fitThreadsTo(long activationValues) {
+        int threads = activationValues < SMALL_STEP ? 1 : CORES_FOR_STEPS.get();
         if (!name().equals("cuda")) {
-            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps()
-                    .setOmpNumThreads(activationValues < SMALL_STEP ? 1 : CORES_FOR_STEPS.get());
+            var ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+            // Set only when it changes: setting is cheap, but each change makes OpenMP resize its team at the next op.
+            if (ops.ompGetMaxThreads() != threads) {
+                ops.setOmpNumThreads(threads);
+            }
         }
     }
 

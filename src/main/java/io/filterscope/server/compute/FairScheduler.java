@@ -128,11 +128,23 @@ final class FairScheduler<R, Q> {
                 lane.used += nanos;
             }
         } else {
-            Lane<R> lane = runs.get(turn.client());
+            chargeRuns(Map.of(turn.client(), nanos));
+            return;
+        }
+        forgetIdle();
+    }
+
+    /**
+     * Counts a step that served runs of several clients at once (a batch): each client's lane is charged the
+     * nanoseconds given for it, its share of the step.
+     */
+    void chargeRuns(Map<String, Long> nanosByClient) {
+        nanosByClient.forEach((client, nanos) -> {
+            Lane<R> lane = runs.get(client);
             if (lane != null) {
                 lane.used += nanos;
             }
-        }
+        });
         forgetIdle();
     }
 

@@ -142,4 +142,27 @@ class FairSchedulerTest {
         }
         assertTrue(pacedStepped, "once due, it steps again");
     }
+
+    @Test
+    void aStepSharedByClientsIsChargedToEachByItsShareSoAClientAloneKeepsAnEqualShare() {
+        // a1 and b1 step together in one batch (10 ms for both); c1 is alone on another model (5 ms a step).
+        FairScheduler<String, String> s = new FairScheduler<>();
+        s.addRun("a", "a1");
+        s.addRun("b", "b1");
+        s.addRun("c", "c1");
+        int batchSteps = 0;
+        int aloneSteps = 0;
+        for (int i = 0; i < 3000; i++) {
+            FairScheduler.Turn<String, String> t = s.next(r -> true);
+            if (t.run().equals("c1")) {
+                aloneSteps++;
+                s.charge(t, 5_000_000);
+            } else {
+                batchSteps++;
+                s.chargeRuns(Map.of("a", 5_000_000L, "b", 5_000_000L));
+            }
+        }
+        // Each client gets a third of the device: the batch (two clients' shares) takes 10 ms per 5 ms of c's.
+        assertEquals(1.0, (double) batchSteps / aloneSteps, 0.02, batchSteps + " batch steps, " + aloneSteps + " alone");
+    }
 }
