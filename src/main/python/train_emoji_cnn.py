@@ -17,6 +17,13 @@ It writes
                                                  is never offered as a model
     target/emoji/*.png                           contact sheets of the data set and the augmentation
 
+The learned image prior (models/emoji-cnn.prior.idx.gz) and the training pictures' statistics in the metadata
+(what the class-image checks compare with) are fitted by FilterScope itself, to the first 10,000 pictures this
+training drew, which --training-pictures draws again without training anything:
+
+    nice -n 10 /usr/bin/python3 src/main/python/train_emoji_cnn.py --training-pictures 10000
+    java -jar target/filterscope.jar train --dataset emoji --prior-only
+
 The data is built here, at train time, from two Debian packages: every fully-qualified emoji of
 unicode-data's emoji-test.txt is drawn with Pillow from fonts-noto-color-emoji's colour bitmaps (CBDT, drawn
 at their native 109 px size), and each class is a set of emoji-test.txt subgroups (CLASSES below). Skin-tone
@@ -53,6 +60,7 @@ FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 FONT_SIZE = 109  # the only size NotoColorEmoji's CBDT bitmaps come in
 SIZE = 64  # the model's input, px
 SKIN_TONES = range(0x1F3FB, 0x1F400)
+BATCH = 64  # training pictures per step
 
 # (class name, emoji-test.txt subgroups, emoji left out by name: things a person would not put in the class)
 CLASSES = [
@@ -235,6 +243,15 @@ def sample(emoji, n, rng):
     return images, labels
 
 
+def training_pictures(train_set, n, seed):
+    """The first n pictures emoji-cnn trained on, in the order it saw them: its training draws batches of BATCH
+    from default_rng(seed) and uses that generator for nothing else, so drawing the batches again gives the same
+    pictures (the labels too)."""
+    rng = np.random.default_rng(seed)
+    batches = [sample(train_set, BATCH, rng) for _ in range(-(-n // BATCH))]
+    return np.concatenate([b[0] for b in batches])[:n], np.concatenate([b[1] for b in batches])[:n]
+
+
 def balanced_held_out_set(held, per_class, rng):
     """per_class augmented pictures of every class's held-out emoji (cycling through them), shuffled."""
     images, labels = [], []
@@ -403,7 +420,7 @@ def train_and_export(kind, train_set, held, test, mean, std, steps, rng, seed, p
     print(f"training {kind}")
     torch.manual_seed(seed)
     model = EmojiCnn(len(CLASSES)) if kind == "emoji-cnn" else EmojiChecker(len(CLASSES))
-    seconds = train(model, train_set, steps, 64, mean, std, rng, noise=0.0 if kind == "emoji-cnn" else 0.15, test=test)
+    seconds = train(model, train_set, steps, BATCH, mean, std, rng, noise=0.0 if kind == "emoji-cnn" else 0.15, test=test)
     acc, per_class, predicted = accuracy(model, *test, mean, std)
     clean_acc = accuracy(model, np.stack([clean(e.glyphs[0]) for e in held]), np.array([e.label for e in held]),
                          mean, std)[0]
@@ -481,6 +498,10 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads (results depend on it)")
     p.add_argument("--test-per-class", type=int, default=200, help="held-out test pictures per class")
     p.add_argument("--examples-per-class", type=int, default=90, help="example set pictures per class")
+    p.add_argument("--training-pictures", type=int, default=0, metavar="N",
+                   help="train nothing: write the first N pictures emoji-cnn trained on (with --seed and --steps' "
+                        "batches) to --sheets/training-pictures-{images,labels}.idx.gz, for `train --dataset emoji "
+                        "--prior-only` to fit the learned image prior and the training-picture statistics")
     args = p.parse_args()
     command = "nice -n 10 /usr/bin/python3 " + " ".join(sys.argv)
     torch.set_num_threads(args.threads)
@@ -496,6 +517,15 @@ def main():
         print(f"  {name:20s} {sum(e.label == c for e in train_set):4d} train "
               f"{sum(e.label == c for e in held):3d} held out: " + ", ".join(e.name for e in held if e.label == c))
 
+    if args.training_pictures > 0:
+        started = time.time()
+        images, labels = training_pictures(train_set, min(args.training_pictures, args.steps * BATCH), args.seed)
+        paths = [os.path.join(args.sheets, f"training-pictures-{kind}.idx.gz") for kind in ("images", "labels")]
+        write_idx(images, labels, *paths)
+        print(f"wrote {paths[0]} and -labels: the first {len(labels)} training pictures of emoji-cnn "
+              f"({time.time() - started:.0f} s)")
+        return
+
     cnn_rng = np.random.default_rng(args.seed)
     test = balanced_held_out_set(held, args.test_per_class, np.random.default_rng(args.seed + 1))
     probe, _ = sample(train_set, 2000, np.random.default_rng(args.seed + 2))
@@ -508,6 +538,9 @@ def main():
         cnn = train_and_export("emoji-cnn", train_set, held, test, mean, std, args.steps, cnn_rng, args.seed,
                                os.path.join(args.out, "emoji-cnn.onnx"))
         write_model_files(args, command, emoji, held, test, mean, std, cnn)
+        print("emoji-cnn.json names no image prior now; fit it with: nice -n 10 /usr/bin/python3 "
+              "src/main/python/train_emoji_cnn.py --training-pictures 10000 && java -jar target/filterscope.jar "
+              "train --dataset emoji --prior-only")
     if "emoji-checker" in args.networks:
         checker = train_and_export("emoji-checker", train_set, held, test, mean, std, args.checker_steps,
                                    np.random.default_rng(args.seed + 100), args.seed + 100,

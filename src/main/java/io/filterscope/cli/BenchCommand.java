@@ -63,6 +63,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "time a run through a WebSocket instead")
     boolean stream;
 
+    @Option(names = "--concurrent", paramLabel = "N", split = ",", description = "with --stream: N runs at once, each on its "
+            + "own WebSocket, for each N given in turn (e.g. 1,8,30; repeat them to alternate): total steps/s and first-frame times")
+    List<Integer> concurrent;
+
+    @Option(names = "--preset", paramLabel = "P", description = "with --stream: the runs' preset (default: the objective's default)")
+    String preset;
+
     @Mixin
     ModelsDir models;
 
@@ -77,9 +84,14 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (stream) {
-            return StreamBench.run(models.dir(), name != null ? name : "fashion-cnn", layer("conv4"),
+            StreamBench.Case c = new StreamBench.Case(name != null ? name : "fashion-cnn", layer("conv4"),
                     Cli.within("bench", "--filter", filter, 0, 1 << 20), size(28, 8),
-                    Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()));
+                    Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
+            if (concurrent == null) {
+                return StreamBench.run(models.dir(), c);
+            }
+            concurrent.forEach(n -> Cli.within("bench", "--concurrent", n, 1, 1024));
+            return StreamBench.concurrent(models.dir(), c, concurrent);
         }
         String name = this.name != null ? this.name : "vgg16";
         Cli.within("bench", "--batch", batch, 1, 4096);

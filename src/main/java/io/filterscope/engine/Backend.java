@@ -49,14 +49,34 @@ public final class Backend {
 
     /**
      * Sets how many OpenMP threads (which oneDNN's and libnd4j's ops fan out to) the calling thread's next
-     * ops use: one for small networks, all cores otherwise. The setting belongs to the calling thread, and
-     * costs next to nothing, so it is made before every step. No effect under CUDA.
+     * ops use: one for small networks, all cores otherwise (all but one while the thread {@link #shareCores shares}
+     * them). The setting belongs to the calling thread; it is asked for before every step, and made when it
+     * changes. No effect under CUDA.
      */
     public static void fitThreadsTo(long activationValues) {
+        int threads = activationValues < SMALL_STEP ? 1 : CORES_FOR_STEPS.get();
         if (!name().equals("cuda")) {
-            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps()
-                    .setOmpNumThreads(activationValues < SMALL_STEP ? 1 : Runtime.getRuntime().availableProcessors());
+            var ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+            // Set only when it changes: setting is cheap, but each change makes OpenMP resize its team at the next op.
+            if (ops.ompGetMaxThreads() != threads) {
+                ops.setOmpNumThreads(threads);
+            }
         }
+    }
+
+    /** Cores the calling thread's large steps fan out to (see {@link #shareCores}). */
+    private static final ThreadLocal<Integer> CORES_FOR_STEPS = ThreadLocal.withInitial(() -> Runtime.getRuntime().availableProcessors());
+
+    /**
+     * Whether the calling thread's steps share the machine with other work of the same process (a server: frames
+     * encoded and sent while the next step computes, queries, sockets): then a large step fans out to every core
+     * but one, else to all. An op split over every core waits at each of its barriers for the slowest thread, so
+     * one core taken by anything else stalls the whole step: mnist-cnn batch 8 at 28 px took a median 535-1169
+     * ms a step on two threads of a busy 2-core machine and 27-52 ms on one (docs/performance.md, "Soak").
+     */
+    public static void shareCores(boolean shared) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        CORES_FOR_STEPS.set(shared ? Math.max(1, cores - 1) : cores);
     }
 
     /** How many devices ascent can run on: the GPUs under CUDA, one CPU otherwise. */

@@ -51,6 +51,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void concurrentRunsEachOnItsOwnWebSocketAreReportedAgainstOneRun(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String out = CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
+                "--steps", "10", "--concurrent", "1,3");
+        Map<String, String> one = figures(out, "filterscope stream_concurrent runs=1 ");
+        Map<String, String> three = figures(out, "filterscope stream_concurrent runs=3 ");
+        assertEquals("1.00", one.get("vs_one_run"), out);
+        double ratio = Double.parseDouble(three.get("steps_per_s")) / Double.parseDouble(one.get("steps_per_s"));
+        assertEquals(ratio, Double.parseDouble(three.get("vs_one_run")), 0.01 * ratio + 0.01, "the rates are rounded: " + out);
+        assertTrue(Double.parseDouble(three.get("cpu_ms_per_step")) > 0 && Double.parseDouble(three.get("first_frame_ms_max")) > 0, out);
+        assertEquals(1, out.lines().filter(l -> l.matches("# 3 runs at once: .* \\d+ frames for 30 steps")).count(), out);
+    }
+
+    @Test
     void memoryAcrossShortRunsOfAModelFromTheModelsDirectory(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         String out = CommandLine.run("bench", "--models", dir.toString(), "--model", "tiny", "--runs", "10", "--steps", "2");

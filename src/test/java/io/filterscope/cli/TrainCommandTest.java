@@ -1,15 +1,20 @@
 package io.filterscope.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.filterscope.UserError;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.model.Dl4jReference;
+import io.filterscope.model.ModelMetadata;
 import io.filterscope.model.ModelStore;
+import io.filterscope.train.PriorFit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -85,5 +90,56 @@ class TrainCommandTest {
         ModelStore store = new ModelStore(models);
         assertTrue(store.list().stream().anyMatch(e -> e.id().equals("bars") && e.available()), store.list().toString());
         assertEquals(10, store.load("bars").classes().size());
+    }
+
+    /**
+     * {@code train --dataset emoji --prior-only} fits emoji-cnn's prior to the training pictures its script draws
+     * again (here 40 made-up colour pictures in their place): the prior lands beside the model, the metadata names
+     * it and carries the pictures' statistics, and everything else in the metadata stays. Training emoji-cnn itself
+     * is the script's job, and missing pictures say how to draw them.
+     */
+    @Test
+    void emojiPriorIsFittedToTheRedrawnTrainingPicturesAndTheModelIsLeftAlone(@TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        Files.createDirectories(models);
+        Files.copy(Path.of("models/emoji-cnn.json"), models.resolve("emoji-cnn.json"));
+        Random rng = new Random(8);
+        float[][] pixels = new float[40][3 * 64 * 64];
+        int[] labels = new int[40];
+        for (int i = 0; i < pixels.length; i++) {
+            double level = rng.nextDouble();
+            for (int j = 0; j < pixels[i].length; j++) {
+                pixels[i][j] = (float) Math.min(1, Math.max(0, level + 0.2 * rng.nextGaussian()));
+            }
+            labels[i] = i % 12;
+        }
+        LabeledImages pictures = new LabeledImages(pixels, labels, 64, 64, 3);
+        Path data = dir.resolve("emoji");
+        Files.createDirectories(data);
+        IdxFiles.write(pictures, data.resolve("training-pictures-images.idx.gz"), data.resolve("training-pictures-labels.idx.gz"));
+
+        String out = CommandLine.run("train", "--dataset", "emoji", "--prior-only", "--prior-components", "6",
+                "--data", data.toString(), "--out", models.resolve("emoji-cnn.onnx").toString());
+        assertTrue(out.contains("emoji: 40 training pictures"), out);
+        IdxFiles.Floats prior = IdxFiles.readFloats(models.resolve("emoji-cnn.prior.idx.gz"));
+        assertArrayEquals(new int[] {7, 3, 64, 64}, prior.dims(), "the mean logit and 6 components");
+        ModelMetadata meta = new ObjectMapper().readValue(models.resolve("emoji-cnn.json").toFile(), ModelMetadata.class);
+        ModelMetadata before = new ObjectMapper().readValue(Path.of("models/emoji-cnn.json").toFile(), ModelMetadata.class);
+        assertEquals("emoji-cnn.prior.idx.gz", meta.prior().file());
+        assertTrue(meta.prior().fittedWith().contains("--training-pictures") && meta.prior().fittedWith().contains("--prior-components 6"),
+                meta.prior().fittedWith());
+        assertEquals(PriorFit.statistics(IdxFiles.read(data.resolve("training-pictures-images.idx.gz"),
+                data.resolve("training-pictures-labels.idx.gz"))), meta.trainingPictures());
+        assertEquals(40, meta.trainingPictures().pictures());
+        assertEquals(before.provenance(), meta.provenance());
+        assertEquals(before.input(), meta.input());
+        assertEquals(before.defaultView(), meta.defaultView());
+
+        String notHere = assertThrows(UserError.class, () -> Main.run("train", "--dataset", "emoji", "--data", data.toString(),
+                "--out", models.resolve("emoji-cnn.onnx").toString())).getMessage();
+        assertTrue(notHere.contains("trained with PyTorch") && notHere.contains("--prior-only"), notHere);
+        String missing = assertThrows(UserError.class, () -> Main.run("train", "--dataset", "emoji", "--prior-only", "--data",
+                dir.resolve("none").toString(), "--out", models.resolve("emoji-cnn.onnx").toString())).getMessage();
+        assertTrue(missing.contains("training-pictures-images.idx.gz") && missing.contains("--training-pictures 10000"), missing);
     }
 }

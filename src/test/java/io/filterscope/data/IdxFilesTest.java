@@ -29,6 +29,33 @@ class IdxFilesTest {
     }
 
     @Test
+    void floatsKeepOnlyTheSignificantBitsAskedForAndCompressBetterForIt(@TempDir Path dir) throws IOException {
+        java.util.Random rng = new java.util.Random(5);
+        float[] values = new float[4096];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(5) - 2));
+        }
+        int[] dims = {4, 32, 32};
+        IdxFiles.writeFloats(dir.resolve("full.idx.gz"), dims, values);
+        IdxFiles.writeFloats(dir.resolve("ten.idx.gz"), dims, values, 10);
+        assertArrayEquals(values, IdxFiles.readFloats(dir.resolve("full.idx.gz")).values(), "full precision by default");
+        IdxFiles.Floats ten = IdxFiles.readFloats(dir.resolve("ten.idx.gz"));
+        assertArrayEquals(dims, ten.dims());
+        double worst = 0;
+        for (int i = 0; i < values.length; i++) {
+            worst = Math.max(worst, Math.abs(ten.values()[i] - values[i]) / Math.abs(values[i]));
+            assertEquals(0, Float.floatToRawIntBits(ten.values()[i]) & ((1 << 13) - 1), "13 low mantissa bits cleared");
+        }
+        assertTrue(worst <= Math.pow(2, -11) && worst > Math.pow(2, -13), "rounded to nearest, not cut: worst " + worst);
+        assertTrue(Files.size(dir.resolve("ten.idx.gz")) < 0.7 * Files.size(dir.resolve("full.idx.gz")),
+                Files.size(dir.resolve("ten.idx.gz")) + " vs " + Files.size(dir.resolve("full.idx.gz")) + " bytes");
+        assertEquals(1.5f, IdxFiles.rounded(1.4999f, 1), "halves go up");
+        assertEquals(-1.5f, IdxFiles.rounded(-1.4999f, 1), "negative values round by magnitude");
+        assertEquals(2f, IdxFiles.rounded(1.9f, 1), "a carry moves the exponent");
+        assertThrows(IllegalArgumentException.class, () -> IdxFiles.writeFloats(dir.resolve("x.idx"), dims, values, 0));
+    }
+
+    @Test
     void colourSetsAreStoredAsPlanarRgbAndReadBack(@TempDir Path dir) throws IOException {
         // two 1x2 RGB images, planes R, G, B one after another
         float[][] pixels = {{1f, 0f, 0f, 1f, 0f, 0f}, {0f, 0f, 0f, 0f, 1f, 1f}};

@@ -1,6 +1,7 @@
 package io.filterscope.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,5 +20,29 @@ class BackendTest {
         } finally {
             Backend.fitThreadsTo(Long.MAX_VALUE);
         }
+    }
+
+    @Test
+    void aThreadThatSharesTheMachineLeavesOneCoreToTheRestForLargeSteps() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assumeTrue(cores >= 2, "one core: nothing to leave");
+        Nd4j.create(1);
+        int[] seen = new int[3];
+        // The setting belongs to the thread that makes it: a thread of its own, as the server's compute thread.
+        Thread server = new Thread(() -> {
+            Backend.shareCores(true);
+            Backend.fitThreadsTo(Backend.SMALL_STEP);
+            seen[0] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+            Backend.fitThreadsTo(Backend.SMALL_STEP - 1);
+            seen[1] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+            Backend.shareCores(false);
+            Backend.fitThreadsTo(Backend.SMALL_STEP);
+            seen[2] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        });
+        server.start();
+        server.join();
+        assertEquals(cores - 1, seen[0], "a large step, shared");
+        assertEquals(1, seen[1], "a small step stays on one thread");
+        assertEquals(cores, seen[2], "a large step with the machine to itself");
     }
 }

@@ -31,11 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
  * memory is its own) on the bundled models, and 30 clients, each at a loopback address of its own: runners
  * that start one run after another, uploaders, clients looping on the example images, watchers, and hostile
  * clients sending everything the hardening refuses. It checks that every run gets its "done", that no run's
- * pace falls below 30% of the pace the same run has alone, and that resident memory after warm-up stays
- * within 10%. Figures go to stdout and target/hardening/soak.json.
+ * pace (steps over its time running, from "started" to "done" less any time paused) falls below 30% of the
+ * fastest of three solo timings of the same run, and that resident memory after warm-up (the first fifth)
+ * stays within 10%, the server's Java heap being fixed and resident from the start. Figures, each run's
+ * included, and the processor time other processes took meanwhile go to stdout and
+ * target/hardening/soak.json; {@code -Dfilterscope.soak.jvm="..."} adds options to the server's JVM.
  */
 class SoakTest {
     private static final int CLIENTS = 30;
+    private static final int SOLO_TIMINGS = 3;
+    /** The server's Java heap, megabytes. */
+    private static final long HEAP_MB = 1024;
     /** The server's flags: two places, so that with queries taking a third share each run keeps a third of the device. */
     private static final List<String> FLAGS = List.of("--max-runs", "2");
 
@@ -58,7 +64,7 @@ class SoakTest {
     }
 
     /** One finished run as a runner saw it. */
-    private record RunRecord(String spec, String reason, int steps, double seconds, double ratio) {
+    private record RunRecord(String spec, String reason, int steps, double seconds, double ratio, double at, int pauses) {
     }
 
     private final Map<String, Double> solo = new ConcurrentHashMap<>();
@@ -66,6 +72,10 @@ class SoakTest {
     private final AtomicInteger missingDone = new AtomicInteger();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private volatile boolean going = true;
+    /** When the clients began (System.nanoTime). */
+    private volatile long soakStart;
+    /** Who used the processors during the soak. */
+    private JsonObject machine = new JsonObject();
 
     @Test
     void thirtyClientsForTenMinutes(@TempDir Path work) throws Exception {
@@ -74,9 +84,21 @@ class SoakTest {
         List<String> flags = new ArrayList<>(FLAGS);
         flags.addAll(List.of("--models", Path.of("models").toAbsolutePath().toString()));
         Vertx vertx = Vertx.vertx();
-        try (ServerProcess server = ServerProcess.start(work, List.of("-Xmx1g"), flags, Path.of("target", "hardening", "soak-server.log"))) {
+        // The Java heap fixed and resident from the start: G1 otherwise grows it toward -Xmx under load (219 to 688
+        // MB committed in the first 140 s here), a bounded growth that would hide what the check is for, memory that
+        // nothing bounds. So what can grow is native memory, metaspace and code (docs/testing.md, "Soak").
+        List<String> jvm = new ArrayList<>(List.of("-Xms" + HEAP_MB + "m", "-Xmx" + HEAP_MB + "m", "-XX:+AlwaysPreTouch"));
+        String extra = System.getProperty("filterscope.soak.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            jvm.addAll(List.of(extra.split("\\s+")));
+        }
+        try (ServerProcess server = ServerProcess.start(work, jvm, flags, Path.of("target", "hardening", "soak-server.log"))) {
             measureSolo(vertx, server.port);
             System.out.printf("soak: solo steps/s %s%n", solo);
+            System.out.printf("soak: server pid %d%n", server.process.pid());
+            soakStart = System.nanoTime();
+            long[] cpuBefore = cpuTicks(server.process.pid());
+            String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 int n = i;
@@ -95,6 +117,17 @@ class SoakTest {
                 System.out.printf("soak: %4d s rss %4d MB, %d runs done, counts %s%n", (now - start) / 1_000_000_000,
                         server.residentBytes() >> 20, runs.size(), counts);
             }
+            long[] cpuAfter = cpuTicks(server.process.pid());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            // Processor time of everything else on the machine (other users, builds): the soak's figures mean
+            // little when others took much of it. Clock ticks are 1/100 s on Linux.
+            double otherCores = (cpuAfter[0] - cpuBefore[0] - (cpuAfter[1] - cpuBefore[1]) - (cpuAfter[2] - cpuBefore[2])) / 100.0 / seconds;
+            machine = new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
+                    .put("otherProcessesCores", Math.round(otherCores * 100) / 100.0)
+                    .put("serverCores", Math.round((cpuAfter[1] - cpuBefore[1]) / 100.0 / seconds * 100) / 100.0)
+                    .put("clientsCores", Math.round((cpuAfter[2] - cpuBefore[2]) / 100.0 / seconds * 100) / 100.0)
+                    .put("loadavgBefore", loadBefore).put("loadavgAfter", Files.readString(Path.of("/proc/loadavg")).trim());
+            System.out.printf("soak: machine %s%n", machine.encode());
             going = false;
             for (Thread t : clients) {
                 t.join(TimeUnit.MINUTES.toMillis(6));
@@ -103,6 +136,25 @@ class SoakTest {
         } finally {
             vertx.close();
         }
+    }
+
+    /**
+     * Clock ticks of processor time: {all processes' busy time (/proc/stat), the server's, this JVM's}
+     * (user + system of each, from /proc/PID/stat).
+     */
+    private static long[] cpuTicks(long server) throws IOException {
+        String[] all = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i : new int[] {1, 2, 3, 6, 7, 8}) { // user nice system irq softirq steal
+            busy += Long.parseLong(all[i]);
+        }
+        return new long[] {busy, processTicks(Path.of("/proc", String.valueOf(server), "stat")), processTicks(Path.of("/proc/self/stat"))};
+    }
+
+    private static long processTicks(Path stat) throws IOException {
+        String line = Files.readString(stat);
+        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15 of the whole line)
     }
 
     private void report(List<long[]> rss, double minutes) throws IOException {
@@ -119,12 +171,18 @@ class SoakTest {
                 minutes, CLIENTS, runs.size(), completed.size(),
                 runs.stream().filter(r -> !"completed".equals(r.reason())).map(RunRecord::reason).toList(), missingDone.get(),
                 100 * worst, 100 * median, first >> 20, least >> 20, most >> 20, last >> 20, 100.0 * (most - least) / least, counts);
+        // The same growth against what is not the fixed heap: the stricter figure, reported beside the criterion.
+        double beyondHeap = 100.0 * (most - least) / (least - (HEAP_MB << 20));
+        System.out.printf("soak: growth after warm-up against resident memory beyond the heap: %+.1f%%%n", beyondHeap);
         JsonObject summary = new JsonObject().put("minutes", minutes).put("clients", CLIENTS).put("flags", new JsonArray(FLAGS))
                 .put("solo", new JsonObject(new java.util.HashMap<>(solo))).put("runs", runs.size()).put("completed", completed.size())
                 .put("missingDone", missingDone.get()).put("worstRatio", worst).put("medianRatio", median)
                 .put("rssFirstMB", first >> 20).put("rssMinMB", least >> 20).put("rssMaxMB", most >> 20).put("rssLastMB", last >> 20)
+                .put("heapMB", HEAP_MB).put("growthBeyondHeapPercent", Math.round(beyondHeap * 10) / 10.0)
                 .put("rss", new JsonArray(rss.stream().map(r -> new JsonArray(List.of(r[0], r[1] >> 20))).toList()))
-                .put("counts", new JsonObject(new java.util.HashMap<>(counts)));
+                .put("counts", new JsonObject(new java.util.HashMap<>(counts))).put("machine", machine)
+                .put("each", new JsonArray(runs.stream().map(r -> new JsonArray(List.of(r.spec(), r.reason(), r.steps(),
+                        Math.round(r.at() * 10) / 10.0, Math.round(r.seconds() * 100) / 100.0, Math.round(r.ratio() * 100) / 100.0, r.pauses()))).toList()));
         Files.writeString(Path.of("target", "hardening", "soak.json"), summary.encodePrettily());
         assertEquals(0, missingDone.get(), "every run gets its done");
         assertTrue(completed.size() > 0);
@@ -132,34 +190,95 @@ class SoakTest {
         assertTrue(most <= least * 1.1, "resident memory flat within 10% after warm-up: " + least + ".." + most);
     }
 
-    /** Each spec once to warm up, then timed alone. */
+    /**
+     * Each spec once to warm up, then timed alone {@link #SOLO_TIMINGS} times: its solo pace is the fastest of
+     * them (the strictest yardstick, and the one least moved by other processes on the machine).
+     */
     private void measureSolo(Vertx vertx, int port) throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.99"); Peer.Socket socket = peer.connect(port)) {
             for (Spec spec : SPECS) {
                 time(socket, spec);
-                solo.put(spec.name(), spec.start().getInteger("steps") / time(socket, spec)[1]);
+                double best = 0;
+                for (int i = 0; i < SOLO_TIMINGS; i++) {
+                    double[] t = time(socket, spec);
+                    best = Math.max(best, t[0] / t[1]);
+                }
+                solo.put(spec.name(), best);
             }
         }
     }
 
-    /** Starts a run of {@code spec} and waits for its end; returns {steps, seconds from started to done}, or null. */
+    /**
+     * Starts a run of {@code spec} and waits for its end; returns {steps, seconds running}, or null when it was
+     * refused. Seconds running are those between "started" and "done" that the run was not queued again
+     * (paused for another client's run: the protocol says "queued" then "started" again), so a pause shows as
+     * queued, as a user sees it, and not as a slow pace.
+     */
     private double[] time(Peer.Socket socket, Spec spec) throws InterruptedException {
         socket.send(spec.start().copy().put("tag", spec.name()));
-        JsonObject first = socket.next(e -> spec.name().equals(e.getString("tag")) && !"queued".equals(e.getString("type")));
-        if (!"started".equals(first.getString("type"))) {
-            count("run refused " + first.getString("code"));
+        JsonObject e = nextOf(socket, m -> spec.name().equals(m.getString("tag")));
+        // Waiting for a place: "queued" again at each move up; on a slow machine the line may not move for a minute.
+        for (int silent = 0; "queued".equals(e.getString("type")); ) {
+            try {
+                e = nextOf(socket, m -> spec.name().equals(m.getString("tag")));
+                silent = 0;
+            } catch (AssertionError stillQueued) {
+                if (++silent == 5) {
+                    throw stillQueued;
+                }
+            }
+        }
+        if (!"started".equals(e.getString("type"))) {
+            count("run refused " + e.getString("code"));
             return null;
         }
-        long started = System.nanoTime();
-        String run = first.getString("run");
-        JsonObject done = socket.next(e -> "done".equals(e.getString("type")) && run.equals(e.getString("run")));
-        double seconds = (System.nanoTime() - started) / 1e9;
-        double[] result = {done.getInteger("steps"), seconds};
-        if (solo.containsKey(spec.name())) {
-            runs.add(new RunRecord(spec.name(), done.getString("reason"), done.getInteger("steps"), seconds,
-                    done.getInteger("steps") / seconds / solo.get(spec.name())));
+        String run = e.getString("run");
+        long since = System.nanoTime();
+        long started = since;
+        long running = 0;
+        int pauses = 0;
+        while (true) {
+            e = nextOf(socket, m -> run.equals(m.getString("run")) && List.of("queued", "started", "done").contains(m.getString("type")));
+            long now = System.nanoTime();
+            switch (e.getString("type")) {
+                case "queued" -> {
+                    if (since != 0) {
+                        running += now - since;
+                        since = 0;
+                        pauses++;
+                    }
+                }
+                case "started" -> since = since == 0 ? now : since;
+                default -> {
+                    running += since == 0 ? 0 : now - since;
+                    double seconds = running / 1e9;
+                    int steps = e.getInteger("steps");
+                    if (solo.containsKey(spec.name())) {
+                        runs.add(new RunRecord(spec.name(), e.getString("reason"), steps, seconds, steps / seconds / solo.get(spec.name()),
+                                (started - soakStart) / 1e9, pauses));
+                    }
+                    return new double[] {steps, seconds};
+                }
+            }
         }
-        return result;
+    }
+
+    /**
+     * The next event on a runner's socket that {@code wanted} accepts. A run is not lost while its frames keep
+     * coming (a slow machine may take more than the socket's minute between two events); it is after a minute with
+     * neither an event nor a frame.
+     */
+    private static JsonObject nextOf(Peer.Socket socket, java.util.function.Predicate<JsonObject> wanted) throws InterruptedException {
+        while (true) {
+            int frames = socket.frames.get();
+            try {
+                return socket.next(wanted);
+            } catch (AssertionError e) {
+                if (socket.frames.get() == frames) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private void count(String what) {

@@ -76,7 +76,18 @@ final class ActivationStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
+        if (leak.uniform()) {
+            backward(gradOut, in, out, mask, tmp, gradIn, leak.slope());
+        } else {
+            // Images at different steps of their leaky start: each stretch of rows as a batch of its own.
+            leak.forEachStretch((from, to, slope) -> backward(Network.rows(gradOut, from, to), Network.rows(in, from, to),
+                    Network.rows(out, from, to), Network.rows(mask, from, to), Network.rows(tmp, from, to),
+                    Network.rows(gradIn, from, to), slope));
+        }
+    }
+
+    private void backward(INDArray gradOut, INDArray in, INDArray out, INDArray mask, INDArray tmp, INDArray gradIn, double leak) {
         double below = Math.max(slope, leak);
         if (threshold == 0 && below == 0 && !capped()) {
             // sign(relu output) is the ReLU's derivative (0 or 1); sign-then-multiply runs about four times

@@ -65,7 +65,7 @@ final class BatchNormStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         Nd4j.exec(affine(gradOut, gradIn, false));
     }
 }

@@ -91,7 +91,7 @@ final class ChannelGatherStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (range) {
             gradIn.assign(0);
             gradIn.get(slice(gradIn.rank())).assign(gradOut);

@@ -89,7 +89,7 @@ final class ConcatStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         for (int k = 0; k < ins.length; k++) {
             grads[k].assign(gradOut.get(slice(k, gradOut.rank())));
         }

@@ -149,7 +149,7 @@ final class ConvStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (transposedOp != null) {
             transposedOp.setInputArgument(0, gradOut);
             Nd4j.exec(transposedOp);

@@ -69,7 +69,7 @@ final class ConvTransposeStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (backwardOp == null || backwardOp.getInputArgument(0) != gradOut) {
             backwardOp = DynamicCustomOp.builder("conv2d").addInputs(gradOut, weights).addOutputs(gradIn)
                     .addIntegerArguments(args()).build();

@@ -46,7 +46,7 @@ final class CropStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         keptGrad.assign(gradOut);
     }
 }

@@ -44,7 +44,7 @@ final class DenseStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         Nd4j.gemm(gradOut, weights, gradIn, false, true, 1.0, 0.0);
     }
 }

@@ -139,7 +139,7 @@ final class DepthwiseConvStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (spread != null) {
             spreadPixels.assign(gradOut);
         } else {

@@ -130,7 +130,7 @@ final class DilatedConvStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         // Only the sampled positions are ever written; the others stay zero from allocation.
         fullGradSampled.assign(gradOut);
         innerGrad.reshape('c', resultView).assign(byPhase(fullGrad, dilation[0], dilation[1]));

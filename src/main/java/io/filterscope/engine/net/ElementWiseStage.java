@@ -108,7 +108,7 @@ final class ElementWiseStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         passed = gradOut;
         for (int k = 0; k < ins.length; k++) {
             if (grads[k] == null) {

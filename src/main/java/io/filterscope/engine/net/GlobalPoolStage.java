@@ -58,7 +58,7 @@ final class GlobalPoolStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         INDArray g = gradOut.reshape(gradOut.size(0), gradOut.size(1));
         if (type == Ops.GlobalPool.MAX) {
             // 1 where a value equals its map's maximum, else 0; ties share the gradient equally, as TensorFlow's

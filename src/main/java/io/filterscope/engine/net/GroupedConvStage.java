@@ -85,7 +85,7 @@ final class GroupedConvStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         long outPer = out.size(1) / groups.length;
         for (int g = 0; g < groups.length; g++) {
             gradOuts[g].assign(gradOut.get(NDArrayIndex.all(), NDArrayIndex.interval(g * outPer, (g + 1) * outPer)));

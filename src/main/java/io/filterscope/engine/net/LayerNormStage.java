@@ -82,7 +82,7 @@ final class LayerNormStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (gammaB != null) {
             pairwise("multiply", gradOut, gammaB, g);
         } else {

@@ -87,7 +87,7 @@ final class LrnStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         // d y_j / d x_i = [i == j] * s_j^-beta - 2 * alpha / size * beta * x_i * x_j * s_j^(-beta-1) for i in
         // window(j), i.e. j in the mirrored window of i.
         scratch.assign(gradOut).muli(in).muli(factors).divi(denominators);

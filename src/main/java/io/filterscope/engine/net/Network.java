@@ -163,6 +163,16 @@ public final class Network {
         return volume;
     }
 
+    /** Images {@code [from, to)} of a batch array of any rank ([batch, ...]): a view. */
+    public static INDArray rows(INDArray batch, int from, int to) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[batch.rank()];
+        index[0] = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
+        for (int d = 1; d < index.length; d++) {
+            index[d] = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return batch.get(index);
+    }
+
     /** How many weights the model's stages hold (allocated for this input size or not). */
     public long parameters() {
         return planned.stream().mapToLong(Stage::parameters).sum();
@@ -234,6 +244,21 @@ public final class Network {
         }
     }
 
+    /**
+     * Zeroes images {@code [from, to)} of these layers' gradient buffers only, for one of several runs sharing the
+     * batch; the buffers of layers not cleared before are made and zeroed whole.
+     */
+    public void clearGradients(Collection<String> layers, int from, int to) {
+        for (String layer : layers) {
+            INDArray g = objectiveGradients.get(layer);
+            if (g == null) {
+                clearGradients(List.of(layer));
+            } else {
+                rows(g, from, to).assign(0);
+            }
+        }
+    }
+
     /** The gradient buffer of a layer, after {@link #clearGradients}. */
     public INDArray gradient(String layer) {
         INDArray g = objectiveGradients.get(layer);
@@ -248,6 +273,21 @@ public final class Network {
      * the input. Returns the gradient at the input (a buffer reused by the next call, free to change until then).
      */
     public INDArray backward(Collection<String> targets, double leak) {
+        return backward(targets, Leak.of(leak));
+    }
+
+    /**
+     * {@link #backward(Collection, double)} with a leak slope per image ([batch]), for runs at different steps
+     * of their leaky starts sharing one batch: each image's gradient is what a batch of its own would get.
+     */
+    public INDArray backward(Collection<String> targets, double[] leakPerImage) {
+        if (leakPerImage.length != batch()) {
+            throw new IllegalArgumentException(leakPerImage.length + " leak slopes for a batch of " + batch());
+        }
+        return backward(targets, Leak.perImage(leakPerImage));
+    }
+
+    private INDArray backward(Collection<String> targets, Leak leak) {
         propagate(targets, leak, 0);
         // The caller may change the result in place (total variation adds to it), so hand out our own buffer.
         if (grads[0] == null) {
@@ -263,12 +303,12 @@ public final class Network {
      */
     public INDArray backwardTo(String layer, Collection<String> targets) {
         int slot = node(layer) + 1;
-        propagate(targets, 0, slot);
+        propagate(targets, Leak.NONE, slot);
         return grads[slot] != null ? grads[slot] : sum(slot).assign(0);
     }
 
     /** Runs the backward pass from the targets down to the stages after gradient slot {@code stop}. */
-    private void propagate(Collection<String> targets, double leak, int stop) {
+    private void propagate(Collection<String> targets, Leak leak, int stop) {
         boolean[] need = needed(targets);
         Arrays.fill(grads, null);
         for (String t : targets) {

@@ -61,7 +61,7 @@ final class PReluStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         // [x > 0] + [x <= 0] * alpha
         Nd4j.exec(new Step(in, d, 0));
         d.rsub(1.0, tmp).muli(alphaFull);

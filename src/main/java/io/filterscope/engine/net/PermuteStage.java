@@ -40,7 +40,7 @@ final class PermuteStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         gradIn.permute(full).assign(gradOut);
     }
 }

@@ -100,7 +100,7 @@ final class PointwiseStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         INDArray x = in;
         switch (fn) {
             case SIGMOID -> out.rsub(1.0, d).muli(out);

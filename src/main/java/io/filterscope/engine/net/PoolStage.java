@@ -128,7 +128,7 @@ final class PoolStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         INDArray g = gradOut;
         if (rescale != null) {
             pairwise("multiply", gradOut, rescale, scaledGrad);

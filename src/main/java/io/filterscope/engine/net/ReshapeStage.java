@@ -59,7 +59,7 @@ final class ReshapeStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         if (channelsLast && in.rank() == 4) {
             gradIn.permute(0, 2, 3, 1).assign(gradOut.reshape('c', in.size(0), in.size(2), in.size(3), in.size(1)));
         } else {

@@ -96,7 +96,7 @@ final class ResizeStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         long nc = in.size(0) * in.size(1);
         long h = in.size(2);
         long oh = out.size(2);

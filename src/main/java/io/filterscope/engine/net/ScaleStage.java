@@ -29,7 +29,7 @@ final class ScaleStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         gradOut.mul(scale, gradIn);
     }
 }

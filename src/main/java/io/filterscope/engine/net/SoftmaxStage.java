@@ -45,7 +45,7 @@ final class SoftmaxStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         gradOut.mul(out, product);
         sumTo(product, sums);
         pairwise("multiply", out, sums, gradIn);

@@ -59,7 +59,7 @@ abstract class Stage {
     abstract void forward();
 
     /** Fills {@link #gradIn}. {@code leak} is the slope given to inactive ReLUs (0 = a true ReLU gradient). */
-    abstract void backward(INDArray gradOut, double leak);
+    abstract void backward(INDArray gradOut, Leak leak);
 
     static void exec(String op, INDArray[] inputs, INDArray[] outputs, int[] intArgs, double... floatArgs) {
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs)

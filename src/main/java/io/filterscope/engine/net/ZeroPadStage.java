@@ -40,7 +40,7 @@ final class ZeroPadStage extends Stage {
     }
 
     @Override
-    void backward(INDArray gradOut, double leak) {
+    void backward(INDArray gradOut, Leak leak) {
         gradIn.assign(gradOut.get(interior));
     }
 }

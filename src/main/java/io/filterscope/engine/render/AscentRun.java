@@ -25,7 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * nothing but the loop; it is handed the network, the objectives and the {@link RunParts} a preset built.
  * Each step: parameterization -> image -> transforms -> network -> objectives -> gradients back the same
  * way -> optimizer -> regularizers. The parts may be replaced between steps ({@link #update}).
- * Deterministic for a given seed.
+ * Deterministic for a given seed. {@link #step} runs a step on the run's own network; {@link BatchedAscent}
+ * runs the same step's three parts ({@link #begin}, {@link #evaluate}, {@link #end}) for several runs around one
+ * shared forward and backward pass, with the same results.
  */
 public final class AscentRun {
     /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
@@ -38,29 +40,35 @@ public final class AscentRun {
     private final Parameterization image;
     private final INDArray grey;
     private final Random transformRng;
+    /** The activation values of a network of this run's own batch: what sets the threads its ops run on. */
+    private final long volume;
     private final int steps;
     private volatile RunParts parts;
     private BatchObjective objective;
     private Optimizer optimizer;
     private INDArray imageGradient;
     private int step;
+    /** The step in progress, between {@link #begin} and {@link #end}: its parts, objectives and transforms. */
+    private RunParts stepParts;
+    private BatchObjective stepObjective;
+    private List<Transform.Sampled> applied;
+    private INDArray stepImage;
     /** Each image's highest objective value so far: a filter that never rose above zero is dead. */
     private final double[] peak;
 
     /**
-     * @param net  compiled for a batch of {@code objectives.size()} images of {@code parts.inputShape} of the
-     *             image: {@code size} px square, plus whatever the transforms add (a pad)
+     * @param net  compiled for {@code parts.inputShape} of the image: {@code size} px square, plus whatever the
+     *             transforms add (a pad); {@link #step} needs it compiled for a batch of {@code objectives.size()}
+     *             images, {@link BatchedAscent} for a batch with room for this run's images among others'
      * @param size the image's side in pixels
      * @throws UserError when an objective reads a layer the network cannot compute at this size
      */
     public AscentRun(Network net, List<Objective> objectives, RunParts parts, int size, int steps, long seed) {
-        if (objectives.size() != net.batch()) {
-            throw new IllegalArgumentException(objectives.size() + " objectives for a batch of " + net.batch());
-        }
-        long[] shape = {net.batch(), net.input().size(1), size, size};
-        if (!Arrays.equals(parts.inputShape(shape), net.input().shape())) {
+        long[] shape = {objectives.size(), net.input().size(1), size, size};
+        long[] input = parts.inputShape(shape);
+        if (!Arrays.equals(Arrays.copyOfRange(input, 1, 4), Arrays.copyOfRange(net.input().shape(), 1, 4))) {
             throw new IllegalArgumentException("the network takes " + Arrays.toString(net.input().shape()) + ", the parts make "
-                    + Arrays.toString(parts.inputShape(shape)));
+                    + Arrays.toString(input));
         }
         this.net = net;
         this.imageShape = shape;
@@ -70,6 +78,7 @@ public final class AscentRun {
                 throw new UserError(net.unavailable(layer));
             }
         }
+        this.volume = net.activationVolume(objectives.size(), input[2], input[3]);
         this.steps = steps;
         this.parts = parts;
         this.optimizer = parts.optimizer().create();
@@ -150,36 +159,81 @@ public final class AscentRun {
 
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
-        Backend.fitThreadsTo(net.activationVolume());
-        return Workspaces.step(this::stepInWorkspace);
+        if (net.batch() != peak.length) {
+            throw new IllegalStateException("a run of " + peak.length + " images stepping alone on a network for " + net.batch());
+        }
+        Backend.fitThreadsTo(volume);
+        return Workspaces.step(() -> {
+            net.input().assign(begin());
+            net.forward(stepObjective.layers());
+            double[] values = evaluate(net, 0);
+            return end(values, net.backward(stepObjective.layers(), leak()));
+        });
     }
 
-    private StepResult stepInWorkspace() {
-        RunParts p = parts;
-        BatchObjective o = objective;
-        INDArray x = image.image();
-        List<Transform.Sampled> applied = new ArrayList<>(p.transforms().size());
-        INDArray seen = x;
-        for (Transform t : p.transforms()) {
+    /** How many images it renders: the rows it takes in a network's batch. */
+    public int images() {
+        return peak.length;
+    }
+
+    /** Every layer its objectives read (the network's forward and backward pass go to these). */
+    public java.util.Set<String> layers() {
+        return objective.layers();
+    }
+
+    /** Activation values of a network of its own batch: the threads of its own ops are set by it ({@link Backend#fitThreadsTo}). */
+    long volume() {
+        return volume;
+    }
+
+    /** The first part of a step: this step's transforms drawn and applied, what the network is to see ([n, c, h, w]). */
+    INDArray begin() {
+        stepParts = parts;
+        stepObjective = objective;
+        stepImage = image.image();
+        INDArray seen = stepImage;
+        applied = new ArrayList<>(stepParts.transforms().size());
+        for (Transform t : stepParts.transforms()) {
             Transform.Sampled s = t.sample(transformRng, seen.shape());
             applied.add(s);
             seen = s.forward(seen);
         }
-        net.input().assign(seen);
-        net.forward(o.layers());
-        if (o.readsImage()) {
+        return seen;
+    }
+
+    /**
+     * After the forward pass of {@code net}, whose images {@code [first, first + n)} are this run's: each image's
+     * objective value, with their gradients placed in those rows of the network's layers.
+     */
+    double[] evaluate(Network net, int first) {
+        INDArray x = stepImage;
+        if (stepObjective.readsImage()) {
             if (imageGradient == null) {
                 imageGradient = Workspaces.persistent(x::like);
             }
             imageGradient.assign(0);
         }
-        double[] values = o.evaluate(new StepTensors(net, x, imageGradient, grey));
-        // The network's gradient buffer is only rewritten by the next step, so it can be used in place.
-        INDArray gradient = net.backward(o.layers(), p.leak().at(step));
+        return stepObjective.evaluate(first == 0 && net.batch() == peak.length ? new StepTensors(net, x, imageGradient, grey)
+                : StepTensors.rows(net, first, x, imageGradient, grey));
+    }
+
+    /** The slope the backward pass gives this step's inactive ReLUs (its leaky start). */
+    double leak() {
+        return stepParts.leak().at(step);
+    }
+
+    /**
+     * The last part of a step: {@code gradient}, d(objectives)/d(network input) of this run's images, is carried back
+     * through the transforms to the image, which the optimizer and regularizers then change.
+     *
+     * @throws RunFailedException when a value or the gradient is not finite
+     */
+    StepResult end(double[] values, INDArray gradient) {
+        RunParts p = stepParts;
         for (int i = applied.size() - 1; i >= 0; i--) {
             gradient = applied.get(i).backward(gradient);
         }
-        if (o.readsImage()) {
+        if (stepObjective.readsImage()) {
             gradient.addi(imageGradient);
         }
         checkFinite(values, gradient);

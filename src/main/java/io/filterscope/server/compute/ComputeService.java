@@ -1,7 +1,10 @@
 package io.filterscope.server.compute;
 
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.net.Network;
 import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.render.BatchedAscent;
+import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.ModelStore;
@@ -33,7 +36,15 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
- * {@link FairScheduler} says: fair between clients, and between queries and runs. At most
+ * {@link FairScheduler} says: fair between clients, with all queries together weighing half a client, so
+ * every running run keeps a guaranteed share. Large steps leave one core to the rest of the server.
+ * <p>
+ * Running runs of one model at the same network input size that read the same layers form a {@link Batch}:
+ * when one of them has its turn, every member that is due steps with it in one minibatch
+ * ({@link BatchedAscent}), and each member's client is charged its share of the step by its images. Members
+ * keep their own parameters, seed, optimizer state, settings and pace, and their images are those they would
+ * get alone. Runs join and leave a batch between steps; runs of other sizes or models form other batches,
+ * which take turns as their clients' shares say. At most
  * {@link Settings#maxActive} runs compute at once; others wait, and the next to start is that of the client
  * with the fewest running runs. When a client waits while another holds two or more places more than it,
  * one of those runs is paused (it keeps its state) to make room.
@@ -99,7 +110,9 @@ public final class ComputeService implements AutoCloseable {
     private final Map<String, Run> runs = new LinkedHashMap<>();
     /** Runs without a place, in the order they get one (paused runs go first). */
     private final List<Run> waiting = new ArrayList<>();
-    /** Bytes held by the networks of runs that have one (written by the compute thread only). */
+    /** Running runs by what they must share to step together. */
+    private final Map<Batch.Key, Batch> batches = new LinkedHashMap<>();
+    /** Bytes reserved by runs that hold a place, running or paused (written by the compute thread only). */
     private volatile long reserved;
     private final Thread thread;
     private volatile boolean closed;
@@ -122,6 +135,8 @@ public final class ComputeService implements AutoCloseable {
         this.thread = daemon(() -> {
             try {
                 Backend.pinCurrentThread(device);
+                // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
+                Backend.shareCores(true);
                 loop();
             } finally {
                 if (!closed) {
@@ -247,6 +262,11 @@ public final class ComputeService implements AutoCloseable {
             step = 0;
         }
         run.request = next;
+        if (run.batch != null && !run.batch.key.equals(Batch.Key.of(next, parts))) {
+            // Its objectives now read other layers: it steps with the runs that read those.
+            leave(run);
+            join(run, parts);
+        }
         return new ServerEvent.Updated(runId, step);
     }
 
@@ -276,11 +296,15 @@ public final class ComputeService implements AutoCloseable {
                 long started = System.nanoTime();
                 if (turn.query() != null) {
                     timed("a query", () -> answer(turn.query()));
+                    scheduler.charge(turn, System.nanoTime() - started);
                 } else {
-                    turn.run().stepped(started);
-                    timed("a step of run " + turn.run().id, () -> step(turn.run()));
+                    Batch batch = turn.run().batch;
+                    List<Run> stepping = batch.members.stream().filter(r -> r == turn.run() || r.dueSoon(started)).toList();
+                    stepping.forEach(r -> r.stepped(started));
+                    timed(stepping.size() == 1 ? "a step of run " + turn.run().id : "a step of " + stepping.size() + " runs",
+                            () -> step(batch, stepping));
+                    scheduler.chargeRuns(shares(stepping, System.nanoTime() - started));
                 }
-                scheduler.charge(turn, System.nanoTime() - started);
             } catch (InterruptedException e) {
                 // Only close() may stop the loop; any other interrupt is a stray one.
                 Thread.interrupted();
@@ -318,23 +342,52 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    private void step(Run run) {
-        StepResult result;
+    /** Steps {@code stepping}, members of {@code batch}, together; sends their frames and ends those that are done or failed. */
+    private void step(Batch batch, List<Run> stepping) {
+        List<BatchedAscent.Outcome> outcomes;
         try {
-            result = run.ascent.step();
-            run.lastValues = result.values();
-            boolean last = run.ascent.finished();
-            run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
-            sendFrames(run, result.step(), result.values(), result.images(), last);
-            if (last) {
-                end(run, Done.Reason.COMPLETED, null);
+            Network net = batch.network();
+            trimCache();
+            List<BatchedAscent.Placed> placed = new ArrayList<>();
+            int row = 0;
+            for (Run member : batch.members) {
+                if (stepping.contains(member)) {
+                    placed.add(new BatchedAscent.Placed(member.ascent, row));
+                }
+                row += member.images();
             }
-        } catch (RunFailedException e) {
-            end(run, Done.Reason.FAILED, e.getMessage());
+            outcomes = BatchedAscent.step(net, placed);
         } catch (Throwable t) {
-            ApiError error = ApiError.of(failure(t, "run " + run.id));
-            end(run, Done.Reason.FAILED, error.message());
+            ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
+            stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
+            return;
         }
+        for (int i = 0; i < stepping.size(); i++) {
+            Run run = stepping.get(i);
+            BatchedAscent.Outcome outcome = outcomes.get(i);
+            if (outcome.failure() instanceof RunFailedException e) {
+                end(run, Done.Reason.FAILED, e.getMessage());
+            } else if (outcome.failure() != null) {
+                end(run, Done.Reason.FAILED, ApiError.of(failure(outcome.failure(), "run " + run.id)).message());
+            } else {
+                StepResult result = outcome.result();
+                run.lastValues = result.values();
+                boolean last = run.ascent.finished();
+                run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
+                sendFrames(run, result.step(), result.values(), result.images(), last);
+                if (last) {
+                    end(run, Done.Reason.COMPLETED, null);
+                }
+            }
+        }
+    }
+
+    /** What each client owes for a step of {@code stepping} that took {@code nanos}: a share by its runs' images. */
+    private static Map<String, Long> shares(List<Run> stepping, long nanos) {
+        long images = stepping.stream().mapToLong(Run::images).sum();
+        Map<String, Long> owed = new LinkedHashMap<>();
+        stepping.forEach(r -> owed.merge(r.client, nanos * r.images() / images, Long::sum));
+        return owed;
     }
 
     /**
@@ -428,18 +481,20 @@ public final class ComputeService implements AutoCloseable {
     private void end(Run run, Done.Reason reason, String message) {
         run.running = false;
         scheduler.removeRun(run.client, run);
+        leave(run);
         runs.remove(run.id);
         finish(run, reason, message);
         promote(null);
         refreshLoad();
     }
 
+    /** A run gives back the memory it reserved, and its batch its rows. */
     private void giveBack(Run run) {
-        if (run.network != null) {
+        leave(run);
+        if (run.holdsMemory) {
             reserved -= run.bytes;
-            run.request.model().release(run.network);
-            run.network = null;
-            long evicted = store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
+            run.holdsMemory = false;
+            long evicted = trimCache();
             if (evicted + run.bytes >= COLLECT_AFTER_FREEING) {
                 reclaim(); // the network went, or the run's step temporaries were large
             }
@@ -450,6 +505,34 @@ public final class ComputeService implements AutoCloseable {
                 // The steps' workspace grew to a large run's temporaries and never shrinks: let later runs size it afresh.
                 workspaces.destroyWorkspace(workspace);
             }
+        }
+    }
+
+    /** Keeps the networks of ended runs and resized batches within the cache's bound and what the budget leaves free. */
+    private long trimCache() {
+        return store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
+    }
+
+    /** A run joins the batch of the runs it can step with (a new one if none), which makes room for its images when it has none spare. */
+    private void join(Run run, RunParts parts) {
+        Batch batch = batches.computeIfAbsent(Batch.Key.of(run.request, parts), Batch::new);
+        batch.members.add(run);
+        run.batch = batch;
+    }
+
+    /** A run leaves its batch (it ended or was paused); its rows stay spare, or the batch takes a smaller network at its next step. */
+    private void leave(Run run) {
+        Batch batch = run.batch;
+        if (batch == null) {
+            return;
+        }
+        batch.members.remove(run);
+        run.batch = null;
+        if (!batch.networkFits()) {
+            batch.drop(); // too large for what its members now reserve, or no longer needed at all
+        }
+        if (batch.members.isEmpty()) {
+            batches.remove(batch.key);
         }
     }
 
@@ -488,9 +571,9 @@ public final class ComputeService implements AutoCloseable {
         boolean changed = false;
         while (!waiting.isEmpty()) {
             Run next = nextWaiting();
-            if (next.network == null && next.bytes > settings.memoryBudget() - reserved) {
+            if (!next.holdsMemory && next.bytes > settings.memoryBudget() - reserved) {
                 // It waits until running runs give memory back; a paused run, whose memory is held already, may go.
-                next = waiting.stream().filter(r -> r.network != null).findFirst().orElse(null);
+                next = waiting.stream().filter(r -> r.holdsMemory).findFirst().orElse(null);
                 if (next == null) {
                     break;
                 }
@@ -556,19 +639,23 @@ public final class ComputeService implements AutoCloseable {
     private void pause(Run run) {
         run.running = false;
         scheduler.removeRun(run.client, run);
+        leave(run);
         waiting.add(0, run);
         LOG.info("paused run {} of {} to make room for another client", run.id, run.client);
     }
 
     private void activate(Run run) {
-        if (run.network == null) {
-            RunRequest r = run.request;
+        RunRequest r = run.request;
+        if (!run.holdsMemory) {
             reclaimIfWorthIt(store.networks().trimTo(settings.memoryBudget() - reserved - run.bytes));
-            var parts = r.parts();
-            run.network = r.model().borrow(r.objectives().size(), parts.inputSize(r.size()));
-            run.bytes = r.model().bytesOf(run.network);
             reserved += run.bytes;
-            run.ascent = new AscentRun(run.network, r.objectives(), parts, r.size(), r.steps(), r.seed());
+            run.holdsMemory = true;
+        }
+        RunParts parts = run.ascent != null ? run.ascent.parts() : r.parts();
+        join(run, parts);
+        if (run.ascent == null) {
+            // The batch's network, with rows for this run: the run's shapes and layers are checked against it.
+            run.ascent = new AscentRun(run.batch.network(), r.objectives(), parts, r.size(), r.steps(), r.seed());
         }
         run.running = true;
         scheduler.addRun(run.client, run);
@@ -597,6 +684,7 @@ public final class ComputeService implements AutoCloseable {
         }
         runs.clear();
         waiting.clear();
+        batches.clear();
         refreshLoad();
     }
 

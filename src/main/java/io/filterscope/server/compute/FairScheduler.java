@@ -12,15 +12,25 @@ import java.util.Map;
  * time of the busy ones, so idling earns no credit.
  * <p>
  * The lanes are each client's running runs (its runs take turns a step at a time), and one lane for all
- * HTTP queries, within which each client's queries are again fair to the others'. So a client with four
- * runs gets no more of the device than a client with one, and queries, however many clients send them,
- * take at most an equal share beside the runs. Plain state with times passed in, so it is tested without a
- * device; the compute thread owns it.
+ * HTTP queries, within which each client's queries are again fair to the others'. The query lane weighs
+ * half a client ({@link #QUERY_WEIGHT}: its time counts double), so with R clients' runs busy a client's runs
+ * get at least 1 / (R + 1/2) of the device and queries together at most half of that, however many clients
+ * send them: two runs keep 40% each beside a stream of queries (not a third), one keeps two thirds. A client
+ * with four runs gets no more of the device than a client with one. Nothing is preempted, yet a run's wait
+ * between two of its steps is bounded: each other client's runs catch up with it, about one step of theirs
+ * and one of its, and the queries by about one query and half a step of its. Plain state with times passed
+ * in, so it is tested without a device; the compute thread owns it.
  *
  * @param <R> a run
  * @param <Q> a query
  */
 final class FairScheduler<R, Q> {
+    /**
+     * The query lane's weight beside one client's runs (weight 1): a query's compute time is counted
+     * {@code 1 / QUERY_WEIGHT} times against the lane. Runs are what a class watches; a query is one answer.
+     */
+    static final double QUERY_WEIGHT = 0.5;
+
     /** Compute time used, in nanoseconds, and the work waiting. */
     private static final class Lane<T> {
         long used;
@@ -112,17 +122,29 @@ final class FairScheduler<R, Q> {
     /** Counts {@code nanos} of compute time against the lane (and client) whose turn it was. */
     void charge(Turn<R, Q> turn, long nanos) {
         if (turn.query() != null) {
-            queryLane.used += nanos;
+            queryLane.used += (long) (nanos / QUERY_WEIGHT);
             Lane<Q> lane = queries.get(turn.client());
             if (lane != null) {
                 lane.used += nanos;
             }
         } else {
-            Lane<R> lane = runs.get(turn.client());
+            chargeRuns(Map.of(turn.client(), nanos));
+            return;
+        }
+        forgetIdle();
+    }
+
+    /**
+     * Counts a step that served runs of several clients at once (a batch): each client's lane is charged the
+     * nanoseconds given for it, its share of the step.
+     */
+    void chargeRuns(Map<String, Long> nanosByClient) {
+        nanosByClient.forEach((client, nanos) -> {
+            Lane<R> lane = runs.get(client);
             if (lane != null) {
                 lane.used += nanos;
             }
-        }
+        });
         forgetIdle();
     }
 

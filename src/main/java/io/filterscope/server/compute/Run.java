@@ -20,10 +20,15 @@ final class Run {
     AscentRun ascent;
     /** Whether it is computing now (rather than waiting, or paused). */
     boolean running;
-    /** Borrowed from the model from its first place on the device until it ends. */
-    io.filterscope.engine.net.Network network;
-    /** Native memory it needs: estimated before it has a network, that network's size after. */
-    long bytes;
+    /** The runs it steps with while it runs (null while it waits or is paused). */
+    Batch batch;
+    /**
+     * Native memory a network of its own would take ({@link io.filterscope.model.LoadedModel#bytesFor}), reserved
+     * from its first place on the device until it ends, paused or not. Its batch's network takes at most the sum of
+     * its members' (the weights are held once), so a batch fits wherever its runs did.
+     */
+    final long bytes;
+    boolean holdsMemory;
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
     boolean lastFramesLossy;
@@ -55,6 +60,15 @@ final class Run {
         long interval = 1_000_000_000L / request.pace();
         dueAt = (!scheduled || now - dueAt > interval ? now : dueAt) + interval;
         scheduled = true;
+    }
+
+    /**
+     * Whether it may step now with its batch: it is due, or due within half its interval (it then steps a little
+     * early, and its next step is due one interval after this one should have been, so its pace holds). So paced
+     * runs fall into the same steps as their batch instead of each taking one of its own.
+     */
+    boolean dueSoon(long now) {
+        return due(now) || dueAt - now <= 500_000_000L / request.pace();
     }
 
     /** Nanoseconds until it is due (0 when it is). */

@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Compute time goes fairly to clients, and queries take at most one share beside the runs, with a simulated clock. */
+/** Compute time goes fairly to clients, queries take at most half a client's share, and a run's wait is bounded, with a simulated clock. */
 class FairSchedulerTest {
     /** Runs the scheduler for {@code total} ns of simulated work; returns the time each client's runs and the queries got. */
     private static Map<String, Long> simulate(FairScheduler<String, String> s, Map<String, Long> cost, long total) {
@@ -44,7 +44,7 @@ class FairSchedulerTest {
     }
 
     @Test
-    void queriesFromManyClientsTakeOneShareBesideTheRuns() {
+    void queriesFromManyClientsTakeHalfAShareAndEveryRunKeepsItsGuaranteedShare() {
         FairScheduler<String, String> s = new FairScheduler<>();
         s.addRun("a", "a1");
         s.addRun("b", "b1");
@@ -53,8 +53,49 @@ class FairSchedulerTest {
         }
         Map<String, Long> got = simulate(s, Map.of("a1", 2_000_000L, "b1", 2_000_000L, "q", 20_000_000L), 30_000_000_000L);
         long all = got.values().stream().mapToLong(Long::longValue).sum();
-        assertEquals(1 / 3.0, (double) got.get("queries") / all, 0.02, got.toString());
-        assertEquals(1 / 3.0, (double) got.get("a") / all, 0.02, got.toString());
+        // Two clients' runs beside a stream of queries: 1 / (2 + 1/2) each, the queries the half share left.
+        assertEquals(0.2, (double) got.get("queries") / all, 0.02, got.toString());
+        assertEquals(0.4, (double) got.get("a") / all, 0.02, got.toString());
+        assertEquals(0.4, (double) got.get("b") / all, 0.02, got.toString());
+    }
+
+    @Test
+    void aRunningRunWaitsAtMostAboutOneStepOfEachOtherLaneBetweenItsSteps() {
+        FairScheduler<String, String> s = new FairScheduler<>();
+        s.addRun("slow", "s1");
+        s.addRun("fast", "f1");
+        s.addRun("fast", "f2");
+        for (int i = 0; i < 10; i++) {
+            s.addQuery("asker" + i, "q");
+        }
+        long slowStep = 10_000_000L;
+        long fastStep = 2_000_000L;
+        long query = 30_000_000L;
+        Map<String, Long> cost = Map.of("s1", slowStep, "f1", fastStep, "f2", fastStep, "q", query);
+        long clock = 0;
+        long lastSlow = 0;
+        long longestWait = 0;
+        int slowSteps = 0;
+        while (clock < 20_000_000_000L) {
+            FairScheduler.Turn<String, String> turn = s.next(r -> true);
+            long took = cost.get(turn.run() != null ? turn.run() : turn.query());
+            if ("s1".equals(turn.run())) {
+                longestWait = Math.max(longestWait, clock - lastSlow);
+                slowSteps++;
+            } else if (turn.query() != null) {
+                s.addQuery(turn.client(), turn.query());
+            }
+            s.charge(turn, took);
+            clock += took;
+            if ("s1".equals(turn.run())) {
+                lastSlow = clock;
+            }
+        }
+        longestWait = Math.max(longestWait, clock - lastSlow);
+        // The fast client's runs catch up by one of its steps and one of theirs; the queries by one query and half a step of it.
+        long bound = (slowStep + fastStep) + (query + slowStep / 2);
+        assertTrue(longestWait <= bound, "longest wait between two steps " + longestWait + " ns, bound " + bound);
+        assertEquals(0.4, slowSteps * slowStep / (double) clock, 0.02, "and its share of the device");
     }
 
     @Test
@@ -100,5 +141,28 @@ class FairSchedulerTest {
             s.charge(t, 1_000_000);
         }
         assertTrue(pacedStepped, "once due, it steps again");
+    }
+
+    @Test
+    void aStepSharedByClientsIsChargedToEachByItsShareSoAClientAloneKeepsAnEqualShare() {
+        // a1 and b1 step together in one batch (10 ms for both); c1 is alone on another model (5 ms a step).
+        FairScheduler<String, String> s = new FairScheduler<>();
+        s.addRun("a", "a1");
+        s.addRun("b", "b1");
+        s.addRun("c", "c1");
+        int batchSteps = 0;
+        int aloneSteps = 0;
+        for (int i = 0; i < 3000; i++) {
+            FairScheduler.Turn<String, String> t = s.next(r -> true);
+            if (t.run().equals("c1")) {
+                aloneSteps++;
+                s.charge(t, 5_000_000);
+            } else {
+                batchSteps++;
+                s.chargeRuns(Map.of("a", 5_000_000L, "b", 5_000_000L));
+            }
+        }
+        // Each client gets a third of the device: the batch (two clients' shares) takes 10 ms per 5 ms of c's.
+        assertEquals(1.0, (double) batchSteps / aloneSteps, 0.02, batchSteps + " batch steps, " + aloneSteps + " alone");
     }
 }

@@ -1,0 +1,87 @@
+package io.filterscope.server.compute;
+
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.objective.BatchObjective;
+import io.filterscope.engine.render.RunParts;
+import io.filterscope.model.LoadedModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Running runs that step together in one minibatch ({@link io.filterscope.engine.render.BatchedAscent}): those
+ * of one model whose networks would be the same but for the batch size. Each member keeps its own
+ * parameterization, transforms, optimizer, regularizers, seed and step count, so members may differ in preset
+ * and settings. The batch borrows one network with rows for all its members (and a few spare, for runs that
+ * join later), and borrows another when members join or leave and it no longer fits (between steps).
+ */
+final class Batch {
+    /**
+     * What runs must share to step together: the model (the loaded instance: a model loaded again is another),
+     * the network's input size in pixels (the image's size plus what its transforms add, such as a pad) and the
+     * layers the objectives read (so no run pays for layers deeper than its own).
+     */
+    record Key(LoadedModel model, int inputSize, Set<String> layers) {
+        /** The key of a run of {@code request} with {@code parts} (its preset's, with its updates applied). */
+        static Key of(RunRequest request, RunParts parts) {
+            return new Key(request.model(), parts.inputSize(request.size()),
+                    Set.copyOf(new BatchObjective(request.objectives(), parts.penalty()).layers()));
+        }
+    }
+
+    final Key key;
+    /** In the order they joined; each takes its images' rows of the network in this order. */
+    final List<Run> members = new ArrayList<>();
+    /** Borrowed from the model for the members' images, or null until the next step needs it. */
+    Network network;
+
+    Batch(Key key) {
+        this.key = key;
+    }
+
+    /** How many images its members render: the network's batch. */
+    int images() {
+        return members.stream().mapToInt(Run::images).sum();
+    }
+
+    /** Native memory its members reserved together ({@link Run#bytes}): what its network may take. */
+    long reserved() {
+        return members.stream().mapToLong(r -> r.bytes).sum();
+    }
+
+    /**
+     * Rows to compile a network for when the members have {@code images} images: a few spare rows (up to a power
+     * of two below 8, a multiple of 8 above), so that runs joining one by one do not each wait for a network to be
+     * compiled. Spare rows are computed and ignored, and only taken where the members' reservations cover them.
+     */
+    static int roomFor(int images) {
+        return images <= 8 ? Integer.highestOneBit(Math.max(1, images - 1)) << (images <= 1 ? 0 : 1) : (images + 7) / 8 * 8;
+    }
+
+    /** Whether its network has a row for every member's image, few spare ones, and fits what the members reserved. */
+    boolean networkFits() {
+        int images = images();
+        return network != null && network.batch() >= images && network.batch() <= roomFor(images)
+                && key.model().bytesOf(network) <= reserved();
+    }
+
+    /** A network with a row for every member's image (and perhaps a few spare), borrowed afresh when the members changed. */
+    Network network() {
+        if (networkFits()) {
+            return network;
+        }
+        drop();
+        int images = images();
+        int rows = key.model().bytesFor(roomFor(images), key.inputSize()) <= reserved() ? roomFor(images) : images;
+        network = key.model().borrow(rows, key.inputSize());
+        return network;
+    }
+
+    /** Gives the network back to the model's cache (members joined or left, or the batch is over). */
+    void drop() {
+        if (network != null) {
+            key.model().release(network);
+            network = null;
+        }
+    }
+}
