@@ -64,7 +64,8 @@ public final class PictureMeasures {
         for (int i = 0; i < plane; i++) {
             boolean all = true;
             for (int ch = 0; ch < c && all; ch++) {
-                all = Math.abs(p[ch * plane + i] - median[ch]) * 255 <= levels;
+                // In whole levels, so a PNG's 8-bit values read back by any route count the same.
+                all = Math.round(Math.abs(p[ch * plane + i] - median[ch]) * 255) <= levels;
             }
             near += all ? 1 : 0;
         }
