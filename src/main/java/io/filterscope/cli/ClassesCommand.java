@@ -78,7 +78,7 @@ final class ClassesCommand implements Callable<Integer> {
             objectives.add(model.objectives().classLogit(k));
         }
         int size = model.height();
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data(), objectives),
+        List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data().at(size), objectives),
                 size, steps, seed, classes, new ProgressBar(System.err));
 
         Network net = model.cached(classes, size);

@@ -98,12 +98,13 @@ public final class Presets {
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
      * too, with the seeds' leaky start so that filters silent on the mean picture wake (without it, 2 of fashion-cnn's
      * conv2 tiles stayed dark). seed-classic, the filters' default before, left 10 of conv1's 32 tiles flat white or
-     * black squares on each model (docs/quality.md). A model
-     * without a prior gets {@link #NATURAL}, Lucid's recipe, with the same changes the run made to these settings.
+     * black squares on each model (docs/quality.md). A model without a prior, or a run at a size other than its
+     * prior's ({@link io.filterscope.engine.render.ModelData#at}), gets {@link #NATURAL}, Lucid's recipe, with the
+     * same changes the run made to these settings.
      */
     public static final Preset DATA_PRIOR = new Preset("data-prior",
             "a code of the model's learned image prior (pictures like its training data), Adam; the default "
-                    + "(natural, Lucid's recipe, for a model without a prior)",
+                    + "(natural, Lucid's recipe, for a model without a prior or at a size other than its prior's)",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
                     .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(JITTER, 2.0).with(L2_DECAY, 0.99)
                     .with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),

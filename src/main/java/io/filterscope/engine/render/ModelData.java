@@ -16,6 +16,16 @@ import java.util.function.Predicate;
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Predicate<String> anySize) {
 
+    /**
+     * What the model brings to runs of {@code size} x {@code size} pixel images: a learned prior describes
+     * pictures of its own size only, so at another size the model is as one without a prior (and the
+     * data-prior preset falls back to Lucid's recipe, as it does there).
+     */
+    public ModelData at(int size) {
+        return prior == null || prior.height() == size && prior.width() == size ? this
+                : new ModelData(space, null, examples, anySize);
+    }
+
     /** A model known only by its input space, every layer taking any size. */
     public static ModelData of(InputSpace space) {
         return new ModelData(space, null, null, layer -> true);

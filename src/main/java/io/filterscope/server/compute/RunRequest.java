@@ -62,6 +62,6 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
 
     /** The parts its preset builds from its settings, for its model and objectives. */
     RunParts parts() {
-        return preset.build(settings, model.data(), objectives);
+        return preset.build(settings, model.data().at(size), objectives);
     }
 }

@@ -61,11 +61,22 @@ public final class Protocol {
 
     /** Reads one client text frame, bound to its record in one pass. @throws BadMessage saying what is wrong */
     public static ClientMessage decode(String text) throws BadMessage {
+        ClientMessage message;
         try {
-            return JSON.readValue(text, ClientMessage.class);
+            message = JSON.readValue(text, ClientMessage.class);
         } catch (JsonProcessingException e) {
             throw bad(text, e);
         }
+        if (namesNoRun(message)) {
+            throw new BadMessage("stop, update, watch and unwatch need the \"run\" they are about, e.g. "
+                    + "{\"op\":\"stop\",\"run\":\"r1\"}", tagOf(message.tag()));
+        }
+        return message;
+    }
+
+    private static boolean namesNoRun(ClientMessage m) {
+        return m instanceof ClientMessage.Stop s && s.run() == null || m instanceof ClientMessage.Update u && u.run() == null
+                || m instanceof ClientMessage.Watch w && w.run() == null || m instanceof ClientMessage.Unwatch x && x.run() == null;
     }
 
     /** Why a text is no message: only on this error path is the text read again, as a tree, for its op and tag. */

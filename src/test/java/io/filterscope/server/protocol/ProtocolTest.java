@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
@@ -38,6 +39,9 @@ class ProtocolTest {
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":5.5}"));
         assertEquals("\"seed\" is out of range", error("{\"op\":\"start\",\"seed\":99999999999}"));
+        for (String op : List.of("stop", "update", "watch", "unwatch")) {
+            assertTrue(error("{\"op\":\"" + op + "\"}").startsWith("stop, update, watch and unwatch need the \"run\""), op);
+        }
         Protocol.BadMessage tagged = assertThrows(Protocol.BadMessage.class,
                 () -> Protocol.decode("{\"op\":\"start\",\"model\":7,\"tag\":\"mine\"}"));
         assertEquals("\"model\" must be a string", tagged.getMessage());
