@@ -92,7 +92,9 @@ class ClusterTest {
             client.nextEvent(e -> "done".equals(e.getString("type")));
 
             workers.set(0, startWorker(2, workerPorts[0], members));
-            awaitHealth(h -> h.getJsonArray("workers").size() == 2, "the restarted worker rejoins");
+            // Placement goes by the load the workers announce: wait until the stopped run has left the survivor's.
+            awaitHealth(h -> h.getJsonArray("workers").size() == 2 && h.getInteger("runsActive") == 0,
+                    "the restarted worker rejoins, and the survivor's last run is gone");
             String c = startLongRun(client, "c");
             startLongRun(client, "d");
             assertEquals(List.of(1, 1), List.copyOf(awaitRunsPerWorker(2).values()), "the restarted worker takes work");

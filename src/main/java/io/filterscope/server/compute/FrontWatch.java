@@ -3,8 +3,10 @@ package io.filterscope.server.compute;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A worker's view of the front nodes whose runs it computes. Fronts publish heartbeats; a run whose front
@@ -15,6 +17,8 @@ final class FrontWatch {
     private final long deadAfterMs;
     private final Map<String, Long> frontSeenAt = new HashMap<>();
     private final Map<String, String> frontOfRun = new HashMap<>();
+    /** Runs once seen among the worker's live runs. */
+    private final Set<String> seenLive = new HashSet<>();
 
     FrontWatch(long deadAfterMs) {
         this.deadAfterMs = deadAfterMs;
@@ -31,11 +35,15 @@ final class FrontWatch {
     }
 
     /**
-     * The runs among {@code live} whose front has been silent too long. Runs no longer live are
-     * forgotten, and so are fronts no run belongs to.
+     * The runs whose front has been silent too long. A run that was among {@code live} and is no longer has
+     * ended and is forgotten, and so are fronts no run belongs to. A run not live yet (its start still queued
+     * on the compute thread behind a step or a compile) is kept: forgetting it then would leave it running for
+     * ever once its front died. Such a run is reported once and forgotten; the stop queues behind its start.
      */
     List<String> orphans(Collection<String> live, long now) {
-        frontOfRun.keySet().retainAll(live);
+        frontOfRun.keySet().removeIf(run -> seenLive.contains(run) && !live.contains(run));
+        seenLive.retainAll(frontOfRun.keySet());
+        frontOfRun.keySet().stream().filter(live::contains).forEach(seenLive::add);
         frontSeenAt.keySet().retainAll(frontOfRun.values());
         List<String> orphans = new ArrayList<>();
         frontOfRun.forEach((run, front) -> {
@@ -43,6 +51,7 @@ final class FrontWatch {
                 orphans.add(run);
             }
         });
+        orphans.stream().filter(run -> !seenLive.contains(run)).forEach(frontOfRun::remove);
         return orphans;
     }
 }
