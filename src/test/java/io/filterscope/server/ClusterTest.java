@@ -96,6 +96,8 @@ class ClusterTest {
             awaitHealth(h -> h.getJsonArray("workers").size() == 2 && h.getInteger("runsActive") == 0,
                     "the restarted worker rejoins, and the survivor's last run is gone");
             String c = startLongRun(client, "c");
+            // Placement goes by announced load: d is placed once c shows in it (two starts in one instant both see 0).
+            awaitHealth(h -> h.getInteger("runsActive") == 1, "c counted");
             startLongRun(client, "d");
             assertEquals(List.of(1, 1), List.copyOf(awaitRunsPerWorker(2).values()), "the restarted worker takes work");
 
