@@ -1,0 +1,37 @@
+package io.filterscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code quality}: which presets it renders, and a PNG per layer and preset. */
+class QualityCommandTest {
+
+    /** Without a learned prior, data-prior is natural (Presets.dataPrior), so the default comparison is one run. */
+    @Test
+    void onAModelWithoutAPriorTheDefaultIsRenderedOnceAsNatural(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String printed = CommandLine.run("quality", "--models", dir.toString(), "--model", "tiny", "--layers", "conv1",
+                "--filters", "2", "--steps", "2", "--out", dir.resolve("q").toString());
+        assertTrue(printed.contains("tiny has no learned prior at 28 px: data-prior is natural there, rendered once as natural"), printed);
+        assertTrue(printed.lines().anyMatch(l -> l.startsWith("conv1") && l.contains(" natural ")), printed);
+        assertFalse(printed.lines().anyMatch(l -> l.startsWith("conv1") && l.contains(" data-prior ")), printed);
+        assertTrue(Files.exists(dir.resolve("q").resolve("tiny-conv1-natural.png")));
+        assertFalse(Files.exists(dir.resolve("q").resolve("tiny-conv1-data-prior.png")));
+    }
+
+    /** With its prior, at the prior's size, data-prior is a run of its own beside natural. */
+    @Test
+    void onABundledModelAtItsPriorsSizeBothPresetsAreRendered(@TempDir Path dir) throws Exception {
+        String printed = CommandLine.run("quality", "--models", "models", "--model", "fashion-cnn", "--layers", "conv1",
+                "--filters", "2", "--steps", "2", "--out", dir.toString());
+        assertFalse(printed.contains("no learned prior"), printed);
+        assertTrue(printed.contains("conv1: data-prior against natural: robust activation x"), printed);
+        assertTrue(Files.exists(dir.resolve("fashion-cnn-conv1-data-prior.png")) && Files.exists(dir.resolve("fashion-cnn-conv1-natural.png")));
+    }
+}
