@@ -68,7 +68,7 @@ class OpsReferenceTest {
         double diff = ours.sub(want).amaxNumber().doubleValue();
         assertTrue(diff < 1e-9 * scale, "forward differs from the reference by " + diff);
         Nd4j.getRandom().setSeed(3);
-        FiniteDifferences.assertInputGradient(net, x, Map.of("out", Nd4j.randn(DataType.DOUBLE, ours.shape())), 4, 1e-6);
+        FiniteDifferences.assertInputGradient(net, x, Map.of("out", Nd4j.randn(DataType.DOUBLE, ours.shape())), 4, 1e-6, 1e-6);
         // float32 takes other kernels (oneDNN's), which refuse or ignore some arguments that double precision honours.
         Network single = g.build().compile(DataType.FLOAT, nchw[0], new long[] {nchw[1], nchw[2], nchw[3]});
         single.input().assign(x);
