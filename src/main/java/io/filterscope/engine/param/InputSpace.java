@@ -164,15 +164,16 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     }
 
     /**
-     * A per-channel vector as a device array, for broadcasting along dimension 1: read-only, made once per values and
-     * type and shared (a step asked for several per run, each a new array and a cast).
+     * A per-channel vector as a device array, for broadcasting along dimension 1: read-only, made once per values,
+     * type and device and shared (a step asked for several per run, each a new array and a cast).
      */
     public static INDArray vector(double[] perChannel, DataType dtype) {
-        List<Object> key = List.of(dtype, java.util.Arrays.stream(perChannel).boxed().toList());
+        List<Object> key = List.of(dtype, Nd4j.getAffinityManager().getDeviceForCurrentThread(),
+                java.util.Arrays.stream(perChannel).boxed().toList());
         return VECTORS.computeIfAbsent(key, k -> Workspaces.persistent(() -> Nd4j.createFromArray(perChannel).castTo(dtype)));
     }
 
-    /** {@link #vector}'s arrays, by type and values: a few per model. */
+    /** {@link #vector}'s arrays, by type, device and values: a few per model. */
     private static final Map<List<Object>, INDArray> VECTORS = new ConcurrentHashMap<>();
 
     /** {@code x} itself for RGB; for BGR a new array with the channels reversed (its own inverse). */
