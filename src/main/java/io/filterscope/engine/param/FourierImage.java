@@ -251,7 +251,7 @@ public final class FourierImage implements Parameterization {
 
     @Override
     public INDArray neutral() {
-        return Nd4j.zeros(spectrum.dataType(), shape[1]);
+        return InputSpace.vector(new double[(int) shape[1]], spectrum.dataType());
     }
 
     @Override

@@ -2,7 +2,10 @@ package io.filterscope.engine.param;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.filterscope.engine.Workspaces;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -160,10 +163,18 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
         Nd4j.exec(new BroadcastMin(input, vector(upper(c), input.dataType()), input, 1));
     }
 
-    /** A per-channel vector as a device array, for broadcasting along dimension 1. */
+    /**
+     * A per-channel vector as a device array, for broadcasting along dimension 1: read-only, made once per values,
+     * type and device and shared (a step asked for several per run, each a new array and a cast).
+     */
     public static INDArray vector(double[] perChannel, DataType dtype) {
-        return Nd4j.createFromArray(perChannel).castTo(dtype);
+        List<Object> key = List.of(dtype, Nd4j.getAffinityManager().getDeviceForCurrentThread(),
+                java.util.Arrays.stream(perChannel).boxed().toList());
+        return VECTORS.computeIfAbsent(key, k -> Workspaces.persistent(() -> Nd4j.createFromArray(perChannel).castTo(dtype)));
     }
+
+    /** {@link #vector}'s arrays, by type, device and values: a few per model. */
+    private static final Map<List<Object>, INDArray> VECTORS = new ConcurrentHashMap<>();
 
     /** {@code x} itself for RGB; for BGR a new array with the channels reversed (its own inverse). */
     private INDArray reordered(INDArray x) {

@@ -19,7 +19,7 @@ public interface Parameterization {
     INDArray backward(INDArray imageGradient);
 
     /**
-     * The parameter value that means "mid-grey", per channel ([c]): what L2 decay pulls towards and clipping
+     * The parameter value that means "mid-grey", per channel ([c], read-only): what L2 decay pulls towards and clipping
      * resets to.
      */
     INDArray neutral();

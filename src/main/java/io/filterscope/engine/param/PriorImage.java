@@ -90,7 +90,7 @@ public final class PriorImage implements Parameterization {
 
     @Override
     public INDArray neutral() {
-        return Nd4j.zeros(code.dataType(), code.size(1));
+        return InputSpace.vector(new double[(int) code.size(1)], code.dataType());
     }
 
     @Override

@@ -53,6 +53,12 @@ public final class AscentRun {
     private BatchObjective stepObjective;
     private List<Transform.Sampled> applied;
     private INDArray stepImage;
+    /**
+     * The image after the last step, as it was computed for its frame: the next step starts from it, since nothing
+     * changes the parameter in between (computing it again repeated the parameterization's work, a tenth of a
+     * 28 px data-prior step). Null before the first step.
+     */
+    private INDArray current;
     /** Each image's highest objective value so far: a filter that never rose above zero is dead. */
     private final double[] peak;
 
@@ -190,7 +196,7 @@ public final class AscentRun {
     INDArray begin() {
         stepParts = parts;
         stepObjective = objective;
-        stepImage = image.image();
+        stepImage = current != null ? current : image.image();
         INDArray seen = stepImage;
         applied = new ArrayList<>(stepParts.transforms().size());
         for (Transform t : stepParts.transforms()) {
@@ -246,7 +252,8 @@ public final class AscentRun {
         }
         image.project();
         step++;
-        return new StepResult(step, values, Workspaces.persistent(this::displayImages));
+        current = Workspaces.persistent(image::image);
+        return new StepResult(step, values, Workspaces.persistent(() -> image.space().toDisplay(current)));
     }
 
     private void checkFinite(double[] values, INDArray gradient) {

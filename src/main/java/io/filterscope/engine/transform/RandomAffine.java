@@ -2,17 +2,14 @@ package io.filterscope.engine.transform;
 
 import java.util.List;
 import java.util.Random;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Distill's robustness transforms in one warp: each step the network sees the image shifted (jitter),
  * scaled and rotated by a random amount, so the image must work under all of them instead of exploiting
  * exact pixel positions. The warp is bilinear with replicated edges; its backward is the exact adjoint,
- * which carries the gradient back to the untransformed image. Both run as array ops on the device.
+ * which carries the gradient back to the untransformed image.
  *
  * @param jitter shift of up to this many pixels either way, in whole pixels
  * @param scales factors to pick one from at random each step (empty: no scaling)
@@ -43,11 +40,45 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
         double d = cos;
         double tx = cx - a * (cx + dx) - b * (cy + dy);
         double ty = cy - c * (cx + dx) - d * (cy + dy);
-        return new Warp(new double[] {a, b, c, d, tx, ty});
+        return Warp.of(new double[] {a, b, c, d, tx, ty}, (int) height, (int) width);
     }
 
-    /** One drawn warp: maps output pixel (x, y) to a source position through {@code inverse} = a, b, c, d, tx, ty. */
-    private record Warp(double[] inverse) implements Sampled {
+    /**
+     * One drawn warp as its bilinear taps: in every plane, output pixel {@code o} reads the four source pixels
+     * {@code index[k * h * w + o]} (k = 0..3, edges replicated) with weights {@code weight[k * h * w + o]}. Forward
+     * gathers, the adjoint scatter-adds, each one pass over the planes on the host: libnd4j's gather and scatter_add
+     * cost about a microsecond per index, so a 28 px warp and its adjoint took 4 ms of fashion-cnn's 10 ms step
+     * (and two thirds of a batch-30 step, docs/performance.md), where these loops take a few microseconds. Arrays
+     * cross to the host and back once each way.
+     *
+     * @param height the images' height in pixels; {@code width} likewise
+     */
+    private record Warp(int height, int width, int[] index, double[] weight) implements Sampled {
+
+        /** The taps of the map from output pixel (x, y) to source position {@code inverse} = a, b, c, d, tx, ty. */
+        static Warp of(double[] inverse, int height, int width) {
+            int pixels = height * width;
+            int[] index = new int[4 * pixels];
+            double[] weight = new double[4 * pixels];
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int o = y * width + x;
+                    double sx = inverse[0] * x + inverse[1] * y + inverse[4];
+                    double sy = inverse[2] * x + inverse[3] * y + inverse[5];
+                    double x0 = Math.floor(sx);
+                    double y0 = Math.floor(sy);
+                    double fx = sx - x0;
+                    double fy = sy - y0;
+                    for (int k = 0; k < 4; k++) {
+                        int i = k % 2;
+                        int j = k / 2;
+                        index[k * pixels + o] = clamp(y0 + j, height) * width + clamp(x0 + i, width);
+                        weight[k * pixels + o] = (i == 0 ? 1 - fx : fx) * (j == 0 ? 1 - fy : fy);
+                    }
+                }
+            }
+            return new Warp(height, width, index, weight);
+        }
 
         @Override
         public INDArray forward(INDArray image) {
@@ -59,51 +90,32 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
             return warp(gradient, true);
         }
 
-        /**
-         * Bilinear sampling as device ops: the four neighbours' flat indices and weights are computed from a
-         * pixel grid with array ops, the forward pass gathers, the adjoint scatter-adds. No host loop over pixels.
-         */
+        /** The warp of every [h, w] plane of {@code x} ([n, c, h, w]), or its adjoint: a new array of x's shape and type. */
         private INDArray warp(INDArray x, boolean adjoint) {
-            long[] shape = x.shape();
-            long planes = shape[0] * shape[1];
-            int h = (int) shape[2];
-            int w = (int) shape[3];
-            DataType dt = x.dataType();
-            INDArray gridX = Nd4j.tile(Nd4j.arange(0, w).castTo(dt), h).reshape(h * w);
-            INDArray gridY = Nd4j.arange(0, h).castTo(dt).reshape(h, 1).repeat(1, w).reshape(h * w);
-            INDArray sx = gridX.mul(inverse[0]).addi(gridY.mul(inverse[1])).addi(inverse[4]);
-            INDArray sy = gridX.mul(inverse[2]).addi(gridY.mul(inverse[3])).addi(inverse[5]);
-            INDArray x0 = Transforms.floor(sx, true);
-            INDArray y0 = Transforms.floor(sy, true);
-            INDArray fx = sx.sub(x0);
-            INDArray fy = sy.sub(y0);
-            INDArray[] xs = {clamp(x0, w), clamp(x0.add(1), w)};
-            INDArray[] ys = {clamp(y0, h), clamp(y0.add(1), h)};
-            INDArray[] wx = {fx.rsub(1), fx};
-            INDArray[] wy = {fy.rsub(1), fy};
-            INDArray flat = x.dup('c').reshape('c', planes, (long) h * w);
-            INDArray result = adjoint ? Nd4j.zeros(dt, (long) h * w, planes) : Nd4j.zeros(dt, planes, (long) h * w);
-            INDArray flatT = adjoint ? flat.transpose().dup('c') : null;
-            for (int j = 0; j < 2; j++) {
-                for (int i = 0; i < 2; i++) {
-                    INDArray index = ys[j].mul(w).addi(xs[i]).castTo(DataType.INT64);
-                    INDArray weight = wx[i].mul(wy[j]);
-                    if (adjoint) {
-                        INDArray updates = flatT.mulColumnVector(weight.reshape((long) h * w, 1));
-                        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(result, index, updates).addOutputs(result).build());
-                    } else {
-                        INDArray gathered = Nd4j.create(dt, planes, (long) h * w);
-                        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(flat, index).addOutputs(gathered)
-                                .addIntegerArguments(1).build());
-                        result.addi(gathered.mulRowVector(weight));
+            if (x.size(2) != height || x.size(3) != width) {
+                throw new IllegalArgumentException("a warp drawn for " + height + "x" + width + " images applied to "
+                        + java.util.Arrays.toString(x.shape()));
+            }
+            int pixels = height * width;
+            double[] in = x.dup('c').data().asDouble();
+            double[] out = new double[in.length];
+            for (int plane = 0; plane < in.length; plane += pixels) {
+                for (int tap = 0; tap < 4 * pixels; tap += pixels) {
+                    for (int o = 0; o < pixels; o++) {
+                        int source = plane + index[tap + o];
+                        if (adjoint) {
+                            out[source] += weight[tap + o] * in[plane + o];
+                        } else {
+                            out[plane + o] += weight[tap + o] * in[source];
+                        }
                     }
                 }
             }
-            return (adjoint ? result.transpose().dup('c') : result).reshape('c', shape);
+            return Nd4j.createFromArray(out).castTo(x.dataType()).reshape('c', x.shape());
         }
 
-        private static INDArray clamp(INDArray v, int size) {
-            return Transforms.min(Transforms.max(v, 0, false), size - 1, false);
+        private static int clamp(double v, int size) {
+            return (int) Math.min(Math.max(v, 0), size - 1);
         }
     }
 }

@@ -53,6 +53,9 @@ class BatchedAscentTest {
             "{\"leakySteps\":4,\"blurEvery\":2}", 12, 7);
     private static final Recipe PLAIN_TWO = new Recipe(List.of(new ChannelObjective("c3", 4), new ChannelObjective("c3", 2)),
             Presets.PLAIN, "{\"jitter\":1,\"tv\":0.1}", 12, 3);
+    /** Lucid's recipe without its pad (which would change the network's input size): Fourier image, scale and rotation. */
+    private static final Recipe NATURAL = new Recipe(List.of(new ChannelObjective("c3", 3)), Presets.NATURAL,
+            "{\"pad\":0,\"jitter\":2,\"leakySteps\":4}", 12, 5);
     private static final Recipe ADAM = new Recipe(List.of(new ChannelObjective("c3", 0)), Presets.PLAIN,
             "{\"optimizer\":\"adam\",\"lr\":0.05,\"l2Decay\":0.99,\"leakyRelu\":0.2,\"leakySteps\":6}", 12, 11);
 
@@ -80,10 +83,10 @@ class BatchedAscentTest {
 
     @Test
     void batchedRunsGiveTheSameImagesAsSoloRuns() throws Exception {
-        List<Recipe> recipes = List.of(CLASSIC, PLAIN_TWO, ADAM);
+        List<Recipe> recipes = List.of(CLASSIC, PLAIN_TWO, ADAM, NATURAL);
         List<AscentRun> solo = new ArrayList<>();
         List<AscentRun> batched = new ArrayList<>();
-        Network shared = net(4);
+        Network shared = net(5);
         for (Recipe r : recipes) {
             solo.add(r.alone());
             batched.add(r.make(shared));

@@ -1,0 +1,54 @@
+package io.filterscope.engine.optimizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class AdamTest {
+
+    /** Kingma and Ba's algorithm 1 in their faster order (epsilon scaled by sqrt(1 - beta2^t)), per element in doubles, moving up the gradient. */
+    private static final class Textbook {
+        final double[] m;
+        final double[] v;
+        int t;
+
+        Textbook(int n) {
+            m = new double[n];
+            v = new double[n];
+        }
+
+        void step(double[] parameter, double[] gradient, double stepSize) {
+            t++;
+            for (int i = 0; i < parameter.length; i++) {
+                m[i] = 0.9 * m[i] + 0.1 * gradient[i];
+                v[i] = 0.999 * v[i] + 0.001 * gradient[i] * gradient[i];
+                double mHat = m[i] / (1 - Math.pow(0.9, t));
+                double vHat = v[i] / (1 - Math.pow(0.999, t));
+                parameter[i] += stepSize * mHat / (Math.sqrt(vHat) + 1e-8 / Math.sqrt(1 - Math.pow(0.999, t)));
+            }
+        }
+    }
+
+    @Test
+    void followsKingmaAndBaStepByStepWithItsMomentsKeptBetweenSteps() {
+        Nd4j.getRandom().setSeed(3);
+        INDArray parameter = Nd4j.rand(DataType.DOUBLE, 2, 1, 3, 4);
+        double[] expected = parameter.dup().data().asDouble();
+        Adam adam = new Adam();
+        Textbook textbook = new Textbook(expected.length);
+        for (int step = 0; step < 12; step++) {
+            // Gradients that change sign and size from step to step, so the moments matter.
+            INDArray gradient = Nd4j.randn(DataType.DOUBLE, 2, 1, 3, 4).muli(step % 3 == 0 ? -2 : 0.5);
+            double stepSize = 0.05 / (1 + 0.1 * step);
+            adam.step(parameter, gradient, stepSize);
+            textbook.step(expected, gradient.dup().data().asDouble(), stepSize);
+            double[] actual = parameter.dup().data().asDouble();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-9, "element " + i + " after step " + step);
+            }
+        }
+    }
+}
