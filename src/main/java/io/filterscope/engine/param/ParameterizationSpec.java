@@ -24,7 +24,7 @@ public record ParameterizationSpec(Kind kind, boolean decorrelate, Init init, In
 
     /** Where a run's images start, before the first step. */
     public enum Init {
-        /** Mid-grey (the training pictures' mean, for {@link Kind#PRIOR}) plus a little seeded noise. */
+        /** Mid-grey plus a little seeded noise (for {@link Kind#PRIOR}: a random code at the prior's typical norm). */
         NOISE,
         /** The mean of the example pictures that excite the objective most (Nguyen et al.), plus that noise. */
         EXAMPLES

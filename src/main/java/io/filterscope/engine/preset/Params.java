@@ -49,11 +49,12 @@ public final class Params {
             PARAMETERIZATION, ParameterizationSpec.Kind.PIXEL,
             "pixel: the image is the parameter, clipped to the valid range; fft: Lucid's Fourier coefficients scaled by "
                     + "1/frequency, through a sigmoid (smoother, never clipped); prior: a code of the model's learned image "
-                    + "prior, through a sigmoid (pictures like its training data; fft for a model without one)").fixed();
+                    + "prior, through a sigmoid (pictures like its training data, as far from their mean picture as they are, so "
+                    + "l2Decay does nothing; fft for a model without one)").fixed();
     public static final Param<Boolean> DECORRELATE = Param.bool("decorrelate", PARAMETERIZATION, true,
             "with fft and three channels, optimize colours in a decorrelated space").fixed();
     public static final Param<ParameterizationSpec.Init> INIT = Param.choice("init", PARAMETERIZATION,
-            ParameterizationSpec.Init.NOISE, "noise: start from grey (for prior, its mean picture) plus a little noise; "
+            ParameterizationSpec.Init.NOISE, "noise: start from grey plus a little noise (for prior, a random picture like the data); "
                     + "examples: from the mean of the example pictures that excite the objective most (a model with an "
                     + "example set, at its own size)").fixed();
 

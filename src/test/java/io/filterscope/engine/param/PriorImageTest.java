@@ -55,17 +55,43 @@ class PriorImageTest {
         FiniteDifferences.assertDirectionalDerivatives(f, start, gradient, 5, 1e-4);
     }
 
-    /** A picture inside the prior's span (mean plus components) starts as itself: its code is recovered. */
+    /**
+     * A picture inside the prior's span (mean plus components) at the prior's typical distance from the mean (a
+     * code of norm sqrt(3)) starts as itself: its code is recovered.
+     */
     @Test
     void startsFromTheCodeOfAStartPicture() {
         ImagePrior prior = prior();
-        INDArray logit = Nd4j.createFromArray(0.3f, -0.2f, 0.1f).reshape(1, 3).mmul(prior.components()).addi(prior.mean());
+        INDArray logit = Nd4j.createFromArray(1f, -1f, 1f).reshape(1, 3).mmul(prior.components()).addi(prior.mean());
         float[] picture = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(logit, true).toFloatVector();
         PriorImage image = new PriorImage(new long[] {1, 2, 5, 4}, DataType.DOUBLE, InputSpace.UNIT, prior,
                 new Start(new long[] {1}, new float[][] {picture}));
         INDArray x = image.image();
         double error = x.reshape(1, 40).sub(Nd4j.create(picture).castTo(DataType.DOUBLE).reshape(1, 40)).amaxNumber().doubleValue();
         assertTrue(error < 0.02, "largest difference from the start picture " + error);
+    }
+
+    /**
+     * Every code is kept at norm sqrt(k), where the prior's Gaussian puts its pictures: from the start (seeded noise,
+     * or a start picture nearer the mean than that) and after any update, in the code's own direction.
+     */
+    @Test
+    void codesStayAtThePriorsTypicalDistanceFromTheMeanPicture() {
+        ImagePrior prior = prior();
+        INDArray nearMean = Nd4j.createFromArray(0.3f, -0.2f, 0.1f).reshape(1, 3).mmul(prior.components()).addi(prior.mean());
+        float[] picture = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(nearMean, true).toFloatVector();
+        PriorImage image = new PriorImage(new long[] {2, 2, 5, 4}, DataType.DOUBLE, InputSpace.UNIT, prior,
+                new Start(new long[] {1, 1}, new float[][] {null, picture}));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(Math.sqrt(3), image.parameter().getRow(i).norm2Number().doubleValue(), 1e-9, "start " + i);
+        }
+        INDArray start = image.parameter().getRow(1).dup();
+        double cosine = start.mul(Nd4j.createFromArray(0.3, -0.2, 0.1)).sumNumber().doubleValue() / Math.sqrt(3) / Math.sqrt(0.14);
+        assertTrue(cosine > 0.99, "the start picture's direction: cosine " + cosine);
+        image.parameter().assign(Nd4j.createFromArray(new double[][] {{0.01, 0, 0}, {30, -40, 0}}));
+        image.project();
+        assertEquals(0, image.parameter().sub(Nd4j.createFromArray(new double[][] {{Math.sqrt(3), 0, 0},
+                {0.6 * Math.sqrt(3), -0.8 * Math.sqrt(3), 0}})).amaxNumber().doubleValue(), 1e-9);
     }
 
     @Test
