@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The front node's side of computation: answers this node's {@link ComputeApi.Front} calls by forwarding each
@@ -26,6 +28,7 @@ import java.util.stream.Collectors;
  * known from their heartbeats; one that falls silent is dead, and the clients of its runs are told so.
  */
 public final class DispatchVerticle extends AbstractVerticle implements ComputeApi.Front {
+    private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
     /** A worker that misses this many heartbeats is dead (its runs are reported failed). */
     static final long DEAD_AFTER_MS = 3 * ComputeVerticle.HEARTBEAT_MS;
     /** A status answer never waits for the device; a worker that cannot give one this soon is as good as gone. */
@@ -196,8 +199,10 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     private void expire() {
-        directory.expire(System.currentTimeMillis()).forEach((worker, runs) -> runs.forEach(run ->
-                vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
-                        + " stopped answering; start the run again"))));
+        directory.expire(System.currentTimeMillis()).forEach((worker, runs) -> {
+            LOG.warn("compute worker {} sent no heartbeat for {} ms: taken for dead, {} of its runs failed", worker, DEAD_AFTER_MS, runs.size());
+            runs.forEach(run -> vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
+                    + " stopped answering; start the run again")));
+        });
     }
 }
