@@ -223,6 +223,11 @@ public final class LoadedModel {
         return anySizeLayers.contains(layer) || layers.stream().anyMatch(l -> l.answersTo(layer) && anySizeLayers.contains(l.name()));
     }
 
+    /** Its example images' activations per layer, scored on first use (see {@link #examples}). */
+    public ExampleActivations exampleActivations() {
+        return exampleActivations;
+    }
+
     /** The model's held-out example images (loaded on first use), or null when it has none. */
     public LabeledImages examples() throws IOException {
         if (metadata.examples() == null) {

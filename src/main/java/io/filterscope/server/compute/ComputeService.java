@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
  * {@link FairScheduler} says: fair between clients, with all queries together weighing half a client, so
- * every running run keeps a guaranteed share. Large steps leave one core to the rest of the server.
+ * every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
+ * piece at a time ({@link #queryInPieces}), so no step waits behind all of it. Large steps leave one core to the
+ * rest of the server.
  * <p>
  * Running runs of one model at the same network input size that read the same layers form a {@link Batch}:
  * when one of them has its turn, every member that is due steps with it in one minibatch
@@ -92,8 +95,8 @@ public final class ComputeService implements AutoCloseable {
     public record Load(int active, int queued, List<String> runs) {
     }
 
-    /** A query waiting for its turn. */
-    private record Query(Callable<Object> task, CompletableFuture<Object> result) {
+    /** A query waiting for its turn: each turn calls {@code piece}, until it gives the answer. */
+    private record Query(Callable<Optional<Object>> piece, CompletableFuture<Object> result) {
     }
 
     private final ModelStore store;
@@ -177,13 +180,24 @@ public final class ComputeService implements AutoCloseable {
     }
 
     /** Runs the HTTP query {@code task} of {@code client} on the compute thread when the scheduler gives it its turn. */
-    @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> query(String client, Callable<T> task) {
+        return queryInPieces(client, () -> Optional.of(task.call()));
+    }
+
+    /**
+     * Runs a long HTTP query of {@code client} a piece at a time: each turn the scheduler gives the query calls
+     * {@code piece} once, which does a bounded part of the work and returns the answer, or empty to be called again
+     * at the query's next turn. Steps of the running runs (and other queries) go between two pieces as the
+     * scheduler says, so none waits for more than about one piece.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> queryInPieces(String client, Callable<Optional<T>> piece) {
         CompletableFuture<Object> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
         } else {
-            commands.add(() -> scheduler.addQuery(client, new Query((Callable<Object>) task, result)));
+            Callable<Optional<Object>> untyped = () -> (Optional<Object>) piece.call();
+            commands.add(() -> scheduler.addQuery(client, new Query(untyped, result)));
         }
         return (CompletableFuture<T>) result;
     }
@@ -295,7 +309,7 @@ public final class ComputeService implements AutoCloseable {
                 }
                 long started = System.nanoTime();
                 if (turn.query() != null) {
-                    timed("a query", () -> answer(turn.query()));
+                    timed("a query", () -> answer(turn));
                     scheduler.charge(turn, System.nanoTime() - started);
                 } else {
                     Batch batch = turn.run().batch;
@@ -334,9 +348,16 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    private void answer(Query query) {
+    /** Does one piece of the turn's query: it is answered, failed, or waits for its next turn behind its client's other queries. */
+    private void answer(FairScheduler.Turn<Run, Query> turn) {
+        Query query = turn.query();
         try {
-            query.result().complete(query.task().call());
+            Optional<Object> answer = query.piece().call();
+            if (answer.isPresent()) {
+                query.result().complete(answer.get());
+            } else {
+                scheduler.addQuery(turn.client(), query);
+            }
         } catch (Throwable t) {
             query.result().completeExceptionally(failure(t, "a query"));
         }
@@ -413,9 +434,9 @@ public final class ComputeService implements AutoCloseable {
         return m.split("\n")[0];
     }
 
-    /** Drops every cached network and the queries' caches, and gives the memory they held back to the system. */
+    /** Drops every cached network and gives the memory they held back to the system. */
     private long freeMemory() {
-        long freed = store.networks().trimTo(0) + queries.forgetCaches();
+        long freed = store.networks().trimTo(0);
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         System.gc();
         reclaim();

@@ -156,7 +156,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
         @Override
         public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().examples(r.model(), r.layer(), r.filter(), r.n())));
+            return answer(() -> service.queryInPieces(r.client(), () -> service.queries().examplesPiece(r.model(), r.layer(), r.filter(), r.n())));
         }
 
         @Override

@@ -3,7 +3,6 @@ package io.filterscope.server.compute;
 import io.filterscope.UserError;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
-import io.filterscope.engine.net.Network;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.PngFiles;
 import io.filterscope.image.Tiles;
@@ -20,24 +19,16 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The HTTP API's questions about models: listing, layers, one image's activation maps, top dataset examples. */
 public final class ModelQueries {
-    private static final int EXAMPLE_BATCH = 250;
     private final ModelStore store;
     /** Bytes of the worker's memory budget that no run holds, for the batch that scores example images. */
     private final java.util.function.LongSupplier memoryFree;
-    /**
-     * Per model (as loaded: a replaced file is a new model) and layer: mean activation of every channel on
-     * every example image, [examples, channels].
-     */
-    private final Map<LoadedModel, Map<String, INDArray>> exampleActivations = new java.util.WeakHashMap<>();
 
     /** Queries whose example batches are limited by nothing but their size. */
     ModelQueries(ModelStore store) {
@@ -47,14 +38,6 @@ public final class ModelQueries {
     ModelQueries(ModelStore store, java.util.function.LongSupplier memoryFree) {
         this.store = store;
         this.memoryFree = memoryFree;
-    }
-
-    /** Drops the cached example scores (after running out of memory); returns their bytes. */
-    long forgetCaches() {
-        long bytes = exampleActivations.values().stream().flatMap(m -> m.values().stream())
-                .mapToLong(a -> a.length() * a.dataType().width()).sum();
-        exampleActivations.clear();
-        return bytes;
     }
 
     public Answers.ModelList models() {
@@ -125,8 +108,14 @@ public final class ModelQueries {
         }
     }
 
-    /** The example images whose mean activation of {@code filter} is highest, best first. */
-    public Answers.Examples examples(String id, String layer, int filter, int n) throws IOException {
+    /**
+     * One piece of the answer "the example images whose mean activation of {@code filter} is highest, best first":
+     * until the model's examples are all scored at the layer (once per model and layer, see
+     * {@link io.filterscope.model.ExampleActivations}), each call scores one slice of them, at most
+     * {@link io.filterscope.model.ExampleActivations#SLICE} (2,000 examples: 63 pieces), and returns empty, to be
+     * called again; then it returns the answer. So a first query holds the compute thread one slice at a time.
+     */
+    public Optional<Answers.Examples> examplesPiece(String id, String layer, int filter, int n) throws IOException {
         LoadedModel m = store.load(id);
         LayerInfo info = m.layer(layer);
         if (filter < 0 || filter >= info.channels()) {
@@ -136,12 +125,11 @@ public final class ModelQueries {
         if (examples == null) {
             throw UserError.notFound("model " + id + " has no example images");
         }
-        INDArray scores = exampleActivations.computeIfAbsent(m, k -> new HashMap<>()).get(layer);
-        if (scores == null) {
-            scores = scoreAll(m, layer, examples);
-            exampleActivations.get(m).put(layer, scores);
+        int memoryAllows = (int) Math.min(Integer.MAX_VALUE, memoryFree.getAsLong() / m.bytesFor(1, m.height()));
+        if (!m.exampleActivations().scoreSlice(info.name(), memoryAllows)) {
+            return Optional.empty();
         }
-        INDArray column = scores.getColumn(filter).dup();
+        INDArray column = m.exampleActivations().means(info.name()).getColumn(filter).dup();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < column.length(); i++) {
             order.add(i);
@@ -154,40 +142,7 @@ public final class ModelQueries {
                     m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]),
                     dataUrl(PngFiles.encode(img, Map.of()))));
         }
-        return new Answers.Examples(id, layer, filter, list);
-    }
-
-    /** Every example's channel means at a layer, in batches as large as the memory no run holds allows. */
-    private INDArray scoreAll(LoadedModel m, String layer, LabeledImages examples) {
-        int batch = (int) Math.max(1, Math.min(EXAMPLE_BATCH, memoryFree.getAsLong() / m.bytesFor(1, m.height())));
-        Network net = m.borrow(batch, m.height());
-        try {
-            return scoreAll(net, m, layer, examples);
-        } finally {
-            m.release(net);
-        }
-    }
-
-    private static INDArray scoreAll(Network net, LoadedModel m, String layer, LabeledImages examples) {
-        int batch = (int) net.batch();
-        long channels = net.layer(layer).channels();
-        INDArray scores = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, examples.size(), channels);
-        int side = examples.channels() * examples.height() * examples.width();
-        for (int from = 0; from < examples.size(); from += batch) {
-            int count = Math.min(batch, examples.size() - from);
-            float[] flat = new float[batch * side];
-            for (int i = 0; i < count; i++) {
-                System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
-            }
-            net.input().assign(m.inputSpace().toInput(
-                    Nd4j.create(flat, new long[] {batch, examples.channels(), examples.height(), examples.width()})));
-            net.forward(List.of(layer));
-            INDArray out = net.output(layer);
-            INDArray means = out.rank() == 4 ? out.mean(2, 3) : out;
-            scores.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
-                    .assign(means.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
-        }
-        return scores;
+        return Optional.of(new Answers.Examples(id, layer, filter, list));
     }
 
     static String dataUrl(byte[] png) {

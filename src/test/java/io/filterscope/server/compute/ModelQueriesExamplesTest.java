@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.data.IdxFiles;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.Network;
+import io.filterscope.model.ExampleActivations;
 import io.filterscope.model.FixtureModels;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelMetadata;
@@ -16,20 +17,36 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** "Images that excite this filter most" for a colour model with colour example images. */
+/** "Images that excite this filter most": colour examples, and the ranking scored a slice per piece of work. */
 class ModelQueriesExamplesTest {
 
-    @Test
-    void colourExamplesAreScoredAsRgbPlanesAndShownInColour(@TempDir Path dir) throws Exception {
+    /** The answer, asking for piece after piece as the compute thread would; {@code pieces[0]} counts them. */
+    private static Answers.Examples answer(ModelQueries queries, String model, String layer, int filter, int n, int... pieces)
+            throws Exception {
+        for (int piece = 1; ; piece++) {
+            Optional<Answers.Examples> answer = queries.examplesPiece(model, layer, filter, n);
+            if (answer.isPresent()) {
+                if (pieces.length > 0) {
+                    pieces[0] = piece;
+                }
+                return answer.get();
+            }
+        }
+    }
+
+    /** A fixture colour model "rgb" (layer c1, 10 x 10 px) with {@code n} example images of one colour each. */
+    private static ModelStore colourExamples(Path dir, int n) throws Exception {
         FixtureModels.writeGraph(dir, "rgb");
-        int n = 20;
         float[][] pixels = new float[n][3 * 10 * 10];
         Random rng = new Random(3);
         for (float[] image : pixels) {
@@ -47,9 +64,44 @@ class ModelQueriesExamplesTest {
         json.writeValue(dir.resolve("rgb.json").toFile(), new ModelMetadata(meta.id(), meta.description(), meta.file(),
                 meta.inputShape(), meta.input(), meta.classes(),
                 new ModelMetadata.Examples("rgb.ex-images.idx.gz", "rgb.ex-labels.idx.gz", "uniform colours"), null));
-        ModelStore store = new ModelStore(dir);
+        return new ModelStore(dir);
+    }
 
-        List<Answers.Example> best = new ModelQueries(store).examples("rgb", "c1", 1, 5).examples();
+    @Test
+    void slicedScoringRanksAsOnePassOverAllExamples(@TempDir Path dir) throws Exception {
+        int n = 3 * ExampleActivations.SLICE + 5;
+        ModelStore store = colourExamples(dir, n);
+        int[] pieces = new int[1];
+
+        List<Answers.Example> ranked = answer(new ModelQueries(store), "rgb", "c1", 2, n, pieces).examples();
+
+        assertEquals(4, pieces[0], "one slice of " + ExampleActivations.SLICE + " per piece, the answer with the last");
+        // As before the slices: every example in one minibatch, ranked by the channel's mean.
+        LoadedModel model = store.load("rgb");
+        LabeledImages examples = model.examples();
+        float[] flat = new float[n * 300];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(examples.pixels()[i], 0, flat, i * 300, 300);
+        }
+        Network all = model.compile(n, 10);
+        all.input().assign(model.inputSpace().toInput(Nd4j.create(flat, new long[] {n, 3, 10, 10})));
+        all.forward(List.of("c1"));
+        double[] means = all.output("c1").mean(2, 3).getColumn(2).toDoubleVector();
+        List<Integer> onePass = IntStream.range(0, n).boxed().sorted(Comparator.comparingDouble(i -> -means[i])).toList();
+        assertTrue(java.util.Arrays.stream(means).distinct().count() > n / 2, "a filter that tells the examples apart");
+        assertEquals(onePass, ranked.stream().map(Answers.Example::index).toList());
+        for (Answers.Example e : ranked) {
+            assertEquals(means[e.index()], e.activation(), 1e-5, "example " + e.index());
+        }
+        answer(new ModelQueries(store), "rgb", "c1", 0, 3, pieces);
+        assertEquals(1, pieces[0], "scored once per model and layer: a later query, of another filter, is one piece");
+    }
+
+    @Test
+    void colourExamplesAreScoredAsRgbPlanesAndShownInColour(@TempDir Path dir) throws Exception {
+        ModelStore store = colourExamples(dir, 20);
+
+        List<Answers.Example> best = answer(new ModelQueries(store), "rgb", "c1", 1, 5).examples();
 
         assertEquals(5, best.size());
         LoadedModel model = store.load("rgb");

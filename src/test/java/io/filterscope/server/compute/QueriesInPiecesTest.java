@@ -1,0 +1,53 @@
+package io.filterscope.server.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.ExampleActivations;
+import io.filterscope.model.ModelStore;
+import io.filterscope.model.NetworkCache;
+import io.filterscope.server.protocol.Answers;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.Protocol;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A layer's first example ranking scores all of a model's example images (2,000 for fashion-cnn, seconds of work):
+ * it goes a slice per turn of the compute thread, and a running run steps between every two slices.
+ */
+class QueriesInPiecesTest {
+
+    @Test
+    void aRunningRunStepsBetweenThePiecesOfAFirstExamplesQuery() throws Exception {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000),
+                (run, message, droppable) -> { });
+        try {
+            ClientMessage.Start start = (ClientMessage.Start) Protocol.decode("""
+                    {"op": "start", "model": "fashion-cnn", "steps": 100000,
+                     "objective": {"type": "channel", "layer": "conv1", "filter": 0}}""");
+            service.call(() -> service.start("r1", "runner", start)).get(2, TimeUnit.MINUTES);
+            // The run's step as each piece of the query begins (read on the compute thread, between pieces).
+            List<Integer> stepAtPiece = new ArrayList<>();
+            Answers.Examples answer = service.<Answers.Examples>queryInPieces("asker", () -> {
+                stepAtPiece.add(service.list().get(0).step());
+                return service.queries().examplesPiece("fashion-cnn", "conv4", 5, 10);
+            }).get(2, TimeUnit.MINUTES);
+
+            assertEquals(10, answer.examples().size());
+            int examples = store.load("fashion-cnn").examples().size();
+            assertEquals((examples + ExampleActivations.SLICE - 1) / ExampleActivations.SLICE, stepAtPiece.size(),
+                    "one piece per slice of examples");
+            for (int i = 1; i < stepAtPiece.size(); i++) {
+                assertTrue(stepAtPiece.get(i) > stepAtPiece.get(i - 1), "the run stepped between pieces " + (i - 1) + " and " + i
+                        + ": " + stepAtPiece);
+            }
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+}
