@@ -13,6 +13,12 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class PriorImageTest {
     /** A 3-component prior of 2x5x4 pictures with orthogonal components (disjoint pixels), as PriorFit writes them. */
+    /** The picture (0-1, planar) whose code in {@code prior} is {@code code}: the sigmoid of mean plus components. */
+    private static float[] pictureOf(ImagePrior prior, float... code) {
+        INDArray logit = Nd4j.createFromArray(code).reshape(1, code.length).mmul(prior.components()).addi(prior.mean());
+        return org.nd4j.linalg.ops.transforms.Transforms.sigmoid(logit, true).toFloatVector();
+    }
+
     private static ImagePrior prior() {
         Nd4j.getRandom().setSeed(3);
         INDArray components = Nd4j.randn(DataType.DOUBLE, 3, 40);
@@ -62,8 +68,7 @@ class PriorImageTest {
     @Test
     void startsFromTheCodeOfAStartPicture() {
         ImagePrior prior = prior();
-        INDArray logit = Nd4j.createFromArray(1f, -1f, 1f).reshape(1, 3).mmul(prior.components()).addi(prior.mean());
-        float[] picture = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(logit, true).toFloatVector();
+        float[] picture = pictureOf(prior, 1f, -1f, 1f);
         PriorImage image = new PriorImage(new long[] {1, 2, 5, 4}, DataType.DOUBLE, InputSpace.UNIT, prior,
                 new Start(new long[] {1}, new float[][] {picture}));
         INDArray x = image.image();
@@ -78,8 +83,7 @@ class PriorImageTest {
     @Test
     void codesStayAtThePriorsTypicalDistanceFromTheMeanPicture() {
         ImagePrior prior = prior();
-        INDArray nearMean = Nd4j.createFromArray(0.3f, -0.2f, 0.1f).reshape(1, 3).mmul(prior.components()).addi(prior.mean());
-        float[] picture = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(nearMean, true).toFloatVector();
+        float[] picture = pictureOf(prior, 0.3f, -0.2f, 0.1f);
         PriorImage image = new PriorImage(new long[] {2, 2, 5, 4}, DataType.DOUBLE, InputSpace.UNIT, prior,
                 new Start(new long[] {1, 1}, new float[][] {null, picture}));
         for (int i = 0; i < 2; i++) {
