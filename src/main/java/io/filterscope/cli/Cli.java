@@ -28,8 +28,12 @@ final class Cli {
         } catch (ParameterException e) {
             throw new UserError(describe(e));
         }
-        if (CommandLine.printHelpIfRequested(parsed)) {
-            return 0;
+        try {
+            if (CommandLine.printHelpIfRequested(parsed)) {
+                return 0;
+            }
+        } catch (ParameterException e) { // help NAME with a name that is no command
+            throw new UserError(describe(e) + "; commands: " + commands(cli));
         }
         ParseResult leaf = parsed;
         while (leaf.hasSubcommand()) {

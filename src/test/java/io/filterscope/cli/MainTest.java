@@ -90,6 +90,7 @@ class MainTest {
         assertTrue(CommandLine.run("help", "classes").contains("--preset"));
         assertMessage("; did you mean --steps?)", "gallery", "--model", "m", "--layer", "l", "--stpes", "3");
         assertMessage("unknown command 'galery' (did you mean gallery", "galery");
+        assertMessage("Unknown subcommand 'nope'.; commands: serve, ", "help", "nope");
         assertMessage("gallery: --model is required", "gallery", "--layer", "conv1");
         assertMessage("gallery: --model and --layer are required", "gallery");
     }

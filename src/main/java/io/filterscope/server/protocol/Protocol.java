@@ -67,6 +67,9 @@ public final class Protocol {
         } catch (JsonProcessingException e) {
             throw bad(text, e);
         }
+        if (message == null) { // the text "null": Jackson binds it to no object rather than refusing it
+            throw new BadMessage("message is not a JSON object", null);
+        }
         if (namesNoRun(message)) {
             throw new BadMessage("stop, update, watch and unwatch need the \"run\" they are about, e.g. "
                     + "{\"op\":\"stop\",\"run\":\"r1\"}", tagOf(message.tag()));

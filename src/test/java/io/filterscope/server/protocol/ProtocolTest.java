@@ -34,6 +34,7 @@ class ProtocolTest {
     void badMessagesSayWhatIsWrongInOneLineAndKeepTheirTag() {
         assertEquals("message is not a JSON object", error("{not json"));
         assertEquals("message is not a JSON object", error("[1,2]"));
+        assertEquals("message is not a JSON object", error(" null "));
         assertEquals("unknown op 'dance'; ops: start, stop, update, watch, unwatch, list", error("{\"op\":\"dance\"}"));
         assertEquals("unknown op (none); ops: start, stop, update, watch, unwatch, list", error("{\"run\":\"r\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
