@@ -37,13 +37,13 @@ class AdamTest {
         Nd4j.getRandom().setSeed(3);
         INDArray parameter = Nd4j.rand(DataType.DOUBLE, 2, 1, 3, 4);
         double[] expected = parameter.dup().data().asDouble();
-        Adam adam = new Adam();
+        Adam adam = new Adam(parameter);
         Textbook textbook = new Textbook(expected.length);
         for (int step = 0; step < 12; step++) {
             // Gradients that change sign and size from step to step, so the moments matter.
             INDArray gradient = Nd4j.randn(DataType.DOUBLE, 2, 1, 3, 4).muli(step % 3 == 0 ? -2 : 0.5);
             double stepSize = 0.05 / (1 + 0.1 * step);
-            adam.step(parameter, gradient, stepSize);
+            adam.step(parameter, gradient, new double[] {stepSize, stepSize});
             textbook.step(expected, gradient.dup().data().asDouble(), stepSize);
             double[] actual = parameter.dup().data().asDouble();
             for (int i = 0; i < expected.length; i++) {
