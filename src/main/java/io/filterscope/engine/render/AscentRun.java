@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.RowState;
 import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.BatchObjective;
@@ -281,7 +282,7 @@ public final class AscentRun {
      * depends on the step).
      */
     SharedRows.Kind kind() {
-        boolean rowWise = image instanceof io.filterscope.engine.RowState && stepParts.regularizers().stream().allMatch(Regularizer::rowWise);
+        boolean rowWise = image instanceof RowState && stepParts.regularizers().stream().allMatch(Regularizer::rowWise);
         return rowWise ? new SharedRows.Kind(image.getClass(), stepParts.parameterization(), Arrays.copyOfRange(imageShape, 1, 4),
                 stepParts.optimizer().kind(), stepParts.regularizers()) : null;
     }
@@ -316,7 +317,7 @@ public final class AscentRun {
     }
 
     /** The step size for each of its rows. */
-    double[] rowsOf(double stepSize) {
+    private double[] rowsOf(double stepSize) {
         double[] sizes = new double[peak.length];
         Arrays.fill(sizes, stepSize);
         return sizes;
