@@ -167,6 +167,11 @@ public final class Param<T> {
                 + ", got " + format(v));
     }
 
+    /** What an integer setting takes, for messages: "a whole number from 1 to 100000". */
+    public String wholeNumbers() {
+        return "a whole number from " + format(min) + " to " + format(max);
+    }
+
     /** Whole numbers of an integer setting without a decimal point. */
     private String format(double v) {
         return type == Type.INTEGER ? String.valueOf((long) v) : String.valueOf(v);
@@ -189,7 +194,8 @@ public final class Param<T> {
             }
             case INTEGER -> {
                 require(v.isNumber(), what + "a number");
-                require(v.isIntegralNumber() && v.canConvertToInt(), what + "a whole number");
+                require(v.isIntegralNumber(), what + "a whole number");
+                require(v.canConvertToInt(), name + " must be between " + format(min) + " and " + format(max) + ", got " + v.asText());
                 yield v.asInt();
             }
             case BOOLEAN -> {
