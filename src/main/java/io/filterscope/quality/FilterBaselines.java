@@ -14,7 +14,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * What a layer's filters answer to without any ascent, to judge a rendered tile against: per filter, its mean
  * activation (the channel objective) on its best example picture and on the best flat picture (each channel 0 or 1,
  * or mid-grey: black, grey or white for a greyscale model). A tile that scores below either missed the filter's
- * maximum; a flat tile is the truth only when no picture we know excites the filter more (mnist-cnn conv1 filters 11 and 21 answer 0.065 and 0.056 to black, at most 0.056 and 0.052 to a digit).
+ * maximum; a flat tile is the truth only when it is the flat picture the filter prefers to every example, or no
+ * picture we know excites the filter more (mnist-cnn conv1 filters 11 and 21 answer 0.065 and 0.056 to black, at
+ * most 0.056 and 0.052 to a digit).
  *
  * @param bestExample    per filter, its highest mean activation on the model's example pictures ({@code -Infinity}
  *                       without examples)
@@ -106,21 +108,21 @@ public record FilterBaselines(double[] bestExample, double[] bestFlat, int[][] b
     }
 
     /**
-     * Whether a flat tile is the truth for filter {@code f}: no picture we know excites the filter more. The tile scores
-     * at least the filter's best example picture, and at least its best flat picture or is that picture (its median
-     * colour within {@link PictureMeasures#FLAT_LEVELS} levels in every channel: rounding to 8 bits may cost a little).
-     * A flat colour between the corners can beat them: emoji-cnn's conv2 filter 47 answers 0.92 to a near-black tile,
-     * 0.83 to its best corner, at most 0.68 to an example picture.
+     * Whether a flat tile is the truth for filter {@code f}: the filter {@link #prefersFlat} and the tile is that flat
+     * picture (its median colour within {@link PictureMeasures#FLAT_LEVELS} levels in every channel: mnist-cnn's
+     * conv1 filters 11 and 21, black with specks), or no picture we know excites the filter more (the tile scores at
+     * least its best example and its best flat picture: a flat colour between the corners can beat them, as emoji-cnn's
+     * conv2 filter 47 answers 0.92 to a near-black tile, 0.83 to its best corner, at most 0.68 to an example picture).
      *
      * @param tile  display values in [0, 1], planar {@code c*h*w}
      * @param score the filter's mean activation on the tile
      */
     public boolean isFlatTruth(int f, float[] tile, double score, int c, int h, int w) {
-        if (score < bestExample[f]) {
-            return false;
-        }
-        if (score >= bestFlat[f]) {
+        if (score >= bestExample[f] && score >= bestFlat[f]) {
             return true;
+        }
+        if (!prefersFlat(f)) {
+            return false;
         }
         int[] median = PictureMeasures.medianLevels(tile, c, h, w);
         for (int ch = 0; ch < c; ch++) {

@@ -96,8 +96,8 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
         lines.add(String.format("flat tiles of live filters: %d of %d%s (flat: more than %.0f%% of the tile within %d levels of its "
                 + "median colour)", flat.size() + flatTruth.size(), live.size(), list(union(flat, flatTruth)), 100 * flatLimit,
                 PictureMeasures.FLAT_LEVELS));
-        lines.add(String.format("  of which the filter's truth (it answers to the tile at least as much as to every example "
-                + "and flat picture): %d%s", flatTruth.size(), list(flatTruth)));
+        lines.add(String.format("  of which the filter's truth (the flat picture it prefers to every example, or a tile it "
+                + "answers at least as much as every example and flat picture): %d%s", flatTruth.size(), list(flatTruth)));
         lines.add(String.format("grey tiles of live filters: %d of %d%s (grey: not flat, channels under %d levels apart on average)",
                 grey.size(), live.size(), list(grey), GREY_LEVELS));
         lines.add(paleLimit == null ? "pale tiles: not measured (no example pictures)"

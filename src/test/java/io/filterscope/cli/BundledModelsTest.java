@@ -178,8 +178,8 @@ class BundledModelsTest {
      * tiles were flat or pale before), judged here by {@link GalleryChecks} on the tiles cut out of the PNG where
      * {@link io.filterscope.image.Grids} draws them (below a legend of two lines, enlarged {@code max(1, 96 / size)}
      * times, 4 px apart, 14 px labels, a square grid), and {@code gallery} prints the same checks. No live filter's
-     * tile is flat ({@link PictureMeasures#flat}) unless it is the filter's truth (no example picture or flat picture
-     * excites the filter more, {@link FilterBaselines#isFlatTruth}); colour tiles are neither grey nor pale;
+     * tile is flat ({@link PictureMeasures#flat}) unless it is the filter's truth (the flat picture it prefers to every
+     * example picture, or one no example or flat picture beats, {@link FilterBaselines#isFlatTruth}); colour tiles are neither grey nor pale;
      * and on emoji-cnn every live tile scores at least its filter's best example picture, but for
      * {@link #BELOW_BEST_EXAMPLE}. With seed-classic, the filters' default before data-prior, 10 of conv1's 32 tiles
      * were flat white or black squares on each greyscale model; with data-prior from a random code (before its start
