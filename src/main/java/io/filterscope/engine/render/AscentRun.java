@@ -256,15 +256,16 @@ public final class AscentRun {
         return new StepResult(step, values, Workspaces.persistent(() -> image.space().toDisplay(current)));
     }
 
+    /** Steps count from 1, as the frames do: the step in progress is {@code step + 1}. */
     private void checkFinite(double[] values, INDArray gradient) {
         for (double v : values) {
             if (!Double.isFinite(v)) {
-                throw new RunFailedException("the objective became " + v + " at step " + step);
+                throw new RunFailedException("the objective became " + v + " at step " + (step + 1));
             }
         }
         // One reduction catches both: a sum with a NaN or an infinity in it is not finite.
         if (!Double.isFinite(gradient.sumNumber().doubleValue())) {
-            throw new RunFailedException("the gradient became NaN or infinite at step " + step);
+            throw new RunFailedException("the gradient became NaN or infinite at step " + (step + 1));
         }
     }
 
