@@ -1,6 +1,5 @@
 package io.filterscope.cli;
 
-import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Params;
@@ -12,7 +11,7 @@ import io.filterscope.image.Grids;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
-import io.filterscope.quality.PictureMeasures;
+import io.filterscope.quality.GalleryChecks;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -129,21 +128,15 @@ final class GalleryCommand implements Callable<Integer> {
         System.out.printf("%s: %d filters of %s in %.1f s (%.1f ms per step of %d images)%n", file, filters.size(),
                 layer.name(), seconds, seconds * 1000 / (steps * Math.ceil(filters.size() / (double) chunk)), chunk);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);
-        // Flat: flatter than 99% of the model's own pictures (more of the tile at its median colour).
-        LabeledImages examples = model.examples();
-        double flatLimit = examples == null || examples.height() != side ? PictureMeasures.FLAT_SHARE
-                : PictureMeasures.flatLimit(examples.pixels(), model.channels(), side, side);
-        List<Integer> flat = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            // Measured on the tile as the PNG stores it.
-            if (!images.get(i).dead() && PictureMeasures.flat(ImageInput.toPlanes(tiles.get(i), model.channels(), side, side),
-                    model.channels(), side, side, flatLimit)) {
-                flat.add(filters.get(i));
+        // Measured on the tiles as the PNG stores them, at the model's own size (its examples and statistics are).
+        if (side == model.height() && side == model.width()) {
+            List<float[]> shown = new ArrayList<>();
+            for (BufferedImage tile : tiles) {
+                shown.add(ImageInput.toPlanes(tile, model.channels(), side, side));
             }
+            GalleryChecks.check(model, layer.name(), filters, shown, new LinkedHashSet<>(deadFilters)).lines(filters)
+                    .forEach(System.out::println);
         }
-        System.out.printf("flat tiles of live filters: %d of %d%s (flat: more than %.0f%% of the tile within %d levels of its "
-                        + "median colour)%n", flat.size(), filters.size() - deadFilters.size(), flat.isEmpty() ? "" : " " + flat,
-                100 * flatLimit, PictureMeasures.FLAT_LEVELS);
         if (animation != null) {
             Path gif = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".gif");
             int frames = animation.write(labels, dead, cols, Math.max(1, 96 / side), gif);

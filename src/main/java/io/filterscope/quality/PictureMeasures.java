@@ -101,13 +101,52 @@ public final class PictureMeasures {
         return Math.max(FLAT_SHARE, percentile(shares, 99));
     }
 
+    /**
+     * The picture's per-channel median, in levels 0-255 (rounded), planar {@code c*h*w} display values in [0, 1].
+     */
+    public static int[] medianLevels(float[] p, int c, int h, int w) {
+        int plane = h * w;
+        int[] median = new int[c];
+        for (int ch = 0; ch < c; ch++) {
+            float[] sorted = Arrays.copyOfRange(p, ch * plane, (ch + 1) * plane);
+            Arrays.sort(sorted);
+            median[ch] = Math.round(sorted[plane / 2] * 255);
+        }
+        return median;
+    }
+
+    /**
+     * How coloured a picture is: the mean over its pixels of the largest minus the smallest of the pixel's channels,
+     * in levels 0-255 (whole levels, as a PNG stores them); 0 for a grey picture or one channel.
+     */
+    public static double colourSpread(float[] p, int c, int h, int w) {
+        int plane = h * w;
+        double sum = 0;
+        for (int i = 0; i < plane; i++) {
+            int lo = 255;
+            int hi = 0;
+            for (int ch = 0; ch < c; ch++) {
+                int v = Math.round(p[ch * plane + i] * 255);
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            sum += hi - lo;
+        }
+        return sum / plane;
+    }
+
+    /** The mean of all the picture's values (over channels and pixels): its brightness, 0 black to 1 white. */
+    public static double brightness(float[] p) {
+        double sum = 0;
+        for (float v : p) {
+            sum += v;
+        }
+        return sum / p.length;
+    }
+
     /** The standard deviation of all the picture's values (over channels and pixels): its contrast. */
     public static double contrast(float[] p) {
-        double mean = 0;
-        for (float v : p) {
-            mean += v;
-        }
-        mean /= p.length;
+        double mean = brightness(p);
         double sq = 0;
         for (float v : p) {
             sq += (v - mean) * (v - mean);

@@ -120,4 +120,29 @@ class PictureMeasuresTest {
         assertEquals(4, PictureMeasures.percentile(values, 100), 0);
         assertArrayEquals(new double[] {4, 1, 3, 2}, values);
     }
+
+    @Test
+    void colourSpreadIsTheMeanGapBetweenAPixelsChannelsInLevels() {
+        float[] rgb = new float[3 * S * S];
+        // Left half grey (0.5 in every channel), right half pure red: gaps 0 and 255.
+        for (int y = 0; y < S; y++) {
+            for (int x = 0; x < S; x++) {
+                rgb[y * S + x] = x < S / 2 ? 0.5f : 1;
+                rgb[S * S + y * S + x] = x < S / 2 ? 0.5f : 0;
+                rgb[2 * S * S + y * S + x] = x < S / 2 ? 0.5f : 0;
+            }
+        }
+        assertEquals(127.5, PictureMeasures.colourSpread(rgb, 3, S, S), 1e-9);
+        assertEquals(0, PictureMeasures.colourSpread(RAMP, 1, S, S), 0, "one channel has no colour");
+        // Per channel, the upper of the two middle values: red's 1 (of 0.5 and 1), green's and blue's 0.5 (of 0 and 0.5).
+        assertArrayEquals(new int[] {255, 128, 128}, PictureMeasures.medianLevels(rgb, 3, S, S));
+        assertArrayEquals(new int[] {102}, PictureMeasures.medianLevels(FLAT, 1, S, S), "0.4 of 255");
+    }
+
+    @Test
+    void brightnessIsTheMeanValue() {
+        assertEquals(0.4, PictureMeasures.brightness(FLAT), 1e-7);
+        assertEquals(0.5, PictureMeasures.brightness(CHECKERBOARD), 0);
+        assertEquals(0.5, PictureMeasures.brightness(RAMP), 1e-7);
+    }
 }

@@ -95,7 +95,10 @@ public final class Presets {
      * pictures' logits): the image is a latent code through the prior's decoder and a sigmoid, moved by Adam, with
      * a little jitter, the code held at the prior's typical distance from the mean picture ({@link
      * io.filterscope.engine.param.PriorImage}; the decay towards the mean it had before left 5 of emoji-cnn's 72
-     * conv1 and conv2 tiles near-flat colours, docs/quality.md). Measured on both bundled models (200 steps, class logits):
+     * conv1 and conv2 tiles near-flat colours, docs/quality.md), starting from the mean of the example pictures that
+     * excite the objective most (Nguyen et al.'s mean-image initialization: from a random code, 23 of emoji-cnn's 48
+     * conv2 tiles and 40 of its 96 conv3 tiles scored below their filter's best example picture after the gallery's 64
+     * steps, 7 and 25 from the top examples; docs/quality.md). Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
      * too, with the seeds' leaky start so that filters silent on the mean picture wake (without it, 2 of fashion-cnn's
@@ -108,8 +111,8 @@ public final class Presets {
             "a code of the model's learned image prior (pictures like its training data), Adam; the default "
                     + "(natural, Lucid's recipe, for a model without a prior or at a size other than its prior's)",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
-                    .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(JITTER, 2.0)
-                    .with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
+                    .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(INIT, ParameterizationSpec.Init.EXAMPLES)
+                    .with(JITTER, 2.0).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
             Presets::dataPrior);
 
     public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL, DATA_PRIOR);

@@ -1,0 +1,89 @@
+package io.filterscope.quality;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelStore;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gallery's checks on emoji-cnn's conv1, whose mean map is a linear function of the picture (its ReLU is the next
+ * layer), on tiles whose answers are known: flat pictures, the model's own example pictures, grey and pale ones.
+ */
+class GalleryChecksTest {
+    private static final LoadedModel MODEL = new ModelStore(Path.of("models")).load("emoji-cnn");
+    private static final int S = 64;
+    private static final int PLANE = S * S;
+
+    private static float[] flat(int[] levels) {
+        float[] p = new float[3 * PLANE];
+        for (int ch = 0; ch < 3; ch++) {
+            Arrays.fill(p, ch * PLANE, (ch + 1) * PLANE, levels[ch] / 255f);
+        }
+        return p;
+    }
+
+    @Test
+    void baselinesAreTheBestExampleAndTheBestFlatPictureByTheModelsOwnForwardPass() throws Exception {
+        FilterBaselines base = FilterBaselines.of(MODEL, "conv1");
+        double[][] examples = FilterBaselines.scores(MODEL, "conv1", Arrays.asList(MODEL.examples().pixels()));
+        float[][] corners = new float[9][];
+        for (int k = 0; k < 9; k++) {
+            corners[k] = flat(k == 8 ? new int[] {128, 128, 128} : new int[] {255 * (k & 1), 255 * (k >> 1 & 1), 255 * (k >> 2 & 1)});
+        }
+        double[][] flats = FilterBaselines.scores(MODEL, "conv1", Arrays.asList(corners));
+        for (int f = 0; f < 24; f++) {
+            int filter = f;
+            assertEquals(Arrays.stream(examples).mapToDouble(r -> r[filter]).max().orElseThrow(), base.bestExample()[f], 1e-5);
+            assertEquals(Arrays.stream(flats).mapToDouble(r -> r[filter]).max().orElseThrow(), base.bestFlat()[f], 1e-5);
+            double[] own = FilterBaselines.scores(MODEL, "conv1", List.of(flat(base.bestFlatColour()[f])))[0];
+            assertEquals(base.bestFlat()[f], own[f], 1e-5, "filter " + f + "'s best flat colour scores its best flat score");
+        }
+        // The scores of one picture do not depend on the pictures it is scored with (slices of 32, the last one short).
+        assertEquals(examples[40][3], FilterBaselines.scores(MODEL, "conv1", List.of(MODEL.examples().pixels()[40]))[0][3], 1e-5);
+    }
+
+    @Test
+    void aFlatTileIsExcusedOnlyInItsFiltersBestFlatColourAndGreyPaleAndLowScoresAreListed() throws Exception {
+        FilterBaselines base = FilterBaselines.of(MODEL, "conv1");
+        int f = java.util.stream.IntStream.range(0, 24).filter(base::prefersFlat).findFirst().orElseThrow();
+        int[] best = base.bestFlatColour()[f];
+        int[] other = {255 - best[0], 255 - best[1], 255 - best[2]};
+        float[] example = Arrays.stream(MODEL.examples().pixels())
+                .filter(p -> PictureMeasures.brightness(p) > 0.6 && PictureMeasures.brightness(p) < 0.8
+                        && PictureMeasures.colourSpread(p, 3, S, S) > 5 * GalleryChecks.GREY_LEVELS)
+                .findFirst().orElseThrow();
+        // A quarter of the example's distance from white: brightness above 0.9, channels still over 20 levels apart.
+        float[] pale = example.clone();
+        for (int i = 0; i < pale.length; i++) {
+            pale[i] = 1 - 0.25f * (1 - pale[i]);
+        }
+        float[] grey = new float[3 * PLANE];
+        for (int i = 0; i < PLANE; i++) {
+            float v = i % S < S / 2 ? 0.2f : 0.6f;
+            grey[i] = v;
+            grey[PLANE + i] = v;
+            grey[2 * PLANE + i] = v + 10 / 255f;
+        }
+        List<Integer> filters = List.of(f, f, f, f, f, (f + 1) % 24);
+        GalleryChecks checks = GalleryChecks.check(MODEL, "conv1", filters, List.of(flat(best), flat(other), pale, grey, example, example),
+                Set.of((f + 1) % 24));
+        assertEquals(List.of(f, f, f, f, f), checks.live(), "a dead filter's tile is not checked");
+        assertEquals(List.of(f), checks.flatTruth());
+        assertEquals(List.of(f), checks.flat(), "the flat tile of the other colour");
+        assertEquals(List.of(f), checks.pale(), "brighter than 95% of the example pictures");
+        assertEquals(List.of(f), checks.grey(), "channels 10 levels apart");
+        assertTrue(checks.belowFlat().contains(f), "the other colour scores below the best flat colour");
+        assertEquals(base.bestFlat()[f], checks.scores()[0], 1e-5);
+        assertTrue(checks.scores()[4] <= base.bestExample()[f]);
+        assertFalse(checks.lines(filters).isEmpty());
+        assertTrue(checks.lines(filters).get(0).startsWith("flat tiles of live filters: 2 of 5 [" + f + ", " + f + "]"),
+                checks.lines(filters).get(0));
+    }
+}
