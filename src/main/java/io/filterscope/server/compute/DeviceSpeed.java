@@ -22,10 +22,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * estimate would be too slow on a quiet machine too. A GPU, which the small calibration underrates, shows its
  * rate in its large steps.
  * <p>
- * Measured on 2 CPU cores (one thread for steps, the other busy): the calibration 1.2-3.1e10 a second (load average 5-7); steps of
- * the bundled models at their own size 0.9-1.7e10 at best (emoji-cnn conv6, 64 images: 1.6e10); large images
- * are slower per multiply-add (emoji-cnn conv6, 64 images of 256 px: 2.4e9, their activations far outgrow the
- * caches), so estimates of those are low, never high. Owned by the compute thread.
+ * Measured on 2 CPU cores (one thread for steps, the other busy, load average 5-9): the calibration 1.1-3.1e10 a
+ * second of processor time; steps of the bundled models at their own size 0.9-1.7e10 at best by the wall clock
+ * (emoji-cnn conv6, 64 images: 1.6e10); large images are slower per multiply-add (emoji-cnn conv6, 64 images of
+ * 256 px: 2.4e9, their activations far outgrow the caches), so estimates of those err low. Owned by the compute
+ * thread.
  */
 final class DeviceSpeed {
     /** Calibration network: a batch of 8 RGB images of 64 x 64 px through three 3x3 convolutions (32, 64, 64 channels) with ReLU and max pooling. */
