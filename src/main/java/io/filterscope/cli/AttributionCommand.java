@@ -27,7 +27,7 @@ final class AttributionCommand implements Callable<Integer> {
     Path imageFile;
 
     @Option(names = "--class", paramLabel = "K", description = "class index to explain (default: the top prediction)")
-    Integer cls;
+    Long cls;
 
     @Option(names = "--layer", paramLabel = "L", description = "Grad-CAM's layer (default: the last convolutional layer)")
     String layer;

@@ -72,12 +72,18 @@ final class ClassesCommand implements Callable<Integer> {
         Preset preset = render.preset("class");
         Settings params = render.settings(preset);
         Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
+        int size = model.height();
+        // Read before any rendering: a missing or unfit checker is a mistake worth minutes of CPU to find.
+        Checker judge = checker == null ? null : Checker.read(checker);
+        if (judge != null && !judge.takes(model.channels(), size, size)) {
+            throw new UserError("--checker " + checker + " does not take this model's " + model.channels() + "x" + size + "x"
+                    + size + " pictures");
+        }
 
         List<Objective> objectives = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
             objectives.add(model.objectives().classLogit(k));
         }
-        int size = model.height();
         List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data().at(size), objectives),
                 size, steps, seed, classes, new ProgressBar(System.err));
 
@@ -107,7 +113,7 @@ final class ClassesCommand implements Callable<Integer> {
             labels.add(name(model, k) + (predicted == k ? "" : " -> " + name(model, predicted)));
         }
         System.out.printf("%d/%d ideal inputs are classified as their own class%n", recognised, classes);
-        String checks = printChecks(model, pictures, size);
+        String checks = printChecks(model, pictures, size, judge);
 
         BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, Set.of(), Math.min(classes, 5), Math.max(1, 96 / size)),
                 List.of(model.id() + ": ideal input per class, " + steps + " steps, seed " + seed,
@@ -129,14 +135,11 @@ final class ClassesCommand implements Callable<Integer> {
     /**
      * Prints the three checks a person-readable class image passes (see {@link ClassChecks}) for each image and
      * in sum, and returns the sum for the sheet's legend ("" when neither a checker nor statistics are known).
+     *
+     * @param judge the {@code --checker}, or null
      */
-    private String printChecks(LoadedModel model, List<float[]> pictures, int size) {
+    private static String printChecks(LoadedModel model, List<float[]> pictures, int size, Checker judge) {
         PictureStatistics statistics = model.metadata().trainingPictures();
-        Checker judge = checker == null ? null : Checker.read(checker);
-        if (judge != null && !judge.takes(model.channels(), size, size)) {
-            throw new UserError("--checker " + checker + " does not take this model's " + model.channels() + "x" + size + "x"
-                    + size + " pictures");
-        }
         if (statistics == null && judge == null) {
             return "";
         }

@@ -7,6 +7,7 @@ import io.filterscope.image.JpegFiles;
 import io.filterscope.image.PngFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,13 +68,37 @@ final class CommandSupport {
         return out;
     }
 
-    /** {@code --out}: a .png (which keeps the settings, for {@code rerun}) or a .jpg/.jpeg; anything else is refused. */
+    /**
+     * {@code --out}: a .png (which keeps the settings, for {@code rerun}) or a .jpg/.jpeg in a folder that is or
+     * can be made; anything else is refused before any work.
+     */
     static Path output(String command, Path out) {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".png") && !name.endsWith(".jpg") && !name.endsWith(".jpeg")) {
             throw new UserError(command + ": --out must end in .png, .jpg or .jpeg, got " + out);
         }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            directory(command, parent);
+        }
         return out;
+    }
+
+    /**
+     * An output folder that is or can be made: none of it or its parents is a file. Only checked, not made.
+     *
+     * @throws UserError "cannot create output directory X: Y is a file"
+     */
+    static Path directory(String command, Path dir) {
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) {
+                return dir;
+            }
+            if (Files.exists(p)) {
+                throw new UserError(command + ": cannot create output directory " + dir + ": " + p + " is a file");
+            }
+        }
+        return dir;
     }
 
     /** Writes the image as its file name says: PNG with the text chunks, or JPEG (which cannot keep them). */

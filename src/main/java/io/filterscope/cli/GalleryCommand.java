@@ -37,7 +37,7 @@ final class GalleryCommand implements Callable<Integer> {
     @Option(names = "--layer", required = true, paramLabel = "L", description = "layer name")
     String layerName;
 
-    @Option(names = "--filters", paramLabel = "0-63", description = "filters to render, e.g. 0-63 or 1,4,9-12 (default: all)")
+    @Option(names = "--filters", paramLabel = "LIST", description = "filters to render, e.g. 0-63 or 1,4,9-12 (default: all)")
     String filterSpec;
 
     @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's own)")

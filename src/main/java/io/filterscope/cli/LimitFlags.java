@@ -45,7 +45,8 @@ final class LimitFlags {
                         case SECONDS -> "S";
                         default -> "N";
                     })
-                    .description(l.help + " (default: " + l.show(l.defaultValue) + ")").build());
+                    // picocli formats descriptions (String.format): a bare % ("75% of") is escaped.
+                    .description((l.help + " (default: " + l.show(l.defaultValue) + ")").replace("%", "%%")).build());
         }
         return spec;
     }

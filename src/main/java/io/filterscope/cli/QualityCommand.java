@@ -67,7 +67,18 @@ final class QualityCommand implements Callable<Integer> {
         Cli.within("quality", Params.STEPS, steps);
         List<Preset> compared = new ArrayList<>((presets == null ? List.of(Presets.defaultFor("channel").name(), Presets.NATURAL.name())
                 : presets).stream().distinct().map(Presets::named).toList());
-        Files.createDirectories(out);
+        // Every layer and its filters checked before the first line of the table: a mistake is one line, alone.
+        Map<LayerInfo, List<Integer>> compare = new LinkedHashMap<>();
+        for (String name : layers) {
+            LayerInfo layer = model.layer(name);
+            int n = Cli.within("quality", "--filters", count, 1, (int) layer.channels());
+            List<Integer> filters = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                filters.add((int) (k * layer.channels() / n));
+            }
+            compare.put(layer, filters);
+        }
+        Files.createDirectories(CommandSupport.directory("quality", out));
         System.out.printf("%s at %d px, %d steps, seed %d; robust: mean over %d draws of %s%n", model.id(), side, steps, seed,
                 FilterComparison.SCORE_DRAWS, FilterComparison.SCORE_TRANSFORMS);
         // Without a learned prior at this size data-prior's defaults are natural's parts (Presets.dataPrior): the
@@ -77,13 +88,9 @@ final class QualityCommand implements Callable<Integer> {
             System.out.printf("%s has no learned prior at %d px: data-prior is natural there, rendered once as natural%n", model.id(), side);
         }
         System.out.printf("%-24s %-14s %12s %12s %10s  %s%n", "layer", "preset", "activation", "robust", "high freq", "images");
-        for (String name : layers) {
-            LayerInfo layer = model.layer(name);
-            int n = Cli.within("quality", "--filters", count, 1, (int) layer.channels());
-            List<Integer> filters = new ArrayList<>();
-            for (int k = 0; k < n; k++) {
-                filters.add((int) (k * layer.channels() / n));
-            }
+        for (Map.Entry<LayerInfo, List<Integer>> e : compare.entrySet()) {
+            LayerInfo layer = e.getKey();
+            List<Integer> filters = e.getValue();
             List<FilterComparison.Row> rows = new ArrayList<>();
             for (Preset preset : compared) {
                 FilterComparison.Row r = FilterComparison.run(model, layer.name(), filters, preset, preset.defaults(), side, steps, seed,

@@ -8,7 +8,6 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,10 +44,11 @@ public final class ImageInput {
         if (maxPixels < 1 || maxSide < 1) {
             throw new IllegalArgumentException("limits must be positive, got " + maxPixels + " pixels, " + maxSide + " px a side");
         }
-        ImageReader reader = ImageIO.getImageReadersByFormatName(sniffFormat(bytes)).next();
+        String format = sniffFormat(bytes);
+        ImageReader reader = ImageIO.getImageReadersByFormatName(format).next();
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
-            Size size = declaredSize(reader);
+            Size size = declaredSize(reader, format);
             long pixels = (long) size.width() * size.height();
             if (pixels > maxPixels) {
                 throw new IOException("image is " + size.width() + "x" + size.height() + " = " + pixels
@@ -58,7 +58,7 @@ public final class ImageInput {
                 throw new IOException("image is " + size.width() + "x" + size.height() + " pixels, more than the limit of "
                         + maxSide + " pixels a side");
             }
-            return decode(reader);
+            return decode(reader, format);
         } finally {
             reader.dispose();
         }
@@ -143,27 +143,26 @@ public final class ImageInput {
     private record Size(int width, int height) {}
 
     /** The size in the header, read without decoding any pixels. */
-    private static Size declaredSize(ImageReader reader) throws IOException {
+    private static Size declaredSize(ImageReader reader, String format) throws IOException {
         try {
             return new Size(reader.getWidth(0), reader.getHeight(0));
         } catch (IOException | RuntimeException e) {
-            throw corrupt(e);
+            throw corrupt(format, e);
         }
     }
 
-    private static BufferedImage decode(ImageReader reader) throws IOException {
+    private static BufferedImage decode(ImageReader reader, String format) throws IOException {
         try {
             return reader.read(0);
         } catch (IOException | RuntimeException e) {
             // Readers fail on bad data with all sorts of unchecked exceptions, not only IIOException.
-            throw corrupt(e);
+            throw corrupt(format, e);
         }
     }
 
-    private static IOException corrupt(Exception e) {
-        String detail = e.getMessage() != null ? e.getMessage()
-                : e instanceof EOFException ? "unexpected end of data" : e.getClass().getSimpleName();
-        return new IOException("corrupt or truncated image: " + detail, e);
+    /** Our own one line ("corrupt or truncated PNG image"); the reader's own words stay in the cause, for a log. */
+    private static IOException corrupt(String format, Exception e) {
+        return new IOException("corrupt or truncated " + format.toUpperCase(java.util.Locale.ROOT) + " image", e);
     }
 
     /**

@@ -58,7 +58,7 @@ public final class ActivationMaps {
     }
 
     /** One channel's map, colour-mapped by its own range. */
-    public BufferedImage map(int channel) {
+    public BufferedImage map(long channel) {
         if (channel < 0 || channel >= maps.size(0)) {
             throw UserError.notFound("channel " + channel + " is out of range: the layer has " + maps.size(0) + " channels");
         }

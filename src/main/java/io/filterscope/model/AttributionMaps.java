@@ -101,18 +101,23 @@ public final class AttributionMaps {
      * Runs the picture (resized to the model's input) through the model and explains one class.
      *
      * @param cls   the class to explain; null for the top prediction
-     * @param layer Grad-CAM's layer; null for the last convolutional layer (ignored by the gradient methods)
-     * @throws UserError for a model without a class output, an unknown or dense layer, a class out of range
+     * @param layer Grad-CAM's layer; null for the last convolutional layer (the gradient methods take none)
+     * @throws UserError for a model without a class output, an unknown or dense layer, a layer given to a gradient
+     *                   method, a class out of range
      */
-    public static Result explain(LoadedModel model, BufferedImage picture, Method method, Integer cls, String layer) {
+    public static Result explain(LoadedModel model, BufferedImage picture, Method method, Long cls, String layer) {
         LayerInfo output = model.layers().get(model.layers().size() - 1);
         if (output.spatial()) {
             throw new UserError("model " + model.id() + " has no class output (its last layer " + output.name()
                     + " has feature maps), so there is nothing to explain");
         }
+        boolean named = layer != null && !layer.isBlank();
+        if (named && method != Method.GRADCAM) {
+            throw new UserError(method.wire() + " reads no layer: the layer is Grad-CAM's alone; leave it out");
+        }
         String camLayer = null;
         if (method == Method.GRADCAM) {
-            camLayer = layer == null || layer.isBlank() ? lastConvolution(model) : model.layer(layer).name();
+            camLayer = named ? model.layer(layer).name() : lastConvolution(model);
             if (!model.layer(camLayer).spatial()) {
                 throw new UserError("Grad-CAM needs a layer with feature maps; " + camLayer + " is dense");
             }
@@ -124,11 +129,11 @@ public final class AttributionMaps {
         net.input().assign(image);
         net.forward(List.of(output.name()));
         float[] logits = net.output(output.name()).dup().data().asFloat();
-        int explained = cls != null ? cls : Predictions.top(logits, 1).get(0).index();
-        if (explained < 0 || explained >= logits.length) {
-            throw UserError.notFound("class " + explained + " is out of range: model " + model.id() + " has "
+        if (cls != null && (cls < 0 || cls >= logits.length)) {
+            throw UserError.notFound("class " + cls + " is out of range: model " + model.id() + " has "
                     + logits.length + " classes (0-" + (logits.length - 1) + ")");
         }
+        int explained = cls != null ? cls.intValue() : Predictions.top(logits, 1).get(0).index();
         Attribution attribution = switch (method) {
             case GRADCAM -> new GradCam(camLayer);
             case SALIENCY -> new Saliency();

@@ -1,6 +1,10 @@
 package io.filterscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.filterscope.UserError;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,5 +34,24 @@ final class CommandLine {
             System.setOut(original);
         }
         return captured.toString();
+    }
+
+    /** A command's one-line error, and what it had printed on standard output before it. */
+    record Failure(String message, String printed) {
+    }
+
+    /** Runs a command that must fail with a one-line {@link UserError}; returns the error and what was printed before it. */
+    static Failure fail(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
+        UserError e;
+        try {
+            e = assertThrows(UserError.class, () -> Main.run(args));
+        } finally {
+            System.setOut(original);
+        }
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return new Failure(e.getMessage(), captured.toString());
     }
 }

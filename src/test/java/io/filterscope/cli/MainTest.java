@@ -1,6 +1,7 @@
 package io.filterscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,33 @@ class MainTest {
         assertMessage("gallery: --out must end in .png, .jpg or .jpeg", "gallery", "--models", dir.toString(), "--model", "tiny",
                 "--layer", "conv1", "--out", dir.resolve("g.gif").toString());
         assertTrue(Files.notExists(dir.resolve("g.gif")));
+    }
+
+    @Test
+    void anOutUnderAFileIsRefusedBeforeAnyWorkNamingTheFile(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Path file = Files.writeString(dir.resolve("notes.txt"), "a file");
+        CommandLine.Failure f = CommandLine.fail("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
+                "--out", file.resolve("sub").resolve("g.png").toString());
+        assertEquals("gallery: cannot create output directory " + file.resolve("sub").toAbsolutePath() + ": " + file.toAbsolutePath()
+                + " is a file", f.message());
+        assertEquals("", f.printed(), "nothing rendered");
+    }
+
+    @Test
+    void classesReadsItsCheckerBeforeRenderingAnything(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        CommandLine.Failure f = CommandLine.fail("classes", "--models", dir.toString(), "--model", "tiny", "--steps", "2",
+                "--checker", dir.resolve("missing.json").toString(), "--out", dir.resolve("c.png").toString());
+        assertTrue(f.message().contains("missing.json: cannot read the checker"), f.message());
+        assertEquals("", f.printed(), "no class rendered, fed back or printed first");
+    }
+
+    @Test
+    void galleryHelpGivesAllFiltersAsTheDefaultNotARange() throws Exception {
+        String help = CommandLine.run("gallery", "--help");
+        assertFalse(help.contains("--filters=0-63"), help);
+        assertTrue(help.contains("--filters=LIST") && help.contains("(default: all)"), help);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.filterscope.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,5 +34,24 @@ class QualityCommandTest {
         assertFalse(printed.contains("no learned prior"), printed);
         assertTrue(printed.contains("conv1: data-prior against natural: robust activation x"), printed);
         assertTrue(Files.exists(dir.resolve("fashion-cnn-conv1-data-prior.png")) && Files.exists(dir.resolve("fashion-cnn-conv1-natural.png")));
+    }
+
+    @Test
+    void aMistakeInTheLayersIsOneLineBeforeAnyOfTheTable(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        CommandLine.Failure unknown = CommandLine.fail("quality", "--models", dir.toString(), "--model", "tiny", "--layers", "conv1,conv9",
+                "--steps", "2", "--out", dir.resolve("q").toString());
+        assertTrue(unknown.message().contains("unknown layer 'conv9'"), unknown.message());
+        assertEquals("", unknown.printed());
+        CommandLine.Failure tooMany = CommandLine.fail("quality", "--models", dir.toString(), "--model", "tiny", "--layers", "conv1",
+                "--filters", "99", "--out", dir.resolve("q").toString());
+        assertTrue(tooMany.message().contains("quality: --filters must be between 1 and 32, got 99"), tooMany.message());
+        assertEquals("", tooMany.printed());
+        assertFalse(Files.exists(dir.resolve("q")), "no output folder made");
+        Path file = Files.writeString(dir.resolve("q.txt"), "a file");
+        CommandLine.Failure underFile = CommandLine.fail("quality", "--models", dir.toString(), "--model", "tiny", "--layers", "conv1",
+                "--out", file.toString());
+        assertEquals("quality: cannot create output directory " + file + ": " + file.toAbsolutePath() + " is a file", underFile.message());
+        assertEquals("", underFile.printed());
     }
 }

@@ -63,7 +63,8 @@ class ImageInputTest {
 
         IOException e = assertThrows(IOException.class, () -> ImageInput.read(truncated, LIMIT));
 
-        assertTrue(e.getMessage().startsWith("corrupt or truncated image: "), e.getMessage());
+        assertEquals("corrupt or truncated PNG image", e.getMessage(), "our own words, not the reader's");
+        assertTrue(e.getCause() != null, "the reader's own exception kept as the cause");
     }
 
     @Test

@@ -98,9 +98,19 @@ class ClassroomApiTest {
         String negative = attribution("?class=-1", 400).getJsonObject("error").getString("message");
         assertTrue(negative.contains("0 or more") && !negative.contains("1048576"), negative);
         assertTrue(attribution("?class=2000000", 404).getJsonObject("error").getString("message").contains("class 2000000 is out of range"));
+        assertEquals("class 4294967301 is out of range: model tiny has 3 classes (0-2)",
+                attribution("?class=4294967301", 404).getJsonObject("error").getString("message"), "beyond 32 bits as unknown as 7");
+        assertEquals("saliency reads no layer: the layer is Grad-CAM's alone; leave it out",
+                attribution("?method=saliency&layer=nope", 400).getJsonObject("error").getString("message"));
+        assertTrue(attribution("?method=smoothgrad&layer=conv2", 400).getJsonObject("error").getString("message")
+                .startsWith("smoothgrad reads no layer"), "a known layer too: the parameter is Grad-CAM's");
         assertTrue(attribution("?layer=conv9", 404).getJsonObject("error").getString("message").contains("unknown layer"));
         assertTrue(attribution("?layer=output", 400).getJsonObject("error").getString("message").contains("dense"));
         assertEquals(415, TestClient.upload(port, "/api/models/tiny/attribution", "image", new byte[] {1, 2, 3}).statusCode());
+        byte[] png = ServerTest.encode(ServerTest.greyPicture(), "png");
+        HttpResponse<byte[]> corrupt = TestClient.upload(port, "/api/models/tiny/attribution", "image", java.util.Arrays.copyOf(png, png.length / 2));
+        assertEquals(400, corrupt.statusCode());
+        assertEquals("corrupt or truncated PNG image", new JsonObject(new String(corrupt.body())).getJsonObject("error").getString("message"));
         assertEquals(400, TestClient.upload(port, "/api/models/tiny/attribution", "picture", new byte[] {1, 2, 3}).statusCode());
     }
 

@@ -54,12 +54,19 @@ final class Peer implements AutoCloseable {
         return send(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(path), null, headers);
     }
 
-    /** A multipart POST with the bytes as the file field {@code image}. */
-    Response upload(int port, String path, byte[] image) throws Exception {
+    Response head(int port, String path) throws Exception {
+        return send(new RequestOptions().setMethod(HttpMethod.HEAD).setHost("127.0.0.1").setPort(port).setURI(path), null, Map.of());
+    }
+
+    /** A multipart POST with each of the files as a field named {@code image} (a client should send one). */
+    Response upload(int port, String path, byte[]... images) throws Exception {
         String boundary = "----peer" + System.nanoTime();
-        Buffer body = Buffer.buffer().appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; "
-                + "filename=\"upload.png\"\r\nContent-Type: application/octet-stream\r\n\r\n").appendBytes(image)
-                .appendString("\r\n--" + boundary + "--\r\n");
+        Buffer body = Buffer.buffer();
+        for (byte[] image : images) {
+            body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; "
+                    + "filename=\"upload.png\"\r\nContent-Type: application/octet-stream\r\n\r\n").appendBytes(image).appendString("\r\n");
+        }
+        body.appendString("--" + boundary + "--\r\n");
         return send(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path),
                 body, Map.of("Content-Type", "multipart/form-data; boundary=" + boundary));
     }

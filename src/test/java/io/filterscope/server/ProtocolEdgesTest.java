@@ -84,11 +84,16 @@ class ProtocolEdgesTest {
                     + "\"layer\":\"conv1\",\"filter\":4294967301}}");
             JsonObject error = socket.next("error");
             assertEquals("not_found", error.getString("code"));
-            assertTrue(error.getString("message").contains("4294967301"), error.encode());
+            assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)", error.getString("message"));
             socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
                     + "\"layer\":\"conv1\",\"filters\":[1,4294967301]}}");
             assertEquals("not_found", socket.next("error").getString("code"));
-            assertEquals(400, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=4294967301").status());
+            Peer.Response examples = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=4294967301");
+            assertEquals(404, examples.status(), "as out of range as filter 99 is");
+            assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters",
+                    examples.json().getJsonObject("error").getString("message"));
+            assertEquals(404, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=99999999999999999999").status());
+            assertEquals(400, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=-1").status());
         }
     }
 
@@ -164,6 +169,46 @@ class ProtocolEdgesTest {
             Peer.Response unknownFile = peer.get(port, "/nope.html");
             assertEquals(404, unknownFile.status());
             assertEquals("not_found", unknownFile.error());
+        }
+    }
+
+    @Test
+    void headIsAnsweredLikeGetWithoutABody() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            for (String path : List.of("/api/models", "/api/models/tiny", "/api/params", "/api/health", "/")) {
+                Peer.Response get = peer.get(port, path);
+                Peer.Response head = peer.head(port, path);
+                assertEquals(200, head.status(), path + ": " + head.body());
+                assertEquals(get.headers().get("Content-Type"), head.headers().get("Content-Type"), path);
+                assertEquals(0, head.body().length(), path);
+            }
+            assertEquals(404, peer.head(port, "/api/models/nope").status());
+        }
+    }
+
+    @Test
+    void anActivationsFormatOtherThanPngIs400NamingTheFormats() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            byte[] png = ServerTest.encode(ServerTest.greyPicture(), "png");
+            Peer.Response bmp = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=0&format=bmp", png);
+            assertEquals(400, bmp.status(), bmp.body().toString());
+            assertEquals("unknown format 'bmp'; formats: png (a channel's map, with &channel=k)",
+                    bmp.json().getJsonObject("error").getString("message"));
+            Peer.Response ok = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=0&format=png", png);
+            assertEquals(200, ok.status(), ok.body().toString());
+            assertEquals("image/png", ok.headers().get("Content-Type"));
+        }
+    }
+
+    @Test
+    void anUploadOfTwoImagePartsIs400() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            byte[] png = ServerTest.encode(ServerTest.greyPicture(), "png");
+            for (String route : List.of("activations?layer=conv1", "attribution")) {
+                Peer.Response two = peer.upload(port, "/api/models/tiny/" + route, png, png);
+                assertEquals(400, two.status(), route + ": " + two.body());
+                assertEquals("one image part expected, got 2 parts named \"image\"", two.json().getJsonObject("error").getString("message"));
+            }
         }
     }
 

@@ -4,7 +4,9 @@ import io.filterscope.engine.Workspaces;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import io.filterscope.engine.net.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -72,6 +74,54 @@ public final class BatchObjective {
             shared.evaluateAll(t, 1.0);
         }
         return values;
+    }
+
+    /**
+     * Evaluates the objectives of several runs sharing a network's batch after its forward pass (the layer's gradients
+     * cleared), each run's on its images' rows {@code [firsts[r], firsts[r] + n)}, with one mask over the whole batch
+     * where each run's {@link #evaluate} makes its own: two native ops for all the runs. Each image's value is the sum
+     * of its own row, so it comes out as the run's own evaluation gives it. Rows of no run get no gradient.
+     *
+     * @param objectives each with the same {@link #maskedLayer}
+     * @return each run's values, in order
+     * @throws IllegalArgumentException when one is not masked or they read different layers
+     */
+    public static double[][] evaluateTogether(Network net, List<BatchObjective> objectives, int[] firsts) {
+        String layer = objectives.get(0).sharedLayer;
+        if (objectives.stream().anyMatch(o -> !o.masked() || !o.sharedLayer.equals(layer))) {
+            throw new IllegalArgumentException("only channel objectives on one layer, with no shared term, are evaluated together");
+        }
+        INDArray out = net.output(layer);
+        long[] shape = out.shape();
+        long plane = shape[2] * shape[3];
+        float[] mask = new float[(int) out.length()];
+        for (int r = 0; r < objectives.size(); r++) {
+            List<Objective> own = objectives.get(r).perImage;
+            for (int i = 0; i < own.size(); i++) {
+                long at = ((firsts[r] + i) * shape[1] + ((ChannelObjective) own.get(i)).filter()) * plane;
+                java.util.Arrays.fill(mask, (int) at, (int) (at + plane), (float) (1.0 / plane));
+            }
+        }
+        INDArray m = Nd4j.createFromArray(mask).castTo(out.dataType()).reshape('c', shape);
+        net.gradient(layer).assign(m);
+        double[] all = out.mul(m).sum(1, 2, 3).toDoubleVector();
+        double[][] values = new double[objectives.size()][];
+        for (int r = 0; r < values.length; r++) {
+            values[r] = java.util.Arrays.copyOfRange(all, firsts[r], firsts[r] + objectives.get(r).perImage.size());
+        }
+        return values;
+    }
+
+    /**
+     * The layer of feature maps whose one mask {@link #evaluate} takes, every image a channel objective of it with no
+     * shared term, so that it can be evaluated {@link #evaluateTogether} with other runs' on that layer; else null.
+     */
+    public String maskedLayer(Network net) {
+        return masked() && net.output(sharedLayer) != null && net.output(sharedLayer).rank() == 4 ? sharedLayer : null;
+    }
+
+    private boolean masked() {
+        return sharedLayer != null && shared == null;
     }
 
     private double[] evaluateByMask(StepTensors t) {

@@ -78,7 +78,8 @@ public final class Objectives {
         return new ChannelObjective(layer, filter);
     }
 
-    public ClassObjective classLogit(int index) {
+    /** @param index any whole number: one out of the model's range is refused naming the range */
+    public ClassObjective classLogit(long index) {
         LayerInfo out = outputLayer();
         if (out == null) {
             throw new UserError("this model has no dense output layer, so it has no class objective");
@@ -87,29 +88,26 @@ public final class Objectives {
             throw UserError.notFound("class index " + index + " is out of range: the model has " + out.channels() + " classes (0-"
                     + (out.channels() - 1) + ")");
         }
-        return new ClassObjective(out.name(), index, classes != null && index < classes.size() ? classes.get(index) : null);
+        return new ClassObjective(out.name(), (int) index, classes != null && index < classes.size() ? classes.get((int) index) : null);
     }
 
     private Objective channel(LayerInfo layer, JsonNode spec) {
-        int filter = integer(spec, "filter");
-        checkFilter(layer, filter);
-        return new ChannelObjective(layer.name(), filter);
+        return new ChannelObjective(layer.name(), checkFilter(layer, integer(spec, "filter")));
     }
 
     private Objective neuron(JsonNode spec) {
         LayerInfo layer = layer(spec);
-        int filter = integer(spec, "filter");
-        checkFilter(layer, filter);
+        int filter = checkFilter(layer, integer(spec, "filter"));
         if (!layer.spatial()) {
             throw new UserError("layer " + layer.name() + " has no spatial positions; use a channel objective");
         }
-        int x = spec.has("x") ? integer(spec, "x") : (int) (layer.width() / 2);
-        int y = spec.has("y") ? integer(spec, "y") : (int) (layer.height() / 2);
+        long x = spec.has("x") ? integer(spec, "x") : layer.width() / 2;
+        long y = spec.has("y") ? integer(spec, "y") : layer.height() / 2;
         if (x < 0 || x >= layer.width() || y < 0 || y >= layer.height()) {
             throw new UserError("neuron position (" + x + ", " + y + ") is outside layer " + layer.name() + "'s "
                     + layer.width() + "x" + layer.height() + " map");
         }
-        return new NeuronObjective(layer.name(), filter, x, y);
+        return new NeuronObjective(layer.name(), filter, (int) x, (int) y);
     }
 
     private Objective sum(JsonNode spec) {
@@ -142,11 +140,13 @@ public final class Objectives {
                 + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")");
     }
 
-    private static void checkFilter(LayerInfo layer, int filter) {
+    /** @return {@code filter} as an int, when the layer has it */
+    private static int checkFilter(LayerInfo layer, long filter) {
         if (filter < 0 || filter >= layer.channels()) {
             throw UserError.notFound("filter " + filter + " is out of range: layer " + layer.name() + " has "
                     + layer.channels() + " filters (0-" + (layer.channels() - 1) + ")");
         }
+        return (int) filter;
     }
 
     private static String text(JsonNode spec, String field) {
@@ -157,15 +157,15 @@ public final class Objectives {
         return v.asText();
     }
 
-    private static int integer(JsonNode spec, String field) {
+    /** A whole number, as a long so that one beyond 32 bits is checked against the model's range, never wrapped (2^32 + 5 is not filter 5). */
+    private static long integer(JsonNode spec, String field) {
         JsonNode v = spec.get(field);
         if (v == null || !v.isIntegralNumber()) {
             throw new UserError("objective needs an integer \"" + field + "\"");
         }
-        if (!v.canConvertToInt()) {
-            // never wrapped to 32 bits: 2^32 + 5 is not filter 5
+        if (!v.canConvertToLong()) {
             throw UserError.notFound("\"" + field + "\" " + v.asText() + " is out of range");
         }
-        return v.asInt();
+        return v.asLong();
     }
 }

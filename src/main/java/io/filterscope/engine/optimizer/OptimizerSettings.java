@@ -13,11 +13,11 @@ public record OptimizerSettings(Kind kind, double lr, double lrDecay) {
         ADAM
     }
 
-    /** A new optimizer of this kind, its state empty. */
-    public Optimizer create() {
+    /** A new optimizer of this kind for {@code parameter} ([n, ...]), its state empty. */
+    public Optimizer create(org.nd4j.linalg.api.ndarray.INDArray parameter) {
         return switch (kind) {
             case ASCENT -> new NormalizedAscent();
-            case ADAM -> new Adam();
+            case ADAM -> new Adam(parameter);
         };
     }
 

@@ -1,5 +1,9 @@
 package io.filterscope.engine.param;
 
+import io.filterscope.engine.RowState;
+import io.filterscope.engine.Workspaces;
+import io.filterscope.engine.net.Network;
+import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -10,7 +14,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * (the Keras blog's start), or as given pictures plus that noise, and is clipped to each channel's input range
  * after every step (the seeds' recipe), so it is always a valid input.
  */
-public final class PixelImage implements Parameterization {
+public final class PixelImage implements Parameterization, RowState<PixelImage> {
     private final INDArray pixels;
     private final InputSpace space;
     private final INDArray neutral;
@@ -38,6 +42,29 @@ public final class PixelImage implements Parameterization {
             INDArray one = space.toInput(Nd4j.create(noise, new long[] {1, shape[1], shape[2], shape[3]}).castTo(dtype));
             pixels.get(NDArrayIndex.point(i)).assign(one.get(NDArrayIndex.point(0)));
         }
+    }
+
+    private PixelImage(INDArray pixels, InputSpace space, INDArray neutral, double stepScale) {
+        this.pixels = pixels;
+        this.space = space;
+        this.neutral = neutral;
+        this.stepScale = stepScale;
+    }
+
+    @Override
+    public PixelImage stack(List<PixelImage> parts) {
+        for (PixelImage p : parts) {
+            if (!p.space.equals(space) || p.pixels.dataType() != pixels.dataType()) {
+                throw new IllegalArgumentException("pixels of another input space or type cannot share rows");
+            }
+        }
+        return Workspaces.persistent(() -> new PixelImage(Nd4j.concat(0, parts.stream().map(p -> p.pixels).toArray(INDArray[]::new)),
+                space, neutral, stepScale));
+    }
+
+    @Override
+    public void unstack(PixelImage stacked, int first) {
+        pixels.assign(Network.rows(stacked.pixels, first, first + (int) pixels.size(0)));
     }
 
     @Override

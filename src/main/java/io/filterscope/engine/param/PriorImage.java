@@ -1,6 +1,10 @@
 package io.filterscope.engine.param;
 
 import io.filterscope.UserError;
+import io.filterscope.engine.RowState;
+import io.filterscope.engine.Workspaces;
+import io.filterscope.engine.net.Network;
+import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +24,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * sphere: a random picture like the data), or of a start picture's code (its logit projected on the components).
  * Decay towards z = 0 therefore changes nothing: the sphere bounds how saturated a long run can get instead.
  */
-public final class PriorImage implements Parameterization {
+public final class PriorImage implements Parameterization, RowState<PriorImage> {
     private static final double SD = 0.01;
 
     private final ImagePrior prior;
@@ -65,6 +69,35 @@ public final class PriorImage implements Parameterization {
         project();
     }
 
+    private PriorImage(ImagePrior prior, InputSpace space, INDArray code, INDArray unit, INDArray image) {
+        this.prior = prior;
+        this.space = space;
+        this.shape = image.shape();
+        this.code = code;
+        this.unit = unit;
+        this.image = image;
+    }
+
+    @Override
+    public PriorImage stack(List<PriorImage> parts) {
+        for (PriorImage p : parts) {
+            if (p.prior != prior || !p.space.equals(space) || p.code.dataType() != code.dataType()) {
+                throw new IllegalArgumentException("codes of another prior, input space or type cannot share rows");
+            }
+        }
+        return Workspaces.persistent(() -> new PriorImage(prior, space, Nd4j.concat(0, parts.stream().map(p -> p.code).toArray(INDArray[]::new)),
+                Nd4j.concat(0, parts.stream().map(p -> p.unit).toArray(INDArray[]::new)),
+                Nd4j.concat(0, parts.stream().map(p -> p.image).toArray(INDArray[]::new))));
+    }
+
+    @Override
+    public void unstack(PriorImage stacked, int first) {
+        int n = (int) shape[0];
+        code.assign(Network.rows(stacked.code, first, first + n));
+        unit.assign(Network.rows(stacked.unit, first, first + n));
+        image.assign(Network.rows(stacked.image, first, first + n));
+    }
+
     /** The code whose components best match the picture's logit minus the mean (they are orthogonal). */
     private double[] project(float[] picture, INDArray componentsT, INDArray squares) {
         double[] logit = new double[picture.length];
@@ -83,9 +116,7 @@ public final class PriorImage implements Parameterization {
 
     @Override
     public INDArray image() {
-        INDArray logits = code.mmul(prior.components().castTo(code.dataType()));
-        logits.addiRowVector(prior.mean().castTo(code.dataType()));
-        unit.assign(Transforms.sigmoid(logits, false).reshape('c', shape));
+        unit.assign(Transforms.sigmoid(prior.logits(code), false).reshape('c', shape));
         image.assign(space.toInput(unit));
         return image;
     }
@@ -93,7 +124,7 @@ public final class PriorImage implements Parameterization {
     @Override
     public INDArray backward(INDArray imageGradient) {
         INDArray g = space.displayGradient(imageGradient).muli(unit).muli(unit.rsub(1.0));
-        return g.reshape('c', shape[0], g.length() / shape[0]).mmul(prior.components().castTo(g.dataType()).transpose());
+        return prior.codeGradient(g.reshape('c', shape[0], g.length() / shape[0]));
     }
 
     @Override

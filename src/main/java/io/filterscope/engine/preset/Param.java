@@ -163,8 +163,18 @@ public final class Param<T> {
     }
 
     private void range(String what, double v) {
+        range(what, v, format(v));
+    }
+
+    /** @param shown the value as the message gives it (a JSON number beyond 64 bits as it was written) */
+    private void range(String what, double v, String shown) {
         require(Double.isFinite(v) && v >= min && v <= max, what + " must be between " + format(min) + " and " + format(max)
-                + ", got " + format(v));
+                + ", got " + shown);
+    }
+
+    /** What an integer setting takes, for messages: "a whole number from 1 to 100000". */
+    public String wholeNumbers() {
+        return "a whole number from " + format(min) + " to " + format(max);
     }
 
     /** Whole numbers of an integer setting without a decimal point. */
@@ -189,7 +199,10 @@ public final class Param<T> {
             }
             case INTEGER -> {
                 require(v.isNumber(), what + "a number");
-                require(v.isIntegralNumber() && v.canConvertToInt(), what + "a whole number");
+                require(v.isIntegralNumber(), what + "a whole number");
+                if (!v.canConvertToInt()) {
+                    range(name, v.asDouble(), v.asText()); // beyond 32 bits: out of every integer setting's bounds
+                }
                 yield v.asInt();
             }
             case BOOLEAN -> {

@@ -21,13 +21,16 @@ import java.util.List;
  * and docs/engine.md shows it (a test keeps them equal).
  */
 public final class Params {
-    /** The run's own fields (the protocol's {@code start} fields, the command line's flags), not a preset's. */
+    /**
+     * The run's own fields (the protocol's {@code start} fields, the command line's flags), not a preset's. Only
+     * {@link #PACE} may change mid-run (an {@code update} carries it); the others are fixed for a run.
+     */
     public static final Param<Integer> SIZE = Param.integer("size", RUN, null, 8, 512, "px",
-            "side of the square image; default the model's own input size");
+            "side of the square image; default the model's own input size").fixed();
     public static final Param<Integer> STEPS = Param.integer("steps", RUN, 200, 1, 100_000, "steps",
-            "how many ascent steps the run takes");
+            "how many ascent steps the run takes").fixed();
     public static final Param<Integer> SEED = Param.integer("seed", RUN, 1, Integer.MIN_VALUE, Integer.MAX_VALUE, "",
-            "seeds the start noise and the transforms: a run is the same every time for the same seed");
+            "seeds the start noise and the transforms: a run is the same every time for the same seed").fixed();
     /** A gallery's steps unless asked otherwise: enough for small models, and every filter of a layer at once. */
     public static final int GALLERY_STEPS = 64;
     /** The server paces a run rather than the page, so what a class sees is the run as it is, and a change shows at once. */

@@ -21,4 +21,9 @@ public record L2Decay(double factor) implements Regularizer {
         x.muli(factor);
         Nd4j.exec(new BroadcastAddOp(x, n, x, 1));
     }
+
+    @Override
+    public boolean rowWise() {
+        return true;
+    }
 }

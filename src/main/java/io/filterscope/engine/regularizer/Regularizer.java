@@ -15,4 +15,13 @@ public interface Regularizer {
      * @param step          the step just taken, from 0
      */
     void apply(Parameterization image, INDArray imageGradient, int step);
+
+    /**
+     * Whether it does the same at every step and to each image (row) on its own, so that it can change the rows of
+     * runs at different steps in one application, each as it would alone. Those that change with the step (a blur
+     * every few steps) or rank an image's pixels are applied run by run.
+     */
+    default boolean rowWise() {
+        return false;
+    }
 }

@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.RowState;
 import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.BatchObjective;
@@ -27,7 +28,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * way -> optimizer -> regularizers. The parts may be replaced between steps ({@link #update}).
  * Deterministic for a given seed. {@link #step} runs a step on the run's own network; {@link BatchedAscent}
  * runs the same step's three parts ({@link #begin}, {@link #evaluate}, {@link #end}) for several runs around one
- * shared forward and backward pass, with the same results.
+ * shared forward and backward pass, with the same results. The last part, from the image's gradient on, is the
+ * same for runs whose parts agree ({@link SharedRows}): they hold their parameters and optimizer state as rows of
+ * one block while they step together, and alone a run is a block of one.
  */
 public final class AscentRun {
     /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
@@ -38,6 +41,8 @@ public final class AscentRun {
     private final Network net;
     private final long[] imageShape;
     private final Parameterization image;
+    /** The block that holds this run's parameter and optimizer state while it steps with others, or null when it holds them. */
+    SharedRows rows;
     private final INDArray grey;
     private final Random transformRng;
     /** The activation values of a network of this run's own batch: what sets the threads its ops run on. */
@@ -53,6 +58,7 @@ public final class AscentRun {
     private BatchObjective stepObjective;
     private List<Transform.Sampled> applied;
     private INDArray stepImage;
+    private double[] stepValues;
     /**
      * The image after the last step, as it was computed for its frame: the next step starts from it, since nothing
      * changes the parameter in between (computing it again repeated the parameterization's work, a tenth of a
@@ -87,10 +93,10 @@ public final class AscentRun {
         this.volume = net.activationVolume(objectives.size(), input[2], input[3]);
         this.steps = steps;
         this.parts = parts;
-        this.optimizer = parts.optimizer().create();
         this.peak = new double[objectives.size()];
         Arrays.fill(peak, Double.NEGATIVE_INFINITY);
         image = parts.parameterization().create(shape, net.dataType(), start(objectives, parts, size, seed));
+        optimizer = parts.optimizer().create(image.parameter());
         InputSpace space = image.space();
         grey = InputSpace.vector(space.neutral((int) shape[1]), net.dataType());
         transformRng = new Random(seed + 1);
@@ -127,8 +133,9 @@ public final class AscentRun {
         if (!Arrays.equals(next.inputShape(imageShape), parts.inputShape(imageShape))) {
             throw new UserError("pad cannot change while a run goes (the network's input size would); start a new run");
         }
+        ownState();
         if (next.optimizer().kind() != parts.optimizer().kind()) {
-            optimizer = next.optimizer().create();
+            optimizer = next.optimizer().create(image.parameter());
         }
         objective = objective.withShared(next.penalty());
         parts = next;
@@ -227,6 +234,11 @@ public final class AscentRun {
                 : StepTensors.rows(net, first, x, imageGradient, grey));
     }
 
+    /** This step's objectives (between {@link #begin} and {@link #end}). */
+    BatchObjective stepObjective() {
+        return stepObjective;
+    }
+
     /** The slope the backward pass gives this step's inactive ReLUs (its leaky start). */
     double leak() {
         return stepParts.leak().at(step);
@@ -234,12 +246,26 @@ public final class AscentRun {
 
     /**
      * The last part of a step: {@code gradient}, d(objectives)/d(network input) of this run's images, is carried back
-     * through the transforms to the image, which the optimizer and regularizers then change.
+     * through the transforms to the image ({@link #imageGradient}), which the optimizer and regularizers then change
+     * ({@link SharedRows#update}).
      *
      * @throws RunFailedException when a value or the gradient is not finite
      */
     StepResult end(double[] values, INDArray gradient) {
-        RunParts p = stepParts;
+        BatchedAscent.Outcome outcome = SharedRows.update(List.of(this), List.of(imageGradient(values, gradient))).get(0);
+        if (outcome.failure() != null) {
+            throw outcome.failure();
+        }
+        return outcome.result();
+    }
+
+    /**
+     * This step's d(objectives)/d(image), [n, c, h, w]: {@code gradient}, d(objectives)/d(network input) of this run's
+     * images, carried back through the transforms, plus the objectives' own image terms. Records each image's best value.
+     *
+     * @throws RunFailedException when a value or the gradient is not finite
+     */
+    INDArray imageGradient(double[] values, INDArray gradient) {
         for (int i = applied.size() - 1; i >= 0; i--) {
             gradient = applied.get(i).backward(gradient);
         }
@@ -250,36 +276,94 @@ public final class AscentRun {
         for (int i = 0; i < peak.length; i++) {
             peak[i] = Math.max(peak[i], values[i]);
         }
-        optimizer.step(image.parameter(), image.backward(gradient), p.optimizer().stepSize(step) * image.stepScale());
-        for (Regularizer r : p.regularizers()) {
+        this.stepValues = values;
+        return gradient;
+    }
+
+    /**
+     * What this step's parts must share with another run's for the two to update as rows of one block, or null when
+     * they cannot share (a parameterization or regularizer that treats rows otherwise than one by one, or that
+     * depends on the step).
+     */
+    SharedRows.Kind kind() {
+        boolean rowWise = image instanceof RowState && stepParts.regularizers().stream().allMatch(Regularizer::rowWise);
+        return rowWise ? new SharedRows.Kind(image.getClass(), stepParts.parameterization(), Arrays.copyOfRange(imageShape, 1, 4),
+                stepParts.optimizer().kind(), stepParts.regularizers()) : null;
+    }
+
+    /** This step's step size per image, in parameter units. */
+    double stepSize() {
+        return stepParts.optimizer().stepSize(step) * image.stepScale();
+    }
+
+    /** Its parameterization and optimizer, which hold its state unless it is in {@link #rows}. */
+    Parameterization ownImage() {
+        return image;
+    }
+
+    Optimizer ownOptimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Its own update, for parts that cannot share rows: the optimizer and regularizers change its image from this
+     * step's {@code gradient} ({@link #imageGradient}).
+     */
+    StepResult updateAlone(INDArray gradient) {
+        ownState();
+        optimizer.step(image.parameter(), image.backward(gradient), rowsOf(stepSize()));
+        for (Regularizer r : stepParts.regularizers()) {
             r.apply(image, gradient, step);
         }
         image.project();
-        step++;
-        current = Workspaces.persistent(image::image);
-        return new StepResult(step, values, Workspaces.persistent(() -> image.space().toDisplay(current)));
+        INDArray now = Workspaces.persistent(image::image);
+        return finish(now, Workspaces.persistent(() -> image.space().toDisplay(now)));
     }
 
+    /** The step size for each of its rows. */
+    private double[] rowsOf(double stepSize) {
+        double[] sizes = new double[peak.length];
+        Arrays.fill(sizes, stepSize);
+        return sizes;
+    }
+
+    /** Ends the step: its images are now {@code now} in input units and {@code display} for display ([n, c, h, w], kept). */
+    StepResult finish(INDArray now, INDArray display) {
+        step++;
+        current = now;
+        return new StepResult(step, stepValues, display);
+    }
+
+    /** Takes its state back from the block that holds it, if one does. */
+    private void ownState() {
+        if (rows != null) {
+            rows.dissolve();
+        }
+    }
+
+    /** Steps count from 1, as the frames do: the step in progress is {@code step + 1}. */
     private void checkFinite(double[] values, INDArray gradient) {
         for (double v : values) {
             if (!Double.isFinite(v)) {
-                throw new RunFailedException("the objective became " + v + " at step " + step);
+                throw new RunFailedException("the objective became " + v + " at step " + (step + 1));
             }
         }
         // One reduction catches both: a sum with a NaN or an infinity in it is not finite.
         if (!Double.isFinite(gradient.sumNumber().doubleValue())) {
-            throw new RunFailedException("the gradient became NaN or infinite at step " + step);
+            throw new RunFailedException("the gradient became NaN or infinite at step " + (step + 1));
         }
     }
 
     /** The current images in model input units, [n, c, h, w] (a view: copy it to keep it). */
     public INDArray inputImages() {
+        ownState();
         return image.image();
     }
 
     /** The current images for display, [n, c, h, w] in [0, 1], RGB or grey (a new array). */
     public INDArray displayImages() {
         // Every parameterization keeps the image inside the input range, so this lands in [0, 1].
+        ownState();
         return image.space().toDisplay(image.image());
     }
 }

@@ -3,6 +3,7 @@ package io.filterscope.engine.render;
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.objective.BatchObjective;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -13,10 +14,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One step of several runs that share a network: each run draws and applies its own transforms to its own
  * images, which fill its rows of the network's batch; one forward and one backward pass serve them all; then
- * each run evaluates its objectives on its rows only, carries its rows' gradient back through its transforms
- * and moves its images with its own optimizer and regularizers. So every run keeps its own parameterization,
- * seed, optimizer state, settings and step count, and only the network's work is shared: the lever a plain
- * one-run loop does not have (many people rendering the same model at the same size at once).
+ * each run evaluates its objectives on its rows only and carries its rows' gradient back through its transforms;
+ * runs whose parts agree then move their images as rows of one block ({@link SharedRows}), each with its own step
+ * size and optimizer state, the others with their own optimizer and regularizers. So every run keeps its own
+ * parameterization, seed, optimizer state, settings and step count, and its images are those it gets alone: the
+ * lever a plain one-run loop does not have (many people rendering the same model at the same size at once).
  * <p>
  * Each run's own ops run on the threads a batch of its own would (see {@link Backend#fitThreadsTo}), the
  * network's on those its whole batch calls for. Rows no run claims this step (a paced run that is not due)
@@ -67,10 +69,10 @@ public final class BatchedAscent {
         net.clearGradients(layers);
         double[][] values = new double[placed.size()][];
         double[] leak = new double[(int) net.batch()];
-        eachRun(placed, outcomes, (p, k) -> {
-            values[k] = p.run().evaluate(net, p.first());
-            Arrays.fill(leak, p.first(), p.first() + p.run().images(), p.run().leak());
-        });
+        if (!evaluateTogether(net, placed, values)) {
+            eachRun(placed, outcomes, (p, k) -> values[k] = p.run().evaluate(net, p.first()));
+        }
+        placed.forEach(p -> Arrays.fill(leak, p.first(), p.first() + p.run().images(), p.run().leak()));
         for (int k = 0; k < placed.size(); k++) {
             if (outcomes[k] != null) {
                 // It failed half-way: whatever gradient it placed goes nowhere.
@@ -79,8 +81,37 @@ public final class BatchedAscent {
         }
         Backend.fitThreadsTo(net.activationVolume());
         INDArray gradient = net.backward(layers, leak);
-        eachRun(placed, outcomes, (p, k) -> outcomes[k] = new Outcome(p.run().end(values[k], rows(gradient, p)), null));
+        INDArray[] imageGradients = new INDArray[placed.size()];
+        eachRun(placed, outcomes, (p, k) -> imageGradients[k] = p.run().imageGradient(values[k], rows(gradient, p)));
+        List<Integer> going = new ArrayList<>();
+        for (int k = 0; k < placed.size(); k++) {
+            if (outcomes[k] == null) {
+                going.add(k);
+            }
+        }
+        List<Outcome> updated = SharedRows.update(going.stream().map(k -> placed.get(k).run()).toList(),
+                going.stream().map(k -> imageGradients[k]).toList());
+        for (int i = 0; i < going.size(); i++) {
+            outcomes[going.get(i)] = updated.get(i);
+        }
         return new ArrayList<>(Arrays.asList(outcomes));
+    }
+
+    /**
+     * Evaluates every run's objectives with one mask over the batch when each run's is one mask on the same layer (a
+     * class rendering filters of one layer; {@link BatchObjective#evaluateTogether}), filling {@code values}.
+     *
+     * @return false, doing nothing, when they are not all so
+     */
+    private static boolean evaluateTogether(Network net, List<Placed> placed, double[][] values) {
+        List<BatchObjective> objectives = placed.stream().map(p -> p.run().stepObjective()).toList();
+        String layer = objectives.isEmpty() ? null : objectives.get(0).maskedLayer(net);
+        if (layer == null || objectives.stream().anyMatch(o -> !layer.equals(o.maskedLayer(net)))) {
+            return false;
+        }
+        double[][] all = BatchObjective.evaluateTogether(net, objectives, placed.stream().mapToInt(Placed::first).toArray());
+        System.arraycopy(all, 0, values, 0, all.length);
+        return true;
     }
 
     /** One part of a step, for the run placed {@code k}-th. */

@@ -26,6 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The HTTP API's questions about models: listing, layers, one image's activation maps, top dataset examples. */
 public final class ModelQueries {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelQueries.class);
     private final ModelStore store;
     /** Bytes of the worker's memory budget that no run holds, for the batch that scores example images. */
     private final java.util.function.LongSupplier memoryFree;
@@ -74,7 +75,7 @@ public final class ModelQueries {
     }
 
     /** One channel's map of an uploaded image, colour-mapped, as a PNG; limits as {@link #activations}. */
-    public byte[] activationMap(String id, String layer, byte[] upload, int channel, int maxPixels, int maxSide) {
+    public byte[] activationMap(String id, String layer, byte[] upload, long channel, int maxPixels, int maxSide) {
         return PngFiles.encode(maps(id, layer, upload, maxPixels, maxSide).map(channel), Map.of());
     }
 
@@ -96,11 +97,17 @@ public final class ModelQueries {
                 dataUrl(PngFiles.encode(result.input(), Map.of())), dataUrl(PngFiles.encode(result.heatmap(), Map.of())));
     }
 
-    /** Decodes an upload; a file that is no image, too large or broken is a one-line 415, 413 or 400. */
+    /**
+     * Decodes an upload; a file that is no image, too large or broken is a one-line 415, 413 or 400 (a broken one's
+     * decoder error goes to the log at debug level).
+     */
     private static BufferedImage picture(byte[] upload, int maxPixels, int maxSide) {
         try {
             return ImageInput.read(upload, maxPixels, maxSide);
         } catch (IOException e) {
+            if (e.getCause() != null) {
+                LOG.debug("{}: {}", e.getMessage(), e.getCause().toString());
+            }
             boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
             boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
             throw new ApiError(notImage ? 415 : tooBig ? 413 : 400, ApiError.codeFor(notImage ? 415 : tooBig ? 413 : 400),
@@ -115,7 +122,7 @@ public final class ModelQueries {
      * {@link io.filterscope.model.ExampleActivations#SLICE} (2,000 examples: 63 pieces), and returns empty, to be
      * called again; then it returns the answer. So a first query holds the compute thread one slice at a time.
      */
-    public Optional<Answers.Examples> examplesPiece(String id, String layer, int filter, int n) throws IOException {
+    public Optional<Answers.Examples> examplesPiece(String id, String layer, long filter, int n) throws IOException {
         LoadedModel m = store.load(id);
         LayerInfo info = m.layer(layer);
         if (filter < 0 || filter >= info.channels()) {
@@ -142,7 +149,7 @@ public final class ModelQueries {
                     m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]),
                     dataUrl(PngFiles.encode(img, Map.of()))));
         }
-        return Optional.of(new Answers.Examples(id, layer, filter, list));
+        return Optional.of(new Answers.Examples(id, layer, (int) filter, list));
     }
 
     static String dataUrl(byte[] png) {

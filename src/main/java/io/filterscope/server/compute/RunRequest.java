@@ -44,8 +44,7 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
 
     static int within(Param<Integer> field, int v) {
         if (v < field.min() || v > field.max()) {
-            throw new UserError("\"" + field.name() + "\" must be a whole number from " + (long) field.min() + " to "
-                    + (long) field.max() + ", got " + v);
+            throw new UserError("\"" + field.name() + "\" must be " + field.wholeNumbers() + ", got " + v);
         }
         return v;
     }

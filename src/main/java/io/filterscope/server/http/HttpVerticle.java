@@ -31,6 +31,7 @@ import io.vertx.ext.web.handler.XFrameHandler;
 import io.vertx.ext.web.templ.thymeleaf.ThymeleafTemplateEngine;
 import java.nio.file.Files;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -98,20 +99,20 @@ public final class HttpVerticle extends AbstractVerticle {
             ctx.next();
         });
         router.route("/api/*").handler(this::requireToken);
-        router.get("/api/health").handler(this::health);
+        get(router, "/api/health").handler(this::health);
         router.route("/api/*").handler(this::limitRate);
-        router.get("/api/params").handler(ctx -> json(ctx, 200, PARAMS));
-        router.get("/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
-        router.get("/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
+        get(router, "/api/params").handler(ctx -> json(ctx, 200, PARAMS));
+        get(router, "/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
+        get(router, "/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
                 clientOf(ctx)))));
         router.post("/api/models/:id/activations")
                 .handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(this::activations);
-        router.get("/api/models/:id/examples").handler(this::examples);
+        get(router, "/api/models/:id/examples").handler(this::examples);
         router.post("/api/models/:id/attribution").handler(uploads.bodyHandler(limits.uploadBytes()))
                 .handler(new AttributionHandler(vertx, compute, limits));
-        router.get("/api/runs/:id/animation").handler(new AnimationHandler(vertx));
-        router.get("/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
+        get(router, "/api/runs/:id/animation").handler(new AnimationHandler(vertx));
+        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -148,6 +149,11 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     // --- HTTP ---
+
+    /** A GET route that answers HEAD too, as GET without the body (HTTP/1.1 leaves the body out of a HEAD answer). */
+    private static io.vertx.ext.web.Route get(Router router, String path) {
+        return router.get(path).method(io.vertx.core.http.HttpMethod.HEAD);
+    }
 
     private static String clientOf(RoutingContext ctx) {
         return Connections.clientOf(ctx.request().remoteAddress());
@@ -197,18 +203,23 @@ public final class HttpVerticle extends AbstractVerticle {
             send(ctx, ApiError.badRequest("the layer query parameter is required, e.g. ?layer=conv1"));
             return;
         }
+        String format = ctx.request().getParam("format");
+        if (format != null && !format.equals("png")) {
+            send(ctx, ApiError.badRequest("unknown format '" + format + "'; formats: png (a channel's map, with &channel=k)"));
+            return;
+        }
         FileUpload upload = imageField(ctx);
         if (upload == null) {
             return;
         }
-        Integer channel = null;
+        Long channel = null;
         if (ctx.request().getParam("channel") != null) {
             channel = parseIndex(ctx, "channel");
             if (channel == null) {
                 return;
             }
         }
-        Integer chosen = channel;
+        Long chosen = channel;
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> {
                     ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen,
@@ -230,7 +241,7 @@ public final class HttpVerticle extends AbstractVerticle {
             send(ctx, ApiError.badRequest("the layer query parameter is required"));
             return;
         }
-        Integer filter = parseIndex(ctx, "filter");
+        Long filter = parseIndex(ctx, "filter");
         Integer n = ctx.request().getParam("n") == null ? Integer.valueOf(9) : parseInt(ctx, "n", 1, 100);
         if (filter == null || n == null) {
             return;
@@ -238,29 +249,35 @@ public final class HttpVerticle extends AbstractVerticle {
         answer(ctx, compute.examples(new ComputeApi.ExamplesRequest(ctx.pathParam("id"), layer, filter, n, clientOf(ctx))));
     }
 
-    /** The multipart form field {@code image}, or null after answering 400. */
+    /** The multipart form field {@code image}, the only one of that name, or null after answering 400. */
     static FileUpload imageField(RoutingContext ctx) {
-        FileUpload upload = ctx.fileUploads().stream().filter(f -> f.name().equals("image")).findFirst().orElse(null);
-        if (upload == null) {
+        List<FileUpload> images = ctx.fileUploads().stream().filter(f -> f.name().equals("image")).toList();
+        if (images.isEmpty()) {
             send(ctx, ApiError.badRequest("upload the image as a multipart form field named \"image\""));
+            return null;
         }
-        return upload;
+        if (images.size() > 1) {
+            send(ctx, ApiError.badRequest("one image part expected, got " + images.size() + " parts named \"image\""));
+            return null;
+        }
+        return images.get(0);
     }
 
-    /** The query parameter as an int in range, or null after answering 400. */
     /**
-     * A filter, channel or class index from the query: any whole number from 0 up (the model's own range is
-     * checked where the model is known, with a message naming that range); null after answering 400.
+     * A filter, channel or class index from the query: any whole number from 0 up, beyond 32 bits too (the model's
+     * own range is checked where the model is known: a number out of it is 404 with a message naming that range,
+     * as an unknown name is); null after answering 400 for what is no whole number from 0, or 404 for one beyond 63 bits.
      */
-    static Integer parseIndex(RoutingContext ctx, String name) {
+    static Long parseIndex(RoutingContext ctx, String name) {
         String v = ctx.request().getParam(name);
-        try {
-            int n = Integer.parseInt(v == null ? "" : v.trim());
-            if (n >= 0) {
-                return n;
+        String digits = v == null ? "" : v.trim();
+        if (digits.matches("\\d+")) {
+            try {
+                return Long.parseLong(digits);
+            } catch (NumberFormatException beyond63Bits) {
+                send(ctx, ApiError.notFound(name + " " + digits + " is out of range of every model"));
+                return null;
             }
-        } catch (NumberFormatException e) {
-            // answered below
         }
         send(ctx, ApiError.badRequest("the " + name + " query parameter must be a whole number, 0 or more"
                 + (v == null ? "" : ", got '" + v + "'")));

@@ -86,26 +86,28 @@ public final class ComputeApi {
     }
 
     /**
-     * @param image     the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap}
+     * @param image     the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap} (any whole number
+     *                  from 0: the model's range is checked on the worker)
      * @param maxPixels the front's limit on width x height, checked from the image's header before decoding
      * @param maxSide   the front's limit on width and height, each
      */
-    public record MapsRequest(String model, String layer, byte[] image, Integer channel, String client, int maxPixels,
+    public record MapsRequest(String model, String layer, byte[] image, Long channel, String client, int maxPixels,
                               int maxSide) {
     }
 
-    public record ExamplesRequest(String model, String layer, int filter, int n, String client) {
+    /** @param filter any whole number from 0: the model's range is checked on the worker */
+    public record ExamplesRequest(String model, String layer, long filter, int n, String client) {
     }
 
     /**
      * @param method gradcam, saliency or smoothgrad
-     * @param cls    the class to explain, null for the top prediction
+     * @param cls    the class to explain (any whole number from 0, checked against the model), null for the top prediction
      * @param layer  Grad-CAM's layer, null for the last convolutional one
      * @param image  the uploaded file's bytes
      * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
      * @param maxPixels, maxSide the front's limits on the decoded image
      */
-    public record AttributionRequest(String model, String method, Integer cls, String layer, byte[] image, String client,
+    public record AttributionRequest(String model, String method, Long cls, String layer, byte[] image, String client,
                                      int maxPixels, int maxSide) {
     }
 }

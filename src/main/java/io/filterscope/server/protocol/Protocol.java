@@ -2,6 +2,7 @@ package io.filterscope.server.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.filterscope.engine.preset.Params;
 import io.filterscope.server.ApiError;
 import io.vertx.core.eventbus.EventBus;
 import java.util.List;
@@ -90,6 +92,11 @@ public final class Protocol {
         } catch (JsonProcessingException notJson) {
             tree = null;
         }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StreamConstraintsException limit) {
+                return new BadMessage(tooLarge(limit), null);
+            }
+        }
         if (tree == null || !tree.isObject()) {
             return new BadMessage("message is not a JSON object", null);
         }
@@ -99,7 +106,18 @@ public final class Protocol {
             return new BadMessage("unknown op " + (op == null || op.isNull() ? "(none)" : "'" + op.asText() + "'")
                     + "; ops: " + OPS, tag);
         }
-        return new BadMessage(e instanceof JsonMappingException m ? describe(m) : "bad message: " + e.getOriginalMessage(), tag);
+        return new BadMessage(e instanceof JsonMappingException m ? describe(m, tree) : "bad message: " + e.getOriginalMessage(), tag);
+    }
+
+    /**
+     * A message beyond one of Jackson's {@link com.fasterxml.jackson.core.StreamReadConstraints}: nested too deeply
+     * (objects and arrays within each other), or a number or string too long.
+     */
+    private static String tooLarge(StreamConstraintsException e) {
+        int depth = JSON.getFactory().streamReadConstraints().getMaxNestingDepth();
+        return String.valueOf(e.getOriginalMessage()).startsWith("Document nesting depth")
+                ? "message is nested too deeply: at most " + depth + " levels of objects and arrays within each other"
+                : "message has a value too long: " + String.valueOf(e.getOriginalMessage()).replaceFirst(", from `[^`]*`", "");
     }
 
     /** A tag worth echoing: absent and JSON null are none. */
@@ -107,12 +125,17 @@ public final class Protocol {
         return tag == null || tag.isNull() || tag.isMissingNode() ? null : tag;
     }
 
-    /** One line for a field of the wrong type: {@code "steps" must be a whole number}. */
-    private static String describe(JsonMappingException e) {
+    /**
+     * One line for a field of the wrong type: {@code "steps" must be a whole number}; for a run field's number
+     * beyond 32 bits, its bounds: {@code "steps" must be a whole number from 1 to 100000, got 3000000000}.
+     */
+    private static String describe(JsonMappingException e, JsonNode tree) {
         String field = e.getPath().isEmpty() ? "message" : e.getPath().get(e.getPath().size() - 1).getFieldName();
         if (e.getCause() instanceof InputCoercionException || e.getProcessor() != null
                 && String.valueOf(e.getOriginalMessage()).contains("out of range")) {
-            return "\"" + field + "\" is out of range";
+            return Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field) && e.getPath().size() == 1).findFirst()
+                    .map(p -> "\"" + field + "\" must be " + p.wholeNumbers() + ", got " + tree.get(field).asText())
+                    .orElse("\"" + field + "\" is out of range");
         }
         Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
         String expected = type == Integer.class || type == int.class ? "a whole number"

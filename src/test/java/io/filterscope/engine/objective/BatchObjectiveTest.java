@@ -44,4 +44,28 @@ class BatchObjectiveTest {
         net.clearGradients(batch.layers());
         assertEquals(mixed.get(1).evaluate(net, 1, 1.0), values[1], 1e-12);
     }
+
+    @Test
+    void runsEvaluatedTogetherGetTheirOwnValuesAndNoOtherRowsGetAGradient() {
+        // Two runs in rows 0-1 and 3 of a batch of 5: rows 2 and 4 belong to no run.
+        BatchObjective first = new BatchObjective(List.of(new ChannelObjective("c3", 0), new ChannelObjective("c3", 5)), null);
+        BatchObjective second = new BatchObjective(List.of(new ChannelObjective("c3", 2)), null);
+        Network net = Dl4jReader.read(TestNets.small(DataType.FLOAT, 8)).compile(DataType.FLOAT, 5, new long[] {1, 12, 12});
+        net.input().assign(Nd4j.rand(DataType.FLOAT, 5, 1, 12, 12));
+        net.forward(List.of("c3"));
+        net.clearGradients(List.of("c3"));
+        assertEquals("c3", first.maskedLayer(net));
+        double[][] values = BatchObjective.evaluateTogether(net, List.of(first, second), new int[] {0, 3});
+
+        INDArray c3 = net.output("c3");
+        assertArrayEquals(new double[] {c3.slice(0).slice(0).meanNumber().doubleValue(), c3.slice(1).slice(5).meanNumber().doubleValue()},
+                values[0], 1e-6);
+        assertArrayEquals(new double[] {c3.slice(3).slice(2).meanNumber().doubleValue()}, values[1], 1e-6);
+        INDArray gradient = net.gradient("c3");
+        assertEquals(1.0, gradient.slice(3).slice(2).sumNumber().doubleValue(), 1e-6, "a channel mean's gradient sums to 1");
+        assertEquals(0, gradient.slice(2).amaxNumber().doubleValue(), "a row of no run");
+        assertEquals(0, gradient.slice(4).amaxNumber().doubleValue(), "a row of no run");
+        // A shared penalty makes each run evaluate its own.
+        assertEquals(null, new BatchObjective(List.of(new ChannelObjective("c3", 0)), new TotalVariation().times(-0.1)).maskedLayer(net));
+    }
 }

@@ -75,7 +75,8 @@ class SchemaDocTest {
         md.append("\n| run field | range | default | meaning |\n|---|---|---|---|\n");
         for (Param<?> p : Params.RUN_FIELDS) {
             md.append("| `").append(p.name()).append("` | ").append(range(p)).append(" | ")
-                    .append(p.base() == null ? "the model's own" : value(p.base())).append(" | ").append(p.help()).append(" |\n");
+                    .append(p.base() == null ? "the model's own" : value(p.base())).append(" | ").append(p.help())
+                    .append(p.live() ? "" : "; fixed for a run").append(" |\n");
         }
         return md.toString();
     }

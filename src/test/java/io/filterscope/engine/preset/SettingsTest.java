@@ -41,6 +41,8 @@ class SettingsTest {
         assertTrue(error("{\"lr\":-1}").contains("lr must be between 1.0E-6 and 10.0, got -1.0"));
         assertTrue(error("{\"blurSigma\":\"x\"}").contains("param 'blurSigma' must be a number"));
         assertTrue(error("{\"blurEvery\":1.5}").contains("param 'blurEvery' must be a whole number"));
+        assertEquals("leakySteps must be between 0 and 100000, got 3000000000", error("{\"leakySteps\":3000000000}"),
+                "a whole number beyond 32 bits is out of range, not 'no whole number'");
         assertTrue(error("{\"optimizer\":\"sgd\"}").contains("optimizer must be \"ascent\" or \"adam\""));
         assertTrue(error("{\"decorrelate\":1}").contains("must be true or false"));
         assertTrue(error("{\"scale\":[0.1]}").contains("scale factor must be between 0.25 and 4.0"));

@@ -74,6 +74,17 @@ class AscentRunTest {
     }
 
     @Test
+    void aValueOrGradientThatTurnsNanFailsTheRunNamingTheStepAsFramesCountIt() throws Exception {
+        AscentRun run = run(List.of(new ChannelObjective("c3", 0)), 5, 1, params("{}"));
+        assertEquals(1, run.step().step(), "frames count steps from 1");
+        INDArray seen = run.begin();
+        RunFailedException nan = assertThrows(RunFailedException.class, () -> run.end(new double[] {1}, seen.like().assign(Double.NaN)));
+        assertEquals("the gradient became NaN or infinite at step 2", nan.getMessage());
+        RunFailedException value = assertThrows(RunFailedException.class, () -> run.end(new double[] {Double.NaN}, seen.like()));
+        assertEquals("the objective became NaN at step 2", value.getMessage());
+    }
+
+    @Test
     void batchedRunEqualsSeparateRuns() throws Exception {
         RunParts p = params("{\"blurSigma\":0.8,\"blurEvery\":2,\"l2Decay\":0.98,\"jitter\":1,\"tv\":0.1,\"lr\":0.05}");
         List<Objective> filters = List.of(new ChannelObjective("c3", 0), new ChannelObjective("c3", 3), new ChannelObjective("c2", 4));

@@ -6,8 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.filterscope.engine.preset.Param;
+import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Schema;
 import io.vertx.core.buffer.Buffer;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Client text decoded once into records, with one-line errors; events written as the contract says; records across the bus. */
@@ -39,7 +47,8 @@ class ProtocolTest {
         assertEquals("unknown op (none); ops: start, stop, update, watch, unwatch, list", error("{\"run\":\"r\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":5.5}"));
-        assertEquals("\"seed\" is out of range", error("{\"op\":\"start\",\"seed\":99999999999}"));
+        assertEquals("\"seed\" must be a whole number from -2147483648 to 2147483647, got 99999999999",
+                error("{\"op\":\"start\",\"seed\":99999999999}"));
         for (String op : List.of("stop", "update", "watch", "unwatch")) {
             assertTrue(error("{\"op\":\"" + op + "\"}").startsWith("stop, update, watch and unwatch need the \"run\""), op);
         }
@@ -47,6 +56,36 @@ class ProtocolTest {
                 () -> Protocol.decode("{\"op\":\"start\",\"model\":7,\"tag\":\"mine\"}"));
         assertEquals("\"model\" must be a string", tagged.getMessage());
         assertEquals("mine", tagged.tag.asText());
+    }
+
+    /** /api/params says which run fields may change mid-run: exactly those an update carries. */
+    @Test
+    void theSchemaCallsLiveExactlyTheRunFieldsAnUpdateCarries() {
+        Set<String> updatable = Arrays.stream(ClientMessage.Update.class.getRecordComponents()).map(RecordComponent::getName)
+                .collect(Collectors.toSet());
+        for (JsonNode field : Schema.json().get("run")) {
+            String name = field.get("name").asText();
+            assertEquals(updatable.contains(name), field.get("live").asBoolean(), name);
+        }
+        assertEquals(Set.of("pace"), Params.RUN_FIELDS.stream().filter(Param::live).map(Param::name).collect(Collectors.toSet()));
+    }
+
+    @Test
+    void aRunFieldBeyond32BitsIsOutOfRangeWithItsBounds() {
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 3000000000", error("{\"op\":\"start\",\"steps\":3000000000}"));
+        assertEquals("\"size\" must be a whole number from 8 to 512, got 300000000000000000000000",
+                error("{\"op\":\"start\",\"size\":300000000000000000000000}"));
+        assertEquals("\"pace\" must be a whole number from 0 to 1000, got 3000000000",
+                error("{\"op\":\"update\",\"run\":\"r\",\"pace\":3000000000}"));
+    }
+
+    @Test
+    void aMessageNestedTooDeeplyIsSaidSoNotCalledNoObject() {
+        String deep = "{\"op\":\"start\",\"objective\":" + "{\"type\":\"sum\",\"terms\":[{\"weight\":1,\"objective\":".repeat(500)
+                + "{}" + "}]}".repeat(500) + "}";
+        assertEquals("message is nested too deeply: at most 1000 levels of objects and arrays within each other", error(deep));
+        assertEquals("message is nested too deeply: at most 1000 levels of objects and arrays within each other",
+                error("{\"a\":".repeat(1001) + "1" + "}".repeat(1001)));
     }
 
     @Test
