@@ -55,6 +55,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ClusterMixin clusterFlags;
 
+    @Mixin
+    WarmUpFlag warmUp;
+
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.ALL);
@@ -67,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
             models.store();
         }
         ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
-                trimmed(origins), trimmed(hosts), limits, tls());
+                trimmed(origins), trimmed(hosts), limits, tls(), !warmUp.skip);
         FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());

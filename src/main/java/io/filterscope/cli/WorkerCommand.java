@@ -26,6 +26,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     ClusterMixin clusterFlags;
 
+    @Mixin
+    WarmUpFlag warmUp;
+
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.WORKER);
@@ -35,7 +38,7 @@ final class WorkerCommand implements Callable<Integer> {
                     + "for one machine use serve)");
         }
         models.store();
-        ServerConfig config = ServerConfig.defaults(models.dir()).withLimits(limits);
+        ServerConfig config = ServerConfig.defaults(models.dir()).withLimits(limits).withWarmUp(!warmUp.skip);
         return ServeCommand.runUntilStopped("worker", config, new FilterScopeServer.Roles(false, true, cluster),
                 server -> "worker " + String.join(" ", server.workerIds()) + " ready (cluster " + cluster.host()
                         + (cluster.port() > 0 ? ":" + cluster.port() : "") + ")");

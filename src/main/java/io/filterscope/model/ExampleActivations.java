@@ -90,6 +90,21 @@ public final class ExampleActivations implements ExamplePictures {
     }
 
     @Override
+    public boolean scoreSlice(List<Objective> objectives, int size) {
+        LabeledImages examples = examples();
+        if (examples == null || size != examples.height() || size != examples.width()) {
+            return true;
+        }
+        for (Objective o : objectives) {
+            Target t = target(o);
+            if (t != null && !scoreSlice(t.layer(), SLICE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public Boolean fires(Objective objective) {
         Target t = target(objective);
         if (t == null || examples() == null) {

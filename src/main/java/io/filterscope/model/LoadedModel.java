@@ -151,6 +151,14 @@ public final class LoadedModel {
     }
 
     /**
+     * Multiply-adds of one ascent step of a batch of square images of {@code size} px to {@code layers}
+     * ({@link Network#multiplyAdds}), from shapes alone.
+     */
+    public long multiplyAddsFor(long batch, long size, java.util.Collection<String> layers) {
+        return own.multiplyAdds(batch, size, size, layers);
+    }
+
+    /**
      * Native memory a compiled network takes while a run uses it, float32. Measured on 2 cores
      * (resident memory after compiling and three steps, against this estimate): VGG16 128 px batch 1
      * 349 MB (357), batch 8 1,054 MB (1,098), 224 px batch 4 1,537 MB (1,548); LeNet 256 px batch 16

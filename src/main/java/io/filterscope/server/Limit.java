@@ -37,6 +37,10 @@ public enum Limit {
                     + "(the GPU's free memory, or the machine's within JavaCPP's maxphysicalbytes)"),
     NETWORK_CACHE("network-cache", 0, 0, 1L << 50, Unit.BYTES,
             "compiled networks of ended runs kept for reuse by each compute worker; 0: a quarter of the memory budget"),
+    STEP_TIME("max-step-time", 3, 1, 86_400, Unit.SECONDS,
+            "estimated time of one step of a run (or of runs batched together) on its compute worker: every other run "
+                    + "waits that long; a longer one is refused with too_large (estimated from the step's multiply-adds and "
+                    + "the worker's fastest measured rate)"),
     WEDGED_AFTER("wedged-after", 120, 1, 86_400, Unit.SECONDS,
             "a compute worker busy this long with one step, load or query is reported wedged (health 503)");
 

@@ -9,10 +9,11 @@ import java.util.Map;
  * How a server is set up. {@code token} null means no authentication; {@code allowedOrigins} are origins
  * besides the server's own whose pages may open the WebSocket; {@code allowedHosts} are host names besides
  * the bound host that requests may name in their Host header when no token is set (DNS rebinding);
- * {@code tls} null means plain HTTP.
+ * {@code tls} null means plain HTTP; {@code warmUp} whether compute workers warm their models' usual paths before
+ * they take work (a few seconds; {@code serve} and {@code worker} do unless told {@code --no-warm-up}, tests do not).
  */
 public record ServerConfig(String host, int port, Path models, String token, List<String> allowedOrigins,
-                           List<String> allowedHosts, Limits limits, Tls tls) {
+                           List<String> allowedHosts, Limits limits, Tls tls, boolean warmUp) {
 
     /** PEM files of the server's certificate (chain) and its private key. */
     public record Tls(Path certificate, Path key) {
@@ -101,26 +102,30 @@ public record ServerConfig(String host, int port, Path models, String token, Lis
     }
 
     public static ServerConfig defaults(Path models) {
-        return new ServerConfig("127.0.0.1", 8080, models, null, List.of(), List.of(), Limits.DEFAULT, null);
+        return new ServerConfig("127.0.0.1", 8080, models, null, List.of(), List.of(), Limits.DEFAULT, null, false);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, models, token, allowedOrigins, allowedHosts, limits, tls);
+        return new ServerConfig(host, p, models, token, allowedOrigins, allowedHosts, limits, tls, warmUp);
     }
 
     public ServerConfig withToken(String t) {
-        return new ServerConfig(host, port, models, t, allowedOrigins, allowedHosts, limits, tls);
+        return new ServerConfig(host, port, models, t, allowedOrigins, allowedHosts, limits, tls, warmUp);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, models, token, allowedOrigins, allowedHosts, l, tls);
+        return new ServerConfig(host, port, models, token, allowedOrigins, allowedHosts, l, tls, warmUp);
     }
 
     public ServerConfig withTls(Tls t) {
-        return new ServerConfig(host, port, models, token, allowedOrigins, allowedHosts, limits, t);
+        return new ServerConfig(host, port, models, token, allowedOrigins, allowedHosts, limits, t, warmUp);
+    }
+
+    public ServerConfig withWarmUp(boolean w) {
+        return new ServerConfig(host, port, models, token, allowedOrigins, allowedHosts, limits, tls, w);
     }
 
     public ServerConfig withAllowedHosts(List<String> hosts) {
-        return new ServerConfig(host, port, models, token, allowedOrigins, hosts, limits, tls);
+        return new ServerConfig(host, port, models, token, allowedOrigins, hosts, limits, tls, warmUp);
     }
 }

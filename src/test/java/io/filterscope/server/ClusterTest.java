@@ -236,7 +236,8 @@ class ClusterTest {
 
     private Process startWorker(int n, int port, List<String> members, Path models) throws IOException {
         return start("worker" + n, Map.of(), "worker", "--cluster", "--cluster-host", "127.0.0.1",
-                "--cluster-port", String.valueOf(port), "--join", String.join(",", members), "--models", models.toString());
+                "--cluster-port", String.valueOf(port), "--join", String.join(",", members), "--models", models.toString(),
+                "--no-warm-up");
     }
 
     /** {@code filterscope ARGS} in a JVM of its own, with {@code env} added, its output in target/cluster-test/LOG.log. */

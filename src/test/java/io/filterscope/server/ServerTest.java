@@ -486,7 +486,7 @@ class ServerTest {
     @Test
     void tokenAndOriginAreEnforced() throws Exception {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, models, "s3cret", List.of("http://teacher.example"),
-                List.of(), ServerConfig.Limits.DEFAULT, null);
+                List.of(), ServerConfig.Limits.DEFAULT, null, false);
         FilterScopeServer guarded = FilterScopeServer.startAndWait(config);
         try {
             int p = guarded.port();

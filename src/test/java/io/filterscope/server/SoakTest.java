@@ -76,6 +76,8 @@ class SoakTest {
     private volatile long soakStart;
     /** Who used the processors during the soak. */
     private JsonObject machine = new JsonObject();
+    /** Every 10 s: [seconds into the soak, server cores, clients cores, other processes' cores]. */
+    private final JsonArray cpu = new JsonArray();
 
     @Test
     void thirtyClientsForTenMinutes(@TempDir Path work) throws Exception {
@@ -110,22 +112,28 @@ class SoakTest {
             long end = start + (long) (minutes * 60e9);
             long warmUp = start + (long) (minutes * 60e9 / 5);
             List<long[]> rss = new ArrayList<>();
+            long[] ticks = cpuBefore;
+            long ticksAt = System.nanoTime();
             while (System.nanoTime() < end) {
                 Thread.sleep(10_000);
                 long now = System.nanoTime();
                 rss.add(new long[] {(now - start) / 1_000_000_000, server.residentBytes(), now > warmUp ? 1 : 0});
-                System.out.printf("soak: %4d s rss %4d MB, %d runs done, counts %s%n", (now - start) / 1_000_000_000,
-                        server.residentBytes() >> 20, runs.size(), counts);
+                // Who used the processors in these 10 s: a slow minute is the server's, the clients' or other processes'.
+                long[] next = cpuTicks(server.process.pid());
+                double[] cores = cores(ticks, next, (now - ticksAt) / 1e9);
+                cpu.add(new JsonArray(List.of((now - start) / 1_000_000_000, cores[0], cores[1], cores[2])));
+                ticks = next;
+                ticksAt = now;
+                System.out.printf("soak: %4d s rss %4d MB, %d runs done, cores: server %.2f, clients %.2f, others %.2f; counts %s%n",
+                        (now - start) / 1_000_000_000, server.residentBytes() >> 20, runs.size(), cores[0], cores[1], cores[2], counts);
             }
             long[] cpuAfter = cpuTicks(server.process.pid());
             double seconds = (System.nanoTime() - start) / 1e9;
             // Processor time of everything else on the machine (other users, builds): the soak's figures mean
             // little when others took much of it. Clock ticks are 1/100 s on Linux.
-            double otherCores = (cpuAfter[0] - cpuBefore[0] - (cpuAfter[1] - cpuBefore[1]) - (cpuAfter[2] - cpuBefore[2])) / 100.0 / seconds;
+            double[] cores = cores(cpuBefore, cpuAfter, seconds);
             machine = new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
-                    .put("otherProcessesCores", Math.round(otherCores * 100) / 100.0)
-                    .put("serverCores", Math.round((cpuAfter[1] - cpuBefore[1]) / 100.0 / seconds * 100) / 100.0)
-                    .put("clientsCores", Math.round((cpuAfter[2] - cpuBefore[2]) / 100.0 / seconds * 100) / 100.0)
+                    .put("otherProcessesCores", cores[2]).put("serverCores", cores[0]).put("clientsCores", cores[1]).put("cpuEvery10s", cpu)
                     .put("loadavgBefore", loadBefore).put("loadavgAfter", Files.readString(Path.of("/proc/loadavg")).trim());
             System.out.printf("soak: machine %s%n", machine.encode());
             going = false;
@@ -149,6 +157,14 @@ class SoakTest {
             busy += Long.parseLong(all[i]);
         }
         return new long[] {busy, processTicks(Path.of("/proc", String.valueOf(server), "stat")), processTicks(Path.of("/proc/self/stat"))};
+    }
+
+    /** Cores used between two {@link #cpuTicks} readings {@code seconds} apart: {server, clients, other processes}, to 0.01. */
+    private static double[] cores(long[] before, long[] after, double seconds) {
+        long server = after[1] - before[1];
+        long clients = after[2] - before[2];
+        long others = after[0] - before[0] - server - clients;
+        return java.util.Arrays.stream(new long[] {server, clients, others}).mapToDouble(t -> Math.round(t / seconds) / 100.0).toArray();
     }
 
     private static long processTicks(Path stat) throws IOException {

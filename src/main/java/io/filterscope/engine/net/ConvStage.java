@@ -49,6 +49,11 @@ final class ConvStage extends Stage {
     }
 
     @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        return volume(outputShape) * weights.size(1) * kernel[0] * kernel[1];
+    }
+
+    @Override
     String kind() {
         return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
                 : " (conv2d_bp gradient)");

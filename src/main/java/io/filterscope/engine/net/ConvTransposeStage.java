@@ -32,6 +32,12 @@ final class ConvTransposeStage extends Stage {
         return weights.length() + (bias == null ? 0 : bias.length());
     }
 
+    /** Each input value is multiplied into a kernel's window of every output channel. */
+    @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        return volume(inputShapes[0]) * weights.size(1) * weights.size(2) * weights.size(3);
+    }
+
     @Override
     String kind() {
         return "convtranspose " + weights.size(2) + "x" + weights.size(3);

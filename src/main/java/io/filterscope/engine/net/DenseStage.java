@@ -22,6 +22,11 @@ final class DenseStage extends Stage {
     }
 
     @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        return volume(outputShape) * weights.size(0);
+    }
+
+    @Override
     String kind() {
         return "dense " + weights.size(0) + "->" + weights.size(1);
     }

@@ -59,6 +59,11 @@ final class DepthwiseConvStage extends Stage {
     }
 
     @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        return volume(outputShape) * kernel[0] * kernel[1];
+    }
+
+    @Override
     String kind() {
         return "depthwise " + kernel[0] + "x" + kernel[1] + (dilation[0] * dilation[1] > 1 ? " dilation " + dilation[0] + "x" + dilation[1] : "");
     }

@@ -53,6 +53,14 @@ final class DilatedConvStage extends Stage {
         return inner.parameters();
     }
 
+    /** The undilated convolution's products at one output position, at each of the output's positions. */
+    @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        long[] one = {1, outputShape[1], 1, 1};
+        return volume(outputShape) / outputShape[1]
+                * inner.multiplyAdds(new long[][] {{1, inputShapes[0][1], kernel[0], kernel[1]}}, one);
+    }
+
     @Override
     String kind() {
         return inner.kind() + " dilation " + dilation[0] + "x" + dilation[1];

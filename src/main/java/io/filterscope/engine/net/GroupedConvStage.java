@@ -39,6 +39,14 @@ final class GroupedConvStage extends Stage {
     }
 
     @Override
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        long[] s = inputShapes[0];
+        long[] in = {s[0], s[1] / groups.length, s[2], s[3]};
+        long[] out = {outputShape[0], outputShape[1] / groups.length, outputShape[2], outputShape[3]};
+        return groups.length * groups[0].multiplyAdds(new long[][] {in}, out);
+    }
+
+    @Override
     String kind() {
         return groups[0].kind() + " x" + groups.length + " groups";
     }

@@ -139,14 +139,35 @@ public final class Network {
      * allocated. Stages that cannot take that size are left out, as compiling would leave them out.
      */
     public long activationVolume(long batch, long height, long width) {
-        long[][] shapes = new long[planned.size()][];
-        long[] inputShape = {batch, input.size(1), height, width};
-        long volume = 0;
+        return Arrays.stream(plan(batch, height, width)).filter(Objects::nonNull).mapToLong(Stage::volume).sum();
+    }
+
+    /**
+     * The multiply-adds of one ascent step on a network of the same model compiled for a batch of {@code batch}
+     * images of {@code height} x {@code width}: the forward pass through the stages {@code targets} depend on,
+     * and the backward pass from them to the input (about as many again: no weight gradients), from shapes alone.
+     * Convolutions and dense layers count their products, other stages one operation per value; the image's own
+     * transforms are not counted.
+     *
+     * @throws IllegalArgumentException for a target this network does not have
+     */
+    public long multiplyAdds(long batch, long height, long width, Collection<String> targets) {
+        long[][] shapes = plan(batch, height, width);
+        boolean[] need = needed(targets);
+        long forward = 0;
         for (int i = 0; i < shapes.length; i++) {
-            long[][] ins = new long[from[i].length][];
-            for (int k = 0; k < ins.length; k++) {
-                ins[k] = from[i][k] == StageGraph.INPUT ? inputShape : shapes[from[i][k]];
+            if (need[i] && shapes[i] != null) {
+                forward += planned.get(i).multiplyAdds(shapesOf(i, shapes, batch, height, width), shapes[i]);
             }
+        }
+        return 2 * forward;
+    }
+
+    /** The output shape of every planned stage for that input, or null where a stage cannot take it. */
+    private long[][] plan(long batch, long height, long width) {
+        long[][] shapes = new long[planned.size()][];
+        for (int i = 0; i < shapes.length; i++) {
+            long[][] ins = shapesOf(i, shapes, batch, height, width);
             if (Arrays.stream(ins).anyMatch(Objects::isNull)) {
                 continue;
             }
@@ -154,13 +175,21 @@ public final class Network {
                 long[] shape = planned.get(i).outputShape(ins);
                 if (Arrays.stream(shape).allMatch(d -> d > 0)) {
                     shapes[i] = shape;
-                    volume += Arrays.stream(shape).reduce(1, Math::multiplyExact);
                 }
             } catch (IllegalArgumentException e) {
                 // this stage (a dense layer, say) cannot take that size: it is left out
             }
         }
-        return volume;
+        return shapes;
+    }
+
+    /** The shapes node i reads, from those planned so far (null where one is missing). */
+    private long[][] shapesOf(int i, long[][] shapes, long batch, long height, long width) {
+        long[][] ins = new long[from[i].length][];
+        for (int k = 0; k < ins.length; k++) {
+            ins[k] = from[i][k] == StageGraph.INPUT ? new long[] {batch, input.size(1), height, width} : shapes[from[i][k]];
+        }
+        return ins;
     }
 
     /** Images {@code [from, to)} of a batch array of any rank ([batch, ...]): a view. */

@@ -29,6 +29,19 @@ abstract class Stage {
         return outputShape(inputShapes[0]);
     }
 
+    /**
+     * Multiply-adds of one forward pass for inputs of these shapes giving {@code outputShape}, for estimates of a
+     * step's time: a stage with weights counts each output value's products; any other, one operation per output
+     * value. Its backward pass (the input's gradient only) takes about as many again.
+     */
+    long multiplyAdds(long[][] inputShapes, long[] outputShape) {
+        return volume(outputShape);
+    }
+
+    static long volume(long[] shape) {
+        return java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    }
+
     /** How many weights (and biases, scales, shifts) the stage holds, for memory estimates. */
     long parameters() {
         return 0;

@@ -112,8 +112,12 @@ public final class AscentRun {
             int copy = java.util.Collections.frequency(objectives.subList(0, i), objectives.get(i));
             seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
         }
-        boolean fromExamples = parts.parameterization().init() == ParameterizationSpec.Init.EXAMPLES && parts.examples() != null;
-        return new Start(seeds, fromExamples ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null);
+        return new Start(seeds, startsFromExamples(parts) ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null);
+    }
+
+    /** Whether a run of these parts starts from the mean of its objectives' top example pictures ({@code init} examples). */
+    public static boolean startsFromExamples(RunParts parts) {
+        return parts.parameterization().init() == ParameterizationSpec.Init.EXAMPLES && parts.examples() != null;
     }
 
     /**

@@ -17,6 +17,13 @@ public interface ExamplePictures {
      */
     float[][] topMeans(List<Objective> objectives, int size, int k);
 
+    /**
+     * Does one bounded piece of the work {@link #topMeans} needs for these objectives at this size (scoring a slice of
+     * the pictures at one of their layers), so that a caller can spread it out; returns whether none is left (at
+     * once when there was none).
+     */
+    boolean scoreSlice(List<Objective> objectives, int size);
+
     /** Whether the objective rises above {@link AscentRun#DEAD_BELOW} on some example picture; null when they cannot say. */
     Boolean fires(Objective objective);
 }

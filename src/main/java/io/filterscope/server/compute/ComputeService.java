@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * with the fewest running runs. When a client waits while another holds two or more places more than it,
  * one of those runs is paused (it keeps its state) to make room.
  * <p>
+ * Step time: a step is one piece of work nothing interrupts, so a run whose step would take longer than
+ * {@link Settings#maxStepMs} by its multiply-adds and the device's {@link DeviceSpeed} is refused, and runs join a
+ * batch only while its steps stay within that time (else they form another batch of the same key).
+ * <p>
  * Memory: a run whose network would need more than the worker's budget is refused before anything is
  * allocated; one that does not fit beside the running ones waits. Networks of ended runs stay in the store's
  * {@link io.filterscope.model.NetworkCache} within what the budget leaves free.
@@ -80,8 +84,11 @@ public final class ComputeService implements AutoCloseable {
      * @param memoryBudget   bytes of native memory the runs' networks may take together
      * @param networkCache   bytes of networks of ended runs kept for reuse, within what the budget leaves free
      * @param wedgedAfterMs  time in one piece of work after which {@link #health} says the worker is wedged
+     * @param maxStepMs      estimated time of one step (of a run alone, or of a batch of runs) above which a run is refused
+     * @param warmUp         whether the worker first warms its models' usual paths ({@link WarmUp}, a few seconds) before it is {@link #ready}
      */
-    public record Settings(int maxActive, int maxQueued, long memoryBudget, long networkCache, long wedgedAfterMs) {
+    public record Settings(int maxActive, int maxQueued, long memoryBudget, long networkCache, long wedgedAfterMs, long maxStepMs,
+                           boolean warmUp) {
     }
 
     /** {@code state}: "ok", "wedged", "dead" or "out_of_memory"; {@code detail} says more when not ok. */
@@ -113,12 +120,16 @@ public final class ComputeService implements AutoCloseable {
     private final Map<String, Run> runs = new LinkedHashMap<>();
     /** Runs without a place, in the order they get one (paused runs go first). */
     private final List<Run> waiting = new ArrayList<>();
-    /** Running runs by what they must share to step together. */
-    private final Map<Batch.Key, Batch> batches = new LinkedHashMap<>();
+    /** Running runs by what they must share to step together: more than one batch of a key when one step would be too long. */
+    private final Map<Batch.Key, List<Batch>> batches = new LinkedHashMap<>();
+    /** The device's rate, calibrated when the compute thread starts (before any command) and raised by the steps it runs. */
+    private DeviceSpeed speed;
     /** Bytes reserved by runs that hold a place, running or paused (written by the compute thread only). */
     private volatile long reserved;
     private final Thread thread;
     private volatile boolean closed;
+    /** Done once the compute thread has calibrated (and warmed up) and takes work. */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** When the compute thread began its current piece of work (System.nanoTime), or 0 between pieces. */
     private volatile long busySince;
     private volatile String busyWith = "";
@@ -140,8 +151,15 @@ public final class ComputeService implements AutoCloseable {
                 Backend.pinCurrentThread(device);
                 // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
                 Backend.shareCores(true);
+                speed = DeviceSpeed.calibrate();
+                if (settings.warmUp()) {
+                    WarmUp.run(store, queries, speed);
+                }
+                LOG.info("compute worker {}: {} multiply-adds a second", device, String.format("%.3g", speed.multiplyAddsPerSecond()));
+                ready.complete(null);
                 loop();
             } finally {
+                ready.completeExceptionally(new IllegalStateException("the compute thread stopped before it took work"));
                 if (!closed) {
                     failEverything();
                 }
@@ -154,6 +172,11 @@ public final class ComputeService implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** Completes when the worker has calibrated its device's speed (and warmed up, if its settings say so) and takes work. */
+    public CompletableFuture<Void> ready() {
+        return ready;
     }
 
     public ModelQueries queries() {
@@ -202,13 +225,34 @@ public final class ComputeService implements AutoCloseable {
         return (CompletableFuture<T>) result;
     }
 
+    /**
+     * Accepts a run ({@link #start}) once the example pictures it starts from ({@code init} examples) are scored at
+     * its layers: a layer's first such run scores them first in the query lane of {@code client}, a slice a turn
+     * (as a first {@code examples} query does), rather than all at once inside its start, which held the compute
+     * thread for a second or more.
+     */
+    public CompletableFuture<ComputeApi.Accepted> startWhenScored(String runId, String client, ClientMessage.Start request) {
+        return call(() -> startPicturesScored(request))
+                .thenCompose(scored -> scored ? CompletableFuture.completedFuture(true)
+                        : queryInPieces(client, () -> startPicturesScored(request) ? Optional.of(true) : Optional.<Boolean>empty()))
+                .thenCompose(scored -> call(() -> start(runId, client, request)));
+    }
+
+    /** Scores a slice of what the run of {@code request} starts from, if any is left; returns whether none is. */
+    private boolean startPicturesScored(ClientMessage.Start request) {
+        RunRequest parsed = RunRequest.parse(request, store::load);
+        RunParts parts = parsed.parts();
+        return !AscentRun.startsFromExamples(parts) || parts.examples().scoreSlice(parsed.objectives(), parsed.size());
+    }
+
     // --- commands, on the compute thread ---
 
     /**
      * Accepts a run of {@code client}: it starts now if the device has room, else it waits.
      *
-     * @throws ApiError.ApiException 413 too_large when its network alone would need more than the memory budget,
-     *                               429 too_many_runs when the queue is full
+     * @throws ApiError.ApiException 413 too_large when its network alone would need more than the memory budget, or
+     *                               its step would take longer than the step-time limit; 429 too_many_runs when
+     *                               the queue is full
      */
     public ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request) {
         if (runs.containsKey(runId)) {
@@ -220,6 +264,14 @@ public final class ComputeService implements AutoCloseable {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
                     + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
                     + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
+        }
+        Batch.Key key = Batch.Key.of(parsed, parsed.parts());
+        double seconds = stepSeconds(parsed.model(), parsed.objectives().size(), key);
+        if (seconds * 1000 > settings.maxStepMs()) {
+            throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px to "
+                    + String.join(", ", key.layers()) + " on " + parsed.model().id()
+                    + " take about " + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s a step on this worker, more than its limit of "
+                    + settings.maxStepMs() / 1000.0 + " s (every other run waits that long); ask for fewer filters or a smaller size").exception();
         }
         if (running() >= settings.maxActive() && waiting.size() >= settings.maxQueued()) {
             throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
@@ -377,7 +429,11 @@ public final class ComputeService implements AutoCloseable {
                 }
                 row += member.images();
             }
+            long started = DeviceSpeed.clock();
             outcomes = BatchedAscent.step(net, placed);
+            // The network's every row is computed, spare ones too.
+            speed.observe(batch.key.model().multiplyAddsFor(net.batch(), batch.key.inputSize(), batch.key.layers()),
+                    DeviceSpeed.clock() - started);
         } catch (Throwable t) {
             ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
             stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
@@ -534,11 +590,26 @@ public final class ComputeService implements AutoCloseable {
         return store.networks().trimTo(Math.min(settings.networkCache(), settings.memoryBudget() - reserved));
     }
 
-    /** A run joins the batch of the runs it can step with (a new one if none), which makes room for its images when it has none spare. */
+    /**
+     * A run joins a batch of the runs it can step with whose steps stay within the step-time limit with its images
+     * (a new one if none), which makes room for its images when it has none spare.
+     */
     private void join(Run run, RunParts parts) {
-        Batch batch = batches.computeIfAbsent(Batch.Key.of(run.request, parts), Batch::new);
+        Batch.Key key = Batch.Key.of(run.request, parts);
+        List<Batch> ofKey = batches.computeIfAbsent(key, k -> new ArrayList<>());
+        Batch batch = ofKey.stream().filter(b -> stepSeconds(key.model(), b.images() + run.images(), key) * 1000 <= settings.maxStepMs())
+                .findFirst().orElseGet(() -> {
+                    Batch added = new Batch(key);
+                    ofKey.add(added);
+                    return added;
+                });
         batch.members.add(run);
         run.batch = batch;
+    }
+
+    /** Seconds a step of {@code images} images of a batch of {@code key} takes at least on this worker's device. */
+    private double stepSeconds(io.filterscope.model.LoadedModel model, int images, Batch.Key key) {
+        return speed.seconds(model.multiplyAddsFor(images, key.inputSize(), key.layers()));
     }
 
     /** A run leaves its batch (it ended or was paused); its rows stay spare, or the batch takes a smaller network at its next step. */
@@ -553,7 +624,11 @@ public final class ComputeService implements AutoCloseable {
             batch.drop(); // too large for what its members now reserve, or no longer needed at all
         }
         if (batch.members.isEmpty()) {
-            batches.remove(batch.key);
+            List<Batch> ofKey = batches.get(batch.key);
+            ofKey.remove(batch);
+            if (ofKey.isEmpty()) {
+                batches.remove(batch.key);
+            }
         }
     }
 

@@ -70,18 +70,23 @@ public final class ComputeVerticle extends AbstractVerticle {
         long cache = config.limits().get(Limit.NETWORK_CACHE) == 0 ? budget / 4 : config.limits().get(Limit.NETWORK_CACHE);
         store.networks().setCapacity(Math.min(cache, budget));
         service = new ComputeService(store, device, new ComputeService.Settings(config.limits().activeRuns(),
-                config.limits().queuedRuns(), budget, Math.min(cache, budget), config.limits().get(Limit.WEDGED_AFTER) * 1000),
+                config.limits().queuedRuns(), budget, Math.min(cache, budget), config.limits().get(Limit.WEDGED_AFTER) * 1000,
+                config.limits().get(Limit.STEP_TIME) * 1000, config.warmUp()),
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
-        vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
-        vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
-        vertx.setPeriodic(HEARTBEAT_MS, t -> {
-            announce(false);
-            stopOrphans();
-        });
-        EventBusService.serve(vertx, ComputeApi.Worker.class, Addresses.worker(id), new Api(), false)
-                .onSuccess(v -> announce(false)).onComplete(started);
+        // Dispatchers hear of the worker once it takes work: after its calibration (and warm-up).
+        Future.fromCompletionStage(service.ready(), context)
+                .compose(v -> EventBusService.serve(vertx, ComputeApi.Worker.class, Addresses.worker(id), new Api(), false))
+                .onSuccess(v -> {
+                    vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
+                    vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
+                    vertx.setPeriodic(HEARTBEAT_MS, t -> {
+                        announce(false);
+                        stopOrphans();
+                    });
+                    announce(false);
+                }).onComplete(started);
     }
 
     private void announce(boolean leaving) {
@@ -114,7 +119,7 @@ public final class ComputeVerticle extends AbstractVerticle {
         @Override
         public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
             fronts.started(request.run(), request.front() == null ? "" : request.front(), System.currentTimeMillis());
-            return answer(() -> service.call(() -> service.start(request.run(), request.client(), request.start())));
+            return answer(() -> service.startWhenScored(request.run(), request.client(), request.start()));
         }
 
         @Override

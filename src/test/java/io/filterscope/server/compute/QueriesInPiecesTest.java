@@ -24,7 +24,7 @@ class QueriesInPiecesTest {
     @Test
     void aRunningRunStepsBetweenThePiecesOfAFirstExamplesQuery() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000),
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false),
                 (run, message, droppable) -> { });
         try {
             ClientMessage.Start start = (ClientMessage.Start) Protocol.decode("""
@@ -46,6 +46,36 @@ class QueriesInPiecesTest {
                 assertTrue(stepAtPiece.get(i) > stepAtPiece.get(i - 1), "the run stepped between pieces " + (i - 1) + " and " + i
                         + ": " + stepAtPiece);
             }
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    /**
+     * A run that starts from a layer's example pictures ({@code init} examples) needs them all scored: that goes
+     * through the query lane a slice at a time too, not inside its start (where it held the compute thread for all
+     * of them), so a running run keeps stepping meanwhile; and when they are scored, the next such start needs no more.
+     */
+    @Test
+    void aRunStartingFromExamplePicturesHasThemScoredInPieces() throws Exception {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false),
+                (run, message, droppable) -> { });
+        try {
+            service.call(() -> service.start("r1", "runner", (ClientMessage.Start) Protocol.decode("""
+                    {"op": "start", "model": "fashion-cnn", "steps": 100000,
+                     "objective": {"type": "channel", "layer": "conv1", "filter": 0}}"""))).get(2, TimeUnit.MINUTES);
+            ClientMessage.Start fromExamples = (ClientMessage.Start) Protocol.decode("""
+                    {"op": "start", "model": "fashion-cnn", "steps": 100000, "preset": "plain", "params": {"init": "examples"},
+                     "objective": {"type": "channel", "layer": "conv4", "filter": 5}}""");
+            int before = service.call(() -> service.list().get(0).step()).get(1, TimeUnit.MINUTES);
+            service.startWhenScored("r2", "starter", fromExamples).get(2, TimeUnit.MINUTES);
+            int after = service.call(() -> service.list().get(0).step()).get(1, TimeUnit.MINUTES);
+            int slices = (store.load("fashion-cnn").examples().size() + ExampleActivations.SLICE - 1) / ExampleActivations.SLICE;
+            assertTrue(after - before >= slices, "the running run stepped between the " + slices + " slices: "
+                    + (after - before) + " steps while the other started");
+            assertTrue(store.load("fashion-cnn").exampleActivations().scoreSlice("conv4", 1), "conv4's pictures are all scored");
+            assertEquals(2, service.list().size(), "both run");
         } finally {
             service.shutdown(10_000);
         }

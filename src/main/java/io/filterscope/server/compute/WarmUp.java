@@ -1,0 +1,122 @@
+package io.filterscope.server.compute;
+
+import io.filterscope.engine.net.LayerInfo;
+import io.filterscope.engine.net.Network;
+import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.render.BatchedAscent;
+import io.filterscope.engine.render.StepResult;
+import io.filterscope.image.PngFiles;
+import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelStore;
+import io.filterscope.server.Limit;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.Protocol;
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a compute worker does once before it reports ready, so that a class's first minutes do not pay for
+ * the first time of everything: for each available model, the page's first run (its default layer, filter and
+ * preset at its own size) and a gallery-like batch of 8 step a few dozen times through the worker's own step
+ * path with their frames encoded, its default layer's example pictures are scored and ranked as an
+ * {@code examples} query answers, and an upload's activation maps are computed. Without it, a 30-client soak's
+ * first two minutes ran slower than the rest: the JIT compiler took 0.2-0.4 of the 2 cores in the first 100 s
+ * (falling to 0.01 by 200 s), the compute thread got 0.42-0.57 of a core against 0.65-0.73 later, and networks
+ * and example scores were built inside steps and queries (docs/performance.md, "Soak"). It takes 3-6 s on 2 cores.
+ */
+final class WarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+    /** Steps of the page's first run of each model: enough for the step path's hot methods to be compiled. */
+    private static final int STEPS = 60;
+    /** Steps of a batch of 8 of each model. */
+    private static final int BATCH_STEPS = 10;
+    private static final int BATCH = 8;
+
+    private WarmUp() {
+    }
+
+    /** Warms every available model of {@code store}; a model that fails is logged and left cold. */
+    static void run(ModelStore store, ModelQueries queries, DeviceSpeed speed) {
+        long started = System.nanoTime();
+        for (ModelStore.Entry entry : store.list()) {
+            if (!entry.available()) {
+                continue;
+            }
+            try {
+                model(store, queries, store.load(entry.id()), speed);
+            } catch (RuntimeException | java.io.IOException e) {
+                LOG.warn("warming up {} failed: {}", entry.id(), e.toString());
+            }
+        }
+        LOG.info("warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed) throws java.io.IOException {
+        LayerInfo layer = defaultLayer(model);
+        int filter = model.metadata().defaultView() != null ? model.metadata().defaultView().filter() : 0;
+        String preset = model.metadata().defaultView() != null && model.metadata().defaultView().preset() != null
+                ? ",\"preset\":\"" + model.metadata().defaultView().preset() + "\"" : "";
+        int[] gallery = new int[(int) Math.min(BATCH, layer.channels())];
+        Arrays.setAll(gallery, i -> i);
+        step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
+                + layer.name() + "\",\"filter\":" + filter + "}" + preset + "}", STEPS, speed);
+        step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
+                + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed);
+        if (model.examples() != null) {
+            while (queries.examplesPiece(model.id(), layer.name(), filter, 100).isEmpty()) {
+                // a slice of pictures a piece, as a query takes them
+            }
+        }
+        BufferedImage grey = new BufferedImage(model.width(), model.height(), BufferedImage.TYPE_INT_RGB);
+        queries.activations(model.id(), layer.name(), PngFiles.encode(grey, Map.of()), (int) Limit.IMAGE_PIXELS.defaultValue,
+                (int) Limit.IMAGE_SIDE.defaultValue);
+    }
+
+    /** The layer the page opens a model on: its metadata's default view, else its second convolution, else its first spatial layer. */
+    static LayerInfo defaultLayer(LoadedModel model) {
+        if (model.metadata().defaultView() != null) {
+            return model.layer(model.metadata().defaultView().layer());
+        }
+        List<LayerInfo> spatial = model.layers().stream().filter(LayerInfo::spatial).toList();
+        List<LayerInfo> convs = spatial.stream().filter(l -> l.kind().contains("conv")).toList();
+        return !convs.isEmpty() ? convs.get(Math.min(1, convs.size() - 1)) : spatial.isEmpty() ? model.layers().get(0) : spatial.get(0);
+    }
+
+    /**
+     * Steps the run a start message asks for as the worker steps runs, encoding each step's first frame; the steps
+     * count toward the device's measured speed.
+     */
+    private static void step(ModelStore store, String message, int steps, DeviceSpeed speed) {
+        ClientMessage.Start start;
+        try {
+            start = (ClientMessage.Start) Protocol.decode(message);
+        } catch (Protocol.BadMessage e) {
+            throw new IllegalStateException(e);
+        }
+        RunRequest request = RunRequest.parse(start, store::load);
+        var parts = request.parts();
+        Batch.Key key = Batch.Key.of(request, parts);
+        Network net = request.model().borrow(request.objectives().size(), key.inputSize());
+        long work = request.model().multiplyAddsFor(net.batch(), key.inputSize(), key.layers());
+        try {
+            AscentRun run = new AscentRun(net, request.objectives(), parts, request.size(), steps, request.seed());
+            for (int i = 0; i < steps; i++) {
+                long began = DeviceSpeed.clock();
+                StepResult result = BatchedAscent.step(net, List.of(new BatchedAscent.Placed(run, 0))).get(0).result();
+                speed.observe(work, DeviceSpeed.clock() - began);
+                long[] shape = result.images().shape();
+                int c = (int) shape[1];
+                int h = (int) shape[2];
+                int w = (int) shape[3];
+                float[] first = Arrays.copyOf(result.images().data().asFloat(), c * h * w);
+                FrameEncoder.encode("warm-up", result.step(), 0, 0, result.values()[0], i == steps - 1, first, c, w, h);
+            }
+        } finally {
+            request.model().release(net);
+        }
+    }
+}

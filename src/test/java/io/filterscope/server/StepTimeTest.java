@@ -1,0 +1,98 @@
+package io.filterscope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One client's huge run must not stall every other client (a newcomer's trial: 64 filters of emoji-cnn's conv6 at
+ * 256 px took 12-15 s a step on 2 cores, and every other client waited that long for a list, a start or a step): a
+ * run whose step would take longer than {@link Limit#STEP_TIME} is refused before it starts, with the default
+ * limit, while every gallery the page asks for on the bundled models still starts.
+ */
+class StepTimeTest {
+    private static Vertx vertx;
+    private static FilterScopeServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        server = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.closeAndWait();
+        vertx.close();
+    }
+
+    private static JsonObject gallery(String model, String layer, int filters, Integer size, String tag) {
+        JsonObject start = new JsonObject().put("op", "start").put("model", model).put("steps", 100_000).put("tag", tag)
+                .put("objective", new JsonObject().put("type", "channel").put("layer", layer)
+                        .put("filters", new JsonArray(IntStream.range(0, filters).boxed().toList())));
+        return size == null ? start : start.put("size", size);
+    }
+
+    @Test
+    void aRunWhoseStepWouldStallEveryoneIsRefusedWithWhatToDo() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.21"); Peer.Socket socket = peer.connect(server.port())) {
+            long asked = System.nanoTime();
+            socket.send(gallery("emoji-cnn", "conv6", 64, 256, "huge"));
+            JsonObject refused = socket.next("error");
+            double ms = (System.nanoTime() - asked) / 1e6;
+            String message = refused.getString("message");
+            System.out.printf("hardening: 64 filters of emoji-cnn conv6 at 256 px refused in %.0f ms: %s%n", ms, message);
+            assertEquals("too_large", refused.getString("code"), refused.encode());
+            assertEquals("huge", refused.getString("tag"));
+            assertTrue(message.startsWith("64 images of 256 px to conv6 on emoji-cnn take about "), message);
+            assertTrue(message.contains(" s a step on this worker, more than its limit of 3.0 s"), message);
+            assertTrue(message.endsWith("ask for fewer filters or a smaller size"), message);
+            assertTrue(!message.contains("\n"), "one line: " + message);
+
+            socket.send(new JsonObject().put("op", "list"));
+            assertEquals(0, socket.next("runs").getJsonArray("runs").size(), "nothing of it runs or waits");
+        }
+    }
+
+    /** What the page sends for a layer's gallery (every filter, the model's size) on every spatial layer, and the class gallery. */
+    @Test
+    void everyGalleryThePageAsksForOnTheBundledModelsStarts() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.22"); Peer.Socket socket = peer.connect(server.port())) {
+            JsonArray models = peer.get(server.port(), "/api/models").body().toJsonArray();
+            int started = 0;
+            for (int m = 0; m < models.size(); m++) {
+                String id = models.getJsonObject(m).getString("id");
+                JsonObject model = peer.get(server.port(), "/api/models/" + id).json();
+                int size = model.getJsonArray("inputShape").getInteger(1);
+                JsonArray layers = model.getJsonArray("layers");
+                for (int l = 0; l < layers.size(); l++) {
+                    JsonObject layer = layers.getJsonObject(l);
+                    if (layer.getJsonArray("outputShape").size() != 3) {
+                        continue;
+                    }
+                    String tag = id + "/" + layer.getString("name");
+                    socket.send(gallery(id, layer.getString("name"), layer.getInteger("channels"), size, tag));
+                    JsonObject answer = socket.next(e -> tag.equals(e.getString("tag")));
+                    assertEquals("started", answer.getString("type"), answer.encode());
+                    socket.send(new JsonObject().put("op", "stop").put("run", answer.getString("run")));
+                    socket.next("done");
+                    started++;
+                }
+                int classes = layers.getJsonObject(layers.size() - 1).getInteger("channels");
+                socket.send(new JsonObject().put("op", "start").put("model", id).put("steps", 1).put("tag", id + "/classes")
+                        .put("objective", new JsonObject().put("type", "class")
+                                .put("filters", new JsonArray(IntStream.range(0, classes).boxed().toList()))));
+                assertEquals("completed", socket.next("done").getString("reason"), id + "'s class gallery runs");
+            }
+            assertTrue(started >= 20, "galleries of every spatial layer of the bundled models: " + started);
+        }
+    }
+}
