@@ -133,6 +133,21 @@ class UploadLimitsTest {
         http.close();
     }
 
+    /** A part whose header passes Netty's 4 KB was answered 400 with the message "null". */
+    @Test
+    void aPartHeaderTooLongIsAOneLineError() throws Exception {
+        Buffer body = Buffer.buffer().appendString("--XX\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
+                + "a".repeat(5000) + ".png\"\r\nContent-Type: image/png\r\n\r\n").appendBytes(greyPng(8, 8))
+                .appendString("\r\n--XX--\r\n");
+        // A client of its own: the many-part test may have spent 127.0.0.1's share of requests.
+        try (Peer peer = new Peer(vertx, "127.0.0.7")) {
+            Peer.Response r = peer.post(port, "/api/models/tiny/activations?layer=conv1", "multipart/form-data; boundary=XX", body);
+            assertEquals(400, r.status(), r.body().toString());
+            assertEquals("malformed request: a part's header is broken or longer than 4 KB",
+                    r.json().getJsonObject("error").getString("message"));
+        }
+    }
+
     /**
      * In our Docker image the working directory belongs to root and the server runs as another user, so
      * uploads written to ./file-uploads failed. A server whose working directory is /proc (which not even

@@ -352,7 +352,10 @@ public final class HttpVerticle extends AbstractVerticle {
             error = new ApiError(413, "too_large", "an upload holds one image (the field \"image\") of at most "
                     + config.limits().uploadBytes() + " bytes, in at most " + MAX_FORM_FIELDS + " parts");
         } else if (status >= 400 && status < 500) {
-            error = new ApiError(status, ApiError.codeFor(status), failure == null ? "bad request" : String.valueOf(failure.getMessage()));
+            // Netty's decoders fail some malformed requests (a multipart part's header over its 4 KB) with no message.
+            error = new ApiError(status, ApiError.codeFor(status), failure == null || failure.getMessage() == null
+                    ? "malformed request" + (ctx.request().isExpectMultipart() ? ": a part's header is broken or longer than 4 KB" : "")
+                    : failure.getMessage());
         } else {
             error = ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure);
         }
