@@ -9,6 +9,8 @@ import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.LoadedModel;
+import io.filterscope.model.ModelMetadata;
+import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
 import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.train.LeNet;
@@ -81,11 +83,20 @@ final class BenchCommand implements Callable<Integer> {
         return layerName != null ? layerName : fallback;
     }
 
+    /** A model id's metadata, for its usual size and layer; null for the random-init architectures (vgg16). */
+    private ModelMetadata usual(String id) {
+        return models.store().list().stream().filter(e -> e.id().equals(id) && e.available())
+                .map(ModelStore.Entry::metadata).findFirst().orElse(null);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (stream) {
-            StreamBench.Case c = new StreamBench.Case(name != null ? name : "fashion-cnn", layer("conv4"),
-                    Cli.within("bench", "--filter", filter, 0, 1 << 20), size(28, 8),
+            String id = name != null ? name : "fashion-cnn";
+            ModelMetadata usual = usual(id);
+            StreamBench.Case c = new StreamBench.Case(id, layer(usual != null && usual.defaultView() != null
+                    ? usual.defaultView().layer() : "conv4"), Cli.within("bench", "--filter", filter, 0, 1 << 20),
+                    size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
             if (concurrent == null) {
                 return StreamBench.run(models.dir(), c);

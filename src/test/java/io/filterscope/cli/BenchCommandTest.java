@@ -51,6 +51,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void streamingABundledModelTakesItsOwnSizeAndLayerUnlessGiven() throws Exception {
+        Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--models", "models", "--model", "emoji-cnn",
+                "--steps", "3"), "filterscope stream ");
+        assertEquals("64", f.get("size"), "emoji-cnn's pictures are 64 px: " + f);
+        assertEquals("conv6", f.get("layer"), "the layer its page opens on: " + f);
+    }
+
+    @Test
     void concurrentRunsEachOnItsOwnWebSocketAreReportedAgainstOneRun(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         String out = CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
