@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * layer and preset, and a PNG of each preset's images.
  */
 @Command(name = "quality", mixinStandardHelpOptions = true,
-        description = "Compares presets on filters: activation under random transforms and high-frequency share (issue 13).")
+        description = "Compares presets on filters: activation under random transforms and high-frequency share (docs/quality.md).")
 final class QualityCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
