@@ -126,7 +126,12 @@ final class Peer implements AutoCloseable {
 
         /** The first event, received or to come (within a minute), that {@code wanted} accepts; the others stay for later. */
         JsonObject next(Predicate<JsonObject> wanted) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            return next(wanted, WAIT_S);
+        }
+
+        /** As {@link #next(Predicate)}, waiting up to {@code seconds}. */
+        JsonObject next(Predicate<JsonObject> wanted, long seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             for (java.util.Iterator<JsonObject> it = skipped.iterator(); it.hasNext(); ) {
                 JsonObject e = it.next();
                 if (wanted.test(e)) {
@@ -142,7 +147,7 @@ final class Peer implements AutoCloseable {
                     skipped.add(e);
                 }
             }
-            throw new AssertionError("no matching event within " + WAIT_S + " s; got " + skipped);
+            throw new AssertionError("no matching event within " + seconds + " s; got " + skipped);
         }
 
         JsonObject next(String type) throws InterruptedException {

@@ -62,6 +62,13 @@ class StepTimeTest {
         }
     }
 
+    /**
+     * How long a gallery's start and first step may take: a start first scores the layer's example pictures (its
+     * images start from them), and a first step compiles the layer's network for the gallery's batch, which in
+     * CI's busy test JVM took over a minute once (this test checks that the galleries are accepted, not their speed).
+     */
+    private static final long SLOW_S = 240;
+
     /** What the page sends for a layer's gallery (every filter, the model's size) on every spatial layer, and the class gallery. */
     @Test
     void everyGalleryThePageAsksForOnTheBundledModelsStarts() throws Exception {
@@ -79,11 +86,16 @@ class StepTimeTest {
                         continue;
                     }
                     String tag = id + "/" + layer.getString("name");
+                    long asked = System.nanoTime();
                     socket.send(gallery(id, layer.getString("name"), layer.getInteger("channels"), size, tag));
-                    JsonObject answer = socket.next(e -> tag.equals(e.getString("tag")));
+                    JsonObject answer = socket.next(e -> tag.equals(e.getString("tag")), SLOW_S);
                     assertEquals("started", answer.getString("type"), answer.encode());
+                    long running = System.nanoTime();
                     socket.send(new JsonObject().put("op", "stop").put("run", answer.getString("run")));
-                    socket.next("done");
+                    // The stop waits for the first step: the layer's network compiled at its batch, then one step.
+                    socket.next(e -> "done".equals(e.getString("type")), SLOW_S);
+                    System.out.printf("hardening: gallery %s (%d filters): started after %d ms, stopped after %d ms more%n", tag,
+                            layer.getInteger("channels"), (running - asked) / 1_000_000, (System.nanoTime() - running) / 1_000_000);
                     started++;
                 }
                 int classes = layers.getJsonObject(layers.size() - 1).getInteger("channels");
