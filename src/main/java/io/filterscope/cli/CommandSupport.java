@@ -1,6 +1,7 @@
 package io.filterscope.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.JpegFiles;
@@ -51,10 +52,7 @@ final class CommandSupport {
                 if (from < 0 || to < from) {
                     throw new NumberFormatException();
                 }
-                if (to >= count) {
-                    throw UserError.notFound("filter " + to + " is out of range: layer " + layer + " has " + count
-                            + " filters (0-" + (count - 1) + ")");
-                }
+                new IndexRange("filter", "layer " + layer, count).check(to);
                 if (to - from + out.size() > 4096) {
                     throw new UserError("at most 4096 filters at once");
                 }

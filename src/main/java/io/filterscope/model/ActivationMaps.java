@@ -1,5 +1,6 @@
 package io.filterscope.model;
 
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
@@ -21,10 +22,12 @@ public final class ActivationMaps {
     public record Channel(int index, double mean, double max) {
     }
 
+    private final String layer;
     private final INDArray maps;
     private final List<Channel> strongestFirst;
 
-    private ActivationMaps(INDArray maps) {
+    private ActivationMaps(String layer, INDArray maps) {
+        this.layer = layer;
         this.maps = maps;
         List<Channel> channels = new ArrayList<>();
         for (int c = 0; c < maps.size(0); c++) {
@@ -46,7 +49,7 @@ public final class ActivationMaps {
         net.input().assign(model.inputSpace().toInput(
                 Nd4j.create(planes, new long[] {1, model.channels(), model.height(), model.width()})));
         net.forward(List.of(layer));
-        return new ActivationMaps(net.output(layer).get(NDArrayIndex.point(0)).dup());
+        return new ActivationMaps(layer, net.output(layer).get(NDArrayIndex.point(0)).dup());
     }
 
     public List<Channel> strongestFirst() {
@@ -59,9 +62,7 @@ public final class ActivationMaps {
 
     /** One channel's map, colour-mapped by its own range. */
     public BufferedImage map(long channel) {
-        if (channel < 0 || channel >= maps.size(0)) {
-            throw UserError.notFound("channel " + channel + " is out of range: the layer has " + maps.size(0) + " channels");
-        }
+        new IndexRange("channel", "layer " + layer, maps.size(0)).check(channel);
         return Tiles.colourMapped(maps.get(NDArrayIndex.point(channel)).dup('c').data().asFloat(),
                 (int) maps.size(2), (int) maps.size(1));
     }

@@ -1,5 +1,6 @@
 package io.filterscope.server.compute;
 
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
@@ -125,9 +126,7 @@ public final class ModelQueries {
     public Optional<Answers.Examples> examplesPiece(String id, String layer, long filter, int n) throws IOException {
         LoadedModel m = store.load(id);
         LayerInfo info = m.layer(layer);
-        if (filter < 0 || filter >= info.channels()) {
-            throw UserError.notFound("filter " + filter + " is out of range: layer " + layer + " has " + info.channels() + " filters");
-        }
+        new IndexRange("filter", "layer " + layer, info.channels()).check(filter);
         LabeledImages examples = m.examples();
         if (examples == null) {
             throw UserError.notFound("model " + id + " has no example images");

@@ -138,9 +138,28 @@ public final class Protocol {
                     .orElse("\"" + field + "\" is out of range");
         }
         Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
-        String expected = type == Integer.class || type == int.class ? "a whole number"
-                : type == String.class ? "a string" : "of another type";
+        boolean whole = type == Integer.class || type == int.class;
+        JsonNode value = e.getPath().size() == 1 ? tree.get(field) : null;
+        if (whole && value != null && value.isFloatingPointNumber()) {
+            return fractionForWhole(field, value.decimalValue());
+        }
+        String expected = whole ? "a whole number" : type == String.class ? "a string" : "of another type";
         return "\"" + field + "\" must be " + expected;
+    }
+
+    /**
+     * A JSON number with a fraction or exponent where a whole number goes: the fields are whole numbers as JSON
+     * writes them (as {@code 100}), so {@code 1e2} is refused, saying what to write, and {@code 1.5} with the field's bounds.
+     */
+    private static String fractionForWhole(String field, java.math.BigDecimal value) {
+        String bounds = Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field)).findFirst()
+                .map(p -> p.wholeNumbers()).orElse("a whole number");
+        java.math.BigDecimal stripped = value.stripTrailingZeros();
+        return stripped.scale() <= 0
+                ? "\"" + field + "\" must be " + bounds + " written without a decimal point or exponent: "
+                        + (stripped.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? stripped.toPlainString()
+                        : stripped.toString()) + ", not " + value
+                : "\"" + field + "\" must be " + bounds + ", got " + value;
     }
 
     /** The event as the client reads it. */

@@ -46,7 +46,9 @@ class ProtocolTest {
         assertEquals("unknown op 'dance'; ops: start, stop, update, watch, unwatch, list", error("{\"op\":\"dance\"}"));
         assertEquals("unknown op (none); ops: start, stop, update, watch, unwatch, list", error("{\"run\":\"r\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
-        assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":5.5}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 5.5", error("{\"op\":\"start\",\"steps\":5.5}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000 written without a decimal point or exponent: 100, not 100.0",
+                error("{\"op\":\"start\",\"steps\":1e2}"));
         assertEquals("\"seed\" must be a whole number from -2147483648 to 2147483647, got 99999999999",
                 error("{\"op\":\"start\",\"seed\":99999999999}"));
         for (String op : List.of("stop", "update", "watch", "unwatch")) {
