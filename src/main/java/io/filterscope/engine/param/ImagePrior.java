@@ -19,11 +19,8 @@ public final class ImagePrior {
     private final int width;
     private final INDArray mean;
     private final INDArray components;
-    /** The same values on the host, for {@link #logits} and {@link #codeGradient}: [k][pixels] and [pixels][k], row-major. */
-    private final double[] hostMean;
-    private final double[] hostComponents;
-    private final double[] hostComponentsT;
-
+    /** [c * h * w, k], the transpose laid out row-major, for {@link #codeGradient}. */
+    private final INDArray componentsT;
     /**
      * @param name       how messages name it (its file)
      * @param mean       the training pictures' mean logit, [c * h * w] planar
@@ -41,59 +38,42 @@ public final class ImagePrior {
         this.width = width;
         this.mean = mean.reshape(1, pixels).castTo(DataType.FLOAT);
         this.components = components.castTo(DataType.FLOAT);
-        this.hostMean = this.mean.data().asDouble();
-        this.hostComponents = this.components.dup('c').data().asDouble();
-        this.hostComponentsT = this.components.transpose().dup('c').data().asDouble();
+        this.componentsT = this.components.transpose().dup('c');
     }
 
     /**
-     * {@code mean + z . components}, each row of {@code z} ([n, k]) on its own: [n, c * h * w] of z's type. Computed
-     * on the host in a fixed order per row, so an image's logits never depend on the rows computed with it: a BLAS
-     * product's do, its kernels changing with the row count (a row of a 30-row {@code mmul} differed in its last
-     * bits from the same row alone), and runs sharing a step must get the images they get alone. 2 * n * k *
-     * pixels flops; 30 codes of 64 for 28 px pictures take about 0.3 ms.
+     * {@code mean + z . components}, each row of {@code z} ([n, k]) on its own: [n, c * h * w] of z's type. One
+     * vector-matrix product per row on z's device, so a row's logits never depend on the rows computed with it: a
+     * single product of all rows does (the BLAS picks other kernels by row count; a row of a 30-row {@code mmul}
+     * differed in its last bits from the same row alone), and runs sharing a step must get the images they get
+     * alone. The result is made in the current workspace, if any.
      */
     public INDArray logits(INDArray z) {
-        int n = (int) z.size(0);
-        int k = size();
-        int pixels = hostMean.length;
-        double[] codes = z.dup('c').data().asDouble();
-        double[] out = new double[n * pixels];
-        for (int row = 0; row < n; row++) {
-            int at = row * pixels;
-            System.arraycopy(hostMean, 0, out, at, pixels);
-            for (int j = 0; j < k; j++) {
-                double zj = codes[row * k + j];
-                int from = j * pixels;
-                for (int p = 0; p < pixels; p++) {
-                    out[at + p] += zj * hostComponents[from + p];
-                }
-            }
-        }
-        return Nd4j.createFromArray(out).castTo(z.dataType()).reshape('c', n, pixels);
+        INDArray out = Nd4j.create(z.dataType(), z.size(0), mean.length());
+        eachRow(z, as(components, z), out);
+        return out.addiRowVector(as(mean, z));
     }
 
     /**
      * {@code g . components^T}, each row of {@code g} ([n, c * h * w], d/d(logits)) on its own: d/dz, [n, k] of g's
-     * type; row by row on the host for the reason {@link #logits} gives.
+     * type; one product per row for the reason {@link #logits} gives.
      */
     public INDArray codeGradient(INDArray g) {
-        int n = (int) g.size(0);
-        int k = size();
-        int pixels = hostMean.length;
-        double[] in = g.dup('c').data().asDouble();
-        double[] out = new double[n * k];
-        for (int row = 0; row < n; row++) {
-            int at = row * k;
-            for (int p = 0; p < pixels; p++) {
-                double gp = in[row * pixels + p];
-                int from = p * k;
-                for (int j = 0; j < k; j++) {
-                    out[at + j] += gp * hostComponentsT[from + j];
-                }
-            }
+        INDArray out = Nd4j.create(g.dataType(), g.size(0), size());
+        eachRow(g, as(componentsT, g), out);
+        return out;
+    }
+
+    /** Row i of {@code out} = row i of {@code a} times {@code b}: n products of [1, m] by [m, p], whatever n is. */
+    private static void eachRow(INDArray a, INDArray b, INDArray out) {
+        for (long row = 0; row < a.size(0); row++) {
+            a.getRow(row, true).mmuli(b, out.getRow(row, true));
         }
-        return Nd4j.createFromArray(out).castTo(g.dataType()).reshape('c', n, k);
+    }
+
+    /** {@code values} in {@code like}'s type (the float values themselves for float codes, as the engine's are). */
+    private static INDArray as(INDArray values, INDArray like) {
+        return values.dataType() == like.dataType() ? values : values.castTo(like.dataType());
     }
 
     public String name() {
