@@ -21,6 +21,7 @@ public final class ImagePrior {
     private final INDArray components;
     /** [c * h * w, k], the transpose laid out row-major, for {@link #codeGradient}. */
     private final INDArray componentsT;
+
     /**
      * @param name       how messages name it (its file)
      * @param mean       the training pictures' mean logit, [c * h * w] planar
@@ -46,7 +47,9 @@ public final class ImagePrior {
      * vector-matrix product per row on z's device, so a row's logits never depend on the rows computed with it: a
      * single product of all rows does (the BLAS picks other kernels by row count; a row of a 30-row {@code mmul}
      * differed in its last bits from the same row alone), and runs sharing a step must get the images they get
-     * alone. The result is made in the current workspace, if any.
+     * alone. No copy crosses to the host, so under CUDA the products stay on the GPU. On CPU each product is a native
+     * call of some tens of microseconds: 2n calls a step for n runs sharing a prior (docs/performance.md, "The
+     * prior's products on the device"). The result is made in the current workspace, if any.
      */
     public INDArray logits(INDArray z) {
         INDArray out = Nd4j.create(z.dataType(), z.size(0), mean.length());
