@@ -39,8 +39,13 @@ reference=${REFERENCE:-bench/torch_ascent.py}
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 median_of_run() { sed -n 's/^# per-step ms: .*median=\([0-9.]*\).*/\1/p'; }
-# The value of field $1 on the line starting with $2.
-field() { sed -n "s/^$2.* $1=\([0-9.]*\).*/\1/p"; }
+# The value of field $1 on the line starting with $2; fails, saying so, when there is none.
+field() {
+  local v
+  v=$(grep "^$2" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" || true)
+  [ -n "$v" ] || { echo "side-by-side: no $1 on a line starting '$2' in the bench's output" >&2; return 1; }
+  echo "$v"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 ours() { OMP_NUM_THREADS=$1 java -XX:ActiveProcessorCount="$1" -jar target/filterscope.jar bench "${@:2}"; }
 theirs() { /usr/bin/python3 "$reference" --threads "$1" "${@:2}"; }
