@@ -1,8 +1,8 @@
 package io.filterscope.engine.param;
 
+import io.filterscope.engine.Backend;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A model's learned image prior: a linear decoder fitted to the model's training pictures (principal
@@ -19,8 +19,7 @@ public final class ImagePrior {
     private final int width;
     private final INDArray mean;
     private final INDArray components;
-    /** [c * h * w, k], the transpose laid out row-major, for {@link #codeGradient}. */
-    private final INDArray componentsT;
+    private final PriorProducts products;
 
     /**
      * @param name       how messages name it (its file)
@@ -28,6 +27,11 @@ public final class ImagePrior {
      * @param components [k, c * h * w], each principal direction times the spread along it
      */
     public ImagePrior(String name, int channels, int height, int width, INDArray mean, INDArray components) {
+        this(name, channels, height, width, mean, components, Backend.name().equals("cuda"));
+    }
+
+    /** As above, with the products as ND4J ops on the device ({@code onDevice}) or as loops on the host. */
+    ImagePrior(String name, int channels, int height, int width, INDArray mean, INDArray components, boolean onDevice) {
         long pixels = (long) channels * height * width;
         if (mean.length() != pixels || components.rank() != 2 || components.size(1) != pixels) {
             throw new IllegalArgumentException(name + ": a prior of " + channels + "x" + height + "x" + width
@@ -39,44 +43,24 @@ public final class ImagePrior {
         this.width = width;
         this.mean = mean.reshape(1, pixels).castTo(DataType.FLOAT);
         this.components = components.castTo(DataType.FLOAT);
-        this.componentsT = this.components.transpose().dup('c');
+        this.products = onDevice ? new DevicePriorProducts(this.mean, this.components)
+                : new HostPriorProducts(this.mean, this.components);
     }
 
     /**
-     * {@code mean + z . components}, each row of {@code z} ([n, k]) on its own: [n, c * h * w] of z's type. One
-     * vector-matrix product per row on z's device, so a row's logits never depend on the rows computed with it: a
-     * single product of all rows does (the BLAS picks other kernels by row count; a row of a 30-row {@code mmul}
-     * differed in its last bits from the same row alone), and runs sharing a step must get the images they get
-     * alone. No copy crosses to the host, so under CUDA the products stay on the GPU. On CPU each product is a native
-     * call of some tens of microseconds: 2n calls a step for n runs sharing a prior (docs/performance.md, "The
-     * prior's products on the device"). The result is made in the current workspace, if any.
+     * {@code mean + z . components}, each row of {@code z} ([n, k]) on its own (see {@link PriorProducts}):
+     * [n, c * h * w] of z's type.
      */
     public INDArray logits(INDArray z) {
-        INDArray out = Nd4j.create(z.dataType(), z.size(0), mean.length());
-        eachRow(z, as(components, z), out);
-        return out.addiRowVector(as(mean, z));
+        return products.logits(z);
     }
 
     /**
      * {@code g . components^T}, each row of {@code g} ([n, c * h * w], d/d(logits)) on its own: d/dz, [n, k] of g's
-     * type; one product per row for the reason {@link #logits} gives.
+     * type.
      */
     public INDArray codeGradient(INDArray g) {
-        INDArray out = Nd4j.create(g.dataType(), g.size(0), size());
-        eachRow(g, as(componentsT, g), out);
-        return out;
-    }
-
-    /** Row i of {@code out} = row i of {@code a} times {@code b}: n products of [1, m] by [m, p], whatever n is. */
-    private static void eachRow(INDArray a, INDArray b, INDArray out) {
-        for (long row = 0; row < a.size(0); row++) {
-            a.getRow(row, true).mmuli(b, out.getRow(row, true));
-        }
-    }
-
-    /** {@code values} in {@code like}'s type (the float values themselves for float codes, as the engine's are). */
-    private static INDArray as(INDArray values, INDArray like) {
-        return values.dataType() == like.dataType() ? values : values.castTo(like.dataType());
+        return products.codeGradient(g);
     }
 
     public String name() {
