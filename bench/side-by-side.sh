@@ -55,12 +55,16 @@ summary=()
 # One network case: ms per step of ours and the reference's, alternating. Arguments: model size batch [layer].
 pair() {
   local model=$1 size=$2 batch=$3 layer=${4:-} steps=${STEPS:-20} began=$SECONDS
+  local models_flag=() layer_flag=() o t mine=() ref=()
   case "$model" in
     mobilenet_v2) layer=${layer:-out_relu} ;;
     inception_v3) layer=${layer:-mixed10} ;;
   esac
-  local models_flag=() layer_flag=() o t mine=() ref=()
-  [ -n "${MODELS:-}" ] && models_flag=(--models "$MODELS")
+  # Only the real networks are read from MODELS (vgg16 and lenet are built with random weights).
+  case "$model" in
+    vgg16 | lenet) ;;
+    *) [ -n "${MODELS:-}" ] && models_flag=(--models "$MODELS") ;;
+  esac
   [ -n "$layer" ] && layer_flag=(--layer "$layer")
   for round in $(seq "$rounds"); do
     o=$(ours "$threads" "${models_flag[@]}" --model "$model" --size "$size" --batch "$batch" --steps "$steps" "${layer_flag[@]}" | median_of_run)
