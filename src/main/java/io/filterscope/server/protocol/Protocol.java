@@ -76,7 +76,31 @@ public final class Protocol {
             throw new BadMessage("stop, update, watch and unwatch need the \"run\" they are about, e.g. "
                     + "{\"op\":\"stop\",\"run\":\"r1\"}", tagOf(message.tag()));
         }
+        if (message instanceof ClientMessage.Start start) {
+            checkNumbers(start);
+        }
         return message;
+    }
+
+    /**
+     * A start's numbers that no model is needed to check (size, steps, pace), within their bounds: a start out of
+     * them is told so at once, not "too_many_runs" when its client has runs starting (the limits on runs count
+     * starts not yet accepted).
+     */
+    private static void checkNumbers(ClientMessage.Start start) throws BadMessage {
+        try {
+            withinIfGiven(Params.SIZE, start.size());
+            withinIfGiven(Params.STEPS, start.steps());
+            withinIfGiven(Params.PACE, start.pace());
+        } catch (io.filterscope.UserError e) {
+            throw new BadMessage(e.getMessage(), tagOf(start.tag()));
+        }
+    }
+
+    private static void withinIfGiven(io.filterscope.engine.preset.Param<Integer> field, Integer value) {
+        if (value != null) {
+            field.within(value);
+        }
     }
 
     private static boolean namesNoRun(ClientMessage m) {

@@ -81,6 +81,14 @@ class ProtocolTest {
                 error("{\"op\":\"update\",\"run\":\"r\",\"pace\":3000000000}"));
     }
 
+    /** Checked as the message is read, so that no limit on runs (which counts starts not yet accepted) answers first. */
+    @Test
+    void aStartsNumbersOutOfBoundsAreRefusedAsItIsRead() {
+        assertEquals("\"size\" must be a whole number from 8 to 512, got 100000", error("{\"op\":\"start\",\"size\":100000}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 0", error("{\"op\":\"start\",\"steps\":0}"));
+        assertEquals("\"pace\" must be a whole number from 0 to 1000, got -1", error("{\"op\":\"start\",\"pace\":-1}"));
+    }
+
     @Test
     void aMessageNestedTooDeeplyIsSaidSoNotCalledNoObject() {
         String deep = "{\"op\":\"start\",\"objective\":" + "{\"type\":\"sum\",\"terms\":[{\"weight\":1,\"objective\":".repeat(500)
