@@ -32,8 +32,9 @@ final class Cli {
             if (CommandLine.printHelpIfRequested(parsed)) {
                 return 0;
             }
-        } catch (ParameterException e) { // help NAME with a name that is no command
-            throw new UserError(describe(e) + "; commands: " + commands(cli));
+        } catch (ParameterException e) { // help NAME with a name that is no command: picocli's "Unknown subcommand 'x'."
+            throw new UserError("unknown command " + e.getMessage().replaceFirst("(?s)^.*?('[^']*').*$", "$1")
+                    + "; commands: " + commands(cli));
         }
         ParseResult leaf = parsed;
         while (leaf.hasSubcommand()) {

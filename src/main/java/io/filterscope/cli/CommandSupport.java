@@ -1,6 +1,7 @@
 package io.filterscope.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.JpegFiles;
@@ -51,10 +52,7 @@ final class CommandSupport {
                 if (from < 0 || to < from) {
                     throw new NumberFormatException();
                 }
-                if (to >= count) {
-                    throw UserError.notFound("filter " + to + " is out of range: layer " + layer + " has " + count
-                            + " filters (0-" + (count - 1) + ")");
-                }
+                new IndexRange("filter", "layer " + layer, count).check(to);
                 if (to - from + out.size() > 4096) {
                     throw new UserError("at most 4096 filters at once");
                 }
@@ -85,13 +83,22 @@ final class CommandSupport {
     }
 
     /**
-     * An output folder that is or can be made: none of it or its parents is a file. Only checked, not made.
+     * An output folder that is or can be made: none of it or its parents is a file, and its nearest existing
+     * folder takes a new file (tried with an empty file, removed at once: permission bits say nothing of
+     * {@code /proc} or a read-only mount, and root passes them anyway). Not made; checked before any work, so a
+     * long render is never lost to its last step.
      *
-     * @throws UserError "cannot create output directory X: Y is a file"
+     * @throws UserError "cannot create output directory X: Y is a file", or "cannot write to X: Y: why"
      */
     static Path directory(String command, Path dir) {
         for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p)) {
+                try {
+                    Files.delete(Files.createTempFile(p, ".filterscope-", ".probe"));
+                } catch (IOException e) {
+                    throw new UserError(command + ": cannot write to " + dir + ": "
+                            + (e instanceof java.nio.file.FileSystemException fs ? Main.why(fs) : e.getMessage()));
+                }
                 return dir;
             }
             if (Files.exists(p)) {

@@ -32,8 +32,10 @@ public final class Main {
             status = 2;
         } catch (InterruptedException e) {
             status = 130;
-        } catch (IOException | io.filterscope.engine.render.RunFailedException
-                 | io.filterscope.engine.net.UnsupportedLayerException e) {
+        } catch (IOException e) {
+            System.err.println("filterscope: " + describe(e));
+            status = 1;
+        } catch (io.filterscope.engine.render.RunFailedException | io.filterscope.engine.net.UnsupportedLayerException e) {
             System.err.println("filterscope: " + e.getMessage());
             status = 1;
         } catch (Exception e) {
@@ -41,6 +43,27 @@ public final class Main {
             status = 1;
         }
         System.exit(status);
+    }
+
+    /**
+     * An I/O failure in one line: a file system's refusal names the file and why (Java's own message for
+     * {@code /proc/x.png} is the path alone): {@code /proc/x.png: no such file or directory}.
+     */
+    static String describe(IOException e) {
+        if (!(e instanceof java.nio.file.FileSystemException fs) || fs.getFile() == null) {
+            return e.getMessage();
+        }
+        return fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile()) + ": " + why(fs);
+    }
+
+    /** Why the file system refused, in words: {@code no such file or directory}, {@code permission denied}... */
+    static String why(java.nio.file.FileSystemException fs) {
+        return fs.getReason() != null ? fs.getReason()
+                : fs instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : fs instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : fs instanceof java.nio.file.FileAlreadyExistsException ? "it already exists"
+                : fs instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                : "cannot be used (" + fs.getClass().getSimpleName() + ")";
     }
 
     /** Runs one command line in this JVM and returns its exit status; mistakes are thrown as {@link UserError}. */

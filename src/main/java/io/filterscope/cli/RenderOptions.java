@@ -35,8 +35,9 @@ final class RenderOptions {
         JsonNode json;
         try {
             json = CommandSupport.JSON.readTree(params);
-        } catch (java.io.IOException e) {
-            throw new UserError("--params is not valid JSON: " + e.getMessage().split("\n")[0]);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("--params is not valid JSON (at character " + (e.getLocation() == null ? "?"
+                    : e.getLocation().getColumnNr()) + " of " + params + "); give an object such as '{\"blurSigma\":1,\"jitter\":2}'");
         }
         return chosen.defaults().with(json);
     }

@@ -1,5 +1,6 @@
 package io.filterscope.model;
 
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
@@ -15,24 +16,44 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** One image's feature maps at one layer, with its channels ordered strongest (highest mean) first. */
+/**
+ * One image's feature maps at one layer, with its channels ordered strongest (highest mean) first. The maps are
+ * copied off the device when made ({@link #of}, on the thread that owns the model): drawing them ({@link #map},
+ * {@link #mosaic}) needs no device and may be done on any thread.
+ */
 public final class ActivationMaps {
     /** One channel's summary. */
     public record Channel(int index, double mean, double max) {
     }
 
-    private final INDArray maps;
+    /** [channel][y][x] in row-major order. */
+    private final String layer;
+    private final float[] maps;
+    private final int channels;
+    private final int height;
+    private final int width;
     private final List<Channel> strongestFirst;
 
-    private ActivationMaps(INDArray maps) {
-        this.maps = maps;
-        List<Channel> channels = new ArrayList<>();
-        for (int c = 0; c < maps.size(0); c++) {
-            INDArray one = maps.get(NDArrayIndex.point(c));
-            channels.add(new Channel(c, one.meanNumber().doubleValue(), one.maxNumber().doubleValue()));
+    /** @param maps [channels, height, width] */
+    private ActivationMaps(String layer, INDArray maps) {
+        this.layer = layer;
+        this.maps = maps.dup('c').data().asFloat();
+        this.channels = (int) maps.size(0);
+        this.height = (int) maps.size(1);
+        this.width = (int) maps.size(2);
+        int per = height * width;
+        List<Channel> all = new ArrayList<>();
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = c * per; i < (c + 1) * per; i++) {
+                sum += this.maps[i];
+                max = Math.max(max, this.maps[i]);
+            }
+            all.add(new Channel(c, sum / per, max));
         }
-        channels.sort(Comparator.comparingDouble(Channel::mean).reversed());
-        this.strongestFirst = List.copyOf(channels);
+        all.sort(Comparator.comparingDouble(Channel::mean).reversed());
+        this.strongestFirst = List.copyOf(all);
     }
 
     /** Resizes the picture to the model's input, runs it to {@code layer} and keeps that layer's maps. */
@@ -46,7 +67,7 @@ public final class ActivationMaps {
         net.input().assign(model.inputSpace().toInput(
                 Nd4j.create(planes, new long[] {1, model.channels(), model.height(), model.width()})));
         net.forward(List.of(layer));
-        return new ActivationMaps(net.output(layer).get(NDArrayIndex.point(0)).dup());
+        return new ActivationMaps(layer, net.output(layer).get(NDArrayIndex.point(0)));
     }
 
     public List<Channel> strongestFirst() {
@@ -54,16 +75,14 @@ public final class ActivationMaps {
     }
 
     public List<Long> shape() {
-        return List.of(maps.size(0), maps.size(1), maps.size(2));
+        return List.of((long) channels, (long) height, (long) width);
     }
 
     /** One channel's map, colour-mapped by its own range. */
     public BufferedImage map(long channel) {
-        if (channel < 0 || channel >= maps.size(0)) {
-            throw UserError.notFound("channel " + channel + " is out of range: the layer has " + maps.size(0) + " channels");
-        }
-        return Tiles.colourMapped(maps.get(NDArrayIndex.point(channel)).dup('c').data().asFloat(),
-                (int) maps.size(2), (int) maps.size(1));
+        new IndexRange("channel", "layer " + layer, channels).check(channel);
+        int per = height * width;
+        return Tiles.colourMapped(java.util.Arrays.copyOfRange(maps, (int) channel * per, ((int) channel + 1) * per), width, height);
     }
 
     /** Every map, strongest first, labelled with its channel index (and {@code labelled}'s text). */
@@ -74,7 +93,7 @@ public final class ActivationMaps {
             tiles.add(map(c.index()));
             labels.add(label.apply(c));
         }
-        int side = (int) Math.max(maps.size(1), maps.size(2));
+        int side = Math.max(height, width);
         return Grids.grid(tiles, labels, Set.of(), (int) Math.ceil(Math.sqrt(tiles.size())), Math.max(1, tileSide / side));
     }
 }

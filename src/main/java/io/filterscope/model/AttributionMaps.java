@@ -1,5 +1,6 @@
 package io.filterscope.model;
 
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.engine.attribution.Attribution;
 import io.filterscope.engine.attribution.GradCam;
@@ -129,9 +130,8 @@ public final class AttributionMaps {
         net.input().assign(image);
         net.forward(List.of(output.name()));
         float[] logits = net.output(output.name()).dup().data().asFloat();
-        if (cls != null && (cls < 0 || cls >= logits.length)) {
-            throw UserError.notFound("class " + cls + " is out of range: model " + model.id() + " has "
-                    + logits.length + " classes (0-" + (logits.length - 1) + ")");
+        if (cls != null) {
+            new IndexRange("class", "model " + model.id(), logits.length).check(cls);
         }
         int explained = cls != null ? cls.intValue() : Predictions.top(logits, 1).get(0).index();
         Attribution attribution = switch (method) {

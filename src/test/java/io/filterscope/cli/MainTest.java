@@ -93,6 +93,16 @@ class MainTest {
     }
 
     @Test
+    void anOutInAFolderThatTakesNoFileIsRefusedBeforeAnyWork(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        // /proc takes no new file, even for root (who passes permission bits).
+        CommandLine.Failure f = CommandLine.fail("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
+                "--out", "/proc/x.png");
+        assertEquals("gallery: cannot write to /proc: no such file or directory", f.message());
+        assertEquals("", f.printed(), "nothing rendered");
+    }
+
+    @Test
     void classesReadsItsCheckerBeforeRenderingAnything(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         CommandLine.Failure f = CommandLine.fail("classes", "--models", dir.toString(), "--model", "tiny", "--steps", "2",
@@ -118,7 +128,7 @@ class MainTest {
         assertTrue(CommandLine.run("help", "classes").contains("--preset"));
         assertMessage("; did you mean --steps?)", "gallery", "--model", "m", "--layer", "l", "--stpes", "3");
         assertMessage("unknown command 'galery' (did you mean gallery", "galery");
-        assertMessage("Unknown subcommand 'nope'.; commands: serve, ", "help", "nope");
+        assertMessage("unknown command 'nope'; commands: serve, ", "help", "nope");
         assertMessage("gallery: --model is required", "gallery", "--layer", "conv1");
         assertMessage("gallery: --model and --layer are required", "gallery");
     }
@@ -162,6 +172,20 @@ class MainTest {
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", plain.toFile());
         assertMessage("has no FilterScope settings", "rerun", plain.toString());
         assertMessage("junk.png", "rerun", dir.resolve("junk.png").toString());
+    }
+
+    @Test
+    void paramsThatAreNoJsonAreRefusedWithAnExampleNotTheParsersWords(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        assertMessage("--params is not valid JSON (at character 2 of {bad); give an object such as '{\"blurSigma\":1,\"jitter\":2}'",
+                "gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1", "--params", "{bad");
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenIsNamedWithWhy() {
+        assertEquals("/proc/x.png: no such file or directory", Main.describe(new java.nio.file.NoSuchFileException("/proc/x.png")));
+        assertEquals("/root/x.png: permission denied", Main.describe(new java.nio.file.AccessDeniedException("/root/x.png")));
+        assertEquals("disk full", Main.describe(new java.io.IOException("disk full")));
     }
 
     private static void assertMessage(String expected, String... args) {

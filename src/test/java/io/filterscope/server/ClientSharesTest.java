@@ -87,6 +87,10 @@ class ClientSharesTest {
                 }
             }
             assertEquals(Limit.RUNS_PER_CLIENT.defaultValue, started, "one client's share of runs");
+            sockets.get(1).send(Peer.start("fashion-cnn", "conv1", 0, 100_000, "huge").put("size", 100_000));
+            JsonObject bounds = sockets.get(1).next("error");
+            assertEquals("\"size\" must be a whole number from 8 to 512, got 100000", bounds.getString("message"),
+                    "a start out of bounds says so, not too_many_runs: " + bounds.encode());
             try (Peer.Socket mineToo = other.connect(port)) {
                 long asked = System.nanoTime();
                 mineToo.send(Peer.start("fashion-cnn", "conv2", 0, 100_000, "other"));

@@ -90,9 +90,17 @@ class ProtocolEdgesTest {
             assertEquals("not_found", socket.next("error").getString("code"));
             Peer.Response examples = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=4294967301");
             assertEquals(404, examples.status(), "as out of range as filter 99 is");
-            assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters",
+            assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)",
                     examples.json().getJsonObject("error").getString("message"));
             assertEquals(404, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=99999999999999999999").status());
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":99999999999999999999999}}");
+            assertEquals("filter 99999999999999999999999 is out of range: layer conv1 has 32 filters (0-31)",
+                    socket.next("error").getString("message"), "beyond 64 bits, the range all the same");
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"class\","
+                    + "\"index\":99999999999999999999999}}");
+            assertEquals("class 99999999999999999999999 is out of range: the model has 3 classes (0-2)",
+                    socket.next("error").getString("message"));
             assertEquals(400, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=-1").status());
         }
     }
@@ -181,6 +189,9 @@ class ProtocolEdgesTest {
                 assertEquals(200, head.status(), path + ": " + head.body());
                 assertEquals(get.headers().get("Content-Type"), head.headers().get("Content-Type"), path);
                 assertEquals(0, head.body().length(), path);
+                if (!path.equals("/")) {
+                    assertEquals(String.valueOf(get.body().length()), head.headers().get("Content-Length"), path);
+                }
             }
             assertEquals(404, peer.head(port, "/api/models/nope").status());
         }
@@ -197,6 +208,74 @@ class ProtocolEdgesTest {
             Peer.Response ok = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=0&format=png", png);
             assertEquals(200, ok.status(), ok.body().toString());
             assertEquals("image/png", ok.headers().get("Content-Type"));
+        }
+    }
+
+    @Test
+    void aChannelOutOfRangeOrFormatPngWithoutAChannelIsRefusedSayingWhatToGive() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            byte[] png = ServerTest.encode(ServerTest.greyPicture(), "png");
+            Peer.Response channel = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=32&format=png", png);
+            assertEquals(404, channel.status(), channel.body().toString());
+            assertEquals("channel 32 is out of range: layer conv1 has 32 channels (0-31)",
+                    channel.json().getJsonObject("error").getString("message"));
+            Peer.Response noChannel = peer.upload(port, "/api/models/tiny/activations?layer=conv1&format=png", png);
+            assertEquals(400, noChannel.status(), noChannel.body().toString());
+            assertTrue(noChannel.json().getJsonObject("error").getString("message").startsWith("format=png is one channel's map: add &channel=k"),
+                    noChannel.body().toString());
+        }
+    }
+
+    @Test
+    void aQueryParameterGivenTwiceIs400() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            Peer.Response twice = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=1&filter=2");
+            assertEquals(400, twice.status(), twice.body().toString());
+            assertEquals("the filter query parameter is given 2 times; give it once", twice.json().getJsonObject("error").getString("message"));
+        }
+    }
+
+    @Test
+    void plainHttpOnTheWebSocketPathIs426SayingItNeedsAnUpgrade() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            Peer.Response ws = peer.get(port, "/ws");
+            assertEquals(426, ws.status(), ws.body().toString());
+            assertEquals("websocket", ws.headers().get("Upgrade"));
+            assertTrue(ws.json().getJsonObject("error").getString("message").startsWith("/ws is a WebSocket"), ws.body().toString());
+        }
+    }
+
+    @Test
+    void headersTooLargeAre431WithAJsonErrorSayingSo() throws Exception {
+        String answer = RawHttp.get(port, "/api/health", "127.0.0.1", "X-Big: " + "a".repeat(20_000) + "\r\n");
+        assertEquals(431, RawHttp.status(answer), answer);
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertEquals("request headers longer than 8192 bytes in all; send fewer or shorter headers",
+                new JsonObject(body).getJsonObject("error").getString("message"));
+    }
+
+    @Test
+    void filterAndFiltersTogetherOrUnwatchingARunNotWatchedIsAnError() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 2).put("objective",
+                    new JsonObject().put("type", "channel").put("layer", "conv1").put("filter", 1).put("filters", new JsonArray().add(2))));
+            assertEquals("give \"filter\" or \"filters\", not both", socket.next("error").getString("message"));
+            socket.send(new JsonObject().put("op", "unwatch").put("run", "rnope"));
+            JsonObject error = socket.next("error");
+            assertEquals("not_found", error.getString("code"));
+            assertEquals("you are not watching a run rnope (it ended, or you never watched it)", error.getString("message"));
+        }
+    }
+
+    @Test
+    void aPenaltyAloneIsNoDeadFilter() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 2).put("objective",
+                    new JsonObject().put("type", "sum").put("terms", new JsonArray().add(new JsonObject().put("weight", -0.001)
+                            .put("objective", new JsonObject().put("type", "tv"))))));
+            JsonObject done = socket.next("done");
+            assertEquals("completed", done.getString("reason"));
+            assertEquals(new JsonArray(), done.getJsonArray("dead"), done.encode());
         }
     }
 

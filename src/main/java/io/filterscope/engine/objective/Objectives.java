@@ -1,6 +1,7 @@
 package io.filterscope.engine.objective;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.LayerInfo;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ public final class Objectives {
         return switch (type) {
             case "channel" -> channel(layer(spec), spec);
             case "neuron" -> neuron(spec);
-            case "class" -> classLogit(integer(spec, "index"));
+            case "class" -> classLogit(index(spec, "index", classRange()));
             case "deepdream" -> new DeepDreamObjective(layer(spec).name());
             case "diversity" -> new Diversity(layer(spec).name());
             case "sum" -> sum(spec);
@@ -56,6 +57,10 @@ public final class Objectives {
      */
     public List<Objective> parseBatch(JsonNode spec) {
         if (spec != null && spec.has("filters")) {
+            String single = "class".equals(spec.path("type").asText()) ? "index" : "filter";
+            if (spec.has(single)) {
+                throw new UserError("give \"" + single + "\" or \"filters\", not both");
+            }
             JsonNode filters = spec.get("filters");
             if (!filters.isArray() || filters.isEmpty()) {
                 throw new UserError("\"filters\" must be a non-empty array of filter indices");
@@ -64,7 +69,7 @@ public final class Objectives {
             for (JsonNode f : filters) {
                 com.fasterxml.jackson.databind.node.ObjectNode one = spec.deepCopy();
                 one.remove("filters");
-                one.set("class".equals(spec.path("type").asText()) ? "index" : "filter", f);
+                one.set(single, f);
                 list.add(parse(one));
             }
             return list;
@@ -74,30 +79,32 @@ public final class Objectives {
 
     public ChannelObjective channel(String layer, int filter) {
         LayerInfo info = layerNamed(layer);
-        checkFilter(info, filter);
+        filterRange(info).check(filter);
         return new ChannelObjective(layer, filter);
     }
 
     /** @param index any whole number: one out of the model's range is refused naming the range */
     public ClassObjective classLogit(long index) {
+        int k = classRange().check(index);
+        return new ClassObjective(outputLayer().name(), k, classes != null && k < classes.size() ? classes.get(k) : null);
+    }
+
+    /** The output layer's class indexes. @throws UserError for a model without a dense output layer */
+    private IndexRange classRange() {
         LayerInfo out = outputLayer();
         if (out == null) {
             throw new UserError("this model has no dense output layer, so it has no class objective");
         }
-        if (index < 0 || index >= out.channels()) {
-            throw UserError.notFound("class index " + index + " is out of range: the model has " + out.channels() + " classes (0-"
-                    + (out.channels() - 1) + ")");
-        }
-        return new ClassObjective(out.name(), (int) index, classes != null && index < classes.size() ? classes.get((int) index) : null);
+        return new IndexRange("class", "the model", out.channels());
     }
 
     private Objective channel(LayerInfo layer, JsonNode spec) {
-        return new ChannelObjective(layer.name(), checkFilter(layer, integer(spec, "filter")));
+        return new ChannelObjective(layer.name(), index(spec, "filter", filterRange(layer)));
     }
 
     private Objective neuron(JsonNode spec) {
         LayerInfo layer = layer(spec);
-        int filter = checkFilter(layer, integer(spec, "filter"));
+        int filter = index(spec, "filter", filterRange(layer));
         if (!layer.spatial()) {
             throw new UserError("layer " + layer.name() + " has no spatial positions; use a channel objective");
         }
@@ -140,13 +147,17 @@ public final class Objectives {
                 + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")");
     }
 
-    /** @return {@code filter} as an int, when the layer has it */
-    private static int checkFilter(LayerInfo layer, long filter) {
-        if (filter < 0 || filter >= layer.channels()) {
-            throw UserError.notFound("filter " + filter + " is out of range: layer " + layer.name() + " has "
-                    + layer.channels() + " filters (0-" + (layer.channels() - 1) + ")");
+    private static IndexRange filterRange(LayerInfo layer) {
+        return new IndexRange("filter", "layer " + layer.name(), layer.channels());
+    }
+
+    /** A filter or class index, checked against its range, however many digits it has. */
+    private static int index(JsonNode spec, String field, IndexRange range) {
+        JsonNode v = spec.get(field);
+        if (v != null && v.isIntegralNumber() && !v.canConvertToLong()) {
+            throw range.outside(v.asText());
         }
-        return (int) filter;
+        return range.check(integer(spec, field));
     }
 
     private static String text(JsonNode spec, String field) {
@@ -164,7 +175,7 @@ public final class Objectives {
             throw new UserError("objective needs an integer \"" + field + "\"");
         }
         if (!v.canConvertToLong()) {
-            throw UserError.notFound("\"" + field + "\" " + v.asText() + " is out of range");
+            throw new UserError("\"" + field + "\" " + v.asText() + " is out of range");
         }
         return v.asLong();
     }

@@ -172,6 +172,12 @@ public final class Param<T> {
                 + ", got " + shown);
     }
 
+    /** {@code v} if this integer setting takes it. @throws UserError such as {@code "steps" must be a whole number from 1 to 100000, got 0} */
+    public int within(int v) {
+        require(v >= min && v <= max, "\"" + name + "\" must be " + wholeNumbers() + ", got " + v);
+        return v;
+    }
+
     /** What an integer setting takes, for messages: "a whole number from 1 to 100000". */
     public String wholeNumbers() {
         return "a whole number from " + format(min) + " to " + format(max);

@@ -239,10 +239,11 @@ public final class AscentRun {
     /**
      * Whether image {@code i}'s filter is dead: the run took all its steps and the objective never rose above
      * zero, and it never does on the model's example pictures either (where they can tell). A filter that is
-     * merely slow to wake, or a run stopped early, is not dead.
+     * merely slow to wake, a run stopped early, or an objective that reads no layer (a penalty on the image alone,
+     * such as a sum of {@code tv} terms, never rises above zero) is not dead.
      */
     public boolean dead(int i) {
-        if (!finished() || peak[i] > DEAD_BELOW) {
+        if (!finished() || peak[i] > DEAD_BELOW || objective.objectives().get(i).layers().isEmpty()) {
             return false;
         }
         Boolean fires = parts.examples() == null ? null : parts.examples().fires(objective.objectives().get(i));

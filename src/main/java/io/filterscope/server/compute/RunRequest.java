@@ -2,7 +2,6 @@ package io.filterscope.server.compute;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.objective.Objective;
-import io.filterscope.engine.preset.Param;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
 import io.filterscope.engine.preset.Presets;
@@ -34,19 +33,12 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         if (objectives.size() > MAX_IMAGES) {
             throw new UserError("at most " + MAX_IMAGES + " filters in one run, got " + objectives.size());
         }
-        int size = within(Params.SIZE, start.size() == null ? model.height() : start.size());
-        int steps = within(Params.STEPS, start.steps() == null ? Params.STEPS.base() : start.steps());
+        int size = Params.SIZE.within(start.size() == null ? model.height() : start.size());
+        int steps = Params.STEPS.within(start.steps() == null ? Params.STEPS.base() : start.steps());
         long seed = start.seed() == null ? Params.SEED.base() : start.seed();
-        int pace = within(Params.PACE, start.pace() == null ? Params.PACE.base() : start.pace());
+        int pace = Params.PACE.within(start.pace() == null ? Params.PACE.base() : start.pace());
         Preset preset = start.preset() == null ? Presets.defaultFor(objectives) : Presets.named(start.preset());
         return new RunRequest(model, objectives, size, steps, seed, pace, preset, preset.defaults().with(start.params()));
-    }
-
-    static int within(Param<Integer> field, int v) {
-        if (v < field.min() || v > field.max()) {
-            throw new UserError("\"" + field.name() + "\" must be " + field.wholeNumbers() + ", got " + v);
-        }
-        return v;
     }
 
     /** The same request with other settings (an update). */
@@ -56,7 +48,7 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
 
     /** The same request at another pace (an update). */
     RunRequest withPace(int stepsPerSecond) {
-        return new RunRequest(model, objectives, size, steps, seed, within(Params.PACE, stepsPerSecond), preset, settings);
+        return new RunRequest(model, objectives, size, steps, seed, Params.PACE.within(stepsPerSecond), preset, settings);
     }
 
     /** The parts its preset builds from its settings, for its model and objectives. */

@@ -50,7 +50,8 @@ final class Auth {
         if (token == null) {
             return true;
         }
-        String offered = authorization != null && authorization.startsWith("Bearer ")
+        // The scheme's name is case-insensitive (RFC 7235 section 2.1): "bearer T" is "Bearer T".
+        String offered = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? authorization.substring(7).trim() : queryToken;
         return offered != null && MessageDigest.isEqual(token, offered.getBytes(StandardCharsets.UTF_8));
     }

@@ -99,6 +99,7 @@ public final class HttpVerticle extends AbstractVerticle {
             ctx.next();
         });
         router.route("/api/*").handler(this::requireToken);
+        router.route("/api/*").handler(HttpVerticle::refuseRepeatedParams);
         get(router, "/api/health").handler(this::health);
         router.route("/api/*").handler(this::limitRate);
         get(router, "/api/params").handler(ctx -> json(ctx, 200, PARAMS));
@@ -115,6 +116,11 @@ public final class HttpVerticle extends AbstractVerticle {
         get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));
+        router.route("/ws").handler(ctx -> {
+            ctx.response().putHeader("Upgrade", "websocket");
+            send(ctx, new ApiError(426, "bad_request", "/ws is a WebSocket: connect with a WebSocket client "
+                    + "(a request with Upgrade: websocket), not plain HTTP"));
+        });
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().handler(ctx -> notFoundOrWrongMethod(ctx, router));
         router.route().failureHandler(this::failure);
@@ -139,6 +145,7 @@ public final class HttpVerticle extends AbstractVerticle {
                     connections.requestStarted(request);
                     router.handle(request);
                 })
+                .invalidRequestHandler(HttpVerticle::invalidRequest)
                 .webSocketHandshakeHandler(this::handshake).webSocketHandler(this::connected);
         server.listen().<Void>mapEmpty().onComplete(started);
     }
@@ -157,6 +164,39 @@ public final class HttpVerticle extends AbstractVerticle {
 
     private static String clientOf(RoutingContext ctx) {
         return Connections.clientOf(ctx.request().remoteAddress());
+    }
+
+    /**
+     * A request whose head Netty's decoder refused: 414 for a request line over 4096 bytes, 431 for headers over
+     * 8192 bytes (Netty's limits, as Vert.x answers them), else 400; with a JSON body saying which, where Vert.x
+     * answers with none.
+     */
+    private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        String why = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+        ApiError error = why.startsWith("An HTTP line is larger than")
+                ? new ApiError(414, "too_large", "request line longer than " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH
+                        + " bytes; shorten the URL")
+                : why.startsWith("HTTP header is larger than")
+                ? new ApiError(431, "too_large", "request headers longer than " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE
+                        + " bytes in all; send fewer or shorter headers")
+                : ApiError.badRequest("malformed request" + (why.isEmpty() ? "" : ": " + why.split("\n")[0]));
+        byte[] body = error.toHttpJson().encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        request.response().setStatusCode(error.status()).putHeader("connection", "close")
+                .putHeader("content-type", "application/json").putHeader("content-length", String.valueOf(body.length))
+                .end(Buffer.buffer(body));
+    }
+
+    /** A query parameter given twice is refused, rather than one of its values silently winning. */
+    private static void refuseRepeatedParams(RoutingContext ctx) {
+        for (String name : ctx.queryParams().names()) {
+            int times = ctx.queryParams().getAll(name).size();
+            if (times > 1) {
+                send(ctx, ApiError.badRequest("the " + name + " query parameter is given " + times + " times; give it once"));
+                return;
+            }
+        }
+        ctx.next();
     }
 
     private void checkHost(RoutingContext ctx) {
@@ -206,6 +246,11 @@ public final class HttpVerticle extends AbstractVerticle {
         String format = ctx.request().getParam("format");
         if (format != null && !format.equals("png")) {
             send(ctx, ApiError.badRequest("unknown format '" + format + "'; formats: png (a channel's map, with &channel=k)"));
+            return;
+        }
+        if (format != null && ctx.request().getParam("channel") == null) {
+            send(ctx, ApiError.badRequest("format=png is one channel's map: add &channel=k (without format, the answer is "
+                    + "JSON with every channel)"));
             return;
         }
         FileUpload upload = imageField(ctx);
@@ -304,8 +349,11 @@ public final class HttpVerticle extends AbstractVerticle {
         answer.onSuccess(body -> json(ctx, 200, Protocol.encode(body))).onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
+    /** The body's length goes in content-length explicitly, so that a HEAD answer (no body) carries it too. */
     private static void json(RoutingContext ctx, int status, String body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+        Buffer bytes = Buffer.buffer(body);
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .putHeader("content-length", String.valueOf(bytes.length())).end(bytes);
     }
 
     static void send(RoutingContext ctx, ApiError error) {

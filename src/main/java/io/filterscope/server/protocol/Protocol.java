@@ -76,7 +76,31 @@ public final class Protocol {
             throw new BadMessage("stop, update, watch and unwatch need the \"run\" they are about, e.g. "
                     + "{\"op\":\"stop\",\"run\":\"r1\"}", tagOf(message.tag()));
         }
+        if (message instanceof ClientMessage.Start start) {
+            checkNumbers(start);
+        }
         return message;
+    }
+
+    /**
+     * A start's numbers that no model is needed to check (size, steps, pace), within their bounds: a start out of
+     * them is told so at once, not "too_many_runs" when its client has runs starting (the limits on runs count
+     * starts not yet accepted).
+     */
+    private static void checkNumbers(ClientMessage.Start start) throws BadMessage {
+        try {
+            withinIfGiven(Params.SIZE, start.size());
+            withinIfGiven(Params.STEPS, start.steps());
+            withinIfGiven(Params.PACE, start.pace());
+        } catch (io.filterscope.UserError e) {
+            throw new BadMessage(e.getMessage(), tagOf(start.tag()));
+        }
+    }
+
+    private static void withinIfGiven(io.filterscope.engine.preset.Param<Integer> field, Integer value) {
+        if (value != null) {
+            field.within(value);
+        }
     }
 
     private static boolean namesNoRun(ClientMessage m) {
@@ -138,9 +162,28 @@ public final class Protocol {
                     .orElse("\"" + field + "\" is out of range");
         }
         Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
-        String expected = type == Integer.class || type == int.class ? "a whole number"
-                : type == String.class ? "a string" : "of another type";
+        boolean whole = type == Integer.class || type == int.class;
+        JsonNode value = e.getPath().size() == 1 ? tree.get(field) : null;
+        if (whole && value != null && value.isFloatingPointNumber()) {
+            return fractionForWhole(field, value.decimalValue());
+        }
+        String expected = whole ? "a whole number" : type == String.class ? "a string" : "of another type";
         return "\"" + field + "\" must be " + expected;
+    }
+
+    /**
+     * A JSON number with a fraction or exponent where a whole number goes: the fields are whole numbers as JSON
+     * writes them (as {@code 100}), so {@code 1e2} is refused, saying what to write, and {@code 1.5} with the field's bounds.
+     */
+    private static String fractionForWhole(String field, java.math.BigDecimal value) {
+        String bounds = Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field)).findFirst()
+                .map(p -> p.wholeNumbers()).orElse("a whole number");
+        java.math.BigDecimal stripped = value.stripTrailingZeros();
+        return stripped.scale() <= 0
+                ? "\"" + field + "\" must be " + bounds + " written without a decimal point or exponent: "
+                        + (stripped.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? stripped.toPlainString()
+                        : stripped.toString()) + ", not " + value
+                : "\"" + field + "\" must be " + bounds + ", got " + value;
     }
 
     /** The event as the client reads it. */

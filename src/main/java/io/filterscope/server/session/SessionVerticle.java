@@ -100,10 +100,12 @@ public final class SessionVerticle extends AbstractVerticle {
         } else if (message instanceof ClientMessage.Watch watch) {
             watch(socket, watch.run(), tag);
         } else if (message instanceof ClientMessage.Unwatch unwatch) {
-            Audience a = unwatch.run() == null ? null : runs.get(unwatch.run());
-            if (a != null) {
-                leave(unwatch.run(), a, socket);
+            Audience a = runs.get(unwatch.run());
+            if (a == null || !a.watchers.contains(socket)) {
+                error(socket, ApiError.notFound("you are not watching a run " + unwatch.run() + " (it ended, or you never watched it)"), tag);
+                return;
             }
+            leave(unwatch.run(), a, socket);
             write(socket, new ServerEvent.Unwatched(unwatch.run()));
         } else if (message instanceof ClientMessage.ListRuns) {
             compute.list().onSuccess(all -> write(socket, new ServerEvent.Runs(all.runs())))

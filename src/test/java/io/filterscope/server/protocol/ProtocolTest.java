@@ -46,7 +46,9 @@ class ProtocolTest {
         assertEquals("unknown op 'dance'; ops: start, stop, update, watch, unwatch, list", error("{\"op\":\"dance\"}"));
         assertEquals("unknown op (none); ops: start, stop, update, watch, unwatch, list", error("{\"run\":\"r\"}"));
         assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":\"5\"}"));
-        assertEquals("\"steps\" must be a whole number", error("{\"op\":\"start\",\"steps\":5.5}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 5.5", error("{\"op\":\"start\",\"steps\":5.5}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000 written without a decimal point or exponent: 100, not 100.0",
+                error("{\"op\":\"start\",\"steps\":1e2}"));
         assertEquals("\"seed\" must be a whole number from -2147483648 to 2147483647, got 99999999999",
                 error("{\"op\":\"start\",\"seed\":99999999999}"));
         for (String op : List.of("stop", "update", "watch", "unwatch")) {
@@ -77,6 +79,14 @@ class ProtocolTest {
                 error("{\"op\":\"start\",\"size\":300000000000000000000000}"));
         assertEquals("\"pace\" must be a whole number from 0 to 1000, got 3000000000",
                 error("{\"op\":\"update\",\"run\":\"r\",\"pace\":3000000000}"));
+    }
+
+    /** Checked as the message is read, so that no limit on runs (which counts starts not yet accepted) answers first. */
+    @Test
+    void aStartsNumbersOutOfBoundsAreRefusedAsItIsRead() {
+        assertEquals("\"size\" must be a whole number from 8 to 512, got 100000", error("{\"op\":\"start\",\"size\":100000}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 0", error("{\"op\":\"start\",\"steps\":0}"));
+        assertEquals("\"pace\" must be a whole number from 0 to 1000, got -1", error("{\"op\":\"start\",\"pace\":-1}"));
     }
 
     @Test
