@@ -14,6 +14,9 @@ const state = {
   runSettings: null,
 };
 
+/** After the caption of a gallery tile that is a flat colour and its filter's truth ("flat" in done), and what it means. */
+const FLAT_MARK = 'flat*';
+const FLAT_MEANING = 'a flat colour is what this filter answers most';
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
 const PAGE_PACE = 25;
 /** Frames of one run the page keeps for the timeline; past that every other one goes (step 1 and the newest stay). */
@@ -406,7 +409,16 @@ function onDone(e) {
   if (e.run === state.galleryRun) {
     state.galleryRun = null;
     for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
-    status(`gallery ${e.reason}` + ((e.dead || []).length ? `; dead filters: ${e.dead.join(', ')}` : '; no dead filters'));
+    // A flat tile that is its filter's truth is an answer, not a failure: say so under it (as gallery's PNG does).
+    for (const f of e.flat || []) {
+      const figure = state.tiles.get(f);
+      if (!figure) continue;
+      figure.classList.add('flat');
+      figure.querySelector('figcaption').textContent = f + ' ' + FLAT_MARK;
+      figure.querySelector('button').title = `filter ${f}: ${FLAT_MEANING}`;
+    }
+    status(`gallery ${e.reason}` + ((e.dead || []).length ? `; dead filters: ${e.dead.join(', ')}` : '; no dead filters')
+      + ((e.flat || []).length ? `; ${FLAT_MARK}: ${FLAT_MEANING}` : ''));
     return;
   }
   if (e.run === state.run) {

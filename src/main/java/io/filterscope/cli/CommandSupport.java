@@ -83,13 +83,22 @@ final class CommandSupport {
     }
 
     /**
-     * An output folder that is or can be made: none of it or its parents is a file. Only checked, not made.
+     * An output folder that is or can be made: none of it or its parents is a file, and its nearest existing
+     * folder takes a new file (tried with an empty file, removed at once: permission bits say nothing of
+     * {@code /proc} or a read-only mount, and root passes them anyway). Not made; checked before any work, so a
+     * long render is never lost to its last step.
      *
-     * @throws UserError "cannot create output directory X: Y is a file"
+     * @throws UserError "cannot create output directory X: Y is a file", or "cannot write to X: Y: why"
      */
     static Path directory(String command, Path dir) {
         for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p)) {
+                try {
+                    Files.delete(Files.createTempFile(p, ".filterscope-", ".probe"));
+                } catch (IOException e) {
+                    throw new UserError(command + ": cannot write to " + dir + ": "
+                            + (e instanceof java.nio.file.FileSystemException fs ? Main.why(fs) : e.getMessage()));
+                }
                 return dir;
             }
             if (Files.exists(p)) {

@@ -30,6 +30,14 @@ import picocli.CommandLine.Option;
 @Command(name = "gallery", mixinStandardHelpOptions = true,
         description = "Renders filters of a layer, in minibatches, into one grid image (a PNG keeps its settings for rerun).")
 final class GalleryCommand implements Callable<Integer> {
+    /**
+     * After the label of a tile that is a flat colour and its filter's truth ({@link GalleryChecks#flatTruth}), so
+     * that it does not look like a failure; the legend says what it means, as the page's tile caption does.
+     */
+    static final String FLAT_TRUTH_MARK = "flat*";
+    /** What {@link #FLAT_TRUTH_MARK} means, in the legend. */
+    static final String FLAT_TRUTH = "a flat colour is what this filter answers most";
+
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
 
@@ -104,9 +112,23 @@ final class GalleryCommand implements Callable<Integer> {
                 deadFilters.add(filters.get(i));
             }
         }
+        // Measured on the tiles as the PNG stores them, at the model's own size (its examples and statistics are).
+        GalleryChecks checks = null;
+        if (side == model.height() && side == model.width()) {
+            List<float[]> shown = new ArrayList<>();
+            for (BufferedImage tile : tiles) {
+                shown.add(ImageInput.toPlanes(tile, model.channels(), side, side));
+            }
+            checks = GalleryChecks.check(model, layer.name(), filters, shown, new LinkedHashSet<>(deadFilters));
+            for (int f : checks.flatTruth()) {
+                int i = filters.indexOf(f);
+                labels.set(i, labels.get(i) + " " + FLAT_TRUTH_MARK);
+            }
+        }
+        String deadLine = deadFilters.isEmpty() ? "no dead filters" : "dead (never fired): " + deadFilters;
         BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, dead, cols, Math.max(1, 96 / side)), List.of(
                 model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + render.seed,
-                deadFilters.isEmpty() ? "no dead filters" : "dead (never fired): " + deadFilters));
+                checks == null || checks.flatTruth().isEmpty() ? deadLine : deadLine + "; " + FLAT_TRUTH_MARK + ": " + FLAT_TRUTH));
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),
@@ -128,14 +150,8 @@ final class GalleryCommand implements Callable<Integer> {
         System.out.printf("%s: %d filters of %s in %.1f s (%.1f ms per step of %d images)%n", file, filters.size(),
                 layer.name(), seconds, seconds * 1000 / (steps * Math.ceil(filters.size() / (double) chunk)), chunk);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);
-        // Measured on the tiles as the PNG stores them, at the model's own size (its examples and statistics are).
-        if (side == model.height() && side == model.width()) {
-            List<float[]> shown = new ArrayList<>();
-            for (BufferedImage tile : tiles) {
-                shown.add(ImageInput.toPlanes(tile, model.channels(), side, side));
-            }
-            GalleryChecks.check(model, layer.name(), filters, shown, new LinkedHashSet<>(deadFilters)).lines(filters)
-                    .forEach(System.out::println);
+        if (checks != null) {
+            checks.lines(filters).forEach(System.out::println);
         }
         if (animation != null) {
             Path gif = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".gif");

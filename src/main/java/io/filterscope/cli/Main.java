@@ -53,13 +53,17 @@ public final class Main {
         if (!(e instanceof java.nio.file.FileSystemException fs) || fs.getFile() == null) {
             return e.getMessage();
         }
-        String why = fs.getReason() != null ? fs.getReason()
+        return fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile()) + ": " + why(fs);
+    }
+
+    /** Why the file system refused, in words: {@code no such file or directory}, {@code permission denied}... */
+    static String why(java.nio.file.FileSystemException fs) {
+        return fs.getReason() != null ? fs.getReason()
                 : fs instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
                 : fs instanceof java.nio.file.AccessDeniedException ? "permission denied"
                 : fs instanceof java.nio.file.FileAlreadyExistsException ? "it already exists"
                 : fs instanceof java.nio.file.NotDirectoryException ? "not a directory"
                 : "cannot be used (" + fs.getClass().getSimpleName() + ")";
-        return fs.getFile() + (fs.getOtherFile() == null ? "" : " -> " + fs.getOtherFile()) + ": " + why;
     }
 
     /** Runs one command line in this JVM and returns its exit status; mistakes are thrown as {@link UserError}. */

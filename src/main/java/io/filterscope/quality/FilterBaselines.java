@@ -2,9 +2,10 @@ package io.filterscope.quality;
 
 import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.param.FlatColours;
 import io.filterscope.model.LoadedModel;
 import java.io.IOException;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,19 +36,12 @@ public record FilterBaselines(double[] bestExample, double[] bestFlat, int[][] b
      * @throws io.filterscope.UserError when the layer cannot be computed at the model's own size
      */
     public static FilterBaselines of(LoadedModel model, String layer) throws IOException {
-        int c = model.channels();
-        int plane = model.height() * model.width();
-        int corners = 1 << c;
-        float[][] flat = new float[corners + 1][c * plane];
-        int[][] colours = new int[corners + 1][c];
-        for (int k = 0; k <= corners; k++) {
-            for (int ch = 0; ch < c; ch++) {
-                float v = k == corners ? 0.5f : k >> ch & 1;
-                colours[k][ch] = Math.round(v * 255);
-                Arrays.fill(flat[k], ch * plane, (ch + 1) * plane, v);
-            }
+        float[][] colours = FlatColours.of(model.channels());
+        List<float[]> flat = new ArrayList<>();
+        for (float[] colour : colours) {
+            flat.add(FlatColours.picture(colour, model.height(), model.width()));
         }
-        double[][] flatScores = scores(model, layer, Arrays.asList(flat));
+        double[][] flatScores = scores(model, layer, flat);
         int filters = flatScores[0].length;
         LabeledImages examples = model.examples();
         INDArray exampleMeans = examples == null ? null : model.exampleActivations().means(layer);
@@ -57,13 +51,21 @@ public record FilterBaselines(double[] bestExample, double[] bestFlat, int[][] b
         for (int f = 0; f < filters; f++) {
             bestExample[f] = exampleMeans == null ? Double.NEGATIVE_INFINITY : exampleMeans.getColumn(f).maxNumber().doubleValue();
             int top = 0;
-            for (int k = 1; k <= corners; k++) {
+            for (int k = 1; k < colours.length; k++) {
                 top = flatScores[k][f] > flatScores[top][f] ? k : top;
             }
             bestFlat[f] = flatScores[top][f];
-            bestColour[f] = colours[top];
+            bestColour[f] = levels(colours[top]);
         }
         return new FilterBaselines(bestExample, bestFlat, bestColour);
+    }
+
+    private static int[] levels(float[] colour) {
+        int[] levels = new int[colour.length];
+        for (int ch = 0; ch < colour.length; ch++) {
+            levels[ch] = Math.round(colour[ch] * 255);
+        }
+        return levels;
     }
 
     /**

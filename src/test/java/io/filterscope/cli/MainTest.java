@@ -93,6 +93,16 @@ class MainTest {
     }
 
     @Test
+    void anOutInAFolderThatTakesNoFileIsRefusedBeforeAnyWork(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        // /proc takes no new file, even for root (who passes permission bits).
+        CommandLine.Failure f = CommandLine.fail("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
+                "--out", "/proc/x.png");
+        assertEquals("gallery: cannot write to /proc: no such file or directory", f.message());
+        assertEquals("", f.printed(), "nothing rendered");
+    }
+
+    @Test
     void classesReadsItsCheckerBeforeRenderingAnything(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         CommandLine.Failure f = CommandLine.fail("classes", "--models", dir.toString(), "--model", "tiny", "--steps", "2",

@@ -26,7 +26,10 @@ public record ParameterizationSpec(Kind kind, boolean decorrelate, Init init, In
     public enum Init {
         /** Mid-grey plus a little seeded noise (for {@link Kind#PRIOR}: a random code at the prior's typical norm). */
         NOISE,
-        /** The mean of the example pictures that excite the objective most (Nguyen et al.), plus that noise. */
+        /**
+         * The candidate that excites the objective most of the mean of the example pictures that excite it most
+         * (Nguyen et al.), the top one and each flat colour, plus that noise ({@code AscentRun}).
+         */
         EXAMPLES
     }
 

@@ -58,8 +58,8 @@ public final class Params {
             "with fft and three channels, optimize colours in a decorrelated space").fixed();
     public static final Param<ParameterizationSpec.Init> INIT = Param.choice("init", PARAMETERIZATION,
             ParameterizationSpec.Init.NOISE, "noise: start from grey plus a little noise (for prior, a random picture like the data); "
-                    + "examples: from the mean of the example pictures that excite the objective most (a model with an "
-                    + "example set, at its own size)").fixed();
+                    + "examples: from whichever excites the objective most of the mean of the 8 example pictures that excite "
+                    + "it most, the one that excites it most, and each flat colour (a model with an example set, at its own size)").fixed();
 
     public static final Param<Integer> PAD = Param.integer("pad", TRANSFORMS, 0, 0, 64, "px",
             "a mid-grey border around the image before the other transforms (the network sees a larger image)")

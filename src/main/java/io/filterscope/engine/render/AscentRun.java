@@ -9,6 +9,7 @@ import io.filterscope.engine.objective.BatchObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.optimizer.Optimizer;
+import io.filterscope.engine.param.FlatColours;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.Parameterization;
 import io.filterscope.engine.param.ParameterizationSpec;
@@ -37,6 +38,8 @@ public final class AscentRun {
     public static final double DEAD_BELOW = 1e-6;
     /** With {@code init} {@code examples}, an image starts from the mean of this many top example pictures. */
     public static final int START_EXAMPLES = 8;
+    /** The index of the first flat colour among {@link #startPictures}, after the two drawn from the examples. */
+    private static final int FIRST_FLAT = 2;
 
     private final Network net;
     private final long[] imageShape;
@@ -95,24 +98,96 @@ public final class AscentRun {
         this.parts = parts;
         this.peak = new double[objectives.size()];
         Arrays.fill(peak, Double.NEGATIVE_INFINITY);
-        image = parts.parameterization().create(shape, net.dataType(), start(objectives, parts, size, seed));
+        grey = InputSpace.vector(parts.parameterization().space().neutral((int) shape[1]), net.dataType());
+        image = bestStart(objectives, parts, size, seed);
         optimizer = parts.optimizer().create(image.parameter());
-        InputSpace space = image.space();
-        grey = InputSpace.vector(space.neutral((int) shape[1]), net.dataType());
         transformRng = new Random(seed + 1);
     }
 
     /**
-     * Each image's start: the seed's noise (a repeated objective gets noise of its own, so N copies of one
-     * filter can become N different pictures), around the mean of its top example pictures when asked.
+     * Each image's start: the seed's noise (a repeated objective gets noise of its own, so N copies of one filter can
+     * become N different pictures), with {@code init} examples around the one of its {@link #startPictures} on which
+     * its objective is highest, as the parameterization draws it and the first step's transforms show it (Nguyen et
+     * al.'s mean-image initialization, with more than one candidate), a flat colour only where it scores above every
+     * example picture. From the mean of the top example pictures alone,
+     * emoji-cnn's conv3 filter 90 ended flat red a thousandth below pure red and conv4 filter 52 near-black below
+     * black, neither the filter's truth, and 7 of conv2's 48 and 8 of conv4's 96 tiles below their best example
+     * picture; from the best start neither is flat (one new flat tile, conv5 filter 149, beats every example picture
+     * but is paler than the corner colour it prefers), and 4 and 6 are below (docs/quality.md). Costs one
+     * forward pass per candidate: a step is a forward and a backward pass, and a gallery takes 64.
      */
-    private static Start start(List<Objective> objectives, RunParts parts, int size, long seed) {
+    private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed) {
         long[] seeds = new long[objectives.size()];
         for (int i = 0; i < seeds.length; i++) {
             int copy = java.util.Collections.frequency(objectives.subList(0, i), objectives.get(i));
             seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
         }
-        return new Start(seeds, startsFromExamples(parts) ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null);
+        ParameterizationSpec spec = parts.parameterization();
+        List<float[][]> candidates = startPictures(objectives, parts, (int) imageShape[1], size);
+        if (candidates.size() < 2) {
+            return spec.create(imageShape, net.dataType(), new Start(seeds, candidates.isEmpty() ? null : candidates.get(0)));
+        }
+        double[] best = new double[seeds.length];
+        Arrays.fill(best, Double.NEGATIVE_INFINITY);
+        float[][] chosen = new float[seeds.length][];
+        double[] examplesBest = parts.examples().topValues(objectives, size);
+        for (int k = 0; k < candidates.size(); k++) {
+            float[][] pictures = candidates.get(k);
+            double[] values = startValues(spec.create(imageShape, net.dataType(), new Start(seeds, pictures)), parts, seed);
+            for (int i = 0; i < seeds.length; i++) {
+                // A flat colour only where it beats every example picture: there the filter's truth is flat; elsewhere a
+                // flat start that scored highest stayed flat and below its best example (emoji-cnn conv3 filter 11).
+                boolean allowed = k < FIRST_FLAT || values[i] > examplesBest[i];
+                if (pictures[i] != null && allowed && values[i] > best[i]) {
+                    best[i] = values[i];
+                    chosen[i] = pictures[i];
+                }
+            }
+        }
+        return spec.create(imageShape, net.dataType(), new Start(seeds, chosen));
+    }
+
+    /**
+     * The start pictures each image may begin from ({@code init} examples): the mean of its objective's
+     * {@link #START_EXAMPLES} top example pictures, its top picture, and each {@link FlatColours flat colour}; per
+     * candidate, per image a display picture or null (the examples cannot say for that objective). None without
+     * {@code init} examples or when the examples cannot say at this size.
+     */
+    private static List<float[][]> startPictures(List<Objective> objectives, RunParts parts, int channels, int size) {
+        float[][] top = startsFromExamples(parts) ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null;
+        if (top == null) {
+            return List.of();
+        }
+        List<float[][]> candidates = new ArrayList<>(List.of(top, parts.examples().topMeans(objectives, size, 1)));
+        for (float[] colour : FlatColours.of(channels)) {
+            float[] flat = FlatColours.picture(colour, size, size);
+            float[][] pictures = new float[top.length][];
+            for (int i = 0; i < top.length; i++) {
+                pictures[i] = top[i] == null ? null : flat;
+            }
+            candidates.add(pictures);
+        }
+        return candidates;
+    }
+
+    /** Each image's objective on a candidate start, as the first step would see it (its transforms, drawn alike). */
+    private double[] startValues(Parameterization candidate, RunParts parts, long seed) {
+        Backend.fitThreadsTo(volume);
+        return Workspaces.step(() -> {
+            INDArray x = candidate.image();
+            INDArray seen = x;
+            Random rng = new Random(seed + 1);
+            for (Transform t : parts.transforms()) {
+                seen = t.sample(rng, seen.shape()).forward(seen);
+            }
+            (net.batch() == peak.length ? net.input() : Network.rows(net.input(), 0, peak.length)).assign(seen);
+            net.forward(objective.layers());
+            stepObjective = objective;
+            stepImage = x;
+            double[] values = evaluate(net, 0);
+            stepImage = null;
+            return values;
+        });
     }
 
     /** Whether a run of these parts starts from the mean of its objectives' top example pictures ({@code init} examples). */

@@ -639,11 +639,18 @@ public final class ComputeService implements AutoCloseable {
     }
 
     private void finish(Run run, Done.Reason reason, String message) {
+        List<Integer> flat = null;
+        try {
+            flat = reason == Done.Reason.COMPLETED && run.ascent != null ? FlatTruths.of(run.request, run.ascent) : null;
+        } catch (RuntimeException e) {
+            // The run is done either way; only the captions of its flat tiles are missing.
+            LOG.warn("could not judge the flat tiles of run {}: {}", run.id, e.toString());
+        }
         giveBack(run);
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
         Done done;
         if (run.lastValues == null) {
-            done = new Done(run.id, reason, run.step(), null, null, null, store.withoutDirectory(message));
+            done = new Done(run.id, reason, run.step(), null, null, null, null, store.withoutDirectory(message));
         } else {
             List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
@@ -652,7 +659,7 @@ public final class ComputeService implements AutoCloseable {
                 }
             }
             done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
-                    Arrays.stream(run.lastValues).boxed().toList(), dead, store.withoutDirectory(message));
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, flat, store.withoutDirectory(message));
         }
         emit(done);
     }
@@ -775,7 +782,7 @@ public final class ComputeService implements AutoCloseable {
         deathCause = "the compute thread stopped";
         LOG.error("the compute thread stopped; failing its runs");
         for (Run run : List.copyOf(runs.values())) {
-            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null,
+            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null,
                     "the compute worker stopped; start the run again"));
         }
         runs.clear();

@@ -57,8 +57,13 @@ public sealed interface ServerEvent {
     /**
      * @param loss   the mean of {@code losses}, each image's last objective value (absent before a first step)
      * @param dead   the filters (or classes) that never fired
+     * @param flat   of a completed run of several filters of one layer at the model's own size, the live ones whose
+     *               image is a flat colour that is their truth ({@code GalleryChecks.flatTruth}: the flat picture
+     *               the filter prefers to every example picture, or one that no example or flat picture beats), so
+     *               that a page can say so; absent otherwise
      */
-    record Done(String run, Reason reason, int steps, Double loss, List<Double> losses, List<Integer> dead, String message)
+    record Done(String run, Reason reason, int steps, Double loss, List<Double> losses, List<Integer> dead, List<Integer> flat,
+                String message)
             implements RunEvent {
 
         public enum Reason {
@@ -72,7 +77,7 @@ public sealed interface ServerEvent {
 
         /** A run that ended before or without a step, e.g. on a worker that died. */
         public static Done failed(String run, String message) {
-            return new Done(run, Reason.FAILED, 0, null, null, null, message);
+            return new Done(run, Reason.FAILED, 0, null, null, null, null, message);
         }
     }
 
