@@ -461,7 +461,7 @@ def write_model_files(args, command, emoji, held, test, mean, std, cnn):
         # of this network (docs/images/emoji-cnn-conv6.png). No preset: the page's galleries then use the filters'
         # default, data-prior, as `gallery` does (with seed-smooth they had flat tiles that are not the filter's
         # truth; docs/quality.md).
-        "defaultView": {"layer": "conv6", "filter": 12},
+        "defaultView": {"layer": "conv6", "filter": 154},
         "provenance": {
             "dataset": f"Noto Color Emoji 2.042 (Debian's fonts-noto-color-emoji) drawn with Pillow at 109 px, grouped by "
                        f"Unicode 15.0 emoji-test.txt (Debian's unicode-data): {len(emoji)} emoji in {len(CLASSES)} "
