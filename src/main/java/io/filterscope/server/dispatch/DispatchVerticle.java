@@ -66,7 +66,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
             return worker(worker).start(request.withFront(id))
-                    .onSuccess(reply -> directory.place(run, worker, System.currentTimeMillis()))
+                    .onSuccess(reply -> directory.accepted(run, worker, System.currentTimeMillis()))
                     .onFailure(e -> directory.forget(run));
         });
     }

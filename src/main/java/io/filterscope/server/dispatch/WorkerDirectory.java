@@ -32,7 +32,8 @@ final class WorkerDirectory {
         }
     }
 
-    private record Placement(String worker, long at) {
+    /** Where a run went and when; {@code answered} once the worker has accepted it (its start may take seconds). */
+    private record Placement(String worker, long at, boolean answered) {
     }
 
     private final long deadAfterMs;
@@ -45,7 +46,9 @@ final class WorkerDirectory {
 
     /**
      * Records a heartbeat. Runs this dispatcher placed on the worker that the worker no longer lists have
-     * ended and are forgotten; a run placed moments ago may be missing from a beat sent before it arrived.
+     * ended and are forgotten; a run placed moments ago may be missing from a beat sent before it arrived, and
+     * one whose start the worker has not answered yet is not listed at all (a start that first scores example
+     * pictures takes seconds): forgetting it lost the client's stop, sent as soon as the run's first event came.
      */
     void heartbeat(WorkerStatus beat, long now) {
         String id = beat.id();
@@ -58,7 +61,7 @@ final class WorkerDirectory {
         w.beat = beat;
         w.seenAt = now;
         List<String> listed = beat.runs();
-        runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && !listed.contains(e.getKey())
+        runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && e.getValue().answered() && !listed.contains(e.getKey())
                 && now - e.getValue().at() > deadAfterMs);
     }
 
@@ -81,8 +84,14 @@ final class WorkerDirectory {
         return w.beat.runsActive() + w.beat.runsQueued() + unlisted;
     }
 
+    /** A run sent to {@code worker}, not yet accepted: kept until {@link #accepted} or {@link #forget}. */
     void place(String run, String worker, long now) {
-        runs.put(run, new Placement(worker, now));
+        runs.put(run, new Placement(worker, now, false));
+    }
+
+    /** The worker accepted the run: from now on its heartbeats must list it within the grace period. */
+    void accepted(String run, String worker, long now) {
+        runs.put(run, new Placement(worker, now, true));
     }
 
     Optional<String> workerOf(String run) {

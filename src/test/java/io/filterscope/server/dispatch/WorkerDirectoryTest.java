@@ -63,11 +63,22 @@ class WorkerDirectoryTest {
     @Test
     void aRunTheWorkerNoLongerListsIsForgottenButNotOneJustPlaced() {
         directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
-        directory.place("old", "a", 0);
-        directory.place("new", "a", 4000);
+        directory.accepted("old", "a", 0);
+        directory.accepted("new", "a", 4000);
         directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 4500);
         assertEquals(Optional.empty(), directory.workerOf("old"), "ended: the worker stopped listing it");
         assertEquals(Optional.of("a"), directory.workerOf("new"), "the beat may predate the run's arrival");
+    }
+
+    @Test
+    void aRunWhoseStartIsNotAnsweredYetIsNeverForgottenByAHeartbeat() {
+        directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
+        directory.place("scoring", "a", 0); // its start scores example pictures first: the worker does not list it yet
+        directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 8000);
+        assertEquals(Optional.of("a"), directory.workerOf("scoring"), "a stop sent as it starts must find it");
+        directory.accepted("scoring", "a", 8000);
+        directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 12000);
+        assertEquals(Optional.empty(), directory.workerOf("scoring"), "accepted, then not listed past the grace period: ended");
     }
 
     @Test
