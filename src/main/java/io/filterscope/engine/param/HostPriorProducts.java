@@ -29,41 +29,37 @@ final class HostPriorProducts implements PriorProducts {
     @Override
     public INDArray logits(INDArray z) {
         int n = (int) z.size(0);
-        int k = (int) z.size(1);
-        int pixels = mean.length;
-        double[] codes = z.dup('c').data().asDouble();
-        double[] out = new double[n * pixels];
-        for (int row = 0; row < n; row++) {
-            int at = row * pixels;
-            System.arraycopy(mean, 0, out, at, pixels);
-            for (int j = 0; j < k; j++) {
-                double zj = codes[row * k + j];
-                int from = j * pixels;
-                for (int p = 0; p < pixels; p++) {
-                    out[at + p] += zj * components[from + p];
-                }
-            }
-        }
-        return Nd4j.createFromArray(out).castTo(z.dataType()).reshape('c', n, pixels);
+        double[] out = rowsTimes(z.dup('c').data().asDouble(), n, (int) z.size(1), components, mean.length, mean);
+        return Nd4j.createFromArray(out).castTo(z.dataType()).reshape('c', n, mean.length);
     }
 
     @Override
     public INDArray codeGradient(INDArray g) {
         int n = (int) g.size(0);
-        int pixels = mean.length;
-        int k = componentsT.length / pixels;
-        double[] in = g.dup('c').data().asDouble();
-        double[] out = new double[n * k];
+        int k = componentsT.length / mean.length;
+        double[] out = rowsTimes(g.dup('c').data().asDouble(), n, mean.length, componentsT, k, null);
+        return Nd4j.createFromArray(out).castTo(g.dataType()).reshape('c', n, k);
+    }
+
+    /**
+     * Each row of {@code rows} [n][inner] times {@code matrix} [inner][cols], plus {@code start} [cols] (or 0), adding
+     * the terms of a row in the order of {@code inner}: a row's result does not depend on how many rows there are.
+     */
+    private static double[] rowsTimes(double[] rows, int n, int inner, double[] matrix, int cols, double[] start) {
+        double[] out = new double[n * cols];
         for (int row = 0; row < n; row++) {
-            int at = row * k;
-            for (int p = 0; p < pixels; p++) {
-                double gp = in[row * pixels + p];
-                int from = p * k;
-                for (int j = 0; j < k; j++) {
-                    out[at + j] += gp * componentsT[from + j];
+            int at = row * cols;
+            if (start != null) {
+                System.arraycopy(start, 0, out, at, cols);
+            }
+            for (int j = 0; j < inner; j++) {
+                double a = rows[row * inner + j];
+                int from = j * cols;
+                for (int c = 0; c < cols; c++) {
+                    out[at + c] += a * matrix[from + c];
                 }
             }
         }
-        return Nd4j.createFromArray(out).castTo(g.dataType()).reshape('c', n, k);
+        return out;
     }
 }
