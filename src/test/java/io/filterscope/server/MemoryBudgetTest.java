@@ -132,4 +132,57 @@ class MemoryBudgetTest {
             server.closeAndWait();
         }
     }
+
+    /**
+     * A newcomer's finding: emoji-cnn conv1 runs at 512 px compiled the whole network (every later layer's buffers
+     * too) while the estimate counted only 16 floats per input value for the run, so 8 images (estimated ~3.2 GB)
+     * reached 5.8 GB resident and 24 images (estimated 9.7 GB) were killed at 19.9 GB. Now the network ends at the
+     * run's deepest layer and the run's own buffers are counted: resident memory stays within 1.5 times the estimate
+     * for growing sizes, 24 images are refused before anything is allocated, and 8 images run.
+     */
+    @Test
+    void aConv1RunAllocatesOnlyWhatItsEstimateCounts() throws Exception {
+        FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(Path.of("models")).withPort(0).withLimits(
+                ServerConfig.Limits.DEFAULT.with(Limit.MEMORY_BUDGET, 4L << 30).with(Limit.NETWORK_CACHE, 1)
+                        .with(Limit.STEP_TIME, 86_400)));
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
+            socket.send(emoji(24, 512, "huge"));
+            JsonObject refused = socket.next("error");
+            assertEquals("too_large", refused.getString("code"), refused.encode());
+            assertTrue(refused.getString("message").startsWith("24 images of 512 px on emoji-cnn need about "), refused.encode());
+            assertTrue(refused.getString("message").contains("more than this worker's budget of 4096 MB"), refused.encode());
+            for (int size : new int[] {128, 256, 512}) {
+                long before = org.bytedeco.javacpp.Pointer.physicalBytes();
+                String tag = "s" + size;
+                socket.send(emoji(8, size, tag));
+                assertEquals("started", socket.next(e -> tag.equals(e.getString("tag"))).getString("type"));
+                long estimate = peer.get(server.port(), "/api/health").json().getJsonArray("workers").getJsonObject(0)
+                        .getLong("memoryReserved");
+                java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(before);
+                Thread watch = new Thread(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        peak.accumulateAndGet(org.bytedeco.javacpp.Pointer.physicalBytes(), Math::max);
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                    }
+                });
+                watch.start();
+                JsonObject done = socket.next(e -> "done".equals(e.getString("type")), 600);
+                watch.interrupt();
+                watch.join();
+                long grown = peak.get() - before;
+                System.out.printf("hardening: 8 images of emoji-cnn conv1 at %d px: estimate %.0f MB, resident memory %+.0f MB%n",
+                        size, estimate / 1e6, grown / 1e6);
+                assertEquals("completed", done.getString("reason"));
+                assertTrue(grown <= estimate * 3 / 2, size + " px: grew " + grown / 1e6 + " MB, estimated " + estimate / 1e6);
+            }
+        } finally {
+            server.closeAndWait();
+        }
+    }
+
+    private static JsonObject emoji(int images, int size, String tag) {
+        return new JsonObject().put("op", "start").put("model", "emoji-cnn").put("size", size).put("steps", 3).put("tag", tag)
+                .put("preset", "natural").put("objective", new JsonObject().put("type", "channel").put("layer", "conv1")
+                        .put("filters", new JsonArray(java.util.stream.IntStream.range(0, images).boxed().toList())));
+    }
 }
