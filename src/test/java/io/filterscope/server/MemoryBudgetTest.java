@@ -151,6 +151,9 @@ class MemoryBudgetTest {
             assertEquals("too_large", refused.getString("code"), refused.encode());
             assertTrue(refused.getString("message").startsWith("24 images of 512 px on emoji-cnn need about "), refused.encode());
             assertTrue(refused.getString("message").contains("more than this worker's budget of 4096 MB"), refused.encode());
+            // The first run of the model loads its example pictures and prior and scores the layer's pictures: not the run's.
+            socket.send(emoji(8, 64, "warm"));
+            assertEquals("completed", socket.next(e -> "done".equals(e.getString("type")), 600).getString("reason"));
             for (int size : new int[] {128, 256, 512}) {
                 long before = org.bytedeco.javacpp.Pointer.physicalBytes();
                 String tag = "s" + size;
