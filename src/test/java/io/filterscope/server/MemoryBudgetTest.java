@@ -118,10 +118,10 @@ class MemoryBudgetTest {
         FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0).withLimits(
                 ServerConfig.Limits.DEFAULT.with(Limit.MEMORY_BUDGET, 1L << 30).with(Limit.NETWORK_CACHE, 0)));
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
-            // LeNet at 256 px, 4 images: about 600 MB; two of them do not fit in 1 GB.
-            socket.send(batch(4, 256, 40, "first"));
+            // LeNet's conv1 at 256 px, 16 images: about 550 MB; two of them do not fit in 1 GB.
+            socket.send(batch(16, 256, 40, "first"));
             String first = socket.next("started").getString("run");
-            socket.send(batch(4, 256, 5, "second"));
+            socket.send(batch(16, 256, 5, "second"));
             JsonObject queued = socket.next("queued");
             assertEquals("second", queued.getString("tag"), "waits for memory though a place is free");
             assertEquals("completed", socket.next(e -> "done".equals(e.getString("type")) && first.equals(e.getString("run")))
@@ -137,8 +137,8 @@ class MemoryBudgetTest {
      * A newcomer's finding: emoji-cnn conv1 runs at 512 px compiled the whole network (every later layer's buffers
      * too) while the estimate counted only 16 floats per input value for the run, so 8 images (estimated ~3.2 GB)
      * reached 5.8 GB resident and 24 images (estimated 9.7 GB) were killed at 19.9 GB. Now the network ends at the
-     * run's deepest layer and the run's own buffers are counted: resident memory stays within 1.5 times the estimate
-     * for growing sizes, 24 images are refused before anything is allocated, and 8 images run.
+     * run's deepest layer and the run's own buffers are counted: resident memory stays within 0.5 to 1.5 times the
+     * estimate from 256 px up (measured 695 MB for 717 at 256 px, 2,290 for 2,602 at 512), 24 images are refused before anything is allocated, and 8 images run.
      */
     @Test
     void aConv1RunAllocatesOnlyWhatItsEstimateCounts() throws Exception {
@@ -177,6 +177,8 @@ class MemoryBudgetTest {
                         size, estimate / 1e6, grown / 1e6);
                 assertEquals("completed", done.getString("reason"));
                 assertTrue(grown <= estimate * 3 / 2, size + " px: grew " + grown / 1e6 + " MB, estimated " + estimate / 1e6);
+                // Smaller runs reuse memory freed by the warm run, so only the large ones show the estimate is not far high.
+                assertTrue(size < 256 || grown >= estimate / 2, size + " px: grew " + grown / 1e6 + " MB, estimated " + estimate / 1e6);
             }
         } finally {
             server.closeAndWait();
