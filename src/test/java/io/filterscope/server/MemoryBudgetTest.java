@@ -118,10 +118,10 @@ class MemoryBudgetTest {
         FilterScopeServer server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0).withLimits(
                 ServerConfig.Limits.DEFAULT.with(Limit.MEMORY_BUDGET, 1L << 30).with(Limit.NETWORK_CACHE, 0)));
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
-            // LeNet's conv1 at 256 px, 16 images: about 550 MB; two of them do not fit in 1 GB.
-            socket.send(batch(16, 256, 40, "first"));
+            // LeNet's conv1 at 256 px, 8 images: about 590 MB; two of them do not fit in 1 GB.
+            socket.send(batch(8, 256, 40, "first"));
             String first = socket.next("started").getString("run");
-            socket.send(batch(16, 256, 5, "second"));
+            socket.send(batch(8, 256, 5, "second"));
             JsonObject queued = socket.next("queued");
             assertEquals("second", queued.getString("tag"), "waits for memory though a place is free");
             assertEquals("completed", socket.next(e -> "done".equals(e.getString("type")) && first.equals(e.getString("run")))
