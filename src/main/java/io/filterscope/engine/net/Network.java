@@ -157,12 +157,13 @@ public final class Network {
     /**
      * The fewest leading stages a network needs to compute every one of {@code layers}: stages run in topological
      * order, so none after the deepest layer's own is read. A run compiles its network with this depth, so a run on
-     * an early layer neither allocates nor steps the rest of the model.
+     * an early layer neither allocates nor steps the rest of the model. Objectives that read no layer (a penalty on
+     * the image alone) get the stages up to the first layer: the smallest network that has a layer at all.
      *
      * @throws IllegalArgumentException for a layer this network does not have
      */
     public int depth(Collection<String> layers) {
-        int deepest = -1;
+        int deepest = nodeOfLayer.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
         for (String layer : layers) {
             deepest = Math.max(deepest, node(layer));
         }
