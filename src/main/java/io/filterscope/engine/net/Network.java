@@ -41,6 +41,8 @@ public final class Network {
     private final boolean[] owned;
     private final INDArray[] sums;
     private final long activationVolume;
+    /** Times every stage's passes while profiling, else null. */
+    private StageTimes times;
 
     Network(StageGraph graph, DataType dtype, long[] inputShape) {
         this.input = Nd4j.create(dtype, inputShape);
@@ -220,13 +222,26 @@ public final class Network {
         return input;
     }
 
+    /**
+     * Starts timing every stage's forward and backward passes (a profile, {@code bench --profile}): the times of
+     * all passes from now on are kept in the returned record, which replaces any earlier one.
+     */
+    public StageTimes timeStages() {
+        times = new StageTimes(stages);
+        return times;
+    }
+
     /** Runs the stages needed to compute every one of {@code targets}, and no others. */
     public void forward(Collection<String> targets) {
         boolean[] need = needed(targets);
         for (int i = 0; i < stages.length; i++) {
             computed[i] = need[i];
-            if (need[i]) {
+            if (need[i] && times == null) {
                 stages[i].forward();
+            } else if (need[i]) {
+                long[] t = StageTimes.now();
+                stages[i].forward();
+                times.forward(i, t);
             }
         }
     }
@@ -351,7 +366,13 @@ public final class Network {
             if (!need[i] || grads[i + 1] == null) {
                 continue;
             }
-            stages[i].backward(grads[i + 1], leak);
+            if (times == null) {
+                stages[i].backward(grads[i + 1], leak);
+            } else {
+                long[] t = StageTimes.now();
+                stages[i].backward(grads[i + 1], leak);
+                times.backward(i, t);
+            }
             for (int k = 0; k < from[i].length; k++) {
                 accumulate(from[i][k] + 1, stages[i].gradIn(k));
             }
