@@ -161,6 +161,43 @@ def blur(img, k1d):
     return F.conv2d(x, kv, groups=c)
 
 
+def profile(net, img, steps):
+    """Times each module of a sequential trunk alone, forward and backward (its input gradient only), over `steps`
+    passes; prints the medians in ms, wall-clock and this thread's processor time (with one thread they agree on an
+    idle machine; processor time stays steady when other processes share the cores)."""
+    if not isinstance(net, nn.Sequential):
+        raise SystemExit("--profile takes a sequential model (vgg16, mobilenet_v2, inception_v3)")
+    clocks = (time.perf_counter, time.thread_time)
+    times = [[[] for _ in range(4)] for _ in net]
+    for _ in range(steps):
+        x, outs = img, []
+        for i, m in enumerate(net):
+            a = x.detach().requires_grad_(True)
+            t = [c() for c in clocks]
+            x = m(a)
+            times[i][0].append(clocks[0]() - t[0])
+            times[i][2].append(clocks[1]() - t[1])
+            outs.append((a, x))
+        g = torch.ones_like(x) / x[0, 0].numel()
+        for i in reversed(range(len(outs))):
+            a, o = outs[i]
+            t = [c() for c in clocks]
+            (g,) = torch.autograd.grad(o, a, g)
+            times[i][1].append(clocks[0]() - t[0])
+            times[i][3].append(clocks[1]() - t[1])
+    print("# profile (median ms; wall-clock, and this thread's processor time):")
+    print(f"# {'module':<24} {'output':<20} {'fwd':>9} {'bwd':>9} {'fwd cpu':>9} {'bwd cpu':>9}")
+    sums = [0.0] * 4
+    x = img
+    with torch.no_grad():
+        for i, m in enumerate(net):
+            x = m(x)
+            med = [sorted(v)[len(v) // 2] * 1e3 for v in times[i]]
+            sums = [s + v for s, v in zip(sums, med)]
+            print(f"# {i:>2} {type(m).__name__:<21} {str(list(x.shape)):<20} " + " ".join(f"{v:9.2f}" for v in med))
+    print(f"# {'network (sum of medians)':<45} " + " ".join(f"{v:9.2f}" for v in sums), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -180,6 +217,9 @@ def main():
     ap.add_argument("--param-grads", action="store_true",
                     help="also compute weight gradients (default: input gradient only)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--profile", action="store_true",
+                    help="also time each module of a sequential model (vgg16, mobilenet_v2, inception_v3) forward and "
+                         "backward on its own, median of the timed steps (wall-clock and this thread's processor time)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -256,12 +296,19 @@ def main():
             first = v
     t0 = time.perf_counter()
     per = []
+    cpu = []
     for it in range(WARMUP, WARMUP + a.steps):
-        ts = time.perf_counter()
+        ts, cs = time.perf_counter(), time.process_time()
         v = step(it)
         per.append(time.perf_counter() - ts)
+        cpu.append(time.process_time() - cs)
     dt = time.perf_counter() - t0
+    cpu.sort()
+    print(f"# per-step cpu ms (all threads): min={cpu[0] * 1e3:.2f} median={cpu[len(cpu) // 2] * 1e3:.2f} "
+          f"max={cpu[-1] * 1e3:.2f}", flush=True)
     per.sort()
+    if a.profile:
+        profile(net, img, a.steps)
     print(f"# objective (mean over batch) first={first.mean().item():.4g} last={v.mean().item():.4g}", flush=True)
     print(f"# per-step ms: min={per[0] * 1e3:.2f} median={per[len(per) // 2] * 1e3:.2f} max={per[-1] * 1e3:.2f} "
           f"(use min/median when the machine is shared)", flush=True)

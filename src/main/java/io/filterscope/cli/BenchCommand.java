@@ -2,6 +2,7 @@ package io.filterscope.cli;
 
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.net.StageTimes;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
@@ -14,6 +15,8 @@ import io.filterscope.model.ModelStore;
 import io.filterscope.model.Vgg16;
 import io.filterscope.model.dl4j.Dl4jReader;
 import io.filterscope.train.LeNet;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,6 +43,9 @@ import picocli.CommandLine.Option;
                 + "with --runs, memory over many short runs.")
 final class BenchCommand implements Callable<Integer> {
     private static final int WARMUP = 3;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     @Option(names = "--model", paramLabel = "M", description = "vgg16, resnet50, lenet (random weights) or a model id (default: vgg16; fashion-cnn with --stream)")
     String name;
@@ -71,6 +77,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "P", description = "with --stream: the runs' preset (default: the objective's default)")
     String preset;
+
+    @Option(names = "--profile", description = "also time every stage of the network (forward and backward, median of the "
+            + "timed steps, wall-clock and the compute thread's processor time) and the rest of the step")
+    boolean profile;
 
     @Mixin
     ModelsDir models;
@@ -140,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
                 return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }
             Network net = loaded.compile(batch, size);
-            return time(net, layer, space, batch, steps, size);
+            return time(net, layer, space, batch, steps, size, profile);
         }
         ModelGraph graph = Dl4jReader.read(model);
         if (runCount > 0) {
@@ -148,10 +158,41 @@ final class BenchCommand implements Callable<Integer> {
             return MemoryBench.run(b -> shared, n -> { }, layer, space, runCount, steps);
         }
         Network net = graph.compile(DataType.FLOAT, batch, new long[] {channels, size, size});
-        return time(net, layer, space, batch, steps, size);
+        return time(net, layer, space, batch, steps, size, profile);
     }
 
-    private static int time(Network net, String layer, InputSpace space, int batch, int steps, int size) {
+    /** The stage table of {@code --profile}: each stage's medians, their sums, and the step's rest. */
+    private static void printProfile(List<StageTimes.Row> rows, double stepMs, double stepCpuMs) {
+        System.out.println("# profile (median ms of the timed steps; wall-clock, and the compute thread's processor time):");
+        System.out.printf("# %-16s %-22s %-20s %9s %9s %9s %9s%n", "layer", "stage", "output", "fwd", "bwd", "fwd cpu", "bwd cpu");
+        double[] sums = new double[4];
+        for (StageTimes.Row r : rows) {
+            double[] v = {r.forwardMs(), r.backwardMs(), r.forwardCpuMs(), r.backwardCpuMs()};
+            for (int k = 0; k < 4; k++) {
+                sums[k] += Double.isNaN(v[k]) ? 0 : v[k];
+            }
+            System.out.printf("# %-16s %-22s %-20s %9.2f %9.2f %9.2f %9.2f%n", r.layer(), r.kind(), r.shape(), v[0], v[1], v[2], v[3]);
+        }
+        System.out.printf("# %-60s %9.2f %9.2f %9.2f %9.2f%n", "network (sum of medians)", sums[0], sums[1], sums[2], sums[3]);
+        System.out.printf("# %-60s %9.2f %9s %9.2f%n", "whole step (median)", stepMs, "", stepCpuMs);
+        System.out.printf("# %-60s %9.2f %9s %9.2f%n", "rest of the step (objective, optimizer, image)",
+                stepMs - sums[0] - sums[1], "", stepCpuMs - sums[2] - sums[3]);
+    }
+
+    /** A line {@code # label: min=.. median=.. max=..}, as the reference prints its step times. */
+    private static void printSpread(String label, double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        System.out.printf("# %s: min=%.2f median=%.2f max=%.2f%n", label, sorted[0], sorted[sorted.length / 2], sorted[sorted.length - 1]);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static int time(Network net, String layer, InputSpace space, int batch, int steps, int size, boolean profile) {
         var info = net.layer(layer);
         if (info == null) {
             throw new io.filterscope.UserError("unknown layer '" + layer + "'");
@@ -164,18 +205,27 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < WARMUP; i++) {
             run.step();
         }
+        StageTimes stageTimes = profile ? net.timeStages() : null;
         double[] ms = new double[steps];
+        double[] cpuMs = new double[steps];
+        double[] processCpuMs = new double[steps];
         long all = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long t = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            long processCpu = PROCESS.getProcessCpuTime();
             run.step();
+            cpuMs[i] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6;
+            processCpuMs[i] = (PROCESS.getProcessCpuTime() - processCpu) / 1e6;
             ms[i] = (System.nanoTime() - t) / 1e6;
         }
         double total = (System.nanoTime() - all) / 1e9;
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
+        if (stageTimes != null) {
+            printProfile(stageTimes.rows(), median(ms), median(cpuMs));
+        }
         System.out.println("# network: " + net.toString().replace("\n", "\n#"));
-        System.out.printf("# per-step ms: min=%.2f median=%.2f max=%.2f%n", sorted[0], sorted[steps / 2], sorted[steps - 1]);
+        printSpread("per-step cpu ms (all threads)", processCpuMs);
+        printSpread("per-step ms", ms);
         double stepsPerSecond = steps / total;
         System.out.printf("filterscope steps_per_s=%.3f filters_per_s=%.3f ms_per_step=%.3f size=%d batch=%d layer=%s%n",
                 stepsPerSecond, stepsPerSecond * batch, 1000 / stepsPerSecond, size, batch, layer);

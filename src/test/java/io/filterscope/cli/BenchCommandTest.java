@@ -40,6 +40,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileTimesEveryStageOfTheStepForwardAndBackward() throws Exception {
+        String out = CommandLine.run("bench", "--model", "lenet", "--steps", "3", "--profile");
+        for (String layer : new String[] {"conv1", "conv2", "conv3", "conv4"}) {
+            String row = out.lines().filter(l -> l.matches("# " + layer + " +conv2d 3x3 .*")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no profile row of " + layer + " in:\n" + out));
+            String[] times = row.trim().split(" +");
+            // wall-clock and processor time, forward and backward: four numbers that a finished pass has made positive
+            for (int k = times.length - 4; k < times.length; k++) {
+                assertTrue(Double.parseDouble(times[k]) >= 0, row);
+            }
+            assertTrue(Double.parseDouble(times[times.length - 4]) > 0 && Double.parseDouble(times[times.length - 3]) > 0, row);
+        }
+        assertTrue(out.contains("# network (sum of medians)") && out.contains("# rest of the step"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("# per-step cpu ms (all threads): min=")), out);
+    }
+
+    @Test
     void streamingThroughARealWebSocketGetsOneFramePerStep(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny",

@@ -43,6 +43,8 @@ public final class Network {
     private final long activationVolume;
     /** How many leading stages (in topological order) were planned for allocation: see {@link #depth(Collection)}. */
     private final int depth;
+    /** Times every stage's passes while profiling, else null. */
+    private StageTimes times;
 
     /** Allocates the first {@code depth} stages of {@code graph} (all of them: its size), none after. */
     Network(StageGraph graph, DataType dtype, long[] inputShape, int depth) {
@@ -253,13 +255,26 @@ public final class Network {
         return input;
     }
 
+    /**
+     * Starts timing every stage's forward and backward passes (a profile, {@code bench --profile}): the times of
+     * all passes from now on are kept in the returned record, which replaces any earlier one.
+     */
+    public StageTimes timeStages() {
+        times = new StageTimes(stages);
+        return times;
+    }
+
     /** Runs the stages needed to compute every one of {@code targets}, and no others. */
     public void forward(Collection<String> targets) {
         boolean[] need = needed(targets);
         for (int i = 0; i < stages.length; i++) {
             computed[i] = need[i];
-            if (need[i]) {
+            if (need[i] && times == null) {
                 stages[i].forward();
+            } else if (need[i]) {
+                long[] t = StageTimes.now();
+                stages[i].forward();
+                times.forward(i, t);
             }
         }
     }
@@ -384,7 +399,13 @@ public final class Network {
             if (!need[i] || grads[i + 1] == null) {
                 continue;
             }
-            stages[i].backward(grads[i + 1], leak);
+            if (times == null) {
+                stages[i].backward(grads[i + 1], leak);
+            } else {
+                long[] t = StageTimes.now();
+                stages[i].backward(grads[i + 1], leak);
+                times.backward(i, t);
+            }
             for (int k = 0; k < from[i].length; k++) {
                 accumulate(from[i][k] + 1, stages[i].gradIn(k));
             }
