@@ -80,7 +80,7 @@ public final class Objectives {
     public ChannelObjective channel(String layer, int filter) {
         LayerInfo info = layerNamed(layer);
         filterRange(info).check(filter);
-        return new ChannelObjective(layer, filter);
+        return new ChannelObjective(info.name(), filter);
     }
 
     /** @param index any whole number: one out of the model's range is refused naming the range */
@@ -137,9 +137,10 @@ public final class Objectives {
         return layerNamed(text(spec, "layer"));
     }
 
+    /** The layer of that name or second name (see {@link LayerInfo#answersTo}). */
     private LayerInfo layerNamed(String name) {
         for (LayerInfo l : layers) {
-            if (l.name().equals(name)) {
+            if (l.answersTo(name)) {
                 return l;
             }
         }
