@@ -137,15 +137,8 @@ public final class Objectives {
         return layerNamed(text(spec, "layer"));
     }
 
-    /** The layer of that name or second name (see {@link LayerInfo#answersTo}). */
     private LayerInfo layerNamed(String name) {
-        for (LayerInfo l : layers) {
-            if (l.answersTo(name)) {
-                return l;
-            }
-        }
-        throw UserError.notFound("unknown layer '" + name + "' (layers: "
-                + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")");
+        return LayerInfo.named(layers, name, "");
     }
 
     private static IndexRange filterRange(LayerInfo layer) {
