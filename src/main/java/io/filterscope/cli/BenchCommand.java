@@ -1,5 +1,6 @@
 package io.filterscope.cli;
 
+import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.net.StageTimes;
@@ -146,6 +147,7 @@ final class BenchCommand implements Callable<Integer> {
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;
+            loaded.layer(layer);
             if (runCount > 0) {
                 return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }
@@ -155,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelGraph graph = Dl4jReader.read(model);
         if (runCount > 0) {
             Network shared = graph.compile(DataType.FLOAT, 1, new long[] {channels, size, size});
+            LayerInfo.named(shared.layers(), layer, "");
             return MemoryBench.run(b -> shared, n -> { }, layer, space, runCount, steps);
         }
         Network net = graph.compile(DataType.FLOAT, batch, new long[] {channels, size, size});
@@ -193,10 +196,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static int time(Network net, String layer, InputSpace space, int batch, int steps, int size, boolean profile) {
-        var info = net.layer(layer);
-        if (info == null) {
-            throw new io.filterscope.UserError("unknown layer '" + layer + "'");
-        }
+        LayerInfo info = LayerInfo.named(net.layers(), layer, "");
         List<Objective> objectives = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));

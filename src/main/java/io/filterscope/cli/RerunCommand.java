@@ -5,7 +5,6 @@ import io.filterscope.UserError;
 import io.filterscope.image.PngFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,8 +52,6 @@ final class RerunCommand implements Callable<Integer> {
         Map<String, String> text;
         try {
             text = PngFiles.readText(png);
-        } catch (NoSuchFileException e) {
-            throw new UserError("rerun: no such file: " + png);
         } catch (IOException e) {
             throw new UserError("rerun: " + e.getMessage());
         }

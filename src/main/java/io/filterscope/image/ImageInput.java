@@ -1,5 +1,6 @@
 package io.filterscope.image;
 
+import io.filterscope.InputFile;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.color.ColorSpace;
@@ -10,7 +11,6 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -66,12 +66,7 @@ public final class ImageInput {
 
     /** {@link #read(byte[], int)} for a file; error messages name the file. */
     public static BufferedImage read(Path file, int maxPixels) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + ": no such file", e);
-        }
+        byte[] bytes = Files.readAllBytes(InputFile.check(file, "an image"));
         try {
             return read(bytes, maxPixels);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.filterscope.image;
 
+import io.filterscope.InputFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -137,13 +137,11 @@ public final class PngFiles {
 
     /** Reads all tEXt, iTXt and zTXt entries in file order; a repeated keyword keeps its last value. */
     public static Map<String, String> readText(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(InputFile.check(file, "a PNG file")))) {
             if (!Arrays.equals(in.readNBytes(SIGNATURE.length), SIGNATURE)) {
                 throw new IOException(file + " is not a PNG file");
             }
             return readTextChunks(in);
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + ": no such file", e);
         } catch (EOFException e) {
             throw new IOException(file + " is a truncated PNG file", e);
         } catch (MalformedTextChunk e) {

@@ -98,9 +98,7 @@ public final class LoadedModel {
 
     /** The layer of that name (or second name); an unknown name is a not-found error that lists the layers. */
     public LayerInfo layer(String name) {
-        return layers.stream().filter(l -> l.answersTo(name)).findFirst()
-                .orElseThrow(() -> UserError.notFound("unknown layer '" + name + "' in model " + id() + " (layers: "
-                        + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")"));
+        return LayerInfo.named(layers, name, " in model " + id());
     }
 
     public Objectives objectives() {

@@ -2,6 +2,7 @@ package io.filterscope.quality;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.InputFile;
 import io.filterscope.UserError;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
@@ -44,6 +45,10 @@ public final class Checker {
 
     /** Reads a checker's description and its network. @throws UserError naming the file and what is wrong */
     public static Checker read(Path description) {
+        String problem = InputFile.problem(description, "a checker description");
+        if (problem != null) {
+            throw new UserError(description + ": cannot read the checker (" + problem + ")");
+        }
         try {
             JsonNode json = new ObjectMapper().readTree(Files.readString(description));
             Path onnx = description.resolveSibling(json.path("file").asText());

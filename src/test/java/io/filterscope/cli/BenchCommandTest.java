@@ -1,11 +1,15 @@
 package io.filterscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.filterscope.UserError;
 import io.filterscope.model.FixtureModels;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,6 +58,19 @@ class BenchCommandTest {
         }
         assertTrue(out.contains("# network (sum of medians)") && out.contains("# rest of the step"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("# per-step cpu ms (all threads): min=")), out);
+    }
+
+    @Test
+    void anUnknownLayerIsNotFoundListingTheLayersWhateverIsMeasured(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        for (List<String> flags : List.of(List.of("--model", "lenet"), List.of("--model", "lenet", "--runs", "2"),
+                List.of("--models", dir.toString(), "--model", "tiny"), List.of("--models", dir.toString(), "--model", "tiny", "--runs", "2"))) {
+            List<String> args = new ArrayList<>(List.of("bench", "--layer", "zz", "--steps", "1"));
+            args.addAll(flags);
+            UserError e = assertThrows(UserError.class, () -> Main.run(args.toArray(String[]::new)));
+            assertTrue(e.getMessage().startsWith("unknown layer 'zz'") && e.getMessage().contains("(layers: conv1, ")
+                    && e.getMessage().endsWith(")"), flags + ": " + e.getMessage());
+        }
     }
 
     @Test

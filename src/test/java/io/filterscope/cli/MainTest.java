@@ -175,6 +175,21 @@ class MainTest {
     }
 
     @Test
+    void anInputFileThatIsAFolderOrMissingIsNamedWithWhy(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String models = dir.toString();
+        assertMessage(dir + ": is a directory, not an image", "activations", "--models", models, "--model", "tiny", "--layer", "conv1",
+                "--image", models);
+        assertMessage(dir + ": is a directory, not an image", "attribution", "--models", models, "--model", "tiny", "--image", models);
+        assertMessage("rerun: " + dir + ": is a directory, not a PNG file", "rerun", models);
+        assertMessage("rerun: " + dir.resolve("none.png") + ": no such file", "rerun", dir.resolve("none.png").toString());
+        assertMessage(dir.resolve("none.json") + ": cannot read the checker (no such file)", "classes", "--models", models,
+                "--model", "tiny", "--checker", dir.resolve("none.json").toString());
+        assertMessage(dir + ": cannot read the checker (is a directory, not a checker description)", "classes",
+                "--models", models, "--model", "tiny", "--checker", models);
+    }
+
+    @Test
     void paramsThatAreNoJsonAreRefusedWithAnExampleNotTheParsersWords(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         assertMessage("--params is not valid JSON (at character 2 of {bad); give an object such as '{\"blurSigma\":1,\"jitter\":2}'",

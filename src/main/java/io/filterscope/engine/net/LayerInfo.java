@@ -1,5 +1,6 @@
 package io.filterscope.engine.net;
 
+import io.filterscope.UserError;
 import java.util.List;
 
 /**
@@ -11,6 +12,18 @@ public record LayerInfo(String name, String kind, long channels, List<Long> outp
 
     public LayerInfo(String name, String kind, long channels, List<Long> outputShape) {
         this(name, kind, channels, outputShape, null);
+    }
+
+    /**
+     * The layer of {@code layers} that {@code n} names (by name or second name).
+     *
+     * @param where what the layers belong to, for the message: {@code " in model emoji-cnn"}, or empty
+     * @throws UserError not found: {@code unknown layer 'zz' in model emoji-cnn (layers: conv1, relu1, ...)}
+     */
+    public static LayerInfo named(List<LayerInfo> layers, String n, String where) {
+        return layers.stream().filter(l -> l.answersTo(n)).findFirst()
+                .orElseThrow(() -> UserError.notFound("unknown layer '" + n + "'" + where + " (layers: "
+                        + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")"));
     }
 
     /** Whether {@code n} names this layer, by its name or its second name. */

@@ -80,7 +80,7 @@ public final class Objectives {
     public ChannelObjective channel(String layer, int filter) {
         LayerInfo info = layerNamed(layer);
         filterRange(info).check(filter);
-        return new ChannelObjective(layer, filter);
+        return new ChannelObjective(info.name(), filter);
     }
 
     /** @param index any whole number: one out of the model's range is refused naming the range */
@@ -138,13 +138,7 @@ public final class Objectives {
     }
 
     private LayerInfo layerNamed(String name) {
-        for (LayerInfo l : layers) {
-            if (l.name().equals(name)) {
-                return l;
-            }
-        }
-        throw UserError.notFound("unknown layer '" + name + "' (layers: "
-                + String.join(", ", layers.stream().map(LayerInfo::name).toList()) + ")");
+        return LayerInfo.named(layers, name, "");
     }
 
     private static IndexRange filterRange(LayerInfo layer) {
