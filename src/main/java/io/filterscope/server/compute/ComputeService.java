@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
- * {@link FairScheduler} says: fair between clients, with all queries together weighing half a client, so
+ * {@link FairScheduler} says: fair between clients, with all queries together weighing a quarter of a client, so
  * every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
  * piece at a time ({@link #queryInPieces}), so no step waits behind all of it. Large steps leave one core to the
  * rest of the server.
@@ -261,13 +261,13 @@ public final class ComputeService implements AutoCloseable {
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
         RunParts parts = parsed.parts();
-        long need = parsed.model().bytesFor(parsed.objectives().size(), parts.inputSize(parsed.size()));
+        Batch.Key key = Batch.Key.of(parsed, parts);
+        long need = parsed.model().bytesFor(parsed.objectives().size(), key.inputSize(), key.layers());
         if (need > settings.memoryBudget()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
                     + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
                     + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
         }
-        Batch.Key key = Batch.Key.of(parsed, parts);
         long imageWork = parsed.imageMultiplyAdds(parts);
         double seconds = stepSeconds(key, parsed.objectives().size(), imageWork);
         if (seconds * 1000 > settings.maxStepMs()) {
