@@ -185,6 +185,11 @@ public final class LoadedModel {
         return own.multiplyAdds(batch, size, size, layers);
     }
 
+    /** Values thin convolutions write in that step ({@link Network#thinValues}), from shapes alone. */
+    public long thinValuesFor(long batch, long size, java.util.Collection<String> layers) {
+        return own.thinValues(batch, size, size, layers);
+    }
+
     /**
      * Native memory a compiled network takes while a run uses it, float32. Measured on 2 cores
      * (resident memory after compiling and three steps, against this estimate): VGG16 128 px batch 1

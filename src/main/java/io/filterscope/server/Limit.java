@@ -39,8 +39,8 @@ public enum Limit {
             "compiled networks of ended runs kept for reuse by each compute worker; 0: a quarter of the memory budget"),
     STEP_TIME("max-step-time", 3, 1, 86_400, Unit.SECONDS,
             "estimated time of one step of a run (or of runs batched together) on its compute worker: every other run "
-                    + "waits that long; a longer one is refused with too_large (estimated from the step's multiply-adds and "
-                    + "the worker's fastest measured rate)"),
+                    + "waits that long; a longer one is refused with too_large (estimated from the multiply-adds of the step's "
+                    + "network and of its images' own work, at the worker's fastest measured rates)"),
     WEDGED_AFTER("wedged-after", 120, 1, 86_400, Unit.SECONDS,
             "a compute worker busy this long with one step, load or query is reported wedged (health 503)");
 

@@ -63,6 +63,24 @@ class StepTimeTest {
     }
 
     /**
+     * Few filters of a shallow layer at a large size: 8 of emoji-cnn's conv1 at 512 px took 6.4-9.8 s of processor
+     * time a step, nearly all of it the images' own work (their Fourier transforms) and the thin first convolution,
+     * which an estimate from the network's multiply-adds alone put at 0.1 s.
+     */
+    @Test
+    void largeImagesOfAShallowLayerAreRefusedForTheirOwnWork() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.23"); Peer.Socket socket = peer.connect(server.port())) {
+            socket.send(gallery("emoji-cnn", "conv1", 8, 512, "shallow"));
+            JsonObject refused = socket.next("error");
+            String message = refused.getString("message");
+            System.out.printf("hardening: 8 filters of emoji-cnn conv1 at 512 px refused: %s%n", message);
+            assertEquals("too_large", refused.getString("code"), refused.encode());
+            assertTrue(message.startsWith("8 images of 512 px to conv1 on emoji-cnn take about "), message);
+            assertTrue(message.endsWith("ask for fewer filters or a smaller size") && !message.contains("\n"), message);
+        }
+    }
+
+    /**
      * How long a gallery's start and first step may take: a start first scores the layer's example pictures (its
      * images start from them), and a first step compiles the layer's network for the gallery's batch, which in
      * CI's busy test JVM took over a minute once (this test checks that the galleries are accepted, not their speed).

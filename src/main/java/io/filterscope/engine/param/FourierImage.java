@@ -220,6 +220,18 @@ public final class FourierImage implements Parameterization {
         return image;
     }
 
+    /**
+     * Multiply-adds of one step's matrix products for images of {@code shape} ([n, c, h, w]): the inverse FFT
+     * ({@code Cy (S Q1) - Sy (S Q2)}: h x h by h x 2wf, then h x 2wf by 2wf x w, for the cosine and the sine part
+     * of each image channel) and its adjoint in {@link #backward}, as many again; 8 wf h (h + w) per image channel,
+     * wf = w / 2 + 1. They grow as the side cubed: 2.6e10 for 8 RGB images of 512 px against 4.1e8 at 128 px.
+     */
+    public static long multiplyAdds(long[] shape) {
+        long h = shape[2];
+        long w = shape[3];
+        return shape[0] * shape[1] * 8 * (w / 2 + 1) * h * (h + w);
+    }
+
     /** The inverse FFT of a scaled spectrum [n, c, h, 2wf]: Cy (S Q1) - Sy (S Q2), as [n, c, h, w]. */
     private INDArray inverse(INDArray s) {
         INDArray cosPart = Nd4j.tensorMmul(Nd4j.tensorMmul(cosY, s, new int[][] {{1}, {2}}), q1, new int[][] {{3}, {0}});

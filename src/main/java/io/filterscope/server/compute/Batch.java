@@ -27,6 +27,12 @@ final class Batch {
             return new Key(request.model(), parts.inputSize(request.size()),
                     Set.copyOf(new BatchObjective(request.objectives(), parts.penalty()).layers()));
         }
+
+        /** The work of a step of a network of this key for {@code images} images whose own work is {@code imageWork} ({@link Run#imageWork}). */
+        DeviceSpeed.Work work(long images, long imageWork) {
+            return new DeviceSpeed.Work(model.multiplyAddsFor(images, inputSize, layers), model.thinValuesFor(images, inputSize, layers),
+                    imageWork);
+        }
     }
 
     final Key key;
@@ -42,6 +48,11 @@ final class Batch {
     /** How many images its members render: the network's batch. */
     int images() {
         return members.stream().mapToInt(Run::images).sum();
+    }
+
+    /** Multiply-adds of its members' images' own work in a step ({@link Run#imageWork}). */
+    long imageWork() {
+        return members.stream().mapToLong(r -> r.imageWork).sum();
     }
 
     /** Native memory its members reserved together ({@link Run#bytes}): what its network may take. */

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * one of those runs is paused (it keeps its state) to make room.
  * <p>
  * Step time: a step is one piece of work nothing interrupts, so a run whose step would take longer than
- * {@link Settings#maxStepMs} by its multiply-adds and the device's {@link DeviceSpeed} is refused, and runs join a
+ * {@link Settings#maxStepMs} by its network's and images' multiply-adds and the device's {@link DeviceSpeed} is refused, and runs join a
  * batch only while its steps stay within that time (else they form another batch of the same key).
  * <p>
  * Memory: a run whose network would need more than the worker's budget is refused before anything is
@@ -155,7 +155,8 @@ public final class ComputeService implements AutoCloseable {
                 if (settings.warmUp()) {
                     WarmUp.run(store, queries, speed);
                 }
-                LOG.info("compute worker {}: {} multiply-adds a second", device, String.format("%.3g", speed.multiplyAddsPerSecond()));
+                LOG.info("compute worker {}: {} multiply-adds a second in networks, {} in images' own work", device,
+                        String.format("%.3g", speed.networkRate()), String.format("%.3g", speed.imageRate()));
                 ready.complete(null);
                 loop();
             } finally {
@@ -259,14 +260,16 @@ public final class ComputeService implements AutoCloseable {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
-        Batch.Key key = Batch.Key.of(parsed, parsed.parts());
+        RunParts parts = parsed.parts();
+        Batch.Key key = Batch.Key.of(parsed, parts);
         long need = parsed.model().bytesFor(parsed.objectives().size(), key.inputSize(), key.layers());
         if (need > settings.memoryBudget()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
                     + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
                     + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
         }
-        double seconds = stepSeconds(parsed.model(), parsed.objectives().size(), key);
+        long imageWork = parsed.imageMultiplyAdds(parts);
+        double seconds = stepSeconds(key, parsed.objectives().size(), imageWork);
         if (seconds * 1000 > settings.maxStepMs()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px to "
                     + String.join(", ", key.layers()) + " on " + parsed.model().id()
@@ -277,7 +280,7 @@ public final class ComputeService implements AutoCloseable {
             throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
                     + waiting.size() + " waiting; try again later").exception();
         }
-        Run run = new Run(runId, client == null ? "" : client, parsed, need);
+        Run run = new Run(runId, client == null ? "" : client, parsed, need, imageWork);
         runs.put(runId, run);
         waiting.add(run);
         RuntimeException own = promote(run);
@@ -432,8 +435,7 @@ public final class ComputeService implements AutoCloseable {
             long started = DeviceSpeed.clock();
             outcomes = BatchedAscent.step(net, placed);
             // The network's every row is computed, spare ones too.
-            speed.observe(batch.key.model().multiplyAddsFor(net.batch(), batch.key.inputSize(), batch.key.layers()),
-                    DeviceSpeed.clock() - started);
+            speed.observe(batch.key.work(net.batch(), stepping.stream().mapToLong(r -> r.imageWork).sum()), DeviceSpeed.clock() - started);
         } catch (Throwable t) {
             ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
             stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
@@ -597,7 +599,8 @@ public final class ComputeService implements AutoCloseable {
     private void join(Run run, RunParts parts) {
         Batch.Key key = Batch.Key.of(run.request, parts);
         List<Batch> ofKey = batches.computeIfAbsent(key, k -> new ArrayList<>());
-        Batch batch = ofKey.stream().filter(b -> stepSeconds(key.model(), b.images() + run.images(), key) * 1000 <= settings.maxStepMs())
+        Batch batch = ofKey.stream().filter(b -> stepSeconds(key, b.images() + run.images(), b.imageWork() + run.imageWork) * 1000
+                        <= settings.maxStepMs())
                 .findFirst().orElseGet(() -> {
                     Batch added = new Batch(key);
                     ofKey.add(added);
@@ -607,9 +610,12 @@ public final class ComputeService implements AutoCloseable {
         run.batch = batch;
     }
 
-    /** Seconds a step of {@code images} images of a batch of {@code key} takes at least on this worker's device. */
-    private double stepSeconds(io.filterscope.model.LoadedModel model, int images, Batch.Key key) {
-        return speed.seconds(model.multiplyAddsFor(images, key.inputSize(), key.layers()));
+    /**
+     * Seconds a step of {@code images} images of a batch of {@code key} takes at least on this worker's device, their
+     * own work {@code imageWork} ({@link Run#imageWork}) included.
+     */
+    private double stepSeconds(Batch.Key key, int images, long imageWork) {
+        return speed.seconds(key.work(images, imageWork));
     }
 
     /** A run leaves its batch (it ended or was paused); its rows stay spare, or the batch takes a smaller network at its next step. */

@@ -28,6 +28,8 @@ final class Run {
      * its members' (the weights are held once), so a batch fits wherever its runs did.
      */
     final long bytes;
+    /** Multiply-adds of its images' own work in a step ({@link RunRequest#imageMultiplyAdds}), for step-time estimates. */
+    final long imageWork;
     boolean holdsMemory;
     double[] lastValues;
     /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
@@ -36,11 +38,12 @@ final class Run {
     private long dueAt;
     private boolean scheduled;
 
-    Run(String id, String client, RunRequest request, long bytes) {
+    Run(String id, String client, RunRequest request, long bytes, long imageWork) {
         this.id = id;
         this.client = client;
         this.request = request;
         this.bytes = bytes;
+        this.imageWork = imageWork;
     }
 
     /** Whether its next step may run now. */

@@ -51,6 +51,14 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         return new RunRequest(model, objectives, size, steps, seed, Params.PACE.within(stepsPerSecond), preset, settings);
     }
 
+    /**
+     * Multiply-adds of one step of its images' parameterization with {@code parts} (see {@link
+     * io.filterscope.engine.param.ParameterizationSpec#multiplyAdds}), for step-time estimates.
+     */
+    long imageMultiplyAdds(RunParts parts) {
+        return parts.parameterization().multiplyAdds(new long[] {objectives.size(), model.channels(), size, size});
+    }
+
     /** The parts its preset builds from its settings, for its model and objectives. */
     RunParts parts() {
         return preset.build(settings, model.data().at(size), objectives);

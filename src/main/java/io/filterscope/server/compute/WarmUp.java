@@ -101,7 +101,7 @@ final class WarmUp {
         var parts = request.parts();
         Batch.Key key = Batch.Key.of(request, parts);
         Network net = request.model().borrow(request.objectives().size(), key.inputSize(), key.layers());
-        long work = request.model().multiplyAddsFor(net.batch(), key.inputSize(), key.layers());
+        DeviceSpeed.Work work = key.work(net.batch(), request.imageMultiplyAdds(parts));
         try {
             AscentRun run = new AscentRun(net, request.objectives(), parts, request.size(), steps, request.seed());
             for (int i = 0; i < steps; i++) {
