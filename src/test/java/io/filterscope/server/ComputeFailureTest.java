@@ -47,8 +47,9 @@ class ComputeFailureTest {
     void outOfMemoryWhilePromotingAQueuedRunFailsThatRunAndTheWorkerGoesOn(@TempDir Path work) throws Exception {
         try (ServerProcess server = ServerProcess.start(work,
                 List.of("-Xmx512m", "-Dorg.bytedeco.javacpp.maxphysicalbytes=1500m"),
+                // No memory budget or step-time limit in the way: the queued run must reach the allocation that fails.
                 List.of("--models", Path.of("models").toAbsolutePath().toString(), "--max-runs", "1", "--memory-budget", "16g",
-                        "--no-warm-up"),
+                        "--max-step-time", "600", "--no-warm-up"),
                 Path.of("target", "hardening", "oom-server.log"));
              Peer peer = new Peer(vertx, "127.0.0.1");
              Peer.Socket socket = peer.connect(server.port)) {
