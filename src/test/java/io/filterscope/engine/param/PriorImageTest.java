@@ -46,19 +46,31 @@ class PriorImageTest {
         }
     }
 
+    /**
+     * The gradient is the objective's along the sphere the code lives on (what a step can change after {@link
+     * PriorImage#project}): it matches finite differences of the image of the projected code, and has no part along
+     * the code itself, which the projection would undo (fed to Adam, that part drew emoji-cnn's flat conv1 tiles off
+     * their colour: conv1 filter 2's magenta ended 9 levels short in blue, docs/quality.md).
+     */
     @Test
-    void gradientMatchesFiniteDifferences() {
+    void gradientIsTheObjectivesAlongTheSphereMatchingFiniteDifferences() {
         PriorImage image = new PriorImage(new long[] {2, 2, 5, 4}, DataType.DOUBLE, InputSpace.range(0, 255), prior(), Start.noise(2, 2));
         image.parameter().assign(Nd4j.randn(DataType.DOUBLE, 2, 3));
+        image.project();
         INDArray weights = Nd4j.randn(DataType.DOUBLE, 2, 2, 5, 4);
         INDArray start = image.parameter().dup();
         java.util.function.Function<INDArray, Double> f = p -> {
             image.parameter().assign(p);
+            image.project();
             return image.image().mul(weights).sumNumber().doubleValue();
         };
         f.apply(start);
         INDArray gradient = image.backward(weights).dup();
         FiniteDifferences.assertDirectionalDerivatives(f, start, gradient, 5, 1e-4);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(gradient.getRow(i).norm2Number().doubleValue() > 1e-3, "row " + i + " has a gradient");
+            assertEquals(0, gradient.getRow(i).mul(start.getRow(i)).sumNumber().doubleValue(), 1e-9, "row " + i + " along its code");
+        }
     }
 
     /**
@@ -96,6 +108,34 @@ class PriorImageTest {
         image.project();
         assertEquals(0, image.parameter().sub(Nd4j.createFromArray(new double[][] {{Math.sqrt(3), 0, 0},
                 {0.6 * Math.sqrt(3), -0.8 * Math.sqrt(3), 0}})).amaxNumber().doubleValue(), 1e-9);
+    }
+
+    /**
+     * A start picture of one flat colour (where a filter's truth is flat) keeps that colour's own distance from the mean
+     * picture, its projected code's norm, rather than sqrt(k): mid-grey, near the mean, is not pushed out to a saturated
+     * picture. Another picture in the same batch still goes to sqrt(k).
+     */
+    @Test
+    void aFlatStartColourIsHeldAtItsOwnDistanceFromTheMeanPicture() {
+        ImagePrior prior = prior();
+        float[] grey = new float[40];
+        java.util.Arrays.fill(grey, 0.5f);
+        float[] other = pictureOf(prior, 0.3f, -0.2f, 0.1f);
+        PriorImage image = new PriorImage(new long[] {2, 2, 5, 4}, DataType.DOUBLE, InputSpace.UNIT, prior,
+                new Start(new long[] {1, 1}, new float[][] {grey, other}));
+        INDArray components = prior.components().castTo(DataType.DOUBLE);
+        INDArray projection = prior.mean().castTo(DataType.DOUBLE).neg().mmul(components.transpose())
+                .divi(components.mul(components).sum(1).reshape(1, 3));
+        double radius = projection.norm2Number().doubleValue();
+        assertTrue(Math.abs(radius - Math.sqrt(3)) > 0.1, "a test of a distance other than sqrt(3): " + radius);
+        assertEquals(radius, image.parameter().getRow(0).norm2Number().doubleValue(), 1e-5, "the prior's float sums");
+        double cosine = image.parameter().getRow(0).mul(projection).sumNumber().doubleValue() / radius / radius;
+        assertTrue(cosine > 0.99, "grey's code: cosine " + cosine);
+        assertEquals(Math.sqrt(3), image.parameter().getRow(1).norm2Number().doubleValue(), 1e-9);
+        image.parameter().assign(Nd4j.createFromArray(new double[][] {{30, -40, 0}, {0, 0, 2}}));
+        image.project();
+        assertEquals(0, image.parameter().sub(Nd4j.createFromArray(new double[][] {{0.6 * radius, -0.8 * radius, 0},
+                {0, 0, Math.sqrt(3)}})).amaxNumber().doubleValue(), 1e-5);
     }
 
     @Test
