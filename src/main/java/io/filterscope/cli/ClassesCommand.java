@@ -126,7 +126,7 @@ final class ClassesCommand implements Callable<Integer> {
         settings.put("preset", preset.name());
         settings.put("params", params.toJson());
         CommandSupport.write(grid, CommandSupport.provenance(List.of("classes", "--model", model.id(), "--steps",
-                String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(), "--params", params.toJson().toString()),
+                String.valueOf(steps), "--seed", String.valueOf(seed), "--preset", preset.name(), "--params", params.givenJson().toString()),
                 settings), file);
         System.out.println("wrote " + file);
         return 0;

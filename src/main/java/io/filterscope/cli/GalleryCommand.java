@@ -132,7 +132,7 @@ final class GalleryCommand implements Callable<Integer> {
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),
-                "--seed", String.valueOf(render.seed), "--preset", preset.name(), "--params", params.toJson().toString()));
+                "--seed", String.valueOf(render.seed), "--preset", preset.name(), "--params", params.givenJson().toString()));
         if (animate) {
             command.add("--animate");
         }

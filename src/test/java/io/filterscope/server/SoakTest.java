@@ -43,7 +43,7 @@ class SoakTest {
     private static final int SOLO_TIMINGS = 3;
     /** The server's Java heap, megabytes. */
     private static final long HEAP_MB = 1024;
-    /** The server's flags: two places, so that with queries taking a third share each run keeps a third of the device. */
+    /** The server's flags: two places, so that beside the query lane each running run keeps 44% of the device. */
     private static final List<String> FLAGS = List.of("--max-runs", "2");
 
     /** A kind of run the runners start, and what it takes alone. */

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
- * {@link FairScheduler} says: fair between clients, with all queries together weighing half a client, so
+ * {@link FairScheduler} says: fair between clients, with all queries together weighing a quarter of a client, so
  * every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
  * piece at a time ({@link #queryInPieces}), so no step waits behind all of it. Large steps leave one core to the
  * rest of the server.

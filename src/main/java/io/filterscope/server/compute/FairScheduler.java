@@ -13,13 +13,13 @@ import java.util.Map;
  * <p>
  * The lanes are each client's running runs (its runs take turns a step at a time), and one lane for all
  * HTTP queries, within which each client's queries are again fair to the others'. The query lane weighs
- * half a client ({@link #QUERY_WEIGHT}: its time counts double), so with R clients' runs busy a client's runs
- * get at least 1 / (R + 1/2) of the device and queries together at most half of that, however many clients
- * send them: two runs keep 40% each beside a stream of queries (not a third), one keeps two thirds. A client
+ * a quarter of a client ({@link #QUERY_WEIGHT}: its time counts four times), so with R clients' runs busy a
+ * client's runs get at least 1 / (R + 1/4) of the device and queries together at most a quarter of that,
+ * however many clients send them: two runs keep 44% each beside a stream of queries, one keeps 80%. A client
  * with four runs gets no more of the device than a client with one. Nothing is preempted, yet a run's wait
  * between two of its steps is bounded: each other client's runs catch up with it, about one step of theirs
- * and one of its, and the queries by about one query and half a step of its. Plain state with times passed
- * in, so it is tested without a device; the compute thread owns it.
+ * and one of its, and the queries by about one query and a quarter of a step of its. Plain state with times
+ * passed in, so it is tested without a device; the compute thread owns it.
  *
  * @param <R> a run
  * @param <Q> a query
@@ -27,9 +27,10 @@ import java.util.Map;
 final class FairScheduler<R, Q> {
     /**
      * The query lane's weight beside one client's runs (weight 1): a query's compute time is counted
-     * {@code 1 / QUERY_WEIGHT} times against the lane. Runs are what a class watches; a query is one answer.
+     * {@code 1 / QUERY_WEIGHT} times against the lane. Runs are what a class watches; a query is one answer,
+     * and on a 2-core server each running run's pace is bounded by its share (docs/performance.md, "Soak").
      */
-    static final double QUERY_WEIGHT = 0.5;
+    static final double QUERY_WEIGHT = 0.25;
 
     /** Compute time used, in nanoseconds, and the work waiting. */
     private static final class Lane<T> {

@@ -89,6 +89,24 @@ class PresetsTest {
         assertTrue(!parts(Presets.NATURAL).equals(Presets.DATA_PRIOR.build(changed, InputSpace.UNIT)), "the change is not lost");
     }
 
+    /**
+     * A setting the run's params give is kept in natural's place even when it equals data-prior's default (init
+     * examples is both data-prior's default and a user's choice natural does not make), and a rerun's params (only
+     * what was given) build the same parts.
+     */
+    @Test
+    void dataPriorWithoutAPriorKeepsWhatTheParamsGaveEvenAtDataPriorsDefault() {
+        Settings asked = Presets.DATA_PRIOR.defaults().with(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("init", "examples"));
+        RunParts parts = Presets.DATA_PRIOR.build(asked, InputSpace.UNIT);
+        assertEquals(ParameterizationSpec.Init.EXAMPLES, parts.parameterization().init());
+        assertEquals(ParameterizationSpec.Kind.FFT, parts.parameterization().kind(), "the rest is natural's");
+        assertTrue(parts(Presets.DATA_PRIOR).parameterization().init() != ParameterizationSpec.Init.EXAMPLES,
+                "without the param, natural's own start");
+        assertEquals("{\"init\":\"examples\"}", asked.givenJson().toString());
+        assertEquals(parts, Presets.DATA_PRIOR.build(Presets.DATA_PRIOR.defaults().with(asked.givenJson()), InputSpace.UNIT));
+    }
+
     @Test
     void anUnknownPresetIsNamedWithTheKnownOnes() {
         UserError e = assertThrows(UserError.class, () -> Presets.named("pretty"));

@@ -29,7 +29,7 @@ class SettingsTest {
     @Test
     void everyPresetsSettingsSurviveTheirJsonForm() {
         for (Preset p : Presets.ALL) {
-            assertEquals(p.defaults(), Presets.PLAIN.defaults().with(p.defaults().toJson()), p.name());
+            assertEquals(p.defaults().toJson(), Presets.PLAIN.defaults().with(p.defaults().toJson()).toJson(), p.name());
         }
     }
 

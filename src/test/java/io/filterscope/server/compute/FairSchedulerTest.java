@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Compute time goes fairly to clients, queries take at most half a client's share, and a run's wait is bounded, with a simulated clock. */
+/** Compute time goes fairly to clients, queries take at most the query lane's share, and a run's wait is bounded, with a simulated clock. */
 class FairSchedulerTest {
     /** Runs the scheduler for {@code total} ns of simulated work; returns the time each client's runs and the queries got. */
     private static Map<String, Long> simulate(FairScheduler<String, String> s, Map<String, Long> cost, long total) {
@@ -44,7 +44,7 @@ class FairSchedulerTest {
     }
 
     @Test
-    void queriesFromManyClientsTakeHalfAShareAndEveryRunKeepsItsGuaranteedShare() {
+    void queriesFromManyClientsTakeTheirLanesShareAndEveryRunKeepsItsGuaranteedShare() {
         FairScheduler<String, String> s = new FairScheduler<>();
         s.addRun("a", "a1");
         s.addRun("b", "b1");
@@ -53,10 +53,11 @@ class FairSchedulerTest {
         }
         Map<String, Long> got = simulate(s, Map.of("a1", 2_000_000L, "b1", 2_000_000L, "q", 20_000_000L), 30_000_000_000L);
         long all = got.values().stream().mapToLong(Long::longValue).sum();
-        // Two clients' runs beside a stream of queries: 1 / (2 + 1/2) each, the queries the half share left.
-        assertEquals(0.2, (double) got.get("queries") / all, 0.02, got.toString());
-        assertEquals(0.4, (double) got.get("a") / all, 0.02, got.toString());
-        assertEquals(0.4, (double) got.get("b") / all, 0.02, got.toString());
+        // Two clients' runs beside a stream of queries: 1 / (2 + w) each, the queries the lane's weight w.
+        double run = 1 / (2 + FairScheduler.QUERY_WEIGHT);
+        assertEquals(1 - 2 * run, (double) got.get("queries") / all, 0.02, got.toString());
+        assertEquals(run, (double) got.get("a") / all, 0.02, got.toString());
+        assertEquals(run, (double) got.get("b") / all, 0.02, got.toString());
     }
 
     @Test
@@ -92,10 +93,12 @@ class FairSchedulerTest {
             }
         }
         longestWait = Math.max(longestWait, clock - lastSlow);
-        // The fast client's runs catch up by one of its steps and one of theirs; the queries by one query and half a step of it.
-        long bound = (slowStep + fastStep) + (query + slowStep / 2);
+        // The fast client's runs catch up by one of its steps and one of theirs; the queries by one query and the
+        // lane's weight of a step of it.
+        long bound = (slowStep + fastStep) + (query + (long) (slowStep * FairScheduler.QUERY_WEIGHT));
         assertTrue(longestWait <= bound, "longest wait between two steps " + longestWait + " ns, bound " + bound);
-        assertEquals(0.4, slowSteps * slowStep / (double) clock, 0.02, "and its share of the device");
+        assertEquals(1 / (2 + FairScheduler.QUERY_WEIGHT), slowSteps * slowStep / (double) clock, 0.02,
+                "and its share of the device");
     }
 
     @Test
