@@ -113,8 +113,12 @@ public final class LoadedModel {
      * first dense layer.
      */
     public Network compile(int batch, int size) {
+        return compile(batch, size, graph.size());
+    }
+
+    private Network compile(int batch, int size, int depth) {
         try {
-            return graph.compile(DataType.FLOAT, batch, new long[] {channels(), size, size});
+            return graph.compile(DataType.FLOAT, batch, new long[] {channels(), size, size}, depth);
         } catch (IllegalArgumentException e) {
             throw new UserError("model " + id() + " cannot take " + size + "x" + size + " images: " + e.getMessage());
         }
@@ -133,8 +137,28 @@ public final class LoadedModel {
      * {@link NetworkCache} still has one. Give it back with {@link #release}.
      */
     public Network borrow(int batch, int size) {
-        Network net = idle.take(this, batch, size);
-        return net != null ? net : compile(batch, size);
+        return borrow(batch, size, graph.size());
+    }
+
+    /**
+     * {@link #borrow(int, int)} for a run that reads only {@code layers}: its network ends at the deepest of them
+     * ({@link Network#depth(java.util.Collection)}), so nothing after it is allocated or run.
+     *
+     * @throws UserError for a layer the model does not have
+     */
+    public Network borrow(int batch, int size, java.util.Collection<String> layers) {
+        return borrow(batch, size, depth(layers));
+    }
+
+    private Network borrow(int batch, int size, int depth) {
+        Network net = idle.take(this, batch, size, depth);
+        return net != null ? net : compile(batch, size, depth);
+    }
+
+    /** The leading stages a network needs for {@code layers}. @throws UserError for a layer the model does not have */
+    private int depth(java.util.Collection<String> layers) {
+        layers.forEach(this::layer);
+        return own.depth(layers);
     }
 
     public void release(Network net) {
@@ -148,6 +172,11 @@ public final class LoadedModel {
      */
     public long bytesFor(long batch, long size) {
         return bytes(own.activationVolume(batch, size, size), batch * channels() * size * size);
+    }
+
+    /** {@link #bytesFor(long, long)} of the network {@link #borrow(int, int, java.util.Collection)} lends for {@code layers}. */
+    public long bytesFor(long batch, long size, java.util.Collection<String> layers) {
+        return bytes(own.activationVolume(batch, size, size, depth(layers)), batch * channels() * size * size);
     }
 
     /**
@@ -164,15 +193,17 @@ public final class LoadedModel {
      * 349 MB (357), batch 8 1,054 MB (1,098), 224 px batch 4 1,537 MB (1,548); LeNet 256 px batch 16
      * 2,310 MB (2,381). Each stage holds its output and its input's gradient, with some ops' temporaries
      * (2.75 per activation value); the network its own copy of the weights, flipped kernels and
-     * weight-gradient buffers (4 per parameter); the run its image, gradients, optimizer state and the
-     * step's temporaries (16 per input value).
+     * weight-gradient buffers (4 per parameter); the run its parameterization, transforms, regularizers, gradients,
+     * optimizer state, display copies and the step's temporaries (72 per input value: emoji-cnn's conv1 at 512 px,
+     * 8 images, peaked 1.0-1.1 GB resident with the plain and seed-classic presets, 2.2 GB with natural and
+     * data-prior, whose network takes 0.56 GB: up to 65 per input value).
      */
     public long bytesOf(Network net) {
         return bytes(net.activationVolume(), net.input().length());
     }
 
     private long bytes(long activations, long inputs) {
-        return Float.BYTES * (activations * 11 / 4 + 16 * inputs + 4 * parameters) + (1 << 20);
+        return Float.BYTES * (activations * 11 / 4 + 72 * inputs + 4 * parameters) + (1 << 20);
     }
 
     /**

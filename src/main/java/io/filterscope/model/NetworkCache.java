@@ -15,7 +15,7 @@ import java.util.Map;
  * Thread-safe.
  */
 public final class NetworkCache {
-    private record Key(LoadedModel model, long batch, long size) {
+    private record Key(LoadedModel model, long batch, long size, int depth) {
     }
 
     /** Access order: the first key is the least recently used. */
@@ -33,9 +33,9 @@ public final class NetworkCache {
         return new NetworkCache(Long.MAX_VALUE);
     }
 
-    /** An idle network of this model for a batch of square images of {@code size} px, or null. */
-    synchronized Network take(LoadedModel model, long batch, long size) {
-        Key key = new Key(model, batch, size);
+    /** An idle network of this model for a batch of square images of {@code size} px with {@code depth} stages, or null. */
+    synchronized Network take(LoadedModel model, long batch, long size, int depth) {
+        Key key = new Key(model, batch, size, depth);
         Deque<Network> free = idle.get(key);
         Network net = free == null ? null : free.poll();
         if (net != null) {
@@ -49,7 +49,7 @@ public final class NetworkCache {
 
     /** Keeps a network nobody uses any more, then evicts down to the capacity. */
     synchronized void put(LoadedModel model, Network net) {
-        idle.computeIfAbsent(new Key(model, net.batch(), net.input().size(2)), k -> new ArrayDeque<>()).push(net);
+        idle.computeIfAbsent(new Key(model, net.batch(), net.input().size(2), net.depth()), k -> new ArrayDeque<>()).push(net);
         bytes += model.bytesOf(net);
         trimTo(capacity);
     }

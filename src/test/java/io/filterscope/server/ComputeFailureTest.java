@@ -39,8 +39,9 @@ class ComputeFailureTest {
 
     /**
      * A server whose JavaCPP budget is capped at 1.5 GB (as a container or GPU limit would cap it), with no
-     * memory budget of its own in the way: a queued 256 px run of 16 images (about 2.3 GB) runs out of memory
-     * when it is promoted. That run fails with a message; the worker goes on answering and computing.
+     * memory budget of its own in the way: a queued 256 px run of 16 images on conv4 (about 2.5 GB: a run's network
+     * ends at its deepest layer, and fashion-cnn's conv1 alone, about 1.0 GB, no longer overflows the cap) runs out of
+     * memory when it is promoted. That run fails with a message; the worker goes on answering and computing.
      */
     @Test
     void outOfMemoryWhilePromotingAQueuedRunFailsThatRunAndTheWorkerGoesOn(@TempDir Path work) throws Exception {
@@ -53,7 +54,7 @@ class ComputeFailureTest {
              Peer.Socket socket = peer.connect(server.port)) {
             socket.send(Peer.start("fashion-cnn", "conv1", 0, 300, "small"));
             String small = socket.next("started").getString("run");
-            JsonObject big = Peer.start("fashion-cnn", "conv1", 0, 50, "big").put("size", 256);
+            JsonObject big = Peer.start("fashion-cnn", "conv4", 0, 50, "big").put("size", 256);
             big.getJsonObject("objective").remove("filter");
             big.getJsonObject("objective").put("filters", new JsonArray(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)));
             socket.send(big);
@@ -63,7 +64,7 @@ class ComputeFailureTest {
                     .getString("reason"));
             long promoted = System.nanoTime();
             JsonObject failed = socket.next(e -> "done".equals(e.getString("type")) && bigRun.equals(e.getString("run")));
-            System.out.printf("hardening: queued 2.3 GB run under a 1.5 GB JavaCPP cap: done/failed %.1f s after promotion: %s%n",
+            System.out.printf("hardening: queued 2.5 GB run under a 1.5 GB JavaCPP cap: done/failed %.1f s after promotion: %s%n",
                     (System.nanoTime() - promoted) / 1e9, failed.getString("message"));
             assertEquals("failed", failed.getString("reason"));
             assertTrue(failed.getString("message").contains("ran out of memory"), failed.encode());

@@ -83,12 +83,44 @@ final class ServerProcess implements AutoCloseable {
 
     /** Resident memory of the server process (VmRSS), bytes. */
     long residentBytes() throws IOException {
+        return status("VmRSS:");
+    }
+
+    /**
+     * Resident memory once it has stopped falling, bytes: the server hands freed memory back to the system a moment
+     * after a run's done (a collection, then malloc_trim), and memory still held then would be reused by the next
+     * run unseen. Reads VmRSS every 250 ms until it has not fallen by 1% for a second, or for at most 30 s.
+     */
+    long settledResidentBytes() throws IOException, InterruptedException {
+        long low = residentBytes();
+        int steady = 0;
+        for (int reads = 0; steady < 4 && reads < 120; reads++) {
+            Thread.sleep(250);
+            long now = residentBytes();
+            steady = now < low * 99 / 100 ? 0 : steady + 1;
+            low = Math.min(low, now);
+        }
+        return residentBytes();
+    }
+
+    /** The most resident memory the server process has had (VmHWM), bytes, since it started or {@link #resetPeak}. */
+    long peakResidentBytes() throws IOException {
+        return status("VmHWM:");
+    }
+
+    /** Starts {@link #peakResidentBytes} again from the present resident memory (Linux: "5" to /proc/PID/clear_refs). */
+    void resetPeak() throws IOException {
+        Files.writeString(Path.of("/proc", String.valueOf(process.pid()), "clear_refs"), "5");
+    }
+
+    /** A figure in kB of /proc/PID/status, in bytes. */
+    private long status(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
-        throw new IOException("no VmRSS for process " + process.pid());
+        throw new IOException("no " + field + " for process " + process.pid());
     }
 
     String output() throws IOException {

@@ -45,13 +45,28 @@ public final class ModelGraph {
      * @throws IllegalArgumentException when no layer can take images of that size
      */
     public Network compile(DataType dtype, long batch, long[] chw) {
+        return compile(dtype, batch, chw, size());
+    }
+
+    /** How many ops the graph has: the depth of a whole network. */
+    public int size() {
+        return nodes.size();
+    }
+
+    /**
+     * The network for a batch of images of [channels, height, width] with only its first {@code depth} ops
+     * allocated ({@link Network#depth(java.util.Collection)}): layers after them are not available.
+     *
+     * @throws IllegalArgumentException when no layer among them can take images of that size
+     */
+    public Network compile(DataType dtype, long batch, long[] chw, int depth) {
         StageGraph g = new StageGraph();
         for (Node n : nodes) {
             g.add(n.op().stage(n.owner(), dtype), n.from());
         }
         layers.forEach(g::name);
         g.aliases.putAll(aliases);
-        return new Network(g, dtype, new long[] {batch, chw[0], chw[1], chw[2]});
+        return new Network(g, dtype, new long[] {batch, chw[0], chw[1], chw[2]}, depth);
     }
 
     /** Collects a graph's ops in topological order: every op reads only nodes added before it. */

@@ -41,15 +41,22 @@ public final class Network {
     private final boolean[] owned;
     private final INDArray[] sums;
     private final long activationVolume;
+    /** How many leading stages (in topological order) were planned for allocation: see {@link #depth(Collection)}. */
+    private final int depth;
 
-    Network(StageGraph graph, DataType dtype, long[] inputShape) {
+    /** Allocates the first {@code depth} stages of {@code graph} (all of them: its size), none after. */
+    Network(StageGraph graph, DataType dtype, long[] inputShape, int depth) {
         this.input = Nd4j.create(dtype, inputShape);
         int n = graph.stages.size();
+        if (depth < 1 || depth > n) {
+            throw new IllegalArgumentException("depth " + depth + " for a network of " + n + " stages");
+        }
+        this.depth = depth;
         stages = new Stage[n];
         planned = List.copyOf(graph.stages);
         from = graph.inputs.toArray(new int[0][]);
         String reason = null;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < depth; i++) {
             INDArray[] ins = inputsOf(i);
             if (ins == null) {
                 continue;
@@ -139,7 +146,33 @@ public final class Network {
      * allocated. Stages that cannot take that size are left out, as compiling would leave them out.
      */
     public long activationVolume(long batch, long height, long width) {
-        return Arrays.stream(plan(batch, height, width)).filter(Objects::nonNull).mapToLong(Stage::volume).sum();
+        return activationVolume(batch, height, width, planned.size());
+    }
+
+    /** {@link #activationVolume(long, long, long)} of a network compiled with only its first {@code depth} stages. */
+    public long activationVolume(long batch, long height, long width, int depth) {
+        return Arrays.stream(plan(batch, height, width)).limit(depth).filter(Objects::nonNull).mapToLong(Stage::volume).sum();
+    }
+
+    /**
+     * The fewest leading stages a network needs to compute every one of {@code layers}: stages run in topological
+     * order, so none after the deepest layer's own is read. A run compiles its network with this depth, so a run on
+     * an early layer neither allocates nor steps the rest of the model. Objectives that read no layer (a penalty on
+     * the image alone) get the stages up to the first layer: the smallest network that has a layer at all.
+     *
+     * @throws IllegalArgumentException for a layer this network does not have
+     */
+    public int depth(Collection<String> layers) {
+        int deepest = nodeOfLayer.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
+        for (String layer : layers) {
+            deepest = Math.max(deepest, node(layer));
+        }
+        return deepest + 1;
+    }
+
+    /** How many leading stages this network was compiled with ({@link #depth(Collection)}). */
+    public int depth() {
+        return depth;
     }
 
     /**

@@ -72,8 +72,8 @@ final class Batch {
         }
         drop();
         int images = images();
-        int rows = key.model().bytesFor(roomFor(images), key.inputSize()) <= reserved() ? roomFor(images) : images;
-        network = key.model().borrow(rows, key.inputSize());
+        int rows = key.model().bytesFor(roomFor(images), key.inputSize(), key.layers()) <= reserved() ? roomFor(images) : images;
+        network = key.model().borrow(rows, key.inputSize(), key.layers());
         return network;
     }
 

@@ -259,13 +259,13 @@ public final class ComputeService implements AutoCloseable {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
-        long need = parsed.model().bytesFor(parsed.objectives().size(), parsed.parts().inputSize(parsed.size()));
+        Batch.Key key = Batch.Key.of(parsed, parsed.parts());
+        long need = parsed.model().bytesFor(parsed.objectives().size(), key.inputSize(), key.layers());
         if (need > settings.memoryBudget()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
                     + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
                     + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
         }
-        Batch.Key key = Batch.Key.of(parsed, parsed.parts());
         double seconds = stepSeconds(parsed.model(), parsed.objectives().size(), key);
         if (seconds * 1000 > settings.maxStepMs()) {
             throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px to "

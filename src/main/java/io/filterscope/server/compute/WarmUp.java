@@ -100,7 +100,7 @@ final class WarmUp {
         RunRequest request = RunRequest.parse(start, store::load);
         var parts = request.parts();
         Batch.Key key = Batch.Key.of(request, parts);
-        Network net = request.model().borrow(request.objectives().size(), key.inputSize());
+        Network net = request.model().borrow(request.objectives().size(), key.inputSize(), key.layers());
         long work = request.model().multiplyAddsFor(net.batch(), key.inputSize(), key.layers());
         try {
             AscentRun run = new AscentRun(net, request.objectives(), parts, request.size(), steps, request.seed());

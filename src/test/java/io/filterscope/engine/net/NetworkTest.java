@@ -71,4 +71,27 @@ class NetworkTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(Set.of("out")));
         assertTrue(e.getMessage().contains("not available for 20x20 images"), e.getMessage());
     }
+
+    /**
+     * A run compiles its network only down to the deepest layer it reads (budget15e); one that reads no layer (a
+     * penalty on the image alone) gets the first layer, so there is still a network: it once asked for depth 0.
+     */
+    @Test
+    void aNetworkCompiledToADepthHasOnlyTheLayersBeforeIt() {
+        ModelGraph graph = Dl4jReader.read(TestNets.small(DataType.FLOAT, 1));
+        long[] chw = {1, 12, 12};
+        Network whole = graph.compile(DataType.FLOAT, 2, chw);
+        assertEquals(graph.size(), whole.depth(Set.of("out")));
+        int toC2 = whole.depth(Set.of("c1", "c2"));
+        Network early = graph.compile(DataType.FLOAT, 2, chw, toC2);
+        assertEquals(List.of("c1", "c2"), early.layers().stream().map(LayerInfo::name).toList());
+        assertEquals(whole.activationVolume(2, 12, 12, toC2), early.activationVolume(), "the estimate counts what is allocated");
+        assertTrue(early.activationVolume() < whole.activationVolume());
+
+        assertEquals(whole.depth(Set.of("c1")), whole.depth(Set.of()), "no layer read: the first layer's depth");
+        Network penaltyOnly = graph.compile(DataType.FLOAT, 2, chw, whole.depth(Set.of()));
+        assertEquals(List.of("c1"), penaltyOnly.layers().stream().map(LayerInfo::name).toList());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> graph.compile(DataType.FLOAT, 2, chw, 0));
+        assertEquals("depth 0 for a network of " + graph.size() + " stages", e.getMessage());
+    }
 }
