@@ -28,9 +28,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * A start picture of one flat colour is the exception: {@link io.filterscope.engine.render.AscentRun} starts from one
  * only where it excites the filter more than every example picture, so there the filter's truth is flat, and that
  * row's code is held at that colour's own distance from the mean picture, the norm of its code (its colour within
- * half a level, {@link #FLAT_EDGE}). On the sqrt(k) sphere the prior draws mid-grey, a code of norm 0.8 on
- * emoji-cnn, as black: conv5 filter 149, which answers mid-grey (0.687) more than any example picture or other flat
- * colour, ended a flat white tile at 0.587 (docs/quality.md).
+ * half a level, {@link #FLAT_EDGE}), its gradient taken along that sphere ({@link #backward}). On the sqrt(k) sphere
+ * the prior draws mid-grey, a code of norm 0.8 on emoji-cnn, as black: conv5 filter 149, which answers mid-grey
+ * (0.687) more than any example picture or other flat colour, ended a flat white tile at 0.587 (docs/quality.md).
  */
 public final class PriorImage implements Parameterization, RowState<PriorImage> {
     private static final double SD = 0.01;
@@ -45,6 +45,8 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
     private final INDArray code;
     /** [n, 1]: each row's distance from the mean picture, sqrt(k) or its flat start colour's. */
     private final INDArray radius;
+    /** [n, 1]: 1 for a row started from a flat colour, its gradient along its sphere ({@link #backward}); else 0. */
+    private final INDArray flatStart;
     private final INDArray unit;
     private final INDArray image;
 
@@ -64,6 +66,7 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
         int k = prior.size();
         double[][] z = new double[n][k];
         double[] radii = new double[n];
+        double[] flats = new double[n];
         INDArray componentsT = start.pictures() == null ? null : prior.components().transpose();
         INDArray squares = componentsT == null ? null : prior.components().mul(prior.components()).sum(1);
         for (int i = 0; i < n; i++) {
@@ -80,21 +83,25 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
                     z[i][j] += projection[j];
                 }
                 radii[i] = flat ? Math.sqrt(Arrays.stream(projection).map(v -> v * v).sum()) : radii[i];
+                flats[i] = flat ? 1 : 0;
             }
         }
         code = Nd4j.create(z).castTo(dtype);
         radius = Nd4j.create(radii, new long[] {n, 1}).castTo(dtype);
+        flatStart = Nd4j.create(flats, new long[] {n, 1}).castTo(dtype);
         unit = Nd4j.create(dtype, shape);
         image = Nd4j.create(dtype, shape);
         project();
     }
 
-    private PriorImage(ImagePrior prior, InputSpace space, INDArray code, INDArray radius, INDArray unit, INDArray image) {
+    private PriorImage(ImagePrior prior, InputSpace space, INDArray code, INDArray radius, INDArray flatStart, INDArray unit,
+            INDArray image) {
         this.prior = prior;
         this.space = space;
         this.shape = image.shape();
         this.code = code;
         this.radius = radius;
+        this.flatStart = flatStart;
         this.unit = unit;
         this.image = image;
     }
@@ -108,6 +115,7 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
         }
         return Workspaces.persistent(() -> new PriorImage(prior, space, Nd4j.concat(0, parts.stream().map(p -> p.code).toArray(INDArray[]::new)),
                 Nd4j.concat(0, parts.stream().map(p -> p.radius).toArray(INDArray[]::new)),
+                Nd4j.concat(0, parts.stream().map(p -> p.flatStart).toArray(INDArray[]::new)),
                 Nd4j.concat(0, parts.stream().map(p -> p.unit).toArray(INDArray[]::new)),
                 Nd4j.concat(0, parts.stream().map(p -> p.image).toArray(INDArray[]::new))));
     }
@@ -117,6 +125,7 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
         int n = (int) shape[0];
         code.assign(Network.rows(stacked.code, first, first + n));
         radius.assign(Network.rows(stacked.radius, first, first + n));
+        flatStart.assign(Network.rows(stacked.flatStart, first, first + n));
         unit.assign(Network.rows(stacked.unit, first, first + n));
         image.assign(Network.rows(stacked.image, first, first + n));
     }
@@ -159,17 +168,20 @@ public final class PriorImage implements Parameterization, RowState<PriorImage> 
     }
 
     /**
-     * The objective's gradient along each code's sphere: d/dz less its part along z, which {@link #project} would
-     * undo. Given to Adam, whose steps are per coordinate, that part turned the steps off the sphere's own best
-     * direction: emoji-cnn's flat conv1 tiles settled 0.01 to 0.05 below their colour (filter 2's magenta 9 levels
-     * short in blue, no longer its flat colour), and 0.001 to 0.006 below it with this gradient (docs/quality.md).
+     * The objective's gradient d/dz; for a row started from a flat colour, along its sphere: less its part along z,
+     * which {@link #project} would undo. Such a row starts at its filter's truth, held at that colour's own distance
+     * from the mean picture, so every outward push is undone; given to Adam, whose steps are per coordinate, that part
+     * turned the steps off the sphere's own best direction: emoji-cnn's flat conv1 tiles settled 0.01 to 0.05 below
+     * their colour (filter 2's magenta 9 levels short in blue, no longer its flat colour), and 0.001 to 0.006 below it
+     * along the sphere. Other rows keep the whole gradient: along the sphere, fashion-cnn's conv1 filters 5 and 20,
+     * conv2 10, conv3 26 and 46 and mnist-cnn's conv2 13 ended flat tiles that are not their truth (docs/quality.md).
      */
     @Override
     public INDArray backward(INDArray imageGradient) {
         INDArray g = space.displayGradient(imageGradient).muli(unit).muli(unit.rsub(1.0));
         INDArray dz = prior.codeGradient(g.reshape('c', shape[0], g.length() / shape[0]));
         INDArray radial = dz.mul(code).sum(1).reshape(code.size(0), 1).divi(code.mul(code).sum(1).reshape(code.size(0), 1).addi(1e-12));
-        return dz.subi(code.mulColumnVector(radial));
+        return dz.subi(code.mulColumnVector(radial.muli(flatStart)));
     }
 
     @Override
