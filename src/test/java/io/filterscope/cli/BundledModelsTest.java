@@ -252,9 +252,11 @@ class BundledModelsTest {
     /**
      * The live filters of the gallery test whose default tiles are grey, as measured (docs/quality.md): emoji-cnn's
      * conv4 filter 48 (pale from the mean of the top example pictures alone) scores at least its best example picture
-     * on its grey tile; conv3 filter 18's tile was grey too until the code's gradient ran along its sphere. No flat tile
-     * is left that is not its filter's truth: emoji-cnn's conv3 filter 90 (flat red, below pure red) and mnist-cnn's
-     * conv4 filter 0 were, before each filter started from the best of its candidate starts.
+     * on its grey tile; conv3 filter 18's tile was grey too before a flat start kept its own distance from the mean
+     * picture and its gradient ran along that sphere. No flat tile is left that is not its filter's truth: emoji-cnn's
+     * conv3 filter 90 (flat red, below pure red) and mnist-cnn's conv4 filter 0 were, before each filter started from
+     * the best of its candidate starts; fashion-cnn's conv1 filters 5 and 20, conv2 10, conv3 26 and 46 and mnist-cnn's
+     * conv2 13 were, with every filter's gradient along its sphere, not only a flat start's.
      */
     private static final Map<String, String> GREY = Map.of("emoji-cnn", " conv4 [48]");
 
