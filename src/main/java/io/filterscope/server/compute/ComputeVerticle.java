@@ -28,7 +28,11 @@ import java.util.UUID;
 public final class ComputeVerticle extends AbstractVerticle {
     /** How often a worker says it is alive; dispatchers give up on it after a few missed beats. */
     public static final long HEARTBEAT_MS = 1000;
-    /** The model list in heartbeats is re-read from disk this often, so dropped-in models appear. */
+    /**
+     * The model list in heartbeats is re-read from disk this often, so dropped-in models appear. It is read on a
+     * worker thread: a new or changed model file is parsed to list it (seconds for a large one), and an event
+     * loop held that long missed heartbeats, so dispatchers took the worker for dead.
+     */
     private static final long MODELS_REFRESH_MS = 10_000;
 
     private final ServerConfig config;
@@ -40,7 +44,9 @@ public final class ComputeVerticle extends AbstractVerticle {
     private ComputeService service;
     private List<String> models = List.of();
     private final FrontWatch fronts = new FrontWatch(3 * HEARTBEAT_MS);
+    /** When the model list was last read (ms), and whether a reading is under way; both touched on the event loop only. */
     private long modelsReadAt;
+    private boolean readingModels;
 
     /** A worker for one device of node {@code node}; a machine with several GPUs runs one worker per device. */
     public ComputeVerticle(ServerConfig config, int device, String node) {
@@ -77,6 +83,7 @@ public final class ComputeVerticle extends AbstractVerticle {
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
         // Dispatchers hear of the worker once it takes work: after its calibration (and warm-up).
         Future.fromCompletionStage(service.ready(), context)
+                .compose(v -> readModels())
                 .compose(v -> EventBusService.serve(vertx, ComputeApi.Worker.class, Addresses.worker(id), new Api(), false))
                 .onSuccess(v -> {
                     vertx.eventBus().consumer(Addresses.WORKERS_HELLO, m -> announce(false));
@@ -84,6 +91,9 @@ public final class ComputeVerticle extends AbstractVerticle {
                     vertx.setPeriodic(HEARTBEAT_MS, t -> {
                         announce(false);
                         stopOrphans();
+                        if (!readingModels && System.currentTimeMillis() - modelsReadAt > MODELS_REFRESH_MS) {
+                            readModels();
+                        }
                     });
                     announce(false);
                 }).onComplete(started);
@@ -93,13 +103,21 @@ public final class ComputeVerticle extends AbstractVerticle {
         vertx.eventBus().publish(Addresses.WORKERS, status(leaving));
     }
 
+    /** Re-reads the usable models on a worker thread; the heartbeats meanwhile name the list read before. */
+    private Future<Void> readModels() {
+        readingModels = true;
+        return vertx.executeBlocking(() -> store.list().stream().filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList(), false)
+                .andThen(read -> {
+                    readingModels = false;
+                    modelsReadAt = System.currentTimeMillis();
+                    if (read.succeeded()) {
+                        models = read.result();
+                    }
+                }).mapEmpty();
+    }
+
     /** Who this worker is, what it has and how busy it is right now (read without waiting for a step). */
     private WorkerStatus status(boolean leaving) {
-        long now = System.currentTimeMillis();
-        if (now - modelsReadAt > MODELS_REFRESH_MS) {
-            models = store.list().stream().filter(ModelStore.Entry::available).map(ModelStore.Entry::id).toList();
-            modelsReadAt = now;
-        }
         ComputeService.Load load = service.load();
         ComputeService.Health health = service.health();
         return new WorkerStatus(id, node, Backend.name(), Backend.device(device), models, load.active(), load.queued(),
