@@ -112,8 +112,8 @@ public final class AscentRun {
      * example picture. From the mean of the top example pictures alone,
      * emoji-cnn's conv3 filter 90 ended flat red a thousandth below pure red and conv4 filter 52 near-black below
      * black, neither the filter's truth, and 7 of conv2's 48 and 8 of conv4's 96 tiles below their best example
-     * picture; from the best start neither is flat (one new flat tile, conv5 filter 149, beats every example picture
-     * but is paler than the corner colour it prefers), and 4 and 6 are below (docs/quality.md). Costs one
+     * picture; from the best start neither is flat, and 4 and 6 are below (docs/quality.md); a flat start is held at
+     * its colour's own distance from the prior's mean picture ({@link io.filterscope.engine.param.PriorImage}). Costs one
      * forward pass per candidate: a step is a forward and a backward pass, and a gallery takes 64.
      */
     private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed) {
