@@ -236,6 +236,18 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aBrokenPercentEscapeInThePathOrQueryIs400WithAJsonError() throws Exception {
+        for (String path : List.of("/api/health?x=%ZZ", "/api/models/tiny/examples?layer=conv%ZZ&filter=1", "/api/params?%=1",
+                "/api/models/%ZZ", "/%ZZ")) {
+            String answer = RawHttp.get(port, path, "127.0.0.1", "");
+            assertEquals(400, RawHttp.status(answer), path + ": " + answer);
+            JsonObject error = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getJsonObject("error");
+            assertEquals("bad_request", error.getString("code"), path);
+            assertTrue(error.getString("message").startsWith("malformed URL: "), path + ": " + error);
+        }
+    }
+
+    @Test
     void plainHttpOnTheWebSocketPathIs426SayingItNeedsAnUpgrade() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {
             Peer.Response ws = peer.get(port, "/ws");

@@ -98,6 +98,7 @@ public final class HttpVerticle extends AbstractVerticle {
             ctx.addEndHandler(v -> connections.awaitRequest(ctx.request().connection()));
             ctx.next();
         });
+        router.route().handler(HttpVerticle::refuseMalformedUrl);
         router.route("/api/*").handler(this::requireToken);
         router.route("/api/*").handler(HttpVerticle::refuseRepeatedParams);
         get(router, "/api/health").handler(this::health);
@@ -185,6 +186,24 @@ public final class HttpVerticle extends AbstractVerticle {
         request.response().setStatusCode(error.status()).putHeader("connection", "close")
                 .putHeader("content-type", "application/json").putHeader("content-length", String.valueOf(body.length))
                 .end(Buffer.buffer(body));
+    }
+
+    /**
+     * A path or query with a broken percent-escape ({@code %ZZ}, a lone {@code %}) is 400 before any route reads it:
+     * decoding it later would throw inside Vert.x's route matching (a plain-text 400 and a stack trace in the log) or
+     * inside a handler (500).
+     */
+    private static void refuseMalformedUrl(RoutingContext ctx) {
+        try {
+            ctx.normalizedPath();
+            ctx.queryParams();
+        } catch (IllegalArgumentException | io.vertx.ext.web.handler.HttpException e) {
+            // Vert.x wraps the query's decoding error in an HttpException without the decoder's words
+            Throwable why = e.getCause() != null ? e.getCause() : e;
+            send(ctx, ApiError.badRequest("malformed URL: " + why.getMessage() + "; write a literal % as %25"));
+            return;
+        }
+        ctx.next();
     }
 
     /** A query parameter given twice is refused, rather than one of its values silently winning. */
