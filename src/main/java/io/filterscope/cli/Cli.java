@@ -26,7 +26,7 @@ final class Cli {
         try {
             parsed = cli.parseArgs(args);
         } catch (ParameterException e) {
-            throw new UserError(describe(e));
+            throw new UserError(describe(e, args));
         }
         try {
             if (CommandLine.printHelpIfRequested(parsed)) {
@@ -46,8 +46,15 @@ final class Cli {
         return (Integer) command.call();
     }
 
-    private static String describe(ParameterException e) {
+    private static String describe(ParameterException e, String... args) {
         CommandLine where = e.getCommandLine();
+        if (e instanceof CommandLine.MissingParameterException) {
+            // picocli checks required flags before it reports unknown ones: "--modle m" would read "--model is required"
+            String unknown = unknownFlag(where, args);
+            if (unknown != null) {
+                return describe(new UnmatchedArgumentException(where, java.util.List.of(unknown)));
+            }
+        }
         boolean root = where.getParent() == null;
         String prefix = root ? "" : where.getCommandName() + ": ";
         if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
@@ -67,6 +74,17 @@ final class Cli {
                     + (m.getMissing().size() == 1 ? " is required" : " are required");
         }
         return prefix + e.getMessage().lines().findFirst().orElse("bad arguments");
+    }
+
+    /** The first argument written as a flag ({@code -x}, {@code --name}, {@code --name=value}) that the command lacks, or null. */
+    private static String unknownFlag(CommandLine where, String... args) {
+        for (String arg : args) {
+            String flag = arg.split("=", 2)[0];
+            if (flag.matches("--?[A-Za-z][\\w-]*") && where.getCommandSpec().findOption(flag) == null) {
+                return flag;
+            }
+        }
+        return null;
     }
 
     private static String name(ArgSpec arg) {

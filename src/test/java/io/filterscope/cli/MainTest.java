@@ -130,6 +130,8 @@ class MainTest {
         assertMessage("unknown command 'galery' (did you mean gallery", "galery");
         assertMessage("unknown command 'nope'; commands: serve, ", "help", "nope");
         assertMessage("gallery: --model is required", "gallery", "--layer", "conv1");
+        assertMessage("gallery: unknown flag --modle (known: ", "gallery", "--modle", "m", "--layer", "l");
+        assertMessage("; did you mean --model or --models?)", "gallery", "--modle=m", "--layer", "l");
         assertMessage("gallery: --model and --layer are required", "gallery");
     }
 
