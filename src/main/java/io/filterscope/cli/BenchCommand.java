@@ -100,13 +100,18 @@ final class BenchCommand implements Callable<Integer> {
                 .map(ModelStore.Entry::metadata).findFirst().orElse(null);
     }
 
+    /** The layer the model's page opens on ({@code defaultView}), else {@code fallback}. */
+    private static String usualLayer(ModelMetadata usual, String fallback) {
+        return usual != null && usual.defaultView() != null ? usual.defaultView().layer() : fallback;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (stream) {
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
-            StreamBench.Case c = new StreamBench.Case(id, layer(usual != null && usual.defaultView() != null
-                    ? usual.defaultView().layer() : "conv4"), Cli.within("bench", "--filter", filter, 0, 1 << 20),
+            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, "conv4")),
+                    Cli.within("bench", "--filter", filter, 0, 1 << 20),
                     size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
             if (concurrent == null) {
@@ -143,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             LoadedModel loaded = models.store().load(name);
             size = size(loaded.height(), 8);
-            layer = layer(loaded.layers().get(loaded.layers().size() - 2).name());
+            layer = layer(usualLayer(usual(name), loaded.layers().get(loaded.layers().size() - 2).name()));
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;

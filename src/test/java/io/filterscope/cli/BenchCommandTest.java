@@ -93,6 +93,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void timingABundledModelStepsTheLayerItsPageOpensOnUnlessGiven() throws Exception {
+        Map<String, String> f = figures(CommandLine.run("bench", "--models", "models", "--model", "emoji-cnn", "--steps", "2"),
+                "filterscope steps_per_s=");
+        assertEquals("64", f.get("size"), f.toString());
+        assertEquals("conv6", f.get("layer"), "emoji-cnn's usual layer, as with --stream, not the flatten before its output: " + f);
+    }
+
+    @Test
     void concurrentRunsEachOnItsOwnWebSocketAreReportedAgainstOneRun(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         String out = CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
