@@ -3,6 +3,8 @@
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('token');
+/** Set when the API answers 401: what to do about the token; the WebSocket then stops reconnecting, which cannot help. */
+let tokenRefused = null;
 
 /** The settings schema (GET /api/params): presets, every param with its bounds and slider, the run fields. */
 let schema = null;
@@ -53,6 +55,11 @@ async function api(path, options = {}) {
   const response = await fetch(path, Object.assign({}, options, { headers }));
   const type = response.headers.get('content-type') || '';
   const body = type.includes('json') ? await response.json() : await response.blob();
+  if (response.status === 401) {
+    tokenRefused = (token ? 'the server refused this page\'s token' : 'this server needs a token')
+      + `: open the page as ${location.pathname}?token=TOKEN, with the token the server was started with`;
+    throw new Error(tokenRefused);
+  }
   if (!response.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + response.status);
   return body;
 }
@@ -269,6 +276,7 @@ function connect() {
     socket.onmessage = (e) => (typeof e.data === 'string' ? onEvent(JSON.parse(e.data)) : onFrame(e.data));
     socket.onclose = () => {
       state.socket = null;
+      if (tokenRefused) { status(tokenRefused, true); return; }
       status('connection to the server closed; reconnecting…', true);
       setTimeout(() => connect().then(() => status('reconnected')), 1500);
     };

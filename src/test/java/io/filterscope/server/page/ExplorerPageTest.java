@@ -174,6 +174,19 @@ class ExplorerPageTest {
     }
 
     @Test
+    void thePageOpenedWithoutTheTokenSaysHowToOpenItInsteadOfReconnecting() throws Exception {
+        FilterScopeServer guarded = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0).withToken("class-token"));
+        try {
+            browser.get("http://127.0.0.1:" + guarded.port() + "/");
+            waitFor(browser).until(d -> status(d).contains("this server needs a token: open the page as /?token=TOKEN"));
+            browser.get("http://127.0.0.1:" + guarded.port() + "/?token=wrong");
+            waitFor(browser).until(d -> status(d).contains("the server refused this page's token: open the page as /?token=TOKEN"));
+        } finally {
+            guarded.closeAndWait();
+        }
+    }
+
+    @Test
     void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
         load(browser);
         Path image = Files.createTempFile("upload", ".png");
