@@ -52,6 +52,10 @@ public final class Checker {
         try {
             JsonNode json = new ObjectMapper().readTree(Files.readString(description));
             Path onnx = description.resolveSibling(json.path("file").asText());
+            String onnxProblem = InputFile.problem(onnx, "an ONNX model");
+            if (onnxProblem != null) {
+                throw new UserError(description + ": cannot read the checker's network " + onnx + " (" + onnxProblem + ")");
+            }
             JsonNode shape = json.path("inputShape");
             List<String> classes = new ArrayList<>();
             json.path("classes").forEach(c -> classes.add(c.asText()));
@@ -61,6 +65,11 @@ public final class Checker {
             }
             return new Checker(json.path("id").asText(description.getFileName().toString()), List.copyOf(classes), space,
                     shape.get(0).asInt(), shape.get(1).asInt(), shape.get(2).asInt(), OnnxReader.read(onnx));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UserError(description + ": cannot read the checker (not UTF-8 text: a checker description is JSON)");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // the parser's own message goes on to a second line saying where; the first says what
+            throw new UserError(description + ": cannot read the checker (not JSON: " + e.getOriginalMessage().replace('\n', ' ') + ")");
         } catch (IOException | IllegalArgumentException e) {
             throw new UserError(description + ": cannot read the checker (" + e.getMessage() + ")");
         }

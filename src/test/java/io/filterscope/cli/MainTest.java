@@ -192,6 +192,21 @@ class MainTest {
     }
 
     @Test
+    void aCheckerThatIsNoJsonOrLacksItsNetworkIsNamedWithWhyOnOneLine(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String models = dir.toString();
+        Path text = Files.writeString(dir.resolve("text.json"), "not json");
+        assertMessage(text + ": cannot read the checker (not JSON: Unrecognized token 'not'", "classes", "--models", models,
+                "--model", "tiny", "--checker", text.toString());
+        Path binary = Files.write(dir.resolve("binary.json"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+        assertMessage(binary + ": cannot read the checker (not UTF-8 text: a checker description is JSON)", "classes",
+                "--models", models, "--model", "tiny", "--checker", binary.toString());
+        Path lonely = Files.writeString(dir.resolve("lonely.json"), "{\"file\":\"gone.onnx\",\"inputShape\":[1,28,28],\"classes\":[\"a\"]}");
+        assertMessage(lonely + ": cannot read the checker's network " + dir.resolve("gone.onnx") + " (no such file)", "classes",
+                "--models", models, "--model", "tiny", "--checker", lonely.toString());
+    }
+
+    @Test
     void paramsThatAreNoJsonAreRefusedWithAnExampleNotTheParsersWords(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         assertMessage("--params is not valid JSON (at character 2 of {bad); give an object such as '{\"blurSigma\":1,\"jitter\":2}'",
