@@ -268,6 +268,28 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aStopOfARunThatEndedOrNeverWasIsNotFound() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.send(new JsonObject().put("op", "stop").put("run", "rnope").put("tag", 1));
+            JsonObject unknown = socket.next("error");
+            assertEquals("not_found", unknown.getString("code"));
+            assertEquals("no run rnope (it ended, or it never was)", unknown.getString("message"));
+            assertEquals(1, unknown.getInteger("tag"));
+            socket.send(Peer.start("tiny", "conv1", 1, 100_000, null));
+            String run = socket.next("started").getString("run");
+            // The second stop reaches the server before the first's "done" has reached this client: the run is gone
+            // from the worker either way, and was answered nothing.
+            socket.send(new JsonObject().put("op", "stop").put("run", run).put("tag", 2));
+            socket.send(new JsonObject().put("op", "stop").put("run", run).put("tag", 3));
+            assertEquals("stopped", socket.next("done").getString("reason"));
+            JsonObject again = socket.next("error");
+            assertEquals("not_found", again.getString("code"));
+            assertEquals("no run " + run + " (it ended, or it never was)", again.getString("message"));
+            assertEquals(3, again.getInteger("tag"));
+        }
+    }
+
+    @Test
     void aPenaltyAloneIsNoDeadFilter() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
             socket.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 2).put("objective",
