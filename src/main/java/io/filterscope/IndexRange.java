@@ -18,6 +18,20 @@ public record IndexRange(String noun, String owner, long count) {
         return (int) index;
     }
 
+    /**
+     * @param digits the index as the user wrote it: a whole number from 0, digits of any length (one beyond 64 bits too)
+     * @return it as an int, when it is in the range; else throws the message naming the range, with the digits as given
+     */
+    public int check(String digits) {
+        long index;
+        try {
+            index = Long.parseLong(digits);
+        } catch (NumberFormatException beyond63Bits) {
+            throw outside(digits);
+        }
+        return check(index);
+    }
+
     /** @param index the index as the user wrote it, digits of any length (one beyond 64 bits too) */
     public UserError outside(String index) {
         return UserError.notFound(noun + " " + index + " is out of range: " + owner + " has " + count + " "

@@ -52,7 +52,7 @@ final class AttributionCommand implements Callable<Integer> {
         }
         LoadedModel model = models.store().load(modelId);
         Path file = CommandSupport.output("attribution", out != null ? out : Path.of(model.id() + "-" + how.wire() + ".png"));
-        AttributionMaps.Result r = AttributionMaps.explain(model, CommandSupport.readImage(imageFile), how, cls, layer);
+        AttributionMaps.Result r = AttributionMaps.explain(model, CommandSupport.readImage(imageFile), how, cls == null ? null : cls.toString(), layer);
 
         List<String> command = new ArrayList<>(List.of("attribution", "--model", model.id(), "--image", imageFile.toString(),
                 "--class", String.valueOf(r.cls()), "--method", how.wire(), "--opacity", String.valueOf(opacity)));

@@ -48,9 +48,10 @@ public final class Backend {
     static final long SMALL_STEP = 500_000;
 
     /**
-     * Sets how many OpenMP threads (which oneDNN's and libnd4j's ops fan out to) the calling thread's next
-     * ops use: one for small networks, all cores otherwise (all but one while the thread {@link #shareCores shares}
-     * them). The setting belongs to the calling thread; it is asked for before every step, and made when it
+     * Sets how many threads the calling thread's next ops fan out to: OpenMP's (oneDNN's and libnd4j's ops) and
+     * OpenBLAS's (matrix products): one for small networks, all cores otherwise (all but one while the thread
+     * {@link #shareCores shares} them). OpenMP's setting belongs to the calling thread, OpenBLAS's to the process
+     * (in a server only the compute thread multiplies matrices). Asked for before every step, and made when it
      * changes. No effect under CUDA.
      */
     public static void fitThreadsTo(long activationValues) {
@@ -60,6 +61,12 @@ public final class Backend {
             // Set only when it changes: setting is cheap, but each change makes OpenMP resize its team at the next op.
             if (ops.ompGetMaxThreads() != threads) {
                 ops.setOmpNumThreads(threads);
+            }
+            // ND4J starts OpenBLAS with a thread per core, whatever OpenMP is told: in the soak a second thread,
+            // OpenBLAS's, took 0.2-0.65 cores beside the compute thread's 0.5-0.8 (docs/performance.md, "Soak").
+            var blas = org.nd4j.linalg.factory.Nd4j.factory().blas();
+            if (blas.getMaxThreads() != threads) {
+                blas.setMaxThreads(threads);
             }
         }
     }

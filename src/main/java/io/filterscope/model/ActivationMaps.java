@@ -78,9 +78,14 @@ public final class ActivationMaps {
         return List.of((long) channels, (long) height, (long) width);
     }
 
+    /** The channels' indexes, 0 to the layer's channels less one. */
+    public IndexRange channels() {
+        return new IndexRange("channel", "layer " + layer, channels);
+    }
+
     /** One channel's map, colour-mapped by its own range. */
     public BufferedImage map(long channel) {
-        new IndexRange("channel", "layer " + layer, channels).check(channel);
+        channels().check(channel);
         int per = height * width;
         return Tiles.colourMapped(java.util.Arrays.copyOfRange(maps, (int) channel * per, ((int) channel + 1) * per), width, height);
     }

@@ -101,12 +101,12 @@ public final class AttributionMaps {
     /**
      * Runs the picture (resized to the model's input) through the model and explains one class.
      *
-     * @param cls   the class to explain; null for the top prediction
+     * @param cls   the class to explain, as the user wrote it (a whole number from 0, digits of any length); null for the top prediction
      * @param layer Grad-CAM's layer; null for the last convolutional layer (the gradient methods take none)
      * @throws UserError for a model without a class output, an unknown or dense layer, a layer given to a gradient
      *                   method, a class out of range
      */
-    public static Result explain(LoadedModel model, BufferedImage picture, Method method, Long cls, String layer) {
+    public static Result explain(LoadedModel model, BufferedImage picture, Method method, String cls, String layer) {
         LayerInfo output = model.layers().get(model.layers().size() - 1);
         if (output.spatial()) {
             throw new UserError("model " + model.id() + " has no class output (its last layer " + output.name()
@@ -130,10 +130,8 @@ public final class AttributionMaps {
         net.input().assign(image);
         net.forward(List.of(output.name()));
         float[] logits = net.output(output.name()).dup().data().asFloat();
-        if (cls != null) {
-            new IndexRange("class", "model " + model.id(), logits.length).check(cls);
-        }
-        int explained = cls != null ? cls.intValue() : Predictions.top(logits, 1).get(0).index();
+        int explained = cls != null ? new IndexRange("class", "model " + model.id(), logits.length).check(cls)
+                : Predictions.top(logits, 1).get(0).index();
         Attribution attribution = switch (method) {
             case GRADCAM -> new GradCam(camLayer);
             case SALIENCY -> new Saliency();

@@ -15,8 +15,10 @@ class BackendTest {
         try {
             Backend.fitThreadsTo(Backend.SMALL_STEP - 1);
             assertEquals(1, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+            assertEquals(1, Nd4j.factory().blas().getMaxThreads());
             Backend.fitThreadsTo(Backend.SMALL_STEP);
             assertEquals(cores, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+            assertEquals(cores, Nd4j.factory().blas().getMaxThreads());
         } finally {
             Backend.fitThreadsTo(Long.MAX_VALUE);
         }
@@ -27,12 +29,13 @@ class BackendTest {
         int cores = Runtime.getRuntime().availableProcessors();
         assumeTrue(cores >= 2, "one core: nothing to leave");
         Nd4j.create(1);
-        int[] seen = new int[3];
+        int[] seen = new int[4];
         // The setting belongs to the thread that makes it: a thread of its own, as the server's compute thread.
         Thread server = new Thread(() -> {
             Backend.shareCores(true);
             Backend.fitThreadsTo(Backend.SMALL_STEP);
             seen[0] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+            seen[3] = Nd4j.factory().blas().getMaxThreads();
             Backend.fitThreadsTo(Backend.SMALL_STEP - 1);
             seen[1] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
             Backend.shareCores(false);
@@ -42,6 +45,7 @@ class BackendTest {
         server.start();
         server.join();
         assertEquals(cores - 1, seen[0], "a large step, shared");
+        assertEquals(cores - 1, seen[3], "its matrix products too (OpenBLAS's own threads)");
         assertEquals(1, seen[1], "a small step stays on one thread");
         assertEquals(cores, seen[2], "a large step with the machine to itself");
     }

@@ -28,9 +28,17 @@ final class Peer implements AutoCloseable {
     final String address;
     private final HttpClient http;
     private final WebSocketClient webSockets;
+    /** Seconds an answer to a request or a connection is waited for. */
+    private final long waitS;
 
     Peer(Vertx vertx, String address) {
+        this(vertx, address, WAIT_S);
+    }
+
+    /** @param waitS seconds to wait for an answer or a connection, at most */
+    Peer(Vertx vertx, String address, long waitS) {
         this.address = address;
+        this.waitS = waitS;
         this.http = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(address).setKeepAlive(false));
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
                 .setMaxConnections(1000));
@@ -81,7 +89,7 @@ final class Peer implements AutoCloseable {
         return http.request(options)
                 .compose(r -> (body == null ? r.send() : r.send(body)).compose(resp -> resp.body()
                         .map(b -> new Response(resp.statusCode(), resp.headers(), b))))
-                .toCompletionStage().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+                .toCompletionStage().toCompletableFuture().get(waitS, TimeUnit.SECONDS);
     }
 
     Socket connect(int port) throws Exception {
@@ -91,7 +99,7 @@ final class Peer implements AutoCloseable {
     Socket connect(int port, Map<String, String> headers) throws Exception {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws");
         headers.forEach(options::addHeader);
-        return new Socket(webSockets.connect(options).toCompletionStage().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS));
+        return new Socket(webSockets.connect(options).toCompletionStage().toCompletableFuture().get(waitS, TimeUnit.SECONDS));
     }
 
     @Override

@@ -92,7 +92,10 @@ class ProtocolEdgesTest {
             assertEquals(404, examples.status(), "as out of range as filter 99 is");
             assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)",
                     examples.json().getJsonObject("error").getString("message"));
-            assertEquals(404, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=99999999999999999999").status());
+            Peer.Response beyond64Bits = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=99999999999999999999");
+            assertEquals(404, beyond64Bits.status());
+            assertEquals("filter 99999999999999999999 is out of range: layer conv1 has 32 filters (0-31)",
+                    beyond64Bits.json().getJsonObject("error").getString("message"), "the range, as the WebSocket says it");
             socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
                     + "\"layer\":\"conv1\",\"filter\":99999999999999999999999}}");
             assertEquals("filter 99999999999999999999999 is out of range: layer conv1 has 32 filters (0-31)",
@@ -219,6 +222,14 @@ class ProtocolEdgesTest {
             assertEquals(404, channel.status(), channel.body().toString());
             assertEquals("channel 32 is out of range: layer conv1 has 32 channels (0-31)",
                     channel.json().getJsonObject("error").getString("message"));
+            Peer.Response beyond64Bits = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=99999999999999999999&format=png", png);
+            assertEquals(404, beyond64Bits.status(), beyond64Bits.body().toString());
+            assertEquals("channel 99999999999999999999 is out of range: layer conv1 has 32 channels (0-31)",
+                    beyond64Bits.json().getJsonObject("error").getString("message"));
+            Peer.Response cls = peer.upload(port, "/api/models/tiny/attribution?class=99999999999999999999", png);
+            assertEquals(404, cls.status(), cls.body().toString());
+            assertEquals("class 99999999999999999999 is out of range: model tiny has 3 classes (0-2)",
+                    cls.json().getJsonObject("error").getString("message"));
             Peer.Response noChannel = peer.upload(port, "/api/models/tiny/activations?layer=conv1&format=png", png);
             assertEquals(400, noChannel.status(), noChannel.body().toString());
             assertTrue(noChannel.json().getJsonObject("error").getString("message").startsWith("format=png is one channel's map: add &channel=k"),
@@ -276,6 +287,28 @@ class ProtocolEdgesTest {
             JsonObject error = socket.next("error");
             assertEquals("not_found", error.getString("code"));
             assertEquals("you are not watching a run rnope (it ended, or you never watched it)", error.getString("message"));
+        }
+    }
+
+    @Test
+    void aStopOfARunThatEndedOrNeverWasIsNotFound() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            socket.send(new JsonObject().put("op", "stop").put("run", "rnope").put("tag", 1));
+            JsonObject unknown = socket.next("error");
+            assertEquals("not_found", unknown.getString("code"));
+            assertEquals("no run rnope (it ended, or it never was)", unknown.getString("message"));
+            assertEquals(1, unknown.getInteger("tag"));
+            socket.send(Peer.start("tiny", "conv1", 1, 100_000, null));
+            String run = socket.next("started").getString("run");
+            // The second stop reaches the server before the first's "done" has reached this client: the run is gone
+            // from the worker either way, and was answered nothing.
+            socket.send(new JsonObject().put("op", "stop").put("run", run).put("tag", 2));
+            socket.send(new JsonObject().put("op", "stop").put("run", run).put("tag", 3));
+            assertEquals("stopped", socket.next("done").getString("reason"));
+            JsonObject again = socket.next("error");
+            assertEquals("not_found", again.getString("code"));
+            assertEquals("no run " + run + " (it ended, or it never was)", again.getString("message"));
+            assertEquals(3, again.getInteger("tag"));
         }
     }
 

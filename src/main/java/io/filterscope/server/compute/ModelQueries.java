@@ -75,8 +75,9 @@ public final class ModelQueries {
     }
 
     /** One channel's map of an uploaded image, colour-mapped, as a PNG; limits as {@link #activations}. */
-    public byte[] activationMap(String id, String layer, byte[] upload, long channel, int maxPixels, int maxSide) {
-        return PngFiles.encode(maps(id, layer, upload, maxPixels, maxSide).map(channel), Map.of());
+    public byte[] activationMap(String id, String layer, byte[] upload, String channel, int maxPixels, int maxSide) {
+        ActivationMaps maps = maps(id, layer, upload, maxPixels, maxSide);
+        return PngFiles.encode(maps.map(maps.channels().check(channel)), Map.of());
     }
 
     private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels, int maxSide) {
@@ -122,10 +123,10 @@ public final class ModelQueries {
      * {@link io.filterscope.model.ExampleActivations#SLICE} (2,000 examples: 63 pieces), and returns empty, to be
      * called again; then it returns the answer. So a first query holds the compute thread one slice at a time.
      */
-    public Optional<Answers.Examples> examplesPiece(String id, String layer, long filter, int n) throws IOException {
+    public Optional<Answers.Examples> examplesPiece(String id, String layer, String filter, int n) throws IOException {
         LoadedModel m = store.load(id);
         LayerInfo info = m.layer(layer);
-        new IndexRange("filter", "layer " + layer, info.channels()).check(filter);
+        int index = new IndexRange("filter", "layer " + layer, info.channels()).check(filter);
         LabeledImages examples = m.examples();
         if (examples == null) {
             throw UserError.notFound("model " + id + " has no example images");
@@ -136,7 +137,7 @@ public final class ModelQueries {
         }
         // Copied to the host at once: sorting on reads of the ND4J array (two native reads a comparison) took most of
         // a query's 15-25 ms on the compute thread.
-        double[] scores = m.exampleActivations().means(info.name()).getColumn(filter).toDoubleVector();
+        double[] scores = m.exampleActivations().means(info.name()).getColumn(index).toDoubleVector();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < scores.length; i++) {
             order.add(i);
@@ -149,7 +150,7 @@ public final class ModelQueries {
                     m.classes() != null ? m.classes().get(examples.labels()[i]) : String.valueOf(examples.labels()[i]),
                     dataUrl(PngFiles.encode(img, Map.of()))));
         }
-        return Optional.of(new Answers.Examples(id, layer, (int) filter, list));
+        return Optional.of(new Answers.Examples(id, layer, index, list));
     }
 
     static String dataUrl(byte[] png) {

@@ -67,7 +67,7 @@ final class WarmUp {
         step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
                 + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed);
         if (model.examples() != null) {
-            while (queries.examplesPiece(model.id(), layer.name(), filter, 100).isEmpty()) {
+            while (queries.examplesPiece(model.id(), layer.name(), String.valueOf(filter), 100).isEmpty()) {
                 // a slice of pictures a piece, as a query takes them
             }
         }

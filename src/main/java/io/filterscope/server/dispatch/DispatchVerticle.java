@@ -34,7 +34,10 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     /** A status answer never waits for the device; a worker that cannot give one this soon is as good as gone. */
     private static final long STATUS_TIMEOUT_MS = 2_000;
 
-    private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS);
+    /** How often silent workers are looked for. */
+    private static final long CHECK_EVERY_MS = DEAD_AFTER_MS / 6;
+
+    private final WorkerDirectory directory = new WorkerDirectory(DEAD_AFTER_MS, CHECK_EVERY_MS);
     private final String id = "f-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     /** This node: its health is that of its own workers, if it has any. */
     private final String node;
@@ -46,7 +49,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     @Override
     public void start(Promise<Void> started) {
         vertx.eventBus().<WorkerStatus>consumer(Addresses.WORKERS, m -> directory.heartbeat(m.body(), System.currentTimeMillis()));
-        vertx.setPeriodic(DEAD_AFTER_MS / 6, t -> expire());
+        vertx.setPeriodic(CHECK_EVERY_MS, t -> expire());
         // Workers stop the runs of a front that stops saying it is alive (its clients went with it).
         vertx.setPeriodic(ComputeVerticle.HEARTBEAT_MS, t -> vertx.eventBus().publish(Addresses.FRONTS, id));
         EventBusService.serve(vertx, ComputeApi.Front.class, Addresses.COMPUTE, this, true)
@@ -200,7 +203,8 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
 
     private void expire() {
         directory.expire(System.currentTimeMillis()).forEach((worker, runs) -> {
-            LOG.warn("compute worker {} sent no heartbeat for {} ms: taken for dead, {} of its runs failed", worker, DEAD_AFTER_MS, runs.size());
+            LOG.warn("compute worker {} sent no heartbeat for {} ms while this front was awake: taken for dead, {} of its runs failed",
+                    worker, DEAD_AFTER_MS, runs.size());
             runs.forEach(run -> vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
                     + " stopped answering; start the run again")));
         });

@@ -37,11 +37,21 @@ final class WorkerDirectory {
     }
 
     private final long deadAfterMs;
+    private final long checkEveryMs;
     private final Map<String, Worker> workers = new TreeMap<>();
     private final Map<String, Placement> runs = new HashMap<>();
+    /** When {@link #expire} last ran, 0 before it first did. */
+    private long checkedAt;
 
-    WorkerDirectory(long deadAfterMs) {
+    /**
+     * @param deadAfterMs  a worker silent this long while this dispatcher was awake is dead
+     * @param checkEveryMs how often {@link #expire} is called; a call that comes later than that says this dispatcher
+     *                     itself was held (a collection's pause, a process starved of processor or memory), time that
+     *                     is not counted as anyone's silence
+     */
+    WorkerDirectory(long deadAfterMs, long checkEveryMs) {
         this.deadAfterMs = deadAfterMs;
+        this.checkEveryMs = checkEveryMs;
     }
 
     /**
@@ -112,9 +122,14 @@ final class WorkerDirectory {
 
     /**
      * Removes workers silent for longer than the limit; returns, for each of them, the runs this dispatcher
-     * had placed there (their clients must be told the run failed).
+     * had placed there (their clients must be told the run failed). Silence counts only while this dispatcher was
+     * awake: when this call comes late, the workers' heartbeats of that time may still wait behind it (a worker in
+     * the same process was held with it), so every worker is credited the delay.
      */
     Map<String, List<String>> expire(long now) {
+        long held = checkedAt == 0 ? 0 : Math.max(0, now - checkedAt - checkEveryMs);
+        checkedAt = now;
+        workers.values().forEach(w -> w.seenAt += held);
         Map<String, List<String>> lost = new TreeMap<>();
         workers.entrySet().removeIf(e -> {
             if (now - e.getValue().seenAt <= deadAfterMs) {

@@ -33,7 +33,7 @@ final class AttributionHandler implements Handler<RoutingContext> {
         if (upload == null) {
             return;
         }
-        Long cls = null;
+        String cls = null;
         if (ctx.request().getParam("class") != null) {
             cls = HttpVerticle.parseIndex(ctx, "class");
             if (cls == null) {
@@ -42,7 +42,7 @@ final class AttributionHandler implements Handler<RoutingContext> {
         }
         String method = ctx.request().getParam("method", "gradcam");
         String layer = ctx.request().getParam("layer");
-        Long chosen = cls;
+        String chosen = cls;
         vertx.executeBlocking(() -> Files.readAllBytes(Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> HttpVerticle.answer(ctx, compute.attribution(
                         new ComputeApi.AttributionRequest(ctx.pathParam("id"), method, chosen, layer, bytes,

@@ -276,14 +276,14 @@ public final class HttpVerticle extends AbstractVerticle {
         if (upload == null) {
             return;
         }
-        Long channel = null;
+        String channel = null;
         if (ctx.request().getParam("channel") != null) {
             channel = parseIndex(ctx, "channel");
             if (channel == null) {
                 return;
             }
         }
-        Long chosen = channel;
+        String chosen = channel;
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> {
                     ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen,
@@ -305,7 +305,7 @@ public final class HttpVerticle extends AbstractVerticle {
             send(ctx, ApiError.badRequest("the layer query parameter is required"));
             return;
         }
-        Long filter = parseIndex(ctx, "filter");
+        String filter = parseIndex(ctx, "filter");
         Integer n = ctx.request().getParam("n") == null ? Integer.valueOf(9) : parseInt(ctx, "n", 1, 100);
         if (filter == null || n == null) {
             return;
@@ -328,20 +328,16 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     /**
-     * A filter, channel or class index from the query: any whole number from 0 up, beyond 32 bits too (the model's
-     * own range is checked where the model is known: a number out of it is 404 with a message naming that range,
-     * as an unknown name is); null after answering 400 for what is no whole number from 0, or 404 for one beyond 63 bits.
+     * A filter, channel or class index from the query: its digits, any whole number from 0 up, beyond 64 bits too (the
+     * model's own range is checked where the model is known, {@link io.filterscope.IndexRange}: a number out of it is
+     * 404 with a message naming that range, as an unknown name is); null after answering 400 for what is no whole
+     * number from 0.
      */
-    static Long parseIndex(RoutingContext ctx, String name) {
+    static String parseIndex(RoutingContext ctx, String name) {
         String v = ctx.request().getParam(name);
         String digits = v == null ? "" : v.trim();
         if (digits.matches("\\d+")) {
-            try {
-                return Long.parseLong(digits);
-            } catch (NumberFormatException beyond63Bits) {
-                send(ctx, ApiError.notFound(name + " " + digits + " is out of range of every model"));
-                return null;
-            }
+            return digits;
         }
         send(ctx, ApiError.badRequest("the " + name + " query parameter must be a whole number, 0 or more"
                 + (v == null ? "" : ", got '" + v + "'")));

@@ -86,28 +86,29 @@ public final class ComputeApi {
     }
 
     /**
-     * @param image     the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap} (any whole number
-     *                  from 0: the model's range is checked on the worker)
+     * @param image     the uploaded file's bytes; {@code channel} only for {@link Runs#activationMap} (a whole number
+     *                  from 0 as the client wrote it, digits of any length: the model's range is checked on the worker)
      * @param maxPixels the front's limit on width x height, checked from the image's header before decoding
      * @param maxSide   the front's limit on width and height, each
      */
-    public record MapsRequest(String model, String layer, byte[] image, Long channel, String client, int maxPixels,
+    public record MapsRequest(String model, String layer, byte[] image, String channel, String client, int maxPixels,
                               int maxSide) {
     }
 
-    /** @param filter any whole number from 0: the model's range is checked on the worker */
-    public record ExamplesRequest(String model, String layer, long filter, int n, String client) {
+    /** @param filter a whole number from 0 as the client wrote it, digits of any length: the model's range is checked on the worker */
+    public record ExamplesRequest(String model, String layer, String filter, int n, String client) {
     }
 
     /**
      * @param method gradcam, saliency or smoothgrad
-     * @param cls    the class to explain (any whole number from 0, checked against the model), null for the top prediction
+     * @param cls    the class to explain (a whole number from 0 as the client wrote it, digits of any length, checked
+     *               against the model), null for the top prediction
      * @param layer  Grad-CAM's layer, null for the last convolutional one
      * @param image  the uploaded file's bytes
      * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
      * @param maxPixels, maxSide the front's limits on the decoded image
      */
-    public record AttributionRequest(String model, String method, Long cls, String layer, byte[] image, String client,
+    public record AttributionRequest(String model, String method, String cls, String layer, byte[] image, String client,
                                      int maxPixels, int maxSide) {
     }
 }

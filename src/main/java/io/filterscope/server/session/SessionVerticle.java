@@ -92,7 +92,15 @@ public final class SessionVerticle extends AbstractVerticle {
         if (message instanceof ClientMessage.Start start) {
             start(socket, start, tag);
         } else if (message instanceof ClientMessage.Stop stop) {
-            withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run()).onFailure(e -> error(socket, ApiError.of(e), tag)));
+            // Its answer is the run's "done"; a run the workers no longer have (it ended, its "done" on its way or
+            // sent) has none to come, so it is told like an unknown one.
+            withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run())
+                    .onSuccess(stopped -> {
+                        if (!stopped) {
+                            error(socket, noRun(stop.run()), tag);
+                        }
+                    })
+                    .onFailure(e -> error(socket, ApiError.of(e), tag)));
         } else if (message instanceof ClientMessage.Update update) {
             withOwnRun(socket, update.run(), tag, () -> compute.update(new ComputeApi.UpdateRun(update.run(), update.params(), update.pace()))
                     .onSuccess(updated -> write(socket, updated))
@@ -173,12 +181,16 @@ public final class SessionVerticle extends AbstractVerticle {
     private void withOwnRun(String socket, String run, JsonNode tag, Runnable action) {
         Audience a = run == null ? null : runs.get(run);
         if (a == null) {
-            error(socket, ApiError.notFound("no run " + run), tag);
+            error(socket, noRun(run), tag);
         } else if (!socket.equals(a.owner)) {
             error(socket, new ApiError(403, "forbidden", "only the client that started run " + run + " can change or stop it"), tag);
         } else {
             action.run();
         }
+    }
+
+    private static ApiError noRun(String run) {
+        return ApiError.notFound("no run " + run + " (it ended, or it never was)");
     }
 
     private void onRunMessage(String run, Message<Object> m) {

@@ -34,7 +34,7 @@ class ModelQueriesExamplesTest {
     private static Answers.Examples answer(ModelQueries queries, String model, String layer, int filter, int n, int... pieces)
             throws Exception {
         for (int piece = 1; ; piece++) {
-            Optional<Answers.Examples> answer = queries.examplesPiece(model, layer, filter, n);
+            Optional<Answers.Examples> answer = queries.examplesPiece(model, layer, String.valueOf(filter), n);
             if (answer.isPresent()) {
                 if (pieces.length > 0) {
                     pieces[0] = piece;

@@ -35,7 +35,7 @@ class QueriesInPiecesTest {
             List<Integer> stepAtPiece = new ArrayList<>();
             Answers.Examples answer = service.<Answers.Examples>queryInPieces("asker", () -> {
                 stepAtPiece.add(service.list().get(0).step());
-                return service.queries().examplesPiece("fashion-cnn", "conv4", 5, 10);
+                return service.queries().examplesPiece("fashion-cnn", "conv4", "5", 10);
             }).get(2, TimeUnit.MINUTES);
 
             assertEquals(10, answer.examples().size());

@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WorkerDirectoryTest {
-    private final WorkerDirectory directory = new WorkerDirectory(3000);
+    private final WorkerDirectory directory = new WorkerDirectory(3000, 500);
 
     private static WorkerStatus beat(String id, int active, List<String> models, List<String> runs) {
         return new WorkerStatus(id, "n", "cpu", "test", models, active, 0, runs, false, "ok", null, 0, 0, 0);
@@ -58,6 +58,21 @@ class WorkerDirectoryTest {
         assertEquals(List.of("b"), directory.workerIds());
         assertEquals(Optional.empty(), directory.workerOf("r1"));
         assertEquals(Optional.of("b"), directory.workerOf("r2"));
+    }
+
+    @Test
+    void timeTheDispatcherItselfWasHeldIsNoWorkersSilence() {
+        directory.heartbeat(beat("a", 0, List.of("m"), List.of()), 0);
+        directory.place("r1", "a", 100);
+        directory.expire(500);
+        // The process held 4 s (a long pause): the check comes 3.5 s late, before the heartbeat queued behind it.
+        assertEquals(Map.of(), directory.expire(4500), "silent 4.5 s, but awake for only 1 s of it");
+        directory.heartbeat(beat("a", 1, List.of("m"), List.of("r1")), 4510);
+        assertEquals(Optional.of("a"), directory.workerOf("r1"));
+        for (long t = 5000; t <= 7500; t += 500) {
+            assertEquals(Map.of(), directory.expire(t), "awake and heard from within the limit at " + t);
+        }
+        assertEquals(Map.of("a", List.of("r1")), directory.expire(8000), "silent 3.5 s while the dispatcher checked on time");
     }
 
     @Test
