@@ -3,7 +3,6 @@ package io.filterscope.engine.net;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -90,10 +89,11 @@ final class ActivationStage extends Stage {
     private void backward(INDArray gradOut, INDArray in, INDArray out, INDArray mask, INDArray tmp, INDArray gradIn, double leak) {
         double below = Math.max(slope, leak);
         if (threshold == 0 && below == 0 && !capped()) {
-            // sign(relu output) is the ReLU's derivative (0 or 1); sign-then-multiply runs about four times
-            // faster here than libnd4j's relu_bp, with identical results.
-            Nd4j.exec(new Sign(out, mask));
-            Nd4j.exec(new MulOp(gradOut, mask, gradIn));
+            // sign(relu output) is the ReLU's derivative (0 or 1); sign-then-multiply runs several times faster
+            // here than libnd4j's relu_bp (a per-element lambda), with identical results.
+            // The derivative goes to gradIn itself, multiplied there in place: no third map passes through the cache.
+            Nd4j.exec(new Sign(out, gradIn));
+            Nd4j.exec(new ElementProduct(gradIn, gradOut, gradIn));
             return;
         }
         // d = [x > t] * [x < max] + [x <= t] * below
@@ -108,6 +108,6 @@ final class ActivationStage extends Stage {
             tmp.rsubi(1.0).muli(below);
             mask.addi(tmp);
         }
-        Nd4j.exec(new MulOp(gradOut, mask, gradIn));
+        Nd4j.exec(new ElementProduct(gradOut, mask, gradIn));
     }
 }

@@ -16,11 +16,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * beyond the padding are never counted.
  *
  * <p>Large maps whose windows do not overlap along rows (VGG's 2x2 stride 2) are pooled in strips of rows of
- * at most {@link #STRIP_PIXELS} pixels each, one native call per strip: oneDNN pools a plain NCHW map through its
- * fast kernel only while one map is small (on this machine up to about 13,000 pixels), and otherwise takes its
- * reference kernel (VGG16's first pool at 128 px, one thread: 7.8 ms forward and 11 ms backward, against 1.0-1.3
- * and 2.4-3.2 ms in strips). Each output
- * row's window lies in one strip, so the strips compute exactly what one call does.
+ * at most {@link #STRIP_PIXELS} pixels each: oneDNN pools a plain NCHW map through its fast kernel only while one
+ * map is small (on this machine up to about 13,000 pixels), and otherwise takes its reference kernel (VGG16's first
+ * pool at 128 px, one thread: 7.8 ms forward and 11 ms backward, against 1.0-1.3 and 2.4-3.2 ms in strips). Each
+ * output row's window lies in one strip, so the strips compute exactly what one call does. When every input row
+ * belongs to one window (height = output rows x stride) and the strips can be of equal height, they are the maps of
+ * a reshaped view, [n, c * strips, h / strips, w]: one native call, no copies. Otherwise (an odd height whose last
+ * row no window reads, say) each strip is a view of its own, one call each, which libnd4j copies to dense buffers
+ * around oneDNN.
  */
 final class PoolStage extends Stage {
     private final boolean max;
@@ -41,6 +44,8 @@ final class PoolStage extends Stage {
     private final List<long[]> strips = new ArrayList<>();
     private final List<DynamicCustomOp> forwardOps = new ArrayList<>();
     private final List<DynamicCustomOp> backwardOps = new ArrayList<>();
+    /** How many strips the maps are reshaped into for one native call (see the class comment); 1 when not. */
+    private long stacked = 1;
 
     PoolStage(String layer, boolean max, int[] kernel, int[] stride, Padding padding, boolean countPadding, boolean ceilMode) {
         super(layer);
@@ -113,6 +118,15 @@ final class PoolStage extends Stage {
         long rowsPerStrip = out.size(2);
         if (kernel[0] <= stride[0] && source.size(2) * source.size(3) > STRIP_PIXELS) {
             rowsPerStrip = Math.max(1, STRIP_PIXELS / ((long) stride[0] * source.size(3)));
+            stacked = stackedStrips(rowsPerStrip);
+        }
+        if (stacked > 1) {
+            INDArray src = stack(source);
+            forwardOps.add(DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(src)
+                    .addOutputs(stack(out)).addIntegerArguments(args()).build());
+            backwardOps.add(DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(src, stack(out))
+                    .addOutputs(stack(sourceGrad)).addIntegerArguments(args()).build());
+            return;
         }
         for (long first = 0; first < out.size(2); first += rowsPerStrip) {
             long[] rows = {first, Math.min(out.size(2), first + rowsPerStrip)};
@@ -123,6 +137,33 @@ final class PoolStage extends Stage {
             backwardOps.add(DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(src, outputRows(out, rows))
                     .addOutputs(inputRows(sourceGrad, rows)).addIntegerArguments(args()).build());
         }
+    }
+
+    /**
+     * How many strips of equal height, each at most {@code maxRows} output rows, the maps split into as maps of a
+     * reshaped view: the fewest that divide the output rows, when every input row belongs to exactly one strip and the
+     * arrays are dense; else 1 (strips as separate views, or none).
+     */
+    private long stackedStrips(long maxRows) {
+        long rows = out.size(2);
+        if (source.size(2) != rows * stride[0] || !dense(source) || !dense(out) || !dense(sourceGrad)) {
+            return 1;
+        }
+        for (long k = (rows + maxRows - 1) / maxRows; k < rows; k++) {
+            if (rows % k == 0) {
+                return k;
+            }
+        }
+        return rows;
+    }
+
+    private static boolean dense(INDArray a) {
+        return !a.isView() && a.ordering() == 'c';
+    }
+
+    /** An NCHW array whose rows split into {@link #stacked} strips, as the strips' maps: [n, c * strips, h / strips, w]. */
+    private INDArray stack(INDArray a) {
+        return a.reshape('c', a.size(0), a.size(1) * stacked, a.size(2) / stacked, a.size(3));
     }
 
     /**
@@ -176,6 +217,10 @@ final class PoolStage extends Stage {
         if (rescale != null) {
             pairwise("multiply", gradOut, rescale, scaledGrad);
             g = scaledGrad;
+        }
+        if (stacked > 1) {
+            backwardOps.get(0).setInputArgument(1, stack(g));
+            Nd4j.exec(backwardOps.get(0));
         }
         for (int i = 0; i < strips.size(); i++) {
             backwardOps.get(i).setInputArgument(1, outputRows(g, strips.get(i)));

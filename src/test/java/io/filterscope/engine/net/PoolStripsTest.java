@@ -12,17 +12,23 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Maps larger than {@link PoolStage#STRIP_PIXELS} are pooled in strips of rows: the output and the input gradient
- * must be exactly those of one native call over the whole map, in float32 (oneDNN's kernels) and double.
+ * Maps larger than {@link PoolStage#STRIP_PIXELS} are pooled in strips of rows, as the maps of a reshaped view when
+ * the strips can be of equal height and every input row is in one, else as separate views: either way the output and
+ * the input gradient must be exactly those of one native call over the whole map, in float32 (oneDNN's kernels) and
+ * double.
  */
 class PoolStripsTest {
 
     @ParameterizedTest(name = "{0} {1}x{1} stride {2}, {3} rows, {4}")
     @CsvSource({
-        "true, 2, 2, 100, FLOAT", // 10,000 pixels: strips of 40 output rows, the last one short
-        "true, 2, 2, 101, FLOAT", // an odd size: the last input row is read by no window, its gradient zero
+        "true, 2, 2, 100, FLOAT", // 10,000 pixels: a view of 2 strips of 25 output rows each
+        "true, 2, 2, 128, FLOAT", // VGG16's first pool at 128 px: 2 strips of 32 rows
+        "false, 2, 2, 224, FLOAT", // and at 224 px: 7 strips of 16 rows
+        "true, 2, 2, 166, FLOAT", // 83 output rows, a prime: 83 strips of one row
+        "true, 2, 2, 101, FLOAT", // an odd size: the last input row is read by no window, its gradient zero; strips
+                                  // of 40 output rows as views, the last one short
         "false, 2, 2, 100, FLOAT",
-        "true, 2, 3, 130, FLOAT", // windows with gaps between them
+        "true, 2, 3, 130, FLOAT", // windows with gaps between them, views
         "true, 2, 2, 100, DOUBLE",
     })
     void stripsComputeExactlyWhatOneCallComputes(boolean max, int k, int s, int size, DataType type) {
