@@ -5,6 +5,7 @@ import static io.filterscope.engine.preset.Params.BLUR_EVERY;
 import static io.filterscope.engine.preset.Params.BLUR_SIGMA;
 import static io.filterscope.engine.preset.Params.CLIP_CONTRIB;
 import static io.filterscope.engine.preset.Params.CLIP_NORM;
+import static io.filterscope.engine.preset.Params.CONTRAST_FLOOR;
 import static io.filterscope.engine.preset.Params.DECORRELATE;
 import static io.filterscope.engine.preset.Params.DIVERSITY;
 import static io.filterscope.engine.preset.Params.INIT;
@@ -31,6 +32,7 @@ import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.TotalVariation;
 import io.filterscope.engine.optimizer.OptimizerSettings;
 import io.filterscope.engine.param.ParameterizationSpec;
+import io.filterscope.engine.regularizer.ContrastFloor;
 import io.filterscope.engine.regularizer.GaussianBlur;
 import io.filterscope.engine.regularizer.L2Decay;
 import io.filterscope.engine.regularizer.PercentileClip;
@@ -113,7 +115,7 @@ public final class Presets {
                     + "(natural, Lucid's recipe, for a model without a prior or at a size other than its prior's)",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
                     .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(INIT, ParameterizationSpec.Init.EXAMPLES)
-                    .with(JITTER, 2.0).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
+                    .with(JITTER, 2.0).with(CONTRAST_FLOOR, 1.0).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
             Presets::dataPrior);
 
     public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL, DATA_PRIOR);
@@ -167,6 +169,9 @@ public final class Presets {
         }
         if (s.get(CLIP_CONTRIB) > 0) {
             regularizers.add(PercentileClip.byContribution(s.get(CLIP_CONTRIB)));
+        }
+        if (s.get(CONTRAST_FLOOR) > 0 && model.contrastP1() != null) {
+            regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * model.contrastP1()));
         }
         Objective penalty = null;
         penalty = subtract(penalty, s.get(TV), new TotalVariation());
