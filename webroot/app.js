@@ -19,6 +19,8 @@ const state = {
 /** After the caption of a gallery tile that is a flat colour and its filter's truth ("flat" in done), and what it means. */
 const FLAT_MARK = 'flat*';
 const FLAT_MEANING = 'a flat colour is what this filter answers most';
+/** What the colour square beside a gallery tile's caption ("prefersFlat" in done) means. */
+const SWATCH_MEANING = 'square: a flat colour the filter answers more than every example picture (hover for the scores)';
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
 const PAGE_PACE = 25;
 /** Frames of one run the page keeps for the timeline; past that every other one goes (step 1 and the newest stay). */
@@ -425,8 +427,22 @@ function onDone(e) {
       figure.querySelector('figcaption').textContent = f + ' ' + FLAT_MARK;
       figure.querySelector('button').title = `filter ${f}: ${FLAT_MEANING}`;
     }
+    // A filter that answers a flat colour more than any example picture: its tile is a picture like the data, so the
+    // colour it prefers is shown beside the caption, with both scores, rather than as the tile.
+    for (const p of e.prefersFlat || []) {
+      const figure = state.tiles.get(p.filter);
+      if (!figure) continue;
+      const swatch = el('span', null, { class: 'swatch' });
+      swatch.style.background = p.colour;
+      const caption = figure.querySelector('figcaption');
+      caption.prepend(swatch);
+      const says = `prefers flat ${p.colour}, scores ${p.flat.toFixed(3)} vs tile ${p.tile.toFixed(3)}`;
+      caption.title = says;
+      figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
+    }
     status(`gallery ${e.reason}` + ((e.dead || []).length ? `; dead filters: ${e.dead.join(', ')}` : '; no dead filters')
-      + ((e.flat || []).length ? `; ${FLAT_MARK}: ${FLAT_MEANING}` : ''));
+      + ((e.flat || []).length ? `; ${FLAT_MARK}: ${FLAT_MEANING}` : '')
+      + ((e.prefersFlat || []).length ? `; ${SWATCH_MEANING}` : ''));
     return;
   }
   if (e.run === state.run) {

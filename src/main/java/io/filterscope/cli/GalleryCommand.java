@@ -12,6 +12,7 @@ import io.filterscope.image.ImageInput;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.quality.GalleryChecks;
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,6 +38,8 @@ final class GalleryCommand implements Callable<Integer> {
     static final String FLAT_TRUTH_MARK = "flat*";
     /** What {@link #FLAT_TRUTH_MARK} means, in the legend. */
     static final String FLAT_TRUTH = "a flat colour is what this filter answers most";
+    /** What a swatch beside a tile's label means, in the legend. */
+    static final String SWATCH = "swatch: a flat colour this filter answers more than every example picture";
 
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
@@ -125,10 +128,21 @@ final class GalleryCommand implements Callable<Integer> {
                 labels.set(i, labels.get(i) + " " + FLAT_TRUTH_MARK);
             }
         }
+        List<Color> swatches = null;
         String deadLine = deadFilters.isEmpty() ? "no dead filters" : "dead (never fired): " + deadFilters;
-        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, dead, cols, Math.max(1, 96 / side)), List.of(
+        if (checks != null && !checks.flatTruth().isEmpty()) {
+            deadLine += "; " + FLAT_TRUTH_MARK + ": " + FLAT_TRUTH;
+        }
+        if (checks != null && !checks.prefersFlat().isEmpty()) {
+            swatches = new ArrayList<>(java.util.Collections.nCopies(filters.size(), (Color) null));
+            for (int f : checks.prefersFlat()) {
+                swatches.set(filters.indexOf(f), Color.decode(checks.baselines().hex(f)));
+            }
+            deadLine += "; " + SWATCH;
+        }
+        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, swatches, dead, cols, Math.max(1, 96 / side)), List.of(
                 model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + render.seed,
-                checks == null || checks.flatTruth().isEmpty() ? deadLine : deadLine + "; " + FLAT_TRUTH_MARK + ": " + FLAT_TRUTH));
+                deadLine));
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),

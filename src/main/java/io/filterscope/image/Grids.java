@@ -34,8 +34,22 @@ public final class Grids {
      * and " dead" after their label, so a filter that never activates is not mistaken for a flat grey one.
      */
     public static BufferedImage grid(List<BufferedImage> tiles, List<String> labels, Set<Integer> marked, int columns, int scale) {
+        return grid(tiles, labels, null, marked, columns, scale);
+    }
+
+    /**
+     * {@link #grid(List, List, Set, int, int)} with a small square of a colour at the left of a tile's label where
+     * {@code swatches} has one (null entries, or a null list, for none): a gallery shows there the flat colour a filter
+     * answers more than every example picture, beside its tile, which is a picture like the data.
+     */
+    public static BufferedImage grid(List<BufferedImage> tiles, List<String> labels, List<Color> swatches, Set<Integer> marked,
+                                     int columns, int scale) {
         Set<Integer> dead = marked == null ? Set.of() : marked;
         checkGridArguments(tiles, labels, dead, columns, scale);
+        if (swatches != null && (labels == null || swatches.size() != tiles.size())) {
+            throw new IllegalArgumentException("swatches go beside labels, one per tile: " + swatches.size() + " for " + tiles.size()
+                    + (labels == null ? " tiles without labels" : " tiles"));
+        }
         int tileWidth = tiles.get(0).getWidth() * scale;
         int tileHeight = tiles.get(0).getHeight() * scale;
         int cellHeight = tileHeight + (labels == null ? 0 : LABEL_HEIGHT);
@@ -54,6 +68,9 @@ public final class Grids {
             }
             if (labels != null) {
                 drawLabel(g, labels.get(i) + (isDead ? " dead" : ""), x, y + tileHeight, tileWidth);
+            }
+            if (swatches != null && swatches.get(i) != null) {
+                drawSwatch(g, swatches.get(i), x, y + tileHeight);
             }
         }
         g.dispose();
@@ -126,6 +143,15 @@ public final class Grids {
         int baseline = (LABEL_HEIGHT + clipped.getFontMetrics().getAscent() - clipped.getFontMetrics().getDescent()) / 2;
         clipped.drawString(label, Math.max(0, (width - textWidth) / 2), baseline);
         clipped.dispose();
+    }
+
+    /** A square of {@code colour} with a light rim at the left end of a label's line. */
+    private static void drawSwatch(Graphics2D g, Color colour, int x, int top) {
+        int side = LABEL_HEIGHT - 4;
+        g.setColor(colour);
+        g.fillRect(x + 1, top + 2, side, side);
+        g.setColor(TEXT);
+        g.drawRect(x + 1, top + 2, side - 1, side - 1);
     }
 
     private static BufferedImage blank(long width, long height) {

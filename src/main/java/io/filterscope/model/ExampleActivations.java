@@ -90,17 +90,6 @@ public final class ExampleActivations implements ExamplePictures {
     }
 
     @Override
-    public double[] topValues(List<Objective> objectives, int size) {
-        LabeledImages examples = examples();
-        double[] out = new double[objectives.size()];
-        for (int i = 0; i < out.length; i++) {
-            Target t = examples == null || size != examples.height() || size != examples.width() ? null : target(objectives.get(i));
-            out[i] = t == null ? Double.NaN : stats(t.layer()).means.getColumn(t.channel()).maxNumber().doubleValue();
-        }
-        return out;
-    }
-
-    @Override
     public boolean scoreSlice(List<Objective> objectives, int size) {
         LabeledImages examples = examples();
         if (examples == null || size != examples.height() || size != examples.width()) {

@@ -216,7 +216,8 @@ public final class LoadedModel {
      * @throws UserError when its metadata names a prior file that cannot be read
      */
     public ModelData data() {
-        return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations, this::takesAnySize);
+        return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations,
+                metadata.trainingPictures() == null ? null : metadata.trainingPictures().contrastP1(), this::takesAnySize);
     }
 
     /** The learned image prior its metadata names (read on first use), or null. @throws UserError when it cannot be read */

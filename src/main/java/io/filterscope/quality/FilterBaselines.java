@@ -104,6 +104,16 @@ public record FilterBaselines(double[] bestExample, double[] bestFlat, int[][] b
         return out;
     }
 
+    /** Filter {@code f}'s best flat colour as {@code #rrggbb} (a grey model's level in each of the three). */
+    public String hex(int f) {
+        int[] levels = bestFlatColour[f];
+        StringBuilder s = new StringBuilder("#");
+        for (int ch = 0; ch < 3; ch++) {
+            s.append(String.format("%02x", levels[Math.min(ch, levels.length - 1)]));
+        }
+        return s.toString();
+    }
+
     /** Whether filter {@code f}'s ideal input is flat: a flat picture excites it more than every example picture. */
     public boolean prefersFlat(int f) {
         return bestFlat[f] > bestExample[f];

@@ -12,8 +12,10 @@ import java.util.Set;
  * the filter's truth ({@link FilterBaselines#isFlatTruth}), which colour tiles are grey (channels under
  * {@link #GREY_LEVELS} levels apart on average) or pale (brighter than {@link #PALE_PERCENTILE}% of the model's
  * example pictures: faint patterns on near-white, where emoji-cnn's colour filters went with its prior from a random
- * start), and which score below their filter's best example picture or best flat picture (the ascent missed a maximum
- * that a picture found without it reaches).
+ * start), which score below their filter's best example picture or best flat picture (the ascent missed a maximum
+ * that a picture found without it reaches), and which filters answer a flat colour more than every example picture
+ * ({@link FilterBaselines#prefersFlat}): a gallery tile is a picture like the data, never flat, so it says that
+ * colour beside the tile instead.
  *
  * @param live         the filters not reported dead, in gallery order
  * @param flat         live filters whose tile is flat and not their truth
@@ -23,10 +25,11 @@ import java.util.Set;
  * @param scores       per tile, in gallery order, its filter's mean activation on the tile as shown
  * @param belowExample live filters whose tile scores below their best example picture
  * @param belowFlat    live filters whose tile scores below their best flat picture
+ * @param prefersFlat  live filters that answer their best flat picture more than every example picture
  */
 public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer> flatTruth, List<Integer> grey,
                             List<Integer> pale, double[] scores, List<Integer> belowExample, List<Integer> belowFlat,
-                            FilterBaselines baselines, double flatLimit, Double paleLimit) {
+                            List<Integer> prefersFlat, FilterBaselines baselines, double flatLimit, Double paleLimit) {
 
     /** A colour tile is grey when its channels differ by fewer levels (of 255) than this on average. */
     public static final int GREY_LEVELS = 16;
@@ -62,6 +65,7 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
         List<Integer> pale = new ArrayList<>();
         List<Integer> belowExample = new ArrayList<>();
         List<Integer> belowFlat = new ArrayList<>();
+        List<Integer> prefersFlat = new ArrayList<>();
         for (int i = 0; i < tiles.size(); i++) {
             int f = filters.get(i);
             float[] tile = tiles.get(i);
@@ -86,8 +90,11 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
             if (scores[i] < base.bestFlat()[f]) {
                 belowFlat.add(f);
             }
+            if (base.prefersFlat(f)) {
+                prefersFlat.add(f);
+            }
         }
-        return new GalleryChecks(live, flat, truth, grey, pale, scores, belowExample, belowFlat, base, limit, bright);
+        return new GalleryChecks(live, flat, truth, grey, pale, scores, belowExample, belowFlat, prefersFlat, base, limit, bright);
     }
 
     /** The lines {@code gallery} prints: each count of live tiles, with the filters and, for scores, the numbers. */
@@ -107,7 +114,15 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
                 scored(filters, belowExample, baselines.bestExample())));
         lines.add(String.format("below their best flat picture: %d of %d%s", belowFlat.size(), live.size(),
                 scored(filters, belowFlat, baselines.bestFlat())));
+        lines.add(String.format("prefer a flat colour to every example picture: %d of %d%s", prefersFlat.size(), live.size(),
+                prefersFlat.isEmpty() ? "" : " [" + String.join(", ", prefersFlat.stream().map(f -> preference(filters, f)).toList()) + "]"));
         return lines;
+    }
+
+    /** "4 prefers flat #ffffff, scores 0.854 vs tile 0.507": what a filter that {@link #prefersFlat} answers, its tile's caption. */
+    public String preference(List<Integer> filters, int f) {
+        return String.format("%d prefers flat %s, scores %.3f vs tile %.3f", f, baselines.hex(f), baselines.bestFlat()[f],
+                scores[filters.indexOf(f)]);
     }
 
     private static List<Integer> union(List<Integer> a, List<Integer> b) {

@@ -95,6 +95,20 @@ class GridsTest {
         assertTrue(deadWidth > plainWidth + 10, "'#7 dead' is wider than '#7': " + deadWidth + " vs " + plainWidth);
     }
 
+    /** A swatch is a square of its colour at the left of its tile's label line; a tile without one has none there. */
+    @Test
+    void aSwatchIsDrawnBesideItsTilesLabelOnly() {
+        List<BufferedImage> tiles = greyTiles(2, 40);
+        BufferedImage grid = Grids.grid(tiles, List.of("7", "8"), Arrays.asList(new java.awt.Color(0xFF00FF), null), Set.of(), 2, 2);
+
+        int middle = GAP + 80 + LABEL_HEIGHT / 2;
+        assertEquals(0xFF00FF, rgb(grid, GAP + 1 + LABEL_HEIGHT / 2 - 2, middle), "the swatch's colour");
+        assertEquals(BACKGROUND, rgb(grid, GAP + 80 + GAP + 1 + LABEL_HEIGHT / 2 - 2, middle), "no swatch under the other tile");
+        assertThrows(IllegalArgumentException.class, () -> Grids.grid(tiles, null, Arrays.asList(java.awt.Color.RED, null), Set.of(), 2, 1),
+                "a swatch needs a label line");
+        assertThrows(IllegalArgumentException.class, () -> Grids.grid(tiles, List.of("7", "8"), List.of(java.awt.Color.RED), Set.of(), 2, 1));
+    }
+
     @Test
     void badArgumentsAreRejectedWithAReason() {
         List<BufferedImage> mixed = List.of(new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB),

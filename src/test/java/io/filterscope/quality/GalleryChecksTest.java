@@ -86,4 +86,27 @@ class GalleryChecksTest {
         assertTrue(checks.lines(filters).get(0).startsWith("flat tiles of live filters: 2 of 5 [" + f + ", " + f + "]"),
                 checks.lines(filters).get(0));
     }
+
+    /**
+     * A live filter that answers its best flat colour more than every example picture is listed once per tile, with
+     * that colour and both scores, whatever its tile looks like; one that does not, or a dead one, is not.
+     */
+    @Test
+    void filtersThatPreferAFlatColourAreListedWithTheColourAndBothScores() throws Exception {
+        FilterBaselines base = FilterBaselines.of(MODEL, "conv1");
+        int f = java.util.stream.IntStream.range(0, 24).filter(base::prefersFlat).findFirst().orElseThrow();
+        int g = java.util.stream.IntStream.range(0, 24).filter(k -> !base.prefersFlat(k)).findFirst().orElseThrow();
+        int dead = java.util.stream.IntStream.range(0, 24).filter(k -> k != f && base.prefersFlat(k)).findFirst().orElseThrow();
+        float[] example = MODEL.examples().pixels()[0];
+        List<Integer> filters = List.of(f, g, dead);
+        GalleryChecks checks = GalleryChecks.check(MODEL, "conv1", filters, List.of(example, example, example), Set.of(dead));
+        assertEquals(List.of(f), checks.prefersFlat());
+        int[] colour = base.bestFlatColour()[f];
+        String hex = String.format("#%02x%02x%02x", colour[0], colour[1], colour[2]);
+        assertEquals(hex, base.hex(f));
+        String caption = String.format("%d prefers flat %s, scores %.3f vs tile %.3f", f, hex, base.bestFlat()[f], checks.scores()[0]);
+        assertEquals(caption, checks.preference(filters, f));
+        assertTrue(checks.lines(filters).contains("prefer a flat colour to every example picture: 1 of 2 [" + caption + "]"),
+                String.join("\n", checks.lines(filters)));
+    }
 }

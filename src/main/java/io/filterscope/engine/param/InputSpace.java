@@ -156,6 +156,17 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
         return reordered(g);
     }
 
+    /**
+     * d/d(input) that {@link #displayGradient} carries to {@code displayGradient}: its inverse, for a term of the image
+     * measured in display units (a new array).
+     */
+    public INDArray inputGradient(INDArray displayGradient) {
+        int c = (int) displayGradient.size(1);
+        INDArray g = reordered(displayGradient.dup('c'));
+        Nd4j.exec(new BroadcastDivOp(g, vector(scale(c), g.dataType()), g, 1));
+        return g;
+    }
+
     /** Clamps input images [n, c, h, w] in place to the valid range of each channel. */
     public void clamp(INDArray input) {
         int c = (int) input.size(1);

@@ -59,7 +59,7 @@ public final class Params {
     public static final Param<ParameterizationSpec.Init> INIT = Param.choice("init", PARAMETERIZATION,
             ParameterizationSpec.Init.NOISE, "noise: start from grey plus a little noise (for prior, a random picture like the data); "
                     + "examples: from whichever excites the objective most of the mean of the 8 example pictures that excite "
-                    + "it most, the one that excites it most, and each flat colour (a model with an example set, at its own size)").fixed();
+                    + "it most and the one that excites it most (a model with an example set, at its own size)").fixed();
 
     public static final Param<Integer> PAD = Param.integer("pad", TRANSFORMS, 0, 0, 64, "px",
             "a mid-grey border around the image before the other transforms (the network sees a larger image)")
@@ -85,6 +85,11 @@ public final class Params {
             "pixels whose contribution to the objective is below this percentile are reset to grey (0: off)")
             .slider(0, 90, 1);
 
+    public static final Param<Double> CONTRAST_FLOOR = Param.number("contrastFloor", REGULARIZERS, 0, 0, 10,
+            "x training p1", "each image's deviation from its own mean colour is held at least at this multiple of the 1st "
+                    + "percentile of the training pictures' contrast, so no image is flatter than the data (0: off; a model "
+                    + "whose metadata has no trainingPictures ignores it)").slider(0, 3, 0.05);
+
     public static final Param<Double> TV = Param.number("tv", PENALTIES, 0, 0, 1e3, "weight",
             "total variation (differences between neighbouring pixels) subtracted from the objective").slider(0, 5, 0.05);
     public static final Param<Double> L1 = Param.number("l1", PENALTIES, 0, 0, 1e3, "weight",
@@ -103,7 +108,8 @@ public final class Params {
 
     /** Every setting, in the order the page and the docs show them. */
     public static final List<Param<?>> ALL = List.of(OPTIMIZER_KIND, LR, LR_DECAY, PARAMETERIZATION_KIND, DECORRELATE,
-            INIT, PAD, JITTER, SCALE, ROTATE, L2_DECAY, BLUR_SIGMA, BLUR_EVERY, BLUR_DECAY, CLIP_NORM, CLIP_CONTRIB, TV, L1, L2,
+            INIT, PAD, JITTER, SCALE, ROTATE, L2_DECAY, BLUR_SIGMA, BLUR_EVERY, BLUR_DECAY, CLIP_NORM, CLIP_CONTRIB,
+            CONTRAST_FLOOR, TV, L1, L2,
             DIVERSITY, LEAKY_RELU, LEAKY_STEPS);
 
     private Params() {

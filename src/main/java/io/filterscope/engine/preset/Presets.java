@@ -5,6 +5,7 @@ import static io.filterscope.engine.preset.Params.BLUR_EVERY;
 import static io.filterscope.engine.preset.Params.BLUR_SIGMA;
 import static io.filterscope.engine.preset.Params.CLIP_CONTRIB;
 import static io.filterscope.engine.preset.Params.CLIP_NORM;
+import static io.filterscope.engine.preset.Params.CONTRAST_FLOOR;
 import static io.filterscope.engine.preset.Params.DECORRELATE;
 import static io.filterscope.engine.preset.Params.DIVERSITY;
 import static io.filterscope.engine.preset.Params.INIT;
@@ -31,6 +32,7 @@ import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.TotalVariation;
 import io.filterscope.engine.optimizer.OptimizerSettings;
 import io.filterscope.engine.param.ParameterizationSpec;
+import io.filterscope.engine.regularizer.ContrastFloor;
 import io.filterscope.engine.regularizer.GaussianBlur;
 import io.filterscope.engine.regularizer.L2Decay;
 import io.filterscope.engine.regularizer.PercentileClip;
@@ -98,8 +100,11 @@ public final class Presets {
      * conv1 and conv2 tiles near-flat colours, docs/quality.md), starting from the mean of the example pictures that
      * excite the objective most (Nguyen et al.'s mean-image initialization: from a random code, 23 of emoji-cnn's 48
      * conv2 tiles and 40 of its 96 conv3 tiles scored below their filter's best example picture after the gallery's 64
-     * steps, 7 and 25 from the top examples; docs/quality.md), or from its top picture or a flat colour when one of
-     * those excites it more ({@link io.filterscope.engine.render.AscentRun}). Measured on both bundled models (200 steps, class logits):
+     * steps, 7 and 25 from the top examples; docs/quality.md), or from its top picture when that excites it more
+     * ({@link io.filterscope.engine.render.AscentRun}), every image held at least as contrasty as the 1st percentile of
+     * the training pictures ({@link io.filterscope.engine.regularizer.ContrastFloor}: no picture of the data is one flat
+     * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md).
+     * Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
      * too, with the seeds' leaky start so that filters silent on the mean picture wake (without it, 2 of fashion-cnn's
@@ -113,7 +118,7 @@ public final class Presets {
                     + "(natural, Lucid's recipe, for a model without a prior or at a size other than its prior's)",
             PLAIN.defaults().with(OPTIMIZER_KIND, OptimizerSettings.Kind.ADAM).with(LR, 0.05)
                     .with(PARAMETERIZATION_KIND, ParameterizationSpec.Kind.PRIOR).with(INIT, ParameterizationSpec.Init.EXAMPLES)
-                    .with(JITTER, 2.0).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
+                    .with(JITTER, 2.0).with(CONTRAST_FLOOR, 1.0).with(LEAKY_RELU, 0.1).with(LEAKY_STEPS, 32),
             Presets::dataPrior);
 
     public static final List<Preset> ALL = List.of(PLAIN, SEED_CLASSIC, SEED_SMOOTH, NATURAL, DATA_PRIOR);
@@ -167,6 +172,9 @@ public final class Presets {
         }
         if (s.get(CLIP_CONTRIB) > 0) {
             regularizers.add(PercentileClip.byContribution(s.get(CLIP_CONTRIB)));
+        }
+        if (s.get(CONTRAST_FLOOR) > 0 && model.contrastP1() != null) {
+            regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * model.contrastP1()));
         }
         Objective penalty = null;
         penalty = subtract(penalty, s.get(TV), new TotalVariation());

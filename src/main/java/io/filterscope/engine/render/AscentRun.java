@@ -9,7 +9,6 @@ import io.filterscope.engine.objective.BatchObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.optimizer.Optimizer;
-import io.filterscope.engine.param.FlatColours;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.Parameterization;
 import io.filterscope.engine.param.ParameterizationSpec;
@@ -38,8 +37,6 @@ public final class AscentRun {
     public static final double DEAD_BELOW = 1e-6;
     /** With {@code init} {@code examples}, an image starts from the mean of this many top example pictures. */
     public static final int START_EXAMPLES = 8;
-    /** The index of the first flat colour among {@link #startPictures}, after the two drawn from the examples. */
-    private static final int FIRST_FLAT = 2;
 
     private final Network net;
     private final long[] imageShape;
@@ -108,13 +105,11 @@ public final class AscentRun {
      * Each image's start: the seed's noise (a repeated objective gets noise of its own, so N copies of one filter can
      * become N different pictures), with {@code init} examples around the one of its {@link #startPictures} on which
      * its objective is highest, as the parameterization draws it and the first step's transforms show it (Nguyen et
-     * al.'s mean-image initialization, with more than one candidate), a flat colour only where it scores above every
-     * example picture. From the mean of the top example pictures alone,
-     * emoji-cnn's conv3 filter 90 ended flat red a thousandth below pure red and conv4 filter 52 near-black below
-     * black, neither the filter's truth, and 7 of conv2's 48 and 8 of conv4's 96 tiles below their best example
-     * picture; from the best start neither is flat, and 4 and 6 are below (docs/quality.md); a flat start is held at
-     * its colour's own distance from the prior's mean picture ({@link io.filterscope.engine.param.PriorImage}). Costs one
-     * forward pass per candidate: a step is a forward and a backward pass, and a gallery takes 64.
+     * al.'s mean-image initialization, with more than one candidate). From the mean of the top example pictures alone,
+     * 7 of emoji-cnn's 48 conv2 tiles and 8 of its 96 conv4 tiles scored below their best example picture, from the
+     * better of the two 4 and 6 (docs/quality.md). A flat colour is no candidate: it is no picture like the data, and
+     * flat starts stayed flat (docs/quality.md). Costs one forward pass per candidate: a step is a forward and a
+     * backward pass, and a gallery takes 64.
      */
     private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed) {
         long[] seeds = new long[objectives.size()];
@@ -123,22 +118,17 @@ public final class AscentRun {
             seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
         }
         ParameterizationSpec spec = parts.parameterization();
-        List<float[][]> candidates = startPictures(objectives, parts, (int) imageShape[1], size);
+        List<float[][]> candidates = startPictures(objectives, parts, size);
         if (candidates.size() < 2) {
             return spec.create(imageShape, net.dataType(), new Start(seeds, candidates.isEmpty() ? null : candidates.get(0)));
         }
         double[] best = new double[seeds.length];
         Arrays.fill(best, Double.NEGATIVE_INFINITY);
         float[][] chosen = new float[seeds.length][];
-        double[] examplesBest = parts.examples().topValues(objectives, size);
-        for (int k = 0; k < candidates.size(); k++) {
-            float[][] pictures = candidates.get(k);
+        for (float[][] pictures : candidates) {
             double[] values = startValues(spec.create(imageShape, net.dataType(), new Start(seeds, pictures)), parts, seed);
             for (int i = 0; i < seeds.length; i++) {
-                // A flat colour only where it beats every example picture: there the filter's truth is flat; elsewhere a
-                // flat start that scored highest stayed flat and below its best example (emoji-cnn conv3 filter 11).
-                boolean allowed = k < FIRST_FLAT || values[i] > examplesBest[i];
-                if (pictures[i] != null && allowed && values[i] > best[i]) {
+                if (pictures[i] != null && values[i] > best[i]) {
                     best[i] = values[i];
                     chosen[i] = pictures[i];
                 }
@@ -149,25 +139,13 @@ public final class AscentRun {
 
     /**
      * The start pictures each image may begin from ({@code init} examples): the mean of its objective's
-     * {@link #START_EXAMPLES} top example pictures, its top picture, and each {@link FlatColours flat colour}; per
-     * candidate, per image a display picture or null (the examples cannot say for that objective). None without
-     * {@code init} examples or when the examples cannot say at this size.
+     * {@link #START_EXAMPLES} top example pictures and its top picture; per candidate, per image a display picture or
+     * null (the examples cannot say for that objective). None without {@code init} examples or when the examples cannot
+     * say at this size.
      */
-    private static List<float[][]> startPictures(List<Objective> objectives, RunParts parts, int channels, int size) {
+    private static List<float[][]> startPictures(List<Objective> objectives, RunParts parts, int size) {
         float[][] top = startsFromExamples(parts) ? parts.examples().topMeans(objectives, size, START_EXAMPLES) : null;
-        if (top == null) {
-            return List.of();
-        }
-        List<float[][]> candidates = new ArrayList<>(List.of(top, parts.examples().topMeans(objectives, size, 1)));
-        for (float[] colour : FlatColours.of(channels)) {
-            float[] flat = FlatColours.picture(colour, size, size);
-            float[][] pictures = new float[top.length][];
-            for (int i = 0; i < top.length; i++) {
-                pictures[i] = top[i] == null ? null : flat;
-            }
-            candidates.add(pictures);
-        }
-        return candidates;
+        return top == null ? List.of() : List.of(top, parts.examples().topMeans(objectives, size, 1));
     }
 
     /** Each image's objective on a candidate start, as the first step would see it (its transforms, drawn alike). */

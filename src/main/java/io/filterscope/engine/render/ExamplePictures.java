@@ -18,12 +18,6 @@ public interface ExamplePictures {
     float[][] topMeans(List<Objective> objectives, int size, int k);
 
     /**
-     * Per objective, its highest value on an example picture (a channel's mean activation, a class's logit), for the
-     * same objectives and size as {@link #topMeans}; an entry is NaN where the examples cannot say.
-     */
-    double[] topValues(List<Objective> objectives, int size);
-
-    /**
      * Does one bounded piece of the work {@link #topMeans} needs for these objectives at this size (scoring a slice of
      * the pictures at one of their layers), so that a caller can spread it out; returns whether none is left (at
      * once when there was none).

@@ -6,15 +6,18 @@ import java.util.function.Predicate;
 
 /**
  * What a model brings to a run besides its network, as a preset builds the run's parts from it: how pictures
- * map to its input, its learned image prior and its example pictures (either may be missing), and which of
- * its layers can be computed for images of another size than its own (a pad makes the image larger; a dense
- * layer on flattened maps needs the model's own size).
+ * map to its input, its learned image prior and its example pictures (either may be missing), how little contrast
+ * its training pictures have, and which of its layers can be computed for images of another size than its own (a pad
+ * makes the image larger; a dense layer on flattened maps needs the model's own size).
  *
- * @param prior    null when the model ships none
- * @param examples null when the model has no example set
- * @param anySize  whether a layer (by name) can be computed at other image sizes
+ * @param prior      null when the model ships none
+ * @param examples   null when the model has no example set
+ * @param contrastP1 the 1st percentile of its training pictures' contrast (the standard deviation of a picture's
+ *                   display values), or null when its metadata does not say
+ * @param anySize    whether a layer (by name) can be computed at other image sizes
  */
-public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Predicate<String> anySize) {
+public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
+                        Predicate<String> anySize) {
 
     /**
      * What the model brings to runs of {@code size} x {@code size} pixel images: a learned prior describes
@@ -23,11 +26,11 @@ public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures exam
      */
     public ModelData at(int size) {
         return prior == null || prior.height() == size && prior.width() == size ? this
-                : new ModelData(space, null, examples, anySize);
+                : new ModelData(space, null, examples, contrastP1, anySize);
     }
 
     /** A model known only by its input space, every layer taking any size. */
     public static ModelData of(InputSpace space) {
-        return new ModelData(space, null, null, layer -> true);
+        return new ModelData(space, null, null, null, layer -> true);
     }
 }

@@ -645,18 +645,18 @@ public final class ComputeService implements AutoCloseable {
     }
 
     private void finish(Run run, Done.Reason reason, String message) {
-        List<Integer> flat = null;
+        TileVerdicts tiles = null;
         try {
-            flat = reason == Done.Reason.COMPLETED && run.ascent != null ? FlatTruths.of(run.request, run.ascent) : null;
+            tiles = reason == Done.Reason.COMPLETED && run.ascent != null ? TileVerdicts.of(run.request, run.ascent) : null;
         } catch (RuntimeException e) {
-            // The run is done either way; only the captions of its flat tiles are missing.
-            LOG.warn("could not judge the flat tiles of run {}: {}", run.id, e.toString());
+            // The run is done either way; only the captions of its tiles are missing.
+            LOG.warn("could not judge the tiles of run {}: {}", run.id, e.toString());
         }
         giveBack(run);
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
         Done done;
         if (run.lastValues == null) {
-            done = new Done(run.id, reason, run.step(), null, null, null, null, store.withoutDirectory(message));
+            done = new Done(run.id, reason, run.step(), null, null, null, null, null, store.withoutDirectory(message));
         } else {
             List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
@@ -665,7 +665,8 @@ public final class ComputeService implements AutoCloseable {
                 }
             }
             done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
-                    Arrays.stream(run.lastValues).boxed().toList(), dead, flat, store.withoutDirectory(message));
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, tiles == null ? null : tiles.flat(),
+                    tiles == null ? null : tiles.prefersFlat(), store.withoutDirectory(message));
         }
         emit(done);
     }
@@ -788,7 +789,7 @@ public final class ComputeService implements AutoCloseable {
         deathCause = "the compute thread stopped";
         LOG.error("the compute thread stopped; failing its runs");
         for (Run run : List.copyOf(runs.values())) {
-            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null,
+            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null, null,
                     "the compute worker stopped; start the run again"));
         }
         runs.clear();

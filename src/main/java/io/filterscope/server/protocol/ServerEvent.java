@@ -61,10 +61,21 @@ public sealed interface ServerEvent {
      *               image is a flat colour that is their truth ({@code GalleryChecks.flatTruth}: the flat picture
      *               the filter prefers to every example picture, or one that no example or flat picture beats), so
      *               that a page can say so; absent otherwise
+     * @param prefersFlat of such a run, each live filter that answers a flat colour more than every example picture
+     *               ({@code FilterBaselines.prefersFlat}), which its image, a picture like the data, does not show: the
+     *               page shows the colour beside the tile; absent otherwise
      */
     record Done(String run, Reason reason, int steps, Double loss, List<Double> losses, List<Integer> dead, List<Integer> flat,
-                String message)
+                List<FlatPreference> prefersFlat, String message)
             implements RunEvent {
+
+        /**
+         * @param colour {@code #rrggbb}
+         * @param flat   the filter's mean activation on a picture of that colour
+         * @param tile   its mean activation on its image as the frames carry it
+         */
+        public record FlatPreference(int filter, String colour, double flat, double tile) {
+        }
 
         public enum Reason {
             COMPLETED, STOPPED, FAILED;
@@ -77,7 +88,7 @@ public sealed interface ServerEvent {
 
         /** A run that ended before or without a step, e.g. on a worker that died. */
         public static Done failed(String run, String message) {
-            return new Done(run, Reason.FAILED, 0, null, null, null, null, message);
+            return new Done(run, Reason.FAILED, 0, null, null, null, null, null, message);
         }
     }
 

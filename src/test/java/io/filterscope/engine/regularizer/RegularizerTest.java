@@ -91,4 +91,49 @@ class RegularizerTest {
         assertEquals(left, x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 16)));
     }
+
+    /** An image's root-mean-square deviation from its own mean colour, per row. */
+    private static double[] contrast(INDArray display) {
+        long n = display.size(0);
+        double[] out = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            INDArray row = display.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).dup();
+            INDArray planes = row.reshape('c', row.size(0), row.length() / row.size(0));
+            planes.subiColumnVector(planes.mean(1).reshape(planes.size(0), 1));
+            out[i] = Math.sqrt(planes.mul(planes).meanNumber().doubleValue());
+        }
+        return out;
+    }
+
+    /**
+     * A nearly flat colour image is raised to the floor (its deviation from its own mean colour, not from grey: a
+     * saturated flat colour is far from grey and still flat), keeping its mean colour; an image above the floor is left
+     * as it is, in a model space of another range and a BGR channel order.
+     */
+    @Test
+    void contrastFloorRaisesAFlatColourImageToTheFloorAndLeavesAContrastyOneAlone() {
+        InputSpace space = InputSpace.CAFFE_BGR;
+        PixelImage image = new PixelImage(new long[] {2, 3, 16, 16}, DataType.DOUBLE, space, Start.noise(6, 2));
+        Nd4j.getRandom().setSeed(6);
+        INDArray display = Nd4j.rand(DataType.DOUBLE, 2, 3, 16, 16).muli(0.01);
+        display.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(0)).addi(0.7);
+        display.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(2)).addi(0.2);
+        display.get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)).assign(Nd4j.rand(DataType.DOUBLE, 3, 16, 16));
+        image.parameter().assign(space.toInput(display));
+        double[] before = contrast(space.toDisplay(image.image()));
+        assertTrue(before[0] < 0.01 && before[1] > 0.2, "a flat and a contrasty image: " + java.util.Arrays.toString(before));
+        INDArray contrasty = image.parameter().get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)).dup();
+        new ContrastFloor(0.08).apply(image, null, 0);
+        double[] after = contrast(space.toDisplay(image.image()));
+        assertEquals(0.08, after[0], 1e-3, "raised to the floor");
+        INDArray shown = space.toDisplay(image.image());
+        assertEquals(0.7, shown.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(0))
+                .meanNumber().doubleValue(), 0.01, "its mean colour kept");
+        assertEquals(contrasty, image.parameter().get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)), "the contrasty image untouched");
+    }
+
+    @Test
+    void contrastFloorMustBeAboveZero() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ContrastFloor(0));
+    }
 }

@@ -4,6 +4,7 @@ import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.quality.GalleryChecks;
+import io.filterscope.server.protocol.ServerEvent.Done.FlatPreference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -14,18 +15,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Of a finished gallery (several filters of one layer, at the model's own size), the live filters whose image is a
- * flat colour that is their truth ({@link GalleryChecks#flatTruth}), for {@code done}: a linear filter's ideal input
- * is one flat colour (emoji-cnn's conv1, docs/emoji.md), and the page says so under such a tile rather than leave it
- * looking like a failure. Judged as {@code gallery} judges its PNG's tiles: on the images at 8 bits a channel, as the
- * frames carry them.
+ * What {@code done} says of a finished gallery (several filters of one layer, at the model's own size) beyond its
+ * images: the live filters whose image is a flat colour that is their truth ({@link GalleryChecks#flatTruth}, which
+ * presets without a contrast floor give: seed-classic's conv1 tiles of emoji-cnn), and those that answer a flat colour
+ * more than every example picture ({@link GalleryChecks#prefersFlat}: a linear filter's ideal input is one flat colour,
+ * emoji-cnn's conv1, docs/emoji.md), which the page shows beside the tile, a picture like the data, with both scores.
+ * Judged as {@code gallery} judges its PNG's tiles: on the images at 8 bits a channel, as the frames carry them.
+ *
+ * @param flat        the filters whose flat image is their truth
+ * @param prefersFlat the filters that prefer a flat colour to every example picture, with it and the two scores
  */
-final class FlatTruths {
-    private FlatTruths() {
-    }
+record TileVerdicts(List<Integer> flat, List<FlatPreference> prefersFlat) {
 
-    /** The filters, or null when the run is not such a gallery. */
-    static List<Integer> of(RunRequest request, AscentRun ascent) {
+    /** The verdicts, or null when the run is not such a gallery. */
+    static TileVerdicts of(RunRequest request, AscentRun ascent) {
         List<Objective> objectives = request.objectives();
         if (objectives.size() < 2 || request.size() != request.model().height() || request.size() != request.model().width()
                 || !(objectives.get(0) instanceof ChannelObjective first)) {
@@ -51,10 +54,17 @@ final class FlatTruths {
                 dead.add(filters.get(i));
             }
         }
+        GalleryChecks checks;
         try {
-            return GalleryChecks.check(request.model(), first.layer(), filters, tiles, dead).flatTruth();
+            checks = GalleryChecks.check(request.model(), first.layer(), filters, tiles, dead);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        List<FlatPreference> prefers = new ArrayList<>();
+        for (int f : checks.prefersFlat()) {
+            prefers.add(new FlatPreference(f, checks.baselines().hex(f), checks.baselines().bestFlat()[f],
+                    checks.scores()[filters.indexOf(f)]));
+        }
+        return new TileVerdicts(checks.flatTruth(), prefers);
     }
 }

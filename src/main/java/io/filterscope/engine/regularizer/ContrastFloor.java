@@ -1,0 +1,60 @@
+package io.filterscope.engine.regularizer;
+
+import io.filterscope.engine.param.Parameterization;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Keeps every image at least as contrasty as the model's training pictures: an image's contrast (the root mean square
+ * of its display values' deviation from its own mean colour, over channels and pixels) is held at or above
+ * {@code floor}, by moving its parameter along that contrast's gradient (through the parameterization's
+ * {@link Parameterization#backward}) until it reaches the floor, and projecting it back. A flat picture is off the
+ * data's manifold: the mean of a linear filter's map, as emoji-cnn's conv1 is, is highest for one flat colour, and some
+ * deeper colour filters answer a flat colour more than any example picture, so without it their gallery tiles were
+ * flat (docs/quality.md). The most exciting picture with the data's contrast shows the filter's colour and a pattern
+ * the data could hold instead. An image already above the floor is left as it is.
+ *
+ * @param floor the least contrast, display units (the 1st percentile of the training pictures' standard deviation)
+ */
+public record ContrastFloor(double floor) implements Regularizer {
+    /** Newton steps per application at most: one reaches the floor within a few percent, the next within rounding. */
+    static final int PASSES = 3;
+    /** A row is taken to be at the floor within this share of it. */
+    private static final double TOLERANCE = 1e-3;
+
+    public ContrastFloor {
+        if (!(floor > 0)) {
+            throw new IllegalArgumentException("a contrast floor must be above 0, got " + floor);
+        }
+    }
+
+    @Override
+    public void apply(Parameterization image, INDArray imageGradient, int step) {
+        for (int pass = 0; pass < PASSES; pass++) {
+            INDArray display = image.space().toDisplay(image.image());
+            long n = display.size(0);
+            long values = display.length() / n;
+            INDArray planes = display.reshape('c', n * display.size(1), values / display.size(1));
+            planes.subiColumnVector(planes.mean(1).reshape(planes.size(0), 1));
+            INDArray deviation = display.reshape('c', n, values);
+            INDArray contrast = Transforms.sqrt(deviation.mul(deviation).mean(1), false).reshape(n, 1);
+            INDArray shortfall = contrast.rsub(floor);
+            if (shortfall.maxNumber().doubleValue() <= TOLERANCE * floor) {
+                return;
+            }
+            shortfall = Transforms.max(shortfall, 0.0, false);
+            // d(contrast)/d(display) = deviation / (values * contrast); a Newton step moves the row by its shortfall.
+            INDArray gradient = deviation.diviColumnVector(contrast.mul(values).addi(1e-12)).reshape('c', display.shape());
+            INDArray dp = image.backward(image.space().inputGradient(gradient));
+            INDArray rows = dp.reshape('c', n, dp.length() / n);
+            INDArray size = rows.mul(rows).sum(1).reshape(n, 1).addi(1e-12);
+            image.parameter().addi(rows.mulColumnVector(shortfall.divi(size)).reshape('c', image.parameter().shape()));
+            image.project();
+        }
+    }
+
+    @Override
+    public boolean rowWise() {
+        return true;
+    }
+}
