@@ -120,7 +120,7 @@ public final class AttributionMaps {
         if (method == Method.GRADCAM) {
             camLayer = named ? model.layer(layer).name() : lastConvolution(model);
             if (!model.layer(camLayer).spatial()) {
-                throw new UserError("Grad-CAM needs a layer with feature maps; " + camLayer + " is dense");
+                throw new UserError(GradCam.noMaps(model.layer(camLayer)));
             }
         }
         float[] planes = ImageInput.toPlanes(picture, model.channels(), model.width(), model.height());

@@ -159,6 +159,24 @@ class UploadLimitsTest {
     }
 
     /**
+     * A body that ends inside its image part (no closing boundary) left the request unanswered until the idle
+     * timeout closed the connection, two minutes later: Vert.x waits for the part's end.
+     */
+    @Test
+    void anUploadWhoseBodyEndsInsideAPartIsAnsweredAtOnce() throws Exception {
+        Buffer body = Buffer.buffer().appendString("--XX\r\nContent-Disposition: form-data; name=\"image\"; "
+                + "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").appendBytes(greyPng(8, 8));
+        try (Peer peer = new Peer(vertx, "127.0.0.8")) {
+            Peer.Response r = peer.post(port, "/api/models/tiny/activations?layer=conv1", "multipart/form-data; boundary=XX", body);
+            assertEquals(400, r.status(), r.body().toString());
+            assertEquals("malformed upload: the body ends inside a part (its closing boundary is missing)",
+                    r.json().getJsonObject("error").getString("message"));
+            assertEquals(200, peer.upload(port, "/api/models/tiny/activations?layer=conv1", greyPng(8, 8)).status(),
+                    "the next upload is answered");
+        }
+    }
+
+    /**
      * In our Docker image the working directory belongs to root and the server runs as another user, so
      * uploads written to ./file-uploads failed. A server whose working directory is /proc (which not even
      * root can write) takes uploads.

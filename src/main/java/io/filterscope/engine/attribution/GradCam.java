@@ -24,7 +24,7 @@ public record GradCam(String layer) implements Attribution {
         LayerInfo info = net.layer(layer);
         if (info == null || !info.spatial()) {
             throw new IllegalArgumentException(info == null ? net.unavailable(layer)
-                    : "Grad-CAM needs a layer with feature maps; " + layer + " is dense");
+                    : noMaps(info));
         }
         Attribution.forwardAndSeed(net, image, output, cls, List.of(layer, output));
         INDArray maps = net.output(layer);
@@ -36,5 +36,11 @@ public record GradCam(String layer) implements Attribution {
             coarse[y] = positive.getRow(y).dup().data().asFloat();
         }
         return Heatmaps.scaleToUnit(Heatmaps.resize(coarse, (int) image.size(2), (int) image.size(3)));
+    }
+
+    /** Why a layer without feature maps (a dense layer, a flatten, a global pool's vector) cannot be Grad-CAM's. */
+    public static String noMaps(LayerInfo info) {
+        return "Grad-CAM needs a layer with feature maps [c, h, w]; " + info.name() + " (" + info.kind()
+                + ") gives " + info.outputShape();
     }
 }

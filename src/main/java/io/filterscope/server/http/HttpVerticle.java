@@ -107,11 +107,9 @@ public final class HttpVerticle extends AbstractVerticle {
         get(router, "/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
         get(router, "/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
                 clientOf(ctx)))));
-        router.post("/api/models/:id/activations")
-                .handler(uploads.bodyHandler(limits.uploadBytes()))
-                .handler(this::activations);
+        uploads.read(router.post("/api/models/:id/activations"), limits.uploadBytes()).handler(this::activations);
         get(router, "/api/models/:id/examples").handler(this::examples);
-        router.post("/api/models/:id/attribution").handler(uploads.bodyHandler(limits.uploadBytes()))
+        uploads.read(router.post("/api/models/:id/attribution"), limits.uploadBytes())
                 .handler(new AttributionHandler(vertx, compute, limits));
         get(router, "/api/runs/:id/animation").handler(new AnimationHandler(vertx));
         get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")

@@ -3,6 +3,7 @@ package io.filterscope.server.http;
 import io.netty.handler.codec.DecoderException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
@@ -29,6 +30,13 @@ final class Uploads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
     /** A request's directory goes this long after the request ends. */
     private static final long LATE_WRITES_MS = 1000;
+    /**
+     * A body whose bytes have all come and whose upload has still not ended this long after is truncated inside a
+     * part (no closing boundary): Netty's decoder waits for the rest, and BodyHandler with it, until the idle timeout.
+     * Generous: a proper upload's last part may still be on its way to disk on a loaded machine.
+     */
+    private static final long TRUNCATED_MS = 5000;
+    private static final String BODY_READ = "filterscope.bodyRead";
     private final Vertx vertx;
     private final Path directory;
     private final long sweeper;
@@ -51,8 +59,18 @@ final class Uploads implements AutoCloseable {
         return new Uploads(vertx, dir, maxAgeMs);
     }
 
-    /** Reads a request's body (at most {@code bodyLimit} bytes) with its uploads into a directory of its own. */
-    Handler<RoutingContext> bodyHandler(long bodyLimit) {
+    /**
+     * Adds to {@code route} the reading of a request's body (at most {@code bodyLimit} bytes) with its uploads into a
+     * directory of its own; the route's next handler runs once the body is read.
+     */
+    Route read(Route route, long bodyLimit) {
+        return route.handler(bodyHandler(bodyLimit)).handler(ctx -> {
+            ctx.put(BODY_READ, true);
+            ctx.next();
+        });
+    }
+
+    private Handler<RoutingContext> bodyHandler(long bodyLimit) {
         return ctx -> {
             Path own = directory.resolve(UUID.randomUUID().toString());
             // End handlers also run when the request fails (too many parts, say) while its connection, closed
@@ -60,7 +78,29 @@ final class Uploads implements AutoCloseable {
             ctx.addEndHandler(v -> vertx.setTimer(LATE_WRITES_MS, t -> vertx.executeBlocking(() -> delete(own, -1))));
             BodyHandler.create(own.toString()).setBodyLimit(bodyLimit).setDeleteUploadedFilesOnEnd(true).handle(ctx);
             ctx.request().exceptionHandler(failure -> failReading(ctx, failure));
+            watchForTruncation(ctx);
         };
+    }
+
+    /** Fails the request 400 once its body has all come but BodyHandler still waits for a part's end. */
+    private void watchForTruncation(RoutingContext ctx) {
+        long[] endedAt = {-1};
+        long watch = vertx.setPeriodic(TRUNCATED_MS / 4, t -> {
+            if (ctx.get(BODY_READ) != null || ctx.failed() || ctx.response().ended()) {
+                vertx.cancelTimer(t);
+            } else if (ctx.request().isEnded()) {
+                long now = System.nanoTime();
+                if (endedAt[0] < 0) {
+                    endedAt[0] = now;
+                } else if (now - endedAt[0] >= TRUNCATED_MS * 1_000_000) {
+                    vertx.cancelTimer(t);
+                    // Not cancelling the part: its file goes with the request's directory when the request ends.
+                    ctx.fail(400, new IllegalArgumentException(
+                            "malformed upload: the body ends inside a part (its closing boundary is missing)"));
+                }
+            }
+        });
+        ctx.addEndHandler(v -> vertx.cancelTimer(watch));
     }
 
     /**

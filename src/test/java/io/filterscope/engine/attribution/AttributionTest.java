@@ -45,7 +45,7 @@ class AttributionTest {
         int conv = g.add("features", Ops.conv2d(w, bias, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, false), ModelGraph.INPUT);
         int relu = g.name("features", g.add("features", Ops.relu(), conv));
         int pool = g.name("pool", g.add("pool", Ops.pool(false, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, false), relu));
-        int flat = g.add(null, Ops.flatten(), pool);
+        int flat = g.name("flat", g.add("flat", Ops.flatten(), pool));
         g.name("logits", g.add("logits", Ops.dense(dense, null), flat));
         return g.build().compile(DataType.DOUBLE, 1, new long[] {2, SIDE, SIDE});
     }
@@ -116,9 +116,12 @@ class AttributionTest {
     }
 
     @Test
-    void gradCamOnADenseLayerOrAMissingClassIsRefused() {
+    void gradCamOnALayerWithoutMapsOrAMissingClassIsRefused() {
         Network net = network();
         assertThrows(IllegalArgumentException.class, () -> new GradCam("logits").explain(net, quadrantImage(), "logits", 0));
+        String flat = assertThrows(IllegalArgumentException.class,
+                () -> new GradCam("flat").explain(net, quadrantImage(), "logits", 0)).getMessage();
+        assertEquals("Grad-CAM needs a layer with feature maps [c, h, w]; flat (flatten) gives [256]", flat);
         assertThrows(IllegalArgumentException.class, () -> new GradCam("nope").explain(net, quadrantImage(), "logits", 0));
         assertThrows(IllegalArgumentException.class, () -> new Saliency().explain(net, quadrantImage(), "logits", 2));
     }
