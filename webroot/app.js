@@ -304,8 +304,16 @@ function showPace() {
   $('pace-value').textContent = pace === 0 ? 'full' : pace + '/s';
 }
 
+/**
+ * Stops a run a new one replaces. It may have ended meanwhile (its done on its way): the server then answers
+ * not_found, which is no news to the user, so that answer is tagged and dropped.
+ */
+function stopReplaced(run) {
+  send({ op: 'stop', run, tag: 'replaced' });
+}
+
 function start() {
-  if (state.run) send({ op: 'stop', run: state.run });
+  if (state.run) stopReplaced(state.run);
   resetRun();
   state.steps = Number($('steps').value);
   $('step-total').textContent = state.steps;
@@ -331,7 +339,7 @@ function resetRun() {
 function startGallery() {
   const layer = currentLayer();
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer for a gallery', true); return; }
-  if (state.galleryRun) send({ op: 'stop', run: state.galleryRun });
+  if (state.galleryRun) stopReplaced(state.galleryRun);
   const filters = [...Array(layer.channels).keys()];
   fillGallery(filters.map((f) => ({ key: f, label: 'filter ' + f, caption: String(f), pick: () => pickFilter(f) })));
   send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
@@ -343,7 +351,7 @@ function startGallery() {
 /** Every output class's ideal input at once, with the class objective's default preset. */
 function startClassGallery() {
   const count = state.model.layers[state.model.layers.length - 1].channels;
-  if (state.galleryRun) send({ op: 'stop', run: state.galleryRun });
+  if (state.galleryRun) stopReplaced(state.galleryRun);
   const names = state.model.classes || [];
   const indices = [...Array(count).keys()];
   fillGallery(indices.map((k) => ({ key: k, label: 'class ' + k + (names[k] != null ? ': ' + names[k] : ''),
@@ -380,7 +388,10 @@ function pickFilter(f) {
 }
 
 function onEvent(e) {
-  if (e.type === 'error') { status(e.message, true); return; }
+  if (e.type === 'error') {
+    if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
+    return;
+  }
   if (e.type === 'queued') {
     rememberRun(e);
     $('queue').textContent = `waiting: position ${e.position} in the queue`;

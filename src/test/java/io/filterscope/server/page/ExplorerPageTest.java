@@ -1,6 +1,7 @@
 package io.filterscope.server.page;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.model.FixtureModels;
@@ -279,5 +280,23 @@ class ExplorerPageTest {
         browser.findElement(By.id("start")).click();
         waitFor(browser).until(d -> d.findElement(By.id("status")).getAttribute("class").contains("error"));
         assertTrue(status(browser).contains("size"), status(browser));
+    }
+
+    /**
+     * Starting a run stops the page's previous one, which may have ended meanwhile: the server's not_found for that
+     * stop is no news to the user and must not replace the status with an error; a stop the user asked for still shows it.
+     */
+    @Test
+    void stoppingAReplacedRunThatHadEndedShowsNoError() {
+        load(browser);
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("window.shownErrors = []; const s = document.getElementById('status');"
+                + "new MutationObserver(() => { if (s.className === 'error') window.shownErrors.push(s.textContent); })"
+                + ".observe(s, { attributes: true, childList: true, subtree: true, characterData: true });");
+        // The server answers one socket's messages in order: the tagged stop's not_found comes first.
+        js.executeScript("stopReplaced('r000000000001'); send({ op: 'stop', run: 'r000000000002' });");
+        waitFor(browser).until(d -> js.executeScript("return window.shownErrors.join('|')").toString().contains("r000000000002"));
+        String shown = js.executeScript("return window.shownErrors.join('|')").toString();
+        assertFalse(shown.contains("r000000000001"), shown);
     }
 }
