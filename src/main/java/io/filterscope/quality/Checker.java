@@ -51,17 +51,18 @@ public final class Checker {
         }
         try {
             JsonNode json = new ObjectMapper().readTree(Files.readString(description));
-            Path onnx = description.resolveSibling(json.path("file").asText());
-            String onnxProblem = InputFile.problem(onnx, "an ONNX model");
-            if (onnxProblem != null) {
-                throw new UserError(description + ": cannot read the checker's network " + onnx + " (" + onnxProblem + ")");
-            }
             JsonNode shape = json.path("inputShape");
             List<String> classes = new ArrayList<>();
             json.path("classes").forEach(c -> classes.add(c.asText()));
             InputSpace space = new ObjectMapper().treeToValue(json.path("input"), InputSpace.class);
             if (shape.size() != 3 || classes.isEmpty()) {
                 throw new UserError(description + ": a checker needs \"inputShape\" [c, h, w] and \"classes\"");
+            }
+            // The description's own faults first, then the network it names.
+            Path onnx = description.resolveSibling(json.path("file").asText());
+            String onnxProblem = InputFile.problem(onnx, "an ONNX model");
+            if (onnxProblem != null) {
+                throw new UserError(description + ": cannot read the checker's network " + onnx + " (" + onnxProblem + ")");
             }
             return new Checker(json.path("id").asText(description.getFileName().toString()), List.copyOf(classes), space,
                     shape.get(0).asInt(), shape.get(1).asInt(), shape.get(2).asInt(), OnnxReader.read(onnx));
