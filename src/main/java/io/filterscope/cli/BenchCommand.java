@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
         if (stream) {
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
-            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, "conv4")),
+            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, id.equals("vgg16") ? "block5_conv1" : "conv4")),
                     Cli.within("bench", "--filter", filter, 0, 1 << 20),
                     size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);

@@ -1,5 +1,6 @@
 package io.filterscope.cli;
 
+import io.filterscope.UserError;
 import io.filterscope.server.FilterScopeServer;
 import io.filterscope.server.Limit;
 import io.filterscope.server.ServerConfig;
@@ -191,7 +192,11 @@ final class StreamBench {
         }
 
         void await() throws Exception {
-            done.get(10, TimeUnit.MINUTES);
+            try {
+                done.get(10, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof UserError refused ? refused : e;
+            }
         }
 
         double firstFrameMs() {
@@ -217,7 +222,7 @@ final class StreamBench {
             if (text.contains("\"done\"") || text.contains("\"error\"")) {
                 finished = System.nanoTime();
                 if (text.contains("\"error\"")) {
-                    done.completeExceptionally(new IllegalStateException(text));
+                    done.completeExceptionally(new UserError(new JsonObject(text).getString("message", text)));
                 } else {
                     done.complete(null);
                 }

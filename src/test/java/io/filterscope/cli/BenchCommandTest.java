@@ -64,7 +64,8 @@ class BenchCommandTest {
     void anUnknownLayerIsNotFoundListingTheLayersWhateverIsMeasured(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         for (List<String> flags : List.of(List.of("--model", "lenet"), List.of("--model", "lenet", "--runs", "2"),
-                List.of("--models", dir.toString(), "--model", "tiny"), List.of("--models", dir.toString(), "--model", "tiny", "--runs", "2"))) {
+                List.of("--models", dir.toString(), "--model", "tiny"), List.of("--models", dir.toString(), "--model", "tiny", "--runs", "2"),
+                List.of("--stream", "--models", dir.toString(), "--model", "tiny"))) {
             List<String> args = new ArrayList<>(List.of("bench", "--layer", "zz", "--steps", "1"));
             args.addAll(flags);
             UserError e = assertThrows(UserError.class, () -> Main.run(args.toArray(String[]::new)));
@@ -90,6 +91,14 @@ class BenchCommandTest {
                 "--steps", "3"), "filterscope stream ");
         assertEquals("64", f.get("size"), "emoji-cnn's pictures are 64 px: " + f);
         assertEquals("conv6", f.get("layer"), "the layer its page opens on: " + f);
+    }
+
+    @Test
+    void streamingVgg16StepsBlock5Conv1AsItsTimingDoes() throws Exception {
+        Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--model", "vgg16", "--size", "32", "--steps", "2"),
+                "filterscope stream ");
+        assertEquals("block5_conv1", f.get("layer"), f.toString());
+        assertEquals("2", f.get("frames"), f.toString());
     }
 
     @Test
