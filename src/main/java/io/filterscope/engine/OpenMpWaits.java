@@ -7,11 +7,11 @@ import com.sun.jna.Native;
  * between ops: asleep ({@code OMP_WAIT_POLICY=PASSIVE}) unless the process was started with its own
  * {@code OMP_WAIT_POLICY}, which then stays as it is.
  *
- * <p>libgomp's default spins an idle thread for up to 300,000 pauses (milliseconds) at every barrier and after
- * every parallel region before it sleeps. A VGG16 step runs a few hundred such regions; on 2 cores shared with
- * anything else (another process, the JVM's compiler or collector threads) a spinning thread holds the core the
- * thread it waits for needs, and whole runs stalled at 3-15x their step time (docs/performance.md, "OpenMP threads
- * that wait asleep"). libgomp reads the variable once, when it loads, so this must run before ND4J does.
+ * <p>libgomp's default spins an idle thread for up to 300,000 pauses (about 3 ms) at every barrier and after every
+ * parallel region before it sleeps. A VGG16 step forks a few hundred such regions; on 2 cores shared with anything
+ * else (another process, the JVM's compiler or collector threads) a spinning thread holds the core the thread it
+ * waits for needs, and whole runs stalled at 3-13x their step time (docs/performance.md, "OpenMP threads that wait
+ * asleep"). libgomp reads the variable once, when it loads, so this must run before ND4J does.
  */
 final class OpenMpWaits {
     static final String VARIABLE = "OMP_WAIT_POLICY";
