@@ -318,19 +318,14 @@ public final class ModelStore {
                 "\"prior\" \"file\" must name an existing file in the same directory");
         Path model = file.resolveSibling(meta.file());
         require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
-        if (ModelDefaults.isOnnx(model)) {
-            ModelDefaults.check(model);
-        }
-        if (ModelDefaults.isKeras(model)) {
-            if (meta.architecture() == null) {
-                ModelDefaults.check(model);
-            } else {
-                try {
-                    io.filterscope.model.keras.Hdf5File.check(model);
-                } catch (IOException e) {
-                    throw new UserError(model + ": " + e.getMessage());
-                }
+        if (ModelDefaults.isKeras(model) && meta.architecture() != null) {
+            try {
+                io.filterscope.model.keras.Hdf5File.check(model);
+            } catch (IOException e) {
+                throw new UserError(model + ": " + e.getMessage());
             }
+        } else {
+            ModelDefaults.check(model);
         }
         if (meta.architecture() != null) {
             try {

@@ -97,6 +97,19 @@ class ModelStoreTest {
     }
 
     @Test
+    void aDescribedDl4jZipReplacedByATruncatedOneIsListedUnavailableNamingIt(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        ModelStore store = new ModelStore(dir);
+        assertTrue(store.list().get(0).available());
+        byte[] zip = Files.readAllBytes(dir.resolve("tiny.zip"));
+        Files.write(dir.resolve("tiny.zip"), java.util.Arrays.copyOf(zip, zip.length / 3));
+        ModelStore.Entry entry = store.list().get(0);
+        assertFalse(entry.available(), "listed as the models command and a run find it");
+        assertTrue(entry.error().startsWith(dir.resolve("tiny.zip") + ": not a readable zip (") && !entry.error().contains("\n"),
+                entry.error());
+    }
+
+    @Test
     void wrongIdInMetadataIsReported(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replace("\"id\":\"tiny\"", "\"id\":\"other\""));
