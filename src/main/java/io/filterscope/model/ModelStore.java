@@ -304,6 +304,8 @@ public final class ModelStore {
         } catch (ValueInstantiationException e) {
             // A part's own check failed (InputSpace, say): its message is the one to show.
             throw new UserError(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            throw new UserError(file + ": " + MetadataMistake.describe(e));
         } catch (JsonProcessingException e) {
             throw new UserError(file + ": " + e.getOriginalMessage().replace('\n', ' '));
         } catch (IOException e) {
