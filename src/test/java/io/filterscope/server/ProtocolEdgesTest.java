@@ -165,6 +165,20 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aListedButUnusableModelIsRefusedWithTheReasonTheListGives() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            String listed = peer.get(port, "/api/models").body().toJsonArray().stream().map(JsonObject.class::cast)
+                    .filter(m -> m.getString("id").equals("broken")).findFirst().orElseThrow().getString("error");
+            Peer.Response detail = peer.get(port, "/api/models/broken");
+            assertEquals(404, detail.status());
+            String message = detail.json().getJsonObject("error").getString("message");
+            assertTrue(message.startsWith("model 'broken' cannot be used: ") && message.endsWith(listed), message);
+            socket.send(Peer.start("broken", "conv1", 0, 2, null));
+            assertEquals(message, socket.next("error").getString("message"));
+        }
+    }
+
+    @Test
     void aKnownRouteWithTheWrongMethodIs405AndAnUnknownOneIs404() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {
             Peer.Response wrongMethod = peer.get(port, "/api/models/tiny/attribution");

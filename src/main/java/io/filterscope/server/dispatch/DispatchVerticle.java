@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     @Override
     public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
         String run = request.run();
-        return pickWorker(request.start().model()).compose(worker -> {
+        return pickWorker(request.start().model(), request.client()).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
@@ -98,27 +99,27 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
 
     @Override
     public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest request) {
-        return pickWorker(request.model()).compose(w -> worker(w).model(request));
+        return pickWorker(request.model(), request.client()).compose(w -> worker(w).model(request));
     }
 
     @Override
     public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest request) {
-        return pickWorker(request.model()).compose(w -> worker(w).activations(request));
+        return pickWorker(request.model(), request.client()).compose(w -> worker(w).activations(request));
     }
 
     @Override
     public Future<byte[]> activationMap(ComputeApi.MapsRequest request) {
-        return pickWorker(request.model()).compose(w -> worker(w).activationMap(request));
+        return pickWorker(request.model(), request.client()).compose(w -> worker(w).activationMap(request));
     }
 
     @Override
     public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest request) {
-        return pickWorker(request.model()).compose(w -> worker(w).examples(request));
+        return pickWorker(request.model(), request.client()).compose(w -> worker(w).examples(request));
     }
 
     @Override
     public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest request) {
-        return pickWorker(request.model()).compose(w -> worker(w).attribution(request));
+        return pickWorker(request.model(), request.client()).compose(w -> worker(w).attribution(request));
     }
 
     @Override
@@ -138,11 +139,23 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
         return Future.join(stops).map(all -> stops.size());
     }
 
-    private Future<String> pickWorker(String model) {
-        return directory.pick(model).map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
-                directory.workerIds().isEmpty() ? new ApiError(503, "no_worker", "no compute worker is connected").exception()
-                        : ApiError.notFound("unknown model '" + model + "' (models on the workers: "
-                        + String.join(", ", directory.models()) + ")").exception()));
+    /**
+     * A worker that has {@code model}; else 503 no_worker when none is connected, or 404 not_found: with the reason a
+     * worker lists it unavailable for (as /api/models shows it), or naming the models the workers have.
+     */
+    private Future<String> pickWorker(String model, String client) {
+        Optional<String> picked = directory.pick(model);
+        if (picked.isPresent()) {
+            return Future.succeededFuture(picked.get());
+        }
+        if (directory.workerIds().isEmpty()) {
+            return Future.failedFuture(new ApiError(503, "no_worker", "no compute worker is connected").exception());
+        }
+        return models(client).compose(list -> Future.failedFuture(ApiError.notFound(list.models().stream()
+                .filter(m -> m.id().equals(model) && m.error() != null).findFirst()
+                .map(m -> "model '" + model + "' cannot be used: " + m.error())
+                .orElse("unknown model '" + model + "' (models on the workers: " + String.join(", ", directory.models()) + ")"))
+                .exception()));
     }
 
     private <T> Future<T> onRunWorker(String run, Function<ComputeApi.Worker, Future<T>> call) {
