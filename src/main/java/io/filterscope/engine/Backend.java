@@ -79,14 +79,16 @@ public final class Backend {
 
     /**
      * Whether the calling thread's steps share the machine with other work of the same process (a server: frames
-     * encoded and sent while the next step computes, queries, sockets): then a large step fans out to every core
-     * but one, else to all. An op split over every core waits at each of its barriers for the slowest thread, so
-     * one core taken by anything else stalls the whole step: mnist-cnn batch 8 at 28 px took a median 535-1169
-     * ms a step on two threads of a busy 2-core machine and 27-52 ms on one (docs/performance.md, "Soak").
+     * encoded and sent while the next step computes, queries, sockets), and with how many compute threads in all
+     * ({@code computeThreads}, the calling one included; 0: it has the machine to itself). Shared, a large step fans
+     * out to an equal part of every core but one (at least one), else to all. An op split over every core waits at
+     * each of its barriers for the slowest thread, so one core taken by anything else stalls the whole step:
+     * mnist-cnn batch 8 at 28 px took a median 535-1169 ms a step on two threads of a busy 2-core machine and
+     * 27-52 ms on one (docs/performance.md, "Soak").
      */
-    public static void shareCores(boolean shared) {
+    public static void shareCores(int computeThreads) {
         int cores = Runtime.getRuntime().availableProcessors();
-        CORES_FOR_STEPS.set(shared ? Math.max(1, cores - 1) : cores);
+        CORES_FOR_STEPS.set(computeThreads == 0 ? cores : Math.max(1, (cores - 1) / computeThreads));
     }
 
     /** How many devices ascent can run on: the GPUs under CUDA, one CPU otherwise. */

@@ -10,6 +10,8 @@ import java.util.Locale;
  */
 public enum Limit {
     ACTIVE_RUNS("max-runs", 4, 1, 1024, Unit.COUNT, "runs computing at once on each compute worker"),
+    COMPUTE_THREADS("compute-threads", 0, 0, 256, Unit.COUNT,
+            "threads of each compute worker that step runs at once, each running run on one of them (the one with the fewest running runs); 0: on a CPU one per core, at most --max-runs; under CUDA 1"),
     QUEUED_RUNS("max-queue", 32, 0, 100_000, Unit.COUNT, "runs waiting for a place on each compute worker"),
     RUNS_PER_CONNECTION("max-runs-per-connection", 8, 1, 100_000, Unit.COUNT, "runs one WebSocket may own at once"),
     RUNS_PER_CLIENT("max-runs-per-client", 4, 1, 100_000, Unit.COUNT,

@@ -29,18 +29,21 @@ class BackendTest {
         int cores = Runtime.getRuntime().availableProcessors();
         assumeTrue(cores >= 2, "one core: nothing to leave");
         Nd4j.create(1);
-        int[] seen = new int[4];
+        int[] seen = new int[5];
         // The setting belongs to the thread that makes it: a thread of its own, as the server's compute thread.
         Thread server = new Thread(() -> {
-            Backend.shareCores(true);
+            Backend.shareCores(1);
             Backend.fitThreadsTo(Backend.SMALL_STEP);
             seen[0] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
             seen[3] = Nd4j.factory().blas().getMaxThreads();
             Backend.fitThreadsTo(Backend.SMALL_STEP - 1);
             seen[1] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
-            Backend.shareCores(false);
+            Backend.shareCores(0);
             Backend.fitThreadsTo(Backend.SMALL_STEP);
             seen[2] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+            Backend.shareCores(2);
+            Backend.fitThreadsTo(Backend.SMALL_STEP);
+            seen[4] = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
         });
         server.start();
         server.join();
@@ -48,5 +51,6 @@ class BackendTest {
         assertEquals(cores - 1, seen[3], "its matrix products too (OpenBLAS's own threads)");
         assertEquals(1, seen[1], "a small step stays on one thread");
         assertEquals(cores, seen[2], "a large step with the machine to itself");
+        assertEquals(Math.max(1, (cores - 1) / 2), seen[4], "one of two compute threads: half of what the rest of the server leaves");
     }
 }

@@ -45,7 +45,10 @@ class SoakTest {
     private static final long HOSTILE_WAIT_S = 5;
     /** The server's Java heap, megabytes. */
     private static final long HEAP_MB = 1024;
-    /** The server's flags: two places, so that beside the query lane each running run keeps 44% of the device. */
+    /**
+     * The server's flags: two places, so that on 2 cores each running run has a compute thread of its own and keeps 89%
+     * of it beside the queries (on one core, 44% of the device each).
+     */
     private static final List<String> FLAGS = List.of("--max-runs", "2");
 
     /** A kind of run the runners start, and what it takes alone. */

@@ -36,13 +36,18 @@ final class Batch {
     }
 
     final Key key;
+    /** The compute thread its members step on. */
+    final ComputeThread on;
+    /** Whether a step is under way (its network in use): no run joins it and its network stays until the step is over. */
+    boolean inFlight;
     /** In the order they joined; each takes its images' rows of the network in this order. */
     final List<Run> members = new ArrayList<>();
     /** Borrowed from the model for the members' images, or null until the next step needs it. */
     Network network;
 
-    Batch(Key key) {
+    Batch(Key key, ComputeThread on) {
         this.key = key;
+        this.on = on;
     }
 
     /** How many images its members render: the network's batch. */

@@ -32,22 +32,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compute device's owner: one thread runs every ND4J operation (ascent steps, model loading,
- * activation maps), so nothing else touches the device and the event loop never waits for it.
+ * The compute device's owner: its compute threads ({@link ComputeThread}, {@link Settings#threads} of them) run every
+ * ND4J operation (ascent steps, model loading, activation maps), so nothing else touches the device and the event
+ * loop never waits for it. A running run is placed on one of them (the one with the fewest running runs) and steps
+ * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation
+ * and a query's piece happens under one lock (commands, placing runs, sending frames, ending runs), so the worker's
+ * state has one writer at a time; a run whose step is under way on another thread is stopped, updated or paused
+ * once that step is over. Query pieces run one at a time, on the thread the query was given to.
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
- * takes effect within one step. Steps of the running runs and HTTP queries take turns as a
- * {@link FairScheduler} says: fair between clients, with all queries together weighing a quarter of a client, so
- * every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
+ * takes effect within one step. On each thread, steps of its running runs and its HTTP queries take turns as its
+ * {@link FairScheduler} says: fair between clients, with all queries together weighing a quarter of a client over
+ * the whole worker, so every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
  * piece at a time ({@link #queryInPieces}), so no step waits behind all of it. Large steps leave one core to the
- * rest of the server.
+ * rest of the server, the others shared between the compute threads ({@link Backend#shareCores}).
  * <p>
  * Running runs of one model at the same network input size that read the same layers form a {@link Batch}:
  * when one of them has its turn, every member that is due steps with it in one minibatch
  * ({@link BatchedAscent}), and each member's client is charged its share of the step by its images. Members
  * keep their own parameters, seed, optimizer state, settings and pace, and their images are those they would
  * get alone. Runs join and leave a batch between steps; runs of other sizes or models form other batches,
- * which take turns as their clients' shares say. At most
+ * which take turns as their clients' shares say. Runs of one batch step on one thread. At most
  * {@link Settings#maxActive} runs compute at once; others wait, and the next to start is that of the client
  * with the fewest running runs. When a client waits while another holds two or more places more than it,
  * one of those runs is paused (it keeps its state) to make room.
@@ -86,9 +91,15 @@ public final class ComputeService implements AutoCloseable {
      * @param wedgedAfterMs  time in one piece of work after which {@link #health} says the worker is wedged
      * @param maxStepMs      estimated time of one step (of a run alone, or of a batch of runs) above which a run is refused
      * @param warmUp         whether the worker first warms its models' usual paths ({@link WarmUp}, a few seconds) before it is {@link #ready}
+     * @param threads        compute threads that step runs at once ({@link ComputeThread}), at least 1
      */
     public record Settings(int maxActive, int maxQueued, long memoryBudget, long networkCache, long wedgedAfterMs, long maxStepMs,
-                           boolean warmUp) {
+                           boolean warmUp, int threads) {
+        public Settings {
+            if (threads < 1) {
+                throw new IllegalArgumentException("a compute worker needs at least one compute thread, got " + threads);
+            }
+        }
     }
 
     /** {@code state}: "ok", "wedged", "dead" or "out_of_memory"; {@code detail} says more when not ok. */
@@ -103,7 +114,7 @@ public final class ComputeService implements AutoCloseable {
     }
 
     /** A query waiting for its turn: each turn calls {@code piece}, until it gives the answer. */
-    private record Query(Callable<Optional<Object>> piece, CompletableFuture<Object> result) {
+    record Query(Callable<Optional<Object>> piece, CompletableFuture<Object> result) {
     }
 
     private final ModelStore store;
@@ -115,58 +126,66 @@ public final class ComputeService implements AutoCloseable {
     /** Gives freed native memory back to the system, off the compute thread; one request at a time is enough. */
     private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
     private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
-    private final FairScheduler<Run, Query> scheduler = new FairScheduler<>();
+    /** Guards the worker's state (runs, batches, places, memory, the threads' schedulers); steps' own computation runs outside it. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** Signalled (under {@link #lock}) when a step's computation is over, for a command waiting to touch one of its runs. */
+    private final java.util.concurrent.locks.Condition stepEnded = lock.newCondition();
+    /** Query pieces run one at a time: they share each model's cached networks ({@link io.filterscope.model.LoadedModel#cached}). */
+    private final Object queryPieces = new Object();
     /** Every run: running, paused and waiting, in the order they came. */
     private final Map<String, Run> runs = new LinkedHashMap<>();
     /** Runs without a place, in the order they get one (paused runs go first). */
     private final List<Run> waiting = new ArrayList<>();
     /** Running runs by what they must share to step together: more than one batch of a key when one step would be too long. */
     private final Map<Batch.Key, List<Batch>> batches = new LinkedHashMap<>();
-    /** The device's rate, calibrated when the compute thread starts (before any command) and raised by the steps it runs. */
+    /** The device's rate, calibrated when the first compute thread starts (before any command) and raised by the steps they run. */
     private DeviceSpeed speed;
-    /** Bytes reserved by runs that hold a place, running or paused (written by the compute thread only). */
+    /** Bytes reserved by runs that hold a place, running or paused (written under {@link #lock} only). */
     private volatile long reserved;
-    private final Thread thread;
+    private final List<ComputeThread> threads = new ArrayList<>();
     private volatile boolean closed;
-    /** Done once the compute thread has calibrated (and warmed up) and takes work. */
+    /** Done once the first compute thread has calibrated (and warmed up) and the threads take work. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
-    /** When the compute thread began its current piece of work (System.nanoTime), or 0 between pieces. */
-    private volatile long busySince;
-    private volatile String busyWith = "";
     private volatile String deathCause;
     /**
-     * What the compute thread last saw; read by other threads (heartbeats) without waiting for a step.
+     * What the compute threads last saw; read by other threads (heartbeats) without waiting for a step.
      * Refreshed where the runs change: after every command ({@link #call}) and when a run ends ({@link #finish}).
      */
     private volatile Load load = new Load(0, 0, List.of());
 
-    /** @param device the device this service's one compute thread is pinned to (see {@link Backend#pinCurrentThread}) */
+    /** @param device the device this service's compute threads are pinned to (see {@link Backend#pinCurrentThread}) */
     public ComputeService(ModelStore store, int device, Settings settings, Output out) {
         this.store = store;
         this.settings = settings;
         this.queries = new ModelQueries(store, () -> settings.memoryBudget() - reserved);
         this.out = out;
-        this.thread = daemon(() -> {
-            try {
-                Backend.pinCurrentThread(device);
-                // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
-                Backend.shareCores(true);
-                speed = DeviceSpeed.calibrate();
-                if (settings.warmUp()) {
-                    WarmUp.run(store, queries, speed);
+        for (int i = 0; i < settings.threads(); i++) {
+            threads.add(new ComputeThread(i, "filterscope-compute-" + device + (i == 0 ? "" : "-" + i), me -> {
+                try {
+                    Backend.pinCurrentThread(device);
+                    // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
+                    Backend.shareCores(settings.threads());
+                    if (me.index == 0) {
+                        speed = DeviceSpeed.calibrate();
+                        if (settings.warmUp()) {
+                            WarmUp.run(store, queries, speed);
+                        }
+                        LOG.info("compute worker {}: {} multiply-adds a second in networks, {} in images' own work; {} compute threads",
+                                device, String.format("%.3g", speed.networkRate()), String.format("%.3g", speed.imageRate()),
+                                settings.threads());
+                        threads.stream().skip(1).forEach(ComputeThread::start);
+                        ready.complete(null);
+                    }
+                    loop(me);
+                } finally {
+                    ready.completeExceptionally(new IllegalStateException("the compute thread stopped before it took work"));
+                    if (!closed) {
+                        failEverything();
+                    }
                 }
-                LOG.info("compute worker {}: {} multiply-adds a second in networks, {} in images' own work", device,
-                        String.format("%.3g", speed.networkRate()), String.format("%.3g", speed.imageRate()));
-                ready.complete(null);
-                loop();
-            } finally {
-                ready.completeExceptionally(new IllegalStateException("the compute thread stopped before it took work"));
-                if (!closed) {
-                    failEverything();
-                }
-            }
-        }, "filterscope-compute-" + device);
-        thread.start();
+            }));
+        }
+        threads.get(0).start();
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -184,7 +203,7 @@ public final class ComputeService implements AutoCloseable {
         return queries;
     }
 
-    /** Runs the command {@code task} on the compute thread before the next step or query. */
+    /** Runs the command {@code task} on whichever compute thread is free first, between two pieces of its work (under the lock). */
     public <T> CompletableFuture<T> call(Callable<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         if (closed) {
@@ -200,10 +219,15 @@ public final class ComputeService implements AutoCloseable {
                 result.completeExceptionally(failure(t, "command"));
             }
         });
+        wakeAll(); // any thread takes it
         return result;
     }
 
-    /** Runs the HTTP query {@code task} of {@code client} on the compute thread when the scheduler gives it its turn. */
+    private void wakeAll() {
+        threads.forEach(t -> java.util.concurrent.locks.LockSupport.unpark(t.thread));
+    }
+
+    /** Runs the HTTP query {@code task} of {@code client} on a compute thread when its scheduler gives it its turn. */
     public <T> CompletableFuture<T> query(String client, Callable<T> task) {
         return queryInPieces(client, () -> Optional.of(task.call()));
     }
@@ -221,7 +245,12 @@ public final class ComputeService implements AutoCloseable {
             result.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
         } else {
             Callable<Optional<Object>> untyped = () -> (Optional<Object>) piece.call();
-            commands.add(() -> scheduler.addQuery(client, new Query(untyped, result)));
+            commands.add(() -> {
+                ComputeThread on = queryThread();
+                on.scheduler.addQuery(client, new Query(untyped, result));
+                java.util.concurrent.locks.LockSupport.unpark(on.thread);
+            });
+            wakeAll();
         }
         return (CompletableFuture<T>) result;
     }
@@ -246,7 +275,7 @@ public final class ComputeService implements AutoCloseable {
         return !AscentRun.startsFromExamples(parts) || parts.examples().scoreSlice(parsed.objectives(), parsed.size());
     }
 
-    // --- commands, on the compute thread ---
+    // --- commands, on a compute thread under the lock ---
 
     /**
      * Accepts a run of {@code client}: it starts now if the device has room, else it waits.
@@ -295,6 +324,10 @@ public final class ComputeService implements AutoCloseable {
         if (run == null) {
             return false;
         }
+        if (run.inFlight) {
+            awaitStep(run);
+            return stop(runId); // it may have ended meanwhile
+        }
         if (run.running) {
             if (run.lastFramesLossy) {
                 sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
@@ -315,6 +348,10 @@ public final class ComputeService implements AutoCloseable {
         if (run == null) {
             throw ApiError.notFound("no run " + runId).exception();
         }
+        if (run.inFlight) {
+            awaitStep(run);
+            return update(runId, params, pace); // it may have ended meanwhile
+        }
         if ((params == null || !params.isObject()) && pace == null) {
             throw ApiError.badRequest("update needs a \"params\" object or a \"pace\"").exception();
         }
@@ -332,11 +369,17 @@ public final class ComputeService implements AutoCloseable {
         }
         run.request = next;
         if (run.batch != null && !run.batch.key.equals(Batch.Key.of(next, parts))) {
-            // Its objectives now read other layers: it steps with the runs that read those.
+            // Its objectives now read other layers: it steps with the runs that read those, on its thread still.
             leave(run);
-            join(run, parts);
+            join(run, parts, run.on);
         }
         return new ServerEvent.Updated(runId, step);
+    }
+
+    /** The index of the compute thread running run {@code runId} steps on, or -1 when it does not run (a command). */
+    int threadOf(String runId) {
+        Run run = runs.get(runId);
+        return run == null || !run.running ? -1 : run.on.index;
     }
 
     public List<RunSummary> list() {
@@ -348,112 +391,202 @@ public final class ComputeService implements AutoCloseable {
 
     // --- the loop ---
 
-    private void loop() {
+    /** A step set up under the lock and computed outside it. */
+    private record Step(Batch batch, List<Run> stepping, Network net, List<BatchedAscent.Placed> placed) {
+    }
+
+    /**
+     * One compute thread's loop: under the lock, a command (whichever thread is free takes it) or its scheduler's next
+     * turn; then, outside the lock, that turn's work: a query's piece (one at a time over all threads) or a step's
+     * computation, whose outcome (frames, ends) is handled under the lock again.
+     */
+    private void loop(ComputeThread me) {
         while (!closed) {
             try {
-                long wait = scheduler.hasWork() ? untilDue() : TimeUnit.SECONDS.toNanos(1);
-                Runnable command = wait == 0 ? commands.poll() : commands.poll(wait, TimeUnit.NANOSECONDS);
-                if (command != null) {
-                    timed("a command", command);
-                    continue;
+                long wait;
+                FairScheduler.Turn<Run, Query> turn = null;
+                Step step = null;
+                lock.lock();
+                try {
+                    Runnable command = commands.poll();
+                    if (command != null) {
+                        me.timed("a command", command);
+                        continue;
+                    }
+                    long now = System.nanoTime();
+                    turn = me.scheduler.next(r -> r.due(now));
+                    wait = turn != null ? 0 : me.scheduler.hasWork() ? untilDue(me) : TimeUnit.SECONDS.toNanos(1);
+                    if (turn != null && turn.run() != null) {
+                        step = prepare(turn.run());
+                        if (step == null) {
+                            continue; // its batch could not have a network: its runs ended failed
+                        }
+                    }
+                } finally {
+                    lock.unlock();
                 }
-                long now = System.nanoTime();
-                FairScheduler.Turn<Run, Query> turn = scheduler.next(r -> r.due(now));
                 if (turn == null) {
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait); // a command, query or run placed here wakes it
+                        Thread.interrupted(); // only close() may stop the loop; any other interrupt is a stray one
+                    }
                     continue;
                 }
-                long started = System.nanoTime();
-                if (turn.query() != null) {
-                    timed("a query", () -> answer(turn));
-                    scheduler.charge(turn, System.nanoTime() - started);
+                if (step == null) {
+                    query(me, turn);
                 } else {
-                    Batch batch = turn.run().batch;
-                    List<Run> stepping = batch.members.stream().filter(r -> r == turn.run() || r.dueSoon(started)).toList();
-                    stepping.forEach(r -> r.stepped(started));
-                    timed(stepping.size() == 1 ? "a step of run " + turn.run().id : "a step of " + stepping.size() + " runs",
-                            () -> step(batch, stepping));
-                    scheduler.chargeRuns(shares(stepping, System.nanoTime() - started));
+                    step(me, step);
                 }
-            } catch (InterruptedException e) {
-                // Only close() may stop the loop; any other interrupt is a stray one.
-                Thread.interrupted();
             } catch (Throwable t) {
                 failure(t, "the compute loop");
             }
         }
     }
 
-    /** How long until a query or a running run is due: 0 when one is (an unpaced run always is). */
-    private long untilDue() {
-        if (scheduler.queriesWaiting() > 0) {
+    /** How long until a query or a running run placed on {@code me} is due: 0 when one is (an unpaced run always is). */
+    private long untilDue(ComputeThread me) {
+        if (me.scheduler.queriesWaiting() > 0) {
             return 0;
         }
         long now = System.nanoTime();
-        return runs.values().stream().filter(r -> r.running).mapToLong(r -> r.untilDue(now)).min().orElse(0);
+        return runs.values().stream().filter(r -> r.running && r.on == me).mapToLong(r -> r.untilDue(now)).min().orElse(0);
     }
 
-    /** Runs one piece of work, marking the thread busy meanwhile so that {@link #health} can see it stuck. */
-    private void timed(String what, Runnable work) {
-        busyWith = what;
-        busySince = System.nanoTime();
-        try {
-            work.run();
-        } finally {
-            busySince = 0;
-        }
-    }
-
-    /** Does one piece of the turn's query: it is answered, failed, or waits for its next turn behind its client's other queries. */
-    private void answer(FairScheduler.Turn<Run, Query> turn) {
+    /**
+     * Does one piece of the query of {@code turn} (pieces run one at a time over all threads), then, under the lock:
+     * the query is answered, failed, or waits for its next turn behind its client's other queries.
+     */
+    private void query(ComputeThread me, FairScheduler.Turn<Run, Query> turn) {
         Query query = turn.query();
+        Optional<Object> answer = Optional.empty();
+        Throwable failed = null;
+        long started;
+        synchronized (queryPieces) {
+            started = System.nanoTime();
+            me.busy("a query");
+            try {
+                answer = query.piece().call();
+            } catch (Throwable t) {
+                failed = t;
+            } finally {
+                me.idle();
+            }
+        }
+        lock.lock();
         try {
-            Optional<Object> answer = query.piece().call();
-            if (answer.isPresent()) {
+            if (failed != null) {
+                query.result().completeExceptionally(failure(failed, "a query"));
+            } else if (answer.isPresent()) {
                 query.result().complete(answer.get());
             } else {
-                scheduler.addQuery(turn.client(), query);
+                me.scheduler.addQuery(turn.client(), query);
             }
-        } catch (Throwable t) {
-            query.result().completeExceptionally(failure(t, "a query"));
+            // Counted once for each thread that steps runs: queries then take the share of the whole worker that one query
+            // lane beside all its runs would (FairScheduler.QUERY_WEIGHT), not that share of every thread.
+            long stepping = threads.stream().filter(this::stepsRuns).count();
+            me.scheduler.charge(turn, (System.nanoTime() - started) * Math.max(1, stepping));
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Steps {@code stepping}, members of {@code batch}, together; sends their frames and ends those that are done or failed. */
-    private void step(Batch batch, List<Run> stepping) {
-        List<BatchedAscent.Outcome> outcomes;
+    /** Computes {@code step} outside the lock, then sends its frames and ends what it ended under the lock ({@link #stepped}). */
+    private void step(ComputeThread me, Step step) {
+        long started = System.nanoTime();
+        me.busy(step.stepping().size() == 1 ? "a step of run " + step.stepping().get(0).id : "a step of " + step.stepping().size() + " runs");
+        long begun = DeviceSpeed.clock();
+        Object outcome;
         try {
-            Network net = batch.network();
-            trimCache();
-            List<BatchedAscent.Placed> placed = new ArrayList<>();
-            int row = 0;
-            for (Run member : batch.members) {
-                if (stepping.contains(member)) {
-                    placed.add(new BatchedAscent.Placed(member.ascent, row));
-                }
-                row += member.images();
-            }
-            long started = DeviceSpeed.clock();
-            outcomes = BatchedAscent.step(net, placed);
-            // The network's every row is computed, spare ones too.
-            speed.observe(batch.key.work(net.batch(), stepping.stream().mapToLong(r -> r.imageWork).sum()), DeviceSpeed.clock() - started);
+            outcome = BatchedAscent.step(step.net(), step.placed());
         } catch (Throwable t) {
+            outcome = t;
+        } finally {
+            me.idle();
+        }
+        long clock = DeviceSpeed.clock() - begun;
+        lock.lock();
+        try {
+            stepped(step, outcome, clock);
+            me.scheduler.chargeRuns(shares(step.stepping(), System.nanoTime() - started));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The step of {@code run}'s turn (under the lock): its batch's members that are due step with it, on the batch's
+     * network; they are marked in flight until {@link #stepped}, so that no other thread touches them meanwhile.
+     */
+    private Step prepare(Run run) {
+        Batch batch = run.batch;
+        long now = System.nanoTime();
+        List<Run> stepping = batch.members.stream().filter(r -> r == run || r.dueSoon(now)).toList();
+        stepping.forEach(r -> r.stepped(now));
+        Network net;
+        try {
+            net = batch.network();
+            trimCache();
+        } catch (Throwable t) {
+            ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
+            stepping.forEach(r -> end(r, Done.Reason.FAILED, error.message()));
+            return null;
+        }
+        List<BatchedAscent.Placed> placed = new ArrayList<>();
+        int row = 0;
+        for (Run member : batch.members) {
+            if (stepping.contains(member)) {
+                placed.add(new BatchedAscent.Placed(member.ascent, row));
+            }
+            row += member.images();
+        }
+        batch.inFlight = true;
+        stepping.forEach(r -> r.inFlight = true);
+        return new Step(batch, stepping, net, placed);
+    }
+
+    /** Waits (letting the other threads go on) until {@code run}'s step under way on another thread is over. */
+    private void awaitStep(Run run) {
+        while (run.inFlight) {
+            stepEnded.awaitUninterruptibly();
+        }
+    }
+
+    /**
+     * A step's computation is over (under the lock): {@code outcome} is its list of {@link BatchedAscent.Outcome}s, or what
+     * it threw; {@code clock} its {@link DeviceSpeed#clock} time. Sends the runs' frames and ends those that are done,
+     * failed or were stopped meanwhile.
+     */
+    @SuppressWarnings("unchecked")
+    private void stepped(Step step, Object outcome, long clock) {
+        List<Run> stepping = step.stepping();
+        Batch batch = step.batch();
+        batch.inFlight = false;
+        stepping.forEach(r -> r.inFlight = false);
+        stepEnded.signalAll();
+        if (!batch.networkFits()) {
+            batch.drop(); // members that were not stepping left it meanwhile (see leave)
+        }
+        if (outcome instanceof Throwable t) {
             ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
             stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
             return;
         }
+        // The network's every row is computed, spare ones too.
+        speed.observe(batch.key.work(step.net().batch(), stepping.stream().mapToLong(r -> r.imageWork).sum()), clock);
+        List<BatchedAscent.Outcome> outcomes = (List<BatchedAscent.Outcome>) outcome;
         for (int i = 0; i < stepping.size(); i++) {
             Run run = stepping.get(i);
-            BatchedAscent.Outcome outcome = outcomes.get(i);
-            if (outcome.failure() instanceof RunFailedException e) {
+            BatchedAscent.Outcome result = outcomes.get(i);
+            if (result.failure() instanceof RunFailedException e) {
                 end(run, Done.Reason.FAILED, e.getMessage());
-            } else if (outcome.failure() != null) {
-                end(run, Done.Reason.FAILED, ApiError.of(failure(outcome.failure(), "run " + run.id)).message());
+            } else if (result.failure() != null) {
+                end(run, Done.Reason.FAILED, ApiError.of(failure(result.failure(), "run " + run.id)).message());
             } else {
-                StepResult result = outcome.result();
-                run.lastValues = result.values();
+                StepResult images = result.result();
+                run.lastValues = images.values();
                 boolean last = run.ascent.finished();
-                run.lastFramesLossy = FrameEncoder.lossy((int) result.images().size(3), last);
-                sendFrames(run, result.step(), result.values(), result.images(), last);
+                run.lastFramesLossy = FrameEncoder.lossy((int) images.images().size(3), last);
+                sendFrames(run, images.step(), images.values(), images.images(), last);
                 if (last) {
                     end(run, Done.Reason.COMPLETED, null);
                 }
@@ -559,7 +692,7 @@ public final class ComputeService implements AutoCloseable {
     /** A running run ends: its place and memory go to the next. */
     private void end(Run run, Done.Reason reason, String message) {
         run.running = false;
-        scheduler.removeRun(run.client, run);
+        run.on.scheduler.removeRun(run.client, run);
         leave(run);
         runs.remove(run.id);
         finish(run, reason, message);
@@ -593,21 +726,47 @@ public final class ComputeService implements AutoCloseable {
     }
 
     /**
-     * A run joins a batch of the runs it can step with whose steps stay within the step-time limit with its images
-     * (a new one if none), which makes room for its images when it has none spare.
+     * A run joins a batch on thread {@code on} of the runs it can step with whose steps stay within the step-time limit
+     * with its images (a new one if none), which makes room for its images when it has none spare. A batch whose step
+     * is under way is not joined: its network is in use.
      */
-    private void join(Run run, RunParts parts) {
+    private void join(Run run, RunParts parts, ComputeThread on) {
         Batch.Key key = Batch.Key.of(run.request, parts);
         List<Batch> ofKey = batches.computeIfAbsent(key, k -> new ArrayList<>());
-        Batch batch = ofKey.stream().filter(b -> stepSeconds(key, b.images() + run.images(), b.imageWork() + run.imageWork) * 1000
-                        <= settings.maxStepMs())
+        Batch batch = ofKey.stream().filter(b -> b.on == on && !b.inFlight
+                        && stepSeconds(key, b.images() + run.images(), b.imageWork() + run.imageWork) * 1000 <= settings.maxStepMs())
                 .findFirst().orElseGet(() -> {
-                    Batch added = new Batch(key);
+                    Batch added = new Batch(key, on);
                     ofKey.add(added);
                     return added;
                 });
         batch.members.add(run);
         run.batch = batch;
+        run.on = on;
+    }
+
+    /** The thread with the fewest running runs (the first among equals): where a run starting now steps. */
+    private ComputeThread leastBusy() {
+        return threads.stream().min(Comparator.comparingLong(t -> runs.values().stream().filter(r -> r.running && r.on == t).count()))
+                .orElseThrow();
+    }
+
+    /** Whether {@code thread} has running runs. */
+    private boolean stepsRuns(ComputeThread thread) {
+        return runs.values().stream().anyMatch(r -> r.running && r.on == thread);
+    }
+
+    /**
+     * Where a new query goes: among the threads that step runs (all, when none does), the one with the fewest queries
+     * waiting. So queries take their turns beside runs, within the query lane's share of those runs' threads
+     * ({@link FairScheduler#QUERY_WEIGHT}, counted over the whole worker: see {@link #query}); on a thread of their own
+     * they would take a core from the runs' threads on a small machine, outside any share (four unpaced examples loops
+     * took a run from 153 to 26 steps/s on 2 cores).
+     */
+    private ComputeThread queryThread() {
+        List<ComputeThread> stepping = threads.stream().filter(this::stepsRuns).toList();
+        return (stepping.isEmpty() ? threads : stepping).stream().min(Comparator.comparingInt(t -> t.scheduler.queriesWaiting()))
+                .orElseThrow();
     }
 
     /**
@@ -626,8 +785,8 @@ public final class ComputeService implements AutoCloseable {
         }
         batch.members.remove(run);
         run.batch = null;
-        if (!batch.networkFits()) {
-            batch.drop(); // too large for what its members now reserve, or no longer needed at all
+        if (!batch.inFlight && !batch.networkFits()) {
+            batch.drop(); // too large for what its members now reserve, or no longer needed at all (else after its step)
         }
         if (batch.members.isEmpty()) {
             List<Batch> ofKey = batches.get(batch.key);
@@ -693,6 +852,10 @@ public final class ComputeService implements AutoCloseable {
                 if (victim == null) {
                     break;
                 }
+                if (victim.inFlight) {
+                    awaitStep(victim);
+                    continue; // the runs may have changed meanwhile
+                }
                 pause(victim);
             }
             waiting.remove(next);
@@ -748,7 +911,7 @@ public final class ComputeService implements AutoCloseable {
 
     private void pause(Run run) {
         run.running = false;
-        scheduler.removeRun(run.client, run);
+        run.on.scheduler.removeRun(run.client, run);
         leave(run);
         waiting.add(0, run);
         LOG.info("paused run {} of {} to make room for another client", run.id, run.client);
@@ -762,13 +925,14 @@ public final class ComputeService implements AutoCloseable {
             run.holdsMemory = true;
         }
         RunParts parts = run.ascent != null ? run.ascent.parts() : r.parts();
-        join(run, parts);
+        join(run, parts, leastBusy());
         if (run.ascent == null) {
             // The batch's network, with rows for this run: the run's shapes and layers are checked against it.
             run.ascent = new AscentRun(run.batch.network(), r.objectives(), parts, r.size(), r.steps(), r.seed());
         }
         run.running = true;
-        scheduler.addRun(run.client, run);
+        run.on.scheduler.addRun(run.client, run);
+        java.util.concurrent.locks.LockSupport.unpark(run.on.thread);
         emit(new ServerEvent.Started(run.id, null));
     }
 
@@ -784,34 +948,43 @@ public final class ComputeService implements AutoCloseable {
         encoder.execute(() -> out.send(event.run(), event, false));
     }
 
-    /** The compute thread is ending without close(): every run fails, so no client waits for frames that never come. */
+    /** A compute thread is ending without close(): every run fails, so no client waits for frames that never come. */
     private void failEverything() {
-        deathCause = "the compute thread stopped";
-        LOG.error("the compute thread stopped; failing its runs");
-        for (Run run : List.copyOf(runs.values())) {
-            emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null, null,
-                    "the compute worker stopped; start the run again"));
+        lock.lock();
+        try {
+            deathCause = "a compute thread stopped";
+            LOG.error("a compute thread stopped; failing the worker's runs");
+            for (Run run : List.copyOf(runs.values())) {
+                emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null, null,
+                        "the compute worker stopped; start the run again"));
+            }
+            runs.clear();
+            waiting.clear();
+            batches.clear();
+            refreshLoad();
+        } finally {
+            lock.unlock();
         }
-        runs.clear();
-        waiting.clear();
-        batches.clear();
-        refreshLoad();
     }
 
     // --- health, from any thread ---
 
-    /** Whether the worker can serve: its thread alive, not stuck in one piece of work, the process within its memory limit. */
+    /**
+     * Whether the worker can serve: every compute thread alive (once started) and none stuck in one piece of work, the
+     * process within its memory limit.
+     */
     public Health health() {
         String state = "ok";
         String detail = null;
-        long since = busySince;
-        long busyMs = since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
-        if (!thread.isAlive() && !closed) {
+        ComputeThread stuck = threads.stream().max(Comparator.comparingLong(ComputeThread::busyMs)).orElseThrow();
+        long busyMs = stuck.busyMs();
+        boolean started = ready.isDone();
+        if (!closed && threads.stream().anyMatch(t -> (started || t.index == 0) && !t.thread.isAlive())) {
             state = "dead";
-            detail = deathCause == null ? "the compute thread is gone" : deathCause;
+            detail = deathCause == null ? "a compute thread is gone" : deathCause;
         } else if (busyMs > settings.wedgedAfterMs()) {
             state = "wedged";
-            detail = "busy with " + busyWith + " for " + busyMs / 1000 + " s";
+            detail = "busy with " + stuck.busyWith + " for " + busyMs / 1000 + " s";
         } else if (Backend.overMemoryLimit()) {
             state = "out_of_memory";
             detail = "the process uses more memory than JavaCPP allows it (" + mb(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()) + ")";
@@ -823,7 +996,7 @@ public final class ComputeService implements AutoCloseable {
         return bytes >= 10L << 30 ? (bytes >> 30) + " GB" : String.format(java.util.Locale.ROOT, "%.0f MB", bytes / 1048576.0);
     }
 
-    /** Ends every run with "stopped" (on the compute thread); returns how many there were. */
+    /** Ends every run with "stopped" (a command); returns how many there were. */
     public int stopAll() {
         List<String> all = new ArrayList<>(runs.keySet());
         all.forEach(this::stop);
@@ -849,7 +1022,7 @@ public final class ComputeService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        threads.forEach(t -> t.thread.interrupt());
         encoder.shutdown();
         reclaimer.shutdownNow();
     }

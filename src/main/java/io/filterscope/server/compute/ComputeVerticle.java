@@ -75,9 +75,14 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
         long cache = config.limits().get(Limit.NETWORK_CACHE) == 0 ? budget / 4 : config.limits().get(Limit.NETWORK_CACHE);
         store.networks().setCapacity(Math.min(cache, budget));
+        int threads = config.limits().count(Limit.COMPUTE_THREADS);
+        if (threads == 0) {
+            // One per core: runs on separate cores step at once (docs/performance.md, "Soak"); no more than can run at once.
+            threads = Backend.name().equals("cuda") ? 1 : Math.min(Runtime.getRuntime().availableProcessors(), config.limits().activeRuns());
+        }
         service = new ComputeService(store, device, new ComputeService.Settings(config.limits().activeRuns(),
                 config.limits().queuedRuns(), budget, Math.min(cache, budget), config.limits().get(Limit.WEDGED_AFTER) * 1000,
-                config.limits().get(Limit.STEP_TIME) * 1000, config.warmUp()),
+                config.limits().get(Limit.STEP_TIME) * 1000, config.warmUp(), threads),
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));

@@ -19,7 +19,8 @@ import java.util.Map;
  * with four runs gets no more of the device than a client with one. Nothing is preempted, yet a run's wait
  * between two of its steps is bounded: each other client's runs catch up with it, about one step of theirs
  * and one of its, and the queries by about one query and a quarter of a step of its. Plain state with times
- * passed in, so it is tested without a device; the compute thread owns it.
+ * passed in, so it is tested without a device; each compute thread has one ({@link ComputeThread}), used under its
+ * worker's lock.
  *
  * @param <R> a run
  * @param <Q> a query

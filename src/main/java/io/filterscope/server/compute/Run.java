@@ -22,6 +22,10 @@ final class Run {
     boolean running;
     /** The runs it steps with while it runs (null while it waits or is paused). */
     Batch batch;
+    /** The compute thread it steps on while it runs (its batch's). */
+    ComputeThread on;
+    /** Whether a step of it is under way on its thread (outside the worker's lock): nothing else touches it meanwhile. */
+    boolean inFlight;
     /**
      * Native memory a network of its own would take ({@link io.filterscope.model.LoadedModel#bytesFor}), reserved
      * from its first place on the device until it ends, paused or not. Its batch's network takes at most the sum of

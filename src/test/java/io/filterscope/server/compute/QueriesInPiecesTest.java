@@ -24,7 +24,7 @@ class QueriesInPiecesTest {
     @Test
     void aRunningRunStepsBetweenThePiecesOfAFirstExamplesQuery() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false),
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 1),
                 (run, message, droppable) -> { });
         try {
             ClientMessage.Start start = (ClientMessage.Start) Protocol.decode("""
@@ -59,7 +59,7 @@ class QueriesInPiecesTest {
     @Test
     void aRunStartingFromExamplePicturesHasThemScoredInPieces() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false),
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 1),
                 (run, message, droppable) -> { });
         try {
             service.call(() -> service.start("r1", "runner", (ClientMessage.Start) Protocol.decode("""

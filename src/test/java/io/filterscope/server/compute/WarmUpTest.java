@@ -19,7 +19,7 @@ class WarmUpTest {
     @Test
     void aWarmedWorkerHasSteppedAndScoredEachModelsDefaultsBeforeItIsReady() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, true),
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, true, 1),
                 (run, message, droppable) -> { });
         try {
             service.ready().get(5, TimeUnit.MINUTES);

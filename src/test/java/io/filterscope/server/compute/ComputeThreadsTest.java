@@ -1,0 +1,82 @@
+package io.filterscope.server.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.ModelStore;
+import io.filterscope.model.NetworkCache;
+import io.filterscope.server.protocol.ClientMessage;
+import io.filterscope.server.protocol.Protocol;
+import io.filterscope.server.protocol.ServerEvent;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A worker with two compute threads steps two runs at once, one on each, rather than both on one thread (where two
+ * runs of one model, size and layer would share a minibatch): on a CPU of two cores a second thread is the idle core.
+ */
+class ComputeThreadsTest {
+    private static final String START = """
+            {"op": "start", "model": "fashion-cnn", "steps": 300, "objective": {"type": "channel", "layer": "conv1", "filter": %d}}""";
+
+    @Test
+    void twoRunsStepOnTwoThreadsAndEachGetsItsDone() throws Exception {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
+                (run, message, droppable) -> {
+                    if (message instanceof ServerEvent.Done d) {
+                        done.computeIfAbsent(run, r -> new CompletableFuture<>()).complete(d);
+                    }
+                });
+        try {
+            int[] threads = service.call(() -> {
+                service.start("r1", "one", (ClientMessage.Start) Protocol.decode(START.formatted(0)));
+                service.start("r2", "two", (ClientMessage.Start) Protocol.decode(START.formatted(1)));
+                return new int[] {service.threadOf("r1"), service.threadOf("r2")};
+            }).get(2, TimeUnit.MINUTES);
+            assertTrue(threads[0] >= 0 && threads[1] >= 0, "both run at once");
+            assertNotEquals(threads[0], threads[1], "each on a thread of its own");
+            for (String run : new String[] {"r1", "r2"}) {
+                ServerEvent.Done d = done.computeIfAbsent(run, r -> new CompletableFuture<>()).get(2, TimeUnit.MINUTES);
+                assertEquals(ServerEvent.Done.Reason.COMPLETED, d.reason(), run + ": " + d);
+                assertEquals(300, d.steps(), run + " took every step");
+            }
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    /** A stop that comes while the run's step is under way on its thread ends it after that step, with every thread going on. */
+    @Test
+    void aStopDuringAStepEndsTheRunAfterIt() throws Exception {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
+                (run, message, droppable) -> {
+                    if (message instanceof ServerEvent.Done d) {
+                        done.computeIfAbsent(run, r -> new CompletableFuture<>()).complete(d);
+                    }
+                });
+        try {
+            String unending = START.formatted(0).replace("300", "100000");
+            service.call(() -> service.start("r1", "one", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+            service.call(() -> service.start("r2", "two", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+            // Commands go to whichever thread is free: with both stepping, each stop most often meets its run mid-step.
+            for (int i = 0; i < 2; i++) {
+                String run = "r" + (i + 1);
+                assertTrue(service.call(() -> service.stop(run)).get(2, TimeUnit.MINUTES), run + " was there to stop");
+                ServerEvent.Done d = done.computeIfAbsent(run, r -> new CompletableFuture<>()).get(2, TimeUnit.MINUTES);
+                assertEquals(ServerEvent.Done.Reason.STOPPED, d.reason(), run + ": " + d);
+            }
+            assertEquals(0, service.call(service::list).get(1, TimeUnit.MINUTES).size(), "no run left");
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+}
