@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * {@link FairScheduler} says: fair between clients, with all queries together weighing a quarter of a client over
  * the whole worker, so every running run keeps a guaranteed share. A long query (a layer's first example ranking) takes its turns a
  * piece at a time ({@link #queryInPieces}), so no step waits behind all of it. Large steps leave one core to the
- * rest of the server, the others shared between the compute threads ({@link Backend#shareCores}).
+ * rest of the server, the others shared between the compute threads that step runs at the time ({@link Backend#shareCores}).
  * <p>
  * Running runs of one model at the same network input size that read the same layers form a {@link Batch}:
  * when one of them has its turn, every member that is due steps with it in one minibatch
@@ -164,7 +164,7 @@ public final class ComputeService implements AutoCloseable {
                 try {
                     Backend.pinCurrentThread(device);
                     // Frames are encoded and sent, and queries read, while the next step computes, even for one run alone.
-                    Backend.shareCores(settings.threads());
+                    Backend.shareCores(1);
                     if (me.index == 0) {
                         speed = DeviceSpeed.calibrate();
                         if (settings.warmUp()) {
@@ -417,6 +417,8 @@ public final class ComputeService implements AutoCloseable {
                     turn = me.scheduler.next(r -> r.due(now));
                     wait = turn != null ? 0 : me.scheduler.hasWork() ? untilDue(me) : TimeUnit.SECONDS.toNanos(1);
                     if (turn != null && turn.run() != null) {
+                        // A lone run's large step fans out to every core but one, as many runs' to their parts of them.
+                        Backend.shareCores((int) threads.stream().filter(this::stepsRuns).count());
                         step = prepare(turn.run());
                         if (step == null) {
                             continue; // its batch could not have a network: its runs ended failed
