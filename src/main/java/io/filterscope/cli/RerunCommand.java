@@ -59,7 +59,13 @@ final class RerunCommand implements Callable<Integer> {
         if (stored == null) {
             throw new UserError("rerun: " + png + " has no FilterScope settings (no " + CommandSupport.COMMAND_KEY + " text chunk)");
         }
-        List<String> command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
+        List<String> command;
+        try {
+            command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words ("
+                    + e.getOriginalMessage().replace('\n', ' ') + ")");
+        }
         if (command.isEmpty() || command.get(0).equals("rerun")) {
             throw new UserError("rerun: " + png + " holds no command to repeat");
         }

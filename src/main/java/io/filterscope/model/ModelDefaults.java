@@ -88,7 +88,8 @@ final class ModelDefaults {
 
     /**
      * Checks that a Keras-family or ONNX file described by a metadata file can be computed (every layer or
-     * node; for Keras from its configuration alone); remembered per file version like the defaults.
+     * node; for Keras from its configuration alone), and that a DL4J zip opens and holds its configuration;
+     * remembered per file version like the defaults.
      *
      * @throws UserError naming the file and what is wrong
      */
@@ -101,8 +102,10 @@ final class ModelDefaults {
             }
             if (isOnnx(file)) {
                 OnnxReader.describe(file);
-            } else {
+            } else if (isKeras(file)) {
                 KerasFile.describe(file);
+            } else {
+                zipConfiguration(file);
             }
             CHECKED.put(key, version);
         } catch (IOException | RuntimeException e) {
@@ -187,18 +190,22 @@ final class ModelDefaults {
 
     /** [channels, height, width] of a DL4J zip's network, from its configuration alone. */
     private static List<Integer> zipInputShape(Path zip) throws IOException {
-        String json;
+        String json = zipConfiguration(zip);
+        return json.contains("\"vertices\"") ? graphInputShape(ComputationGraphConfiguration.fromJson(json))
+                : layersInputShape(MultiLayerConfiguration.fromJson(json));
+    }
+
+    /** A DL4J zip's configuration.json; @throws IOException if the file is no zip (truncated, say) or lacks it */
+    private static String zipConfiguration(Path zip) throws IOException {
         try (ZipFile z = new ZipFile(zip.toFile())) {
             var entry = z.getEntry("configuration.json");
             if (entry == null) {
                 throw new IOException("not a DL4J model zip: it has no configuration.json");
             }
-            json = new String(z.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
+            return new String(z.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
         } catch (ZipException e) {
             throw new IOException("not a readable zip (" + e.getMessage() + ")");
         }
-        return json.contains("\"vertices\"") ? graphInputShape(ComputationGraphConfiguration.fromJson(json))
-                : layersInputShape(MultiLayerConfiguration.fromJson(json));
     }
 
     private static List<Integer> layersInputShape(MultiLayerConfiguration conf) throws IOException {

@@ -304,6 +304,8 @@ public final class ModelStore {
         } catch (ValueInstantiationException e) {
             // A part's own check failed (InputSpace, say): its message is the one to show.
             throw new UserError(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            throw new UserError(file + ": " + MetadataMistake.describe(e));
         } catch (JsonProcessingException e) {
             throw new UserError(file + ": " + e.getOriginalMessage().replace('\n', ' '));
         } catch (IOException e) {
@@ -318,19 +320,14 @@ public final class ModelStore {
                 "\"prior\" \"file\" must name an existing file in the same directory");
         Path model = file.resolveSibling(meta.file());
         require(file, Files.isRegularFile(model) || TfjsModel.isModel(model), "\"file\" " + meta.file() + " does not exist");
-        if (ModelDefaults.isOnnx(model)) {
-            ModelDefaults.check(model);
-        }
-        if (ModelDefaults.isKeras(model)) {
-            if (meta.architecture() == null) {
-                ModelDefaults.check(model);
-            } else {
-                try {
-                    io.filterscope.model.keras.Hdf5File.check(model);
-                } catch (IOException e) {
-                    throw new UserError(model + ": " + e.getMessage());
-                }
+        if (ModelDefaults.isKeras(model) && meta.architecture() != null) {
+            try {
+                io.filterscope.model.keras.Hdf5File.check(model);
+            } catch (IOException e) {
+                throw new UserError(model + ": " + e.getMessage());
             }
+        } else {
+            ModelDefaults.check(model);
         }
         if (meta.architecture() != null) {
             try {

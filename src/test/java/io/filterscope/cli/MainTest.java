@@ -68,6 +68,17 @@ class MainTest {
     }
 
     @Test
+    void rerunOfAPngWhoseCommandIsNotJsonSaysSoInOneLineNamingIt(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("odd.png");
+        PngFiles.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                Map.of("filterscope:command", "not json ["), png);
+        CommandLine.Failure f = CommandLine.fail("rerun", png.toString(), "--models", dir.toString());
+        assertTrue(f.message().startsWith("rerun: " + png + ": its filterscope:command text chunk is not a JSON list of words ("),
+                f.message());
+        assertFalse(f.message().contains("Source:"), f.message());
+    }
+
+    @Test
     void outWritesAJpegForJpgAndRefusesOtherExtensions(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Path jpg = dir.resolve("g.jpg");

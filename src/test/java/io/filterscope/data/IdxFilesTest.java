@@ -2,6 +2,7 @@ package io.filterscope.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,5 +125,9 @@ class IdxFilesTest {
         Files.delete(dir.resolve("4.json"));
         IOException e = assertThrows(IOException.class, () -> MnistJsonDigits.read(dir));
         assertTrue(e.getMessage().contains("4.json") && e.getMessage().contains("npm install"), e.getMessage());
+        Files.writeString(dir.resolve("4.json"), "garbage");
+        e = assertThrows(IOException.class, () -> MnistJsonDigits.read(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("4.json") + " is not JSON (Unrecognized token 'garbage'"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("Source:"), e.getMessage());
     }
 }

@@ -97,6 +97,42 @@ class ModelStoreTest {
     }
 
     @Test
+    void aDescribedDl4jZipReplacedByATruncatedOneIsListedUnavailableNamingIt(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        ModelStore store = new ModelStore(dir);
+        assertTrue(store.list().get(0).available());
+        byte[] zip = Files.readAllBytes(dir.resolve("tiny.zip"));
+        Files.write(dir.resolve("tiny.zip"), java.util.Arrays.copyOf(zip, zip.length / 3));
+        ModelStore.Entry entry = store.list().get(0);
+        assertFalse(entry.available(), "listed as the models command and a run find it");
+        assertTrue(entry.error().startsWith(dir.resolve("tiny.zip") + ": not a readable zip (") && !entry.error().contains("\n"),
+                entry.error());
+    }
+
+    @Test
+    void aMetadataFieldOfTheWrongTypeOrUnknownIsNamedAsTheFileWritesIt(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String good = Files.readString(dir.resolve("tiny.json"));
+        String[][] cases = {
+            {"\"inputShape\":[1,28,28]", "\"inputShape\":\"28x28\"", "tiny.json: \"inputShape\" must be an array"},
+            {"\"inputShape\":[1,28,28]", "\"inputShape\":[1,\"a\",28]", "tiny.json: \"inputShape[1]\" must be a whole number"},
+            {"\"low\":0.0", "\"low\":\"zero\"", "tiny.json: \"input.low\" must be a number"},
+            {"\"classes\":[\"a\",\"b\",\"c\"]", "\"classes\":3", "tiny.json: \"classes\" must be an array"},
+            {"\"id\":\"tiny\"", "\"id\":\"tiny\",\"sise\":3", "tiny.json: unknown field \"sise\" (fields: "},
+            {"\"low\":0.0", "\"low\":0.0,\"scale\":2", "tiny.json: unknown field \"scale\" in \"input\" (fields: "},
+        };
+        for (String[] c : cases) {
+            assertTrue(good.contains(c[0]), good);
+            Files.writeString(dir.resolve("tiny.json"), good.replace(c[0], c[1]));
+            ModelStore.Entry entry = new ModelStore(dir).list().get(0);
+            assertTrue(entry.error().contains(c[2]) && !entry.error().contains("java.") && !entry.error().contains("\n"),
+                    c[1] + " -> " + entry.error());
+        }
+        Files.writeString(dir.resolve("tiny.json"), "[]");
+        assertTrue(new ModelStore(dir).list().get(0).error().endsWith("tiny.json: must hold one JSON object"));
+    }
+
+    @Test
     void wrongIdInMetadataIsReported(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replace("\"id\":\"tiny\"", "\"id\":\"other\""));

@@ -173,17 +173,23 @@ public final class Protocol {
 
     /**
      * A JSON number with a fraction or exponent where a whole number goes: the fields are whole numbers as JSON
-     * writes them (as {@code 100}), so {@code 1e2} is refused, saying what to write, and {@code 1.5} with the field's bounds.
+     * writes them (as {@code 100}), so {@code 1e2} is refused, saying what to write; {@code 1.5}, and a whole number
+     * beyond the field's bounds ({@code 1e6} steps), with the field's bounds.
      */
     private static String fractionForWhole(String field, java.math.BigDecimal value) {
-        String bounds = Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field)).findFirst()
-                .map(p -> p.wholeNumbers()).orElse("a whole number");
+        java.util.Optional<io.filterscope.engine.preset.Param<?>> param = Params.RUN_FIELDS.stream()
+                .filter(p -> p.name().equals(field)).findFirst();
+        String bounds = param.map(p -> p.wholeNumbers()).orElse("a whole number");
         java.math.BigDecimal stripped = value.stripTrailingZeros();
-        return stripped.scale() <= 0
-                ? "\"" + field + "\" must be " + bounds + " written without a decimal point or exponent: "
-                        + (stripped.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? stripped.toPlainString()
-                        : stripped.toString()) + ", not " + value
-                : "\"" + field + "\" must be " + bounds + ", got " + value;
+        if (stripped.scale() > 0) {
+            return "\"" + field + "\" must be " + bounds + ", got " + value;
+        }
+        String whole = stripped.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0 ? stripped.toPlainString()
+                : stripped.toString();
+        boolean inBounds = param.map(p -> stripped.compareTo(java.math.BigDecimal.valueOf(p.min())) >= 0
+                && stripped.compareTo(java.math.BigDecimal.valueOf(p.max())) <= 0).orElse(true);
+        return inBounds ? "\"" + field + "\" must be " + bounds + " written without a decimal point or exponent: " + whole + ", not " + value
+                : "\"" + field + "\" must be " + bounds + ", got " + whole;
     }
 
     /** The event as the client reads it. */

@@ -49,6 +49,10 @@ class ProtocolTest {
         assertEquals("\"steps\" must be a whole number from 1 to 100000, got 5.5", error("{\"op\":\"start\",\"steps\":5.5}"));
         assertEquals("\"steps\" must be a whole number from 1 to 100000 written without a decimal point or exponent: 100, not 100.0",
                 error("{\"op\":\"start\",\"steps\":1e2}"));
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got 1000000", error("{\"op\":\"start\",\"steps\":1e6}"),
+                "a number beyond the bounds is told so, not to be written out in full");
+        assertEquals("\"seed\" must be a whole number from -2147483648 to 2147483647, got 1E+20",
+                error("{\"op\":\"start\",\"seed\":1e20}"));
         assertEquals("\"seed\" must be a whole number from -2147483648 to 2147483647, got 99999999999",
                 error("{\"op\":\"start\",\"seed\":99999999999}"));
         for (String op : List.of("stop", "update", "watch", "unwatch")) {
