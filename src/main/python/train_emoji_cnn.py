@@ -457,11 +457,11 @@ def write_model_files(args, command, emoji, held, test, mean, std, cnn):
         "examples": {"images": images_name, "labels": labels_name,
                      "description": f"{len(examples[1])} augmented renders of the {len(held)} held-out emoji, "
                                     f"{args.examples_per_class} per class"},
-        # What the page opens on: chosen by eye from `gallery --model emoji-cnn --layer conv6 --filters 0-35`
-        # of this network (docs/images/emoji-cnn-conv6.png). No preset: the page's galleries then use the filters'
-        # default, data-prior, as `gallery` does (with seed-smooth they had flat tiles that are not the filter's
-        # truth; docs/quality.md).
-        "defaultView": {"layer": "conv6", "filter": 154},
+        # What the page opens on: chosen by eye from every filter of conv5 and conv6 of this network under
+        # data-prior, an orange fruit with a pink blush at seeds 1-3 (docs/emoji.md). No preset: the page's galleries
+        # then use the filters' default, data-prior, as `gallery` does (with seed-smooth they had flat tiles that are
+        # not the filter's truth; docs/quality.md).
+        "defaultView": {"layer": "conv5", "filter": 49},
         "provenance": {
             "dataset": f"Noto Color Emoji 2.042 (Debian's fonts-noto-color-emoji) drawn with Pillow at 109 px, grouped by "
                        f"Unicode 15.0 emoji-test.txt (Debian's unicode-data): {len(emoji)} emoji in {len(CLASSES)} "

@@ -14,6 +14,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * flat (docs/quality.md). The most exciting picture with the data's contrast shows the filter's colour and a pattern
  * the data could hold instead. An image already above the floor is left as it is.
  *
+ * <p>Its contrast is not the one issue 13's check (c) measures ({@code PictureMeasures.contrast}, the standard
+ * deviation around the picture's one mean): a flat saturated colour has that one (flat red: 0.47) and none of this.
+ * A picture's standard deviation is never below its deviation from its mean colour, so an image at the floor passes (c).
+ *
  * @param floor the least contrast, display units (the 1st percentile of the training pictures' standard deviation)
  */
 public record ContrastFloor(double floor) implements Regularizer {

@@ -29,7 +29,7 @@ class WarmUpTest {
                 String layer = WarmUp.defaultLayer(model).name();
                 assertTrue(model.exampleActivations().scoreSlice(layer, 1), entry.id() + "'s " + layer + " pictures are scored");
             }
-            assertEquals("conv6", WarmUp.defaultLayer(store.load("emoji-cnn")).name(), "the model's default view");
+            assertEquals("conv5", WarmUp.defaultLayer(store.load("emoji-cnn")).name(), "the model's default view");
             assertEquals("conv2", WarmUp.defaultLayer(store.load("fashion-cnn")).name(), "as the page: the second convolution");
         } finally {
             service.shutdown(10_000);

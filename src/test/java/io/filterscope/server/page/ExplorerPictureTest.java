@@ -20,7 +20,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The README's picture of the explorer page, docs/images/explorer.png, made here: the page opened on the bundled
- * models as it opens for anyone (emoji-cnn, listed first, at its metadata's default view: conv6 filter 154 with the
+ * models as it opens for anyone (emoji-cnn, listed first, at its metadata's default view: conv5 filter 49 with the
  * filters' default preset, data-prior), a run of the default steps finished at full speed, and one of emoji-cnn's
  * example pictures explained with Grad-CAM, in headless Chromium at its 1400x1000 window. A page that opens elsewhere
  * fails here rather than leave the README showing it.
@@ -44,8 +44,8 @@ class ExplorerPictureTest {
             wait.until(d -> new Select(d.findElement(By.id("layer"))).getOptions().size() > 0
                     && !d.findElements(By.cssSelector("#params fieldset")).isEmpty());
             assertEquals("emoji-cnn", new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value"));
-            assertEquals("conv6", new Select(browser.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value"));
-            assertEquals("154", browser.findElement(By.id("filter")).getAttribute("value"));
+            assertEquals("conv5", new Select(browser.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value"));
+            assertEquals("49", browser.findElement(By.id("filter")).getAttribute("value"));
             assertEquals("data-prior", new Select(browser.findElement(By.id("preset"))).getFirstSelectedOption().getAttribute("value"));
 
             ((JavascriptExecutor) browser).executeScript(
@@ -61,6 +61,10 @@ class ExplorerPictureTest {
                     && d.findElement(By.id("attr-caption")).getText().contains("Grad-CAM")
                     && d.findElement(By.id("attr-heat")).getAttribute("src").startsWith("data:image/png;base64,")
                     && !d.findElements(By.cssSelector("#maps img[src^='blob:']")).isEmpty());
+            // The page settles when every map is in and the status says so (it says "computing activation maps…" until then).
+            wait.until(d -> d.findElement(By.id("status")).getText().matches("\\d+ maps of conv5, strongest first"));
+            assertEquals(browser.findElements(By.cssSelector("#maps img")).size(),
+                    browser.findElements(By.cssSelector("#maps img[src^='blob:']")).size(), "every activation map is shown");
             ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0);");
             Path dir = Path.of("docs", "images");
             Files.createDirectories(dir);
