@@ -326,7 +326,8 @@ public final class ModelStore {
             } catch (IOException e) {
                 throw new UserError(model + ": " + e.getMessage());
             }
-        } else {
+        } else if (meta.architecture() == null || ModelDefaults.isOnnx(model)) {
+            // A weights-only file of a known architecture (fetch-model's) is read by that architecture's loader.
             ModelDefaults.check(model);
         }
         if (meta.architecture() != null) {

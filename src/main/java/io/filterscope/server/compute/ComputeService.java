@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation
  * and a query's piece happens under one lock (commands, placing runs, sending frames, ending runs), so the worker's
  * state has one writer at a time; a run whose step is under way on another thread is stopped, updated or paused
- * once that step is over. Query pieces run one at a time, on the thread the query was given to.
+ * once that step is over. Query pieces and commands run one at a time over all threads (they share models' cached
+ * networks and lazily read parts), each query's on the thread it was given to.
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. On each thread, steps of its running runs and its HTTP queries take turns as its
@@ -126,12 +127,22 @@ public final class ComputeService implements AutoCloseable {
     /** Gives freed native memory back to the system, off the compute thread; one request at a time is enough. */
     private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
     private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Guards the worker's state (runs, batches, places, memory, the threads' schedulers); steps' own computation runs outside it. */
-    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * Guards the worker's state (runs, batches, places, memory, the threads' schedulers); steps' own computation runs
+     * outside it. Fair, so a command woken from {@link #awaitStep} gets it before the stepping thread's next turn could
+     * put the run it waits for in flight again.
+     */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock(true);
     /** Signalled (under {@link #lock}) when a step's computation is over, for a command waiting to touch one of its runs. */
     private final java.util.concurrent.locks.Condition stepEnded = lock.newCondition();
-    /** Query pieces run one at a time: they share each model's cached networks ({@link io.filterscope.model.LoadedModel#cached}). */
-    private final Object queryPieces = new Object();
+    /**
+     * Held by a query's piece and by a command, so they run one at a time over all threads: they share what steps do
+     * not touch, each model's cached networks ({@link io.filterscope.model.LoadedModel#cached}), its lazily loaded
+     * parts and example scores. A command waits for a piece under way on another thread (a piece never takes the lock).
+     */
+    private final Object queryOrCommand = new Object();
+    /** Whether a thread is running a command (guarded by {@link #lock}; the command may be waiting for a step). */
+    private boolean commandUnderWay;
     /** Every run: running, paused and waiting, in the order they came. */
     private final Map<String, Run> runs = new LinkedHashMap<>();
     /** Runs without a place, in the order they get one (paused runs go first). */
@@ -408,9 +419,18 @@ public final class ComputeService implements AutoCloseable {
                 Step step = null;
                 lock.lock();
                 try {
-                    Runnable command = commands.poll();
+                    // One command at a time, in the order they came: one waiting for a step (awaitStep) lets the lock go,
+                    // and the next must not overtake it (a second stop of a run would end it, and the first find it gone).
+                    Runnable command = commandUnderWay ? null : commands.poll();
                     if (command != null) {
-                        me.timed("a command", command);
+                        commandUnderWay = true;
+                        try {
+                            synchronized (queryOrCommand) {
+                                me.timed("a command", command);
+                            }
+                        } finally {
+                            commandUnderWay = false;
+                        }
                         continue;
                     }
                     long now = System.nanoTime();
@@ -463,7 +483,7 @@ public final class ComputeService implements AutoCloseable {
         Optional<Object> answer = Optional.empty();
         Throwable failed = null;
         long started;
-        synchronized (queryPieces) {
+        synchronized (queryOrCommand) {
             started = System.nanoTime();
             me.busy("a query");
             try {

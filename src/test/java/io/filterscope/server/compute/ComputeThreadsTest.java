@@ -1,6 +1,7 @@
 package io.filterscope.server.compute;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,16 +25,21 @@ class ComputeThreadsTest {
     private static final String START = """
             {"op": "start", "model": "fashion-cnn", "steps": 300, "objective": {"type": "channel", "layer": "conv1", "filter": %d}}""";
 
-    @Test
-    void twoRunsStepOnTwoThreadsAndEachGetsItsDone() throws Exception {
+    /** A worker of the bundled models with two compute threads and room for two runs; each run's done lands in {@code done}. */
+    private static ComputeService twoThreads(Map<String, CompletableFuture<ServerEvent.Done>> done) {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
+        return new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
                 (run, message, droppable) -> {
                     if (message instanceof ServerEvent.Done d) {
                         done.computeIfAbsent(run, r -> new CompletableFuture<>()).complete(d);
                     }
                 });
+    }
+
+    @Test
+    void twoRunsStepOnTwoThreadsAndEachGetsItsDone() throws Exception {
+        Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
+        ComputeService service = twoThreads(done);
         try {
             int[] threads = service.call(() -> {
                 service.start("r1", "one", (ClientMessage.Start) Protocol.decode(START.formatted(0)));
@@ -55,14 +61,8 @@ class ComputeThreadsTest {
     /** A stop that comes while the run's step is under way on its thread ends it after that step, with every thread going on. */
     @Test
     void aStopDuringAStepEndsTheRunAfterIt() throws Exception {
-        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
         Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
-                (run, message, droppable) -> {
-                    if (message instanceof ServerEvent.Done d) {
-                        done.computeIfAbsent(run, r -> new CompletableFuture<>()).complete(d);
-                    }
-                });
+        ComputeService service = twoThreads(done);
         try {
             String unending = START.formatted(0).replace("300", "100000");
             service.call(() -> service.start("r1", "one", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
@@ -75,6 +75,30 @@ class ComputeThreadsTest {
                 assertEquals(ServerEvent.Done.Reason.STOPPED, d.reason(), run + ": " + d);
             }
             assertEquals(0, service.call(service::list).get(1, TimeUnit.MINUTES).size(), "no run left");
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    /**
+     * Commands keep their order when one waits for a step under way on the other thread: of two stops sent back to
+     * back, the first ends the run and the second finds it gone (the second overtaking the first was seen through the
+     * WebSocket as the first stop answered not_found).
+     */
+    @Test
+    void backToBackStopsOfARunMidStepAreTakenInTheirOrder() throws Exception {
+        Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
+        ComputeService service = twoThreads(done);
+        try {
+            String unending = START.formatted(0).replace("300", "100000");
+            for (int i = 0; i < 20; i++) {
+                String run = "r" + i;
+                service.call(() -> service.start(run, "one", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+                CompletableFuture<Boolean> first = service.call(() -> service.stop(run));
+                CompletableFuture<Boolean> second = service.call(() -> service.stop(run));
+                assertTrue(first.get(2, TimeUnit.MINUTES), run + ": the first stop ends it");
+                assertFalse(second.get(2, TimeUnit.MINUTES), run + ": the second finds it gone");
+            }
         } finally {
             service.shutdown(10_000);
         }
