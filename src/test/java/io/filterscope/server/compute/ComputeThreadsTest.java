@@ -36,6 +36,12 @@ class ComputeThreadsTest {
                 });
     }
 
+    /** Starts run {@code run} of {@code client} with more steps than any test waits for. */
+    private static void startUnending(ComputeService service, String run, String client) throws Exception {
+        String unending = START.formatted(0).replace("300", "100000");
+        service.call(() -> service.start(run, client, (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+    }
+
     @Test
     void twoRunsStepOnTwoThreadsAndEachGetsItsDone() throws Exception {
         Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
@@ -64,9 +70,8 @@ class ComputeThreadsTest {
         Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
         ComputeService service = twoThreads(done);
         try {
-            String unending = START.formatted(0).replace("300", "100000");
-            service.call(() -> service.start("r1", "one", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
-            service.call(() -> service.start("r2", "two", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+            startUnending(service, "r1", "one");
+            startUnending(service, "r2", "two");
             // Commands go to whichever thread is free: with both stepping, each stop most often meets its run mid-step.
             for (int i = 0; i < 2; i++) {
                 String run = "r" + (i + 1);
@@ -90,10 +95,9 @@ class ComputeThreadsTest {
         Map<String, CompletableFuture<ServerEvent.Done>> done = new ConcurrentHashMap<>();
         ComputeService service = twoThreads(done);
         try {
-            String unending = START.formatted(0).replace("300", "100000");
             for (int i = 0; i < 20; i++) {
                 String run = "r" + i;
-                service.call(() -> service.start(run, "one", (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
+                startUnending(service, run, "one");
                 CompletableFuture<Boolean> first = service.call(() -> service.stop(run));
                 CompletableFuture<Boolean> second = service.call(() -> service.stop(run));
                 assertTrue(first.get(2, TimeUnit.MINUTES), run + ": the first stop ends it");
