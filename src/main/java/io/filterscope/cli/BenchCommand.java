@@ -43,6 +43,8 @@ import picocli.CommandLine.Option;
         description = "Ascent speed; with --stream, first-frame latency and frame rate through a real WebSocket; "
                 + "with --runs, memory over many short runs.")
 final class BenchCommand implements Callable<Integer> {
+    /** The layer the VGG16 case steps to, as issue 17's table and the PyTorch reference do. */
+    private static final String VGG16_LAYER = "block5_conv1";
     private static final int WARMUP = 3;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -110,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
         if (stream) {
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
-            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, id.equals("vgg16") ? "block5_conv1" : "conv4")),
+            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, id.equals("vgg16") ? VGG16_LAYER : "conv4")),
                     Cli.within("bench", "--filter", filter, 0, 1 << 20),
                     size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
@@ -141,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
         } else if (name.equals("vgg16") || name.equals("lenet")) {
             boolean vgg = name.equals("vgg16");
             size = vgg ? size(128, 32) : 28;
-            layer = layer(vgg ? "block5_conv1" : "conv4");
+            layer = layer(vgg ? VGG16_LAYER : "conv4");
             model = vgg ? Vgg16.notop(size, 0) : LeNet.create(28, 1, 10, 0);
             channels = vgg ? 3 : 1;
             space = vgg ? InputSpace.CAFFE_BGR : InputSpace.UNIT;

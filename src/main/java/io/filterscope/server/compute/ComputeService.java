@@ -549,8 +549,7 @@ public final class ComputeService implements AutoCloseable {
             net = batch.network();
             trimCache();
         } catch (Throwable t) {
-            ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
-            stepping.forEach(r -> end(r, Done.Reason.FAILED, error.message()));
+            failStep(stepping, t);
             return null;
         }
         List<BatchedAscent.Placed> placed = new ArrayList<>();
@@ -564,6 +563,12 @@ public final class ComputeService implements AutoCloseable {
         batch.inFlight = true;
         stepping.forEach(r -> r.inFlight = true);
         return new Step(batch, stepping, net, placed);
+    }
+
+    /** A step of {@code stepping} threw {@code t} (setting up or computing): each of them ends failed, saying why. */
+    private void failStep(List<Run> stepping, Throwable t) {
+        ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
+        stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
     }
 
     /** Waits (letting the other threads go on) until {@code run}'s step under way on another thread is over. */
@@ -589,8 +594,7 @@ public final class ComputeService implements AutoCloseable {
             batch.drop(); // members that were not stepping left it meanwhile (see leave)
         }
         if (outcome instanceof Throwable t) {
-            ApiError error = ApiError.of(failure(t, stepping.size() == 1 ? "run " + stepping.get(0).id : "a batch of " + stepping.size() + " runs"));
-            stepping.forEach(run -> end(run, Done.Reason.FAILED, error.message()));
+            failStep(stepping, t);
             return;
         }
         // The network's every row is computed, spare ones too.
