@@ -174,8 +174,8 @@ public final class Presets {
         if (s.get(CLIP_CONTRIB) > 0) {
             regularizers.add(PercentileClip.byContribution(s.get(CLIP_CONTRIB)));
         }
-        Double contrast = contrastReference(model, objectives);
-        if (s.get(CONTRAST_FLOOR) > 0 && contrast != null) {
+        Double contrast = s.get(CONTRAST_FLOOR) > 0 ? contrastReference(model, objectives) : null;
+        if (contrast != null) {
             regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * contrast));
         }
         Objective penalty = null;
@@ -200,8 +200,9 @@ public final class Presets {
      * typical one the ascent shows the contrast the filter gives up least. Null when the model's metadata does not say.
      */
     static Double contrastReference(ModelData model, List<Objective> objectives) {
-        boolean affine = objectives.stream().flatMap(o -> o.layers().stream()).allMatch(model.affine());
-        return affine && model.contrastP50() != null ? model.contrastP50() : model.contrastP1();
+        // Only a model with training-picture statistics asks (the first time, one forward pass per layer).
+        boolean affine = model.contrastP50() != null && objectives.stream().flatMap(o -> o.layers().stream()).allMatch(model.affine());
+        return affine ? model.contrastP50() : model.contrastP1();
     }
 
     /** {@code sum - weight * term}, where a null sum is nothing yet and a zero weight leaves the term out. */
