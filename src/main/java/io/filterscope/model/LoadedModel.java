@@ -6,10 +6,13 @@ import io.filterscope.data.LabeledImages;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.objective.ChannelObjective;
+import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.Objectives;
 import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.render.ModelData;
+import io.filterscope.quality.FilterBaselines;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +40,7 @@ public final class LoadedModel {
     private volatile ImagePrior prior;
     private volatile java.util.Set<String> anySizeLayers;
     private final ConcurrentHashMap<String, Boolean> affineLayers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, FilterBaselines> baselines = new ConcurrentHashMap<>();
 
     LoadedModel(ModelMetadata metadata, ModelGraph graph, Path dir, boolean defaults, NetworkCache idle) {
         this.metadata = metadata;
@@ -220,7 +224,24 @@ public final class LoadedModel {
         ModelMetadata.PictureStatistics pictures = metadata.trainingPictures();
         return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations,
                 pictures == null ? null : pictures.contrastP1(), pictures == null ? null : pictures.contrastP50(),
-                this::takesAnySize, this::affine);
+                this::takesAnySize, this::affine, this::prefersFlat);
+    }
+
+    /**
+     * Whether an objective answers a flat colour more than every example picture: a channel objective whose filter
+     * {@link FilterBaselines#prefersFlat} (its layer's baselines found once, nine flat pictures' forward pass and the
+     * example pictures' activations, which an examples start computes anyway); no other objective.
+     *
+     * @throws UserError when the model's example pictures cannot be read
+     */
+    public boolean prefersFlat(Objective objective) {
+        return objective instanceof ChannelObjective c && baselines.computeIfAbsent(layer(c.layer()).name(), name -> {
+            try {
+                return FilterBaselines.of(this, name);
+            } catch (IOException e) {
+                throw new UserError(id() + ": cannot read the example pictures (" + e.getMessage() + ")");
+            }
+        }).prefersFlat(c.filter());
     }
 
     /**

@@ -104,7 +104,7 @@ public final class Presets {
      * ({@link io.filterscope.engine.render.AscentRun}), every image held at least as contrasty as the 1st percentile of
      * the training pictures ({@link io.filterscope.engine.regularizer.ContrastFloor}: no picture of the data is one flat
      * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md), or
-     * as their median on a layer affine in the input ({@link #contrastReference}).
+     * as their median for an objective whose best picture is a flat colour ({@link #contrastReferences}, row by row).
      * Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
@@ -174,9 +174,9 @@ public final class Presets {
         if (s.get(CLIP_CONTRIB) > 0) {
             regularizers.add(PercentileClip.byContribution(s.get(CLIP_CONTRIB)));
         }
-        Double contrast = s.get(CONTRAST_FLOOR) > 0 ? contrastReference(model, objectives) : null;
-        if (contrast != null) {
-            regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * contrast));
+        double[] floors = s.get(CONTRAST_FLOOR) > 0 ? contrastReferences(model, objectives) : null;
+        if (floors != null) {
+            regularizers.add(new ContrastFloor(java.util.Arrays.stream(floors).map(f -> s.get(CONTRAST_FLOOR) * f).toArray()));
         }
         Objective penalty = null;
         penalty = subtract(penalty, s.get(TV), new TotalVariation());
@@ -193,16 +193,25 @@ public final class Presets {
     }
 
     /**
-     * The contrast that {@code contrastFloor} multiplies: the 1st percentile of the training pictures' contrast, no
-     * picture flatter than the data; but their median for objectives on layers affine in the input (emoji-cnn's conv1),
-     * whose best picture is one flat colour: held only at the 1st percentile, their tiles were that colour with a
-     * soft spot (17 of conv1's 24, near-flat to a person, docs/quality.md), where among pictures as contrasty as a
-     * typical one the ascent shows the contrast the filter gives up least. Null when the model's metadata does not say.
+     * The contrast that {@code contrastFloor} multiplies, per objective (image row), or one for all when they agree: the
+     * 1st percentile of the training pictures' contrast, no picture flatter than the data; but their median for an
+     * objective whose best picture we know is one flat colour: on a layer affine in the input (emoji-cnn's conv1), or a
+     * filter that answers a flat colour more than every example picture ({@link ModelData#prefersFlat}). Held only at
+     * the 1st percentile, their tiles were that colour with a soft spot (17 of conv1's 24, 19 of conv2's 48 near-flat
+     * to a person, docs/quality.md), where among pictures as contrasty as a typical one the ascent shows the contrast
+     * the filter gives up least; the median for every filter put some below their best example picture. A single
+     * filter's run gets the value its tile in a gallery gets. Null when the model's metadata does not say.
      */
-    static Double contrastReference(ModelData model, List<Objective> objectives) {
-        // Only a model with training-picture statistics asks (the first time, one forward pass per layer).
-        boolean affine = model.contrastP50() != null && objectives.stream().flatMap(o -> o.layers().stream()).allMatch(model.affine());
-        return affine ? model.contrastP50() : model.contrastP1();
+    static double[] contrastReferences(ModelData model, List<Objective> objectives) {
+        if (model.contrastP1() == null) {
+            return null;
+        }
+        // Only a model with training-picture statistics asks (the first time, a forward pass per layer).
+        double[] each = objectives.stream().mapToDouble(o -> model.contrastP50() != null
+                && (o.layers().stream().allMatch(model.affine()) || model.prefersFlat().test(o)) ? model.contrastP50() : model.contrastP1())
+                .toArray();
+        return each.length == 0 ? new double[] {model.contrastP1()}
+                : java.util.Arrays.stream(each).distinct().count() == 1 ? new double[] {each[0]} : each;
     }
 
     /** {@code sum - weight * term}, where a null sum is nothing yet and a zero weight leaves the term out. */

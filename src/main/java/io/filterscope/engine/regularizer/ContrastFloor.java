@@ -2,12 +2,13 @@ package io.filterscope.engine.regularizer;
 
 import io.filterscope.engine.param.Parameterization;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Keeps every image at least as contrasty as the model's training pictures: an image's contrast (the root mean square
  * of its display values' deviation from its own mean colour, over channels and pixels) is held at or above
- * {@code floor}, by moving its parameter along that contrast's gradient (through the parameterization's
+ * its row's floor ({@code floors}), by moving its parameter along that contrast's gradient (through the parameterization's
  * {@link Parameterization#backward}) until it reaches the floor, and projecting it back. A flat picture is off the
  * data's manifold: the mean of a linear filter's map, as emoji-cnn's conv1 is, is highest for one flat colour, and some
  * deeper colour filters answer a flat colour more than any example picture, so without it their gallery tiles were
@@ -18,22 +19,52 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * deviation around the picture's one mean): a flat saturated colour has that one (flat red: 0.47) and none of this.
  * A picture's standard deviation is never below its deviation from its mean colour, so an image at the floor passes (c).
  *
- * @param floor the least contrast, display units (the 1st percentile of the training pictures' standard deviation)
+ * <p>The floor is a value per image (row): a gallery's filters need not share one ({@code Presets.contrastFloors}).
+ * Runs whose floors are equal update as rows of one block ({@code SharedRows}), each run's rows in turn, so row {@code r}
+ * of the block is held at {@code floors[r % floors.length]}: one floor holds every row, and runs of {@code n} floors
+ * have {@code n} rows each.
+ *
+ * @param floors the least contrast per row, display units (the 1st percentile of the training pictures' standard
+ *               deviation, or their median for a filter that prefers a flat colour), or one for every row
  */
-public record ContrastFloor(double floor) implements Regularizer {
+public record ContrastFloor(double[] floors) implements Regularizer {
     /** Newton steps per application at most: one reaches the floor within a few percent, the next within rounding. */
     static final int PASSES = 3;
     /** A row is taken to be at the floor within this share of it. */
     private static final double TOLERANCE = 1e-3;
 
     public ContrastFloor {
-        if (!(floor > 0)) {
-            throw new IllegalArgumentException("a contrast floor must be above 0, got " + floor);
+        if (floors.length == 0) {
+            throw new IllegalArgumentException("a contrast floor needs a floor per row, or one, got none");
         }
+        for (double floor : floors) {
+            if (!(floor > 0)) {
+                throw new IllegalArgumentException("a contrast floor must be above 0, got " + floor);
+            }
+        }
+        floors = floors.clone();
+    }
+
+    /** One floor for every row. */
+    public ContrastFloor(double floor) {
+        this(new double[] {floor});
+    }
+
+    /** The floor of each of {@code n} rows, [n, 1]. @throws IllegalArgumentException when the floors do not repeat over them */
+    private INDArray rows(long n) {
+        if (n % floors.length != 0) {
+            throw new IllegalArgumentException("a contrast floor of " + floors.length + " rows cannot hold " + n + " images");
+        }
+        double[] each = new double[(int) n];
+        for (int r = 0; r < n; r++) {
+            each[r] = floors[r % floors.length];
+        }
+        return Nd4j.create(each, new long[] {n, 1});
     }
 
     @Override
     public void apply(Parameterization image, INDArray imageGradient, int step) {
+        INDArray floor = null;
         for (int pass = 0; pass < PASSES; pass++) {
             INDArray display = image.space().toDisplay(image.image());
             long n = display.size(0);
@@ -42,8 +73,11 @@ public record ContrastFloor(double floor) implements Regularizer {
             planes.subiColumnVector(planes.mean(1).reshape(planes.size(0), 1));
             INDArray deviation = display.reshape('c', n, values);
             INDArray contrast = Transforms.sqrt(deviation.mul(deviation).mean(1), false).reshape(n, 1);
-            INDArray shortfall = contrast.rsub(floor);
-            if (shortfall.maxNumber().doubleValue() <= TOLERANCE * floor) {
+            if (floor == null) {
+                floor = rows(n).castTo(contrast.dataType());
+            }
+            INDArray shortfall = floor.sub(contrast);
+            if (shortfall.div(floor).maxNumber().doubleValue() <= TOLERANCE) {
                 return;
             }
             shortfall = Transforms.max(shortfall, 0.0, false);
@@ -55,6 +89,21 @@ public record ContrastFloor(double floor) implements Regularizer {
             image.parameter().addi(rows.mulColumnVector(shortfall.divi(size)).reshape('c', image.parameter().shape()));
             image.project();
         }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ContrastFloor c && java.util.Arrays.equals(floors, c.floors);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Arrays.hashCode(floors);
+    }
+
+    @Override
+    public String toString() {
+        return "ContrastFloor" + java.util.Arrays.toString(floors);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
+import io.filterscope.engine.objective.Objective;
 import java.util.function.Predicate;
 
 /**
@@ -18,9 +19,12 @@ import java.util.function.Predicate;
  * @param anySize     whether a layer (by name) can be computed at other image sizes
  * @param affine      whether a layer (by name) is an affine function of the input (no activation or pooling between
  *                    them), so that the mean of each of its channels is highest for one flat colour
+ * @param prefersFlat whether an objective answers a flat colour more than every example picture (a channel whose best
+ *                    flat picture beats them, {@code FilterBaselines.prefersFlat})
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
-                        Double contrastP50, Predicate<String> anySize, Predicate<String> affine) {
+                        Double contrastP50, Predicate<String> anySize, Predicate<String> affine,
+                        Predicate<Objective> prefersFlat) {
 
     /**
      * What the model brings to runs of {@code size} x {@code size} pixel images: a learned prior describes
@@ -29,11 +33,11 @@ public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures exam
      */
     public ModelData at(int size) {
         return prior == null || prior.height() == size && prior.width() == size ? this
-                : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine);
+                : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine, prefersFlat);
     }
 
-    /** A model known only by its input space, every layer taking any size and none taken for affine. */
+    /** A model known only by its input space, every layer taking any size, none taken for affine, no objective preferring flat. */
     public static ModelData of(InputSpace space) {
-        return new ModelData(space, null, null, null, null, layer -> true, layer -> false);
+        return new ModelData(space, null, null, null, null, layer -> true, layer -> false, objective -> false);
     }
 }

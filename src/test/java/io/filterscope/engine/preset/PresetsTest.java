@@ -1,5 +1,6 @@
 package io.filterscope.engine.preset;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +16,7 @@ import io.filterscope.engine.objective.WeightedSum;
 import io.filterscope.engine.optimizer.OptimizerSettings;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.param.ParameterizationSpec;
+import io.filterscope.engine.regularizer.ContrastFloor;
 import io.filterscope.engine.regularizer.GaussianBlur;
 import io.filterscope.engine.regularizer.L2Decay;
 import io.filterscope.engine.render.LeakyStart;
@@ -109,19 +111,29 @@ class PresetsTest {
     }
 
     /**
-     * The contrast floor multiplies the training pictures' 1st percentile of contrast, but their median for objectives
-     * all on layers affine in the input (whose best picture is one flat colour), and the 1st percentile when the
-     * metadata gives no median.
+     * The contrast floor multiplies the training pictures' 1st percentile of contrast, but their median for an
+     * objective whose best picture is one flat colour (on a layer affine in the input, or a filter that prefers a flat
+     * colour to every example picture), row by row: a gallery of both kinds holds each at its own, a single filter's
+     * run gets what its tile gets; the 1st percentile when the metadata gives no median.
      */
     @Test
-    void theContrastFloorIsOfTheMedianPictureOnLayersAffineInTheInput() {
-        ModelData model = new ModelData(InputSpace.UNIT, null, null, 0.08, 0.25, layer -> true, "conv1"::equals);
-        assertEquals(0.25, Presets.contrastReference(model, List.of(new ChannelObjective("conv1", 7))));
-        assertEquals(0.08, Presets.contrastReference(model, List.of(new ChannelObjective("conv1", 7), new ChannelObjective("relu1", 7))));
-        assertEquals(0.08, Presets.contrastReference(model, List.of(new ClassObjective("logits", 1, null))));
-        assertEquals(0.08, Presets.contrastReference(new ModelData(InputSpace.UNIT, null, null, 0.08, null, layer -> true,
-                "conv1"::equals), List.of(new ChannelObjective("conv1", 7))));
-        assertNull(Presets.contrastReference(ModelData.of(InputSpace.UNIT), List.of(new ChannelObjective("conv1", 7))));
+    void theContrastFloorIsOfTheMedianPictureForObjectivesThatPreferAFlatColourRowByRow() {
+        ChannelObjective flat = new ChannelObjective("conv3", 2);
+        ChannelObjective patterned = new ChannelObjective("conv3", 5);
+        ModelData model = new ModelData(InputSpace.UNIT, null, null, 0.08, 0.25, layer -> true, "conv1"::equals, flat::equals);
+        assertArrayEquals(new double[] {0.25}, Presets.contrastReferences(model, List.of(new ChannelObjective("conv1", 7))));
+        assertArrayEquals(new double[] {0.25}, Presets.contrastReferences(model, List.of(flat)));
+        assertArrayEquals(new double[] {0.08}, Presets.contrastReferences(model, List.of(patterned)));
+        assertArrayEquals(new double[] {0.08, 0.25, 0.08}, Presets.contrastReferences(model, List.of(patterned, flat, patterned)));
+        assertArrayEquals(new double[] {0.25, 0.08}, Presets.contrastReferences(model,
+                List.of(new ChannelObjective("conv1", 7), new ChannelObjective("relu1", 7))));
+        assertArrayEquals(new double[] {0.08}, Presets.contrastReferences(model, List.of(new ClassObjective("logits", 1, null))));
+        assertArrayEquals(new double[] {0.08}, Presets.contrastReferences(new ModelData(InputSpace.UNIT, null, null, 0.08, null,
+                layer -> true, "conv1"::equals, flat::equals), List.of(flat, new ChannelObjective("conv1", 7))));
+        assertNull(Presets.contrastReferences(ModelData.of(InputSpace.UNIT), List.of(new ChannelObjective("conv1", 7))));
+        RunParts parts = Presets.DATA_PRIOR.build(Presets.DATA_PRIOR.defaults().with(Params.CONTRAST_FLOOR, 2.0), model,
+                List.of(patterned, flat));
+        assertTrue(parts.regularizers().contains(new ContrastFloor(new double[] {0.16, 0.5})), parts.regularizers().toString());
     }
 
     @Test

@@ -132,8 +132,36 @@ class RegularizerTest {
         assertEquals(contrasty, image.parameter().get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)), "the contrasty image untouched");
     }
 
+    /**
+     * A floor per row holds each flat image at its own (a gallery's filters that prefer a flat colour at the median
+     * picture's contrast, the others at the 1st percentile's), repeated over the rows of runs stacked as one block;
+     * floors of equal values are equal settings (runs with them may share a block), and rows that the floors do not
+     * repeat over are refused.
+     */
+    @Test
+    void contrastFloorHoldsEachRowAtItsOwnFloor() {
+        PixelImage image = new PixelImage(new long[] {4, 3, 16, 16}, DataType.DOUBLE, InputSpace.UNIT, Start.noise(7, 4));
+        Nd4j.getRandom().setSeed(7);
+        image.parameter().assign(Nd4j.rand(DataType.DOUBLE, 4, 3, 16, 16).muli(0.01).addi(0.4));
+        new ContrastFloor(new double[] {0.05, 0.2}).apply(image, null, 0);
+        double[] after = contrast(image.image());
+        assertEquals(0.05, after[0], 1e-3, java.util.Arrays.toString(after));
+        assertEquals(0.2, after[1], 1e-3, java.util.Arrays.toString(after));
+        assertEquals(0.05, after[2], 1e-3, java.util.Arrays.toString(after));
+        assertEquals(0.2, after[3], 1e-3, java.util.Arrays.toString(after));
+        assertEquals(new ContrastFloor(new double[] {0.05, 0.2}), new ContrastFloor(new double[] {0.05, 0.2}));
+        assertEquals(new ContrastFloor(0.05), new ContrastFloor(new double[] {0.05}));
+        org.junit.jupiter.api.Assertions.assertNotEquals(new ContrastFloor(new double[] {0.05, 0.2}), new ContrastFloor(0.05));
+        PixelImage three = new PixelImage(new long[] {3, 3, 16, 16}, DataType.DOUBLE, InputSpace.UNIT, Start.noise(7, 3));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ContrastFloor(new double[] {0.05, 0.2}).apply(three, null, 0));
+        assertTrue(e.getMessage().contains("2 rows cannot hold 3 images"), e.getMessage());
+    }
+
     @Test
     void contrastFloorMustBeAboveZero() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ContrastFloor(0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ContrastFloor(new double[] {0.1, -1}));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ContrastFloor(new double[0]));
     }
 }
