@@ -51,7 +51,7 @@ final class ClassesCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--checker", paramLabel = "F.json", description = "an independent classifier of the same classes "
-            + "(see src/test/resources/checkers) that must also name each image's class")
+            + "that must also name each image's class (checkers/ in the installed folder, src/test/resources/checkers in a checkout)")
     Path checker;
 
     @Mixin

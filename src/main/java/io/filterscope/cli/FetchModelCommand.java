@@ -8,6 +8,7 @@ import io.filterscope.model.fetch.ModelFetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,7 @@ final class FetchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (list || names.isEmpty()) {
-            list(catalogue);
+            list(catalogue, models.dir());
             return 0;
         }
         if (names.size() > 1) {
@@ -103,8 +104,8 @@ final class FetchModelCommand implements Callable<Integer> {
         }
     }
 
-    private static void list(List<KnownModel> catalogue) {
-        System.out.println("fetch-model NAME downloads one of these into the models directory (--models, default models):");
+    private static void list(List<KnownModel> catalogue, Path dir) {
+        System.out.println("fetch-model NAME downloads one of these into " + dir.toAbsolutePath().normalize() + " (--models DIR for another):");
         for (KnownModel m : catalogue) {
             System.out.printf("  %-11s %8s  %-19s %s%s%n", m.name(), "~" + Math.round(m.approxBytes() / 1e6) + " MB",
                     m.format().description, m.description(), m.name().equals(KnownModels.DEFAULT) ? " (suggested)" : "");

@@ -2,6 +2,7 @@ package io.filterscope.cli;
 
 import io.filterscope.UserError;
 import io.filterscope.model.ModelStore;
+import io.filterscope.model.tfjs.TfjsModel;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +36,16 @@ final class ModelsDir {
         return Files.isDirectory(beside) ? beside : Path.of("models");
     }
 
-    /** The folder the models are read from, which must hold at least one. @throws UserError naming the folder */
+    /**
+     * The folder the models are read from, which must hold at least one.
+     * @throws UserError naming the folder, or saying to give its parent when it is one TF.js model's own folder
+     */
     ModelStore store() {
+        if (TfjsModel.isModel(dir()) && Files.isDirectory(dir())) {
+            Path parent = dir().toAbsolutePath().normalize().getParent();
+            throw new UserError(dir().toAbsolutePath().normalize() + " is one TF.js model's folder (it holds model.json): give the folder "
+                    + "that holds it, --models " + parent);
+        }
         ModelStore store = new ModelStore(dir());
         if (store.list().isEmpty()) {
             throw new UserError("no models in " + dir().toAbsolutePath().normalize() + " (give --models DIR or set " + ENV + ")");

@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,8 +34,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "fashion-mnist, mnist or emoji (emoji: --prior-only)")
     String datasetName;
 
-    @Option(names = "--out", paramLabel = "F.zip", description = "the model file (default: models/NAME.zip, models/emoji-cnn.onnx)")
+    @Option(names = "--out", paramLabel = "F.zip", description = "the model file (default: NAME.zip, emoji-cnn.onnx in the models folder)")
     Path out;
+
+    @Mixin
+    ModelsDir models;
 
     @Option(names = "--data", paramLabel = "DIR", description = "where the data set is (default: where its package puts it)")
     Path data;
@@ -58,7 +62,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!dataset.trainsHere() && !priorOnly) {
             throw new UserError(BundledDataset.TRAINED_ELSEWHERE);
         }
-        Path out = this.out != null ? this.out : Path.of("models", dataset.modelFile());
+        Path out = this.out != null ? this.out : models.dir().resolve(dataset.modelFile());
         Path dataDir = data != null ? data : Path.of(dataset.defaultDataDir);
         Path dir = out.toAbsolutePath().getParent();
         String file = out.getFileName().toString();

@@ -46,6 +46,15 @@ class DistributionTest {
         assertEquals(List.of(), broken);
     }
 
+    @Test
+    void theCheckersClassesHelpNamesShipInTheInstalledFolder() throws Exception {
+        Set<String> shipped = shippedFiles();
+        for (String checker : List.of("emoji-checker", "fashion-checker", "mnist-checker")) {
+            assertTrue(shipped.contains("checkers/" + checker + ".json") && shipped.contains("checkers/" + checker + ".onnx"),
+                    checker + " in " + shipped);
+        }
+    }
+
     /** Paths inside the folder, as files.xml lays them out, of the files this checkout holds. */
     private static Set<String> shippedFiles() throws Exception {
         Element component = DocumentBuilderFactory.newInstance().newDocumentBuilder()

@@ -154,6 +154,14 @@ class MainTest {
     }
 
     @Test
+    void aTfjsModelsOwnFolderAsModelsSaysToGiveItsParent(@TempDir Path dir) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("mobilenet"));
+        Files.writeString(model.resolve("model.json"), "{}");
+        assertMessage(model.toAbsolutePath() + " is one TF.js model's folder (it holds model.json): give the folder that holds it, --models "
+                + dir.toAbsolutePath(), "models", "--models", model.toString());
+    }
+
+    @Test
     void activationsPrintsTopChannels(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);

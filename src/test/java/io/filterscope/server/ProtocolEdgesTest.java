@@ -252,6 +252,16 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aMissingFilterIs400SayingItIsRequired() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            Peer.Response none = peer.get(port, "/api/models/tiny/examples?layer=conv1");
+            assertEquals(400, none.status(), none.body().toString());
+            assertEquals("the filter query parameter is required: a whole number, 0 or more",
+                    none.json().getJsonObject("error").getString("message"));
+        }
+    }
+
+    @Test
     void aQueryParameterGivenTwiceIs400() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {
             Peer.Response twice = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=1&filter=2");

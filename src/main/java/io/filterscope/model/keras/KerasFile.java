@@ -79,8 +79,8 @@ public final class KerasFile {
             }
             if (isKeras3(file)) {
                 try (ZipFile zip = openZip(file)) {
-                    String version = JSON.readTree(text(zip, "metadata.json")).path("keras_version").asText(null);
-                    JsonNode config = json(text(zip, "config.json"), "config.json");
+                    String version = kerasVersion(zip);
+                    JsonNode config = json(text(zip, "config.json"), "its config.json");
                     return full(KerasModel.of(config, version, false), config, "Keras 3", version, null, null);
                 }
             }
@@ -153,8 +153,8 @@ public final class KerasFile {
     private static ModelGraph readKeras3(Path file) throws IOException {
         Path weights = Files.createTempFile("filterscope-", ".weights.h5");
         try (ZipFile zip = openZip(file)) {
-            String version = JSON.readTree(text(zip, "metadata.json")).path("keras_version").asText(null);
-            KerasModel model = KerasModel.of(json(text(zip, "config.json"), "config.json"), version, false);
+            String version = kerasVersion(zip);
+            KerasModel model = KerasModel.of(json(text(zip, "config.json"), "its config.json"), version, false);
             ZipEntry entry = zip.getEntry("model.weights.h5");
             if (entry == null) {
                 throw new IOException("a .keras file without model.weights.h5");
@@ -162,7 +162,13 @@ public final class KerasFile {
             try (InputStream in = zip.getInputStream(entry)) {
                 Files.copy(in, weights, StandardCopyOption.REPLACE_EXISTING);
             }
-            try (Hdf5File h5 = Hdf5File.open(weights)) {
+            Hdf5File h5;
+            try {
+                h5 = Hdf5File.open(weights);
+            } catch (IOException e) {
+                throw new IOException("its model.weights.h5: " + e.getMessage());
+            }
+            try (h5) {
                 return model.read(KerasWeightStore.keras3(h5));
             }
         } finally {
@@ -172,6 +178,11 @@ public final class KerasFile {
 
     private static boolean isKeras3(Path file) {
         return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".keras");
+    }
+
+    /** The Keras version a .keras file's metadata.json names, or null. */
+    private static String kerasVersion(ZipFile zip) throws IOException {
+        return json(text(zip, "metadata.json"), "its metadata.json").path("keras_version").asText(null);
     }
 
     private static ZipFile openZip(Path file) throws IOException {

@@ -328,8 +328,8 @@ public final class HttpVerticle extends AbstractVerticle {
     /**
      * A filter, channel or class index from the query: its digits, any whole number from 0 up, beyond 64 bits too (the
      * model's own range is checked where the model is known, {@link io.filterscope.IndexRange}: a number out of it is
-     * 404 with a message naming that range, as an unknown name is); null after answering 400 for what is no whole
-     * number from 0.
+     * 404 with a message naming that range, as an unknown name is); null after answering 400 for a missing one or
+     * what is no whole number from 0.
      */
     static String parseIndex(RoutingContext ctx, String name) {
         String v = ctx.request().getParam(name);
@@ -337,8 +337,8 @@ public final class HttpVerticle extends AbstractVerticle {
         if (digits.matches("\\d+")) {
             return digits;
         }
-        send(ctx, ApiError.badRequest("the " + name + " query parameter must be a whole number, 0 or more"
-                + (v == null ? "" : ", got '" + v + "'")));
+        send(ctx, ApiError.badRequest(v == null ? "the " + name + " query parameter is required: a whole number, 0 or more"
+                : "the " + name + " query parameter must be a whole number, 0 or more, got '" + v + "'"));
         return null;
     }
 

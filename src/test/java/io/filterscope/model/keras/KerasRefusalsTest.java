@@ -8,7 +8,11 @@ import io.filterscope.model.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +65,31 @@ class KerasRefusalsTest {
             }
         }
         assertTrue(store.load("fine").layers().size() > 5);
+    }
+
+    /** A .keras zip whose part is damaged is refused naming that part. */
+    @Test
+    void aDamagedPartOfAKerasZipIsNamed(@TempDir Path dir) throws Exception {
+        Path good = Path.of("src/test/resources/keras/kinds/kinds_shapes.keras");
+        Map<String, String> damage = Map.of("metadata.json", "its metadata.json is not JSON",
+                "model.weights.h5", "its model.weights.h5: ");
+        for (Map.Entry<String, String> d : damage.entrySet()) {
+            Path file = dir.resolve("damaged-" + d.getKey() + ".keras");
+            try (ZipFile in = new ZipFile(good.toFile());
+                 ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
+                for (ZipEntry e : Collections.list(in.entries())) {
+                    out.putNextEntry(new ZipEntry(e.getName()));
+                    out.write(e.getName().equals(d.getKey()) ? "garbage".getBytes() : in.getInputStream(e).readAllBytes());
+                    out.closeEntry();
+                }
+            }
+            IOException e = assertThrows(IOException.class, () -> {
+                KerasFile.describe(file);
+                KerasFile.read(file, null);
+            }, d.getKey());
+            assertTrue(e.getMessage().contains(d.getValue()), d.getKey() + ": " + e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
     }
 
     /** A refused file replaced in place by a readable one is listed and loads, without a new store. */
