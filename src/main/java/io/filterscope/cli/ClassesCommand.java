@@ -85,7 +85,7 @@ final class ClassesCommand implements Callable<Integer> {
             objectives.add(model.objectives().classLogit(k));
         }
         List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data().at(size), objectives),
-                size, steps, seed, classes, new ProgressBar(System.err));
+                size, steps, seed, classes, ProgressBar.onStandardError());
 
         Network net = model.cached(classes, size);
         List<BufferedImage> tiles = new ArrayList<>();

@@ -76,7 +76,7 @@ final class FetchModelCommand implements Callable<Integer> {
         ModelFetcher fetcher = new ModelFetcher(models.dir(), baseUrl,
                 new Downloader(timeout, timeout, System.out::println),
                 () -> {
-                    ProgressBar bar = new ProgressBar(System.err);
+                    ProgressBar bar = ProgressBar.onStandardError();
                     bars.add(bar);
                     return bar;
                 },

@@ -98,7 +98,7 @@ final class GalleryCommand implements Callable<Integer> {
         long started = System.nanoTime();
         GalleryAnimation animation = animate ? new GalleryAnimation(filters.size(), steps, model.channels(), side) : null;
         List<RenderedImage> images = Renderer.render(model::cached, objectives, preset.build(params, model.data().at(side), objectives),
-                side, steps, render.seed, chunk, new ProgressBar(System.err),
+                side, steps, render.seed, chunk, ProgressBar.onStandardError(),
                 animation == null ? (first, result) -> { } : animation::stepped);
         double seconds = (System.nanoTime() - started) / 1e9;
 

@@ -94,7 +94,7 @@ final class QualityCommand implements Callable<Integer> {
             List<FilterComparison.Row> rows = new ArrayList<>();
             for (Preset preset : compared) {
                 FilterComparison.Row r = FilterComparison.run(model, layer.name(), filters, preset, preset.defaults(), side, steps, seed,
-                        new ProgressBar(System.err));
+                        ProgressBar.onStandardError());
                 rows.add(r);
                 Path png = out.resolve(model.id() + "-" + layer.name().replace('/', '_') + "-" + r.preset() + ".png");
                 write(model, r, filters, side, png);

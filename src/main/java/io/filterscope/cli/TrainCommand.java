@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
 
         MultiLayerNetwork net = LeNet.create(28, 1, dataset.classes.size(), seed);
         Random rng = new Random(seed);
-        ProgressBar bar = new ProgressBar(System.err);
+        ProgressBar bar = ProgressBar.onStandardError();
         double accuracy = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             Trainer.fitEpoch(net, train, rng, bar, "epoch " + epoch + "/" + epochs);

@@ -36,6 +36,7 @@ public final class LoadedModel {
     private final ExampleActivations exampleActivations = new ExampleActivations(this);
     private volatile ImagePrior prior;
     private volatile java.util.Set<String> anySizeLayers;
+    private final ConcurrentHashMap<String, Boolean> affineLayers = new ConcurrentHashMap<>();
 
     LoadedModel(ModelMetadata metadata, ModelGraph graph, Path dir, boolean defaults, NetworkCache idle) {
         this.metadata = metadata;
@@ -216,8 +217,46 @@ public final class LoadedModel {
      * @throws UserError when its metadata names a prior file that cannot be read
      */
     public ModelData data() {
+        ModelMetadata.PictureStatistics pictures = metadata.trainingPictures();
         return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations,
-                metadata.trainingPictures() == null ? null : metadata.trainingPictures().contrastP1(), this::takesAnySize);
+                pictures == null ? null : pictures.contrastP1(), pictures == null ? null : pictures.contrastP50(),
+                this::takesAnySize, this::affine);
+    }
+
+    /**
+     * Whether a layer is an affine function of the model's input, with no activation or pooling between them
+     * (emoji-cnn's conv1, whose ReLU is a layer of its own; not the greyscale models' conv1, which holds its ReLU), so
+     * that the mean of each of its channels is highest for one flat colour. Found once per layer by one forward pass
+     * of two seeded random inputs and their mean: an affine layer's output for the mean is the mean of its outputs, to
+     * within float rounding (a ten-thousandth of their largest difference); a ReLU's or a max pool's is not.
+     *
+     * @throws UserError for a layer the model does not have
+     */
+    public boolean affine(String layer) {
+        return affineLayers.computeIfAbsent(layer(layer).name(), this::measureAffine);
+    }
+
+    private boolean measureAffine(String name) {
+        Network net = borrow(3, height(), List.of(name));
+        try {
+            int values = channels() * height() * width();
+            float[] in = new float[3 * values];
+            java.util.Random random = new java.util.Random(1);
+            for (int i = 0; i < values; i++) {
+                in[i] = (float) random.nextGaussian();
+                in[values + i] = (float) random.nextGaussian();
+                in[2 * values + i] = (in[i] + in[values + i]) / 2;
+            }
+            net.input().assign(Nd4j.create(in, net.input().shape()));
+            net.forward(List.of(name));
+            INDArray out = net.output(name).reshape(3, -1).castTo(DataType.DOUBLE);
+            INDArray a = out.getRow(0);
+            INDArray b = out.getRow(1);
+            double off = out.getRow(2).sub(a.add(b).divi(2)).amaxNumber().doubleValue();
+            return off <= 1e-4 * a.sub(b).amaxNumber().doubleValue();
+        } finally {
+            release(net);
+        }
     }
 
     /** The learned image prior its metadata names (read on first use), or null. @throws UserError when it cannot be read */

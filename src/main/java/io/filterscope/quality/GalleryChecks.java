@@ -9,7 +9,10 @@ import java.util.Set;
 /**
  * What a gallery's tiles say about its live filters (issue 18: "no flat tiles for live filters", in colour):
  * which are flat ({@link PictureMeasures#flat}, flatter than 99% of the model's example pictures), which of those are
- * the filter's truth ({@link FilterBaselines#isFlatTruth}), which colour tiles are grey (channels under
+ * the filter's truth ({@link FilterBaselines#isFlatTruth}), which are near-flat to a person ({@link
+ * PictureMeasures#nearFlat}: one colour with a faint gradient or a soft spot, plainer than 95% of the example
+ * pictures; colour models only, where people calibrated it: on the greyscale models' dark example pictures the same
+ * percentile also takes a thin bright outline on black for plain), which colour tiles are grey (channels under
  * {@link #GREY_LEVELS} levels apart on average) or pale (brighter than {@link #PALE_PERCENTILE}% of the model's
  * example pictures: faint patterns on near-white, where emoji-cnn's colour filters went with its prior from a random
  * start), which score below their filter's best example picture or best flat picture (the ascent missed a maximum
@@ -20,16 +23,19 @@ import java.util.Set;
  * @param live         the filters not reported dead, in gallery order
  * @param flat         live filters whose tile is flat and not their truth
  * @param flatTruth    live filters whose tile is flat and their truth
+ * @param nearFlat     live filters whose tile is near-flat and not flat (empty for a greyscale model)
  * @param grey         live filters whose colour tile is grey and not flat (empty for a greyscale model)
  * @param pale         live filters whose tile is pale and not flat (empty without example pictures)
  * @param scores       per tile, in gallery order, its filter's mean activation on the tile as shown
+ * @param deviations   per tile, in gallery order, its {@link PictureMeasures#colourDeviation}
  * @param belowExample live filters whose tile scores below their best example picture
  * @param belowFlat    live filters whose tile scores below their best flat picture
  * @param prefersFlat  live filters that answer their best flat picture more than every example picture
  */
-public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer> flatTruth, List<Integer> grey,
-                            List<Integer> pale, double[] scores, List<Integer> belowExample, List<Integer> belowFlat,
-                            List<Integer> prefersFlat, FilterBaselines baselines, double flatLimit, Double paleLimit) {
+public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer> flatTruth, List<Integer> nearFlat,
+                            List<Integer> grey, List<Integer> pale, double[] scores, double[] deviations,
+                            List<Integer> belowExample, List<Integer> belowFlat, List<Integer> prefersFlat,
+                            FilterBaselines baselines, double flatLimit, Double nearFlatLimit, Double paleLimit) {
 
     /** A colour tile is grey when its channels differ by fewer levels (of 255) than this on average. */
     public static final int GREY_LEVELS = 16;
@@ -51,16 +57,19 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
         int c = model.channels();
         int h = model.height();
         int w = model.width();
-        double limit = model.examples() == null ? PictureMeasures.FLAT_SHARE
-                : PictureMeasures.flatLimit(model.examples().pixels(), c, h, w);
+        float[][] examples = model.examples() == null ? null : model.examples().pixels();
+        double limit = PictureMeasures.flatLimit(examples, c, h, w);
+        Double plain = c == 3 ? PictureMeasures.nearFlatLimit(examples, c, h, w) : null;
         Double bright = model.examples() == null ? null : PictureMeasures.percentile(
                 java.util.Arrays.stream(model.examples().pixels()).mapToDouble(PictureMeasures::brightness).toArray(), PALE_PERCENTILE);
         FilterBaselines base = FilterBaselines.of(model, layer);
         double[][] all = FilterBaselines.scores(model, layer, tiles);
         double[] scores = new double[tiles.size()];
+        double[] deviations = new double[tiles.size()];
         List<Integer> live = new ArrayList<>();
         List<Integer> flat = new ArrayList<>();
         List<Integer> truth = new ArrayList<>();
+        List<Integer> near = new ArrayList<>();
         List<Integer> grey = new ArrayList<>();
         List<Integer> pale = new ArrayList<>();
         List<Integer> belowExample = new ArrayList<>();
@@ -70,6 +79,7 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
             int f = filters.get(i);
             float[] tile = tiles.get(i);
             scores[i] = all[i][f];
+            deviations[i] = PictureMeasures.colourDeviation(tile, c, h, w);
             if (dead.contains(f)) {
                 continue;
             }
@@ -77,6 +87,9 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
             if (PictureMeasures.flat(tile, c, h, w, limit)) {
                 (base.isFlatTruth(f, tile, scores[i], c, h, w) ? truth : flat).add(f);
             } else {
+                if (plain != null && deviations[i] < plain) {
+                    near.add(f);
+                }
                 if (c == 3 && PictureMeasures.colourSpread(tile, c, h, w) < GREY_LEVELS) {
                     grey.add(f);
                 }
@@ -94,7 +107,8 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
                 prefersFlat.add(f);
             }
         }
-        return new GalleryChecks(live, flat, truth, grey, pale, scores, belowExample, belowFlat, prefersFlat, base, limit, bright);
+        return new GalleryChecks(live, flat, truth, near, grey, pale, scores, deviations, belowExample, belowFlat, prefersFlat, base,
+                limit, plain, bright);
     }
 
     /** The lines {@code gallery} prints: each count of live tiles, with the filters and, for scores, the numbers. */
@@ -105,6 +119,10 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
                 PictureMeasures.FLAT_LEVELS));
         lines.add(String.format("  of which the filter's truth (the flat picture it prefers to every example, or a tile it "
                 + "answers at least as much as every example and flat picture): %d%s", flatTruth.size(), list(flatTruth)));
+        lines.add(nearFlatLimit == null ? "near-flat tiles: not measured (a greyscale model; calibrated on colour tiles)"
+                : String.format("near-flat tiles of live filters: %d of %d%s (near-flat: not flat, a mean CIE94 colour difference "
+                + "from the tile's mean colour below %.1f, the %.0fth percentile of the example pictures')", nearFlat.size(), live.size(),
+                measured(filters, nearFlat, deviations), nearFlatLimit, PictureMeasures.NEAR_FLAT_PERCENTILE));
         lines.add(String.format("grey tiles of live filters: %d of %d%s (grey: not flat, channels under %d levels apart on average)",
                 grey.size(), live.size(), list(grey), GREY_LEVELS));
         lines.add(paleLimit == null ? "pale tiles: not measured (no example pictures)"
@@ -134,6 +152,12 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
 
     private static String list(List<Integer> filters) {
         return filters.isEmpty() ? "" : " " + filters;
+    }
+
+    /** " [9 (3.1), ...]": each filter with its tile's value. */
+    private static String measured(List<Integer> filters, List<Integer> listed, double[] values) {
+        return listed.isEmpty() ? "" : " [" + String.join(", ", listed.stream()
+                .map(f -> String.format("%d (%.1f)", f, values[filters.indexOf(f)])).toList()) + "]";
     }
 
     /** " [9 (0.44 < 0.49), ...]": each filter's tile score against the baseline it missed. */

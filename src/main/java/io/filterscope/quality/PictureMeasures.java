@@ -19,6 +19,17 @@ public final class PictureMeasures {
     /** How near (in levels of 255, every channel) a pixel must be to the median colour to count towards flatness. */
     public static final int FLAT_LEVELS = 8;
 
+    /**
+     * A tile is near-flat when its {@link #colourDeviation} is below this percentile of the model's example pictures'
+     * ({@link #nearFlatLimit}): one colour with a faint gradient, a soft spot or one small dot, which a person calls
+     * plain though most of its pixels are more than {@link #FLAT_LEVELS} levels from its median (emoji-cnn's conv1
+     * filters 7, 20 and 22 with data-prior: 34-77% within them, not {@link #flat}; deviation 6.0, 7.2 and 4.4 against
+     * the examples' 5th percentile, 8.1; docs/quality.md).
+     */
+    public static final double NEAR_FLAT_PERCENTILE = 5;
+    /** The near-flat limit for a model without example pictures: emoji-cnn's, rounded ({@link #colourDeviation} units). */
+    public static final double NEAR_FLAT_DEVIATION = 8;
+
     private PictureMeasures() {
     }
 
@@ -99,6 +110,89 @@ public final class PictureMeasures {
             shares[i] = nearMedianShare(pictures[i], c, h, w, FLAT_LEVELS);
         }
         return Math.max(FLAT_SHARE, percentile(shares, 99));
+    }
+
+    /**
+     * How far, as a person sees colour, the picture strays from its one mean colour: the mean over its pixels of the
+     * CIE94 colour difference (graphic arts weights: kL = kC = kH = 1, K1 = 0.045, K2 = 0.015) between the pixel and the
+     * picture's mean CIELAB colour (sRGB, D65; a grey picture's channel is each of R, G and B). 0 for one flat colour;
+     * about 1 for a saturated green with a soft yellow spot, 6 for a cyan with a faint gradient, 16 to 30 for the tiles of
+     * emoji-cnn's conv6 and 22 for its median example picture. CIE94 divides chroma and hue differences by 1 + 0.045 C and
+     * 1 + 0.015 C of the mean colour (its chroma C, 0 for grey to about 130 for pure blue): a shift that is plain to see on
+     * grey is a faint one on a saturated colour, as in the tiles people called one colour with a faint gradient.
+     */
+    public static double colourDeviation(float[] p, int c, int h, int w) {
+        int plane = h * w;
+        double[][] lab = new double[plane][];
+        double[] mean = new double[3];
+        for (int i = 0; i < plane; i++) {
+            lab[i] = cieLab(p[i], p[(c == 3 ? 1 : 0) * plane + i], p[(c == 3 ? 2 : 0) * plane + i]);
+            for (int k = 0; k < 3; k++) {
+                mean[k] += lab[i][k] / plane;
+            }
+        }
+        double chroma = Math.hypot(mean[1], mean[2]);
+        double sc = 1 + 0.045 * chroma;
+        double sh = 1 + 0.015 * chroma;
+        double sum = 0;
+        for (double[] v : lab) {
+            double dl = v[0] - mean[0];
+            double da = v[1] - mean[1];
+            double db = v[2] - mean[2];
+            double dc = Math.hypot(v[1], v[2]) - chroma;
+            double dh2 = Math.max(0, da * da + db * db - dc * dc);
+            sum += Math.sqrt(dl * dl + dc * dc / (sc * sc) + dh2 / (sh * sh));
+        }
+        return sum / plane;
+    }
+
+    /**
+     * Whether the picture is near-flat to a person: its {@link #colourDeviation} below {@code limit} (a flat colour with
+     * a soft spot is; stripes, a texture or an object on a background are not).
+     *
+     * @param limit {@link #nearFlatLimit} of the model's pictures
+     */
+    public static boolean nearFlat(float[] p, int c, int h, int w, double limit) {
+        return colourDeviation(p, c, h, w) < limit;
+    }
+
+    /**
+     * The {@link #colourDeviation} below which a picture is plainer than the model's own pictures: their
+     * {@link #NEAR_FLAT_PERCENTILE}th percentile (emoji-cnn 8.1: the few below are a pale emoji on near-white or a
+     * small one on a plain colour); {@link #NEAR_FLAT_DEVIATION} without pictures.
+     *
+     * @param pictures display values in [0, 1], planar {@code c*h*w} each; null or empty when unknown
+     */
+    public static double nearFlatLimit(float[][] pictures, int c, int h, int w) {
+        if (pictures == null || pictures.length == 0) {
+            return NEAR_FLAT_DEVIATION;
+        }
+        double[] deviations = new double[pictures.length];
+        for (int i = 0; i < deviations.length; i++) {
+            deviations[i] = colourDeviation(pictures[i], c, h, w);
+        }
+        return percentile(deviations, NEAR_FLAT_PERCENTILE);
+    }
+
+    /** CIELAB (D65 white) of an sRGB colour, each channel in [0, 1]: {L*, a*, b*}. */
+    static double[] cieLab(double r, double g, double b) {
+        double lr = linear(r);
+        double lg = linear(g);
+        double lb = linear(b);
+        double x = labF((0.4124 * lr + 0.3576 * lg + 0.1805 * lb) / 0.9505);
+        double y = labF(0.2126 * lr + 0.7152 * lg + 0.0722 * lb);
+        double z = labF((0.0193 * lr + 0.1192 * lg + 0.9505 * lb) / 1.089);
+        return new double[] {116 * y - 16, 500 * (x - y), 200 * (y - z)};
+    }
+
+    /** sRGB's transfer function undone: a display value in [0, 1] to linear light. */
+    private static double linear(double v) {
+        return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    }
+
+    /** CIELAB's companding of a white-relative tristimulus value. */
+    private static double labF(double t) {
+        return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16.0 / 116;
     }
 
     /**

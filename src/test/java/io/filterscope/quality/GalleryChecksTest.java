@@ -88,6 +88,32 @@ class GalleryChecksTest {
     }
 
     /**
+     * A tile of one colour with a soft spot, which the flat measure passes, is near-flat against the example pictures'
+     * 5th percentile of colour deviation and listed with its deviation; an example picture with an emoji on it is not.
+     */
+    @Test
+    void aColourWithASoftSpotIsNearFlatAndAnEmojiIsNot() throws Exception {
+        float[] emoji = Arrays.stream(MODEL.examples().pixels())
+                .filter(p -> PictureMeasures.colourDeviation(p, 3, S, S) > 20).findFirst().orElseThrow();
+        float[] spot = flat(new int[] {0, 255, 0});
+        for (int i = 0; i < PLANE; i++) {
+            double dy = i / S - 31.5;
+            double dx = i % S - 31.5;
+            spot[i] = (float) Math.exp(-(dy * dy + dx * dx) / 72);
+        }
+        List<Integer> filters = List.of(5, 6);
+        GalleryChecks checks = GalleryChecks.check(MODEL, "conv1", filters, List.of(emoji, spot), Set.of());
+        assertEquals(List.of(), checks.flat(), "not flat: most of the spot is more than 8 levels from the green");
+        assertEquals(List.of(6), checks.nearFlat());
+        assertEquals(PictureMeasures.nearFlatLimit(MODEL.examples().pixels(), 3, S, S), checks.nearFlatLimit().doubleValue(), 0);
+        assertEquals(PictureMeasures.colourDeviation(spot, 3, S, S), checks.deviations()[1], 0);
+        String line = String.format("near-flat tiles of live filters: 1 of 2 [6 (%.1f)] (near-flat: not flat, a mean CIE94 colour "
+                + "difference from the tile's mean colour below %.1f, the 5th percentile of the example pictures')",
+                checks.deviations()[1], checks.nearFlatLimit());
+        assertTrue(checks.lines(filters).contains(line), String.join("\n", checks.lines(filters)));
+    }
+
+    /**
      * A live filter that answers its best flat colour more than every example picture is listed once per tile, with
      * that colour and both scores, whatever its tile looks like; one that does not, or a dead one, is not.
      */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.function.IntBinaryOperator;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,68 @@ class PictureMeasuresTest {
             rgb[2 * S * S + i] = i % 4 == 0 ? 0 : 1;
         }
         assertEquals(0.75, PictureMeasures.nearMedianShare(rgb, 3, S, S, 8), 1e-9);
+    }
+
+    /** A 64 px RGB picture from a function of (y, x) giving {r, g, b}. */
+    private static float[] colour(java.util.function.BiFunction<Integer, Integer, double[]> f) {
+        int n = 64;
+        float[] p = new float[3 * n * n];
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                double[] v = f.apply(y, x);
+                for (int ch = 0; ch < 3; ch++) {
+                    p[(ch * n + y) * n + x] = (float) v[ch];
+                }
+            }
+        }
+        return p;
+    }
+
+    /** A soft round spot of height 1 and standard deviation 6 px in the middle of a 64 px picture. */
+    private static double spot(int y, int x) {
+        return Math.exp(-((y - 31.5) * (y - 31.5) + (x - 31.5) * (x - 31.5)) / 72);
+    }
+
+    @Test
+    void aColourWithASoftSpotAFaintGradientOrFaintStripesIsNearFlatAndStripesOrATextureAreNot() {
+        double limit = PictureMeasures.NEAR_FLAT_DEVIATION;
+        // What people called plain (emoji-cnn's conv1 and conv3 tiles): the flat measure misses all three.
+        float[] greenWithYellowSpot = colour((y, x) -> new double[] {spot(y, x), 1, 0});
+        float[] cyanGradient = colour((y, x) -> new double[] {0, 1, 0.75 + 0.25 * x / 63});
+        float[] magentaFaintStripes = colour((y, x) -> new double[] {1, x / 8 % 2 == 0 ? 0 : 0.35, 1});
+        for (float[] plain : List.of(greenWithYellowSpot, cyanGradient, magentaFaintStripes)) {
+            assertTrue(PictureMeasures.nearFlat(plain, 3, 64, 64, limit), "near-flat: " + PictureMeasures.colourDeviation(plain, 3, 64, 64));
+            assertTrue(!PictureMeasures.flat(plain, 3, 64, 64, 0.86), "not flat by the 8-level measure");
+        }
+        float[] greenStripes = colour((y, x) -> new double[] {0, x % 8 < 3 ? 0.5 : 1, 0});
+        Random rng = new Random(1);
+        float[] greenTexture = colour((y, x) -> {
+            double t = rng.nextDouble();
+            return new double[] {0.5 * t, 0.5 + 0.5 * t, 0.5 * t};
+        });
+        float[] spotOnGrey = colour((y, x) -> new double[] {0.5 + 0.5 * spot(y, x), 0.5, 0.5 - 0.5 * spot(y, x)});
+        for (float[] busy : List.of(greenStripes, greenTexture)) {
+            assertTrue(!PictureMeasures.nearFlat(busy, 3, 64, 64, limit), "not near-flat: " + PictureMeasures.colourDeviation(busy, 3, 64, 64));
+        }
+        // CIE94: the same spot of colour counts for more on grey than on a saturated green (chroma 120).
+        assertTrue(PictureMeasures.colourDeviation(spotOnGrey, 3, 64, 64) > 3 * PictureMeasures.colourDeviation(greenWithYellowSpot, 3, 64, 64));
+        // Closed forms: one colour is 0; half black, half white is L* 0 and 100 around a mean of 50.
+        assertEquals(0, PictureMeasures.colourDeviation(colour((y, x) -> new double[] {0.9, 0.2, 0.4}), 3, 64, 64), 1e-9);
+        assertEquals(50, PictureMeasures.colourDeviation(picture((y, x) -> x < S / 2 ? 0.0 : 1.0), 1, S, S), 1e-3);
+        assertArrayEquals(new double[] {53.24, 80.09, 67.20}, PictureMeasures.cieLab(1, 0, 0), 0.05, "red in CIELAB");
+    }
+
+    @Test
+    void nearFlatLimitIsTheModelPicturesFifthPercentile() {
+        assertEquals(PictureMeasures.NEAR_FLAT_DEVIATION, PictureMeasures.nearFlatLimit(null, 1, S, S), 0);
+        float[][] pictures = new float[21][];
+        for (int i = 0; i < pictures.length; i++) {
+            int level = i;
+            // Half black, half grey: L* 0 and the grey's, a deviation of half the grey's L*.
+            pictures[i] = picture((y, x) -> x < S / 2 ? 0.0 : level / 20.0);
+        }
+        // The 5th percentile of 21 values is the second smallest: level 1 (deviations grow with the level).
+        assertEquals(PictureMeasures.colourDeviation(pictures[1], 1, S, S), PictureMeasures.nearFlatLimit(pictures, 1, S, S), 1e-9);
     }
 
     /** Digit-like pictures (a sixteenth of each bright) are 15/16 near their median: the limit follows the model's pictures. */

@@ -18,6 +18,8 @@ final class ActivationStage extends Stage {
     private final double threshold;
     private INDArray mask;
     private INDArray tmp;
+    /** in, out, mask, tmp and gradIn as element-wise ops take them: their dense storage when all are stored channels last. */
+    private INDArray[] operands;
 
     /** {@code max} may be infinite (no cap); {@code slope} 0 and {@code threshold} 0 make a plain ReLU. */
     ActivationStage(String layer, double max, double slope, double threshold) {
@@ -48,36 +50,58 @@ final class ActivationStage extends Stage {
         return s;
     }
 
+    /** Element-wise: any layout, the output stored as the input is (see {@link ChannelsLast}). */
+    @Override
+    boolean takesChannelsLast() {
+        return true;
+    }
+
+    @Override
+    boolean outputChannelsLast(INDArray input) {
+        return ChannelsLast.is(input);
+    }
+
     @Override
     void allocate(INDArray input) {
         super.allocate(input);
-        mask = out.like();
-        tmp = out.like();
+        mask = ChannelsLast.like(out);
+        tmp = ChannelsLast.like(out);
+        operands = ChannelsLast.elementwise(in, out, mask, tmp, gradIn);
     }
 
     @Override
     void forward() {
+        INDArray x = operands[0];
+        INDArray y = operands[1];
         if (threshold == 0 && slope == 0) {
-            exec("relu", new INDArray[] {in}, new INDArray[] {out}, new int[0], 0.0);
+            exec("relu", new INDArray[] {x}, new INDArray[] {y}, new int[0], 0.0);
             if (capped()) {
-                Nd4j.exec(new ScalarMin(out, null, out, max));
+                Nd4j.exec(new ScalarMin(y, null, y, max));
             }
             return;
         }
+        INDArray m = operands[2];
+        INDArray t = operands[3];
         // (libnd4j's lrelu takes its slope as a float: 0.3 became 0.30000001.)
-        // m = [x > t]; out = m * min(x, max) + (1 - m) * slope * (x - t)
-        Nd4j.exec(new Step(in, mask, threshold));
-        Nd4j.exec(new ScalarMin(in, null, out, max));
-        out.muli(mask);
-        in.sub(threshold, tmp).muli(slope);
-        mask.rsub(1.0, mask).muli(tmp);
-        out.addi(mask);
+        // m = [x > threshold]; y = m * min(x, max) + (1 - m) * slope * (x - threshold)
+        Nd4j.exec(new Step(x, m, threshold));
+        Nd4j.exec(new ScalarMin(x, null, y, max));
+        y.muli(m);
+        x.sub(threshold, t).muli(slope);
+        m.rsub(1.0, m).muli(t);
+        y.addi(m);
     }
 
     @Override
     void backward(INDArray gradOut, Leak leak) {
         if (leak.uniform()) {
-            backward(gradOut, in, out, mask, tmp, gradIn, leak.slope());
+            if (operands[1] != out && ChannelsLast.is(gradOut)) {
+                INDArray[] o = operands;
+                backward(ChannelsLast.storage(gradOut), o[0], o[1], o[2], o[3], o[4], leak.slope());
+            } else {
+                // Plain arrays, or an output gradient stored otherwise than the rest: every array as NCHW.
+                backward(gradOut, in, out, mask, tmp, gradIn, leak.slope());
+            }
         } else {
             // Images at different steps of their leaky start: each stretch of rows as a batch of its own.
             leak.forEachStretch((from, to, slope) -> backward(Network.rows(gradOut, from, to), Network.rows(in, from, to),

@@ -68,6 +68,20 @@ final class ConvStage extends Stage {
                 && (padded == null || nativePad[0] == 0 && nativePad[1] == 0 && padded.copy() == null);
     }
 
+    /**
+     * A stride-1 convolution, forward and as its input gradient, takes and gives maps stored {@link ChannelsLast channels
+     * last}, which oneDNN reads and writes without copying them to and from that order. Other strides keep plain maps.
+     */
+    @Override
+    boolean takesChannelsLast() {
+        return stride[0] == 1 && stride[1] == 1;
+    }
+
+    @Override
+    boolean outputChannelsLast(INDArray input) {
+        return takesChannelsLast();
+    }
+
     @Override
     long[] outputShape(long[] s) {
         int[] p = padding.resolve(s[2], s[3], kernel, stride);

@@ -18,7 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * sequential models; merges and residual additions for others), run in topological order. Forward runs
  * only the stages a target depends on; backward carries gradients placed at one or more layers down to the
  * input, adding up where a node feeds several others. All buffers are allocated once; a step allocates
- * nothing large.
+ * nothing large. A stage's output is stored {@link ChannelsLast channels last} when every stage reading it takes
+ * that (convolutions, ReLUs and pools); outputs and gradients keep their [n, c, h, w] shape and indices either way.
  */
 public final class Network {
     /** Allocated stages by node; null where a stage could not take this input size. */
@@ -64,6 +65,7 @@ public final class Network {
                 continue;
             }
             try {
+                graph.stages.get(i).channelsLastAllowed = readersTakeChannelsLast(graph, i, depth);
                 graph.stages.get(i).allocate(ins);
                 stages[i] = graph.stages.get(i);
             } catch (IllegalArgumentException e) {
@@ -98,6 +100,18 @@ public final class Network {
         grads = new INDArray[n + 1];
         owned = new boolean[n + 1];
         sums = new INDArray[n + 1];
+    }
+
+    /** Whether every stage among the first {@code depth} that reads node {@code node} takes inputs stored channels last. */
+    private static boolean readersTakeChannelsLast(StageGraph graph, int node, int depth) {
+        for (int j = node + 1; j < depth; j++) {
+            for (int src : graph.inputs.get(j)) {
+                if (src == node && !graph.stages.get(j).takesChannelsLast()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** The arrays node i reads, or null when one of them could not be allocated. */
@@ -344,7 +358,7 @@ public final class Network {
             objectiveGradients.computeIfAbsent(layer, l -> {
                 // Lives as long as the network, so never in a step's workspace.
                 try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    return output(l).like();
+                    return ChannelsLast.like(output(l));
                 }
             }).assign(0);
         }
@@ -461,7 +475,7 @@ public final class Network {
     private INDArray sum(int slot) {
         if (sums[slot] == null) {
             try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                sums[slot] = (slot == 0 ? input : stages[slot - 1].out).like();
+                sums[slot] = ChannelsLast.like(slot == 0 ? input : stages[slot - 1].out);
             }
         }
         return sums[slot];

@@ -50,10 +50,31 @@ abstract class Stage {
     /** Human-readable op name, shown in listings and the bench output. */
     abstract String kind();
 
+    /**
+     * Whether this stage's output may be stored {@link ChannelsLast channels last}: every stage that reads it
+     * {@link #takesChannelsLast takes that}. Set by the network before {@link #allocate}.
+     */
+    boolean channelsLastAllowed;
+
+    /**
+     * Whether this stage reads inputs stored channels last as well as plain NCHW ones (its gradient at the input is
+     * then stored the same way). Stages that do not are never given one.
+     */
+    boolean takesChannelsLast() {
+        return false;
+    }
+
+    /** Whether, {@link #channelsLastAllowed allowed}, this stage stores its output for this input channels last. */
+    boolean outputChannelsLast(INDArray input) {
+        return false;
+    }
+
     void allocate(INDArray input) {
         in = input;
-        out = Nd4j.create(input.dataType(), outputShape(input.shape()));
-        gradIn = Nd4j.create(input.dataType(), input.shape());
+        long[] shape = outputShape(input.shape());
+        out = channelsLastAllowed && outputChannelsLast(input) ? ChannelsLast.create(input.dataType(), shape)
+                : Nd4j.create(input.dataType(), shape);
+        gradIn = ChannelsLast.like(input);
     }
 
     /** Allocates for the outputs of this stage's inputs, in the order the graph lists them. */

@@ -103,7 +103,8 @@ public final class Presets {
      * steps, 7 and 25 from the top examples; docs/quality.md), or from its top picture when that excites it more
      * ({@link io.filterscope.engine.render.AscentRun}), every image held at least as contrasty as the 1st percentile of
      * the training pictures ({@link io.filterscope.engine.regularizer.ContrastFloor}: no picture of the data is one flat
-     * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md).
+     * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md), or
+     * as their median on a layer affine in the input ({@link #contrastReference}).
      * Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
@@ -173,8 +174,9 @@ public final class Presets {
         if (s.get(CLIP_CONTRIB) > 0) {
             regularizers.add(PercentileClip.byContribution(s.get(CLIP_CONTRIB)));
         }
-        if (s.get(CONTRAST_FLOOR) > 0 && model.contrastP1() != null) {
-            regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * model.contrastP1()));
+        Double contrast = s.get(CONTRAST_FLOOR) > 0 ? contrastReference(model, objectives) : null;
+        if (contrast != null) {
+            regularizers.add(new ContrastFloor(s.get(CONTRAST_FLOOR) * contrast));
         }
         Objective penalty = null;
         penalty = subtract(penalty, s.get(TV), new TotalVariation());
@@ -188,6 +190,19 @@ public final class Presets {
         return new RunParts(new ParameterizationSpec(kind, s.get(DECORRELATE), s.get(INIT), model.space(), model.prior()),
                 new OptimizerSettings(s.get(OPTIMIZER_KIND), s.get(LR), s.get(LR_DECAY)), transforms, regularizers,
                 penalty, new LeakyStart(s.get(LEAKY_RELU), s.get(LEAKY_STEPS)), model.examples());
+    }
+
+    /**
+     * The contrast that {@code contrastFloor} multiplies: the 1st percentile of the training pictures' contrast, no
+     * picture flatter than the data; but their median for objectives on layers affine in the input (emoji-cnn's conv1),
+     * whose best picture is one flat colour: held only at the 1st percentile, their tiles were that colour with a
+     * soft spot (17 of conv1's 24, near-flat to a person, docs/quality.md), where among pictures as contrasty as a
+     * typical one the ascent shows the contrast the filter gives up least. Null when the model's metadata does not say.
+     */
+    static Double contrastReference(ModelData model, List<Objective> objectives) {
+        // Only a model with training-picture statistics asks (the first time, one forward pass per layer).
+        boolean affine = model.contrastP50() != null && objectives.stream().flatMap(o -> o.layers().stream()).allMatch(model.affine());
+        return affine ? model.contrastP50() : model.contrastP1();
     }
 
     /** {@code sum - weight * term}, where a null sum is nothing yet and a zero weight leaves the term out. */

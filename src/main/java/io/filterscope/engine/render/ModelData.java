@@ -12,12 +12,15 @@ import java.util.function.Predicate;
  *
  * @param prior      null when the model ships none
  * @param examples   null when the model has no example set
- * @param contrastP1 the 1st percentile of its training pictures' contrast (the standard deviation of a picture's
- *                   display values), or null when its metadata does not say
- * @param anySize    whether a layer (by name) can be computed at other image sizes
+ * @param contrastP1  the 1st percentile of its training pictures' contrast (the standard deviation of a picture's
+ *                    display values), or null when its metadata does not say
+ * @param contrastP50 their median contrast, or null when its metadata does not say
+ * @param anySize     whether a layer (by name) can be computed at other image sizes
+ * @param affine      whether a layer (by name) is an affine function of the input (no activation or pooling between
+ *                    them), so that the mean of each of its channels is highest for one flat colour
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
-                        Predicate<String> anySize) {
+                        Double contrastP50, Predicate<String> anySize, Predicate<String> affine) {
 
     /**
      * What the model brings to runs of {@code size} x {@code size} pixel images: a learned prior describes
@@ -26,11 +29,11 @@ public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures exam
      */
     public ModelData at(int size) {
         return prior == null || prior.height() == size && prior.width() == size ? this
-                : new ModelData(space, null, examples, contrastP1, anySize);
+                : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine);
     }
 
-    /** A model known only by its input space, every layer taking any size. */
+    /** A model known only by its input space, every layer taking any size and none taken for affine. */
     public static ModelData of(InputSpace space) {
-        return new ModelData(space, null, null, null, layer -> true);
+        return new ModelData(space, null, null, null, null, layer -> true, layer -> false);
     }
 }

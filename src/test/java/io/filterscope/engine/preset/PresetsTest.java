@@ -18,6 +18,7 @@ import io.filterscope.engine.param.ParameterizationSpec;
 import io.filterscope.engine.regularizer.GaussianBlur;
 import io.filterscope.engine.regularizer.L2Decay;
 import io.filterscope.engine.render.LeakyStart;
+import io.filterscope.engine.render.ModelData;
 import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.transform.Pad;
 import io.filterscope.engine.transform.RandomAffine;
@@ -105,6 +106,22 @@ class PresetsTest {
                 "without the param, natural's own start");
         assertEquals("{\"init\":\"examples\"}", asked.givenJson().toString());
         assertEquals(parts, Presets.DATA_PRIOR.build(Presets.DATA_PRIOR.defaults().with(asked.givenJson()), InputSpace.UNIT));
+    }
+
+    /**
+     * The contrast floor multiplies the training pictures' 1st percentile of contrast, but their median for objectives
+     * all on layers affine in the input (whose best picture is one flat colour), and the 1st percentile when the
+     * metadata gives no median.
+     */
+    @Test
+    void theContrastFloorIsOfTheMedianPictureOnLayersAffineInTheInput() {
+        ModelData model = new ModelData(InputSpace.UNIT, null, null, 0.08, 0.25, layer -> true, "conv1"::equals);
+        assertEquals(0.25, Presets.contrastReference(model, List.of(new ChannelObjective("conv1", 7))));
+        assertEquals(0.08, Presets.contrastReference(model, List.of(new ChannelObjective("conv1", 7), new ChannelObjective("relu1", 7))));
+        assertEquals(0.08, Presets.contrastReference(model, List.of(new ClassObjective("logits", 1, null))));
+        assertEquals(0.08, Presets.contrastReference(new ModelData(InputSpace.UNIT, null, null, 0.08, null, layer -> true,
+                "conv1"::equals), List.of(new ChannelObjective("conv1", 7))));
+        assertNull(Presets.contrastReference(ModelData.of(InputSpace.UNIT), List.of(new ChannelObjective("conv1", 7))));
     }
 
     @Test

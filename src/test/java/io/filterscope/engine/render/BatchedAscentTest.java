@@ -34,7 +34,7 @@ class BatchedAscentTest {
     private static final ModelGraph MODEL = Dl4jReader.read(TestNets.small(DataType.FLOAT, 21));
     private static final int SIZE = 12;
     /** A learned prior of the small network's 1x12x12 pictures, 8 components, so that data-prior runs can be made. */
-    private static final ModelData DATA = new ModelData(InputSpace.UNIT, prior(), null, null, layer -> true);
+    private static final ModelData DATA = new ModelData(InputSpace.UNIT, prior(), null, null, null, layer -> true, layer -> false);
 
     private static ImagePrior prior() {
         Nd4j.getRandom().setSeed(9);

@@ -14,7 +14,7 @@ class ModelDataTest {
     @Test
     void aPriorIsKeptOnlyForImagesOfItsOwnSize() {
         ImagePrior prior = new ImagePrior("test.prior", 1, 4, 4, Nd4j.zeros(DataType.DOUBLE, 16), Nd4j.eye(16).castTo(DataType.DOUBLE));
-        ModelData data = new ModelData(InputSpace.UNIT, prior, null, null, layer -> true);
+        ModelData data = new ModelData(InputSpace.UNIT, prior, null, null, null, layer -> true, layer -> false);
         assertSame(data, data.at(4));
         ModelData larger = data.at(8);
         assertNull(larger.prior(), "a 4x4 prior says nothing about 8x8 pictures");
