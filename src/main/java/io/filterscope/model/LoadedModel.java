@@ -230,12 +230,13 @@ public final class LoadedModel {
     /**
      * Whether an objective answers a flat colour more than every example picture: a channel objective whose filter
      * {@link FilterBaselines#prefersFlat} (its layer's baselines found once, nine flat pictures' forward pass and the
-     * example pictures' activations, which an examples start computes anyway); no other objective.
+     * example pictures' activations, which an examples start computes anyway); no other objective, and none of a model
+     * without example pictures (every flat picture would beat none).
      *
      * @throws UserError when the model's example pictures cannot be read
      */
     public boolean prefersFlat(Objective objective) {
-        return objective instanceof ChannelObjective c && baselines.computeIfAbsent(layer(c.layer()).name(), name -> {
+        return objective instanceof ChannelObjective c && metadata.examples() != null && baselines.computeIfAbsent(layer(c.layer()).name(), name -> {
             try {
                 return FilterBaselines.of(this, name);
             } catch (IOException e) {

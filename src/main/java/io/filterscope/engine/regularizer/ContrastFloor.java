@@ -19,7 +19,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * deviation around the picture's one mean): a flat saturated colour has that one (flat red: 0.47) and none of this.
  * A picture's standard deviation is never below its deviation from its mean colour, so an image at the floor passes (c).
  *
- * <p>The floor is a value per image (row): a gallery's filters need not share one ({@code Presets.contrastFloors}).
+ * <p>The floor is a value per image (row): a gallery's filters need not share one ({@code Presets.contrastReferences}).
  * Runs whose floors are equal update as rows of one block ({@code SharedRows}), each run's rows in turn, so row {@code r}
  * of the block is held at {@code floors[r % floors.length]}: one floor holds every row, and runs of {@code n} floors
  * have {@code n} rows each.
@@ -43,6 +43,12 @@ public record ContrastFloor(double[] floors) implements Regularizer {
             }
         }
         floors = floors.clone();
+    }
+
+    /** The floors, a copy. */
+    @Override
+    public double[] floors() {
+        return floors.clone();
     }
 
     /** One floor for every row. */

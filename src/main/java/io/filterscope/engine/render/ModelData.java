@@ -1,8 +1,8 @@
 package io.filterscope.engine.render;
 
+import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
-import io.filterscope.engine.objective.Objective;
 import java.util.function.Predicate;
 
 /**
@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * @param affine      whether a layer (by name) is an affine function of the input (no activation or pooling between
  *                    them), so that the mean of each of its channels is highest for one flat colour
  * @param prefersFlat whether an objective answers a flat colour more than every example picture (a channel whose best
- *                    flat picture beats them, {@code FilterBaselines.prefersFlat})
+ *                    flat picture beats them, {@code FilterBaselines.prefersFlat}; none for a model without examples)
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
                         Double contrastP50, Predicate<String> anySize, Predicate<String> affine,
