@@ -16,6 +16,7 @@ import io.filterscope.quality.FilterBaselines;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -236,13 +237,23 @@ public final class LoadedModel {
      * @throws UserError when the model's example pictures cannot be read
      */
     public boolean prefersFlat(Objective objective) {
-        return objective instanceof ChannelObjective c && metadata.examples() != null && baselines.computeIfAbsent(layer(c.layer()).name(), name -> {
+        return objective instanceof ChannelObjective c && metadata.examples() != null && baselines(c.layer()).prefersFlat(c.filter());
+    }
+
+    /**
+     * A layer's {@link FilterBaselines} (its filters' best flat and best example pictures), found on first use and kept:
+     * the contrast floor of a run and a gallery's checks ask for the same layer's.
+     *
+     * @throws UserError for a layer the model does not have, or when its example pictures cannot be read
+     */
+    public FilterBaselines baselines(String layer) {
+        return baselines.computeIfAbsent(layer(layer).name(), name -> {
             try {
                 return FilterBaselines.of(this, name);
             } catch (IOException e) {
                 throw new UserError(id() + ": cannot read the example pictures (" + e.getMessage() + ")");
             }
-        }).prefersFlat(c.filter());
+        });
     }
 
     /**
@@ -263,7 +274,7 @@ public final class LoadedModel {
         try {
             int values = channels() * height() * width();
             float[] in = new float[3 * values];
-            java.util.Random random = new java.util.Random(1);
+            Random random = new Random(1);
             for (int i = 0; i < values; i++) {
                 in[i] = (float) random.nextGaussian();
                 in[values + i] = (float) random.nextGaussian();

@@ -10,9 +10,9 @@ import java.util.Set;
  * What a gallery's tiles say about its live filters (issue 18: "no flat tiles for live filters", in colour):
  * which are flat ({@link PictureMeasures#flat}, flatter than 99% of the model's example pictures), which of those are
  * the filter's truth ({@link FilterBaselines#isFlatTruth}), which are near-flat to a person ({@link
- * PictureMeasures#nearFlat}: one colour with a faint gradient or a soft spot, plainer than 95% of the example
- * pictures; colour models only, where people calibrated it: on the greyscale models' dark example pictures the same
- * percentile also takes a thin bright outline on black for plain), which colour tiles are grey (channels under
+ * PictureMeasures#colourDeviation} under {@link PictureMeasures#nearFlatLimit}: one colour with a faint gradient or a
+ * soft spot, plainer than 95% of the example pictures; colour models only, where people calibrated it: on the
+ * greyscale models' dark example pictures the same percentile also takes a thin bright outline on black for plain), which colour tiles are grey (channels under
  * {@link #GREY_LEVELS} levels apart on average) or pale (brighter than {@link #PALE_PERCENTILE}% of the model's
  * example pictures: faint patterns on near-white, where emoji-cnn's colour filters went with its prior from a random
  * start), which score below their filter's best example picture or best flat picture (the ascent missed a maximum
@@ -60,9 +60,9 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
         float[][] examples = model.examples() == null ? null : model.examples().pixels();
         double limit = PictureMeasures.flatLimit(examples, c, h, w);
         Double plain = c == 3 ? PictureMeasures.nearFlatLimit(examples, c, h, w) : null;
-        Double bright = model.examples() == null ? null : PictureMeasures.percentile(
-                java.util.Arrays.stream(model.examples().pixels()).mapToDouble(PictureMeasures::brightness).toArray(), PALE_PERCENTILE);
-        FilterBaselines base = FilterBaselines.of(model, layer);
+        Double bright = examples == null ? null : PictureMeasures.percentile(
+                java.util.Arrays.stream(examples).mapToDouble(PictureMeasures::brightness).toArray(), PALE_PERCENTILE);
+        FilterBaselines base = model.baselines(layer);
         double[][] all = FilterBaselines.scores(model, layer, tiles);
         double[] scores = new double[tiles.size()];
         double[] deviations = new double[tiles.size()];

@@ -147,17 +147,8 @@ public final class PictureMeasures {
     }
 
     /**
-     * Whether the picture is near-flat to a person: its {@link #colourDeviation} below {@code limit} (a flat colour with
-     * a soft spot is; stripes, a texture or an object on a background are not).
-     *
-     * @param limit {@link #nearFlatLimit} of the model's pictures
-     */
-    public static boolean nearFlat(float[] p, int c, int h, int w, double limit) {
-        return colourDeviation(p, c, h, w) < limit;
-    }
-
-    /**
-     * The {@link #colourDeviation} below which a picture is plainer than the model's own pictures: their
+     * The {@link #colourDeviation} below which a picture is plainer than the model's own pictures, near-flat to a person
+     * (a flat colour with a soft spot is; stripes, a texture or an object on a background are not): their
      * {@link #NEAR_FLAT_PERCENTILE}th percentile (emoji-cnn 8.1: the few below are a pale emoji on near-white or a
      * small one on a plain colour); {@link #NEAR_FLAT_DEVIATION} without pictures.
      *

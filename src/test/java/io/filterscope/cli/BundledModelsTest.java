@@ -267,7 +267,7 @@ class BundledModelsTest {
     private static final Map<String, String> FLAT = Map.of();
 
     /**
-     * The live filters of the gallery test whose default tiles are near-flat to a person ({@link PictureMeasures#nearFlat}),
+     * The live filters of the gallery test whose default tiles are near-flat to a person ({@link GalleryChecks#nearFlat}),
      * as measured (docs/quality.md): none on emoji-cnn's conv1, whose layer is affine in the pixels and so held at the
      * training pictures' median contrast (with the 1st percentile, 14 of its 24 tiles were near-flat, one colour with a
      * soft spot); on conv2 to conv4, colour filters that do not prefer a flat colour, held at the 1st percentile, whose
