@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * The slope a backward pass gives inactive ReLUs (a run's leaky start, {@code 0} for a true ReLU gradient),
  * one for the whole batch or one per image: runs that share a minibatch are each at their own step of their
- * own schedule. A stage that uses it works on the rows of each slope in turn, so every image gets exactly
- * the gradient it would get in a batch of its own.
+ * own schedule. A stage that uses it gives each row its own slope, so every image gets exactly the gradient it
+ * would get in a batch of its own.
  */
 final class Leak {
     static final Leak NONE = new Leak(new double[] {0}, true);
@@ -42,20 +42,8 @@ final class Leak {
         return slopes[0];
     }
 
-    /** What a stage does to the rows {@code [from, to)} of its batch, which share one slope. */
-    @FunctionalInterface
-    interface Rows {
-        void apply(int from, int to, double slope);
-    }
-
-    /** Calls {@code each} once per stretch of consecutive images with the same slope, in order. */
-    void forEachStretch(Rows each) {
-        int from = 0;
-        for (int i = 1; i <= slopes.length; i++) {
-            if (i == slopes.length || slopes[i] != slopes[from]) {
-                each.apply(from, i, slopes[from]);
-                from = i;
-            }
-        }
+    /** The slope of every image, or of each ([batch]) when they differ; at least {@code floor} (a layer's own slope). */
+    double[] slopes(double floor) {
+        return Arrays.stream(slopes).map(s -> Math.max(floor, s)).toArray();
     }
 }
