@@ -108,8 +108,8 @@ public final class AscentRun {
      * al.'s mean-image initialization, with more than one candidate). From the mean of the top example pictures alone,
      * 7 of emoji-cnn's 48 conv2 tiles and 8 of its 96 conv4 tiles scored below their best example picture, from the
      * better of the two 4 and 6 (docs/quality.md). A flat colour is no candidate: it is no picture like the data, and
-     * flat starts stayed flat (docs/quality.md). Costs one forward pass per candidate: a step is a forward and a
-     * backward pass, and a gallery takes 64.
+     * flat starts stayed flat (docs/quality.md). Costs a forward pass for the candidates (one per candidate where the
+     * network has rows for only one): a step is a forward and a backward pass, and a gallery takes 64.
      */
     private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed) {
         long[] seeds = new long[objectives.size()];
@@ -125,8 +125,11 @@ public final class AscentRun {
         double[] best = new double[seeds.length];
         Arrays.fill(best, Double.NEGATIVE_INFINITY);
         float[][] chosen = new float[seeds.length][];
-        for (float[][] pictures : candidates) {
-            double[] values = startValues(spec.create(imageShape, net.dataType(), new Start(seeds, pictures)), parts, seed);
+        List<Parameterization> made = candidates.stream().map(p -> spec.create(imageShape, net.dataType(), new Start(seeds, p))).toList();
+        double[][] scored = startValues(made, parts, seed);
+        for (int c = 0; c < candidates.size(); c++) {
+            float[][] pictures = candidates.get(c);
+            double[] values = scored[c];
             for (int i = 0; i < seeds.length; i++) {
                 if (pictures[i] != null && values[i] > best[i]) {
                     best[i] = values[i];
@@ -148,24 +151,43 @@ public final class AscentRun {
         return top == null ? List.of() : List.of(top, parts.examples().topMeans(objectives, size, 1));
     }
 
-    /** Each image's objective on a candidate start, as the first step would see it (its transforms, drawn alike). */
-    private double[] startValues(Parameterization candidate, RunParts parts, long seed) {
+    /**
+     * Each image's objective on each candidate start, as the first step would see it (its transforms, drawn alike):
+     * the candidates side by side in the network's rows, as many as it has room for in one forward pass (a run joining a
+     * batch of 30 scored its two on the batch's whole network one after the other, 0.5 s of CPU for 30 runs of
+     * fashion-cnn; docs/performance.md). Rows do not change each other's values (runs share batches so).
+     */
+    private double[][] startValues(List<Parameterization> candidates, RunParts parts, long seed) {
         Backend.fitThreadsTo(volume);
-        return Workspaces.step(() -> {
-            INDArray x = candidate.image();
-            INDArray seen = x;
-            Random rng = new Random(seed + 1);
-            for (Transform t : parts.transforms()) {
-                seen = t.sample(rng, seen.shape()).forward(seen);
-            }
-            (net.batch() == peak.length ? net.input() : Network.rows(net.input(), 0, peak.length)).assign(seen);
-            net.forward(objective.layers());
-            stepObjective = objective;
-            stepImage = x;
-            double[] values = evaluate(net, 0);
-            stepImage = null;
-            return values;
-        });
+        int n = peak.length;
+        int room = (int) Math.max(1, net.batch() / n);
+        double[][] values = new double[candidates.size()][];
+        for (int from = 0; from < candidates.size(); from += room) {
+            List<Parameterization> pass = candidates.subList(from, Math.min(candidates.size(), from + room));
+            double[][] passed = Workspaces.step(() -> {
+                INDArray[] images = new INDArray[pass.size()];
+                for (int c = 0; c < pass.size(); c++) {
+                    images[c] = pass.get(c).image();
+                    INDArray seen = images[c];
+                    Random rng = new Random(seed + 1);
+                    for (Transform t : parts.transforms()) {
+                        seen = t.sample(rng, seen.shape()).forward(seen);
+                    }
+                    (net.batch() == n ? net.input() : Network.rows(net.input(), c * n, (c + 1) * n)).assign(seen);
+                }
+                net.forward(objective.layers());
+                stepObjective = objective;
+                double[][] each = new double[pass.size()][];
+                for (int c = 0; c < pass.size(); c++) {
+                    stepImage = images[c];
+                    each[c] = evaluate(net, c * n);
+                }
+                stepImage = null;
+                return each;
+            });
+            System.arraycopy(passed, 0, values, from, passed.length);
+        }
+        return values;
     }
 
     /** Whether a run of these parts starts from the mean of its objectives' top example pictures ({@code init} examples). */
