@@ -58,9 +58,10 @@ class SoakTest {
     /**
      * The nice value of this JVM's threads during the timed minutes (-Dfilterscope.soak.clientsNice; 0 leaves them at the
      * server's priority): set once before the clients start ({@link #niceThisJvm}), after the solo timings, which are
-     * thus taken at the server's priority as before.
+     * thus taken at the server's priority as before. At 10 the hostile acts fell by 29%; at 5 they held
+     * (docs/performance.md, "Soak", tenth round).
      */
-    private static final int CLIENTS_NICE = Integer.getInteger("filterscope.soak.clientsNice", 10);
+    private static final int CLIENTS_NICE = Integer.getInteger("filterscope.soak.clientsNice", 5);
     /**
      * What the clients did per minute of the timed minutes at the server's priority, in the last quiet 10-minute soak
      * before they were niced (cd42cfb, 2026-12-01 07:00 UTC, other processes 0.01 cores): 514 runs and 33,839 hostile acts
