@@ -226,7 +226,7 @@ class SoakTest {
         }
     }
 
-    /** What the clients have done so far: runs completed, uploads and examples queries answered, hostile acts done. */
+    /** What the clients have done so far: runs done, uploads and examples queries answered, hostile acts done. */
     private Map<String, Integer> attack() {
         Map<String, Integer> done = new java.util.TreeMap<>();
         done.put("runs", counts.getOrDefault("runs", new AtomicInteger()).get());
