@@ -104,7 +104,8 @@ public final class Presets {
      * ({@link io.filterscope.engine.render.AscentRun}), every image held at least as contrasty as the 1st percentile of
      * the training pictures ({@link io.filterscope.engine.regularizer.ContrastFloor}: no picture of the data is one flat
      * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md), or
-     * as their median for an objective whose best picture is a flat colour ({@link #contrastReferences}, row by row).
+     * as their median for an objective whose best picture is a flat colour or near it ({@link #contrastReferences}, row
+     * by row).
      * Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
