@@ -58,8 +58,8 @@ class SoakTest {
     /**
      * The nice value of this JVM's threads during the timed minutes (-Dfilterscope.soak.clientsNice; 0 leaves them at the
      * server's priority): set once before the clients start ({@link #niceThisJvm}), after the solo timings, which are
-     * thus taken at the server's priority as before. At 10 the hostile acts fell by 29%; at 5 they held
-     * (docs/performance.md, "Soak", tenth round).
+     * thus taken at the server's priority as before. At 10 the hostile acts fell by 29%; at 5 they rose 26% in one pair
+     * of soaks at a like load and fell 11% in another (docs/performance.md, "Soak", tenth round).
      */
     private static final int CLIENTS_NICE = Integer.getInteger("filterscope.soak.clientsNice", 5);
     /**
