@@ -8,8 +8,9 @@ import java.util.Properties;
 /**
  * Chooses ND4J's native build before ND4J loads: the build the jar was packaged with (the oneDNN
  * build of libnd4j on CPU, whose convolutions are several times faster than the plain one; cuDNN
- * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; and how its
- * OpenMP threads wait between ops ({@link OpenMpWaits}).
+ * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; how its
+ * OpenMP threads wait between ops ({@link OpenMpWaits}); and that malloc keeps the pages native code frees mapped
+ * for the next allocation ({@link MallocReuse}).
  */
 public final class Backend {
     private static final String EXTENSION = "org.bytedeco.javacpp.platform.extension";
@@ -20,6 +21,7 @@ public final class Backend {
     /** Must run before ND4J loads: both settings are read once, when its native libraries load. */
     public static void configure() {
         OpenMpWaits.apply();
+        MallocReuse.apply();
         Properties build = new Properties();
         try (InputStream in = Backend.class.getResourceAsStream("/filterscope/build.properties")) {
             if (in != null) {
