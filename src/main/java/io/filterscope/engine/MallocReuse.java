@@ -17,7 +17,8 @@ import com.sun.jna.Platform;
  * <ul>
  * <li>{@link #MMAP_THRESHOLD}: buffers up to 32 MB (glibc's largest threshold) come from the arenas, not mappings
  * of their own;</li>
- * <li>{@link #TRIM_THRESHOLD}: an arena's free top is never trimmed on its own;</li>
+ * <li>{@link #TRIM_THRESHOLD}: 256 MB, above a thread arena's largest heap (64 MB), so those heaps never shrink on
+ * their own; the main arena still hands back a free top larger than that;</li>
  * <li>{@link #TOP_PAD}: 64 MB of padding, a whole heap of a thread's arena, so an emptied heap is never deleted
  * (glibc keeps a heap while the one before it has less room than the pad) and heaps are reserved whole.</li>
  * </ul>
@@ -31,7 +32,7 @@ final class MallocReuse {
     static final int M_MMAP_THRESHOLD = -3;
 
     static final int MMAP_THRESHOLD = 32 << 20;
-    static final int TRIM_THRESHOLD = Integer.MAX_VALUE;
+    static final int TRIM_THRESHOLD = 256 << 20;
     static final int TOP_PAD = 64 << 20;
 
     private MallocReuse() {
