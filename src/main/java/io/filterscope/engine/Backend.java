@@ -8,8 +8,9 @@ import java.util.Properties;
 /**
  * Chooses ND4J's native build before ND4J loads: the build the jar was packaged with (the oneDNN
  * build of libnd4j on CPU, whose convolutions are several times faster than the plain one; cuDNN
- * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; and how its
- * OpenMP threads wait between ops ({@link OpenMpWaits}); and JavaCPP's limit on resident memory, off unless one is
+ * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; how its
+ * OpenMP threads wait between ops ({@link OpenMpWaits}); that malloc keeps the pages native code frees mapped
+ * for the next allocation ({@link MallocReuse}); and JavaCPP's limit on resident memory, off unless one is
  * given ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes}).
  */
 public final class Backend {
@@ -20,9 +21,10 @@ public final class Backend {
     private Backend() {
     }
 
-    /** Must run before ND4J loads: both settings are read once, when its native libraries load. */
+    /** Must run before ND4J loads: ND4J and JavaCPP read these settings once, when its native libraries load. */
     public static void configure() {
         OpenMpWaits.apply();
+        MallocReuse.apply();
         Properties build = new Properties();
         try (InputStream in = Backend.class.getResourceAsStream("/filterscope/build.properties")) {
             if (in != null) {
