@@ -20,7 +20,7 @@ const state = {
 const FLAT_MARK = 'flat*';
 const FLAT_MEANING = 'a flat colour is what this filter answers most';
 /** What the colour square beside a gallery tile's caption ("prefersFlat" in done) means. */
-const SWATCH_MEANING = 'square: a flat colour the filter answers more than every example picture (hover for the scores)';
+const SWATCH_MEANING = 'square: a flat colour the filter answers more than every example picture and its picture (hover for the scores)';
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
 const PAGE_PACE = 25;
 /** Frames of one run the page keeps for the timeline; past that every other one goes (step 1 and the newest stay). */

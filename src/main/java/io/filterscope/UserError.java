@@ -19,4 +19,9 @@ public class UserError extends RuntimeException {
     public static UserError notFound(String message) {
         return new UserError(message, true);
     }
+
+    /** Why a JSON document could not be read, on one line (Jackson's messages may hold line breaks), without its location. */
+    public static String why(com.fasterxml.jackson.core.JsonProcessingException e) {
+        return String.valueOf(e.getOriginalMessage()).replace('\n', ' ');
+    }
 }

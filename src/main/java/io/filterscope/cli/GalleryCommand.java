@@ -39,7 +39,7 @@ final class GalleryCommand implements Callable<Integer> {
     /** What {@link #FLAT_TRUTH_MARK} means, in the legend. */
     static final String FLAT_TRUTH = "a flat colour is what this filter answers most";
     /** What a swatch beside a tile's label means, in the legend. */
-    static final String SWATCH = "swatch: a flat colour this filter answers more than every example picture";
+    static final String SWATCH = "swatch: a flat colour this filter answers more than every example picture and its tile";
 
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;

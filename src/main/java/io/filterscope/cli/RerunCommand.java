@@ -64,7 +64,7 @@ final class RerunCommand implements Callable<Integer> {
             command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UserError("rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words ("
-                    + e.getOriginalMessage().replace('\n', ' ') + ")");
+                    + UserError.why(e) + ")");
         }
         if (command.isEmpty() || command.get(0).equals("rerun")) {
             throw new UserError("rerun: " + png + " holds no command to repeat");

@@ -2,6 +2,7 @@ package io.filterscope.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ public final class MnistJsonDigits {
             try {
                 data = json.readTree(file.toFile()).path("data");
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(file + " is not JSON (" + e.getOriginalMessage().replace('\n', ' ') + ")");
+                throw new IOException(file + " is not JSON (" + UserError.why(e) + ")");
             }
             if (!data.isArray() || data.size() % (SIDE * SIDE) != 0) {
                 throw new IOException(file + " has no \"data\" array of 28x28 images");

@@ -8,18 +8,23 @@ import java.util.Properties;
 /**
  * Chooses ND4J's native build before ND4J loads: the build the jar was packaged with (the oneDNN
  * build of libnd4j on CPU, whose convolutions are several times faster than the plain one; cuDNN
- * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; and how its
- * OpenMP threads wait between ops ({@link OpenMpWaits}).
+ * under the cuda profile), as Maven recorded it in {@code filterscope/build.properties}; how its
+ * OpenMP threads wait between ops ({@link OpenMpWaits}); that malloc keeps the pages native code frees mapped
+ * for the next allocation ({@link MallocReuse}); and JavaCPP's limit on resident memory, off unless one is
+ * given ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes}).
  */
 public final class Backend {
     private static final String EXTENSION = "org.bytedeco.javacpp.platform.extension";
+    /** JavaCPP's limit on the process's resident memory, in the spelling it reads first. */
+    private static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     private Backend() {
     }
 
-    /** Must run before ND4J loads: both settings are read once, when its native libraries load. */
+    /** Must run before ND4J loads: ND4J and JavaCPP read these settings once, when its native libraries load. */
     public static void configure() {
         OpenMpWaits.apply();
+        MallocReuse.apply();
         Properties build = new Properties();
         try (InputStream in = Backend.class.getResourceAsStream("/filterscope/build.properties")) {
             if (in != null) {
@@ -30,6 +35,13 @@ public final class Backend {
         }
         if (System.getProperty(EXTENSION) == null) {
             System.setProperty(EXTENSION, build.getProperty("nd4j.extension", "-onednn"));
+        }
+        // JavaCPP checks the process's resident size against its maxphysicalbytes at every native allocation it
+        // registers (op arguments, shape buffers: about 77 a step of a 28 px fashion-cnn run), reading /proc/self/statm
+        // under a lock of the whole process, which a server's compute threads then queue for (docs/performance.md,
+        // "Soak", tenth round). Its default limit, 4 times the heap limit, is nobody's choice: it is off unless asked for.
+        if (System.getProperty(MAX_PHYSICAL_BYTES) == null && System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null) {
+            System.setProperty(MAX_PHYSICAL_BYTES, "0");
         }
         // Keep ND4J's start-up chatter out of the command line's output.
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -108,8 +120,8 @@ public final class Backend {
 
     /**
      * Bytes a device can still allocate: under CUDA the GPU's free memory; on CPU the machine's available
-     * memory, capped by what JavaCPP still allows this process ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes},
-     * 4 times the heap limit by default), since ND4J's allocations fail beyond it.
+     * memory, capped by what JavaCPP still allows this process when it is given a limit
+     * ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes}; none by default, {@link #configure}), since ND4J's allocations fail beyond it.
      */
     public static long freeMemory(int device) {
         if (name().equals("cuda")) {

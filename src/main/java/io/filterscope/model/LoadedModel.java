@@ -225,19 +225,20 @@ public final class LoadedModel {
         ModelMetadata.PictureStatistics pictures = metadata.trainingPictures();
         return new ModelData(inputSpace(), prior(), metadata.examples() == null ? null : exampleActivations,
                 pictures == null ? null : pictures.contrastP1(), pictures == null ? null : pictures.contrastP50(),
-                this::takesAnySize, this::affine, this::prefersFlat);
+                this::takesAnySize, this::affine, this::flatRivalsExamples);
     }
 
     /**
-     * Whether an objective answers a flat colour more than every example picture: a channel objective whose filter
-     * {@link FilterBaselines#prefersFlat} (its layer's baselines found once, nine flat pictures' forward pass and the
+     * Whether a flat colour rivals an objective's example pictures: a channel objective whose filter {@link
+     * FilterBaselines#flatRivalsExamples} (its layer's baselines found once, 125 flat pictures' forward pass and the
      * example pictures' activations, which an examples start computes anyway); no other objective, and none of a model
      * without example pictures (every flat picture would beat none).
      *
      * @throws UserError when the model's example pictures cannot be read
      */
-    public boolean prefersFlat(Objective objective) {
-        return objective instanceof ChannelObjective c && metadata.examples() != null && baselines(c.layer()).prefersFlat(c.filter());
+    public boolean flatRivalsExamples(Objective objective) {
+        return objective instanceof ChannelObjective c && metadata.examples() != null
+                && baselines(c.layer()).flatRivalsExamples(c.filter());
     }
 
     /**

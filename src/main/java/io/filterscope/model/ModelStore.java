@@ -307,7 +307,7 @@ public final class ModelStore {
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
             throw new UserError(file + ": " + MetadataMistake.describe(e));
         } catch (JsonProcessingException e) {
-            throw new UserError(file + ": " + e.getOriginalMessage().replace('\n', ' '));
+            throw new UserError(file + ": " + UserError.why(e));
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
         }

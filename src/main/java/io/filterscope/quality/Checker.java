@@ -70,7 +70,7 @@ public final class Checker {
             throw new UserError(description + ": cannot read the checker (not UTF-8 text: a checker description is JSON)");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // the parser's own message goes on to a second line saying where; the first says what
-            throw new UserError(description + ": cannot read the checker (not JSON: " + e.getOriginalMessage().replace('\n', ' ') + ")");
+            throw new UserError(description + ": cannot read the checker (not JSON: " + UserError.why(e) + ")");
         } catch (IOException | IllegalArgumentException e) {
             throw new UserError(description + ": cannot read the checker (" + e.getMessage() + ")");
         }

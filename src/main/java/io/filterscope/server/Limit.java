@@ -36,7 +36,7 @@ public enum Limit {
             "a connection with no traffic either way for this long is closed (WebSockets are pinged meanwhile)"),
     MEMORY_BUDGET("memory-budget", 0, 0, 1L << 50, Unit.BYTES,
             "memory for the networks of each compute worker's runs; 0: 75% of what is free when it starts "
-                    + "(the GPU's free memory, or the machine's within JavaCPP's maxphysicalbytes)"),
+                    + "(the GPU's free memory, or the machine's, within JavaCPP's maxphysicalbytes if one is given)"),
     NETWORK_CACHE("network-cache", 0, 0, 1L << 50, Unit.BYTES,
             "compiled networks of ended runs kept for reuse by each compute worker; 0: a quarter of the memory budget"),
     STEP_TIME("max-step-time", 3, 1, 86_400, Unit.SECONDS,

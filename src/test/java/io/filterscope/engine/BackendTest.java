@@ -1,6 +1,7 @@
 package io.filterscope.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,25 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 class BackendTest {
+    @Test
+    void javaCppWeighsResidentMemoryOnlyAgainstALimitSomeoneGave() {
+        String read = "org.bytedeco.javacpp.maxPhysicalBytes";
+        String given = "org.bytedeco.javacpp.maxphysicalbytes";
+        java.util.Properties before = (java.util.Properties) System.getProperties().clone();
+        try {
+            System.clearProperty(read);
+            System.clearProperty(given);
+            Backend.configure();
+            assertEquals("0", System.getProperty(read), "none given: no limit, so no allocation reads the resident size");
+            System.clearProperty(read);
+            System.setProperty(given, "3G");
+            Backend.configure();
+            assertNull(System.getProperty(read), "a limit given stays the one JavaCPP reads");
+        } finally {
+            System.setProperties(before);
+        }
+    }
+
     @Test
     void smallStepsRunOnOneThreadAndLargeOnesOnEveryCore() {
         int cores = Runtime.getRuntime().availableProcessors();

@@ -37,6 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * stays within 10%, the server's Java heap being fixed and resident from the start. Figures, each run's
  * included, and the processor time other processes took meanwhile go to stdout and
  * target/hardening/soak.json; {@code -Dfilterscope.soak.jvm="..."} adds options to the server's JVM.
+ * <p>
+ * In a class the clients are other machines; here they share the server's cores. So for the timed minutes this JVM's
+ * threads go to a lower priority ({@link #CLIENTS_NICE}), set once, and the soak checks that the attack did not
+ * weaken: the clients' runs, uploads, examples queries and hostile acts per minute hold at least
+ * {@link #ATTACK_HELD} of the rates of soaks with the clients at the server's priority ({@link #ATTACK_BEFORE}).
  */
 class SoakTest {
     private static final int CLIENTS = 30;
@@ -50,6 +55,22 @@ class SoakTest {
      * of it beside the queries (on one core, 44% of the device each).
      */
     private static final List<String> FLAGS = List.of("--max-runs", "2");
+    /**
+     * The nice value of this JVM's threads during the timed minutes (-Dfilterscope.soak.clientsNice; 0 leaves them at the
+     * server's priority): set once before the clients start ({@link #niceThisJvm}), after the solo timings, which are
+     * thus taken at the server's priority as before. At 10 the hostile acts fell by 29%; at 5 they rose 26% in one pair
+     * of soaks at a like load and fell 11% in another (docs/performance.md, "Soak", tenth round).
+     */
+    private static final int CLIENTS_NICE = Integer.getInteger("filterscope.soak.clientsNice", 5);
+    /**
+     * What the clients did per minute of the timed minutes at the server's priority, in the last quiet 10-minute soak
+     * before they were niced (cd42cfb, 2026-12-01 07:00 UTC, other processes 0.01 cores): 514 runs and 33,839 hostile acts
+     * in the 10 minutes; its uploads (6,605) and examples answers (6,945) were counted with the minute of warm-up, taken
+     * out here in the runs' proportion (44 runs in it, 86% of a timed minute's). docs/performance.md, "Soak", tenth round.
+     */
+    private static final Map<String, Double> ATTACK_BEFORE = Map.of("runs", 51.4, "uploads", 608.0, "examples", 640.0, "hostile acts", 3384.0);
+    /** The share of {@link #ATTACK_BEFORE} each of the clients' rates must hold with them at {@link #CLIENTS_NICE}. */
+    private static final double ATTACK_HELD = 0.9;
 
     /** A kind of run the runners start, and what it takes alone. */
     private record Spec(String name, JsonObject start) {
@@ -80,6 +101,8 @@ class SoakTest {
     private volatile boolean going = true;
     /** When the clients began (System.nanoTime). */
     private volatile long soakStart;
+    /** What the clients did per minute of the timed minutes, by kind ({@link #attack}). */
+    private JsonObject attackPerMinute = new JsonObject();
     /** Who used the processors during the soak. */
     private JsonObject machine = new JsonObject();
     /** Every 10 s: [seconds into the soak, server cores, clients cores, other processes' cores, hostile acts done]. */
@@ -115,6 +138,9 @@ class SoakTest {
             warmUp(vertx, server.port, Double.parseDouble(System.getProperty("filterscope.soak.warmup", "60")));
             measureSolo(vertx, server.port);
             System.out.printf("soak: solo steps/s %s%n", solo);
+            if (CLIENTS_NICE != 0) {
+                niceThisJvm(CLIENTS_NICE);
+            }
             System.out.printf("soak: server pid %d%n", server.process.pid());
             soakStart = System.nanoTime();
             long[] cpuBefore = cpuTicks(server.process.pid());
@@ -127,6 +153,7 @@ class SoakTest {
             long[] ticks = cpuBefore;
             long ticksAt = System.nanoTime();
             int acts = hostileActs.get();
+            Map<String, Integer> attackBefore = attack();
             while (System.nanoTime() < end) {
                 Thread.sleep(10_000);
                 long now = System.nanoTime();
@@ -145,6 +172,13 @@ class SoakTest {
             }
             long[] cpuAfter = cpuTicks(server.process.pid());
             double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Integer> attackAfter = attack();
+            attackPerMinute = new JsonObject();
+            for (String kind : attackAfter.keySet()) {
+                attackPerMinute.put(kind, Math.round((attackAfter.get(kind) - attackBefore.get(kind)) * 600 / seconds) / 10.0);
+            }
+            System.out.printf("soak: clients at nice %d, per minute %s (at the server's priority before: %s)%n", CLIENTS_NICE,
+                    attackPerMinute.encode(), ATTACK_BEFORE);
             // Processor time of everything else on the machine (other users, builds): the soak's figures mean
             // little when others took much of it. Clock ticks are 1/100 s on Linux.
             double[] cores = cores(cpuBefore, cpuAfter, seconds);
@@ -189,6 +223,36 @@ class SoakTest {
         going = false;
         for (Thread t : clients) {
             t.join(TimeUnit.MINUTES.toMillis(6));
+        }
+    }
+
+    /** What the clients have done so far: runs done, uploads and examples queries answered, hostile acts done. */
+    private Map<String, Integer> attack() {
+        Map<String, Integer> done = new java.util.TreeMap<>();
+        done.put("runs", counts.getOrDefault("runs", new AtomicInteger()).get());
+        done.put("uploads", countsStarting("upload "));
+        done.put("examples", countsStarting("examples "));
+        done.put("hostile acts", hostileActs.get());
+        return done;
+    }
+
+    private int countsStarting(String prefix) {
+        return counts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
+    /**
+     * Sets every thread of this JVM to nice {@code nice}, once: threads started later (the clients', the client library's,
+     * the JVM's own) inherit it from the thread that starts them. The server, a process started before, keeps its own.
+     */
+    private static void niceThisJvm(int nice) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("renice", "-n", String.valueOf(nice), "-p"));
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            tasks.forEach(t -> command.add(t.getFileName().toString()));
+        }
+        Process renice = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String said = new String(renice.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (renice.waitFor() != 0) {
+            throw new IllegalStateException("could not set the clients' threads to nice " + nice + ": " + said.trim());
         }
     }
 
@@ -243,11 +307,17 @@ class SoakTest {
                 .put("heapMB", HEAP_MB).put("growthBeyondHeapPercent", Math.round(beyondHeap * 10) / 10.0)
                 .put("rss", new JsonArray(rss.stream().map(r -> new JsonArray(List.of(r[0], r[1] >> 20))).toList()))
                 .put("counts", new JsonObject(new java.util.HashMap<>(counts))).put("machine", machine)
+                .put("clientsNice", CLIENTS_NICE).put("attackPerMinute", attackPerMinute)
                 .put("each", new JsonArray(runs.stream().map(r -> new JsonArray(List.of(r.spec(), r.reason(), r.steps(),
                         Math.round(r.at() * 10) / 10.0, Math.round(r.seconds() * 100) / 100.0, Math.round(r.ratio() * 100) / 100.0, r.pauses()))).toList()));
         Files.writeString(Path.of("target", "hardening", "soak.json"), summary.encodePrettily());
         assertEquals(0, missingDone.get(), "every run gets its done");
         assertTrue(completed.size() > 0);
+        if (CLIENTS_NICE != 0) {
+            ATTACK_BEFORE.forEach((kind, before) -> assertTrue(attackPerMinute.getDouble(kind) >= ATTACK_HELD * before,
+                    "the clients at nice " + CLIENTS_NICE + " kept their " + kind + " per minute: " + attackPerMinute.getDouble(kind)
+                            + ", at the server's priority " + before));
+        }
         assertTrue(worst >= 0.3, "no run below 30% of its solo pace; worst " + worst);
         assertTrue(most <= least * 1.1, "resident memory flat within 10% after warm-up: " + least + ".." + most);
     }

@@ -3,22 +3,28 @@ package io.filterscope.engine.param;
 import java.util.Arrays;
 
 /**
- * The flat pictures a filter is judged against and may start from: every corner of the colour cube (each channel 0 or
- * 1: black, white, the primaries and their mixes for RGB; black and white for grey) and mid-grey, in that order. A
- * linear filter's ideal input is one of the corners (emoji-cnn's conv1, docs/emoji.md), and some deeper colour
- * filters answer a flat colour more than any example picture (docs/quality.md).
+ * The flat pictures a filter is judged against: a grid over the colour cube, {@link #LEVELS} levels per channel (0,
+ * 1/4, 1/2, 3/4 and 1: its corners, mid-grey and 117 colours between them for RGB; five greys for grey). A linear
+ * filter's ideal input is one of the corners (emoji-cnn's conv1, docs/emoji.md); deeper colour filters answer colours
+ * between them too (emoji-cnn's conv3 filter 10 answers a flat orange more than every example picture, and every
+ * corner less than a quarter of them; docs/quality.md).
  */
 public final class FlatColours {
+    /** Levels per channel: the corners and mid-grey among them. */
+    public static final int LEVELS = 5;
+
     private FlatColours() {
     }
 
-    /** The colours, display values in [0, 1]: [2^c + 1][c]. */
+    /** The colours, display values in [0, 1], the first channel slowest: [LEVELS^c][c]. */
     public static float[][] of(int channels) {
-        int corners = 1 << channels;
-        float[][] colours = new float[corners + 1][channels];
-        for (int k = 0; k <= corners; k++) {
-            for (int ch = 0; ch < channels; ch++) {
-                colours[k][ch] = k == corners ? 0.5f : k >> ch & 1;
+        int count = (int) Math.pow(LEVELS, channels);
+        float[][] colours = new float[count][channels];
+        for (int k = 0; k < count; k++) {
+            int rest = k;
+            for (int ch = channels - 1; ch >= 0; ch--) {
+                colours[k][ch] = rest % LEVELS / (float) (LEVELS - 1);
+                rest /= LEVELS;
             }
         }
         return colours;

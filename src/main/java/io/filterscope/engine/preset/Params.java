@@ -88,7 +88,7 @@ public final class Params {
     public static final Param<Double> CONTRAST_FLOOR = Param.number("contrastFloor", REGULARIZERS, 0, 0, 10,
             "x training p1", "each image's deviation from its own mean colour is held at least at this multiple of the 1st "
                     + "percentile of the training pictures' contrast, so no image is flatter than the data (of their median for a "
-                    + "filter whose best picture is a flat colour, one more exciting than every example picture; 0: off; a "
+                    + "filter whose best flat picture scores at least 99% of the example pictures; 0: off; a "
                     + "model whose metadata has no trainingPictures ignores it)").slider(0, 3, 0.05);
 
     public static final Param<Double> TV = Param.number("tv", PENALTIES, 0, 0, 1e3, "weight",

@@ -104,7 +104,8 @@ public final class Presets {
      * ({@link io.filterscope.engine.render.AscentRun}), every image held at least as contrasty as the 1st percentile of
      * the training pictures ({@link io.filterscope.engine.regularizer.ContrastFloor}: no picture of the data is one flat
      * colour; without it 19 of emoji-cnn's 24 conv1 tiles and 9 of its 48 conv2 tiles were flat, docs/quality.md), or
-     * as their median for an objective whose best picture is a flat colour ({@link #contrastReferences}, row by row).
+     * as their median for an objective whose best picture is a flat colour or near it ({@link #contrastReferences}, row
+     * by row).
      * Measured on both bundled models (200 steps, class logits):
      * 10/10 class images named by an independent classifier, no more jagged and no fainter than the training
      * pictures, against 1/10 named and 0-3/10 contrasty with seed-smooth (docs/quality.md). The filters' default
@@ -195,12 +196,14 @@ public final class Presets {
     /**
      * The contrast that {@code contrastFloor} multiplies, per objective (image row), or one for all when they agree: the
      * 1st percentile of the training pictures' contrast, no picture flatter than the data; but their median for an
-     * objective whose best picture we know is one flat colour: on a layer affine in the input (emoji-cnn's conv1), or a
-     * filter that answers a flat colour more than every example picture ({@link ModelData#prefersFlat}). Held only at
-     * the 1st percentile, their tiles were that colour with a soft spot (17 of conv1's 24, 19 of conv2's 48 near-flat
-     * to a person, docs/quality.md), where among pictures as contrasty as a typical one the ascent shows the contrast
-     * the filter gives up least; the median for every filter put some below their best example picture. A single
-     * filter's run gets the value its tile in a gallery gets. Null when the model's metadata does not say.
+     * objective whose best picture we know is one flat colour or near it: on a layer affine in the input (emoji-cnn's
+     * conv1), or a filter whose best flat picture scores at least 90% of the example pictures ({@link
+     * ModelData#flatRivals}). Held only at the 1st percentile, their tiles were that colour with a soft spot or a faint
+     * pattern (14 of conv1's 24, 19 of conv2's 48 near-flat to a person; with the median only for filters whose flat
+     * colour beat every example picture, 20 on conv2 to conv4, each of a filter whose flat colour beat 93% or more;
+     * docs/quality.md), where among pictures as contrasty as a typical one the ascent shows the contrast the filter gives
+     * up least. A single filter's run gets the value its tile in a gallery gets. Null when the model's metadata does
+     * not say.
      */
     static double[] contrastReferences(ModelData model, List<Objective> objectives) {
         if (model.contrastP1() == null) {
@@ -208,7 +211,7 @@ public final class Presets {
         }
         // Only a model with training-picture statistics asks (the first time, a forward pass per layer).
         double[] each = objectives.stream().mapToDouble(o -> model.contrastP50() != null
-                && (o.layers().stream().allMatch(model.affine()) || model.prefersFlat().test(o)) ? model.contrastP50() : model.contrastP1())
+                && (o.layers().stream().allMatch(model.affine()) || model.flatRivals().test(o)) ? model.contrastP50() : model.contrastP1())
                 .toArray();
         return each.length == 0 ? new double[] {model.contrastP1()}
                 : java.util.Arrays.stream(each).distinct().count() == 1 ? new double[] {each[0]} : each;

@@ -25,7 +25,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * have {@code n} rows each.
  *
  * @param floors the least contrast per row, display units (the 1st percentile of the training pictures' standard
- *               deviation, or their median for a filter that prefers a flat colour), or one for every row
+ *               deviation, or their median for a filter whose best flat colour rivals its example pictures), or one for every row
  */
 public record ContrastFloor(double[] floors) implements Regularizer {
     /** Newton steps per application at most: one reaches the floor within a few percent, the next within rounding. */

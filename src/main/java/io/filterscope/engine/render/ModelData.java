@@ -19,12 +19,13 @@ import java.util.function.Predicate;
  * @param anySize     whether a layer (by name) can be computed at other image sizes
  * @param affine      whether a layer (by name) is an affine function of the input (no activation or pooling between
  *                    them), so that the mean of each of its channels is highest for one flat colour
- * @param prefersFlat whether an objective answers a flat colour more than every example picture (a channel whose best
- *                    flat picture beats them, {@code FilterBaselines.prefersFlat}; none for a model without examples)
+ * @param flatRivals  whether a flat colour rivals an objective's example pictures (a channel whose best flat picture
+ *                    scores at least 90% of them, {@code FilterBaselines.flatRivalsExamples}; none for a model without
+ *                    examples)
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
                         Double contrastP50, Predicate<String> anySize, Predicate<String> affine,
-                        Predicate<Objective> prefersFlat) {
+                        Predicate<Objective> flatRivals) {
 
     /**
      * What the model brings to runs of {@code size} x {@code size} pixel images: a learned prior describes
@@ -33,10 +34,10 @@ public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures exam
      */
     public ModelData at(int size) {
         return prior == null || prior.height() == size && prior.width() == size ? this
-                : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine, prefersFlat);
+                : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine, flatRivals);
     }
 
-    /** A model known only by its input space, every layer taking any size, none taken for affine, no objective preferring flat. */
+    /** A model known only by its input space, every layer taking any size, none taken for affine, no flat colour rivalling an objective's examples. */
     public static ModelData of(InputSpace space) {
         return new ModelData(space, null, null, null, null, layer -> true, layer -> false, objective -> false);
     }

@@ -2,6 +2,7 @@ package io.filterscope.model.fetch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ public final class ImageNetLabels {
         try {
             root = new ObjectMapper().readTree(file.toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not a class index (" + e.getOriginalMessage().replace('\n', ' ') + ")");
+            throw new IOException(file + ": not a class index (" + UserError.why(e) + ")");
         }
         if (root == null || !root.isObject() || root.size() != count) {
             throw new IOException(file + ": expected a JSON object with " + count + " classes");

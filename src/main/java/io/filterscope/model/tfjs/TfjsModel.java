@@ -2,6 +2,7 @@ package io.filterscope.model.tfjs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.filterscope.UserError;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.model.keras.KerasLayer;
 import io.filterscope.model.keras.KerasModel;
@@ -54,7 +55,7 @@ public final class TfjsModel {
         try {
             json = JSON.readTree(dir.resolve("model.json").toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException("model.json is not JSON (" + e.getOriginalMessage() + ")");
+            throw new IOException("model.json is not JSON (" + UserError.why(e) + ")");
         } catch (NoSuchFileException e) {
             throw new IOException("no model.json in " + dir);
         }

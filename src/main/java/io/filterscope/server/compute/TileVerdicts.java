@@ -23,7 +23,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Judged as {@code gallery} judges its PNG's tiles: on the images at 8 bits a channel, as the frames carry them.
  *
  * @param flat        the filters whose flat image is their truth
- * @param prefersFlat the filters that prefer a flat colour to every example picture, with it and the two scores
+ * @param prefersFlat the filters that prefer a flat colour to every example picture and their image, with it and the two scores
  */
 record TileVerdicts(List<Integer> flat, List<FlatPreference> prefersFlat) {
 

@@ -62,7 +62,7 @@ public sealed interface ServerEvent {
      *               the filter prefers to every example picture, or one that no example or flat picture beats), so
      *               that a page can say so; absent otherwise
      * @param prefersFlat of such a run, each live filter that answers a flat colour more than every example picture
-     *               ({@code FilterBaselines.prefersFlat}), which its image, a picture like the data, does not show: the
+     *               ({@code FilterBaselines.prefersFlat}) and than its image, a picture like the data: the
      *               page shows the colour beside the tile; absent otherwise
      */
     record Done(String run, Reason reason, int steps, Double loss, List<Double> losses, List<Integer> dead, List<Integer> flat,

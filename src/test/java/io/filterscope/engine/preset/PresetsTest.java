@@ -112,12 +112,13 @@ class PresetsTest {
 
     /**
      * The contrast floor multiplies the training pictures' 1st percentile of contrast, but their median for an
-     * objective whose best picture is one flat colour (on a layer affine in the input, or a filter that prefers a flat
-     * colour to every example picture), row by row: a gallery of both kinds holds each at its own, a single filter's
-     * run gets what its tile gets; the 1st percentile when the metadata gives no median.
+     * objective whose best picture is one flat colour or near it (on a layer affine in the input, or a filter whose
+     * best flat colour rivals its example pictures, {@code FilterBaselines.flatRivalsExamples}), row by row: a gallery
+     * of both kinds holds each at its own, a single filter's run gets what its tile gets; the 1st percentile when the
+     * metadata gives no median.
      */
     @Test
-    void theContrastFloorIsOfTheMedianPictureForObjectivesThatPreferAFlatColourRowByRow() {
+    void theContrastFloorIsOfTheMedianPictureForObjectivesWhoseFlatColourRivalsTheirExamplesRowByRow() {
         ChannelObjective flat = new ChannelObjective("conv3", 2);
         ChannelObjective patterned = new ChannelObjective("conv3", 5);
         ModelData model = new ModelData(InputSpace.UNIT, null, null, 0.08, 0.25, layer -> true, "conv1"::equals, flat::equals);
