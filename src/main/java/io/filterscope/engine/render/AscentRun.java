@@ -33,7 +33,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one block while they step together, and alone a run is a block of one.
  */
 public final class AscentRun {
-    /** An objective whose value never exceeds this is reported as dead (the filter never fired). */
+    /**
+     * An objective whose value does not exceed this is silent: a filter silent on every example picture and in its run's
+     * last step is reported dead ({@link #dead}).
+     */
     public static final double DEAD_BELOW = 1e-6;
     /** With {@code init} {@code examples}, an image starts from the mean of this many top example pictures. */
     public static final int START_EXAMPLES = 8;
@@ -58,6 +61,7 @@ public final class AscentRun {
     private BatchObjective stepObjective;
     private List<Transform.Sampled> applied;
     private INDArray stepImage;
+    /** The objective values of the step in progress, and after the run of its last step ({@link #dead} reads them). */
     private double[] stepValues;
     /**
      * The image after the last step, as it was computed for its frame: the next step starts from it, since nothing
@@ -65,8 +69,6 @@ public final class AscentRun {
      * 28 px data-prior step). Null before the first step.
      */
     private INDArray current;
-    /** Each image's highest objective value so far: a filter that never rose above zero is dead. */
-    private final double[] peak;
 
     /**
      * @param net  compiled for {@code parts.inputShape} of the image: {@code size} px square, plus whatever the
@@ -93,8 +95,6 @@ public final class AscentRun {
         this.volume = net.activationVolume(objectives.size(), input[2], input[3]);
         this.steps = steps;
         this.parts = parts;
-        this.peak = new double[objectives.size()];
-        Arrays.fill(peak, Double.NEGATIVE_INFINITY);
         grey = InputSpace.vector(parts.parameterization().space().neutral((int) shape[1]), net.dataType());
         image = bestStart(objectives, parts, size, seed);
         optimizer = parts.optimizer().create(image.parameter());
@@ -159,7 +159,7 @@ public final class AscentRun {
      */
     private double[][] startValues(List<Parameterization> candidates, RunParts parts, long seed) {
         Backend.fitThreadsTo(volume);
-        int n = peak.length;
+        int n = images();
         int room = (int) Math.max(1, net.batch() / n);
         double[][] values = new double[candidates.size()][];
         for (int from = 0; from < candidates.size(); from += room) {
@@ -237,13 +237,17 @@ public final class AscentRun {
     }
 
     /**
-     * Whether image {@code i}'s filter is dead: the run took all its steps and the objective never rose above
-     * zero, and it never does on the model's example pictures either (where they can tell). A filter that is
-     * merely slow to wake, a run stopped early, or an objective that reads no layer (a penalty on the image alone,
-     * such as a sum of {@code tv} terms, never rises above zero) is not dead.
+     * Whether image {@code i}'s filter is dead: the run took all its steps, its objective is silent (at most
+     * {@link #DEAD_BELOW}) in the last one, and the filter is silent on every one of the model's example pictures too
+     * (where they can tell), so nothing it was shown nor the picture drawn for it makes it fire. It is the last step
+     * that counts, not the best: a picture that once made the filter fire but no longer does is not its answer. A filter
+     * whose mean is negative on every picture but that fires in a spot is not dead (emoji-cnn's conv4 filter 16: its best
+     * example picture's mean is -0.11, but its largest pre-ReLU value is positive on all 1,080, up to 8.1). A filter that is merely slow to wake but ends awake, one that fires even weakly
+     * on some example, a run stopped early (or of no steps), or an objective that reads no layer (a penalty on the image alone, such as a
+     * sum of {@code tv} terms, is never above zero) is not dead.
      */
     public boolean dead(int i) {
-        if (!finished() || peak[i] > DEAD_BELOW || objective.objectives().get(i).layers().isEmpty()) {
+        if (!finished() || step == 0 || stepValues[i] > DEAD_BELOW || objective.objectives().get(i).layers().isEmpty()) {
             return false;
         }
         Boolean fires = parts.examples() == null ? null : parts.examples().fires(objective.objectives().get(i));
@@ -252,8 +256,8 @@ public final class AscentRun {
 
     /** Runs one step and returns its values and the images after it. */
     public StepResult step() {
-        if (net.batch() != peak.length) {
-            throw new IllegalStateException("a run of " + peak.length + " images stepping alone on a network for " + net.batch());
+        if (net.batch() != images()) {
+            throw new IllegalStateException("a run of " + images() + " images stepping alone on a network for " + net.batch());
         }
         Backend.fitThreadsTo(volume);
         return Workspaces.step(() -> {
@@ -266,7 +270,7 @@ public final class AscentRun {
 
     /** How many images it renders: the rows it takes in a network's batch. */
     public int images() {
-        return peak.length;
+        return (int) imageShape[0];
     }
 
     /** Every layer its objectives read (the network's forward and backward pass go to these). */
@@ -306,7 +310,7 @@ public final class AscentRun {
             }
             imageGradient.assign(0);
         }
-        return stepObjective.evaluate(first == 0 && net.batch() == peak.length ? new StepTensors(net, x, imageGradient, grey)
+        return stepObjective.evaluate(first == 0 && net.batch() == images() ? new StepTensors(net, x, imageGradient, grey)
                 : StepTensors.rows(net, first, x, imageGradient, grey));
     }
 
@@ -337,7 +341,7 @@ public final class AscentRun {
 
     /**
      * This step's d(objectives)/d(image), [n, c, h, w]: {@code gradient}, d(objectives)/d(network input) of this run's
-     * images, carried back through the transforms, plus the objectives' own image terms. Records each image's best value.
+     * images, carried back through the transforms, plus the objectives' own image terms. Records the step's values.
      *
      * @throws RunFailedException when a value or the gradient is not finite
      */
@@ -349,9 +353,6 @@ public final class AscentRun {
             gradient.addi(imageGradient);
         }
         checkFinite(values, gradient);
-        for (int i = 0; i < peak.length; i++) {
-            peak[i] = Math.max(peak[i], values[i]);
-        }
         this.stepValues = values;
         return gradient;
     }
@@ -398,7 +399,7 @@ public final class AscentRun {
 
     /** The step size for each of its rows. */
     private double[] rowsOf(double stepSize) {
-        double[] sizes = new double[peak.length];
+        double[] sizes = new double[images()];
         Arrays.fill(sizes, stepSize);
         return sizes;
     }

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The finished image of one objective: for display ([c, h, w] in [0, 1]), as the model's input, the
- * objective's final value, and whether it is dead (never rose above zero: the filter never fired).
+ * objective's final value, and whether it is dead ({@link AscentRun#dead}: it fires on no example picture, nor on the finished image).
  */
 public record RenderedImage(Objective objective, INDArray display, INDArray input, double value, boolean dead) {
 

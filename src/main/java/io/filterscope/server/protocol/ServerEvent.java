@@ -56,7 +56,7 @@ public sealed interface ServerEvent {
 
     /**
      * @param loss   the mean of {@code losses}, each image's last objective value (absent before a first step)
-     * @param dead   the filters (or classes) that never fired
+     * @param dead   the filters (or classes) that are dead ({@code AscentRun.dead}: they fire on no example picture, nor on their image)
      * @param flat   of a completed run of several filters of one layer at the model's own size, the live ones whose
      *               image is a flat colour that is their truth ({@code GalleryChecks.flatTruth}: the flat picture
      *               the filter prefers to every example picture, or one that no example or flat picture beats), so

@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,10 +13,12 @@ import io.filterscope.engine.TestNets;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -46,6 +49,43 @@ class AscentRunTest {
             last = run.step();
         }
         return last;
+    }
+
+    /** Reads layer c3 but reports a script's values, one a step, and pushes no gradient: a run's course made to order. */
+    private static final class Scripted implements Objective {
+        private final double[] values;
+        private int step;
+
+        Scripted(double... values) {
+            this.values = values;
+        }
+
+        @Override
+        public Set<String> layers() {
+            return Set.of("c3");
+        }
+
+        @Override
+        public double evaluate(StepTensors tensors, int image, double weight) {
+            return values[step++];
+        }
+
+        @Override
+        public String label() {
+            return "scripted";
+        }
+    }
+
+    /**
+     * Dead is judged on the last step, not the best: a filter that rose above zero on the way and fell silent again is
+     * dead (the examples cannot speak for these objectives), and one that was silent until its last step is not.
+     */
+    @Test
+    void aFilterSilentInItsLastStepIsDeadWhateverItsBestStep() throws Exception {
+        AscentRun run = run(List.of(new Scripted(0.5, -0.1, -0.2), new Scripted(-0.1, -0.1, 0.3)), 3, 1, params("{}"));
+        runToEnd(run);
+        assertTrue(run.dead(0), "woke at step 1, silent at the end");
+        assertFalse(run.dead(1), "silent until it woke at the end");
     }
 
     @Test
