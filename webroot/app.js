@@ -11,16 +11,13 @@ let schema = null;
 
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
+  /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
+  galleryOf: 'filters',
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
 };
 
-/** After the caption of a gallery tile that is a flat colour and its filter's truth ("flat" in done), and what it means. */
-const FLAT_MARK = 'flat*';
-const FLAT_MEANING = 'a flat colour is what this filter answers most';
-/** What the colour square beside a gallery tile's caption ("prefersFlat" in done) means. */
-const SWATCH_MEANING = 'square: a flat colour the filter answers more than every example picture and its picture (hover for the scores)';
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
 const PAGE_PACE = 25;
 /** Frames of one run the page keeps for the timeline; past that every other one goes (step 1 and the newest stay). */
@@ -341,6 +338,7 @@ function startGallery() {
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer for a gallery', true); return; }
   if (state.galleryRun) stopReplaced(state.galleryRun);
   const filters = [...Array(layer.channels).keys()];
+  state.galleryOf = 'filters';
   fillGallery(filters.map((f) => ({ key: f, label: 'filter ' + f, caption: String(f), pick: () => pickFilter(f) })));
   send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
     size: Number($('size').value), steps: schema.gallerySteps, seed: Number($('seed').value), preset: $('preset').value,
@@ -354,6 +352,7 @@ function startClassGallery() {
   if (state.galleryRun) stopReplaced(state.galleryRun);
   const names = state.model.classes || [];
   const indices = [...Array(count).keys()];
+  state.galleryOf = 'classes';
   fillGallery(indices.map((k) => ({ key: k, label: 'class ' + k + (names[k] != null ? ': ' + names[k] : ''),
     caption: names[k] != null ? names[k] : String(k), pick: () => pickClass(k) })));
   send({ op: 'start', model: state.model.id, objective: { type: 'class', filters: indices },
@@ -430,13 +429,15 @@ function onDone(e) {
   if (e.run === state.galleryRun) {
     state.galleryRun = null;
     for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
+    // What the marks mean, in the words of gallery's PNG legend (GET /api/params).
+    const legend = schema.legend;
     // A flat tile that is its filter's truth is an answer, not a failure: say so under it (as gallery's PNG does).
     for (const f of e.flat || []) {
       const figure = state.tiles.get(f);
       if (!figure) continue;
       figure.classList.add('flat');
-      figure.querySelector('figcaption').textContent = f + ' ' + FLAT_MARK;
-      figure.querySelector('button').title = `filter ${f}: ${FLAT_MEANING}`;
+      figure.querySelector('figcaption').textContent = f + ' ' + legend.flatMark;
+      figure.querySelector('button').title = `filter ${f}: ${legend.flatTruth}`;
     }
     // A filter that answers a flat colour more than any example picture: its tile is a picture like the data, so the
     // colour it prefers is shown beside the caption, with both scores, rather than as the tile.
@@ -451,9 +452,10 @@ function onDone(e) {
       caption.title = says;
       figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
     }
-    status(`gallery ${e.reason}` + ((e.dead || []).length ? `; dead filters: ${e.dead.join(', ')}` : '; no dead filters')
-      + ((e.flat || []).length ? `; ${FLAT_MARK}: ${FLAT_MEANING}` : '')
-      + ((e.prefersFlat || []).length ? `; ${SWATCH_MEANING}` : ''));
+    status(`gallery ${e.reason}`
+      + ((e.dead || []).length ? `; dead ${state.galleryOf}: ${e.dead.join(', ')}` : `; no dead ${state.galleryOf}`)
+      + ((e.flat || []).length ? `; ${legend.flatMark}: ${legend.flatTruth}` : '')
+      + ((e.prefersFlat || []).length ? `; ${legend.prefersFlat}; hover for the scores` : ''));
     return;
   }
   if (e.run === state.run) {

@@ -12,6 +12,7 @@ import io.filterscope.image.ImageInput;
 import io.filterscope.image.Tiles;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.quality.GalleryChecks;
+import io.filterscope.quality.GalleryLegend;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -31,16 +32,6 @@ import picocli.CommandLine.Option;
 @Command(name = "gallery", mixinStandardHelpOptions = true,
         description = "Renders filters of a layer, in minibatches, into one grid image (a PNG keeps its settings for rerun).")
 final class GalleryCommand implements Callable<Integer> {
-    /**
-     * After the label of a tile that is a flat colour and its filter's truth ({@link GalleryChecks#flatTruth}), so
-     * that it does not look like a failure; the legend says what it means, as the page's tile caption does.
-     */
-    static final String FLAT_TRUTH_MARK = "flat*";
-    /** What {@link #FLAT_TRUTH_MARK} means, in the legend. */
-    static final String FLAT_TRUTH = "a flat colour is what this filter answers most";
-    /** What a swatch beside a tile's label means, in the legend. */
-    static final String SWATCH = "swatch: a flat colour this filter answers more than every example picture and its tile";
-
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
 
@@ -125,20 +116,20 @@ final class GalleryCommand implements Callable<Integer> {
             checks = GalleryChecks.check(model, layer.name(), filters, shown, new LinkedHashSet<>(deadFilters));
             for (int f : checks.flatTruth()) {
                 int i = filters.indexOf(f);
-                labels.set(i, labels.get(i) + " " + FLAT_TRUTH_MARK);
+                labels.set(i, labels.get(i) + " " + GalleryLegend.FLAT_MARK);
             }
         }
         List<Color> swatches = null;
-        String deadLine = deadFilters.isEmpty() ? "no dead filters" : "dead (never fired): " + deadFilters;
+        String deadLine = deadFilters.isEmpty() ? "no dead filters" : "dead: " + deadFilters + " (" + GalleryLegend.DEAD + ")";
         if (checks != null && !checks.flatTruth().isEmpty()) {
-            deadLine += "; " + FLAT_TRUTH_MARK + ": " + FLAT_TRUTH;
+            deadLine += "; " + GalleryLegend.FLAT_MARK + ": " + GalleryLegend.FLAT_TRUTH;
         }
         if (checks != null && !checks.prefersFlat().isEmpty()) {
             swatches = new ArrayList<>(java.util.Collections.nCopies(filters.size(), (Color) null));
             for (int f : checks.prefersFlat()) {
                 swatches.set(filters.indexOf(f), Color.decode(checks.baselines().hex(f)));
             }
-            deadLine += "; " + SWATCH;
+            deadLine += "; " + GalleryLegend.PREFERS_FLAT;
         }
         BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, swatches, dead, cols, Math.max(1, 96 / side)), List.of(
                 model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + render.seed,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.model.FixtureModels;
+import io.filterscope.quality.GalleryLegend;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -49,6 +50,17 @@ class SettingsOverWebSocketTest {
         assertEquals(List.of("plain", "seed-classic", "seed-smooth", "natural", "data-prior"),
                 schema.getJsonArray("presets").stream().map(p -> ((JsonObject) p).getString("name")).toList());
         assertEquals("data-prior", schema.getJsonObject("defaultPreset").getString("class"));
+    }
+
+    /** The page words a gallery's marks as gallery's PNG does: from the schema's legend, and its template for "dead". */
+    @Test
+    void theSchemaAndThePageCarryTheGallerysLegend() throws Exception {
+        JsonObject legend = new JsonObject(TestClient.get(server.port(), "/api/params", null).body()).getJsonObject("legend");
+        assertEquals(GalleryLegend.FLAT_MARK, legend.getString("flatMark"));
+        assertEquals(GalleryLegend.FLAT_TRUTH, legend.getString("flatTruth"));
+        assertEquals(GalleryLegend.PREFERS_FLAT, legend.getString("prefersFlat"));
+        String page = TestClient.get(server.port(), "/", null).body();
+        assertTrue(page.contains(GalleryLegend.DEAD), page);
     }
 
     @Test

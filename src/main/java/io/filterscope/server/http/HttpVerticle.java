@@ -2,6 +2,7 @@ package io.filterscope.server.http;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.preset.Schema;
+import io.filterscope.quality.GalleryLegend;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.Limit;
@@ -52,8 +53,8 @@ public final class HttpVerticle extends AbstractVerticle {
     static final int REQUEST_BURST_SECONDS = 5;
     /** A multipart upload holds one field (the image); a few more are tolerated, not hundreds. */
     static final int MAX_FORM_FIELDS = 8;
-    /** The settings schema, the same for every request. */
-    private static final String PARAMS = Schema.json().toString();
+    /** The settings schema and what a gallery's marks mean, the same for every request. */
+    private static final String PARAMS = Schema.json().set("legend", GalleryLegend.json()).toString();
 
     private final ServerConfig config;
     private final Auth auth;
@@ -112,7 +113,8 @@ public final class HttpVerticle extends AbstractVerticle {
         uploads.read(router.post("/api/models/:id/attribution"), limits.uploadBytes())
                 .handler(new AttributionHandler(vertx, compute, limits));
         get(router, "/api/runs/:id/animation").handler(new AnimationHandler(vertx));
-        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name()), "templates/index.html")
+        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name(), "dead", GalleryLegend.DEAD),
+                        "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));
         router.route("/ws").handler(ctx -> {

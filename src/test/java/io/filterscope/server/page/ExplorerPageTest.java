@@ -244,9 +244,20 @@ class ExplorerPageTest {
         browser.findElement(By.id("gallery")).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#gallery-grid img[src^='blob:']")).size() == 32);
         waitFor(browser).until(d -> status(d).contains("gallery completed"));
+        assertTrue(status(browser).contains("dead filters"), status(browser));
         List<org.openqa.selenium.WebElement> tiles = browser.findElements(By.cssSelector("#gallery-grid button.tile"));
         tiles.get(7).click();
         waitFor(browser).until(d -> d.findElement(By.id("filter")).getAttribute("value").equals("7") && step(d) > 0);
+    }
+
+    /** A gallery of classes says which classes are dead, not which filters. */
+    @Test
+    void theGalleryOfClassesSpeaksOfClasses() {
+        load(browser);
+        browser.findElement(By.id("class-gallery")).click();
+        waitFor(browser).until(d -> status(d).contains("gallery completed"));
+        assertTrue(status(browser).contains("dead classes"), status(browser));
+        assertFalse(status(browser).contains("filters"), status(browser));
     }
 
     @Test

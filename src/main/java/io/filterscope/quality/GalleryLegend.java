@@ -1,0 +1,28 @@
+package io.filterscope.quality;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What a gallery's marks mean (dead tiles, {@link GalleryChecks#flatTruth}, {@link GalleryChecks#prefersFlat}), in the one wording
+ * that {@code gallery}'s PNG legend and the page both use: the page reads it from {@code GET /api/params} and its template.
+ */
+public final class GalleryLegend {
+    /** What a tile marked dead means ({@code AscentRun.dead}). */
+    public static final String DEAD = "a dead filter fires on no example picture, nor on its own picture";
+    /** After the label of a tile that is a flat colour and its filter's truth, so that it does not look like a failure. */
+    public static final String FLAT_MARK = "flat*";
+    /** What {@link #FLAT_MARK} means. */
+    public static final String FLAT_TRUTH = "a flat colour is what this filter answers most";
+    /** What the colour square beside a tile's label means. */
+    public static final String PREFERS_FLAT = "square: a flat colour this filter prefers to every example picture and to its own picture";
+
+    private GalleryLegend() {
+    }
+
+    /** {@code {"flatMark": ..., "flatTruth": ..., "prefersFlat": ...}}, as {@code GET /api/params} serves it under {@code legend}. */
+    public static ObjectNode json() {
+        return JsonNodeFactory.instance.objectNode().put("flatMark", FLAT_MARK).put("flatTruth", FLAT_TRUTH)
+                .put("prefersFlat", PREFERS_FLAT);
+    }
+}
