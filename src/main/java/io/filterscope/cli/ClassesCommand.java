@@ -41,6 +41,9 @@ import picocli.CommandLine.Option;
 @Command(name = "classes", mixinStandardHelpOptions = true,
         description = "One ideal input per output class; feeds each back and prints the class the model predicts for it.")
 final class ClassesCommand implements Callable<Integer> {
+    /** The sheet's most columns ({@link #columns}). */
+    static final int MAX_COLUMNS = 5;
+
     @Option(names = "--model", required = true, paramLabel = "M", description = "model id (see: models)")
     String modelId;
 
@@ -104,18 +107,19 @@ final class ClassesCommand implements Callable<Integer> {
         INDArray probabilities = Transforms.softmax(net.output(outputLayer), true);
         List<String> labels = new ArrayList<>();
         int recognised = 0;
+        String classColumn = classColumn(model, classes);
         for (int k = 0; k < classes; k++) {
             int predicted = probabilities.getRow(k).argMax().getInt(0);
             double p = probabilities.getDouble(k, predicted);
             recognised += predicted == k ? 1 : 0;
-            System.out.printf("class %d %-12s -> predicted %d %-12s p=%.4f%s%n", k, name(model, k), predicted,
-                    name(model, predicted), p, predicted == k ? "" : "  MISMATCH");
+            System.out.printf("class " + classColumn + " -> predicted " + classColumn + " p=%.4f%s%n", k, name(model, k),
+                    predicted, name(model, predicted), p, predicted == k ? "" : "  MISMATCH");
             labels.add(name(model, k) + (predicted == k ? "" : " -> " + name(model, predicted)));
         }
         System.out.printf("%d/%d ideal inputs are classified as their own class%n", recognised, classes);
-        String checks = printChecks(model, pictures, size, judge);
+        String checks = printChecks(model, pictures, size, judge, classColumn);
 
-        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, Set.of(), Math.min(classes, 5), Math.max(1, 96 / size)),
+        BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, Set.of(), columns(classes), Math.max(1, 96 / size)),
                 List.of(model.id() + ": ideal input per class, " + steps + " steps, seed " + seed,
                         recognised + "/" + classes + " classified as their own class" + checks));
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -136,16 +140,17 @@ final class ClassesCommand implements Callable<Integer> {
      * Prints the three checks a person-readable class image passes (see {@link ClassChecks}) for each image and
      * in sum, and returns the sum for the sheet's legend ("" when neither a checker nor statistics are known).
      *
-     * @param judge the {@code --checker}, or null
+     * @param judge  the {@code --checker}, or null
+     * @param column the table's class column ({@link #classColumn})
      */
-    private static String printChecks(LoadedModel model, List<float[]> pictures, int size, Checker judge) {
+    private static String printChecks(LoadedModel model, List<float[]> pictures, int size, Checker judge, String column) {
         PictureStatistics statistics = model.metadata().trainingPictures();
         if (statistics == null && judge == null) {
             return "";
         }
         List<ClassChecks.Result> results = ClassChecks.check(pictures, model.channels(), size, size, statistics, judge);
         for (ClassChecks.Result r : results) {
-            System.out.printf("class %d %-12s (a) %s  (b) jaggedness %.4f %s  (c) contrast %.4f %s%n", r.index(),
+            System.out.printf("class " + column + " (a) %s  (b) jaggedness %.4f %s  (c) contrast %.4f %s%n", r.index(),
                     name(model, r.index()), judge == null ? "no checker" : judge.id() + " says " + name(model, r.checkerSays())
                             + mark(r.named()), r.neighbourDifference(), statistics == null ? "" : "<= "
                             + statistics.neighbourDifferenceP99() + mark(r.smooth()), r.contrast(),
@@ -165,6 +170,27 @@ final class ClassesCommand implements Callable<Integer> {
 
     private static String mark(Boolean passed) {
         return passed == null ? "" : passed ? " ok" : " FAIL";
+    }
+
+    /**
+     * The sheet's columns for {@code classes} tiles: as few rows as {@link #MAX_COLUMNS} allow, as evenly filled as
+     * they go (10 classes in 2 rows of 5, 12 in 3 rows of 4), so that no row is left mostly empty.
+     */
+    static int columns(int classes) {
+        int rows = (classes + MAX_COLUMNS - 1) / MAX_COLUMNS;
+        return (classes + rows - 1) / rows;
+    }
+
+    /**
+     * The format of a class in the terminal table, its index and name each padded to the widest of the model's (a
+     * printf format that takes the two), so that the columns after it line up however long the names are.
+     */
+    private static String classColumn(LoadedModel model, int classes) {
+        int name = 1;
+        for (int k = 0; k < classes; k++) {
+            name = Math.max(name, name(model, k).length());
+        }
+        return "%" + String.valueOf(classes - 1).length() + "d %-" + name + "s";
     }
 
     private static String name(LoadedModel model, int k) {

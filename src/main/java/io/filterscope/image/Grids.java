@@ -6,6 +6,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.font.FontRenderContext;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -15,11 +16,15 @@ public final class Grids {
     static final int GAP = 4;
     static final int LABEL_HEIGHT = 14;
     static final int LEGEND_LINE_HEIGHT = 16;
+    /** A legend wraps to its grid's width, but not narrower than this: narrower, it reads as a column of words. */
+    static final int LEGEND_MIN_WIDTH = 360;
     static final Color BACKGROUND = new Color(0x202020);
     static final Color TEXT = new Color(0xC8C8C8);
     static final Color MARK = new Color(0xE8, 0x20, 0x20);
     /** Keeps a mistaken scale or tile count from asking for gigabytes. */
     private static final long MAX_PIXELS = 100_000_000L;
+    /** The room a swatch takes at the left end of a label's line: a square of this side less 2, and a pixel each side. */
+    private static final int SWATCH_ROOM = LABEL_HEIGHT - 2;
     private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
     private static final Font LEGEND_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     // Must match the hints canvas() sets, so that measured text widths are the drawn ones.
@@ -30,8 +35,9 @@ public final class Grids {
     /**
      * Lays {@code tiles} out in rows of {@code columns} (fewer if there are fewer tiles), each enlarged
      * {@code scale} times with nearest-neighbour so that single pixels stay visible. With {@code labels}
-     * each tile gets a text line below it; tiles whose index is in {@code marked} get a red border and cross
-     * and " dead" after their label, so a filter that never activates is not mistaken for a flat grey one.
+     * each tile gets a text line below it, whole: a label wider than the tiles widens every cell, the tile centred in
+     * it. Tiles whose index is in {@code marked} get a red border and cross and " dead" after their label, so a
+     * filter that never activates is not mistaken for a flat grey one.
      */
     public static BufferedImage grid(List<BufferedImage> tiles, List<String> labels, Set<Integer> marked, int columns, int scale) {
         return grid(tiles, labels, null, marked, columns, scale);
@@ -52,22 +58,27 @@ public final class Grids {
         }
         int tileWidth = tiles.get(0).getWidth() * scale;
         int tileHeight = tiles.get(0).getHeight() * scale;
+        int cellWidth = tileWidth;
+        for (int i = 0; labels != null && i < tiles.size(); i++) {
+            int swatch = swatches != null && swatches.get(i) != null ? 2 * SWATCH_ROOM : 0;
+            cellWidth = Math.max(cellWidth, textWidth(LABEL_FONT, label(labels, dead, i)) + swatch + 2);
+        }
         int cellHeight = tileHeight + (labels == null ? 0 : LABEL_HEIGHT);
         int cols = Math.min(columns, tiles.size());
         int rows = (tiles.size() + cols - 1) / cols;
-        BufferedImage sheet = blank(GAP + (long) cols * (tileWidth + GAP), GAP + (long) rows * (cellHeight + GAP));
+        BufferedImage sheet = blank(GAP + (long) cols * (cellWidth + GAP), GAP + (long) rows * (cellHeight + GAP));
         Graphics2D g = canvas(sheet, LABEL_FONT);
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
         for (int i = 0; i < tiles.size(); i++) {
-            int x = GAP + i % cols * (tileWidth + GAP);
+            int x = GAP + i % cols * (cellWidth + GAP);
             int y = GAP + i / cols * (cellHeight + GAP);
-            g.drawImage(tiles.get(i), x, y, tileWidth, tileHeight, null);
-            boolean isDead = dead.contains(i);
-            if (isDead) {
-                crossOut(g, x, y, tileWidth, tileHeight);
+            int tileX = x + (cellWidth - tileWidth) / 2;
+            g.drawImage(tiles.get(i), tileX, y, tileWidth, tileHeight, null);
+            if (dead.contains(i)) {
+                crossOut(g, tileX, y, tileWidth, tileHeight);
             }
             if (labels != null) {
-                drawLabel(g, labels.get(i) + (isDead ? " dead" : ""), x, y + tileHeight, tileWidth);
+                drawLabel(g, label(labels, dead, i), x, y + tileHeight, cellWidth);
             }
             if (swatches != null && swatches.get(i) != null) {
                 drawSwatch(g, swatches.get(i), x, y + tileHeight);
@@ -77,26 +88,59 @@ public final class Grids {
         return sheet;
     }
 
-    /** Puts a header band with {@code lines} of text (what was rendered, how) above {@code grid}. */
+    /**
+     * Puts a header band with {@code lines} of text (what was rendered, how) above {@code grid}, each wrapped at spaces
+     * to the grid's width (or {@link #LEGEND_MIN_WIDTH}), so that a long legend does not leave the grid beside an
+     * empty band; a word wider than that widens the image.
+     */
     public static BufferedImage withLegend(BufferedImage grid, List<String> lines) {
         // Not lines.contains(null): immutable lists throw NullPointerException for that.
         if (grid == null || lines == null || lines.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("grid and legend lines must not be null");
         }
+        int limit = Math.max(grid.getWidth(), LEGEND_MIN_WIDTH) - 2 * GAP;
+        List<String> wrapped = lines.stream().flatMap(line -> wrap(line, limit).stream()).toList();
         int textWidth = 0;
-        for (String line : lines) {
-            textWidth = Math.max(textWidth, (int) Math.ceil(LEGEND_FONT.getStringBounds(line, TEXT_CONTEXT).getWidth()));
+        for (String line : wrapped) {
+            textWidth = Math.max(textWidth, textWidth(LEGEND_FONT, line));
         }
-        int headerHeight = GAP + lines.size() * LEGEND_LINE_HEIGHT;
+        int headerHeight = GAP + wrapped.size() * LEGEND_LINE_HEIGHT;
         BufferedImage result = blank(Math.max(grid.getWidth(), textWidth + 2 * GAP), (long) headerHeight + grid.getHeight());
         Graphics2D g = canvas(result, LEGEND_FONT);
         int ascent = g.getFontMetrics().getAscent();
-        for (int i = 0; i < lines.size(); i++) {
-            g.drawString(lines.get(i), GAP, GAP + i * LEGEND_LINE_HEIGHT + ascent);
+        for (int i = 0; i < wrapped.size(); i++) {
+            g.drawString(wrapped.get(i), GAP, GAP + i * LEGEND_LINE_HEIGHT + ascent);
         }
         g.drawImage(grid, 0, headerHeight, null);
         g.dispose();
         return result;
+    }
+
+    /** {@code line} in lines no wider than {@code limit} pixels in the legend's font, broken at spaces (a longer word alone). */
+    private static List<String> wrap(String line, int limit) {
+        List<String> lines = new ArrayList<>();
+        String current = "";
+        for (String word : line.split(" ")) {
+            String longer = current.isEmpty() ? word : current + " " + word;
+            if (!current.isEmpty() && textWidth(LEGEND_FONT, longer) > limit) {
+                lines.add(current);
+                current = word;
+            } else {
+                current = longer;
+            }
+        }
+        lines.add(current);
+        return lines;
+    }
+
+    /** Tile {@code i}'s label as drawn: " dead" after it when it is marked. */
+    private static String label(List<String> labels, Set<Integer> dead, int i) {
+        return labels.get(i) + (dead.contains(i) ? " dead" : "");
+    }
+
+    /** The width of {@code text} drawn in {@code font} on a {@link #canvas}, in pixels. */
+    private static int textWidth(Font font, String text) {
+        return (int) Math.ceil(font.getStringBounds(text, TEXT_CONTEXT).getWidth());
     }
 
     private static void checkGridArguments(List<BufferedImage> tiles, List<String> labels, Set<Integer> marked, int columns, int scale) {
@@ -135,19 +179,16 @@ public final class Grids {
         g.drawLine(x + width - 1, y, x, y + height - 1);
     }
 
-    /** Centred under the tile, or left-aligned and cut off at the tile's edge when it is too long. */
+    /** Centred in its cell, {@code width} wide, which fits it ({@link #grid}). */
     private static void drawLabel(Graphics2D g, String label, int x, int top, int width) {
-        Graphics2D clipped = (Graphics2D) g.create(x, top, width, LABEL_HEIGHT);
-        clipped.setColor(TEXT);
-        int textWidth = clipped.getFontMetrics().stringWidth(label);
-        int baseline = (LABEL_HEIGHT + clipped.getFontMetrics().getAscent() - clipped.getFontMetrics().getDescent()) / 2;
-        clipped.drawString(label, Math.max(0, (width - textWidth) / 2), baseline);
-        clipped.dispose();
+        g.setColor(TEXT);
+        int baseline = (LABEL_HEIGHT + g.getFontMetrics().getAscent() - g.getFontMetrics().getDescent()) / 2;
+        g.drawString(label, x + (width - g.getFontMetrics().stringWidth(label)) / 2, top + baseline);
     }
 
-    /** A square of {@code colour} with a light rim at the left end of a label's line. */
+    /** A square of {@code colour} with a light rim at the left end of a label's line ({@link #SWATCH_ROOM} wide). */
     private static void drawSwatch(Graphics2D g, Color colour, int x, int top) {
-        int side = LABEL_HEIGHT - 4;
+        int side = SWATCH_ROOM - 2;
         g.setColor(colour);
         g.fillRect(x + 1, top + 2, side, side);
         g.setColor(TEXT);

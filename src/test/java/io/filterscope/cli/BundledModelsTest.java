@@ -121,18 +121,25 @@ class BundledModelsTest {
     }
 
     /**
-     * The class tiles of {@code classes}' PNG, where {@link io.filterscope.image.Grids} draws them: below a legend
-     * of two lines, 5 to a row, enlarged {@code max(1, 96 / size)} times, 4 px apart, each with a 14 px label.
+     * The class tiles of {@code classes}' PNG, where {@link io.filterscope.image.Grids} draws them ({@link #firstRow}):
+     * as wide as the sheet (the legend above wraps to the grid's width, and both models' grids are wider than its
+     * least, 360 px), {@link ClassesCommand#columns} cells to a row, each a tile enlarged {@code max(1, 96 / size)}
+     * times, centred above a 14 px label, the cells as wide as the widest label.
      */
     private static BufferedImage[] classTiles(Path png, int classes, int size) throws Exception {
         BufferedImage sheet = ImageIO.read(png.toFile());
         int scale = Math.max(1, 96 / size);
         int gap = 4;
-        int top = gap + 2 * 16 + gap;
+        int columns = ClassesCommand.columns(classes);
+        int rows = (classes + columns - 1) / columns;
+        assertEquals(0, (sheet.getWidth() - gap) % columns, "the sheet is as wide as its grid, " + sheet.getWidth() + " px");
+        int cellWidth = (sheet.getWidth() - gap) / columns - gap;
+        int cellHeight = size * scale + 14;
+        int top = firstRow(sheet, rows, cellHeight);
         BufferedImage[] tiles = new BufferedImage[classes];
         for (int k = 0; k < classes; k++) {
-            int x0 = gap + k % 5 * (size * scale + gap);
-            int y0 = top + k / 5 * (size * scale + 14 + gap);
+            int x0 = gap + k % columns * (cellWidth + gap) + (cellWidth - size * scale) / 2;
+            int y0 = top + k / columns * (cellHeight + gap);
             tiles[k] = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {
@@ -143,6 +150,15 @@ class BundledModelsTest {
             }
         }
         return tiles;
+    }
+
+    /**
+     * The top of the first row of tiles of a sheet {@link io.filterscope.image.Grids} draws, {@code rows} rows of cells
+     * {@code cellHeight} px high (a tile and its 14 px label), 4 px apart and from the sheet's foot: the grid is at the
+     * foot, below a legend of as many lines as it wraps to.
+     */
+    private static int firstRow(BufferedImage sheet, int rows, int cellHeight) {
+        return sheet.getHeight() - rows * (cellHeight + 4);
     }
 
     /**
@@ -176,8 +192,8 @@ class BundledModelsTest {
      * {@code gallery} with its defaults renders filters of every convolution (every filter of the greyscale models',
      * 16 spread evenly over each of emoji-cnn's six, which include conv1 4 and 18 and conv2 5, 9, 13, 16 and 35, whose
      * tiles were flat or pale before), judged here by {@link GalleryChecks} on the tiles cut out of the PNG where
-     * {@link io.filterscope.image.Grids} draws them (below a legend of two lines, enlarged {@code max(1, 96 / size)}
-     * times, 4 px apart, 14 px labels, a square grid), and {@code gallery} prints the same checks. No live filter's
+     * {@link io.filterscope.image.Grids} draws them ({@link #firstRow}; enlarged {@code max(1, 96 / size)} times, 4 px
+     * apart, a square grid, the labels narrower than the tiles), and {@code gallery} prints the same checks. No live filter's
      * tile is flat ({@link PictureMeasures#flat}), even where a flat colour is the filter's truth
      * ({@link FilterBaselines#isFlatTruth}: data-prior's contrast floor holds every image at the training pictures' 1st
      * percentile of contrast, or their median for a filter whose best flat colour rivals its example pictures), but for {@link #FLAT}; colour tiles are neither grey nor pale, but for {@link #GREY} and
@@ -227,7 +243,7 @@ class BundledModelsTest {
             for (int k = 0; k < n; k++) {
                 float[] tile = new float[c * side * side];
                 int x0 = 4 + k % cols * (side * scale + 4);
-                int y0 = 4 + 2 * 16 + 4 + k / cols * (side * scale + 14 + 4);
+                int y0 = firstRow(sheet, (n + cols - 1) / cols, side * scale + 14) + k / cols * (side * scale + 14 + 4);
                 for (int y = 0; y < side; y++) {
                     for (int x = 0; x < side; x++) {
                         int[] p = rgb(sheet.getRGB(x0 + x * scale + scale / 2, y0 + y * scale + scale / 2));
@@ -348,8 +364,8 @@ class BundledModelsTest {
      * emoji-cnn's conv1 is a linear 3x3 filter of the pixels (its ReLU is the next layer): the mean of its map is a
      * linear function of the picture, so the picture that maximizes it IS one flat colour, each channel at the end
      * its weights favour. {@code gallery} with seed-classic (DeepDream's pixel ascent) reaches it: for four filters
-     * spread over the layer, cut out of the PNG where {@link io.filterscope.image.Grids} draws them (one row below a
-     * legend of two lines, 64 px tiles 4 px apart), each tile's median colour is the best of the eight flat corner
+     * spread over the layer, cut out of the PNG where {@link io.filterscope.image.Grids} draws them (one row,
+     * {@link #firstRow}, 64 px tiles 4 px apart), each tile's median colour is the best of the eight flat corner
      * colours, by the model's own forward pass (docs/emoji.md). The default, data-prior, shows instead the picture
      * like the data that excites it most ({@link #galleryTilesOfLiveFiltersAreNeverFlatOnAnyConvolution}).
      */
@@ -367,13 +383,28 @@ class BundledModelsTest {
             if (dead.matches(".*\\b" + filters[k] + "\\b.*")) {
                 continue;
             }
-            int[] median = medianColour(sheet.getSubimage(4 + k * (64 + 4), 4 + 2 * 16 + 4, 64, 64));
+            int[] median = medianColour(sheet.getSubimage(4 + k * (64 + 4), firstRow(sheet, 1, 64 + 14), 64, 64));
             int[] colour = best[filters[k]];
             for (int c = 0; c < 3; c++) {
                 assertEquals(colour[c], median[c], 8, "emoji-cnn conv1 filter " + filters[k] + " (" + png + "): channel " + c
                         + " of the best flat colour");
             }
         }
+    }
+
+    /**
+     * emoji-cnn's filters whose tiles score at most zero are not dead (issue 18, a fresh user took them for dead): conv4's
+     * filter 16 (tile -0.13, its best example picture's mean -0.11) and conv5's 147 (0.004, 0.006) fire in spots of
+     * nearly every example picture (largest pre-ReLU values up to 8.1 and 3.9), so their tiles, spots, are their answers.
+     * Nor are the filters of the gallery test whose tiles score below their best example ({@link #BELOW_BEST_EXAMPLE}).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {"conv4; 12,16,36,78; dead filters: none", "conv5; 140,147; dead filters: none"})
+    void emojiFiltersThatFireOnlyInSpotsAreNotReportedDead(String layer, String filters, String dead,
+                                                                        @TempDir Path dir) throws Exception {
+        String out = CommandLine.run("gallery", "--model", "emoji-cnn", "--layer", layer, "--filters", filters,
+                "--out", dir.resolve(layer + ".png").toString());
+        assertTrue(out.contains(dead + "\n"), out);
     }
 
     private static int[] rgb(int packed) {

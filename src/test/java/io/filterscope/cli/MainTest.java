@@ -113,6 +113,19 @@ class MainTest {
         assertEquals("", f.printed(), "nothing rendered");
     }
 
+    /** {@code classes}' table sizes its columns to the model's class names, so long names do not push a row out of line. */
+    @Test
+    void classesLinesUpItsTableWhateverTheLengthOfTheNames(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "named", java.util.List.of("sky", "a much longer class name", "plant", "building", "flag",
+                "food", "face", "hand", "heart", "shape", "symbol tile"));
+        String out = CommandLine.run("classes", "--models", dir.toString(), "--model", "named", "--steps", "2",
+                "--out", dir.resolve("c.png").toString());
+        java.util.List<String> rows = out.lines().filter(l -> l.contains(" -> predicted ")).toList();
+        assertEquals(11, rows.size(), out);
+        assertEquals(1, rows.stream().map(l -> l.indexOf(" -> predicted ")).distinct().count(), out);
+        assertEquals(1, rows.stream().map(l -> l.indexOf(" p=")).distinct().count(), out);
+    }
+
     @Test
     void classesReadsItsCheckerBeforeRenderingAnything(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

@@ -109,6 +109,31 @@ class GridsTest {
         assertThrows(IllegalArgumentException.class, () -> Grids.grid(tiles, List.of("7", "8"), List.of(java.awt.Color.RED), Set.of(), 2, 1));
     }
 
+    /** A label wider than the tiles (a class and what it was taken for) widens every cell and is drawn whole. */
+    @Test
+    void aLabelWiderThanItsTileWidensTheCellsAndIsDrawnWhole() {
+        BufferedImage grid = Grids.grid(greyTiles(2, 10), List.of("building -> sky or weather", "7"), Set.of(), 2, 1);
+
+        int cell = (grid.getWidth() - GAP) / 2 - GAP;
+        assertTrue(cell > 100, "cell width " + cell);
+        assertTrue(inkWidth(grid, GAP, GAP + 10, cell) > 100, "the label is not cut at the tile's 10 px");
+        assertEquals(MID_GREY, rgb(grid, GAP + cell / 2, GAP + 5), "the tile is centred in its cell");
+        assertEquals(BACKGROUND, rgb(grid, GAP + 1, GAP + 5), "beside the tile is the background");
+    }
+
+    /** A legend longer than the grid is wide wraps to the grid's width rather than leave the grid beside an empty band. */
+    @Test
+    void aLongLegendWrapsToTheGridsWidth() {
+        BufferedImage grid = Grids.grid(greyTiles(6, 80), null, Set.of(), 6, 1);
+        String line = String.join(" ", java.util.Collections.nCopies(40, "checks:"));
+
+        BufferedImage withLegend = Grids.withLegend(grid, List.of("title", line));
+
+        assertEquals(grid.getWidth(), withLegend.getWidth());
+        assertTrue(withLegend.getHeight() >= grid.getHeight() + GAP + 4 * LEGEND_LINE_HEIGHT,
+                "the long line takes three lines or more: " + withLegend.getHeight());
+    }
+
     @Test
     void badArgumentsAreRejectedWithAReason() {
         List<BufferedImage> mixed = List.of(new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB),
