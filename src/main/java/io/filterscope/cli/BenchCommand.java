@@ -75,7 +75,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean stream;
 
     @Option(names = "--concurrent", paramLabel = "N", split = ",", description = "with --stream: N runs at once, each on its "
-            + "own WebSocket, for each N given in turn (e.g. 1,8,30; repeat them to alternate): total steps/s and first-frame times")
+            + "own WebSocket, for each N given in turn (e.g. 1,8,30; repeat them to alternate, and a repeated N's first round is left "
+            + "out as its warm-up): total steps/s and first-frame times")
     List<Integer> concurrent;
 
     @Option(names = "--preset", paramLabel = "P", description = "with --stream: the runs' preset (default: the objective's default)")

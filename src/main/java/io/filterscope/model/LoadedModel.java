@@ -12,6 +12,7 @@ import io.filterscope.engine.objective.Objectives;
 import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.render.ModelData;
+import io.filterscope.quality.ExampleLimits;
 import io.filterscope.quality.FilterBaselines;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ public final class LoadedModel {
     private volatile java.util.Set<String> anySizeLayers;
     private final ConcurrentHashMap<String, Boolean> affineLayers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, FilterBaselines> baselines = new ConcurrentHashMap<>();
+    private volatile ExampleLimits exampleLimits;
 
     LoadedModel(ModelMetadata metadata, ModelGraph graph, Path dir, boolean defaults, NetworkCache idle) {
         this.metadata = metadata;
@@ -252,7 +254,7 @@ public final class LoadedModel {
             try {
                 return FilterBaselines.of(this, name);
             } catch (IOException e) {
-                throw new UserError(id() + ": cannot read the example pictures (" + e.getMessage() + ")");
+                throw unreadableExamples(e);
             }
         });
     }
@@ -337,6 +339,28 @@ public final class LoadedModel {
             anySizeLayers = found;
         }
         return anySizeLayers.contains(layer) || layers.stream().anyMatch(l -> l.answersTo(layer) && anySizeLayers.contains(l.name()));
+    }
+
+    /**
+     * The example pictures' limits a gallery's tiles are judged by ({@link ExampleLimits}), found on first use and kept.
+     *
+     * @throws UserError when the model's example pictures cannot be read
+     */
+    public ExampleLimits exampleLimits() {
+        ExampleLimits found = exampleLimits;
+        if (found == null) {
+            try {
+                found = ExampleLimits.of(this);
+            } catch (IOException e) {
+                throw unreadableExamples(e);
+            }
+            exampleLimits = found;
+        }
+        return found;
+    }
+
+    private UserError unreadableExamples(IOException e) {
+        return new UserError(id() + ": cannot read the example pictures (" + e.getMessage() + ")");
     }
 
     /** Its example images' activations per layer, scored on first use (see {@link #examples}). */

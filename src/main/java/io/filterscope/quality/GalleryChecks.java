@@ -58,11 +58,10 @@ public record GalleryChecks(List<Integer> live, List<Integer> flat, List<Integer
         int c = model.channels();
         int h = model.height();
         int w = model.width();
-        float[][] examples = model.examples() == null ? null : model.examples().pixels();
-        double limit = PictureMeasures.flatLimit(examples, c, h, w);
-        Double plain = c == 3 ? PictureMeasures.nearFlatLimit(examples, c, h, w) : null;
-        Double bright = examples == null ? null : PictureMeasures.percentile(
-                java.util.Arrays.stream(examples).mapToDouble(PictureMeasures::brightness).toArray(), PALE_PERCENTILE);
+        ExampleLimits limits = model.exampleLimits();
+        double limit = limits.flat();
+        Double plain = limits.nearFlat();
+        Double bright = limits.pale();
         FilterBaselines base = model.baselines(layer);
         double[][] all = FilterBaselines.scores(model, layer, tiles);
         double[] scores = new double[tiles.size()];

@@ -124,6 +124,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void aRepeatedCountOfConcurrentRunsLeavesItsFirstRoundOutAsAWarmUp(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String out = CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
+                "--steps", "5", "--concurrent", "1,2,1");
+        List<String> alone = out.lines().filter(l -> l.startsWith("# 1 runs at once: "))
+                .map(l -> l.substring("# 1 runs at once: ".length(), l.indexOf(" steps/s"))).toList();
+        assertEquals(2, alone.size(), out);
+        Map<String, String> one = figures(out, "filterscope stream_concurrent runs=1 ");
+        assertEquals("1", one.get("rounds"), out);
+        assertEquals(alone.get(1), one.get("steps_per_s"), "the second round's rate, not the first's nor their mean: " + out);
+        assertEquals("1", figures(out, "filterscope stream_concurrent runs=2 ").get("rounds"), "a count given once keeps its round: " + out);
+    }
+
+    @Test
     void memoryAcrossShortRunsOfAModelFromTheModelsDirectory(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         String out = CommandLine.run("bench", "--models", dir.toString(), "--model", "tiny", "--runs", "10", "--steps", "2");

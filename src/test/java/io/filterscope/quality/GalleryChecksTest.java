@@ -2,6 +2,7 @@ package io.filterscope.quality;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.model.LoadedModel;
@@ -148,6 +149,16 @@ class GalleryChecksTest {
                 + "difference from the tile's mean colour below %.1f, the 5th percentile of the example pictures')",
                 checks.deviations()[1], checks.nearFlatLimit());
         assertTrue(checks.lines(filters).contains(line), String.join("\n", checks.lines(filters)));
+    }
+
+    @Test
+    void theExamplePicturesLimitsAreFoundOncePerModelAndKept() throws Exception {
+        ExampleLimits limits = MODEL.exampleLimits();
+        assertSame(limits, MODEL.exampleLimits(), "a server judges every gallery it ends against the same limits");
+        float[][] examples = MODEL.examples().pixels();
+        assertEquals(PictureMeasures.flatLimit(examples, 3, S, S), limits.flat(), 0);
+        assertEquals(PictureMeasures.nearFlatLimit(examples, 3, S, S), limits.nearFlat(), 0);
+        assertTrue(limits.pale() > 0 && limits.pale() < 1, "a brightness percentile: " + limits.pale());
     }
 
     /**
