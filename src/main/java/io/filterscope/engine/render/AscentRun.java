@@ -240,11 +240,12 @@ public final class AscentRun {
      * Whether image {@code i}'s filter is dead: the run took all its steps, its objective is silent (at most
      * {@link #DEAD_BELOW}) in the last one, and the filter is silent on every one of the model's example pictures too
      * (where they can tell), so nothing it was shown nor the picture drawn for it makes it fire. It is the last step
-     * that counts, not the best: a picture that once made the filter fire but no longer does is not its answer. A filter
-     * whose mean is negative on every picture but that fires in a spot is not dead (emoji-cnn's conv4 filter 16: its best
-     * example picture's mean is -0.11, but its largest pre-ReLU value is positive on all 1,080, up to 8.1). A filter that is merely slow to wake but ends awake, one that fires even weakly
-     * on some example, a run stopped early (or of no steps), or an objective that reads no layer (a penalty on the image alone, such as a
-     * sum of {@code tv} terms, is never above zero) is not dead.
+     * that counts, not the best: a picture that once made the filter fire but no longer does is not its answer. A
+     * filter whose mean is negative on every picture but that fires in a spot is not dead (emoji-cnn's conv4 filter
+     * 16: its best example picture's mean is -0.11, but its largest pre-ReLU value is positive on all 1,080, up to
+     * 8.1). A filter that is merely slow to wake but ends awake, one that fires even weakly on some example, a run
+     * stopped early (or of no steps), or an objective that reads no layer (a penalty on the image alone, such as a sum
+     * of {@code tv} terms, is never above zero) is not dead.
      */
     public boolean dead(int i) {
         if (!finished() || step == 0 || stepValues[i] > DEAD_BELOW || objective.objectives().get(i).layers().isEmpty()) {
