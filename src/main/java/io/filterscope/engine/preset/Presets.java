@@ -197,7 +197,7 @@ public final class Presets {
      * The contrast that {@code contrastFloor} multiplies, per objective (image row), or one for all when they agree: the
      * 1st percentile of the training pictures' contrast, no picture flatter than the data; but their median for an
      * objective whose best picture we know is one flat colour or near it: on a layer affine in the input (emoji-cnn's
-     * conv1), or a filter whose best flat picture scores at least 90% of the example pictures ({@link
+     * conv1), or a filter whose best flat picture scores at least the 99th percentile of its example pictures ({@link
      * ModelData#flatRivals}). Held only at the 1st percentile, their tiles were that colour with a soft spot or a faint
      * pattern (14 of conv1's 24, 19 of conv2's 48 near-flat to a person; with the median only for filters whose flat
      * colour beat every example picture, 20 on conv2 to conv4, each of a filter whose flat colour beat 93% or more;

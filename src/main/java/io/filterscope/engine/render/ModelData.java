@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * @param affine      whether a layer (by name) is an affine function of the input (no activation or pooling between
  *                    them), so that the mean of each of its channels is highest for one flat colour
  * @param flatRivals  whether a flat colour rivals an objective's example pictures (a channel whose best flat picture
- *                    scores at least 90% of them, {@code FilterBaselines.flatRivalsExamples}; none for a model without
+ *                    scores at least their 99th percentile, {@code FilterBaselines.flatRivalsExamples}; none for a model without
  *                    examples)
  */
 public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures examples, Double contrastP1,
