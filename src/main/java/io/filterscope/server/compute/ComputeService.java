@@ -393,6 +393,13 @@ public final class ComputeService implements AutoCloseable {
         return run == null || !run.running ? -1 : run.on.index;
     }
 
+    /** The ids of the runs that step in one minibatch with running run {@code runId} (itself included), or none when it does not run (a command). */
+    java.util.Set<String> batchmates(String runId) {
+        Run run = runs.get(runId);
+        return run == null || run.batch == null ? java.util.Set.of()
+                : run.batch.members.stream().map(r -> r.id).collect(java.util.stream.Collectors.toSet());
+    }
+
     public List<RunSummary> list() {
         List<RunSummary> all = new ArrayList<>();
         runs.values().stream().filter(r -> r.running).forEach(r -> all.add(r.summary()));
@@ -590,8 +597,9 @@ public final class ComputeService implements AutoCloseable {
         batch.inFlight = false;
         stepping.forEach(r -> r.inFlight = false);
         stepEnded.signalAll();
+        gather(batch);
         if (!batch.networkFits()) {
-            batch.drop(); // members that were not stepping left it meanwhile (see leave)
+            batch.drop(); // members that were not stepping left it meanwhile (see leave), or others joined it (gather)
         }
         if (outcome instanceof Throwable t) {
             failStep(stepping, t);
@@ -754,13 +762,12 @@ public final class ComputeService implements AutoCloseable {
     /**
      * A run joins a batch on thread {@code on} of the runs it can step with whose steps stay within the step-time limit
      * with its images (a new one if none), which makes room for its images when it has none spare. A batch whose step
-     * is under way is not joined: its network is in use.
+     * is under way is not joined: its network is in use; the run's new batch joins it when that step is over ({@link #gather}).
      */
     private void join(Run run, RunParts parts, ComputeThread on) {
         Batch.Key key = Batch.Key.of(run.request, parts);
         List<Batch> ofKey = batches.computeIfAbsent(key, k -> new ArrayList<>());
-        Batch batch = ofKey.stream().filter(b -> b.on == on && !b.inFlight
-                        && stepSeconds(key, b.images() + run.images(), b.imageWork() + run.imageWork) * 1000 <= settings.maxStepMs())
+        Batch batch = ofKey.stream().filter(b -> b.on == on && !b.inFlight && withinStepTime(b, run.images(), run.imageWork))
                 .findFirst().orElseGet(() -> {
                     Batch added = new Batch(key, on);
                     ofKey.add(added);
@@ -769,6 +776,35 @@ public final class ComputeService implements AutoCloseable {
         batch.members.add(run);
         run.batch = batch;
         run.on = on;
+    }
+
+    /** Whether a step of {@code batch} with {@code images} more images, of own work {@code imageWork}, stays within the step-time limit. */
+    private boolean withinStepTime(Batch batch, int images, long imageWork) {
+        return stepSeconds(batch.key, batch.images() + images, batch.imageWork() + imageWork) * 1000 <= settings.maxStepMs();
+    }
+
+    /**
+     * After a step of {@code batch} (under the lock): runs of its kind that were placed on its thread while that step
+     * was under way formed batches of their own beside it ({@link #join}); they now join it, as far as the step-time
+     * limit allows, so that a thread steps its runs of one kind as one minibatch, not as several taking turns (runs
+     * starting one by one while others stepped were left in two to four batches a thread, for good, before). Those
+     * batches step on the same thread, so none of them is under way now; their runs take rows of the batch's next
+     * network, as runs joining between steps do.
+     */
+    private void gather(Batch batch) {
+        List<Batch> ofKey = batches.get(batch.key);
+        if (ofKey == null || batch.members.isEmpty()) {
+            return; // every member left it during the step
+        }
+        for (Batch other : List.copyOf(ofKey)) {
+            if (other != batch && other.on == batch.on && !other.inFlight && withinStepTime(batch, other.images(), other.imageWork())) {
+                other.members.forEach(r -> r.batch = batch);
+                batch.members.addAll(other.members);
+                other.members.clear();
+                other.drop();
+                ofKey.remove(other);
+            }
+        }
     }
 
     /** The thread with the fewest running runs (the first among equals): where a run starting now steps. */

@@ -11,7 +11,11 @@ import io.filterscope.server.protocol.ClientMessage;
 import io.filterscope.server.protocol.Protocol;
 import io.filterscope.server.protocol.ServerEvent;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +42,12 @@ class ComputeThreadsTest {
 
     /** Starts run {@code run} of {@code client} with more steps than any test waits for. */
     private static void startUnending(ComputeService service, String run, String client) throws Exception {
-        String unending = START.formatted(0).replace("300", "100000");
+        startUnending(service, run, client, "conv1", 0);
+    }
+
+    /** Starts run {@code run} of {@code client} on filter {@code filter} of {@code layer}, with more steps than any test waits for. */
+    private static void startUnending(ComputeService service, String run, String client, String layer, int filter) throws Exception {
+        String unending = START.formatted(filter).replace("300", "100000").replace("conv1", layer);
         service.call(() -> service.start(run, client, (ClientMessage.Start) Protocol.decode(unending))).get(2, TimeUnit.MINUTES);
     }
 
@@ -58,6 +67,45 @@ class ComputeThreadsTest {
                 ServerEvent.Done d = done.computeIfAbsent(run, r -> new CompletableFuture<>()).get(2, TimeUnit.MINUTES);
                 assertEquals(ServerEvent.Done.Reason.COMPLETED, d.reason(), run + ": " + d);
                 assertEquals(300, d.steps(), run + " took every step");
+            }
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    /**
+     * Runs of one model, size and layer that start one by one while others step spread evenly over both threads, and on
+     * each thread step as one minibatch: a run placed on a thread whose batch is mid-step, which it cannot join then,
+     * joins it once that step is over (before, such runs formed batches of their own beside it, for good).
+     */
+    @Test
+    void runsOfOneKindStartingWhileOthersStepFormOneBatchOnEachThread() throws Exception {
+        int runs = 16;
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(runs, 0, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
+                (run, message, droppable) -> { });
+        try {
+            for (int i = 0; i < runs; i++) {
+                startUnending(service, "r" + i, "c" + i, "conv4", i);
+                Thread.sleep(10); // the runs started so far take steps meanwhile
+            }
+            Callable<Map<Integer, Set<Set<String>>>> batchesByThread = () -> {
+                Map<Integer, Set<Set<String>>> on = new TreeMap<>();
+                for (int i = 0; i < runs; i++) {
+                    on.computeIfAbsent(service.threadOf("r" + i), t -> new HashSet<>()).add(service.batchmates("r" + i));
+                }
+                return on;
+            };
+            // A run placed mid-step joins its batch after that step: wait for the thread's steps, not for a set time.
+            Map<Integer, Set<Set<String>>> batches = service.call(batchesByThread).get(2, TimeUnit.MINUTES);
+            for (int tries = 0; tries < 100 && batches.values().stream().anyMatch(b -> b.size() > 1); tries++) {
+                Thread.sleep(100);
+                batches = service.call(batchesByThread).get(2, TimeUnit.MINUTES);
+            }
+            assertEquals(Set.of(0, 1), batches.keySet(), "the runs step on both threads: " + batches);
+            for (Set<Set<String>> onThread : batches.values()) {
+                assertEquals(1, onThread.size(), "one batch a thread: " + batches);
+                assertEquals(runs / 2, onThread.iterator().next().size(), "half the runs on each thread: " + batches);
             }
         } finally {
             service.shutdown(10_000);
