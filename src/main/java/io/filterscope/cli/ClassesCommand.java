@@ -151,21 +151,21 @@ final class ClassesCommand implements Callable<Integer> {
         List<ClassChecks.Result> results = ClassChecks.check(pictures, model.channels(), size, size, statistics, judge);
         for (ClassChecks.Result r : results) {
             System.out.printf("class " + column + " (a) %s  (b) jaggedness %.4f %s  (c) contrast %.4f %s%n", r.index(),
-                    name(model, r.index()), judge == null ? "no checker" : judge.id() + " says " + name(model, r.checkerSays())
+                    name(model, r.index()), judge == null ? "named: not checked (no --checker)" : judge.id() + " says " + name(model, r.checkerSays())
                             + mark(r.named()), r.neighbourDifference(), statistics == null ? "" : "<= "
                             + statistics.neighbourDifferenceP99() + mark(r.smooth()), r.contrast(),
                     statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
         }
         // "all" only when all three checks ran: without a checker or statistics no image can pass them all.
         String sum = String.format("checks: (a) named by %s %s, (b) smooth %s, (c) contrast %s, all %s",
-                judge == null ? "a checker" : judge.id(), count(results, 'a', judge != null), count(results, 'b', statistics != null),
+                judge == null ? "a checker (--checker)" : judge.id(), count(results, 'a', judge != null), count(results, 'b', statistics != null),
                 count(results, 'c', statistics != null), count(results, '*', judge != null && statistics != null));
         System.out.println(sum);
         return "; " + sum;
     }
 
     private static String count(List<ClassChecks.Result> results, char check, boolean known) {
-        return known ? ClassChecks.count(results, check) + "/" + results.size() : "-";
+        return known ? ClassChecks.count(results, check) + "/" + results.size() : "not checked";
     }
 
     private static String mark(Boolean passed) {

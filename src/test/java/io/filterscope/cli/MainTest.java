@@ -126,6 +126,18 @@ class MainTest {
         assertEquals(1, rows.stream().map(l -> l.indexOf(" p=")).distinct().count(), out);
     }
 
+    /** Without {@code --checker}, {@code classes} says the naming check was not made, not a bare dash. */
+    @Test
+    void classesSaysWhichChecksItCouldNotMake(@TempDir Path dir) throws Exception {
+        String out = CommandLine.run("classes", "--models", "models", "--model", "mnist-cnn", "--steps", "2",
+                "--out", dir.resolve("c.png").toString());
+        java.util.List<String> rows = out.lines().filter(l -> l.startsWith("class ") && l.contains(" (a) ")).toList();
+        assertEquals(10, rows.size(), out);
+        assertTrue(rows.stream().allMatch(l -> l.contains("(a) named: not checked (no --checker)")), out);
+        assertTrue(out.contains("checks: (a) named by a checker (--checker) not checked, (b) smooth "), out);
+        assertTrue(out.contains(", all not checked"), out);
+    }
+
     @Test
     void classesReadsItsCheckerBeforeRenderingAnything(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

@@ -33,7 +33,10 @@ final class DepthwiseConvStage extends Stage {
     private DynamicCustomOp forwardOp;
     /** The transposed convolution; its first input is the output gradient, or {@link #spread} at stride > 1. */
     private DynamicCustomOp transposedOp;
-    /** Stride > 1: the zero buffer the output gradient is spread over, and its every-stride-th pixels. */
+    /**
+     * Stride > 1: the zero buffer the output gradient is spread over, stored as the output is, and its every-stride-th
+     * pixels (as an NHWC view when channels last).
+     */
     private INDArray spread;
     private INDArray spreadPixels;
     /** Multiplier > 1: the transposed convolution's maps [n, channels * m, h, w], seen as [n, channels, m, h, w]. */
@@ -66,6 +69,22 @@ final class DepthwiseConvStage extends Stage {
     @Override
     String kind() {
         return "depthwise " + kernel[0] + "x" + kernel[1] + (dilation[0] * dilation[1] > 1 ? " dilation " + dilation[0] + "x" + dilation[1] : "");
+    }
+
+    /**
+     * Maps stored {@link ChannelsLast channels last} are convolved as they lie, the output stored the same way: libnd4j
+     * hands oneDNN the arrays' strides, and its depthwise kernel runs 4-5 times faster on such maps (0.27 against 1.25
+     * ms at 144 x 56x56, one thread). With a multiplier above 1 the maps stay plain (their gradient's sum over each
+     * channel's kernels reads them as plain arrays).
+     */
+    @Override
+    boolean takesChannelsLast() {
+        return kernelHwcm.size(3) == 1;
+    }
+
+    @Override
+    boolean outputChannelsLast(INDArray input) {
+        return takesChannelsLast() && ChannelsLast.is(input);
     }
 
     private int[] window() {
@@ -111,10 +130,13 @@ final class DepthwiseConvStage extends Stage {
         int[] pad = border;
         if (stride[0] > 1 || stride[1] > 1) {
             // Output pixel y came from source rows s*y - p ... s*y - p + w - 1; spread, it sits at border + s*y.
-            spread = Nd4j.create(out.dataType(), out.size(0), out.size(1), source.size(2) + w[0] - 1, source.size(3) + w[1] - 1);
-            spreadPixels = spread.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval(border[0], stride[0], border[0] + stride[0] * (out.size(2) - 1) + 1),
-                    NDArrayIndex.interval(border[1], stride[1], border[1] + stride[1] * (out.size(3) - 1) + 1));
+            long[] shape = {out.size(0), out.size(1), source.size(2) + w[0] - 1, source.size(3) + w[1] - 1};
+            spread = ChannelsLast.is(out) ? ChannelsLast.create(out.dataType(), shape) : Nd4j.create(out.dataType(), shape);
+            // Channels last, the pixels are picked from the NHWC storage: whole pixels, not a permuted view's elements.
+            var rows = NDArrayIndex.interval(border[0], stride[0], border[0] + stride[0] * (out.size(2) - 1) + 1);
+            var cols = NDArrayIndex.interval(border[1], stride[1], border[1] + stride[1] * (out.size(3) - 1) + 1);
+            spreadPixels = ChannelsLast.is(spread) ? ChannelsLast.storage(spread).get(NDArrayIndex.all(), rows, cols, NDArrayIndex.all())
+                    : spread.get(NDArrayIndex.all(), NDArrayIndex.all(), rows, cols);
             gradOut = spread;
             pad = new int[] {0, 0};
         }
@@ -146,7 +168,7 @@ final class DepthwiseConvStage extends Stage {
     @Override
     void backward(INDArray gradOut, Leak leak) {
         if (spread != null) {
-            spreadPixels.assign(gradOut);
+            spreadPixels.assign(ChannelsLast.is(spread) ? gradOut.permute(0, 2, 3, 1) : gradOut);
         } else {
             transposedOp.setInputArgument(0, gradOut);
         }

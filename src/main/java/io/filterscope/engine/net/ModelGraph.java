@@ -2,6 +2,7 @@ package io.filterscope.engine.net;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * reading the outputs of earlier ones or the image, and the model's layer names on the outputs objectives
  * may target. Independent of batch and image size; {@link #compile} turns it into a {@link Network} for one
  * of each. Readers build it with a {@link Builder}.
+ * <p>
+ * A batch norm whose input is a convolution read by nothing else is compiled folded into it ({@link
+ * FoldedBatchNormStage}: a copy of the convolution with its weights scaled and shifted, made once here): the norm's
+ * node then reads the convolution's input, and the convolution's own node, still a layer objectives and queries may
+ * name, runs only when its output is asked for. A convolution read by other ops too is computed anyway, so its norm
+ * stays a stage of its own.
  */
 public final class ModelGraph {
     /** The node number that stands for the network's input image. */
@@ -23,11 +30,30 @@ public final class ModelGraph {
     private final List<Node> nodes;
     private final Map<String, Integer> layers;
     private final Map<String, String> aliases;
+    /** Node of a batch norm to the convolution with it folded in ({@link Op#followedBy}). */
+    private final Map<Integer, Op> folded = new HashMap<>();
 
     private ModelGraph(List<Node> nodes, Map<String, Integer> layers, Map<String, String> aliases) {
         this.nodes = List.copyOf(nodes);
         this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
         this.aliases = Map.copyOf(aliases);
+        int[] readers = new int[nodes.size()];
+        for (Node n : nodes) {
+            for (int f : n.from()) {
+                if (f != INPUT) {
+                    readers[f]++;
+                }
+            }
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            if (n.op().isAffine() && n.from().length == 1 && n.from()[0] != INPUT && readers[n.from()[0]] == 1) {
+                Op conv = nodes.get(n.from()[0]).op().followedBy(n.op());
+                if (conv != null) {
+                    folded.put(i, conv);
+                }
+            }
+        }
     }
 
     public static Builder builder() {
@@ -61,8 +87,17 @@ public final class ModelGraph {
      */
     public Network compile(DataType dtype, long batch, long[] chw, int depth) {
         StageGraph g = new StageGraph();
-        for (Node n : nodes) {
-            g.add(n.op().stage(n.owner(), dtype), n.from());
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            Op conv = folded.get(i);
+            if (conv == null) {
+                g.add(n.op().stage(n.owner(), dtype), n.from());
+            } else {
+                int unfolded = n.from()[0];
+                g.add(new FoldedBatchNormStage(conv.stage(nodes.get(unfolded).owner(), dtype), (BatchNormStage) n.op().stage(n.owner(), dtype)),
+                        nodes.get(unfolded).from());
+                g.folded.put(i, unfolded);
+            }
         }
         layers.forEach(g::name);
         g.aliases.putAll(aliases);

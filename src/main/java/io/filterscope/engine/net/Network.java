@@ -27,6 +27,8 @@ public final class Network {
     /** Every stage of the model, allocated or not, for {@link #activationVolume(long, long, long)}. */
     private final List<Stage> planned;
     private final int[][] from;
+    /** Node of a folded batch norm to the node of the convolution folded into it ({@link StageGraph#folded}). */
+    private final Map<Integer, Integer> folded;
     private final INDArray input;
     /** Why some layers are missing (a dense layer that needs another input size), or null. */
     private final String truncated;
@@ -58,6 +60,7 @@ public final class Network {
         stages = new Stage[n];
         planned = List.copyOf(graph.stages);
         from = graph.inputs.toArray(new int[0][]);
+        folded = Map.copyOf(graph.folded);
         String reason = null;
         for (int i = 0; i < depth; i++) {
             INDArray[] ins = inputsOf(i);
@@ -228,7 +231,8 @@ public final class Network {
         for (int i = 0; i < shapes.length; i++) {
             if (need[i] && shapes[i] != null) {
                 long[] in = shapesOf(i, shapes, batch, height, width)[0];
-                if (planned.get(i) instanceof ConvStage && in[1] <= THIN_CHANNELS && shapes[i][2] * shapes[i][3] >= THIN_PIXELS) {
+                Stage s = planned.get(i) instanceof FoldedBatchNormStage f ? f.convolution() : planned.get(i);
+                if (s instanceof ConvStage && in[1] <= THIN_CHANNELS && shapes[i][2] * shapes[i][3] >= THIN_PIXELS) {
                     values += Stage.volume(shapes[i]) + Stage.volume(in);
                 }
             }
@@ -442,6 +446,12 @@ public final class Network {
             if (!need[i] || grads[i + 1] == null) {
                 continue;
             }
+            Integer unfolded = folded.get(i);
+            if (unfolded != null && unfolded + 1 == stop) {
+                // The convolution's own output is where this pass stops: go there through the norm, not past it.
+                accumulate(stop, ((FoldedBatchNormStage) stages[i]).gradientBeforeNorm(grads[i + 1], stages[unfolded].out));
+                continue;
+            }
             if (times == null) {
                 stages[i].backward(grads[i + 1], leak);
             } else {
@@ -504,7 +514,7 @@ public final class Network {
             if (stages[i] == null) {
                 continue;
             }
-            s.append("\n  ").append(stages[i].layer == null ? "-" : stages[i].layer).append(": ").append(stages[i].kind());
+            s.append("\n  ").append(stages[i].layer == null ? "-" : stages[i].layer).append(": ").append(stages[i].description());
             boolean chained = from[i].length == 1 && from[i][0] == i - 1;
             if (!chained) {
                 s.append(" <- ").append(Arrays.toString(from[i]));

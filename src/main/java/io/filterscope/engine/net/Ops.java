@@ -1,5 +1,6 @@
 package io.filterscope.engine.net;
 
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -32,20 +33,37 @@ public final class Ops {
         boolean dilated = d[0] > 1 || d[1] > 1;
         int[] kernel = {(int) weights.size(2), (int) weights.size(3)};
         int[] one = {1, 1};
+        BiFunction<String, DataType, Stage> stage;
         if (groups > 1 && weights.size(1) == 1) {
-            return new Op((layer, t) -> dilated
+            stage = (layer, t) -> dilated
                     ? new DilatedConvStage(layer, new DepthwiseConvStage(null, cast(weights, t), groups, cast(bias, t), one, Padding.valid(), one),
                             kernel, s, padding, d)
-                    : new DepthwiseConvStage(layer, cast(weights, t), groups, cast(bias, t), s, padding, one));
-        }
-        if (groups > 1) {
-            return new Op((layer, t) -> new GroupedConvStage(layer, cast(weights, t), cast(bias, t), groups,
+                    : new DepthwiseConvStage(layer, cast(weights, t), groups, cast(bias, t), s, padding, one);
+        } else if (groups > 1) {
+            stage = (layer, t) -> new GroupedConvStage(layer, cast(weights, t), cast(bias, t), groups,
                     (w, b) -> dilated ? new DilatedConvStage(null, new ConvStage(null, w, b, one, Padding.valid()), kernel, s, padding, d)
-                            : new ConvStage(null, w, b, s, padding)));
+                            : new ConvStage(null, w, b, s, padding));
+        } else {
+            stage = (layer, t) -> dilated
+                    ? new DilatedConvStage(layer, new ConvStage(null, cast(weights, t), cast(bias, t), one, Padding.valid()), kernel, s, padding, d)
+                    : new ConvStage(layer, cast(weights, t), cast(bias, t), s, padding);
         }
-        return new Op((layer, t) -> dilated
-                ? new DilatedConvStage(layer, new ConvStage(null, cast(weights, t), cast(bias, t), one, Padding.valid()), kernel, s, padding, d)
-                : new ConvStage(layer, cast(weights, t), cast(bias, t), s, padding));
+        return Op.channelLinear(stage, (scale, shift) -> scale.length() != weights.size(0) ? null
+                : conv2d(scaledFilters(weights, scale), shiftedBias(bias, scale, shift, weights.dataType()), s, padding, d, groups));
+    }
+
+    /** weights [out, ...] with output channel o's weights times scale[o] (computed in double, kept in the weights' type). */
+    private static INDArray scaledFilters(INDArray weights, INDArray scale) {
+        INDArray rows = weights.castTo(DataType.DOUBLE).reshape('c', weights.size(0), -1);
+        return rows.mulColumnVector(scale.castTo(DataType.DOUBLE).reshape(weights.size(0), 1)).reshape('c', weights.shape())
+                .castTo(weights.dataType());
+    }
+
+    /** {@code bias * scale + shift} per output channel (bias null: the shift), computed in double, kept in {@code type}. */
+    private static INDArray shiftedBias(INDArray bias, INDArray scale, INDArray shift, DataType type) {
+        INDArray s = shift.castTo(DataType.DOUBLE).reshape(-1);
+        INDArray b = bias == null ? s : bias.castTo(DataType.DOUBLE).reshape(-1).mul(scale.castTo(DataType.DOUBLE).reshape(-1)).add(s);
+        return b.castTo(type);
     }
 
     /**
@@ -152,7 +170,7 @@ public final class Ops {
 
     /** Per-channel affine map {@code x * scale + shift}, both [channels], on maps or rows. */
     public static Op affine(INDArray scale, INDArray shift) {
-        return new Op((layer, t) -> new BatchNormStage(layer, cast(scale, t), cast(shift, t)));
+        return Op.affine((layer, t) -> new BatchNormStage(layer, cast(scale, t), cast(shift, t)), scale, shift);
     }
 
     /** {@code x * scale + offset} with the same numbers for every value (Keras' Rescaling). */

@@ -50,6 +50,11 @@ abstract class Stage {
     /** Human-readable op name, shown in listings and the bench output. */
     abstract String kind();
 
+    /** What the stage computes, for listings of stages (the stage profile, {@link Network#toString}): its kind, or more. */
+    String description() {
+        return kind();
+    }
+
     /**
      * Whether this stage's output may be stored {@link ChannelsLast channels last}: every stage that reads it
      * {@link #takesChannelsLast takes that}. Set by the network before {@link #allocate}.

@@ -1,6 +1,7 @@
 package io.filterscope.engine.net;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,11 @@ final class StageGraph {
     final Map<String, Integer> layers = new LinkedHashMap<>();
     /** Second names of layers: alias to layer. */
     final Map<String, String> aliases = new LinkedHashMap<>();
+    /**
+     * Node of a {@link FoldedBatchNormStage} to the node of the convolution folded into it, which reads the same input
+     * and is computed only when something asks for its own output.
+     */
+    final Map<Integer, Integer> folded = new HashMap<>();
 
     /** Adds a stage reading these nodes; returns its node. */
     int add(Stage stage, int... from) {

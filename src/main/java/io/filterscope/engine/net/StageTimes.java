@@ -68,7 +68,7 @@ public final class StageTimes {
             if (s == null || samples[4 * i].isEmpty() && samples[4 * i + 2].isEmpty()) {
                 continue;
             }
-            rows.add(new Row(s.layer == null ? "-" : s.layer, s.kind(), Arrays.stream(s.out.shape()).boxed().toList(),
+            rows.add(new Row(s.layer == null ? "-" : s.layer, s.description(), Arrays.stream(s.out.shape()).boxed().toList(),
                     median(i, 0), median(i, 2), median(i, 1), median(i, 3)));
         }
         return rows;

@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * The compute device's owner: its compute threads ({@link ComputeThread}, {@link Settings#threads} of them) run every
  * ND4J operation (ascent steps, model loading, activation maps), so nothing else touches the device and the event
  * loop never waits for it. A running run is placed on one of them (the one with the fewest running runs) and steps
- * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation
- * and a query's piece happens under one lock (commands, placing runs, sending frames, ending runs), so the worker's
- * state has one writer at a time; a run whose step is under way on another thread is stopped, updated or paused
- * once that step is over. Query pieces and commands run one at a time over all threads (they share models' cached
- * networks and lazily read parts), each query's on the thread it was given to.
+ * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation,
+ * a query's piece and the judging of a finished gallery's tiles happens under one lock (commands, placing runs,
+ * sending frames, ending runs), so the worker's state has one writer at a time; a run whose step is under way on
+ * another thread is stopped, updated or paused once that step is over. Query pieces, tile judgings and commands run
+ * one at a time over all threads (they share models' cached networks and lazily read parts), each query's on the
+ * thread it was given to, a gallery's judging on the thread that took its last step, after it.
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. On each thread, steps of its running runs and its HTTP queries take turns as its
@@ -136,11 +137,17 @@ public final class ComputeService implements AutoCloseable {
     /** Signalled (under {@link #lock}) when a step's computation is over, for a command waiting to touch one of its runs. */
     private final java.util.concurrent.locks.Condition stepEnded = lock.newCondition();
     /**
-     * Held by a query's piece and by a command, so they run one at a time over all threads: they share what steps do
-     * not touch, each model's cached networks ({@link io.filterscope.model.LoadedModel#cached}), its lazily loaded
-     * parts and example scores. A command waits for a piece under way on another thread (a piece never takes the lock).
+     * Held by a query's piece, a gallery's tile judging ({@link #judge}) and a command, so they run one at a time over
+     * all threads: they share what steps do not touch, each model's cached networks ({@link
+     * io.filterscope.model.LoadedModel#cached}), its lazily loaded parts, example scores and filter baselines. A command
+     * waits for a piece or a judging under way on another thread (neither takes the lock).
      */
     private final Object queryOrCommand = new Object();
+    /**
+     * Completed galleries whose {@code done} waits for their tiles' verdicts (guarded by {@link #lock}): only a step
+     * completes a run, and the thread that took that step judges them once it lets the lock go ({@link #step}).
+     */
+    private final List<Judging> unjudged = new ArrayList<>();
     /** Whether a thread is running a command (guarded by {@link #lock}; the command may be waiting for a step). */
     private boolean commandUnderWay;
     /** Every run: running, paused and waiting, in the order they came. */
@@ -413,6 +420,16 @@ public final class ComputeService implements AutoCloseable {
     private record Step(Batch batch, List<Run> stepping, Network net, List<BatchedAscent.Placed> placed) {
     }
 
+    /** A completed gallery's {@code done}, but for its tiles' verdicts, and its tiles as shown. */
+    private record Judging(Done done, TileVerdicts.Tiles tiles) {
+
+        /** The {@code done} with {@code verdicts}, or as it is when they could not be had. */
+        Done with(TileVerdicts verdicts) {
+            return verdicts == null ? done : new Done(done.run(), done.reason(), done.steps(), done.loss(), done.losses(), done.dead(),
+                    verdicts.flat(), verdicts.prefersFlat(), done.message());
+        }
+    }
+
     /**
      * One compute thread's loop: under the lock, a command (whichever thread is free takes it) or its scheduler's next
      * turn; then, outside the lock, that turn's work: a query's piece (one at a time over all threads) or a step's
@@ -519,7 +536,10 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    /** Computes {@code step} outside the lock, then sends its frames and ends what it ended under the lock ({@link #stepped}). */
+    /**
+     * Computes {@code step} outside the lock, then sends its frames and ends what it ended under the lock ({@link #stepped});
+     * the galleries it completed are judged once the lock is let go, and only then get their {@code done}.
+     */
     private void step(ComputeThread me, Step step) {
         long started = System.nanoTime();
         me.busy(step.stepping().size() == 1 ? "a step of run " + step.stepping().get(0).id : "a step of " + step.stepping().size() + " runs");
@@ -533,12 +553,44 @@ public final class ComputeService implements AutoCloseable {
             me.idle();
         }
         long clock = DeviceSpeed.clock() - begun;
+        List<Judging> completed;
         lock.lock();
         try {
             stepped(step, outcome, clock);
             me.scheduler.chargeRuns(shares(step.stepping(), System.nanoTime() - started));
+            completed = List.copyOf(unjudged);
+            unjudged.clear();
         } finally {
             lock.unlock();
+        }
+        completed.forEach(j -> judge(me, j));
+    }
+
+    /**
+     * Judges a completed gallery's tiles ({@link TileVerdicts.Tiles#judge}: a forward pass of its tiles and their checks,
+     * a median of 5-8 ms for the soak's mnist-cnn galleries, up to half a second for a layer's first, whose baselines are
+     * found then) outside the lock, one at a time with query pieces and commands, and sends its {@code done}, which
+     * thus comes after the events the lock's holders sent meanwhile. The time is charged to no lane of the
+     * scheduler: the run has left it. The run has ended already, its place and memory given back; a failure costs only
+     * the captions of its tiles.
+     */
+    private void judge(ComputeThread me, Judging judging) {
+        TileVerdicts verdicts = null;
+        try {
+            synchronized (queryOrCommand) {
+                me.busy("judging the tiles of run " + judging.done().run());
+                try {
+                    verdicts = judging.tiles().judge();
+                } finally {
+                    me.idle();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not judge the tiles of run {}: {}", judging.done().run(), e.toString());
+        } catch (OutOfMemoryError e) {
+            failure(e, "judging the tiles of run " + judging.done().run());
+        } finally {
+            emit(judging.with(verdicts));
         }
     }
 
@@ -865,13 +917,17 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
+    /**
+     * A run is over: its memory goes back and its {@code done} is sent, or, for a completed gallery, waits in
+     * {@link #unjudged} with the gallery's tiles (copied before its memory goes) for its verdicts.
+     */
     private void finish(Run run, Done.Reason reason, String message) {
-        TileVerdicts tiles = null;
+        TileVerdicts.Tiles tiles = null;
         try {
-            tiles = reason == Done.Reason.COMPLETED && run.ascent != null ? TileVerdicts.of(run.request, run.ascent) : null;
+            tiles = reason == Done.Reason.COMPLETED && run.ascent != null ? TileVerdicts.Tiles.of(run.request, run.ascent) : null;
         } catch (RuntimeException e) {
             // The run is done either way; only the captions of its tiles are missing.
-            LOG.warn("could not judge the tiles of run {}: {}", run.id, e.toString());
+            LOG.warn("could not copy the tiles of run {}: {}", run.id, e.toString());
         }
         giveBack(run);
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
@@ -886,10 +942,13 @@ public final class ComputeService implements AutoCloseable {
                 }
             }
             done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
-                    Arrays.stream(run.lastValues).boxed().toList(), dead, tiles == null ? null : tiles.flat(),
-                    tiles == null ? null : tiles.prefersFlat(), store.withoutDirectory(message));
+                    Arrays.stream(run.lastValues).boxed().toList(), dead, null, null, store.withoutDirectory(message));
         }
-        emit(done);
+        if (tiles == null) {
+            emit(done);
+        } else {
+            unjudged.add(new Judging(done, tiles));
+        }
     }
 
     /**

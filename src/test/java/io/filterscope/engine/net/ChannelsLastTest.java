@@ -89,6 +89,59 @@ class ChannelsLastTest {
         assertTrue(gradIn[1].amaxNumber().doubleValue() > 0, "a gradient reaches the input");
     }
 
+    /**
+     * MobileNetV2's pattern: conv 1x1 - ReLU6 - depthwise 3x3 same - ReLU6 - zero pad 0,1,0,1 - depthwise 3x3 stride 2
+     * valid - ReLU6 - conv 1x1 "out", on 2 images of 3 x 14 x 14.
+     */
+    private static Network depthwiseChain(boolean plain, DataType type) {
+        Nd4j.getRandom().setSeed(10);
+        int[] one = {1, 1};
+        ModelGraph.Builder g = ModelGraph.builder();
+        int node = g.name("expand", g.add("expand", Ops.conv2d(Nd4j.randn(type, 8, 3, 1, 1), null, one, Padding.valid(), one, 1),
+                ModelGraph.INPUT));
+        node = g.name("r1", g.add("r1", Ops.relu(6, 0, 0), identity(g, plain, node)));
+        node = g.name("dw1", g.add("dw1", Ops.conv2d(Nd4j.randn(type, 8, 1, 3, 3), Nd4j.randn(type, 8), one, Padding.same(), one, 8),
+                identity(g, plain, node)));
+        node = g.name("r2", g.add("r2", Ops.relu(6, 0, 0), identity(g, plain, node)));
+        node = g.name("pad", g.add("pad", Ops.zeroPad(new int[] {0, 1, 0, 1}), identity(g, plain, node)));
+        node = g.name("dw2", g.add("dw2", Ops.conv2d(Nd4j.randn(type, 8, 1, 3, 3), null, new int[] {2, 2}, Padding.valid(), one, 8),
+                identity(g, plain, node)));
+        node = g.name("r3", g.add("r3", Ops.relu(6, 0, 0), identity(g, plain, node)));
+        g.name("out", g.add("out", Ops.conv2d(Nd4j.randn(type, 4, 8, 1, 1), null, one, Padding.valid(), one, 1),
+                identity(g, plain, node)));
+        return g.build().compile(type, 2, new long[] {3, 14, 14});
+    }
+
+    @ParameterizedTest
+    @CsvSource({"FLOAT", "DOUBLE"})
+    void depthwiseConvolutionsAndZeroPaddingOnChannelsLastMapsComputeWhatTheyDoOnPlainOnes(DataType type) {
+        Network[] nets = {depthwiseChain(false, type), depthwiseChain(true, type)};
+        List<String> target = List.of("out");
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.randn(type, 2, 3, 14, 14);
+        INDArray gradOut = Nd4j.randn(type, 2, 4, 7, 7);
+        INDArray[] gradIn = new INDArray[2];
+        for (int k = 0; k < 2; k++) {
+            nets[k].input().assign(x);
+            nets[k].forward(target);
+            nets[k].clearGradients(target);
+            nets[k].gradient("out").assign(gradOut);
+            gradIn[k] = nets[k].backward(target, 0).dup();
+        }
+        for (String layer : List.of("r1", "dw1", "r2", "pad", "dw2", "r3")) {
+            assertTrue(ChannelsLast.is(nets[0].output(layer)), layer + " is stored channels last");
+        }
+        // oneDNN's depthwise kernel for channels-last maps may sum a window's nine products in another order.
+        double tolerance = type == DataType.DOUBLE ? 1e-12 : 1e-5;
+        for (String layer : List.of("dw1", "pad", "dw2", "out")) {
+            INDArray expected = nets[1].output(layer);
+            assertEquals(0, nets[0].output(layer).sub(expected).amaxNumber().doubleValue(),
+                    tolerance * expected.amaxNumber().doubleValue(), layer);
+        }
+        assertEquals(0, gradIn[0].sub(gradIn[1]).amaxNumber().doubleValue(), tolerance * gradIn[1].amaxNumber().doubleValue());
+        assertTrue(gradIn[1].amaxNumber().doubleValue() > 0, "a gradient reaches the input");
+    }
+
     @Test
     void imagesAtDifferentStepsOfTheirLeakyStartGetTheGradientsOfPlainMaps() {
         Network last = chain("relu", true, false, DataType.FLOAT, 16);

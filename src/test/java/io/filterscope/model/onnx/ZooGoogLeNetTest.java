@@ -64,6 +64,9 @@ class ZooGoogLeNetTest {
         }
         // Gradients through the LRNs and the padded pools, at a smaller size to keep the double-precision run short.
         Network exact = graph.compile(DataType.DOUBLE, 1, new long[] {3, 64, 64});
+        // Seeded: a random direction may now and then cross a max pool's tie or a ReLU's kink within a step of eps, where
+        // finite differences are not the derivative (one unseeded run in many missed by a relative 7.5e-5).
+        Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 3, 64, 64).muli(255).subi(120);
         Map<String, INDArray> weights = new java.util.LinkedHashMap<>();
         for (String layer : List.of("conv2/norm2_1", "inception_3b/output_1")) {
