@@ -9,7 +9,7 @@
 #   VGG16 to block5_conv1 at 128 and 224 px, LeNet to conv4 at batch 1 and 64, MobileNetV2 to out_relu and
 #   InceptionV3 to mixed10 at 224 px (ms per step against the reference's, THREADS threads); and N = 1, 8, 30
 #   runs of fashion-cnn at once through the WebSocket (bench --stream, each of PRESETS: default for the
-#   objective's own, or a preset's name; CONCURRENT_THREADS threads, default 1) against the reference stepping
+#   objective's own, or a preset's name; CONCURRENT_THREADS threads, default THREADS) against the reference stepping
 #   LeNet's 30 images as one batch on as many threads (images per second). STEPS_VGG, STEPS_VGG224, STEPS_LENET,
 #   STEPS_LENET64, STEPS_REAL and STEPS_30 set each case's timed steps; the streamed runs take 200 steps each.
 #   Without MODELS the two real networks are skipped, and the table says so.
@@ -22,6 +22,8 @@
 #   MODELS=target/realnets/models bench/side-by-side.sh mobilenet_v2 224 1   # to out_relu
 #   MODELS=target/realnets/models bench/side-by-side.sh inception_v3 299 1   # to mixed10
 #   THREADS=1 bench/side-by-side.sh lenet 28 1   # both on one thread (default 2), for a loaded machine
+#   bench/side-by-side.sh concurrent plain       # N = 1, 8, 30 runs only, of the presets named (default: default plain)
+#   CONCURRENT_THREADS=1 bench/side-by-side.sh concurrent   # the server on one core (one compute thread), for a loaded machine
 #
 # mobilenet_v2 and inception_v3 are read by FilterScope from MODELS (a models directory holding
 # mobilenet_v2.h5 / inception_v3.h5, e.g. the ones RealNetworksTest converts from nsfwjs into target/realnets)
@@ -85,7 +87,7 @@ pair() {
 # count twice in one process, the second round counted (bench leaves a repeated count's first round out),
 # alternating with the reference's batch of 30 (LeNet to conv4 at 28 px): total steps per second of ours against its images per second.
 concurrent() {
-  local preset=$1 threads=${CONCURRENT_THREADS:-1} began=$SECONDS out one=() eight=() thirty=() ref=() preset_flag=()
+  local preset=$1 threads=${CONCURRENT_THREADS:-$threads} began=$SECONDS out one=() eight=() thirty=() ref=() preset_flag=()
   [ "$preset" = default ] || preset_flag=(--preset "$preset")
   for round in $(seq "$rounds"); do
     out=$(ours "$threads" --stream --model fashion-cnn "${preset_flag[@]}" --concurrent 1,8,30,1,8,30)
@@ -106,6 +108,14 @@ concurrent() {
   summary+=("$(printf '%-34s %14s %14s %7s' "$preset: 30 runs / torch batch 30" "$m30 /s" "$mt /s" "$(ratio "$m30" "$mt")")")
 }
 
+if [ "${1:-}" = concurrent ]; then
+  shift
+  for preset in ${*:-default plain}; do
+    concurrent "$preset"
+  done
+  printf '%s\n' "${summary[@]}"
+  exit 0
+fi
 if [ "${1:-}" != all ]; then
   pair "${1:-vgg16}" "${2:-128}" "${3:-1}" "${4:-}"
   exit 0
