@@ -157,9 +157,10 @@ final class ClassesCommand implements Callable<Integer> {
                     statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
         }
         // "all" only when all three checks ran: without a checker or statistics no image can pass them all.
-        String sum = String.format("checks: (a) named by %s %s, (b) smooth %s, (c) contrast %s, all %s",
-                judge == null ? "a checker (--checker)" : judge.id(), count(results, 'a', judge != null), count(results, 'b', statistics != null),
-                count(results, 'c', statistics != null), count(results, '*', judge != null && statistics != null));
+        String sum = String.format("checks: (a) %s, (b) smooth %s, (c) contrast %s, all three %s",
+                judge == null ? "named: not checked (no --checker)" : "named by " + judge.id() + " " + count(results, 'a', true),
+                count(results, 'b', statistics != null), count(results, 'c', statistics != null),
+                count(results, '*', judge != null && statistics != null));
         System.out.println(sum);
         return "; " + sum;
     }

@@ -13,9 +13,9 @@ public final class GalleryLegend {
     /** After the label of a tile that is a flat colour and its filter's truth, so that it does not look like a failure. */
     public static final String FLAT_MARK = "flat*";
     /** What {@link #FLAT_MARK} means. */
-    public static final String FLAT_TRUTH = "this tile is one flat colour, and rightly: its filter answers it at least as much as any example picture";
+    public static final String FLAT_TRUTH = "this tile is one flat colour, and rightly: its filter responds to it at least as strongly as to any example picture";
     /** What the colour square beside a tile's label means. */
-    public static final String PREFERS_FLAT = "square: a flat colour its filter answers more than any example picture and more than its tile (which is not flat)";
+    public static final String PREFERS_FLAT = "square: a flat colour its filter responds to more strongly than to any example picture and to its tile";
 
     private GalleryLegend() {
     }

@@ -134,8 +134,8 @@ class MainTest {
         java.util.List<String> rows = out.lines().filter(l -> l.startsWith("class ") && l.contains(" (a) ")).toList();
         assertEquals(10, rows.size(), out);
         assertTrue(rows.stream().allMatch(l -> l.contains("(a) named: not checked (no --checker)")), out);
-        assertTrue(out.contains("checks: (a) named by a checker (--checker) not checked, (b) smooth "), out);
-        assertTrue(out.contains(", all not checked"), out);
+        assertTrue(out.contains("checks: (a) named: not checked (no --checker), (b) smooth "), out);
+        assertTrue(out.contains(", all three not checked"), out);
     }
 
     @Test

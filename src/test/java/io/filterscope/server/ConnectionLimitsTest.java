@@ -104,6 +104,32 @@ class ConnectionLimitsTest {
         }
     }
 
+    /**
+     * A page reloaded again and again opens a socket each time: a client's closed sockets free their connections, so
+     * it is never locked out (each socket's connection was counted against --max-connections-per-client and never
+     * given back, so the 32nd socket from one address, and every request after it, was refused until a restart).
+     */
+    @Test
+    void socketsOpenedAndClosedOneAfterAnotherDoNotUseUpTheClientsConnections(@TempDir Path models) throws Exception {
+        FixtureModels.writeLeNet(models, "tiny");
+        Vertx vertx = Vertx.vertx();
+        try (ServerProcess server = ServerProcess.start(models, List.of("-Xmx512m"),
+                List.of("--models", models.toString(), "--max-connections-per-client", "8"),
+                Path.of("target", "hardening", "socket-connections.log"));
+             Peer peer = new Peer(vertx, "127.0.0.1")) {
+            for (int i = 0; i < 20; i++) {
+                Peer.Socket ws = peer.connect(server.port);
+                ws.send(new io.vertx.core.json.JsonObject().put("op", "list"));
+                ws.next("runs");
+                ws.close();
+                ws.closeCode();
+            }
+            assertEquals(200, peer.get(server.port, "/api/health").status(), "the client is still served after 20 sockets");
+        } finally {
+            vertx.close();
+        }
+    }
+
     /** Whether the server still holds the connection open (a read neither returns data, end of stream nor an error). */
     private static boolean stillOpen(Socket s) {
         try {

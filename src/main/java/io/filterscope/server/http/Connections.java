@@ -40,15 +40,10 @@ final class Connections {
 
     /** A new connection: counted, and closed at once if its client has its share open already. */
     void opened(HttpConnection c) {
-        String client = clientOf(c.remoteAddress());
-        String peer = key(c.remoteAddress());
-        int count = byClient.merge(client, 1, Integer::sum);
-        open.put(peer, c);
-        c.closeHandler(v -> {
-            cancel(peer);
-            open.remove(peer);
-            byClient.computeIfPresent(client, (k, n) -> n > 1 ? n - 1 : null);
-        });
+        SocketAddress address = c.remoteAddress();
+        int count = byClient.merge(clientOf(address), 1, Integer::sum);
+        open.put(key(address), c);
+        c.closeHandler(v -> closed(address));
         if (count > perClient) {
             c.close();
         } else {
@@ -82,6 +77,19 @@ final class Connections {
     /** The connection of this peer became a WebSocket: from now on the idle timeout and pings watch it. */
     void upgraded(SocketAddress peer) {
         cancel(key(peer));
+    }
+
+    /**
+     * The connection of this peer closed: no longer counted against its client (once, however often it is told). A
+     * connection that became a WebSocket is told by the socket's close: Vert.x does not call the connection's close
+     * handler then, and its count stayed, so a client that opened and closed 32 sockets was refused everything after.
+     */
+    void closed(SocketAddress address) {
+        String peer = key(address);
+        cancel(peer);
+        if (open.remove(peer) != null) {
+            byClient.computeIfPresent(clientOf(address), (k, n) -> n > 1 ? n - 1 : null);
+        }
     }
 
     private void cancel(String peer) {

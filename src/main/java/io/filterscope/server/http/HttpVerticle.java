@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -444,7 +445,11 @@ public final class HttpVerticle extends AbstractVerticle {
             sockets++;
             socketsByClient.merge(client, 1, Integer::sum);
             connections.upgraded(handshake.remoteAddress());
-            handshake.accept().onFailure(e -> closedSocket(client));
+            SocketAddress peer = handshake.remoteAddress();
+            handshake.accept().onFailure(e -> {
+                closedSocket(client);
+                connections.closed(peer);
+            });
         }
     }
 
@@ -500,9 +505,11 @@ public final class HttpVerticle extends AbstractVerticle {
         long pinger = vertx.setPeriodic(Math.max(1000, TimeUnit.SECONDS.toMillis(config.limits().get(Limit.IDLE_TIMEOUT)) / 3),
                 t -> ws.writePing(Buffer.buffer()));
         ws.exceptionHandler(e -> ws.close(closeCodeFor(e), "protocol error"));
+        SocketAddress peer = ws.remoteAddress();
         ws.closeHandler(v -> {
             vertx.cancelTimer(pinger);
             closedSocket(client);
+            connections.closed(peer);
             outgoing.unregister();
             vertx.eventBus().send(Addresses.SOCKET_CLOSED, socket);
         });
