@@ -41,6 +41,8 @@ import picocli.CommandLine.Option;
 @Command(name = "classes", mixinStandardHelpOptions = true,
         description = "One ideal input per output class; feeds each back and prints the class the model predicts for it.")
 final class ClassesCommand implements Callable<Integer> {
+    /** Check (a)'s entry, in each class's row and in the sum, when no {@code --checker} is given. */
+    private static final String NOT_NAMED = "named: not checked (no --checker)";
     /** The sheet's most columns ({@link #columns}). */
     static final int MAX_COLUMNS = 5;
 
@@ -151,14 +153,14 @@ final class ClassesCommand implements Callable<Integer> {
         List<ClassChecks.Result> results = ClassChecks.check(pictures, model.channels(), size, size, statistics, judge);
         for (ClassChecks.Result r : results) {
             System.out.printf("class " + column + " (a) %s  (b) jaggedness %.4f %s  (c) contrast %.4f %s%n", r.index(),
-                    name(model, r.index()), judge == null ? "named: not checked (no --checker)" : judge.id() + " says " + name(model, r.checkerSays())
+                    name(model, r.index()), judge == null ? NOT_NAMED : judge.id() + " says " + name(model, r.checkerSays())
                             + mark(r.named()), r.neighbourDifference(), statistics == null ? "" : "<= "
                             + statistics.neighbourDifferenceP99() + mark(r.smooth()), r.contrast(),
                     statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
         }
         // "all" only when all three checks ran: without a checker or statistics no image can pass them all.
         String sum = String.format("checks: (a) %s, (b) smooth %s, (c) contrast %s, all three %s",
-                judge == null ? "named: not checked (no --checker)" : "named by " + judge.id() + " " + count(results, 'a', true),
+                judge == null ? NOT_NAMED : "named by " + judge.id() + " " + count(results, 'a', true),
                 count(results, 'b', statistics != null), count(results, 'c', statistics != null),
                 count(results, '*', judge != null && statistics != null));
         System.out.println(sum);
