@@ -10,8 +10,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * both sides goes to the native op; uneven padding (TensorFlow's "same" with stride 2 on an even size, say)
  * is a zero-padded copy of the input. For stride 1 the input gradient is itself a forward convolution of the
  * output gradient with the weights transposed (in and out channels swapped) and flipped, padded by k-1-pad:
- * oneDNN runs that several times faster than conv2d_bp, and no weight gradient is computed. Other strides fall
- * back to conv2d_bp. Dilated and grouped convolutions are built on this stage ({@link DilatedConvStage},
+ * oneDNN runs that several times faster than conv2d_bp, and no weight gradient is computed. Other strides take
+ * libnd4j's deconv2d (the transposed convolution) where its output is the input's shape, else conv2d_bp. Dilated and grouped convolutions are built on this stage ({@link DilatedConvStage},
  * {@link GroupedConvStage}); oneDNN's conv2d refuses every dilated descriptor in this libnd4j.
  */
 final class ConvStage extends Stage {
@@ -28,6 +28,11 @@ final class ConvStage extends Stage {
     private INDArray flipped;
     private DynamicCustomOp forwardOp;
     private DynamicCustomOp transposedOp;
+    /** The same two convolutions as oneDNN primitives made once ({@link DirectConv}), or null where they cannot be. */
+    private DirectConv direct;
+    private DirectConv directTransposed;
+    /** Other strides' input gradient as libnd4j's deconv2d (a transposed convolution), or null for conv2d_bp. */
+    private DynamicCustomOp deconvOp;
     private INDArray gradW;
     private INDArray gradB;
     private INDArray zeroBias;
@@ -56,7 +61,7 @@ final class ConvStage extends Stage {
     @Override
     String kind() {
         return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
-                : " (conv2d_bp gradient)");
+                : deconvOp != null ? " (deconv2d gradient)" : " (conv2d_bp gradient)");
     }
 
     /**
@@ -111,6 +116,7 @@ final class ConvStage extends Stage {
         INDArray[] inputs = bias == null ? new INDArray[] {source, weights} : new INDArray[] {source, weights, bias};
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
                 .addIntegerArguments(args(nativePad, stride)).build();
+        direct = DirectConv.of(source, weights, bias, out, stride, nativePad);
         boolean unitStride = stride[0] == 1 && stride[1] == 1;
         if (unitStride || stridedPointwise()) {
             flipped = flip(weights.permute(1, 0, 2, 3).dup('c'));
@@ -122,16 +128,36 @@ final class ConvStage extends Stage {
             }
             transposedOp = DynamicCustomOp.builder("conv2d").addInputs(gradOutPlaceholder(), flipped).addOutputs(sourceGrad)
                     .addIntegerArguments(args(full, stride)).build();
+            directTransposed = DirectConv.of(gradOutPlaceholder(), flipped, null, sourceGrad, stride, full);
         } else if (stridedPointwise()) {
             // The other pixels' gradient is zero, and they are never written: gradIn starts zeroed.
             sampled = gradIn.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], in.size(2)),
                     NDArrayIndex.interval(0, stride[1], in.size(3)));
             pointwiseGrad = Nd4j.create(in.dataType(), in.size(0), in.size(1), out.size(2), out.size(3));
+        } else if (transposedFits()) {
+            // deconv2d reads weights [in, out, kh, kw] as its own [in, out]: this convolution's [out, in] as they are.
+            deconvOp = DynamicCustomOp.builder("deconv2d").addInputs(gradOutPlaceholder(), weights).addOutputs(sourceGrad)
+                    .addIntegerArguments(args(nativePad, stride)).build();
         } else {
             gradW = Nd4j.create(weights.dataType(), weights.shape());
             gradB = Nd4j.create(weights.dataType(), weights.size(0));
             zeroBias = bias == null ? gradB.like() : bias;
         }
+    }
+
+    /**
+     * Whether the transposed convolution of the output gradient (libnd4j's deconv2d) gives exactly the (padded) input's
+     * shape: every input row and column lies in some window. Then it is the input gradient, without the weight gradient
+     * that conv2d_bp computes too (MobileNetV2's first layer, 3x3 stride 2 from 3 to 32 channels at 224 px: the weight
+     * gradient took 5-20 of conv2d_bp's 6-26 ms).
+     */
+    private boolean transposedFits() {
+        for (int a = 0; a < 2; a++) {
+            if ((out.size(2 + a) - 1) * stride[a] + kernel[a] - 2L * nativePad[a] != source.size(2 + a)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The transposed convolution's first input is replaced by the output gradient at each backward pass. */
@@ -164,17 +190,25 @@ final class ConvStage extends Stage {
     @Override
     void forward() {
         padded.fill(in);
-        Nd4j.exec(forwardOp);
+        if (direct == null || !direct.run(source, out)) {
+            Nd4j.exec(forwardOp);
+        }
     }
 
     @Override
     void backward(INDArray gradOut, Leak leak) {
         if (transposedOp != null) {
-            transposedOp.setInputArgument(0, gradOut);
-            Nd4j.exec(transposedOp);
+            // An output gradient stored otherwise than the output (plain where the output is channels last) goes to libnd4j.
+            if (directTransposed == null || !directTransposed.run(gradOut, sourceGrad)) {
+                transposedOp.setInputArgument(0, gradOut);
+                Nd4j.exec(transposedOp);
+            }
         } else if (stridedPointwise()) {
             exec("conv2d", new INDArray[] {gradOut, flipped}, new INDArray[] {pointwiseGrad}, args(new int[] {0, 0}, new int[] {1, 1}));
             sampled.assign(pointwiseGrad);
+        } else if (deconvOp != null) {
+            deconvOp.setInputArgument(0, gradOut);
+            Nd4j.exec(deconvOp);
         } else {
             exec("conv2d_bp", new INDArray[] {source, weights, zeroBias, gradOut}, new INDArray[] {sourceGrad, gradW, gradB},
                     args(nativePad, stride));

@@ -1,0 +1,217 @@
+package io.filterscope.engine.net;
+
+import com.sun.jna.Function;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The oneDNN 2.3 C API inside ND4J's native library (libnd4jcpu.so of the oneDNN build), called directly. libnd4j links
+ * oneDNN statically and exports none of its functions, so they are found by name in the library's own symbol table
+ * (its {@code .symtab} section, kept in the 1.0.0-M2.1 build) and called at the library's load address plus their
+ * offset, read from {@code /proc/self/maps}. {@link #available()} is false wherever any of this fails (another
+ * platform, a CUDA build, a stripped library, another oneDNN version): callers then keep libnd4j's ops.
+ *
+ * <p>Only what {@link DirectConv} needs is bound: engine and stream, memory descriptors by strides, a forward
+ * convolution's descriptor, primitive descriptors, memory objects, reorders, primitives and their execution. Structs
+ * whose layout callers never read (memory and convolution descriptors) live in blocks larger than oneDNN 2.3's.
+ */
+final class OneDnn {
+    /** dnnl_f32. */
+    static final int F32 = 3;
+    /** dnnl_format_tag_any: the primitive chooses the layout. */
+    static final int FORMAT_ANY = 1;
+    /** dnnl_forward_inference. */
+    static final int FORWARD_INFERENCE = 96;
+    /** dnnl_convolution_direct. */
+    static final int CONVOLUTION_DIRECT = 1;
+    /** dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md. */
+    static final int QUERY_SRC_MD = 129;
+    static final int QUERY_WEIGHTS_MD = 131;
+    static final int QUERY_DST_MD = 133;
+    /** dnnl_query_impl_info_str. */
+    static final int QUERY_IMPL_INFO = 8;
+    /** Execution argument indices. */
+    static final int ARG_SRC = 1;
+    static final int ARG_DST = 17;
+    static final int ARG_WEIGHTS = 33;
+    static final int ARG_BIAS = 41;
+    /** Bytes reserved for a dnnl_memory_desc_t (about 700 in oneDNN 2.3) and a dnnl_convolution_desc_t (about 6,000). */
+    static final int MEMORY_DESC_BYTES = 2048;
+    static final int CONV_DESC_BYTES = 16384;
+
+    private static final Set<String> NAMES = Set.of("dnnl_version", "dnnl_engine_create", "dnnl_stream_create",
+            "dnnl_stream_wait", "dnnl_memory_desc_init_by_strides", "dnnl_memory_desc_init_by_tag",
+            "dnnl_memory_desc_get_size", "dnnl_convolution_forward_desc_init", "dnnl_primitive_desc_create",
+            "dnnl_primitive_desc_query", "dnnl_primitive_desc_query_md", "dnnl_primitive_desc_destroy",
+            "dnnl_memory_create", "dnnl_memory_set_data_handle", "dnnl_memory_destroy",
+            "dnnl_reorder_primitive_desc_create", "dnnl_primitive_create", "dnnl_primitive_execute",
+            "dnnl_primitive_destroy", "dnnl_stream_destroy", "dnnl_primitive_attr_create", "dnnl_primitive_attr_destroy",
+            "dnnl_primitive_attr_set_scratchpad_mode", "dnnl_memory_desc_equal");
+
+    private static final Map<String, Function> FUNCTIONS = bind();
+    private static final Pointer ENGINE = FUNCTIONS == null ? null : createEngine();
+
+    private OneDnn() {
+    }
+
+    /** Whether oneDNN's functions were found, are version 2.3, and a CPU engine was made. */
+    static boolean available() {
+        return ENGINE != null;
+    }
+
+    /** The CPU engine (one per process), or null when not {@link #available}. */
+    static Pointer engine() {
+        return ENGINE;
+    }
+
+    private static Pointer createEngine() {
+        try {
+            Pointer version = FUNCTIONS.get("dnnl_version").invokePointer(new Object[0]);
+            if (version.getInt(0) != 2 || version.getInt(4) != 3) {
+                return null;
+            }
+            Memory engine = new Memory(Native.POINTER_SIZE);
+            if (FUNCTIONS.get("dnnl_engine_create").invokeInt(new Object[] {engine, 1 /* dnnl_cpu */, 0L}) != 0) {
+                return null;
+            }
+            return engine.getPointer(0);
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return null;
+        }
+    }
+
+    /** Calls {@code name} and throws unless it returns dnnl_success. */
+    static void call(String name, Object... args) {
+        int status = FUNCTIONS.get(name).invokeInt(args);
+        if (status != 0) {
+            throw new IllegalStateException(name + " failed: oneDNN status " + status);
+        }
+    }
+
+    /** Calls {@code name}, which returns a pointer. */
+    static Pointer pointer(String name, Object... args) {
+        return FUNCTIONS.get(name).invokePointer(args);
+    }
+
+    /** Calls {@code name}, which returns an int. */
+    static int integer(String name, Object... args) {
+        return FUNCTIONS.get(name).invokeInt(args);
+    }
+
+    /** Calls {@code name}, which returns a size_t. */
+    static long size(String name, Object... args) {
+        return FUNCTIONS.get(name).invokeLong(args);
+    }
+
+    /** The functions of {@link #NAMES} in the loaded libnd4jcpu.so, or null when any is not found. */
+    private static Map<String, Function> bind() {
+        try {
+            long base = -1;
+            Path library = null;
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 6 && f[5].endsWith("/libnd4jcpu.so") && Long.parseLong(f[2], 16) == 0) {
+                    base = Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16);
+                    library = Path.of(f[5]);
+                    break;
+                }
+            }
+            if (library == null) {
+                return null;
+            }
+            Map<String, Long> offsets = symbols(library, NAMES);
+            if (offsets.size() != NAMES.size()) {
+                return null;
+            }
+            Map<String, Function> functions = new HashMap<>();
+            for (Map.Entry<String, Long> e : offsets.entrySet()) {
+                functions.put(e.getKey(), Function.getFunction(new Pointer(base + e.getValue())));
+            }
+            return functions;
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            return null;
+        }
+    }
+
+    /** The values (offsets from the load address) of the function symbols {@code names} in a 64-bit ELF file's .symtab. */
+    static Map<String, Long> symbols(Path elf, Set<String> names) throws IOException {
+        Map<String, Long> found = new HashMap<>();
+        try (FileChannel ch = FileChannel.open(elf, StandardOpenOption.READ)) {
+            ByteBuffer header = read(ch, 0, 64);
+            if (header.getInt(0) != 0x464c457f || header.get(4) != 2 || header.get(5) != 1) {
+                return found;
+            }
+            long shoff = header.getLong(0x28);
+            int shentsize = Short.toUnsignedInt(header.getShort(0x3A));
+            int shnum = Short.toUnsignedInt(header.getShort(0x3C));
+            ByteBuffer sections = read(ch, shoff, (long) shentsize * shnum);
+            for (int i = 0; i < shnum; i++) {
+                int at = i * shentsize;
+                if (sections.getInt(at + 4) != 2 /* SHT_SYMTAB */) {
+                    continue;
+                }
+                long symOffset = sections.getLong(at + 24);
+                long symSize = sections.getLong(at + 32);
+                int link = sections.getInt(at + 40);
+                long strOffset = sections.getLong(link * shentsize + 24);
+                long strSize = sections.getLong(link * shentsize + 32);
+                ByteBuffer syms = ch.map(FileChannel.MapMode.READ_ONLY, symOffset, symSize).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer strs = ch.map(FileChannel.MapMode.READ_ONLY, strOffset, strSize);
+                byte[] prefix = "dnnl_".getBytes(StandardCharsets.US_ASCII);
+                for (long s = 0; s + 24 <= symSize; s += 24) {
+                    int name = syms.getInt((int) s);
+                    if ((syms.get((int) s + 4) & 0xf) != 2 /* STT_FUNC */ || !startsWith(strs, name, prefix)) {
+                        continue;
+                    }
+                    String n = cString(strs, name);
+                    if (names.contains(n)) {
+                        found.put(n, syms.getLong((int) s + 8));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static ByteBuffer read(FileChannel ch, long at, long bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining() && ch.read(b, at + b.position()) >= 0) {
+            // read until full or end of file
+        }
+        return b.flip();
+    }
+
+    private static boolean startsWith(ByteBuffer strs, int at, byte[] prefix) {
+        if (at < 0 || at + prefix.length > strs.limit()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (strs.get(at + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String cString(ByteBuffer strs, int at) {
+        int end = at;
+        while (end < strs.limit() && strs.get(end) != 0) {
+            end++;
+        }
+        byte[] b = new byte[end - at];
+        strs.get(at, b);
+        return new String(b, StandardCharsets.US_ASCII);
+    }
+}
