@@ -70,7 +70,10 @@ public final class ComputeApi {
         }
     }
 
-    /** @param position the place in the queue (1 is next), 0 when it runs at once */
+    /**
+     * @param position the place in the queue (1 is next), 0 when it runs at once; the client learns it from the run's own
+     *                 {@code queued} event, which the worker sends with the run's other events
+     */
     public record Accepted(String run, int position) {
     }
 
