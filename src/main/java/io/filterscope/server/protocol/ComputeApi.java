@@ -106,7 +106,7 @@ public final class ComputeApi {
      * @param method gradcam, saliency or smoothgrad
      * @param cls    the class to explain (a whole number from 0 as the client wrote it, digits of any length, checked
      *               against the model), null for the top prediction
-     * @param layer  Grad-CAM's layer, null for the last convolutional one
+     * @param layer  Grad-CAM's layer, null for the output of the last convolution block
      * @param image  the uploaded file's bytes
      * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
      * @param maxPixels, maxSide the front's limits on the decoded image
