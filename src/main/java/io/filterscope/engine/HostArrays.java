@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Arrays made from values computed on the host in double precision (the warp's loops, the prior's products), in one
  * native allocation: {@code Nd4j.createFromArray(double[]).castTo(type)} made a double array and then a second one
- * by a cast op, 2-3x the cost of one creation for a 28 px image (about 0.1-0.2 ms against 0.05-0.08 ms on the shared
+ * by a cast op, 2-3x the cost of one creation for a 28 px image (0.15-0.37 ms against 0.05-0.17 ms on the shared
  * 2-core machine, docs/performance.md "Where thirty runs' CPU goes"), and the warp makes two a run-step. Each value
  * is rounded to the type as the cast op rounds it (to nearest), so the arrays are bit for bit the cast's.
  */
