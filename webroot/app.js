@@ -110,7 +110,8 @@ async function loadModel(id) {
   const camLayers = $('attr-layer');
   camLayers.replaceChildren();
   for (const l of model.layers.filter((x) => x.outputShape.length === 3)) camLayers.add(new Option(l.name, l.name));
-  if (convs.length) camLayers.value = convs[convs.length - 1].name;
+  // The server's own default (the last convolution block's output), so the page explains what the API would.
+  if (model.gradCamLayer) camLayers.value = model.gradCamLayer;
   // Nothing of the previous model stays on the page: its maps, channel, upload, explanation and examples.
   state.uploaded = null;
   state.channel = null;

@@ -29,7 +29,7 @@ final class AttributionCommand implements Callable<Integer> {
     @Option(names = "--class", paramLabel = "K", description = "class index to explain (default: the top prediction)")
     Long cls;
 
-    @Option(names = "--layer", paramLabel = "L", description = "Grad-CAM's layer (default: the last convolutional layer)")
+    @Option(names = "--layer", paramLabel = "L", description = "Grad-CAM's layer (default: the output of the last convolution block, after its norm and activation)")
     String layer;
 
     @Option(names = "--method", paramLabel = "METHOD", description = "gradcam, saliency or smoothgrad (default: ${DEFAULT-VALUE})")

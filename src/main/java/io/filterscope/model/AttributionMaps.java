@@ -102,7 +102,8 @@ public final class AttributionMaps {
      * Runs the picture (resized to the model's input) through the model and explains one class.
      *
      * @param cls   the class to explain, as the user wrote it (a whole number from 0, digits of any length); null for the top prediction
-     * @param layer Grad-CAM's layer; null for the last convolutional layer (the gradient methods take none)
+     * @param layer Grad-CAM's layer; null for the output of the last convolution block ({@link #lastConvolutionBlock}; the
+     *              gradient methods take none)
      * @throws UserError for a model without a class output, an unknown or dense layer, a layer given to a gradient
      *                   method, a class out of range
      */
@@ -118,7 +119,7 @@ public final class AttributionMaps {
         }
         String camLayer = null;
         if (method == Method.GRADCAM) {
-            camLayer = named ? model.layer(layer).name() : lastConvolution(model);
+            camLayer = named ? model.layer(layer).name() : lastConvolutionBlock(model);
             if (!model.layer(camLayer).spatial()) {
                 throw new UserError(GradCam.noMaps(model.layer(camLayer)));
             }
@@ -142,14 +143,40 @@ public final class AttributionMaps {
                 Tiles.fromPlanes(planes, model.channels(), model.width(), model.height()));
     }
 
-    /** The last layer with feature maps whose kind is a convolution (the usual Grad-CAM layer), else the last with maps. */
-    static String lastConvolution(LoadedModel model) {
-        List<LayerInfo> spatial = model.layers().stream().filter(LayerInfo::spatial).toList();
-        if (spatial.isEmpty()) {
-            throw new UserError("model " + model.id() + " has no layer with feature maps for Grad-CAM; use saliency");
+    /**
+     * Grad-CAM's default layer: the output of the model's last convolution block, that is its last convolution and the
+     * layers after it that keep its maps' shape and are no convolution or pool (its batch norm, its activation, a
+     * residual addition), as pytorch-grad-cam advises (the last block's output, {@code layer4[-1]} of a ResNet). So an
+     * export that keeps its batch norms and one whose norms were folded into the convolutions, whose last convolutions
+     * differ (before the norm, or with it), explain the same maps. Without a convolution: the last layer with maps.
+     *
+     * @throws UserError when the model has no layer with feature maps
+     */
+    public static String lastConvolutionBlock(LoadedModel model) {
+        List<LayerInfo> layers = model.layers();
+        int last = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).spatial() && kind(layers.get(i)).contains("conv")) {
+                last = i;
+            }
         }
-        return spatial.stream().filter(l -> l.kind().toLowerCase(Locale.ROOT).contains("conv")).reduce((a, b) -> b)
-                .orElse(spatial.get(spatial.size() - 1)).name();
+        if (last < 0) {
+            return layers.stream().filter(LayerInfo::spatial).reduce((a, b) -> b).orElseThrow(() ->
+                    new UserError("model " + model.id() + " has no layer with feature maps for Grad-CAM; use saliency")).name();
+        }
+        int end = last;
+        for (int i = last + 1; i < layers.size(); i++) {
+            LayerInfo next = layers.get(i);
+            if (!next.outputShape().equals(layers.get(last).outputShape()) || kind(next).contains("conv") || kind(next).contains("pool")) {
+                break;
+            }
+            end = i;
+        }
+        return layers.get(end).name();
+    }
+
+    private static String kind(LayerInfo layer) {
+        return layer.kind().toLowerCase(Locale.ROOT);
     }
 
     /** How far the model's input units span between a black and a white pixel (mean over channels). */

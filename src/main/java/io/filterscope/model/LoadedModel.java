@@ -53,7 +53,7 @@ public final class LoadedModel {
         this.idle = idle;
         this.own = compile(1, height());
         compiled.put(1 + "x" + height(), own);
-        this.parameters = own.parameters();
+        this.parameters = own.heldParameters();
         this.layers = own.layers();
         LayerInfo last = layers.get(layers.size() - 1);
         if (metadata.classes() != null && (last.spatial() || last.channels() != metadata.classes().size())) {
@@ -204,7 +204,8 @@ public final class LoadedModel {
      * 349 MB (357), batch 8 1,054 MB (1,098), 224 px batch 4 1,537 MB (1,548); LeNet 256 px batch 16
      * 2,310 MB (2,381). Each stage holds its output and its input's gradient, with some ops' temporaries
      * (2.75 per activation value); the network its own copy of the weights, flipped kernels and
-     * weight-gradient buffers (4 per parameter); the run its parameterization, transforms, regularizers, gradients,
+     * weight-gradient buffers (4 per parameter, the copies of convolutions with their batch norms folded in counted as
+     * parameters too: {@link Network#heldParameters}); the run its parameterization, transforms, regularizers, gradients,
      * optimizer state, display copies and the step's temporaries (72 per input value: emoji-cnn's conv1 at 512 px,
      * 8 images, peaked 1.0-1.1 GB resident with the plain and seed-classic presets, 2.2 GB with natural and
      * data-prior, whose network takes 0.56 GB: up to 65 per input value).

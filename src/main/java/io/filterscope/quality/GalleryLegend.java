@@ -2,10 +2,14 @@ package io.filterscope.quality;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What a gallery's marks mean (dead tiles, {@link GalleryChecks#flatTruth}, {@link GalleryChecks#prefersFlat}), in the one wording
- * that {@code gallery}'s PNG legend and the page both use: the page reads it from {@code GET /api/params} and its template.
+ * that {@code gallery}'s PNG legend and the page both use: the page reads it from {@code GET /api/params} and its template,
+ * both filled from {@link #entries}.
  */
 public final class GalleryLegend {
     /** What a tile marked dead means ({@code AscentRun.dead}). */
@@ -20,9 +24,24 @@ public final class GalleryLegend {
     private GalleryLegend() {
     }
 
-    /** {@code {"flatMark": ..., "flatTruth": ..., "prefersFlat": ...}}, as {@code GET /api/params} serves it under {@code legend}. */
+    /**
+     * Every entry of the legend by the name the page reads it under: {@code dead}, {@code flatMark}, {@code flatTruth},
+     * {@code prefersFlat}. The one list {@code GET /api/params} serves under {@code legend} ({@link #json}) and the page's
+     * template is rendered with, so neither has an entry the other lacks.
+     */
+    public static Map<String, String> entries() {
+        Map<String, String> entries = new LinkedHashMap<>();
+        entries.put("dead", DEAD);
+        entries.put("flatMark", FLAT_MARK);
+        entries.put("flatTruth", FLAT_TRUTH);
+        entries.put("prefersFlat", PREFERS_FLAT);
+        return Collections.unmodifiableMap(entries);
+    }
+
+    /** {@link #entries} as a JSON object, as {@code GET /api/params} serves it under {@code legend}. */
     public static ObjectNode json() {
-        return JsonNodeFactory.instance.objectNode().put("flatMark", FLAT_MARK).put("flatTruth", FLAT_TRUTH)
-                .put("prefersFlat", PREFERS_FLAT);
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        entries().forEach(json::put);
+        return json;
     }
 }

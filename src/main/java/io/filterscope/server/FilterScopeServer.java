@@ -97,6 +97,11 @@ public final class FilterScopeServer {
         return compute.stream().map(ComputeVerticle::id).toList();
     }
 
+    /** This node's Vert.x, for tests that listen on its event bus (a run's frames and events, as a front hears them). */
+    public Vertx vertx() {
+        return vertx;
+    }
+
     /** The HTTP port, or -1 on a node without the front role. */
     public int port() {
         return http == null ? -1 : http.port();

@@ -61,6 +61,8 @@ class ClassroomApiTest {
         JsonObject a = attribution("", 200);
         assertEquals("gradcam", a.getString("method"));
         assertEquals("conv4", a.getString("layer"), "the last convolutional layer by default");
+        assertEquals("conv4", new JsonObject(TestClient.get(port, "/api/models/tiny", null).body()).getString("gradCamLayer"),
+                "the model's detail names the default layer, which the page selects");
         assertEquals(top, a.getInteger("class"), "the top prediction by default");
         JsonArray predictions = a.getJsonArray("predictions");
         assertEquals(3, predictions.size(), "all 3 classes of a 3-class model (at most 5)");

@@ -77,6 +77,32 @@ class ProtocolEdgesTest {
         }
     }
 
+    /** A bare model zip (no metadata file) moved into the models folder in one step, as a user drops one in. */
+    private static void dropLeNet(String id) throws Exception {
+        Path zip = Files.createTempFile(models, id, ".part");
+        ModelSerializer.writeModel(LeNet.create(28, 1, 4, 4), zip.toFile(), false);
+        Files.move(zip, models.resolve(id + ".zip"), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The workers re-read their folders every few seconds; a request naming a model they have not listed yet looks
+     * again before it answers 404, so a file just dropped in is served at once, over HTTP and to a start.
+     */
+    @Test
+    void aModelFileJustDroppedInIsServedAtOnce() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            dropLeNet("dropped");
+            Peer.Response detail = peer.get(port, "/api/models/dropped");
+            assertEquals(200, detail.status(), detail.body().toString());
+            assertEquals("dropped", detail.json().getString("id"));
+            dropLeNet("dropped2");
+            socket.send(new JsonObject().put("op", "start").put("model", "dropped2").put("steps", 2)
+                    .put("objective", new JsonObject().put("type", "class").put("index", 3)));
+            assertEquals("completed", socket.next("done").getString("reason"));
+            assertEquals(404, peer.get(port, "/api/models/never-dropped").status(), "an unknown model is still unknown");
+        }
+    }
+
     @Test
     void aFilterBeyond32BitsIsNotTakenModulo2To32() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {

@@ -36,14 +36,19 @@ final class ServerProcess implements AutoCloseable {
      * most a minute) until it listens.
      */
     static ServerProcess start(Path workingDirectory, List<String> jvmOptions, List<String> flags, Path log) throws Exception {
+        return start(workingDirectory, jvmOptions, flags, log, 0);
+    }
+
+    /** As {@link #start(Path, List, List, Path)}, on {@code port} (0: one the system picks). */
+    static ServerProcess start(Path workingDirectory, List<String> jvmOptions, List<String> flags, Path log, int port) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", absoluteClassPath(), "io.filterscope.cli.Main", "serve", "--port", "0"));
+                "-cp", absoluteClassPath(), "io.filterscope.cli.Main", "serve", "--port", String.valueOf(port)));
         command.addAll(flags);
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectErrorStream(true).start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                  var out = Files.newBufferedWriter(log)) {
@@ -54,18 +59,18 @@ final class ServerProcess implements AutoCloseable {
                     out.flush();
                     Matcher m = LISTENING.matcher(line);
                     if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
+                        listening.complete(Integer.parseInt(m.group(1)));
                     }
                 }
             } catch (IOException e) {
-                port.completeExceptionally(e);
+                listening.completeExceptionally(e);
             }
-            port.completeExceptionally(new IllegalStateException("the server exited before listening; see " + log));
+            listening.completeExceptionally(new IllegalStateException("the server exited before listening; see " + log));
         }, "server-process-log");
         pump.setDaemon(true);
         pump.start();
         try {
-            return new ServerProcess(p, port.get(60, TimeUnit.SECONDS), log);
+            return new ServerProcess(p, listening.get(60, TimeUnit.SECONDS), log);
         } catch (Exception e) {
             p.destroyForcibly();
             throw e;

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.model.Dl4jReference;
 import io.filterscope.model.FixtureModels;
+import io.filterscope.server.protocol.ServerEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -303,6 +306,51 @@ class ServerTest {
         }
     }
 
+    /**
+     * At 28 px every frame is PNG, so a stop has no JPEG to make up for: its last frame is still marked last and comes
+     * before its done, whether the stop comes at once (the step reached may be 0: the starting image) or mid-run.
+     */
+    @Test
+    void aRunStoppedAtOnceOrMidRunEndsWithAFrameMarkedLastBeforeItsDone() throws Exception {
+        try (TestClient client = TestClient.connect(port)) {
+            for (int stopAt : new int[] {0, 10}) {
+                client.send(startMessage(100_000, "stop" + stopAt));
+                String run = client.nextEvent("started").getString("run");
+                if (stopAt > 0) {
+                    client.awaitStep(run, stopAt);
+                }
+                client.send(new JsonObject().put("op", "stop").put("run", run));
+                JsonObject done = client.nextEvent(e -> "done".equals(e.getString("type")) && run.equals(e.getString("run")));
+                assertEquals("stopped", done.getString("reason"));
+                assertEndsWithALastFrame(client, run, done.getInteger("steps"));
+            }
+        }
+    }
+
+    /** The frames of {@code run} up to its done: one per step before it, then the frame of step {@code steps} marked last, PNG. */
+    private static void assertEndsWithALastFrame(TestClient client, String run, int steps) throws Exception {
+        List<Object> received;
+        synchronized (client) {
+            received = List.copyOf(client.all);
+        }
+        int doneAt = -1;
+        for (int i = 0; i < received.size() && doneAt < 0; i++) {
+            if (received.get(i) instanceof JsonObject e && "done".equals(e.getString("type")) && run.equals(e.getString("run"))) {
+                doneAt = i;
+            }
+        }
+        List<TestClient.Frame> frames = received.subList(0, doneAt).stream()
+                .filter(o -> o instanceof TestClient.Frame f && run.equals(f.header().getString("run"))).map(o -> (TestClient.Frame) o).toList();
+        assertFalse(frames.isEmpty(), "run " + run + " stopped at step " + steps + " sent no frame before its done: " + client.summary());
+        TestClient.Frame last = frames.get(frames.size() - 1);
+        assertTrue(last.header().getBoolean("last"), "the frame before done is marked last: " + last.header().encode());
+        assertEquals(steps, last.header().getInteger("step"), "the last frame is the step the run stopped at");
+        assertEquals("image/png", last.header().getString("mime"));
+        assertTrue(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(last.image())) != null);
+        assertEquals(steps, frames.stream().filter(f -> !f.header().getBoolean("last")).count(), "one frame for every step before the last");
+        assertEquals(1, frames.stream().filter(f -> f.header().getBoolean("last")).count(), "one frame marked last");
+    }
+
     @Test
     void anUpdateChangesTheImageFromTheNextStepOnAndBadParamsAreRefused() throws Exception {
         List<TestClient.Frame> updated;
@@ -422,6 +470,51 @@ class ServerTest {
             watcher.closeSocket().get(10, TimeUnit.SECONDS);
         }
         awaitRuns(JsonArray::isEmpty);
+    }
+
+    /**
+     * A watched run whose owner left stops when its last watcher's socket closes: nobody is left to see it, but its
+     * messages (which the recorder of animations hears too) still end with its frame marked last, then its done.
+     */
+    @Test
+    void aWatchedRunStoppedBySocketsClosingEndsWithAFrameMarkedLastBeforeItsDone() throws Exception {
+        TestClient owner = TestClient.connect(port);
+        TestClient watcher = TestClient.connect(port);
+        owner.send(startMessage(100_000, null));
+        String run = owner.nextEvent("started").getString("run");
+        watcher.send(new JsonObject().put("op", "watch").put("run", run));
+        watcher.nextEvent("watching");
+        List<Object> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MessageConsumer<Object> consumer = server.vertx().eventBus().consumer(Addresses.run(run),
+                m -> heard.add(m.body()));
+        consumer.completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            owner.closeSocket().get(10, TimeUnit.SECONDS);
+            owner.close();
+            watcher.awaitStep(run, watcher.latestStep(run) + 5); // it goes on for the watcher
+            watcher.closeSocket().get(10, TimeUnit.SECONDS);
+            watcher.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (heard.stream().noneMatch(o -> o instanceof ServerEvent.Done) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            consumer.unregister();
+        }
+        int doneAt = -1;
+        for (int i = 0; i < heard.size() && doneAt < 0; i++) {
+            if (heard.get(i) instanceof ServerEvent.Done) {
+                doneAt = i;
+            }
+        }
+        assertTrue(doneAt > 0, "the run's done, after frames: " + heard.size() + " messages");
+        ServerEvent.Done done = (ServerEvent.Done) heard.get(doneAt);
+        assertEquals(ServerEvent.Done.Reason.STOPPED, done.reason());
+        Buffer frame = (Buffer) heard.get(doneAt - 1);
+        JsonObject header = new JsonObject(frame.getString(4, 4 + frame.getInt(0)));
+        assertTrue(header.getBoolean("last"), "the message before done is a frame marked last: " + header.encode());
+        assertEquals(done.steps(), header.getInteger("step"));
+        assertEquals("image/png", header.getString("mime"));
     }
 
     @Test

@@ -52,15 +52,20 @@ class SettingsOverWebSocketTest {
         assertEquals("data-prior", schema.getJsonObject("defaultPreset").getString("class"));
     }
 
-    /** The page words a gallery's marks as gallery's PNG does: from the schema's legend, and its template for "dead". */
+    /**
+     * The page words a gallery's marks as gallery's PNG does, from one list: the schema serves every entry of it (what
+     * "dead" means too, which the page's template shows), and the template shows the same words.
+     */
     @Test
     void theSchemaAndThePageCarryTheGallerysLegend() throws Exception {
         JsonObject legend = new JsonObject(TestClient.get(server.port(), "/api/params", null).body()).getJsonObject("legend");
+        assertEquals(GalleryLegend.DEAD, legend.getString("dead"));
         assertEquals(GalleryLegend.FLAT_MARK, legend.getString("flatMark"));
         assertEquals(GalleryLegend.FLAT_TRUTH, legend.getString("flatTruth"));
         assertEquals(GalleryLegend.PREFERS_FLAT, legend.getString("prefersFlat"));
+        assertEquals(GalleryLegend.entries(), legend.getMap());
         String page = TestClient.get(server.port(), "/", null).body();
-        assertTrue(page.contains(GalleryLegend.DEAD), page);
+        assertTrue(page.contains(legend.getString("dead")), page);
     }
 
     @Test

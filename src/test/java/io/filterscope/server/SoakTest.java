@@ -36,12 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
  * fastest of three solo timings of the same run, and that resident memory after warm-up (the first fifth)
  * stays within 10%, the server's Java heap being fixed and resident from the start. Figures, each run's
  * included, and the processor time other processes took meanwhile go to stdout and
- * target/hardening/soak.json; {@code -Dfilterscope.soak.jvm="..."} adds options to the server's JVM.
+ * target/hardening/soak.json; {@code -Dfilterscope.soak.jvm="..."} adds options to the server's JVM, {@code
+ * -Dfilterscope.soak.port=N} has it listen on port N (default 0: one the system picks).
  * <p>
  * In a class the clients are other machines; here they share the server's cores. So for the timed minutes this JVM's
  * threads go to a lower priority ({@link #CLIENTS_NICE}), set once, and the soak checks that the attack did not
- * weaken ({@link #SERVER_BOUND}, {@link #HOSTILE_BEFORE}): the uploaders and examples clients kept a request at the
- * server nearly all the time they were not pausing by design, and the hostile clients' acts per minute held.
+ * weaken ({@link #SERVER_BOUND}, {@link #HOSTILE_FLOOR}): the uploaders and examples clients kept a request at the
+ * server nearly all the time they were not pausing by design, and the hostile clients kept pressing in every minute.
+ * Every hostile act with a designed answer must get it ({@link #DESIGNED}).
  */
 class SoakTest {
     private static final int CLIENTS = 30;
@@ -76,12 +78,34 @@ class SoakTest {
      */
     private static final double SERVER_BOUND = 0.9;
     /**
-     * Hostile acts per minute of the timed minutes that the clients at {@link #CLIENTS_NICE} must hold: 90% of the
-     * last quiet 10-minute soak's at the server's priority (cd42cfb, 2026-12-01 07:00 UTC, other processes 0.01 cores:
-     * 33,839 in the 10 minutes, 3,384 a minute). They are refused or answered on the event loops, mostly without the
-     * compute worker, so their rate is the clients' own vigour; at nice 5 it was 4,072-4,114 (tenth round).
+     * The hostile acts whose answer the hardening designs, by the prefix their answers are counted under, and that
+     * answer (RFC 6455's close codes, the Host allow-list's refusal). Any other answer (another close code, a
+     * connection closed unanswered, an exception: an upgrade refused, a time-out) is a failure and is listed. Until
+     * the connection-count leak was fixed (04452ed) most of these were refused as they connected and only their first
+     * few dozen got their answer, unseen by a check of their rate (docs/performance.md, "Soak", twelfth round).
      */
-    private static final double HOSTILE_BEFORE = 0.9 * 3384;
+    private static final Map<String, String> DESIGNED = Map.of(
+            "hostile oversize", "close 1009",
+            "hostile utf-8", "close 1007",
+            "hostile rebinding", "403");
+    /**
+     * Hostile acts a minute of the server that serves every hostile socket (04452ed): the lead's quiet 10-minute soak,
+     * clients at nice 5 (2026-12-01 13:01-13:13 UTC, other processes 0.03 cores; 29,900 acts, 2,990 a minute).
+     */
+    private static final double HOSTILE_BASE = 2990;
+    /**
+     * The share of {@link #HOSTILE_BASE} the hostile clients at {@link #CLIENTS_NICE} must keep in each whole timed minute
+     * and over all of them (acts per 10 s in {@code cpuEvery10s}): low enough for a machine others load (five 3-minute
+     * soaks there made 1,515-2,234 a minute; their slowest minute, 1,146 or 38%, came while others took 1.17 of the 2
+     * cores; docs/performance.md, "Soak", thirteenth round), high enough that an attack that stalls (the sixth round's:
+     * 0-24 acts per 10 s after its first two minutes, at most 5% of this base) fails in its first whole minute stalled.
+     */
+    private static final double HOSTILE_FLOOR_SHARE = 0.25;
+    /**
+     * Hostile acts per minute, over the timed minutes and in each of them, that the clients must keep (so that the
+     * designed answers were given under a pressing attack, not to a trickle).
+     */
+    private static final double HOSTILE_FLOOR = HOSTILE_FLOOR_SHARE * HOSTILE_BASE;
 
     /** A kind of run the runners start, and what it takes alone. */
     private record Spec(String name, JsonObject start) {
@@ -133,6 +157,8 @@ class SoakTest {
     private final JsonArray cpu = new JsonArray();
     /** Hostile acts done so far, each answered or refused: whether the attack went on all along shows in {@link #cpu}. */
     private final AtomicInteger hostileActs = new AtomicInteger();
+    /** What each hostile act with a designed answer ({@link #DESIGNED}) got, by act and answer, warm-up included. */
+    private final Map<String, Map<String, AtomicInteger>> answers = new ConcurrentHashMap<>();
     /**
      * The hostile clients' payloads, made once before anything is timed: a student's 39,000,000 x 1 PNG is made on
      * their own machine, but here deflating its 39 MB of rows took 150-500 ms of the two cores shared with the server
@@ -158,7 +184,8 @@ class SoakTest {
         }
         thinPng = UploadLimitsTest.greyPng(39_000_000, 1);
         manyParts = manyParts();
-        try (ServerProcess server = ServerProcess.start(work, jvm, flags, Path.of("target", "hardening", "soak-server.log"))) {
+        try (ServerProcess server = ServerProcess.start(work, jvm, flags, Path.of("target", "hardening", "soak-server.log"),
+                Integer.getInteger("filterscope.soak.port", 0))) {
             warmUp(vertx, server.port, Double.parseDouble(System.getProperty("filterscope.soak.warmup", "60")));
             measureSolo(vertx, server.port);
             System.out.printf("soak: solo steps/s %s%n", solo);
@@ -354,6 +381,9 @@ class SoakTest {
         // The same growth against what is not the fixed heap: the stricter figure, reported beside the criterion.
         double beyondHeap = 100.0 * (most - least) / (least - (HEAP_MB << 20));
         System.out.printf("soak: growth after warm-up against resident memory beyond the heap: %+.1f%%%n", beyondHeap);
+        Map<String, Integer> wrong = wrongAnswers();
+        List<Integer> byMinute = hostileActsByMinute(minutes);
+        System.out.printf("soak: hostile answers %s, not as designed %s; hostile acts by minute %s%n", hostileAnswers().encode(), wrong, byMinute);
         JsonObject summary = new JsonObject().put("minutes", minutes).put("clients", CLIENTS).put("flags", new JsonArray(FLAGS))
                 .put("solo", new JsonObject(new java.util.HashMap<>(solo))).put("runs", runs.size()).put("completed", completed.size())
                 .put("missingDone", missingDone.get()).put("worstRatio", worst).put("medianRatio", median)
@@ -362,16 +392,22 @@ class SoakTest {
                 .put("rss", new JsonArray(rss.stream().map(r -> new JsonArray(List.of(r[0], r[1] >> 20))).toList()))
                 .put("counts", new JsonObject(new java.util.HashMap<>(counts))).put("machine", machine)
                 .put("clientsNice", CLIENTS_NICE).put("attackPerMinute", attackPerMinute).put("serverBound", serverBound)
+                .put("hostileAnswers", hostileAnswers()).put("hostileWrongAnswers", new JsonObject(new java.util.HashMap<>(wrong)))
+                .put("hostileActsByMinute", new JsonArray(byMinute)).put("hostileFloorPerMinute", HOSTILE_FLOOR)
                 .put("each", new JsonArray(runs.stream().map(r -> new JsonArray(List.of(r.spec(), r.reason(), r.steps(),
                         Math.round(r.at() * 10) / 10.0, Math.round(r.seconds() * 100) / 100.0, Math.round(r.ratio() * 100) / 100.0, r.pauses()))).toList()));
         Files.writeString(Path.of("target", "hardening", "soak.json"), summary.encodePrettily());
         assertEquals(0, missingDone.get(), "every run gets its done");
+        assertEquals(Map.of(), wrong, "every hostile act with a designed answer got it " + DESIGNED + "; got " + hostileAnswers().encode());
+        assertTrue(DESIGNED.keySet().stream().allMatch(answers::containsKey), "each designed act was tried: " + hostileAnswers().encode());
         assertTrue(completed.size() > 0);
         if (CLIENTS_NICE != 0) {
             serverBound.forEach(e -> assertTrue((Double) e.getValue() >= SERVER_BOUND, "the " + e.getKey() + " clients at nice "
                     + CLIENTS_NICE + " waited for the server " + e.getValue() + " of their active time, at least " + SERVER_BOUND));
-            assertTrue(attackPerMinute.getDouble("hostile acts") >= HOSTILE_BEFORE, "the hostile clients at nice " + CLIENTS_NICE
-                    + " kept their acts per minute: " + attackPerMinute.getDouble("hostile acts") + ", at least " + HOSTILE_BEFORE);
+            assertTrue(attackPerMinute.getDouble("hostile acts") >= HOSTILE_FLOOR, "the hostile clients at nice " + CLIENTS_NICE
+                    + " kept pressing: " + attackPerMinute.getDouble("hostile acts") + " acts a minute, at least " + HOSTILE_FLOOR);
+            assertTrue(byMinute.stream().allMatch(n -> n >= HOSTILE_FLOOR), "the hostile clients at nice " + CLIENTS_NICE
+                    + " kept pressing in every minute: " + byMinute + ", each at least " + HOSTILE_FLOOR);
         }
         assertTrue(worst >= 0.3, "no run below 30% of its solo pace; worst " + worst);
         assertTrue(most <= least * 1.1, "resident memory flat within 10% after warm-up: " + least + ".." + most);
@@ -535,6 +571,63 @@ class SoakTest {
         count("examples " + r.status());
     }
 
+    /**
+     * Does a hostile act of {@code act} (a key of {@link #DESIGNED}) and counts the answer it got, or what it threw
+     * instead (an upgrade refused, a time-out): that is an answer too, and not the designed one.
+     */
+    private void answered(String act, java.util.concurrent.Callable<String> attempt) {
+        String answer;
+        try {
+            answer = attempt.call();
+        } catch (Exception e) {
+            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            answer = e.getClass().getSimpleName() + ": " + message.substring(0, Math.min(60, message.length()));
+        }
+        answers.computeIfAbsent(act, k -> new ConcurrentHashMap<>()).computeIfAbsent(answer, k -> new AtomicInteger()).incrementAndGet();
+        count(act + " " + answer);
+    }
+
+    /** What the hostile acts with a designed answer got: act, then answer, then how many. */
+    private JsonObject hostileAnswers() {
+        JsonObject all = new JsonObject();
+        new java.util.TreeMap<>(answers).forEach((act, got) -> {
+            JsonObject each = new JsonObject();
+            new java.util.TreeMap<>(got).forEach((answer, n) -> each.put(answer, n.get()));
+            all.put(act, each);
+        });
+        return all;
+    }
+
+    /** Hostile acts with a designed answer that got another, as "act: answer" with their counts. */
+    private Map<String, Integer> wrongAnswers() {
+        Map<String, Integer> wrong = new java.util.TreeMap<>();
+        answers.forEach((act, got) -> got.forEach((answer, n) -> {
+            if (!DESIGNED.get(act).equals(answer)) {
+                wrong.put(act + ": " + answer, n.get());
+            }
+        }));
+        return wrong;
+    }
+
+    /**
+     * Hostile acts in each whole minute of the timed minutes, from {@code cpuEvery10s}: the rows of the 10-s windows that
+     * ended in it.
+     */
+    private List<Integer> hostileActsByMinute(double minutes) {
+        List<Integer> byMinute = new ArrayList<>();
+        for (int m = 0; m < (int) Math.floor(minutes); m++) {
+            int acts = 0;
+            for (int i = 0; i < cpu.size(); i++) {
+                long at = cpu.getJsonArray(i).getLong(0);
+                if (at > 60L * m && at <= 60L * (m + 1)) {
+                    acts += cpu.getJsonArray(i).getInteger(4);
+                }
+            }
+            byMinute.add(acts);
+        }
+        return byMinute;
+    }
+
     /** An upload of 300 parts of 1 KB, more than the server takes. */
     private static Buffer manyParts() {
         Buffer body = Buffer.buffer();
@@ -575,18 +668,18 @@ class SoakTest {
                     count("hostile huge run " + s.next("error").getString("code"));
                 }
             }
-            case 2 -> {
+            case 2 -> answered("hostile utf-8", () -> {
                 try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
                     ws.frame(1, true, new byte[] {'{', (byte) 0xff, '}'});
-                    count("hostile utf-8 close " + ws.closeCode());
+                    return "close " + ws.closeCode();
                 }
-            }
-            case 3 -> {
+            });
+            case 3 -> answered("hostile oversize", () -> {
                 try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
                     ws.frame(1, true, new byte[100_000]);
-                    count("hostile oversize close " + ws.closeCode());
+                    return "close " + ws.closeCode();
                 }
-            }
+            });
             case 4 -> count("hostile thin image " + peer.upload(port, "/api/models/fashion-cnn/activations?layer=conv1", thinPng).status());
             case 5 -> {
                 int status;
@@ -618,11 +711,11 @@ class SoakTest {
                 }
                 count("hostile half-sent x40");
             }
-            case 7 -> {
+            case 7 -> answered("hostile rebinding", () -> {
                 String answer = RawHttp.get(port, "/api/models", "evil.example", "");
                 // An empty answer: the connection was closed first (this client is over its connection limit).
-                count("hostile rebinding " + (answer.length() < 12 ? "closed" : String.valueOf(RawHttp.status(answer))));
-            }
+                return answer.length() < 12 ? "closed" : String.valueOf(RawHttp.status(answer));
+            });
             case 8 -> {
                 try (Peer.Socket s = peer.connect(port)) {
                     s.send(new JsonObject().put("op", "list"));

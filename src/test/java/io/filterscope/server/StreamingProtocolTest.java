@@ -138,19 +138,29 @@ class StreamingProtocolTest {
         assertEquals(new JsonArray(), runs, "a run nobody sees any more stops");
     }
 
+    /**
+     * Starts a run, then three that wait behind it (the device takes one), each told its place (1, 2, 3) with its tag;
+     * returns the waiting runs' ids, the running one's last.
+     */
+    private static String[] oneRunningAndThreeWaiting(TestClient client) throws InterruptedException {
+        String[] runs = new String[4];
+        client.send(start(100_000, 28, "running"));
+        runs[3] = client.nextEvent("started").getString("run");
+        for (int i = 0; i < 3; i++) {
+            client.send(start(100_000, 28, "w" + i));
+            JsonObject queued = client.nextEvent("queued");
+            assertEquals("w" + i, queued.getString("tag"));
+            assertEquals(i + 1, queued.getInteger("position"));
+            runs[i] = queued.getString("run");
+        }
+        return runs;
+    }
+
     @Test
     void queuedRunsAreToldTheirNewPositionWheneverTheQueueMoves() throws Exception {
         try (TestClient client = TestClient.connect(port)) {
-            client.send(start(100_000, 28, "running"));
-            String running = client.nextEvent("started").getString("run");
-            String[] waiting = new String[3];
-            for (int i = 0; i < 3; i++) {
-                client.send(start(100_000, 28, "w" + i));
-                JsonObject queued = client.nextEvent("queued");
-                assertEquals("w" + i, queued.getString("tag"));
-                assertEquals(i + 1, queued.getInteger("position"));
-                waiting[i] = queued.getString("run");
-            }
+            String[] waiting = oneRunningAndThreeWaiting(client);
+            String running = waiting[3];
             // A waiting run leaves the queue: the ones behind it move up.
             client.forgetReceived();
             client.send(new JsonObject().put("op", "stop").put("run", waiting[0]));
@@ -160,6 +170,32 @@ class StreamingProtocolTest {
             client.send(new JsonObject().put("op", "stop").put("run", running));
             awaitEvents(client, "done " + running, "started " + waiting[1], "queued " + waiting[2] + " 1");
             for (String run : List.of(waiting[1], waiting[2])) {
+                client.send(new JsonObject().put("op", "stop").put("run", run));
+            }
+            awaitNoRuns(client);
+        }
+    }
+
+    /**
+     * A waiting run hears of its place when it first waits and when it changes, once each: a run leaving the end of the
+     * queue moves nobody, so nobody is told anything (each was told its place again, before).
+     */
+    @Test
+    void aQueuedRunIsToldEachPlaceOnce() throws Exception {
+        try (TestClient client = TestClient.connect(port)) {
+            String[] waiting = oneRunningAndThreeWaiting(client);
+            String running = waiting[3];
+            client.send(new JsonObject().put("op", "stop").put("run", waiting[2]));
+            client.nextEvent(e -> "done".equals(e.getString("type")) && waiting[2].equals(e.getString("run")));
+            // The next stop's events come after any the first one caused: its done, then what it moved.
+            client.send(new JsonObject().put("op", "stop").put("run", waiting[0]));
+            awaitEvents(client, "done " + waiting[0], "queued " + waiting[1] + " 1");
+            synchronized (client) {
+                List<String> told = client.all.stream().filter(o -> o instanceof JsonObject e && "queued".equals(e.getString("type")))
+                        .map(o -> ((JsonObject) o).getString("run") + " " + ((JsonObject) o).getInteger("position")).toList();
+                assertEquals(List.of(waiting[0] + " 1", waiting[1] + " 2", waiting[2] + " 3", waiting[1] + " 1"), told);
+            }
+            for (String run : List.of(waiting[1], running)) {
                 client.send(new JsonObject().put("op", "stop").put("run", run));
             }
             awaitNoRuns(client);

@@ -31,10 +31,16 @@ final class FoldedBatchNormStage extends Stage {
         this.norm = norm;
     }
 
-    /** The norm's own scale and shift: the folded weights are a copy of the convolution's, counted there. */
+    /** The norm's own scale and shift: the model's parameters; the folded weights are a copy ({@link #copiedParameters}). */
     @Override
     long parameters() {
         return norm.parameters();
+    }
+
+    /** The convolution's weights and bias with the norm folded in, made for this stage when its network was compiled. */
+    @Override
+    long copiedParameters() {
+        return convolution.parameters();
     }
 
     @Override

@@ -2,10 +2,11 @@ package io.filterscope.engine.net;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -15,10 +16,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * of each. Readers build it with a {@link Builder}.
  * <p>
  * A batch norm whose input is a convolution read by nothing else is compiled folded into it ({@link
- * FoldedBatchNormStage}: a copy of the convolution with its weights scaled and shifted, made once here): the norm's
- * node then reads the convolution's input, and the convolution's own node, still a layer objectives and queries may
- * name, runs only when its output is asked for. A convolution read by other ops too is computed anyway, so its norm
- * stays a stage of its own.
+ * FoldedBatchNormStage}: a copy of the convolution with its weights scaled and shifted): the norm's node then reads the
+ * convolution's input, and the convolution's own node, still a layer objectives and queries may name, runs only when its
+ * output is asked for. A convolution read by other ops too is computed anyway, so its norm stays a stage of its own. The
+ * copy is made for each network compiled, for the norms among the ops it allocates, and belongs to it: its memory is
+ * counted with the network's ({@link Network#heldParameters}) and goes with it, where one copy made at load for the
+ * model's life was counted by no budget.
  */
 public final class ModelGraph {
     /** The node number that stands for the network's input image. */
@@ -30,8 +33,8 @@ public final class ModelGraph {
     private final List<Node> nodes;
     private final Map<String, Integer> layers;
     private final Map<String, String> aliases;
-    /** Node of a batch norm to the convolution with it folded in ({@link Op#followedBy}). */
-    private final Map<Integer, Op> folded = new HashMap<>();
+    /** Nodes of batch norms that may be folded into the convolution they read, the only reader of its output. */
+    private final Set<Integer> foldable = new HashSet<>();
 
     private ModelGraph(List<Node> nodes, Map<String, Integer> layers, Map<String, String> aliases) {
         this.nodes = List.copyOf(nodes);
@@ -48,10 +51,7 @@ public final class ModelGraph {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             if (n.op().isAffine() && n.from().length == 1 && n.from()[0] != INPUT && readers[n.from()[0]] == 1) {
-                Op conv = nodes.get(n.from()[0]).op().followedBy(n.op());
-                if (conv != null) {
-                    folded.put(i, conv);
-                }
+                foldable.add(i);
             }
         }
     }
@@ -89,7 +89,8 @@ public final class ModelGraph {
         StageGraph g = new StageGraph();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            Op conv = folded.get(i);
+            // Folded where the network allocates the norm (the copy is made now, with the conv's weights scaled).
+            Op conv = i < depth && foldable.contains(i) ? nodes.get(n.from()[0]).op().followedBy(n.op()) : null;
             if (conv == null) {
                 g.add(n.op().stage(n.owner(), dtype), n.from());
             } else {

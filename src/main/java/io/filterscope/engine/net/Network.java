@@ -289,6 +289,14 @@ public final class Network {
         return planned.stream().mapToLong(Stage::parameters).sum();
     }
 
+    /**
+     * How many weights this network's stages hold for memory estimates: the model's {@link #parameters} and the copies
+     * made for this network alone (convolutions with their batch norms folded in, {@link ModelGraph}).
+     */
+    public long heldParameters() {
+        return planned.stream().mapToLong(s -> s.parameters() + s.copiedParameters()).sum();
+    }
+
     public long batch() {
         return input.size(0);
     }

@@ -47,6 +47,14 @@ abstract class Stage {
         return 0;
     }
 
+    /**
+     * How many weights the stage holds beyond the model's own ({@link #parameters}): copies made for this stage alone,
+     * such as a convolution's weights with a batch norm folded in. Memory estimates count them as parameters.
+     */
+    long copiedParameters() {
+        return 0;
+    }
+
     /** Human-readable op name, shown in listings and the bench output. */
     abstract String kind();
 

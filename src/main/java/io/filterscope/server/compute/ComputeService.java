@@ -334,6 +334,7 @@ public final class ComputeService implements AutoCloseable {
         if (own != null) {
             throw own;
         }
+        announcePositions(); // its queued event, if it waits, goes with its other events, after any that came before
         return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
     }
 
@@ -347,11 +348,9 @@ public final class ComputeService implements AutoCloseable {
             return stop(runId); // it may have ended meanwhile
         }
         if (run.running) {
-            if (run.lastFramesLossy) {
-                sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
-            }
             end(run, Done.Reason.STOPPED, null);
         } else {
+            sendLastFrames(run); // a paused run has an image; one that never had a place has none
             waiting.remove(run);
             runs.remove(runId);
             finish(run, Done.Reason.STOPPED, null);
@@ -671,7 +670,6 @@ public final class ComputeService implements AutoCloseable {
                 StepResult images = result.result();
                 run.lastValues = images.values();
                 boolean last = run.ascent.finished();
-                run.lastFramesLossy = FrameEncoder.lossy((int) images.images().size(3), last);
                 sendFrames(run, images.step(), images.values(), images.images(), last);
                 if (last) {
                     end(run, Done.Reason.COMPLETED, null);
@@ -775,8 +773,14 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
-    /** A running run ends: its place and memory go to the next. */
+    /**
+     * A running run ends: its place and memory go to the next. One that did not complete (a completing step sent
+     * its frames marked last) first sends its image as it is now, marked last.
+     */
     private void end(Run run, Done.Reason reason, String message) {
+        if (reason != Done.Reason.COMPLETED) {
+            sendLastFrames(run);
+        }
         run.running = false;
         run.on.scheduler.removeRun(run.client, run);
         leave(run);
@@ -784,6 +788,24 @@ public final class ComputeService implements AutoCloseable {
         finish(run, reason, message);
         promote(null);
         refreshLoad();
+    }
+
+    /**
+     * The frames marked last (PNG) of a run that ends otherwise than by its last step: its images as they are now, at the
+     * step it reached (0 when it is stopped before its first, showing where it started) with that step's values, so
+     * that a client's last frame of every run that had an image is marked last and comes before its {@code done}. A run
+     * that never had a place has no image; one whose images cannot be had (the failure it ends with left it unreadable)
+     * ends without them, which the log says.
+     */
+    private void sendLastFrames(Run run) {
+        if (run.ascent == null) {
+            return;
+        }
+        try {
+            sendFrames(run, run.ascent.stepsDone(), run.lastValues, run.ascent.displayImages(), true);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.warn("could not send the last frames of run {}: {}", run.id, e.toString());
+        }
     }
 
     /** A run gives back the memory it reserved, and its batch its rows. */
@@ -990,6 +1012,7 @@ public final class ComputeService implements AutoCloseable {
                 if (next == caller) {
                     callerFailed = t instanceof RuntimeException r ? r : new IllegalStateException(t);
                 } else {
+                    sendLastFrames(next); // a paused run that could not resume
                     finish(next, Done.Reason.FAILED, ApiError.of(t).message());
                 }
             }
@@ -1052,15 +1075,24 @@ public final class ComputeService implements AutoCloseable {
             run.ascent = new AscentRun(run.batch.network(), r.objectives(), parts, r.size(), r.steps(), r.seed());
         }
         run.running = true;
+        run.toldPosition = 0;
         run.on.scheduler.addRun(run.client, run);
         java.util.concurrent.locks.LockSupport.unpark(run.on.thread);
         emit(new ServerEvent.Started(run.id, null));
     }
 
+    /**
+     * Tells each waiting run its place in the queue when it differs from the place it was last told (a run new to the
+     * queue, one paused, one whose queue moved), so that each change is told once however many of the queue's changes
+     * one command makes (a stop that let a paused run resume, say).
+     */
     private void announcePositions() {
         int position = 0;
         for (Run r : waiting) {
-            emit(new ServerEvent.Queued(r.id, ++position, null));
+            if (++position != r.toldPosition) {
+                r.toldPosition = position;
+                emit(new ServerEvent.Queued(r.id, position, null));
+            }
         }
     }
 

@@ -160,9 +160,13 @@ public final class ComputeVerticle extends AbstractVerticle {
             return answer(() -> service.call(() -> new ComputeApi.RunList(service.list())));
         }
 
+        /** The models in its folder, read now; those it can load are what its heartbeats name from now on. */
         @Override
         public Future<Answers.ModelList> models(String client) {
-            return answer(() -> service.query(client, () -> service.queries().models()));
+            return answer(() -> service.query(client, () -> service.queries().models())).onSuccess(list -> {
+                models = list.models().stream().filter(Answers.ModelInfo::available).map(Answers.ModelInfo::id).toList();
+                modelsReadAt = System.currentTimeMillis();
+            });
         }
 
         @Override

@@ -57,9 +57,11 @@ public final class ModelQueries {
         List<Answers.Layer> layers = m.layers().stream()
                 .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
         ModelMetadata.DefaultView view = m.metadata().defaultView();
+        boolean maps = m.layers().stream().anyMatch(LayerInfo::spatial);
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
                 m.metadata().examples() != null, m.defaults(), layers, view == null ? null
-                : new Answers.DefaultView(m.layer(view.layer()).name(), view.filter(), view.preset()));
+                : new Answers.DefaultView(m.layer(view.layer()).name(), view.filter(), view.preset()),
+                maps ? AttributionMaps.lastConvolutionBlock(m) : null);
     }
 
     /**

@@ -36,8 +36,8 @@ final class Run {
     final long imageWork;
     boolean holdsMemory;
     double[] lastValues;
-    /** Whether the frames just sent were JPEG, so a stop must send a final PNG. */
-    boolean lastFramesLossy;
+    /** The place in the queue it was last told ({@code queued}), 0 while it has a place or before it waited. */
+    int toldPosition;
     /** When its next step may run ({@link System#nanoTime}), for a paced run; unscheduled before its first paced step. */
     private long dueAt;
     private boolean scheduled;

@@ -142,20 +142,45 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     /**
      * A worker that has {@code model}; else 503 no_worker when none is connected, or 404 not_found: with the reason a
      * worker lists it unavailable for (as /api/models shows it), or naming the models the workers have.
+     * <p>
+     * The workers' heartbeats name the models they read from their folders every few seconds
+     * ({@link ComputeVerticle}), so a file dropped in since is not among them yet: before answering 404, each worker
+     * is asked for its list once, read now from its folder (on its compute thread, as /api/models is: files read
+     * before are not parsed again), and a worker that now has the model is picked.
      */
     private Future<String> pickWorker(String model, String client) {
         Optional<String> picked = directory.pick(model);
         if (picked.isPresent()) {
             return Future.succeededFuture(picked.get());
         }
-        if (directory.workerIds().isEmpty()) {
+        List<String> workers = directory.workerIds();
+        if (workers.isEmpty()) {
             return Future.failedFuture(new ApiError(503, "no_worker", "no compute worker is connected").exception());
         }
-        return models(client).compose(list -> Future.failedFuture(ApiError.notFound(list.models().stream()
-                .filter(m -> m.id().equals(model) && m.error() != null).findFirst()
-                .map(m -> "model '" + model + "' cannot be used: " + m.error())
-                .orElse("unknown model '" + model + "' (models on the workers: " + String.join(", ", directory.models()) + ")"))
-                .exception()));
+        List<Future<Answers.ModelList>> lists = workers.stream().map(w -> worker(w).models(client)).toList();
+        return Future.join(lists).<Void>mapEmpty().recover(e -> Future.succeededFuture()).compose(v -> {
+            List<Answers.ModelList> answered = new ArrayList<>();
+            for (int i = 0; i < workers.size(); i++) {
+                if (lists.get(i).succeeded()) {
+                    Answers.ModelList list = lists.get(i).result();
+                    directory.listed(workers.get(i), list.models().stream().filter(Answers.ModelInfo::available)
+                            .map(Answers.ModelInfo::id).toList());
+                    answered.add(list);
+                }
+            }
+            Optional<String> found = directory.pick(model);
+            if (found.isPresent()) {
+                return Future.succeededFuture(found.get());
+            }
+            if (answered.isEmpty()) {
+                return Future.failedFuture(lists.get(0).cause()); // a wedged worker's 503, say
+            }
+            return Future.failedFuture(ApiError.notFound(mergeModels(answered).models().stream()
+                    .filter(m -> m.id().equals(model) && m.error() != null).findFirst()
+                    .map(m -> "model '" + model + "' cannot be used: " + m.error())
+                    .orElse("unknown model '" + model + "' (models on the workers: " + String.join(", ", directory.models()) + ")"))
+                    .exception());
+        });
     }
 
     private <T> Future<T> onRunWorker(String run, Function<ComputeApi.Worker, Future<T>> call) {

@@ -21,9 +21,11 @@ final class WorkerDirectory {
     private static final class Worker {
         WorkerStatus beat;
         long seenAt;
+        /** The models it can load: as its last heartbeat named them, or as it listed them since ({@link #listed}). */
+        List<String> models;
 
         boolean has(String model) {
-            return model == null || beat.models().contains(model);
+            return model == null || models.contains(model);
         }
 
         /** Not wedged, dead or out of memory, as its last heartbeat said. */
@@ -69,6 +71,7 @@ final class WorkerDirectory {
         }
         Worker w = workers.computeIfAbsent(id, k -> new Worker());
         w.beat = beat;
+        w.models = beat.models();
         w.seenAt = now;
         List<String> listed = beat.runs();
         runs.entrySet().removeIf(e -> e.getValue().worker().equals(id) && e.getValue().answered() && !listed.contains(e.getKey())
@@ -156,7 +159,18 @@ final class WorkerDirectory {
     /** Model ids that some live worker has. */
     Set<String> models() {
         Set<String> all = new LinkedHashSet<>();
-        workers.values().forEach(w -> all.addAll(w.beat.models()));
+        workers.values().forEach(w -> all.addAll(w.models));
         return all;
+    }
+
+    /**
+     * The models {@code worker} can load, as it listed them just now (its heartbeats name those it read from its folder
+     * up to a few seconds before); kept until its next heartbeat, which will name them too. Unknown workers are ignored.
+     */
+    void listed(String worker, List<String> models) {
+        Worker w = workers.get(worker);
+        if (w != null) {
+            w.models = List.copyOf(models);
+        }
     }
 }

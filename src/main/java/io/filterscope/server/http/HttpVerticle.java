@@ -114,7 +114,7 @@ public final class HttpVerticle extends AbstractVerticle {
         uploads.read(router.post("/api/models/:id/attribution"), limits.uploadBytes())
                 .handler(new AttributionHandler(vertx, compute, limits));
         get(router, "/api/runs/:id/animation").handler(new AnimationHandler(vertx));
-        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name(), "dead", GalleryLegend.DEAD),
+        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name(), "legend", GalleryLegend.entries()),
                         "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));

@@ -20,9 +20,11 @@ public final class Answers {
     }
 
     /** {@code GET /api/models/{id}}; {@code defaultView} only when the model's metadata gives one. */
+    /** @param gradCamLayer the layer Grad-CAM reads when none is named, null for a model without feature maps */
     public record ModelDetail(String id, String description, List<Integer> inputShape, List<String> classes,
                               boolean hasExamples, boolean defaults, List<Layer> layers,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) DefaultView defaultView) {
+                              @JsonInclude(JsonInclude.Include.NON_NULL) DefaultView defaultView,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String gradCamLayer) {
     }
 
     /** What the page opens the model on: a layer by its name, a filter of it, and a preset ({@code null}: the default). */

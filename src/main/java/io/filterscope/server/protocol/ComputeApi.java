@@ -70,7 +70,10 @@ public final class ComputeApi {
         }
     }
 
-    /** @param position the place in the queue (1 is next), 0 when it runs at once */
+    /**
+     * @param position the place in the queue (1 is next), 0 when it runs at once; the client learns it from the run's own
+     *                 {@code queued} event, which the worker sends with the run's other events
+     */
     public record Accepted(String run, int position) {
     }
 
@@ -103,7 +106,7 @@ public final class ComputeApi {
      * @param method gradcam, saliency or smoothgrad
      * @param cls    the class to explain (a whole number from 0 as the client wrote it, digits of any length, checked
      *               against the model), null for the top prediction
-     * @param layer  Grad-CAM's layer, null for the last convolutional one
+     * @param layer  Grad-CAM's layer, null for the output of the last convolution block
      * @param image  the uploaded file's bytes
      * @param client who asks (for the worker's fair share), as in {@link MapsRequest}
      * @param maxPixels, maxSide the front's limits on the decoded image

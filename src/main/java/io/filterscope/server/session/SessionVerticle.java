@@ -142,12 +142,9 @@ public final class SessionVerticle extends AbstractVerticle {
         audience.consumer = vertx.eventBus().consumer(Addresses.run(run), m -> onRunMessage(run, m));
         audience.consumer.completion()
                 .compose(v -> vertx.eventBus().request(Addresses.RECORD, run).<Void>mapEmpty().otherwiseEmpty())
+                // A run that must wait is told so by its worker, as a queued event among its others (onRunMessage): written
+                // here from the answer, it came twice when the queue had moved meanwhile, or after the newer position.
                 .compose(v -> compute.start(new ComputeApi.StartRun(run, null, client, message)))
-                .onSuccess(accepted -> {
-                    if (accepted.position() > 0) {
-                        write(socket, new ServerEvent.Queued(run, accepted.position(), audience.tag));
-                    }
-                })
                 .onFailure(e -> {
                     forget(run);
                     error(socket, ApiError.of(e), audience.tag);

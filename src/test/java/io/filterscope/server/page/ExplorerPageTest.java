@@ -250,6 +250,21 @@ class ExplorerPageTest {
         waitFor(browser).until(d -> d.findElement(By.id("filter")).getAttribute("value").equals("7") && step(d) > 0);
     }
 
+    /**
+     * The square of a flat colour a filter prefers is outlined so that it shows on the dark page whatever its colour: a
+     * black one (the faint case) inside a light rim, a white one inside a dark rim within that.
+     */
+    @Test
+    void aFlatColoursSquareShowsOnTheDarkPageWhateverItsColour() {
+        load(browser);
+        @SuppressWarnings("unchecked")
+        List<String> rims = (List<String>) ((JavascriptExecutor) browser).executeScript(
+                "const s = document.createElement('span'); s.className = 'swatch'; s.style.background = '#000000';"
+                        + "document.getElementById('gallery-grid').appendChild(s); const c = getComputedStyle(s);"
+                        + "return [c.outlineStyle, c.outlineWidth, c.outlineColor, c.borderTopStyle, c.borderTopColor];");
+        assertEquals(List.of("solid", "2px", "rgb(238, 238, 238)", "solid", "rgb(0, 0, 0)"), rims);
+    }
+
     /** A gallery of classes says which classes are dead, not which filters. */
     @Test
     void theGalleryOfClassesSpeaksOfClasses() {
