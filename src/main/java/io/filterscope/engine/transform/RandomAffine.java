@@ -1,9 +1,9 @@
 package io.filterscope.engine.transform;
 
+import io.filterscope.engine.HostArrays;
 import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Distill's robustness transforms in one warp: each step the network sees the image shifted (jitter),
@@ -111,7 +111,7 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
                     }
                 }
             }
-            return Nd4j.createFromArray(out).castTo(x.dataType()).reshape('c', x.shape());
+            return HostArrays.of(out, x.dataType(), x.shape());
         }
 
         private static int clamp(double v, int size) {

@@ -1,0 +1,62 @@
+package io.filterscope.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class HostArraysTest {
+    /** Values that round differently by any other rule than the cast op's: halfway cases, float subnormals, overflow, NaN, -0. */
+    private static double[] awkward(int n) {
+        Random rng = new Random(7);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = switch (i % 8) {
+                case 0 -> rng.nextGaussian();
+                case 1 -> (double) Math.nextUp(1f) / 2 + 1.0 / 2 + Math.ulp(1.0) * (rng.nextInt(5) - 2); // near a float tie
+                case 2 -> 1e-40 * rng.nextDouble(); // a float subnormal
+                case 3 -> 1e39 * (rng.nextBoolean() ? 1 : -1); // beyond float's range
+                case 4 -> Double.NaN;
+                case 5 -> -0.0;
+                case 6 -> rng.nextDouble() * 1e-3;
+                default -> rng.nextGaussian() * 1e6;
+            };
+        }
+        return v;
+    }
+
+    @Test
+    void floatArraysAreBitForBitTheCastOpsArrays() {
+        double[] v = awkward(2 * 3 * 5 * 7);
+        INDArray cast = Nd4j.createFromArray(v).castTo(DataType.FLOAT).reshape('c', 2, 3, 5, 7);
+        INDArray mine = HostArrays.of(v, DataType.FLOAT, 2, 3, 5, 7);
+        assertEquals(DataType.FLOAT, mine.dataType());
+        assertArrayEquals(cast.shape(), mine.shape());
+        assertEquals('c', mine.ordering());
+        float[] a = cast.data().asFloat();
+        float[] b = mine.data().asFloat();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Float.floatToIntBits(a[i]), Float.floatToIntBits(b[i]), "value " + i + ": " + v[i]);
+        }
+    }
+
+    @Test
+    void doubleAndHalfArraysHoldWhatTheCastOpGives() {
+        double[] v = awkward(24);
+        for (int i = 4; i < v.length; i += 8) {
+            v[i] = 0.5; // NaN aside, for equality
+        }
+        assertArrayEquals(v, HostArrays.of(v, DataType.DOUBLE, 4, 6).data().asDouble());
+        assertEquals(Nd4j.createFromArray(v).castTo(DataType.HALF).reshape('c', 4, 6), HostArrays.of(v, DataType.HALF, 4, 6));
+    }
+
+    @Test
+    void aShapeThatDoesNotHoldTheValuesIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> HostArrays.of(new double[6], DataType.FLOAT, 2, 2));
+    }
+}
