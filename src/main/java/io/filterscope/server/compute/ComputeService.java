@@ -982,7 +982,8 @@ public final class ComputeService implements AutoCloseable {
         RuntimeException callerFailed = null;
         boolean changed = false;
         while (!waiting.isEmpty()) {
-            Run next = nextWaiting();
+            order();
+            Run next = waiting.get(0);
             if (!next.holdsMemory && next.bytes > settings.memoryBudget() - reserved) {
                 // It waits until running runs give memory back; a paused run, whose memory is held already, may go.
                 next = waiting.stream().filter(r -> r.holdsMemory).findFirst().orElse(null);
@@ -990,8 +991,9 @@ public final class ComputeService implements AutoCloseable {
                     break;
                 }
             }
+            Run victim = null;
             if (running() >= settings.maxActive()) {
-                Run victim = pausable(next.client);
+                victim = pausable(next.client);
                 if (victim == null) {
                     break;
                 }
@@ -999,6 +1001,15 @@ public final class ComputeService implements AutoCloseable {
                     awaitStep(victim);
                     continue; // the runs may have changed meanwhile
                 }
+            }
+            if (next.toldPosition > 1) {
+                // It goes ahead of runs it was told were before it (a run of its client ended, or it holds memory and
+                // the first waits for some): they hear they moved back, and it hears it is next, before it starts.
+                waiting.remove(next);
+                waiting.add(0, next);
+                announcePositions();
+            }
+            if (victim != null) {
                 pause(victim);
             }
             waiting.remove(next);
@@ -1023,9 +1034,19 @@ public final class ComputeService implements AutoCloseable {
         return callerFailed;
     }
 
-    /** The waiting run of the client with the fewest running runs; the first in line among equals. */
-    private Run nextWaiting() {
-        return waiting.stream().min(Comparator.comparingInt(r -> runningOf(r.client))).orElseThrow();
+    /**
+     * Puts the waiting runs in the order they get places as things stand: each run's turn is the places its client
+     * holds plus its client's runs waiting before it, lowest first, the first in line among equals (so the first is
+     * the run of the client with the fewest running runs, and places given one after another go down the list).
+     * A paused run waits first among its client's runs.
+     */
+    private void order() {
+        Map<String, Integer> turns = new java.util.HashMap<>();
+        Map<Run, Integer> turn = new java.util.IdentityHashMap<>();
+        for (Run r : waiting) {
+            turn.put(r, turns.merge(r.client, 1, Integer::sum) - 1 + runningOf(r.client));
+        }
+        waiting.sort(Comparator.comparingInt(turn::get)); // stable: the first in line among equals
     }
 
     private int runningOf(String client) {
