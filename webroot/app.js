@@ -109,7 +109,9 @@ async function loadModel(id) {
   (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));
   const camLayers = $('attr-layer');
   camLayers.replaceChildren();
-  for (const l of model.layers.filter((x) => x.outputShape.length === 3)) camLayers.add(new Option(l.name, l.name));
+  // Grad-CAM reads maps of more than one position (as the server's GradCam.refusal): a global pool's [c, 1, 1] is flat.
+  const readable = (x) => x.outputShape.length === 3 && x.outputShape[1] * x.outputShape[2] > 1;
+  for (const l of model.layers.filter(readable)) camLayers.add(new Option(l.name, l.name));
   // The server's own default (the last convolution block's output), so the page explains what the API would.
   if (model.gradCamLayer) camLayers.value = model.gradCamLayer;
   // Nothing of the previous model stays on the page: its maps, channel, upload, explanation and examples.

@@ -120,8 +120,9 @@ public final class AttributionMaps {
         String camLayer = null;
         if (method == Method.GRADCAM) {
             camLayer = named ? model.layer(layer).name() : lastConvolutionBlock(model);
-            if (!model.layer(camLayer).spatial()) {
-                throw new UserError(GradCam.noMaps(model.layer(camLayer)));
+            String refusal = GradCam.refusal(model.layer(camLayer));
+            if (refusal != null) {
+                throw new UserError(refusal);
             }
         }
         float[] planes = ImageInput.toPlanes(picture, model.channels(), model.width(), model.height());
@@ -156,12 +157,12 @@ public final class AttributionMaps {
         List<LayerInfo> layers = model.layers();
         int last = -1;
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i).spatial() && kind(layers.get(i)).contains("conv")) {
+            if (GradCam.readable(layers.get(i)) && kind(layers.get(i)).contains("conv")) {
                 last = i;
             }
         }
         if (last < 0) {
-            return layers.stream().filter(LayerInfo::spatial).reduce((a, b) -> b).orElseThrow(() ->
+            return layers.stream().filter(GradCam::readable).reduce((a, b) -> b).orElseThrow(() ->
                     new UserError("model " + model.id() + " has no layer with feature maps for Grad-CAM; use saliency")).name();
         }
         int end = last;

@@ -1,7 +1,9 @@
 package io.filterscope.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.filterscope.UserError;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Op;
 import io.filterscope.engine.net.Ops;
@@ -29,6 +31,29 @@ class GradCamDefaultLayerTest {
     @Test
     void aPoolAfterTheLastConvolutionBlockIsNotPartOfIt(@TempDir Path dir) {
         assertEquals("r2", AttributionMaps.lastConvolutionBlock(model(dir, true, true)));
+    }
+
+    /**
+     * A global pool keeping its dimensions gives [c, 1, 1] maps: Grad-CAM's map of one position is one flat colour (it was
+     * all 1.0), so it is refused naming the layer, and it is no default.
+     */
+    @Test
+    void aGlobalPoolsMapsOfOnePositionAreRefusedForGradCam(@TempDir Path dir) {
+        ModelGraph.Builder g = ModelGraph.builder();
+        int n = g.name("c1", g.add("c1", conv(3), ModelGraph.INPUT));
+        n = g.name("gap", g.add("gap", Ops.globalPool(Ops.GlobalPool.AVG, true), n));
+        n = g.name("flat", g.add("flat", Ops.flatten(), n));
+        g.name("logits", g.add("logits", Ops.dense(Nd4j.randn(DataType.FLOAT, 4, 2), null), n));
+        ModelMetadata meta = new ModelMetadata("pooled", "a convolution and a global pool", "pooled.onnx", List.of(3, 8, 8),
+                InputSpace.UNIT, List.of("a", "b"), null, null);
+        LoadedModel model = new LoadedModel(meta, g.build(), dir, false, NetworkCache.unbounded());
+        java.awt.image.BufferedImage picture = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        UserError refused = assertThrows(UserError.class,
+                () -> AttributionMaps.explain(model, picture, AttributionMaps.Method.GRADCAM, null, "gap"));
+        assertEquals("Grad-CAM needs feature maps with more than one position; gap (global avgpool) gives [4, 1, 1] at the"
+                + " model's input size, so its map has no spatial extent", refused.getMessage());
+        assertEquals("c1", AttributionMaps.lastConvolutionBlock(model));
+        assertEquals("c1", AttributionMaps.explain(model, picture, AttributionMaps.Method.GRADCAM, null, null).layer());
     }
 
     /** c1 conv 3x3 - r1 ReLU - c2 conv 3x3 - bn (when {@code norm}) - r2 ReLU - pool 2x2 (when {@code pool}), on 3 x 8 x 8. */

@@ -22,9 +22,8 @@ public record GradCam(String layer) implements Attribution {
     @Override
     public float[][] explain(Network net, INDArray image, String output, int cls) {
         LayerInfo info = net.layer(layer);
-        if (info == null || !info.spatial()) {
-            throw new IllegalArgumentException(info == null ? net.unavailable(layer)
-                    : noMaps(info));
+        if (info == null || refusal(info) != null) {
+            throw new IllegalArgumentException(info == null ? net.unavailable(layer) : refusal(info));
         }
         Attribution.forwardAndSeed(net, image, output, cls, List.of(layer, output));
         INDArray maps = net.output(layer);
@@ -38,9 +37,27 @@ public record GradCam(String layer) implements Attribution {
         return Heatmaps.scaleToUnit(Heatmaps.resize(coarse, (int) image.size(2), (int) image.size(3)));
     }
 
-    /** Why a layer without feature maps (a dense layer, a flatten, a global pool's vector) cannot be Grad-CAM's. */
-    public static String noMaps(LayerInfo info) {
-        return "Grad-CAM needs a layer with feature maps [c, h, w]; " + info.name() + " (" + info.kind()
-                + ") gives " + info.outputShape();
+    /**
+     * Whether Grad-CAM can read a layer: it has feature maps of more than one position at the size its shape was taken
+     * at (a global pool's [c, 1, 1] maps weigh one value per channel, so the map is one flat colour).
+     */
+    public static boolean readable(LayerInfo info) {
+        return refusal(info) == null;
+    }
+
+    /**
+     * Why Grad-CAM cannot read a layer, in one line, or null when it can: a layer without feature maps (a dense layer, a
+     * flatten, a global pool's vector) or with maps of a single position (a global pool keeping its dimensions).
+     */
+    public static String refusal(LayerInfo info) {
+        if (!info.spatial()) {
+            return "Grad-CAM needs a layer with feature maps [c, h, w]; " + info.name() + " (" + info.kind()
+                    + ") gives " + info.outputShape();
+        }
+        if (info.height() * info.width() == 1) {
+            return "Grad-CAM needs feature maps with more than one position; " + info.name() + " (" + info.kind()
+                    + ") gives " + info.outputShape() + " at the model's input size, so its map has no spatial extent";
+        }
+        return null;
     }
 }
