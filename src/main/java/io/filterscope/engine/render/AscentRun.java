@@ -238,8 +238,10 @@ public final class AscentRun {
 
     /**
      * Whether image {@code i}'s filter is dead: the run took all its steps, its objective is silent (at most
-     * {@link #DEAD_BELOW}) in the last one, and the filter is silent on every one of the model's example pictures too
-     * (where they can tell), so nothing it was shown nor the picture drawn for it makes it fire. It is the last step
+     * {@link #DEAD_BELOW}) in the last one, and the model's example pictures say the filter is silent on every one of
+     * them too, so nothing it was shown nor the picture drawn for it makes it fire. Where they cannot say (a model
+     * without example pictures, an objective that is no filter's activation, such as a class's logit, which is
+     * negative on most pictures) nothing is judged dead. It is the last step
      * that counts, not the best: a picture that once made the filter fire but no longer does is not its answer. A
      * filter whose mean is negative on every picture but that fires in a spot is not dead (emoji-cnn's conv4 filter
      * 16: its best example picture's mean is -0.11, but its largest pre-ReLU value is positive on all 1,080, up to
@@ -251,8 +253,7 @@ public final class AscentRun {
         if (!finished() || step == 0 || stepValues[i] > DEAD_BELOW || objective.objectives().get(i).layers().isEmpty()) {
             return false;
         }
-        Boolean fires = parts.examples() == null ? null : parts.examples().fires(objective.objectives().get(i));
-        return fires == null || !fires;
+        return parts.examples() != null && Boolean.FALSE.equals(parts.examples().fires(objective.objectives().get(i)));
     }
 
     /** Runs one step and returns its values and the images after it. */
