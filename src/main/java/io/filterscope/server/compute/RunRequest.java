@@ -59,6 +59,14 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         return parts.parameterization().multiplyAdds(new long[] {objectives.size(), model.channels(), size, size});
     }
 
+    /**
+     * Parts of the same shapes as {@link #parts()}'s, built without scoring the model's pictures ({@link
+     * io.filterscope.engine.render.ModelData#unmeasured}): for the memory and step-time checks that must come first.
+     */
+    RunParts shapes() {
+        return preset.build(settings, model.data().at(size).unmeasured(), objectives);
+    }
+
     /** The parts its preset builds from its settings, for its model and objectives. */
     RunParts parts() {
         return preset.build(settings, model.data().at(size), objectives);
