@@ -187,38 +187,39 @@ class MemoryBudgetTest {
      */
     @Test
     void aTinyBudgetRefusesARunBeforeItsPicturesAreScored(@TempDir Path work) throws Exception {
-        try (ServerProcess server = bundled(work, "1", 9611); Peer peer = new Peer(vertx, "127.0.0.1");
-             Peer.Socket socket = peer.connect(server.port)) {
-            long before = server.settledResidentBytes();
-            server.resetPeak();
-            long asked = System.nanoTime();
-            socket.send(emojiDefault("tiny"));
-            JsonObject refused = socket.next(e -> "error".equals(e.getString("type")) || "done".equals(e.getString("type")), 120);
-            double ms = (System.nanoTime() - asked) / 1e6;
-            long grown = server.peakResidentBytes() - before;
-            System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 1 byte: refused in %.0f ms, peak resident memory %+.0f MB: %s%n",
-                    ms, grown / 1e6, refused.getString("message"));
-            assertEquals("too_large", refused.getString("code"), refused.encode());
-            assertTrue(refused.getString("message").startsWith("1 image of 64 px on emoji-cnn needs about "), refused.encode());
-            assertTrue(ms < 5000, "refused at once: " + ms + " ms");
-            assertTrue(grown < 400L << 20, "grew " + grown / 1e6 + " MB before refusing");
-        }
+        FirstAnswer refused = firstAnswer(work, "1", 9611);
+        System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 1 byte: refused in %.0f ms, peak resident memory %+.0f MB: %s%n",
+                refused.ms(), refused.grown() / 1e6, refused.event().getString("message"));
+        assertEquals("too_large", refused.event().getString("code"), refused.event().encode());
+        assertTrue(refused.event().getString("message").startsWith("1 image of 64 px on emoji-cnn needs about "), refused.event().encode());
+        assertTrue(refused.ms() < 5000, "refused at once: " + refused.ms() + " ms");
+        assertTrue(refused.grown() < 400L << 20, "grew " + refused.grown() / 1e6 + " MB before refusing");
     }
 
     /** The same finding with {@code --memory-budget 30m}: the run completed, but resident memory went 413 -> 2,835 MB. */
     @Test
     void aSmallBudgetRunsWithBoundedMemory(@TempDir Path work) throws Exception {
-        try (ServerProcess server = bundled(work, "30m", 9612); Peer peer = new Peer(vertx, "127.0.0.1");
+        FirstAnswer done = firstAnswer(work, "30m", 9612);
+        System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 30 MB: %s in %.0f ms, peak resident memory %+.0f MB%n",
+                done.event().getString("reason"), done.ms(), done.grown() / 1e6);
+        assertEquals("completed", done.event().getString("reason"), done.event().encode());
+        assertTrue(done.grown() < 1L << 30, "grew " + done.grown() / 1e6 + " MB");
+    }
+
+    /** A run's first answer (its error or its done), how long it took in ms and how much the server's peak resident memory grew meanwhile, bytes. */
+    private record FirstAnswer(JsonObject event, double ms, long grown) {
+    }
+
+    /** Sends {@link #emojiDefault} to a fresh {@link #bundled} server with this budget and waits for its error or its done. */
+    private static FirstAnswer firstAnswer(Path work, String budget, int port) throws Exception {
+        try (ServerProcess server = bundled(work, budget, port); Peer peer = new Peer(vertx, "127.0.0.1");
              Peer.Socket socket = peer.connect(server.port)) {
             long before = server.settledResidentBytes();
             server.resetPeak();
-            socket.send(emojiDefault("small"));
-            JsonObject done = socket.next(e -> "done".equals(e.getString("type")) || "error".equals(e.getString("type")), 300);
-            long grown = server.peakResidentBytes() - before;
-            System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 30 MB: %s, peak resident memory %+.0f MB%n",
-                    done.getString("reason"), grown / 1e6);
-            assertEquals("completed", done.getString("reason"), done.encode());
-            assertTrue(grown < 1L << 30, "grew " + grown / 1e6 + " MB");
+            long asked = System.nanoTime();
+            socket.send(emojiDefault("first"));
+            JsonObject event = socket.next(e -> "error".equals(e.getString("type")) || "done".equals(e.getString("type")), 300);
+            return new FirstAnswer(event, (System.nanoTime() - asked) / 1e6, server.peakResidentBytes() - before);
         }
     }
 
