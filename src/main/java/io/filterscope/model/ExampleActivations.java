@@ -38,6 +38,14 @@ public final class ExampleActivations implements ExamplePictures {
 
     private final LoadedModel model;
     private final Map<String, Scores> byLayer = new HashMap<>();
+    /**
+     * The network scoring a layer's pictures, kept from one slice to the next and given back to the model once the
+     * layer is scored (or a slice failed), or null. The store's cache need not keep a network for 32 pictures (a
+     * quarter of a small memory budget): borrowed a slice at a time, each slice compiled one, and with a 30 MB budget
+     * the collector came for them so late that one run's scoring grew the server by 3.1-3.3 GB resident. One
+     * whose scoring was abandoned stays until the next slice of another batch size.
+     */
+    private Network scoring;
 
     /** A layer's scores so far: per example and channel, mean and largest activation, [examples, channels] each. */
     private static final class Scores {
@@ -151,7 +159,7 @@ public final class ExampleActivations implements ExamplePictures {
 
     private Scores stats(String layer) {
         while (!scoreSlice(layer, SLICE)) {
-            // one slice after another
+            // one slice after another, on one network
         }
         return byLayer.get(layer);
     }
@@ -168,38 +176,56 @@ public final class ExampleActivations implements ExamplePictures {
         if (known != null && known.complete()) {
             return true;
         }
-        LabeledImages examples = examples();
         int batch = Math.max(1, Math.min(SLICE, maxBatch));
-        Network net = model.borrow(batch, model.height());
-        try {
-            if (net.layer(layer) == null) {
-                throw new UserError(net.unavailable(layer));
-            }
-            long channels = net.layer(layer).channels();
-            Scores scores = known != null ? known : new Scores(examples.size(), channels);
-            int from = scores.scored;
-            int count = Math.min(batch, examples.size() - from); // the last slice's other rows stay blank
-            int side = examples.channels() * examples.height() * examples.width();
-            float[] flat = new float[batch * side];
-            for (int i = 0; i < count; i++) {
-                System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
-            }
-            net.input().assign(model.inputSpace().toInput(
-                    Nd4j.create(flat, new long[] {batch, examples.channels(), examples.height(), examples.width()})));
-            net.forward(List.of(layer));
-            INDArray out = net.output(layer);
-            INDArray rows = out.rank() == 4 ? out.reshape('c', batch, channels, out.size(2) * out.size(3)) : null;
-            INDArray mean = rows == null ? out : rows.mean(2);
-            INDArray max = rows == null ? out : rows.max(2);
-            scores.means.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
-                    .assign(mean.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
-            scores.maxima.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
-                    .assign(max.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
-            scores.scored = from + count;
-            byLayer.put(layer, scores);
-            return scores.complete();
-        } finally {
-            model.release(net);
+        if (scoring != null && scoring.batch() != batch) {
+            model.release(scoring);
+            scoring = null;
         }
+        if (scoring == null) {
+            scoring = model.borrow(batch, model.height());
+        }
+        boolean more = false;
+        try {
+            more = !scoreSlice(layer, scoring);
+            return !more;
+        } finally {
+            if (!more) {
+                model.release(scoring);
+                scoring = null;
+            }
+        }
+    }
+
+    /** Scores the next pictures at {@code layer}, as many as {@code net}'s batch; returns whether every picture is scored now. */
+    private boolean scoreSlice(String layer, Network net) {
+        Scores known = byLayer.get(layer);
+        LabeledImages examples = examples();
+        int batch = (int) net.batch();
+        if (net.layer(layer) == null) {
+            throw new UserError(net.unavailable(layer));
+        }
+        long channels = net.layer(layer).channels();
+        Scores scores = known != null ? known : new Scores(examples.size(), channels);
+        int from = scores.scored;
+        int count = Math.min(batch, examples.size() - from); // the last slice's other rows stay blank
+        int side = examples.channels() * examples.height() * examples.width();
+        float[] flat = new float[batch * side];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(examples.pixels()[from + i], 0, flat, i * side, side);
+        }
+        net.input().assign(model.inputSpace().toInput(
+                Nd4j.create(flat, new long[] {batch, examples.channels(), examples.height(), examples.width()})));
+        net.forward(List.of(layer));
+        INDArray out = net.output(layer);
+        INDArray rows = out.rank() == 4 ? out.reshape('c', batch, channels, out.size(2) * out.size(3)) : null;
+        INDArray mean = rows == null ? out : rows.mean(2);
+        INDArray max = rows == null ? out : rows.max(2);
+        scores.means.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
+                .assign(mean.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
+        scores.maxima.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all())
+                .assign(max.get(NDArrayIndex.interval(0, count), NDArrayIndex.all()));
+        scores.scored = from + count;
+        byLayer.put(layer, scores);
+        return scores.complete();
     }
 }

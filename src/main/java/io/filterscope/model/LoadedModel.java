@@ -324,6 +324,26 @@ public final class LoadedModel {
     }
 
     /**
+     * The shape [1, channels, height, width] of {@code layer}'s output for one square image of {@code side} px, from
+     * shapes alone, or null when the layer cannot be computed at that size.
+     *
+     * @throws UserError for a layer the model does not have
+     */
+    public long[] mapAt(String layer, int side) {
+        return own.shapeAt(layer(layer).name(), 1, side, side);
+    }
+
+    /** The smallest side in px, from 1 to {@code limit}, of square images for which {@code layer} has a map; 0 if none. */
+    public int smallestSide(String layer, int limit) {
+        for (int side = 1; side <= limit; side++) {
+            if (mapAt(layer, side) != null) {
+                return side;
+            }
+        }
+        return 0;
+    }
+
+    /**
      * Whether a layer can be computed for images of another size than the model's own (a dense layer on
      * flattened maps cannot, nor anything after it). Found once, by compiling the network for an image of twice the
      * model's size: a few pixels more can give the same flattened length after pooling's rounding (28 and 30 px both

@@ -179,6 +179,63 @@ class MemoryBudgetTest {
         }
     }
 
+    /**
+     * A fresh user's finding: with {@code --memory-budget 1} a one-filter run of emoji-cnn's conv1 (data-prior preset, whose
+     * contrast floor scores the example pictures first) was refused only after 30.9 s, resident memory 414 -> 5,605 MB
+     * meanwhile: every slice of pictures compiled a network of 32 that the cache (a quarter of the budget) could not
+     * keep. Now the run is refused before any picture is scored.
+     */
+    @Test
+    void aTinyBudgetRefusesARunBeforeItsPicturesAreScored(@TempDir Path work) throws Exception {
+        FirstAnswer refused = firstAnswer(work, "1", 9611);
+        System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 1 byte: refused in %.0f ms, peak resident memory %+.0f MB: %s%n",
+                refused.ms(), refused.grown() / 1e6, refused.event().getString("message"));
+        assertEquals("too_large", refused.event().getString("code"), refused.event().encode());
+        assertTrue(refused.event().getString("message").startsWith("1 image of 64 px on emoji-cnn needs about "), refused.event().encode());
+        assertTrue(refused.ms() < 5000, "refused at once: " + refused.ms() + " ms");
+        assertTrue(refused.grown() < 400L << 20, "grew " + refused.grown() / 1e6 + " MB before refusing");
+    }
+
+    /** The same finding with {@code --memory-budget 30m}: the run completed, but resident memory went 413 -> 2,835 MB. */
+    @Test
+    void aSmallBudgetRunsWithBoundedMemory(@TempDir Path work) throws Exception {
+        FirstAnswer done = firstAnswer(work, "30m", 9612);
+        System.out.printf("hardening: emoji-cnn conv1 at 64 px, budget 30 MB: %s in %.0f ms, peak resident memory %+.0f MB%n",
+                done.event().getString("reason"), done.ms(), done.grown() / 1e6);
+        assertEquals("completed", done.event().getString("reason"), done.event().encode());
+        assertTrue(done.grown() < 1L << 30, "grew " + done.grown() / 1e6 + " MB");
+    }
+
+    /** A run's first answer (its error or its done), how long it took in ms and how much the server's peak resident memory grew meanwhile, bytes. */
+    private record FirstAnswer(JsonObject event, double ms, long grown) {
+    }
+
+    /** Sends {@link #emojiDefault} to a fresh {@link #bundled} server with this budget and waits for its error or its done. */
+    private static FirstAnswer firstAnswer(Path work, String budget, int port) throws Exception {
+        try (ServerProcess server = bundled(work, budget, port); Peer peer = new Peer(vertx, "127.0.0.1");
+             Peer.Socket socket = peer.connect(server.port)) {
+            long before = server.settledResidentBytes();
+            server.resetPeak();
+            long asked = System.nanoTime();
+            socket.send(emojiDefault("first"));
+            JsonObject event = socket.next(e -> "error".equals(e.getString("type")) || "done".equals(e.getString("type")), 300);
+            return new FirstAnswer(event, (System.nanoTime() - asked) / 1e6, server.peakResidentBytes() - before);
+        }
+    }
+
+    /** {@code serve} on the bundled models in a JVM of its own, with this {@code --memory-budget}, on {@code port}. */
+    private static ServerProcess bundled(Path work, String budget, int port) throws Exception {
+        return ServerProcess.start(work, List.of("-Xmx512m"),
+                List.of("--models", Path.of("models").toAbsolutePath().toString(), "--memory-budget", budget, "--no-warm-up"),
+                Path.of("target", "hardening", "budget-" + budget + "-server.log").toAbsolutePath(), port);
+    }
+
+    /** One filter of emoji-cnn's conv1 at 64 px with the default preset (data-prior), as the page's first click asks. */
+    private static JsonObject emojiDefault(String tag) {
+        return new JsonObject().put("op", "start").put("model", "emoji-cnn").put("size", 64).put("steps", 2).put("tag", tag)
+                .put("objective", new JsonObject().put("type", "channel").put("layer", "conv1").put("filters", new JsonArray(List.of(0))));
+    }
+
     private static JsonObject emoji(int images, int size, String tag) {
         return new JsonObject().put("op", "start").put("model", "emoji-cnn").put("size", size).put("steps", 3).put("tag", tag)
                 .put("preset", "natural").put("objective", new JsonObject().put("type", "channel").put("layer", "conv1")

@@ -102,6 +102,19 @@ class ObjectivesOverWebSocketTest {
                 x -> tiny.activation("conv3", x).getDouble(0, 5, 5, 5));
     }
 
+    /** At 14 px conv3's map is 3x3 (10x10 at the model's 28): the default neuron is its centre, (1, 1), and the run ascends. */
+    @Test
+    void aNeuronsDefaultCentreIsThatOfTheMapAtTheRunsSize() throws Exception {
+        try (TestClient client = TestClient.connect(server.port())) {
+            client.send(start("tiny", new JsonObject().put("type", "neuron").put("layer", "conv3").put("filter", 5), 6).put("size", 14));
+            String run = client.nextEvent("started").getString("run");
+            JsonObject done = client.nextEvent("done");
+            assertEquals("completed", done.getString("reason"), done.encode());
+            List<TestClient.Frame> frames = client.frames(run);
+            assertTrue(done.getDouble("loss") > frames.get(0).header().getDouble("loss"), done.encode());
+        }
+    }
+
     @Test
     void classIsTheOutputLogitBeforeSoftmax() throws Exception {
         assertLossIsTheObjective(new JsonObject().put("type", "class").put("index", 1), x -> tiny.logits(x).getDouble(0, 1));

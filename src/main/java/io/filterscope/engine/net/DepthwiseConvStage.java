@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -133,8 +134,8 @@ final class DepthwiseConvStage extends Stage {
             long[] shape = {out.size(0), out.size(1), source.size(2) + w[0] - 1, source.size(3) + w[1] - 1};
             spread = ChannelsLast.is(out) ? ChannelsLast.create(out.dataType(), shape) : Nd4j.create(out.dataType(), shape);
             // Channels last, the pixels are picked from the NHWC storage: whole pixels, not a permuted view's elements.
-            var rows = NDArrayIndex.interval(border[0], stride[0], border[0] + stride[0] * (out.size(2) - 1) + 1);
-            var cols = NDArrayIndex.interval(border[1], stride[1], border[1] + stride[1] * (out.size(3) - 1) + 1);
+            INDArrayIndex rows = every(border[0], stride[0], out.size(2));
+            INDArrayIndex cols = every(border[1], stride[1], out.size(3));
             spreadPixels = ChannelsLast.is(spread) ? ChannelsLast.storage(spread).get(NDArrayIndex.all(), rows, cols, NDArrayIndex.all())
                     : spread.get(NDArrayIndex.all(), NDArrayIndex.all(), rows, cols);
             gradOut = spread;
@@ -152,6 +153,14 @@ final class DepthwiseConvStage extends Stage {
                 .permute(2, 3, 0, 1).dup('c')).permute(2, 3, 0, 1).dup('c');
         transposedOp = DynamicCustomOp.builder("depthwise_conv2d").addInputs(gradOut, flipped).addOutputs(target)
                 .addIntegerArguments(args(new int[] {1, 1}, pad)).build();
+    }
+
+    /**
+     * {@code count} indices from {@code first}, {@code step} apart. A single one is a unit interval: ND4J 1.0.0-M2.1's
+     * strided interval over one index reached past it (from 1 to 4 on an axis of 3, a 1x1 map's spread output gradient).
+     */
+    static INDArrayIndex every(long first, int step, long count) {
+        return count == 1 ? NDArrayIndex.interval(first, first + 1) : NDArrayIndex.interval(first, step, first + step * (count - 1) + 1);
     }
 
     private int[] args(int[] step, int[] pad) {

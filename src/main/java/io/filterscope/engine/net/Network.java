@@ -33,6 +33,8 @@ public final class Network {
     /** Why some layers are missing (a dense layer that needs another input size), or null. */
     private final String truncated;
     private final Set<String> allLayers;
+    /** Every layer of the model, computed at this size or not, to its node. */
+    private final Map<String, Integer> nodeOfAnyLayer;
     private final Map<String, Integer> nodeOfLayer = new LinkedHashMap<>();
     /** Second names: alias to layer name. */
     private final Map<String, String> aliases;
@@ -80,6 +82,7 @@ public final class Network {
         this.truncated = reason;
         this.activationVolume = Arrays.stream(stages).filter(Objects::nonNull).mapToLong(st -> st.out.length()).sum();
         this.allLayers = graph.layers.keySet();
+        this.nodeOfAnyLayer = Map.copyOf(graph.layers);
         this.aliases = Map.copyOf(graph.aliases);
         Map<String, String> aliasOf = new HashMap<>();
         graph.aliases.forEach((alias, layer) -> aliasOf.put(layer, alias));
@@ -244,6 +247,21 @@ public final class Network {
     static final long THIN_CHANNELS = 4;
     /** Pixels of an output plane from which a convolution of few channels is thin ({@link #thinValues}): 256 x 256. */
     static final long THIN_PIXELS = 256 * 256;
+
+    /**
+     * The output shape of {@code layer} (a name or alias) for a batch of {@code batch} images of {@code height} x
+     * {@code width}, from shapes alone (nothing is allocated), or null when some stage on its way cannot take that
+     * size (a map shrinks to nothing, a dense layer needs the model's own size).
+     *
+     * @throws IllegalArgumentException for a layer the model does not have
+     */
+    public long[] shapeAt(String layer, long batch, long height, long width) {
+        Integer node = nodeOfAnyLayer.get(aliases.getOrDefault(layer, layer));
+        if (node == null) {
+            throw new IllegalArgumentException(unavailable(layer));
+        }
+        return plan(batch, height, width)[node];
+    }
 
     /** The output shape of every planned stage for that input, or null where a stage cannot take it. */
     private long[][] plan(long batch, long height, long width) {

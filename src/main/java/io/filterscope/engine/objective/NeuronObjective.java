@@ -1,13 +1,25 @@
 package io.filterscope.engine.objective;
 
+import io.filterscope.UserError;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One spatial position of one filter: by default the centre unit, whose receptive field is a single patch
- * of the image, which gives a crisper picture than the whole map's mean.
+ * of the image, which gives a crisper picture than the whole map's mean. The centre is that of the map the layer
+ * has at the run's input size (a 32 px model's 16x16 map is 4x4 at 8 px), found at each evaluation.
+ *
+ * @param x column, or null for the map's centre column (width / 2)
+ * @param y row, or null for the map's centre row (height / 2)
  */
-public record NeuronObjective(String layer, int filter, int x, int y) implements Objective {
+public record NeuronObjective(String layer, int filter, Integer x, Integer y) implements Objective {
+
+    /** The centre unit of filter {@code filter}'s map, whatever its size. */
+    public static NeuronObjective centre(String layer, int filter) {
+        return new NeuronObjective(layer, filter, null, null);
+    }
 
     @Override
     public Set<String> layers() {
@@ -18,12 +30,41 @@ public record NeuronObjective(String layer, int filter, int x, int y) implements
     public double evaluate(StepTensors t, int image, double weight) {
         INDArray out = t.output(layer);
         INDArray grad = t.gradient(layer);
-        grad.putScalar(new long[] {image, filter, y, x}, grad.getDouble(image, filter, y, x) + weight);
-        return out.getDouble(image, filter, y, x);
+        long col = x != null ? x : out.size(3) / 2;
+        long row = y != null ? y : out.size(2) / 2;
+        grad.putScalar(new long[] {image, filter, row, col}, grad.getDouble(image, filter, row, col) + weight);
+        return out.getDouble(image, filter, row, col);
+    }
+
+    /**
+     * Refuses a position outside the layer's map of {@code height} x {@code width} units, which it has for the
+     * input size {@code at} names ("8 px").
+     *
+     * @throws UserError naming the map's size at that input size
+     */
+    public void checkWithin(long height, long width, String at) {
+        if (x != null && x >= width || y != null && y >= height) {
+            throw new UserError("neuron position (" + (x == null ? "centre" : x) + ", " + (y == null ? "centre" : y)
+                    + ") is outside layer " + layer + "'s " + width + "x" + height + " map at " + at + ": x 0-" + (width - 1)
+                    + ", y 0-" + (height - 1));
+        }
+    }
+
+    /** The neuron objectives in {@code o}: itself, or the terms of a sum. */
+    public static List<NeuronObjective> in(Objective o) {
+        List<NeuronObjective> found = new ArrayList<>();
+        for (WeightedSum.Term t : WeightedSum.termsOf(o)) {
+            if (t.objective() instanceof NeuronObjective n) {
+                found.add(n);
+            } else if (t.objective() instanceof WeightedSum) {
+                found.addAll(in(t.objective()));
+            }
+        }
+        return found;
     }
 
     @Override
     public String label() {
-        return layer + ":" + filter + "@" + x + "," + y;
+        return layer + ":" + filter + "@" + (x == null ? "centre" : x) + "," + (y == null ? "centre" : y);
     }
 }

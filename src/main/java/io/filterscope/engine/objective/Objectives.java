@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Reads objectives in the protocol's JSON form and checks them against a model's layers:
  * {@code {"type":"channel","layer":"conv2","filter":3}}, {@code "neuron"} (optional {@code x}, {@code y};
- * default the centre), {@code {"type":"class","index":k}}, {@code {"type":"deepdream","layer":L}} and
+ * default the centre of the layer's map at the run's size), {@code {"type":"class","index":k}}, {@code {"type":"deepdream","layer":L}} and
  * {@code {"type":"diversity","layer":L}} (see {@link Diversity}),
  * {@code {"type":"sum","terms":[{"weight":0.2,"objective":{...}}, ...]}}, and the image penalties {@code tv},
  * {@code l1} and {@code l2} (see {@link TotalVariation}, {@link ImageNorm}), usually in a sum with a negative weight.
@@ -108,13 +108,20 @@ public final class Objectives {
         if (!layer.spatial()) {
             throw new UserError("layer " + layer.name() + " has no spatial positions; use a channel objective");
         }
-        long x = spec.has("x") ? integer(spec, "x") : layer.width() / 2;
-        long y = spec.has("y") ? integer(spec, "y") : layer.height() / 2;
-        if (x < 0 || x >= layer.width() || y < 0 || y >= layer.height()) {
-            throw new UserError("neuron position (" + x + ", " + y + ") is outside layer " + layer.name() + "'s "
-                    + layer.width() + "x" + layer.height() + " map");
+        // Whether the position lies on the map is known at the run's size (NeuronObjective#checkWithin).
+        return new NeuronObjective(layer.name(), filter, position(spec, "x"), position(spec, "y"));
+    }
+
+    /** An optional neuron coordinate: null (the centre) when absent. */
+    private static Integer position(JsonNode spec, String field) {
+        if (!spec.has(field)) {
+            return null;
         }
-        return new NeuronObjective(layer.name(), filter, (int) x, (int) y);
+        long v = integer(spec, field);
+        if (v < 0 || v > Integer.MAX_VALUE) {
+            throw new UserError("neuron \"" + field + "\" must be a whole number from 0, got " + v);
+        }
+        return (int) v;
     }
 
     private Objective sum(JsonNode spec) {

@@ -6,6 +6,7 @@ import io.filterscope.engine.RowState;
 import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.BatchObjective;
+import io.filterscope.engine.objective.NeuronObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.objective.StepTensors;
 import io.filterscope.engine.optimizer.Optimizer;
@@ -90,6 +91,12 @@ public final class AscentRun {
         for (String layer : objective.layers()) {
             if (net.layer(layer) == null) {
                 throw new UserError(net.unavailable(layer));
+            }
+        }
+        for (Objective o : objectives) {
+            for (NeuronObjective n : NeuronObjective.in(o)) {
+                var map = net.layer(n.layer());
+                n.checkWithin(map.height(), map.width(), input[2] + " px");
             }
         }
         this.volume = net.activationVolume(objectives.size(), input[2], input[3]);

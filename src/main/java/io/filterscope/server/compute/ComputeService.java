@@ -289,6 +289,7 @@ public final class ComputeService implements AutoCloseable {
     /** Scores a slice of what the run of {@code request} starts from, if any is left; returns whether none is. */
     private boolean startPicturesScored(ClientMessage.Start request) {
         RunRequest parsed = RunRequest.parse(request, store::load);
+        refuseTooLarge(parsed, parsed.shapes()); // before the pictures are scored: that takes a network and time
         RunParts parts = parsed.parts();
         return !AscentRun.startsFromExamples(parts) || parts.examples().scoreSlice(parsed.objectives(), parsed.size());
     }
@@ -308,21 +309,8 @@ public final class ComputeService implements AutoCloseable {
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
         RunParts parts = parsed.parts();
-        Batch.Key key = Batch.Key.of(parsed, parts);
-        long need = parsed.model().bytesFor(parsed.objectives().size(), key.inputSize(), key.layers());
-        if (need > settings.memoryBudget()) {
-            throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px on "
-                    + parsed.model().id() + " need about " + mb(need) + " of memory, more than this worker's budget of "
-                    + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
-        }
+        long need = refuseTooLarge(parsed, parts);
         long imageWork = parsed.imageMultiplyAdds(parts);
-        double seconds = stepSeconds(key, parsed.objectives().size(), imageWork);
-        if (seconds * 1000 > settings.maxStepMs()) {
-            throw new ApiError(413, "too_large", parsed.objectives().size() + " images of " + parsed.size() + " px to "
-                    + String.join(", ", key.layers()) + " on " + parsed.model().id()
-                    + " take about " + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s a step on this worker, more than its limit of "
-                    + settings.maxStepMs() / 1000.0 + " s (every other run waits that long); ask for fewer filters or a smaller size").exception();
-        }
         if (running() >= settings.maxActive() && waiting.size() >= settings.maxQueued()) {
             throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
                     + waiting.size() + " waiting; try again later").exception();
@@ -336,6 +324,32 @@ public final class ComputeService implements AutoCloseable {
         }
         announcePositions(); // its queued event, if it waits, goes with its other events, after any that came before
         return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
+    }
+
+    /**
+     * The native memory a run of {@code parsed} with {@code parts} (or parts of the same shapes) needs, from shapes alone.
+     *
+     * @throws ApiError.ApiException 413 too_large when that is more than the memory budget, or its step would take
+     *                               longer than the step-time limit
+     */
+    private long refuseTooLarge(RunRequest parsed, RunParts parts) {
+        Batch.Key key = Batch.Key.of(parsed, parts);
+        int images = parsed.objectives().size();
+        String what = images + (images == 1 ? " image of " : " images of ") + parsed.size() + " px";
+        long need = parsed.model().bytesFor(images, key.inputSize(), key.layers());
+        if (need > settings.memoryBudget()) {
+            throw new ApiError(413, "too_large", what + " on " + parsed.model().id() + " need" + (images == 1 ? "s" : "")
+                    + " about " + mb(need) + " of memory, more than this worker's budget of "
+                    + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
+        }
+        double seconds = stepSeconds(key, images, parsed.imageMultiplyAdds(parts));
+        if (seconds * 1000 > settings.maxStepMs()) {
+            throw new ApiError(413, "too_large", what + " to " + String.join(", ", key.layers()) + " on " + parsed.model().id()
+                    + " take" + (images == 1 ? "s" : "") + " about " + String.format(java.util.Locale.ROOT, "%.1f", seconds)
+                    + " s a step on this worker, more than its limit of " + settings.maxStepMs() / 1000.0
+                    + " s (every other run waits that long); ask for fewer filters or a smaller size").exception();
+        }
+        return need;
     }
 
     public boolean stop(String runId) {

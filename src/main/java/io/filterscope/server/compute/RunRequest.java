@@ -1,6 +1,7 @@
 package io.filterscope.server.compute;
 
 import io.filterscope.UserError;
+import io.filterscope.engine.objective.NeuronObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
@@ -59,8 +60,52 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         return parts.parameterization().multiplyAdds(new long[] {objectives.size(), model.channels(), size, size});
     }
 
-    /** The parts its preset builds from its settings, for its model and objectives. */
+    /**
+     * Parts of the same shapes as {@link #parts()}'s, built without scoring the model's pictures ({@link
+     * io.filterscope.engine.render.ModelData#unmeasured}): for the checks that must come first (maps, memory, step time).
+     *
+     * @throws UserError as {@link #parts()}
+     */
+    RunParts shapes() {
+        RunParts parts = preset.build(settings, model.data().at(size).unmeasured(), objectives);
+        checkMaps(parts.inputSize(size));
+        return parts;
+    }
+
+    /**
+     * The parts its preset builds from its settings, for its model and objectives.
+     *
+     * @throws UserError when an objective's layer has no map at the network's input size (its size with the
+     *                   transforms' pad), naming the smallest size that has one, or a neuron lies outside its map
+     */
     RunParts parts() {
-        return preset.build(settings, model.data().at(size), objectives);
+        RunParts parts = preset.build(settings, model.data().at(size), objectives);
+        checkMaps(parts.inputSize(size));
+        return parts;
+    }
+
+    /** @param side the network's input side for this run's images */
+    private void checkMaps(int side) {
+        int added = side - size;
+        String at = size + " px" + (added == 0 ? "" : " (" + side + " px with the pad)");
+        for (String layer : objectives.stream().flatMap(o -> o.layers().stream()).distinct().toList()) {
+            if (model.mapAt(layer, side) != null) {
+                continue;
+            }
+            if (!model.takesAnySize(layer)) {
+                throw new UserError("layer " + layer + " of " + model.id() + " can only be computed at the model's own size, "
+                        + model.height() + " px; got " + at);
+            }
+            int largest = (int) Params.SIZE.max();
+            int smallest = model.smallestSide(layer, largest + added) - added;
+            throw new UserError("layer " + layer + " of " + model.id() + " has no map at " + at + ": a map on its way shrinks to "
+                    + "nothing; " + (smallest > 0 ? "the smallest size it takes is " + smallest + " px" : "no size up to " + largest + " px has one"));
+        }
+        for (Objective o : objectives) {
+            for (NeuronObjective n : NeuronObjective.in(o)) {
+                long[] map = model.mapAt(n.layer(), side);
+                n.checkWithin(map[2], map[3], at);
+            }
+        }
     }
 }

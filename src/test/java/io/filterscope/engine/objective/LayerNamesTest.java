@@ -26,7 +26,7 @@ class LayerNamesTest {
     @Test
     void everyLayerObjectiveAnswersToTheLayersSecondName() throws Exception {
         assertEquals(new ChannelObjective("/c1/Conv_output_0", 3), parse("{\"type\":\"channel\",\"layer\":\"/c1/Conv\",\"filter\":3}"));
-        assertEquals(new NeuronObjective("/c1/Conv_output_0", 2, 15, 15), parse("{\"type\":\"neuron\",\"layer\":\"/c1/Conv\",\"filter\":2}"));
+        assertEquals(NeuronObjective.centre("/c1/Conv_output_0", 2), parse("{\"type\":\"neuron\",\"layer\":\"/c1/Conv\",\"filter\":2}"));
         assertEquals(new DeepDreamObjective("/c1/Conv_output_0"), parse("{\"type\":\"deepdream\",\"layer\":\"/c1/Conv\"}"));
         assertEquals(new ChannelObjective("12", 4), parse("{\"type\":\"channel\",\"layer\":\"/fc/Gemm\",\"filter\":4}"));
         assertEquals(new ChannelObjective("/c1/Conv_output_0", 1), OBJECTIVES.channel("/c1/Conv", 1));
