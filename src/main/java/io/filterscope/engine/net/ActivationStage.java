@@ -28,7 +28,9 @@ final class ActivationStage extends Stage {
     private INDArray tmp;
     /** in, out, mask, tmp and gradIn as element-wise ops take them: their dense storage when all are stored channels last. */
     private INDArray[] operands;
-    /** Whether the input is already rectified, the output being the input itself ({@link #readRectified}). */
+    /** The convolution asked to rectify this stage's input ({@link #readRectified}), or null. */
+    private ConvStage rectifier;
+    /** Whether the input is rectified, the output being the input itself: the rectifier does it ({@link #allocate}). */
     private boolean rectifiedInput;
     /** The backward pass without a leak as a oneDNN primitive, or null (libnd4j's ops). */
     private DirectRelu direct;
@@ -54,21 +56,23 @@ final class ActivationStage extends Stage {
     }
 
     /**
-     * Takes an input already rectified by the stage that writes it ({@link ConvStage#rectify}): the output is then the
-     * input array itself, and the forward pass does nothing. Only for a {@link #plain} ReLU, before {@link #allocate}.
+     * Takes its input from {@code conv}, asked to rectify it ({@link ConvStage#rectify}): where the convolution does
+     * ({@link ConvStage#rectifies}, known once it is allocated), the output is the input array itself and the forward
+     * pass does nothing; else this stage computes as before. Only for a {@link #plain} ReLU, before {@link #allocate}.
      *
      * @throws IllegalStateException for another member of the family
      */
-    void readRectified() {
+    void readRectified(ConvStage conv) {
         if (!plain()) {
             throw new IllegalStateException(kind() + " is not a plain ReLU");
         }
-        rectifiedInput = true;
+        rectifier = conv;
     }
 
+    /** Whether the output may be the input array: asked of the stages before it is allocated, so as requested. */
     @Override
     boolean outputIsInput() {
-        return rectifiedInput;
+        return rectifier != null;
     }
 
     @Override
@@ -103,6 +107,7 @@ final class ActivationStage extends Stage {
 
     @Override
     void allocate(INDArray input) {
+        rectifiedInput = rectifier != null && rectifier.rectifies() && rectifier.out == input;
         if (rectifiedInput) {
             in = input;
             out = input;

@@ -14,10 +14,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * libnd4j's deconv2d (the transposed convolution) where its output is the input's shape, else conv2d_bp. Dilated and grouped convolutions are built on this stage ({@link DilatedConvStage},
  * {@link GroupedConvStage}); oneDNN's conv2d refuses every dilated descriptor in this libnd4j.
  * <p>
- * {@link #rectify Rectified}, its output is {@code max(conv, 0)}: the ReLU after it, which alone reads it ({@link
- * ModelGraph}), is then done as the convolution stores its values (a oneDNN post-op, {@link DirectConv}), or by libnd4j's
- * relu in place right after libnd4j's conv2d. Its backward pass is unchanged: that ReLU's stage takes the gradient
- * through the ReLU ({@link ActivationStage#readRectified}).
+ * Asked to {@link #rectify}, where it runs as a oneDNN primitive ({@link DirectConv}) its output is {@code max(conv,
+ * 0)}: the ReLU after it, which alone reads it ({@link ModelGraph}), is then done as the convolution stores its values (a
+ * oneDNN post-op, {@link #rectifies}). Its backward pass is unchanged: that ReLU's stage takes the gradient through the
+ * ReLU ({@link ActivationStage#readRectified}). Where libnd4j's conv2d runs, the ReLU stays a stage of its own: its relu
+ * in place right after the convolution took VGG16's first layer (read from the plain input image) 3.6-3.8 ms of
+ * processor time against 0.5-0.6 ms for the convolution and 0.3 ms for the ReLU's stage.
  */
 final class ConvStage extends Stage {
     private final INDArray weights;
@@ -60,9 +62,14 @@ final class ConvStage extends Stage {
         return weights.length() + (bias == null ? 0 : bias.length());
     }
 
-    /** Makes the output {@code max(conv, 0)} from now on; only before {@link #allocate}. */
+    /** Asks for the output {@code max(conv, 0)}, done where the convolution is a oneDNN primitive; only before {@link #allocate}. */
     void rectify() {
         rectified = true;
+    }
+
+    /** After {@link #allocate}: whether the output is {@code max(conv, 0)} ({@link #rectify}). */
+    boolean rectifies() {
+        return rectified;
     }
 
     @Override
@@ -134,6 +141,7 @@ final class ConvStage extends Stage {
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
                 .addIntegerArguments(args(nativePad, stride)).build();
         direct = DirectConv.of(source, weights, bias, out, stride, nativePad, rectified);
+        rectified &= direct != null;
         boolean unitStride = stride[0] == 1 && stride[1] == 1;
         if (unitStride || stridedPointwise()) {
             flipped = flip(weights.permute(1, 0, 2, 3).dup('c'));

@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>
  * Likewise a plain ReLU whose input is a convolution read by nothing else and named after no layer (a Keras or DL4J
  * convolution with its own {@code activation="relu"}: the layer's name is on the ReLU) is computed by that convolution
- * as it writes its output ({@link ConvStage#rectify}); the ReLU's stage keeps its layer and its backward pass. The
+ * as it writes its output where it can ({@link ConvStage#rectify}); the ReLU's stage keeps its layer and its backward pass. The
  * convolution's own output, before the ReLU, is then never available: nothing can ask for it.
  */
 public final class ModelGraph {
@@ -106,7 +106,7 @@ public final class ModelGraph {
                 if (i < depth && soleReaders.contains(i) && s instanceof ActivationStage relu && relu.plain()
                         && g.stage(n.from()[0]) instanceof ConvStage c) {
                     c.rectify();
-                    relu.readRectified();
+                    relu.readRectified(c);
                 }
                 g.add(s, n.from());
             } else {
