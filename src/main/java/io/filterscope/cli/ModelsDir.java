@@ -37,14 +37,18 @@ final class ModelsDir {
     }
 
     /**
-     * The folder the models are read from, which must hold at least one.
-     * @throws UserError naming the folder, or saying to give its parent when it is one TF.js model's own folder
+     * The folder the models are read from, which must exist and hold at least one.
+     * @throws UserError naming the folder (absent, or empty), or saying to give its parent when it is one TF.js model's own folder
      */
     ModelStore store() {
         if (TfjsModel.isModel(dir()) && Files.isDirectory(dir())) {
             Path parent = dir().toAbsolutePath().normalize().getParent();
             throw new UserError(dir().toAbsolutePath().normalize() + " is one TF.js model's folder (it holds model.json): give the folder "
                     + "that holds it, --models " + parent);
+        }
+        if (!Files.isDirectory(dir())) {
+            throw new UserError("models folder " + dir().toAbsolutePath().normalize() + " does not exist (give --models DIR or set "
+                    + ENV + ")");
         }
         ModelStore store = new ModelStore(dir());
         if (store.list().isEmpty()) {

@@ -66,11 +66,12 @@ final class ServeCommand implements Callable<Integer> {
         if (noCompute && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
         }
+        ServerConfig.Tls tls = tls(); // checked before the models load and warm up: a bad file is said at once
         if (!noCompute) {
             models.store();
         }
         ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
-                trimmed(origins), trimmed(hosts), limits, tls(), !warmUp.skip);
+                trimmed(origins), trimmed(hosts), limits, tls, !warmUp.skip);
         FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
@@ -80,7 +81,12 @@ final class ServeCommand implements Callable<Integer> {
         return items.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
-    /** {@code --tls-cert} and {@code --tls-key} go together; both must be readable PEM files. */
+    /**
+     * {@code --tls-cert} and {@code --tls-key} go together: a PEM certificate (chain) X.509 reads, and a PEM private key
+     * (PKCS#8 {@code BEGIN PRIVATE KEY}, or PKCS#1 RSA / SEC1 EC, as Vert.x's {@code PemKeyCertOptions} takes).
+     *
+     * @throws UserError naming the flag and file that is missing, unreadable or not such a PEM file
+     */
     private ServerConfig.Tls tls() {
         if (tlsCert == null && tlsKey == null) {
             return null;
@@ -92,6 +98,22 @@ final class ServeCommand implements Callable<Integer> {
             if (!Files.isReadable(p)) {
                 throw new UserError("serve: cannot read " + p);
             }
+        }
+        try (var in = Files.newInputStream(tlsCert)) {
+            if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw new java.security.cert.CertificateException("no certificate");
+            }
+        } catch (java.io.IOException | java.security.cert.CertificateException e) {
+            throw new UserError("serve: --tls-cert " + tlsCert + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        }
+        String key;
+        try {
+            key = Files.readString(tlsKey, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.io.IOException e) {
+            throw new UserError("serve: cannot read " + tlsKey);
+        }
+        if (!java.util.regex.Pattern.compile("-----BEGIN (RSA |EC )?PRIVATE KEY-----").matcher(key).find()) {
+            throw new UserError("serve: --tls-key " + tlsKey + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
         }
         return new ServerConfig.Tls(tlsCert, tlsKey);
     }

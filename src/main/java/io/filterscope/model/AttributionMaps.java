@@ -149,7 +149,9 @@ public final class AttributionMaps {
      * layers after it that keep its maps' shape and are no convolution or pool (its batch norm, its activation, a
      * residual addition), as pytorch-grad-cam advises (the last block's output, {@code layer4[-1]} of a ResNet). So an
      * export that keeps its batch norms and one whose norms were folded into the convolutions, whose last convolutions
-     * differ (before the norm, or with it), explain the same maps. Without a convolution: the last layer with maps.
+     * differ (before the norm, or with it), explain the same maps. A concatenation of maps of the same size belongs to
+     * the block too: an Inception or DenseNet block ends in one, and its last convolution is one branch's (a GoogLeNet's
+     * last convolution has 128 of its block's 1,024 channels). Without a convolution: the last layer with maps.
      *
      * @throws UserError when the model has no layer with feature maps
      */
@@ -168,7 +170,10 @@ public final class AttributionMaps {
         int end = last;
         for (int i = last + 1; i < layers.size(); i++) {
             LayerInfo next = layers.get(i);
-            if (!next.outputShape().equals(layers.get(last).outputShape()) || kind(next).contains("conv") || kind(next).contains("pool")) {
+            boolean joins = kind(next).equals("concat") && next.spatial() && next.height() == layers.get(end).height()
+                    && next.width() == layers.get(end).width();
+            if (!joins && !next.outputShape().equals(layers.get(end).outputShape()) || kind(next).contains("conv")
+                    || kind(next).contains("pool")) {
                 break;
             }
             end = i;

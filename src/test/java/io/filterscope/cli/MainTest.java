@@ -202,9 +202,9 @@ class MainTest {
     }
 
     @Test
-    void anEmptyModelsFolderIsAnErrorNamingIt(@TempDir Path dir) {
+    void anEmptyOrAbsentModelsFolderIsAnErrorNamingIt(@TempDir Path dir) {
         assertMessage("no models in " + dir.toAbsolutePath(), "models", "--models", dir.toString());
-        assertMessage("no models in " + dir.resolve("absent").toAbsolutePath(), "gallery", "--models", dir.resolve("absent").toString(),
+        assertMessage("models folder " + dir.resolve("absent").toAbsolutePath() + " does not exist", "gallery", "--models", dir.resolve("absent").toString(),
                 "--model", "x", "--layer", "y");
     }
 

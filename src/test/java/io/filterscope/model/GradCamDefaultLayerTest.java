@@ -56,6 +56,25 @@ class GradCamDefaultLayerTest {
         assertEquals("c1", AttributionMaps.explain(model, picture, AttributionMaps.Method.GRADCAM, null, null).layer());
     }
 
+    /**
+     * An Inception block ends in the concatenation of its branches, the last of which holds the model's last convolution:
+     * the default is the concatenation (and the activation after it), not that one branch's part of the maps.
+     */
+    @Test
+    void anInceptionBlocksConcatenationIsPartOfTheLastBlock(@TempDir Path dir) {
+        ModelGraph.Builder g = ModelGraph.builder();
+        int a = g.name("ra", g.add("ra", Ops.relu(), g.name("ca", g.add("ca", conv(3), ModelGraph.INPUT))));
+        int b = g.name("rb", g.add("rb", Ops.relu(), g.name("cb", g.add("cb", conv(3), ModelGraph.INPUT))));
+        int n = g.name("mixed", g.add("mixed", Ops.concat(), a, b));
+        n = g.name("out", g.add("out", Ops.relu(), n));
+        n = g.name("gap", g.add("gap", Ops.globalPool(Ops.GlobalPool.AVG, false), n));
+        g.name("logits", g.add("logits", Ops.dense(Nd4j.randn(DataType.FLOAT, 8, 2), null), n));
+        ModelMetadata meta = new ModelMetadata("inception", "two branches joined", "inception.onnx", List.of(3, 8, 8),
+                InputSpace.UNIT, List.of("a", "b"), null, null);
+        LoadedModel model = new LoadedModel(meta, g.build(), dir, false, NetworkCache.unbounded());
+        assertEquals("out", AttributionMaps.lastConvolutionBlock(model));
+    }
+
     /** c1 conv 3x3 - r1 ReLU - c2 conv 3x3 - bn (when {@code norm}) - r2 ReLU - pool 2x2 (when {@code pool}), on 3 x 8 x 8. */
     private static LoadedModel model(Path dir, boolean norm, boolean pool) {
         Nd4j.getRandom().setSeed(3);

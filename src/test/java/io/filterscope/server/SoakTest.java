@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,29 +79,43 @@ class SoakTest {
      */
     private static final double SERVER_BOUND = 0.9;
     /**
-     * The hostile acts whose answer the hardening designs, by the prefix their answers are counted under, and that
-     * answer (RFC 6455's close codes, the Host allow-list's refusal). Any other answer (another close code, a
-     * connection closed unanswered, an exception: an upgrade refused, a time-out) is a failure and is listed. Until
-     * the connection-count leak was fixed (04452ed) most of these were refused as they connected and only their first
-     * few dozen got their answer, unseen by a check of their rate (docs/performance.md, "Soak", twelfth round).
+     * The hostile acts whose answer the hardening designs, by the prefix their answers are counted under, and those
+     * answers: RFC 6455's close codes, the Host allow-list's refusal, a socket's message rate limit, the memory budget's
+     * refusal of a 512-image run, the image-size and upload-parts limits (a refused upload's connection may close before
+     * its answer is read, as {@link UploadLimitsTest} allows), a stop of another client's run refused (not found when
+     * the run ended since the list), and a burst of API requests served until the client's rate limit answers 429. Any
+     * other answer (another close code or status, a connection closed unanswered, an exception: an upgrade refused, a
+     * time-out) is a failure and is listed. Until the connection-count leak was fixed (04452ed) most of the first three
+     * were refused as they connected, unseen by a check of their rate (docs/performance.md, "Soak", twelfth round); until
+     * the half-sent sockets had an address of their own, so were most of the others (fifteenth round).
      */
-    private static final Map<String, String> DESIGNED = Map.of(
-            "hostile oversize", "close 1009",
-            "hostile utf-8", "close 1007",
-            "hostile rebinding", "403");
+    private static final Map<String, Set<String>> DESIGNED = Map.of(
+            "hostile oversize", Set.of("close 1009"),
+            "hostile utf-8", Set.of("close 1007"),
+            "hostile rebinding", Set.of("403"),
+            "hostile messages", Set.of("rate_limited"),
+            "hostile huge run", Set.of("too_large"),
+            "hostile thin image", Set.of("413"),
+            "hostile many parts", Set.of("413", "closed"),
+            "hostile stop others' run", Set.of("forbidden", "not_found"),
+            "hostile api burst", Set.of("200", "429"));
     /**
-     * Hostile acts a minute of the server that serves every hostile socket (04452ed): the lead's quiet 10-minute soak,
-     * clients at nice 5 (2026-12-01 13:01-13:13 UTC, other processes 0.03 cores; 29,900 acts, 2,990 a minute).
+     * Hostile acts a minute once every act is served, its half-sent sockets from an address of their own (fifteenth
+     * round): a 3-minute soak, clients at nice 5, on a machine others loaded (2026-12-01 17:41-17:44 UTC, other processes
+     * 0.59 cores; 293 a minute, 248-358 in each minute). Served acts take longer than the refusals at connecting most
+     * of them met before (a burst of 40 API requests waits for 40 answers of the query lane): the servers that refused
+     * them made 2,990 a minute (04452ed, quiet) and 3,641 (35f173b, quiet).
      */
-    private static final double HOSTILE_BASE = 2990;
+    private static final double HOSTILE_BASE = 293;
     /**
      * The share of {@link #HOSTILE_BASE} the hostile clients at {@link #CLIENTS_NICE} must keep in each whole timed minute
-     * and over all of them (acts per 10 s in {@code cpuEvery10s}): low enough for a machine others load (five 3-minute
-     * soaks there made 1,515-2,234 a minute; their slowest minute, 1,146 or 38%, came while others took 1.17 of the 2
-     * cores; docs/performance.md, "Soak", thirteenth round), high enough that an attack that stalls (the sixth round's:
-     * 0-24 acts per 10 s after its first two minutes, at most 5% of this base) fails in its first whole minute stalled.
+     * and over all of them (acts per 10 s in {@code cpuEvery10s}): low enough for a machine loaded more than the base's
+     * (its slowest minute was 85% of it; with the acts refused, the slowest of five loaded soaks 38% of its base;
+     * docs/performance.md, "Soak", thirteenth round), high enough that a stalled attack fails: six clients whose every
+     * act waits {@link #HOSTILE_WAIT_S} s make 72 a minute, 25% of this base (and each such wait is an answer not
+     * designed, {@link #DESIGNED}).
      */
-    private static final double HOSTILE_FLOOR_SHARE = 0.25;
+    private static final double HOSTILE_FLOOR_SHARE = 0.4;
     /**
      * Hostile acts per minute, over the timed minutes and in each of them, that the clients must keep (so that the
      * designed answers were given under a pressing attack, not to a trickle).
@@ -523,7 +538,7 @@ class SoakTest {
                             // library waiting for it with no TCP connection open: at a minute a wait, the attack all
                             // but stopped after its first two minutes (sixth round). A student gives up sooner.
                             try (Peer impatient = new Peer(vertx, address, HOSTILE_WAIT_S)) {
-                                hostile(impatient, port, rng, address);
+                                hostile(impatient, port, rng, "127.0.1." + (100 + n));
                             } finally {
                                 hostileActs.incrementAndGet();
                             }
@@ -602,7 +617,7 @@ class SoakTest {
     private Map<String, Integer> wrongAnswers() {
         Map<String, Integer> wrong = new java.util.TreeMap<>();
         answers.forEach((act, got) -> got.forEach((answer, n) -> {
-            if (!DESIGNED.get(act).equals(answer)) {
+            if (!DESIGNED.get(act).contains(answer)) {
                 wrong.put(act + ": " + answer, n.get());
             }
         }));
@@ -638,10 +653,16 @@ class SoakTest {
         return body.appendString("--XX--\r\n");
     }
 
-    /** One hostile act after another, each of which the hardening refuses. */
-    private void hostile(Peer peer, int port, Random rng, String address) throws Exception {
+    /**
+     * One hostile act after another, each of which the hardening refuses. The half-sent requests come from {@code
+     * halfSentFrom}, a loopback address of their own (all of 127/8 is loopback on Linux), which the server counts as
+     * another client: from the peer's own address they filled its connection cap, and its other acts failed at
+     * connecting, their answers unchecked (2,800-4,000 client exceptions a soak; docs/performance.md, "Soak",
+     * thirteenth round).
+     */
+    private void hostile(Peer peer, int port, Random rng, String halfSentFrom) throws Exception {
         switch (rng.nextInt(10)) {
-            case 0 -> {
+            case 0 -> answered("hostile messages", () -> {
                 try (Peer.Socket s = peer.connect(port)) {
                     s.ws.writeTextMessage("{not json");
                     s.ws.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
@@ -651,11 +672,10 @@ class SoakTest {
                     for (int i = 0; i < 80; i++) {
                         s.send(new JsonObject().put("op", "list"));
                     }
-                    s.next(e -> "rate_limited".equals(e.getString("code")));
-                    count("hostile messages");
+                    return s.next(e -> "rate_limited".equals(e.getString("code"))).getString("code");
                 }
-            }
-            case 1 -> {
+            });
+            case 1 -> answered("hostile huge run", () -> {
                 try (Peer.Socket s = peer.connect(port)) {
                     // conv1 has 32 filters: each 16 times over, so the memory budget is what refuses it.
                     JsonArray filters = new JsonArray();
@@ -665,9 +685,9 @@ class SoakTest {
                     JsonObject huge = batch("fashion-cnn", "conv1", 1, 100).put("size", 512);
                     huge.getJsonObject("objective").put("filters", filters);
                     s.send(huge);
-                    count("hostile huge run " + s.next("error").getString("code"));
+                    return s.next("error").getString("code");
                 }
-            }
+            });
             case 2 -> answered("hostile utf-8", () -> {
                 try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
                     ws.frame(1, true, new byte[] {'{', (byte) 0xff, '}'});
@@ -680,22 +700,21 @@ class SoakTest {
                     return "close " + ws.closeCode();
                 }
             });
-            case 4 -> count("hostile thin image " + peer.upload(port, "/api/models/fashion-cnn/activations?layer=conv1", thinPng).status());
-            case 5 -> {
-                int status;
+            case 4 -> answered("hostile thin image",
+                    () -> String.valueOf(peer.upload(port, "/api/models/fashion-cnn/activations?layer=conv1", thinPng).status()));
+            case 5 -> answered("hostile many parts", () -> {
                 try {
-                    status = peer.post(port, "/api/models/fashion-cnn/activations?layer=conv1", "multipart/form-data; boundary=XX",
-                            manyParts.copy()).status();
+                    return String.valueOf(peer.post(port, "/api/models/fashion-cnn/activations?layer=conv1", "multipart/form-data; boundary=XX",
+                            manyParts.copy()).status());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    status = -1; // the server closed the connection of the refused upload before reading it all
+                    return "closed"; // the server closed the connection of the refused upload before reading it all
                 }
-                count("hostile many parts " + status);
-            }
+            });
             case 6 -> {
                 // Half-sent requests, left for the server's request timeout to close.
                 for (int i = 0; i < 40; i++) {
                     Socket s = new Socket();
-                    s.bind(new InetSocketAddress(address, 0));
+                    s.bind(new InetSocketAddress(halfSentFrom, 0));
                     s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
                     s.getOutputStream().write("GET /api/models HTTP/1.1\r\nHost: 127".getBytes(StandardCharsets.US_ASCII));
                     Thread reader = new Thread(() -> {
@@ -722,8 +741,10 @@ class SoakTest {
                     JsonArray list = s.next("runs").getJsonArray("runs");
                     if (!list.isEmpty()) {
                         String victim = list.getJsonObject(0).getString("run");
-                        s.send(new JsonObject().put("op", "stop").put("run", victim));
-                        count("hostile stop others' run " + s.next("error").getString("code"));
+                        answered("hostile stop others' run", () -> {
+                            s.send(new JsonObject().put("op", "stop").put("run", victim));
+                            return s.next("error").getString("code");
+                        });
                         s.send(new JsonObject().put("op", "watch").put("run", victim));
                         s.next(e -> true);
                         Thread.sleep(500);
@@ -732,7 +753,7 @@ class SoakTest {
             }
             default -> {
                 for (int i = 0; i < 40; i++) {
-                    count("hostile api burst " + peer.get(port, "/api/models").status());
+                    answered("hostile api burst", () -> String.valueOf(peer.get(port, "/api/models").status()));
                 }
             }
         }

@@ -13,9 +13,14 @@ final class ScaleStage extends Stage {
         this.offset = offset;
     }
 
+    /** "scale 0.003922", "scale 0.007843-1": four significant digits, enough to tell 1/255 from 1/127.5. */
     @Override
     String kind() {
-        return "scale " + scale + (offset == 0 ? "" : (offset > 0 ? "+" : "") + offset);
+        return "scale " + readable(scale) + (offset == 0 ? "" : (offset > 0 ? "+" : "") + readable(offset));
+    }
+
+    private static String readable(double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.filterscope.UserError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -37,21 +38,27 @@ public record NeuronObjective(String layer, int filter, Integer x, Integer y) im
     }
 
     /**
-     * Refuses a position outside the layer's map of {@code height} x {@code width} units, which it has for the
-     * input size {@code at} names ("8 px").
+     * Refuses a neuron position in any of {@code objectives} (or their sums' terms) that lies outside its layer's map
+     * at the run's input size, which {@code at} names ("8 px").
      *
+     * @param mapSize a layer's map at that size as {height, width}, in units
      * @throws UserError naming the map's size at that input size
      */
-    public void checkWithin(long height, long width, String at) {
-        if (x != null && x >= width || y != null && y >= height) {
-            throw new UserError("neuron position (" + (x == null ? "centre" : x) + ", " + (y == null ? "centre" : y)
-                    + ") is outside layer " + layer + "'s " + width + "x" + height + " map at " + at + ": x 0-" + (width - 1)
-                    + ", y 0-" + (height - 1));
+    public static void checkAll(List<Objective> objectives, Function<String, long[]> mapSize, String at) {
+        for (Objective o : objectives) {
+            for (NeuronObjective n : in(o)) {
+                long[] hw = mapSize.apply(n.layer);
+                if (n.x != null && n.x >= hw[1] || n.y != null && n.y >= hw[0]) {
+                    throw new UserError("neuron position (" + (n.x == null ? "centre" : n.x) + ", " + (n.y == null ? "centre" : n.y)
+                            + ") is outside layer " + n.layer + "'s " + hw[1] + "x" + hw[0] + " map at " + at + ": x 0-"
+                            + (hw[1] - 1) + ", y 0-" + (hw[0] - 1));
+                }
+            }
         }
     }
 
     /** The neuron objectives in {@code o}: itself, or the terms of a sum. */
-    public static List<NeuronObjective> in(Objective o) {
+    private static List<NeuronObjective> in(Objective o) {
         List<NeuronObjective> found = new ArrayList<>();
         for (WeightedSum.Term t : WeightedSum.termsOf(o)) {
             if (t.objective() instanceof NeuronObjective n) {

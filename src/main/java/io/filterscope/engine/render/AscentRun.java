@@ -93,12 +93,8 @@ public final class AscentRun {
                 throw new UserError(net.unavailable(layer));
             }
         }
-        for (Objective o : objectives) {
-            for (NeuronObjective n : NeuronObjective.in(o)) {
-                var map = net.layer(n.layer());
-                n.checkWithin(map.height(), map.width(), input[2] + " px");
-            }
-        }
+        NeuronObjective.checkAll(objectives, layer -> new long[] {net.layer(layer).height(), net.layer(layer).width()},
+                input[2] + " px");
         this.volume = net.activationVolume(objectives.size(), input[2], input[3]);
         this.steps = steps;
         this.parts = parts;

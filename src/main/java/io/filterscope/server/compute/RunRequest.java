@@ -10,6 +10,7 @@ import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RunParts;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.server.protocol.ClientMessage;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -101,11 +102,6 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
             throw new UserError("layer " + layer + " of " + model.id() + " has no map at " + at + ": a map on its way shrinks to "
                     + "nothing; " + (smallest > 0 ? "the smallest size it takes is " + smallest + " px" : "no size up to " + largest + " px has one"));
         }
-        for (Objective o : objectives) {
-            for (NeuronObjective n : NeuronObjective.in(o)) {
-                long[] map = model.mapAt(n.layer(), side);
-                n.checkWithin(map[2], map[3], at);
-            }
-        }
+        NeuronObjective.checkAll(objectives, layer -> Arrays.copyOfRange(model.mapAt(layer, side), 2, 4), at);
     }
 }

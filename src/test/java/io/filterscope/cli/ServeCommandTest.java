@@ -1,0 +1,35 @@
+package io.filterscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve}'s flags checked before anything loads: a wrong file is said at once, in one line naming it. */
+class ServeCommandTest {
+
+    /** The models folder does not exist: had the models been read first, that would be the error. */
+    @Test
+    void filesThatAreNoPemCertificateOrKeyAreSaidBeforeTheModelsAreRead(@TempDir Path dir) throws Exception {
+        Path photo = Files.write(dir.resolve("photo.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        String models = dir.resolve("no-such-folder").toString();
+        assertEquals("serve: --tls-cert " + photo + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                CommandLine.fail("serve", "--port", "0", "--models", models, "--tls-cert", photo.toString(),
+                        "--tls-key", photo.toString()).message());
+
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=127.0.0.1").redirectErrorStream(true).start();
+        assertEquals(0, openssl.waitFor(), new String(openssl.getInputStream().readAllBytes()));
+        assertEquals("serve: --tls-key " + cert + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)",
+                CommandLine.fail("serve", "--port", "0", "--models", models, "--tls-cert", cert.toString(),
+                        "--tls-key", cert.toString()).message());
+        // Both right: the next thing checked is the models folder.
+        String next = CommandLine.fail("serve", "--port", "0", "--models", models, "--tls-cert", cert.toString(),
+                "--tls-key", key.toString()).message();
+        assertEquals("models folder " + dir.resolve("no-such-folder") + " does not exist (give --models DIR or set FILTERSCOPE_MODELS)", next);
+    }
+}
