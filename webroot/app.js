@@ -75,10 +75,33 @@ async function loadModels() {
     option.title = m.available ? m.description || '' : m.error;
     select.add(option);
   }
-  const first = models.find((m) => m.available);
-  if (!first) { status('no usable models in the models directory', true); return; }
-  select.value = first.id;
-  await loadModel(first.id);
+  // The bundled default, which the server names in the page, when it is here; else the first model that loads.
+  const usable = models.filter((m) => m.available);
+  const preferred = usable.filter((m) => m.id === select.dataset.default);
+  for (const m of preferred.concat(usable.filter((m) => m.id !== select.dataset.default))) {
+    select.value = m.id;
+    if (await pickModel(m.id)) return;
+  }
+  if (!usable.length) {
+    offerActions(null);
+    status('no usable models in the models directory', true);
+  }
+}
+
+/** Opens a model; one that fails to load leaves nothing to run (see forgetModel) and its error in the status line. */
+async function pickModel(id) {
+  try {
+    await loadModel(id);
+    return true;
+  } catch (err) {
+    forgetModel();
+    state.model = null;
+    $('model-note').textContent = err.message;
+    for (const list of ['layer', 'class', 'attr-layer']) $(list).replaceChildren();
+    offerActions(null);
+    status(err.message, true);
+    return false;
+  }
 }
 
 async function loadModel(id) {
@@ -92,14 +115,12 @@ async function loadModel(id) {
   for (const l of model.layers) {
     layers.add(new Option(`${l.name}${l.alias ? ' (' + l.alias + ')' : ''} · ${l.channels} ch · ${l.outputShape.join('x')}`, l.name));
   }
-  // The model's own first picture when its metadata names one, else its second convolution's first filter.
+  // What the server opens the model on: its metadata's view, else its second convolution with a map (docs/protocol.md).
   const view = model.defaultView;
-  const convs = model.layers.filter((l) => l.outputShape.length === 3 && l.kind.includes('conv'));
-  if (view) layers.value = view.layer;
-  else if (convs.length) layers.value = convs[Math.min(1, convs.length - 1)].name;
-  $('filter').value = view ? view.filter : 0;
+  layers.value = view.layer;
+  $('filter').value = view.filter;
   // A preset the last model's view chose gives way to the objective's default when this model names none.
-  const preset = view && view.preset;
+  const preset = view.preset;
   const type = $('objective').value;
   if (preset && type === 'channel') usePreset(preset);
   else if (state.viewPreset && $('preset').value === state.viewPreset) usePreset(schema.defaultPreset[type]);
@@ -114,7 +135,13 @@ async function loadModel(id) {
   for (const l of model.layers.filter(readable)) camLayers.add(new Option(l.name, l.name));
   // The server's own default (the last convolution block's output), so the page explains what the API would.
   if (model.gradCamLayer) camLayers.value = model.gradCamLayer;
-  // Nothing of the previous model stays on the page: its maps, channel, upload, explanation and examples.
+  forgetModel();
+  offerActions(model);
+  onLayerChange();
+}
+
+/** Nothing of the previous model stays on the page: its maps, channel, upload, explanation, examples and gallery. */
+function forgetModel() {
   state.uploaded = null;
   state.channel = null;
   $('upload').value = '';
@@ -122,8 +149,16 @@ async function loadModel(id) {
   $('channel-detail').hidden = true;
   $('explain').hidden = true;
   $('example-picker').replaceChildren();
-  $('class-gallery').disabled = !(model.classes && model.classes.length) && !hasClassOutput(model);
-  onLayerChange();
+  $('gallery-grid').replaceChildren();
+  state.tiles.clear();
+}
+
+/** Enables what acts on the model chosen, as far as it has what each needs; everything when none can be used. */
+function offerActions(model) {
+  for (const id of ['start', 'gallery', 'upload']) $(id).disabled = !model;
+  $('class-gallery').disabled = !model || (!(model.classes && model.classes.length) && !hasClassOutput(model));
+  // The examples route answers 404 for a model without example images: there is nothing to pick.
+  $('show-examples').hidden = !model || !model.hasExamples;
 }
 
 function hasClassOutput(model) {
@@ -616,7 +651,10 @@ function follow() {
   updateTimeline();
 }
 
-/** The PNG keyword under which a saved image carries its run's start message, as the command line's PNGs carry theirs. */
+/**
+ * The PNG keyword under which a saved image carries its run's start message, as the command line's PNGs carry their
+ * command; `rerun F.png` renders it again (cli/RerunCommand.java).
+ */
 const SETTINGS_KEY = 'filterscope:start';
 
 /**
@@ -742,18 +780,47 @@ function showRuns(runs) {
   for (const r of runs) {
     const li = el('li');
     const mine = r.run === state.run || r.run === state.galleryRun;
-    const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page' });
+    const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page, and what it draws in the controls' });
     button.disabled = mine;
-    button.addEventListener('click', () => {
-      resetRun();
-      state.steps = r.steps;
-      state.shownRun = r.run;
-      $('step-total').textContent = r.steps;
-      send({ op: 'watch', run: r.run });
-    });
-    li.append(button, ` ${r.run} · ${r.model} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`);
+    button.addEventListener('click', () => watch(r));
+    li.append(button, ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`);
     list.appendChild(li);
   }
+}
+
+/** A start message's objective in a few words: "conv3 · filter 7", "class 2", "deepdream · conv5", "conv2 · 32 filters"... */
+function objectiveLabel(o) {
+  const count = o.filters ? o.filters.length + (o.type === 'class' ? ' classes' : ' filters') : null;
+  const which = o.index != null ? 'class ' + o.index : o.filter != null ? 'filter ' + o.filter : count;
+  return [o.type === 'channel' || o.type === 'class' ? null : o.type, o.layer, which].filter((part) => part != null).join(' · ');
+}
+
+/** Shows another client's run live: its frames on the live image, its model, objective, layer and filter in the controls. */
+async function watch(r) {
+  resetRun();
+  state.steps = r.steps;
+  state.shownRun = r.run;
+  $('step-total').textContent = r.steps;
+  send({ op: 'watch', run: r.run });
+  if (r.model !== (state.model && state.model.id)) {
+    $('model').value = r.model;
+    if (!(await pickModel(r.model))) return;
+  }
+  const o = r.objective;
+  if (![...$('objective').options].some((option) => option.value === o.type)) {
+    status(`watching run ${r.run}: its objective (${objectiveLabel(o)}) has no control on this page`);
+    return;
+  }
+  $('objective').value = o.type;
+  onObjectiveChange();
+  const layer = state.model.layers.find((l) => l.name === o.layer || l.alias === o.layer);
+  if (layer) {
+    $('layer').value = layer.name;
+    onLayerChange();
+  }
+  // A gallery's frames on the live image are its first filter's (or class's).
+  const index = [o.type === 'class' ? o.index : o.filter, ...(o.filters || [])].find((i) => i != null);
+  if (index != null) $(o.type === 'class' ? 'class' : 'filter').value = index;
 }
 
 // --- activation maps ---
@@ -892,7 +959,7 @@ function toggleFullscreen() {
 
 function wire() {
   $('preset').addEventListener('change', () => usePreset($('preset').value));
-  $('model').addEventListener('change', () => loadModel($('model').value).catch((e) => status(e.message, true)));
+  $('model').addEventListener('change', () => pickModel($('model').value));
   $('layer').addEventListener('change', onLayerChange);
   $('objective').addEventListener('change', onObjectiveChange);
   $('start').addEventListener('click', start);

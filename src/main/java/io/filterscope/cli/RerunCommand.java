@@ -1,6 +1,7 @@
 package io.filterscope.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.UserError;
 import io.filterscope.image.PngFiles;
 import java.io.IOException;
@@ -17,12 +18,17 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code rerun F.png [--out G.png]}: repeats the command that made a FilterScope PNG, with the settings
- * stored in its text chunks (model, layer, filters, seed, preset, params), so a picture can be reproduced.
- * It writes beside the input ({@code F-rerun.png}) and replaces the input only when told to.
+ * stored in its text chunks (model, layer, filters, seed, preset, params), so a picture can be reproduced. A PNG the
+ * page saved holds its run's start message instead ({@value #START_KEY}), which is rendered again by the command that
+ * renders its objective ({@link #fromStart}). It writes beside the input ({@code F-rerun.png}) and replaces the input
+ * only when told to.
  */
 @Command(name = "rerun", mixinStandardHelpOptions = true,
         description = "Repeats the command that made a FilterScope PNG (its settings live in the PNG's text chunks).")
 final class RerunCommand implements Callable<Integer> {
+    /** PNG text chunk in which the page's Save PNG keeps its run's start message, with the step saved (webroot/app.js). */
+    static final String START_KEY = "filterscope:start";
+
     /** Runs a command line, as {@code filterscope ARGS} would. */
     @FunctionalInterface
     interface CommandRunner {
@@ -31,7 +37,7 @@ final class RerunCommand implements Callable<Integer> {
 
     private final CommandRunner commands;
 
-    @Parameters(index = "0", paramLabel = "F.png", description = "a PNG written by gallery, classes or activations")
+    @Parameters(index = "0", paramLabel = "F.png", description = "a PNG written by gallery, classes or activations, or saved by the page")
     Path png;
 
     @Option(names = "--out", paramLabel = "G.png", description = "where to write (default: F-rerun.png beside F.png)")
@@ -56,18 +62,11 @@ final class RerunCommand implements Callable<Integer> {
             throw new UserError("rerun: " + e.getMessage());
         }
         String stored = text.get(CommandSupport.COMMAND_KEY);
-        if (stored == null) {
-            throw new UserError("rerun: " + png + " has no FilterScope settings (no " + CommandSupport.COMMAND_KEY + " text chunk)");
-        }
-        List<String> command;
-        try {
-            command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UserError("rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words ("
-                    + UserError.why(e) + ")");
-        }
-        if (command.isEmpty() || command.get(0).equals("rerun")) {
-            throw new UserError("rerun: " + png + " holds no command to repeat");
+        List<String> command = stored != null ? storedCommand(stored)
+                : text.containsKey(START_KEY) ? fromStart(text.get(START_KEY)) : null;
+        if (command == null) {
+            throw new UserError("rerun: " + png + " has no FilterScope settings (no " + CommandSupport.COMMAND_KEY
+                    + " or " + START_KEY + " text chunk)");
         }
         Path target = out != null ? out : png.resolveSibling(png.getFileName().toString().replaceFirst("(?i)\\.png$", "") + "-rerun.png");
         if (!overwrite && Files.exists(target) && Files.isSameFile(target, png)) {
@@ -79,5 +78,79 @@ final class RerunCommand implements Callable<Integer> {
         }
         System.out.println("rerunning: " + String.join(" ", command.subList(0, Math.min(5, command.size()))) + " ...");
         return commands.run(command.toArray(new String[0]));
+    }
+
+    /** The command line a command's PNG keeps ({@link CommandSupport#COMMAND_KEY}). @throws UserError when it is none */
+    private List<String> storedCommand(String stored) {
+        List<String> command;
+        try {
+            command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words ("
+                    + UserError.why(e) + ")");
+        }
+        if (command.isEmpty() || command.get(0).equals("rerun")) {
+            throw new UserError("rerun: " + png + " holds no command to repeat");
+        }
+        return command;
+    }
+
+    /**
+     * The command that renders what a start message (docs/protocol.md) asked for: {@code gallery} of its filters for a
+     * channel objective (one column for one filter), {@code classes} for a class objective (every class, at the
+     * model's own size: one line says so). Its steps, seed, preset and params carry over; {@code pace} changes only
+     * the timing. When the page saved a step before the last, one line says the rerun renders every step.
+     *
+     * @throws UserError one line when the chunk is no start message, or no command renders its objective
+     */
+    private List<String> fromStart(String stored) {
+        JsonNode start;
+        try {
+            start = CommandSupport.JSON.readTree(stored);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("rerun: " + png + ": its " + START_KEY + " text chunk is not JSON (" + UserError.why(e) + ")");
+        }
+        JsonNode objective = start.path("objective");
+        String type = objective.path("type").asText();
+        if (!start.path("model").isTextual()) {
+            throw new UserError("rerun: " + png + ": its " + START_KEY + " text chunk names no \"model\"");
+        }
+        List<String> command = new ArrayList<>();
+        if (type.equals("channel") && objective.path("layer").isTextual() && (objective.has("filter") || objective.has("filters"))) {
+            JsonNode filters = objective.has("filter") ? objective.get("filter") : objective.get("filters");
+            List<String> each = new ArrayList<>();
+            (filters.isArray() ? filters : CommandSupport.JSON.createArrayNode().add(filters)).forEach(f -> each.add(f.asText()));
+            command.addAll(List.of("gallery", "--model", start.get("model").asText(), "--layer", objective.get("layer").asText(),
+                    "--filters", String.join(",", each)));
+            if (each.size() == 1) {
+                command.addAll(List.of("--columns", "1"));
+            }
+            option(command, "--size", start.get("size"));
+        } else if (type.equals("class")) {
+            command.addAll(List.of("classes", "--model", start.get("model").asText()));
+            System.out.println("rerun: the page drew class " + objective.path("index").asText() + (start.has("size")
+                    ? " at " + start.get("size").asText() + " px" : "") + "; classes draws every class of the model at its own size");
+        } else {
+            throw new UserError("rerun: " + png + " was saved by the page from a run with a " + (type.isEmpty() ? "missing" : type)
+                    + " objective, which no command renders (gallery renders channel objectives, classes class ones)");
+        }
+        option(command, "--steps", start.get("steps"));
+        option(command, "--seed", start.get("seed"));
+        option(command, "--preset", start.get("preset"));
+        if (start.path("params").isObject()) {
+            command.addAll(List.of("--params", start.get("params").toString()));
+        }
+        if (start.has("step") && start.has("steps") && start.get("step").asInt() != start.get("steps").asInt()) {
+            System.out.println("rerun: the page saved step " + start.get("step").asText() + " of " + start.get("steps").asText()
+                    + "; the rerun renders all " + start.get("steps").asText());
+        }
+        return command;
+    }
+
+    /** {@code name value} when the message gives the value. */
+    private static void option(List<String> command, String name, JsonNode value) {
+        if (value != null && !value.isNull()) {
+            command.addAll(List.of(name, value.asText()));
+        }
     }
 }

@@ -30,15 +30,68 @@ public final class HostArrays {
             throw new IllegalArgumentException(values.length + " values for an array of shape " + java.util.Arrays.toString(shape));
         }
         if (type == DataType.FLOAT) {
-            float[] narrow = new float[values.length];
-            for (int i = 0; i < narrow.length; i++) {
-                narrow[i] = (float) values[i];
-            }
-            return Nd4j.create(narrow, shape, 'c');
+            return Nd4j.create(narrow(values), shape, 'c');
         }
         if (type == DataType.DOUBLE) {
             return Nd4j.create(values, shape, 'c');
         }
         return Nd4j.createFromArray(values).castTo(type).reshape('c', shape);
+    }
+
+    /**
+     * The values of {@code x} (any shape, any order) in c order, widened to double: for a FLOAT array whose buffer is
+     * exactly its values in c order (an array of its own, or a view of whole rows of one, as a run's rows of a batch
+     * are) one bulk copy from native memory; otherwise a c-order copy first. {@code x.dup('c').data().asDouble()} made
+     * a native copy of a view and then read it value by value (the warp does this twice a run-step, the prior's products
+     * about five times a batch step; docs/performance.md "Host copies without a native copy").
+     *
+     * @param x the array to read, FLOAT or another type (others go through {@code asDouble})
+     * @return a new array of {@code x.length()} values; a FLOAT value widens exactly, so the doubles are what
+     *         {@code asDouble} gives
+     */
+    public static double[] doubles(INDArray x) {
+        if (x.dataType() != DataType.FLOAT) {
+            return x.dup('c').data().asDouble();
+        }
+        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
+        float[] narrow = new float[(int) exact.length()];
+        exact.data().asNioFloat().get(narrow);
+        double[] wide = new double[narrow.length];
+        for (int i = 0; i < narrow.length; i++) {
+            wide[i] = narrow[i];
+        }
+        return wide;
+    }
+
+    /**
+     * Writes {@code values} (c order) into {@code into}, rounded to its type as {@link #of} rounds them: for a FLOAT array
+     * whose buffer is exactly its values in c order (a run's rows of the network's input) one bulk copy into native
+     * memory, where {@code into.assign(of(values, ...))} made an array and ran an op to copy it.
+     *
+     * @throws IllegalArgumentException when {@code into} does not hold exactly {@code values.length} values
+     */
+    public static void write(double[] values, INDArray into) {
+        if (into.length() != values.length) {
+            throw new IllegalArgumentException(values.length + " values for an array of shape " + java.util.Arrays.toString(into.shape()));
+        }
+        if (into.dataType() != DataType.FLOAT || !ownsItsBuffer(into)) {
+            into.assign(of(values, into.dataType(), into.shape()));
+            return;
+        }
+        into.data().asNioFloat().put(narrow(values));
+    }
+
+    /** Each value rounded to the nearest float, as the cast op rounds it. */
+    private static float[] narrow(double[] values) {
+        float[] narrow = new float[values.length];
+        for (int i = 0; i < narrow.length; i++) {
+            narrow[i] = (float) values[i];
+        }
+        return narrow;
+    }
+
+    /** Whether x's data buffer, from its start, holds exactly x's values in c order (asNioFloat starts at the buffer's own offset). */
+    private static boolean ownsItsBuffer(INDArray x) {
+        return x.ordering() == 'c' && x.data().length() == x.length() && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x);
     }
 }

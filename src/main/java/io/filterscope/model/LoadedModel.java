@@ -109,6 +109,20 @@ public final class LoadedModel {
         return LayerInfo.named(layers, name, " in model " + id());
     }
 
+    /**
+     * The layer the page opens this model on (and the server warms up): its metadata's default view, else its second
+     * convolution whose map has more than one position (a squeeze-excitation block's [c, 1, 1] convolutions draw no
+     * picture), else its first layer with such a map, else its first layer.
+     */
+    public LayerInfo defaultLayer() {
+        if (metadata.defaultView() != null) {
+            return layer(metadata.defaultView().layer());
+        }
+        List<LayerInfo> maps = layers.stream().filter(l -> l.spatial() && l.height() * l.width() > 1).toList();
+        List<LayerInfo> convs = maps.stream().filter(l -> l.kind().contains("conv")).toList();
+        return !convs.isEmpty() ? convs.get(Math.min(1, convs.size() - 1)) : maps.isEmpty() ? layers.get(0) : maps.get(0);
+    }
+
     public Objectives objectives() {
         return new Objectives(layers, classes());
     }

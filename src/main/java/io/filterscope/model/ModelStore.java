@@ -45,6 +45,8 @@ public final class ModelStore {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    /** The bundled model the page opens on when the directory has it (else on the first that loads). */
+    public static final String DEFAULT_MODEL = "emoji-cnn";
     /** Files that hold a model: DL4J zips, Keras HDF5 files, Keras 3 archives, ONNX files (and TF.js directories). */
     private static final Pattern MODEL_FILE = Pattern.compile(
             "[^.].*\\.(zip|h5|hdf5|keras|onnx)", Pattern.CASE_INSENSITIVE);

@@ -67,6 +67,36 @@ class MainTest {
         assertTrue(java.util.Arrays.equals(original, Files.readAllBytes(png)), "replaced only when asked, with the same picture");
     }
 
+    /**
+     * The page's Save PNG keeps its run's start message (filterscope:start, with the step saved): rerun renders that
+     * filter again with gallery, with the run's size, steps, seed, preset and params, and says which step it renders to.
+     */
+    @Test
+    void rerunOfThePagesPngRendersItsStartMessageWithGallery(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Path png = dir.resolve("r1-step4.png");
+        String start = "{\"model\":\"tiny\",\"objective\":{\"type\":\"channel\",\"layer\":\"conv2\",\"filter\":7},\"size\":32,"
+                + "\"steps\":6,\"seed\":3,\"pace\":25,\"preset\":\"seed-smooth\",\"params\":{\"blurSigma\":1.5},\"step\":4}";
+        PngFiles.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                Map.of("filterscope:start", start), png);
+        Path again = dir.resolve("again.png");
+        String out = CommandLine.run("rerun", png.toString(), "--out", again.toString(), "--models", dir.toString());
+        assertTrue(out.contains("rerun: the page saved step 4 of 6; the rerun renders all 6"), out);
+        Map<String, String> text = PngFiles.readText(again);
+        assertEquals("conv2", text.get("filterscope:layer"));
+        assertEquals("[7]", text.get("filterscope:filters"));
+        assertEquals("3", text.get("filterscope:seed"));
+        assertEquals("seed-smooth", text.get("filterscope:preset"));
+        assertTrue(text.get("filterscope:params").contains("\"blurSigma\":1.5"), text.get("filterscope:params"));
+        assertEquals("32", text.get("filterscope:size"));
+        assertEquals("6", text.get("filterscope:steps"));
+
+        PngFiles.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                Map.of("filterscope:start", start.replace("\"channel\"", "\"deepdream\"")), png);
+        assertMessage("rerun: " + png + " was saved by the page from a run with a deepdream objective, which no command renders",
+                "rerun", png.toString(), "--models", dir.toString());
+    }
+
     @Test
     void rerunOfAPngWhoseCommandIsNotJsonSaysSoInOneLineNamingIt(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("odd.png");

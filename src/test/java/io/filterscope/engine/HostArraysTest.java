@@ -59,4 +59,42 @@ class HostArraysTest {
     void aShapeThatDoesNotHoldTheValuesIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> HostArrays.of(new double[6], DataType.FLOAT, 2, 2));
     }
+
+    @Test
+    void doublesReadArraysViewsOfRowsAndStridedViewsAlike() {
+        INDArray batch = Nd4j.createFromArray(awkward(5 * 3 * 4 * 4)).castTo(DataType.FLOAT).reshape('c', 5, 3, 4, 4);
+        INDArray rows = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray strided = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
+        for (INDArray x : new INDArray[] {batch, rows, strided, batch.permute(0, 2, 3, 1), batch.dup('f'), batch.castTo(DataType.DOUBLE)}) {
+            double[] expected = x.dup('c').data().asDouble();
+            double[] mine = HostArrays.doubles(x);
+            assertEquals(expected.length, mine.length);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(mine[i]), "value " + i);
+            }
+        }
+    }
+
+    @Test
+    void writeFillsArraysViewsOfRowsAndStridedViewsAsAssigningTheArrayOfDoes() {
+        double[] v = awkward(2 * 3 * 4 * 2);
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray batch = Nd4j.zeros(type, 5, 3, 4, 4);
+            INDArray rows = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2));
+            INDArray whole = Nd4j.zeros(type, 2, 3, 4, 2);
+            INDArray wholeRows = Nd4j.zeros(type, 4, 3, 4, 2).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+            INDArray expected = HostArrays.of(v, type, 2, 3, 4, 2);
+            for (INDArray into : new INDArray[] {rows, whole, wholeRows}) {
+                HostArrays.write(v, into);
+                assertArrayEquals(expected.dup('c').data().asDouble(), into.dup('c').data().asDouble(), type + " " + into.shapeInfoToString());
+            }
+            assertEquals(0, batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).amaxNumber().doubleValue(), "rows before the view");
+            assertEquals(0, batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(3)).amaxNumber().doubleValue(), "rows after the view");
+        }
+        assertThrows(IllegalArgumentException.class, () -> HostArrays.write(v, Nd4j.zeros(DataType.FLOAT, 2, 2)));
+    }
 }

@@ -29,7 +29,7 @@ final class HostPriorProducts implements PriorProducts {
     @Override
     public INDArray logits(INDArray z) {
         int n = (int) z.size(0);
-        double[] out = rowsTimes(z.dup('c').data().asDouble(), n, (int) z.size(1), components, mean.length, mean);
+        double[] out = rowsTimes(HostArrays.doubles(z), n, (int) z.size(1), components, mean.length, mean);
         return HostArrays.of(out, z.dataType(), n, mean.length);
     }
 
@@ -37,7 +37,7 @@ final class HostPriorProducts implements PriorProducts {
     public INDArray codeGradient(INDArray g) {
         int n = (int) g.size(0);
         int k = componentsT.length / mean.length;
-        double[] out = rowsTimes(g.dup('c').data().asDouble(), n, mean.length, componentsT, k, null);
+        double[] out = rowsTimes(HostArrays.doubles(g), n, mean.length, componentsT, k, null);
         return HostArrays.of(out, g.dataType(), n, k);
     }
 

@@ -266,7 +266,7 @@ public final class AscentRun {
         }
         Backend.fitThreadsTo(volume);
         return Workspaces.step(() -> {
-            net.input().assign(begin());
+            begin(net.input());
             net.forward(stepObjective.layers());
             double[] values = evaluate(net, 0);
             return end(values, net.backward(stepObjective.layers(), leak()));
@@ -288,19 +288,28 @@ public final class AscentRun {
         return volume;
     }
 
-    /** The first part of a step: this step's transforms drawn and applied, what the network is to see ([n, c, h, w]). */
-    INDArray begin() {
+    /**
+     * The first part of a step: this step's transforms drawn and applied, what the network is to see written into
+     * {@code into} ([n, c, h, w] of the network's input: its own input or its rows of a batch's), the last transform
+     * writing there itself.
+     */
+    void begin(INDArray into) {
         stepParts = parts;
         stepObjective = objective;
         stepImage = current != null ? current : image.image();
         INDArray seen = stepImage;
-        applied = new ArrayList<>(stepParts.transforms().size());
-        for (Transform t : stepParts.transforms()) {
-            Transform.Sampled s = t.sample(transformRng, seen.shape());
+        List<Transform> transforms = stepParts.transforms();
+        applied = new ArrayList<>(transforms.size());
+        for (int i = 0; i < transforms.size(); i++) {
+            Transform.Sampled s = transforms.get(i).sample(transformRng, seen.shape());
             applied.add(s);
+            if (i == transforms.size() - 1) {
+                s.forward(seen, into);
+                return;
+            }
             seen = s.forward(seen);
         }
-        return seen;
+        into.assign(seen);
     }
 
     /**

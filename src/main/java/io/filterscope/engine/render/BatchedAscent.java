@@ -62,7 +62,7 @@ public final class BatchedAscent {
 
     private static List<Outcome> stepInWorkspace(Network net, List<Placed> placed, Set<String> layers) {
         Outcome[] outcomes = new Outcome[placed.size()];
-        eachRun(placed, outcomes, (p, k) -> rows(net.input(), p).assign(p.run().begin()));
+        eachRun(placed, outcomes, (p, k) -> p.run().begin(rows(net.input(), p)));
         Backend.fitThreadsTo(net.activationVolume());
         net.forward(layers);
         // Rows of runs not stepping, and of layers some runs do not read, must carry no gradient back.

@@ -69,12 +69,19 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
                     double y0 = Math.floor(sy);
                     double fx = sx - x0;
                     double fy = sy - y0;
-                    for (int k = 0; k < 4; k++) {
-                        int i = k % 2;
-                        int j = k / 2;
-                        index[k * pixels + o] = clamp(y0 + j, height) * width + clamp(x0 + i, width);
-                        weight[k * pixels + o] = (i == 0 ? 1 - fx : fx) * (j == 0 ? 1 - fy : fy);
-                    }
+                    int left = clamp(x0, width);
+                    int right = clamp(x0 + 1, width);
+                    int top = clamp(y0, height) * width;
+                    int bottom = clamp(y0 + 1, height) * width;
+                    // Tap k reads column x0 + k % 2 of row y0 + k / 2, weighted by its two linear weights.
+                    index[o] = top + left;
+                    index[pixels + o] = top + right;
+                    index[2 * pixels + o] = bottom + left;
+                    index[3 * pixels + o] = bottom + right;
+                    weight[o] = (1 - fx) * (1 - fy);
+                    weight[pixels + o] = fx * (1 - fy);
+                    weight[2 * pixels + o] = (1 - fx) * fy;
+                    weight[3 * pixels + o] = fx * fy;
                 }
             }
             return new Warp(height, width, index, weight);
@@ -82,22 +89,28 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
 
         @Override
         public INDArray forward(INDArray image) {
-            return warp(image, false);
+            return HostArrays.of(warp(image, false), image.dataType(), image.shape());
+        }
+
+        /** The warped images written straight into {@code into}'s buffer where it can be (a run's rows of a batch input). */
+        @Override
+        public void forward(INDArray image, INDArray into) {
+            HostArrays.write(warp(image, false), into);
         }
 
         @Override
         public INDArray backward(INDArray gradient) {
-            return warp(gradient, true);
+            return HostArrays.of(warp(gradient, true), gradient.dataType(), gradient.shape());
         }
 
-        /** The warp of every [h, w] plane of {@code x} ([n, c, h, w]), or its adjoint: a new array of x's shape and type. */
-        private INDArray warp(INDArray x, boolean adjoint) {
+        /** The warp of every [h, w] plane of {@code x} ([n, c, h, w]), or its adjoint: x's shape, c order, in double precision. */
+        private double[] warp(INDArray x, boolean adjoint) {
             if (x.size(2) != height || x.size(3) != width) {
                 throw new IllegalArgumentException("a warp drawn for " + height + "x" + width + " images applied to "
                         + java.util.Arrays.toString(x.shape()));
             }
             int pixels = height * width;
-            double[] in = x.dup('c').data().asDouble();
+            double[] in = HostArrays.doubles(x);
             double[] out = new double[in.length];
             for (int plane = 0; plane < in.length; plane += pixels) {
                 for (int tap = 0; tap < 4 * pixels; tap += pixels) {
@@ -111,7 +124,7 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
                     }
                 }
             }
-            return HostArrays.of(out, x.dataType(), x.shape());
+            return out;
         }
 
         private static int clamp(double v, int size) {

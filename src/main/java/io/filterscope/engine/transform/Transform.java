@@ -23,6 +23,15 @@ public interface Transform {
         /** The transformed images (a new array). */
         INDArray forward(INDArray image);
 
+        /**
+         * The transformed images written into {@code into}, which has their shape ([n, c, h, w]; a view, such as a run's
+         * rows of the network's input, is fine): what {@link #forward(INDArray)} gives, without a new array where the
+         * transform can write in place.
+         */
+        default void forward(INDArray image, INDArray into) {
+            into.assign(forward(image));
+        }
+
         /** The adjoint of {@link #forward} applied to a gradient at the transformed images. */
         INDArray backward(INDArray gradient);
     }

@@ -315,7 +315,7 @@ public final class ComputeService implements AutoCloseable {
             throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
                     + waiting.size() + " waiting; try again later").exception();
         }
-        Run run = new Run(runId, client == null ? "" : client, parsed, need, imageWork);
+        Run run = new Run(runId, client == null ? "" : client, parsed, request.objective(), need, imageWork);
         runs.put(runId, run);
         waiting.add(run);
         RuntimeException own = promote(run);

@@ -59,8 +59,8 @@ public final class ModelQueries {
         ModelMetadata.DefaultView view = m.metadata().defaultView();
         boolean maps = m.layers().stream().anyMatch(LayerInfo::spatial);
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),
-                m.metadata().examples() != null, m.defaults(), layers, view == null ? null
-                : new Answers.DefaultView(m.layer(view.layer()).name(), view.filter(), view.preset()),
+                m.metadata().examples() != null, m.defaults(), layers,
+                new Answers.DefaultView(m.defaultLayer().name(), view == null ? 0 : view.filter(), view == null ? null : view.preset()),
                 maps ? AttributionMaps.lastConvolutionBlock(m) : null);
     }
 

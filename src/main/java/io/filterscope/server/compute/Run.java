@@ -1,5 +1,6 @@
 package io.filterscope.server.compute;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.ClassObjective;
 import io.filterscope.engine.objective.NeuronObjective;
@@ -17,6 +18,8 @@ final class Run {
     final String client;
     /** What was asked, with every update applied since. */
     RunRequest request;
+    /** Its start message's objective, as the message gave it (for {@link #summary}). */
+    final JsonNode objective;
     AscentRun ascent;
     /** Whether it is computing now (rather than waiting, or paused). */
     boolean running;
@@ -42,10 +45,11 @@ final class Run {
     private long dueAt;
     private boolean scheduled;
 
-    Run(String id, String client, RunRequest request, long bytes, long imageWork) {
+    Run(String id, String client, RunRequest request, JsonNode objective, long bytes, long imageWork) {
         this.id = id;
         this.client = client;
         this.request = request;
+        this.objective = objective;
         this.bytes = bytes;
         this.imageWork = imageWork;
     }
@@ -110,6 +114,6 @@ final class Run {
     }
 
     RunSummary summary() {
-        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), images());
+        return new RunSummary(id, request.model().id(), state(), step(), request.steps(), images(), objective);
     }
 }

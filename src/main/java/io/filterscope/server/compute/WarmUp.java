@@ -56,7 +56,7 @@ final class WarmUp {
     }
 
     private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed) throws java.io.IOException {
-        LayerInfo layer = defaultLayer(model);
+        LayerInfo layer = model.defaultLayer();
         int filter = model.metadata().defaultView() != null ? model.metadata().defaultView().filter() : 0;
         String preset = model.metadata().defaultView() != null && model.metadata().defaultView().preset() != null
                 ? ",\"preset\":\"" + model.metadata().defaultView().preset() + "\"" : "";
@@ -74,16 +74,6 @@ final class WarmUp {
         BufferedImage grey = new BufferedImage(model.width(), model.height(), BufferedImage.TYPE_INT_RGB);
         queries.activations(model.id(), layer.name(), PngFiles.encode(grey, Map.of()), (int) Limit.IMAGE_PIXELS.defaultValue,
                 (int) Limit.IMAGE_SIDE.defaultValue);
-    }
-
-    /** The layer the page opens a model on: its metadata's default view, else its second convolution, else its first spatial layer. */
-    static LayerInfo defaultLayer(LoadedModel model) {
-        if (model.metadata().defaultView() != null) {
-            return model.layer(model.metadata().defaultView().layer());
-        }
-        List<LayerInfo> spatial = model.layers().stream().filter(LayerInfo::spatial).toList();
-        List<LayerInfo> convs = spatial.stream().filter(l -> l.kind().contains("conv")).toList();
-        return !convs.isEmpty() ? convs.get(Math.min(1, convs.size() - 1)) : spatial.isEmpty() ? model.layers().get(0) : spatial.get(0);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.filterscope.server.http;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.preset.Schema;
+import io.filterscope.model.ModelStore;
 import io.filterscope.quality.GalleryLegend;
 import io.filterscope.server.Addresses;
 import io.filterscope.server.ApiError;
@@ -114,7 +115,8 @@ public final class HttpVerticle extends AbstractVerticle {
         uploads.read(router.post("/api/models/:id/attribution"), limits.uploadBytes())
                 .handler(new AttributionHandler(vertx, compute, limits));
         get(router, "/api/runs/:id/animation").handler(new AnimationHandler(vertx));
-        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name(), "legend", GalleryLegend.entries()),
+        get(router, "/").handler(ctx -> templates.render(Map.of("backend", Backend.name(), "legend", GalleryLegend.entries(),
+                        "defaultModel", ModelStore.DEFAULT_MODEL),
                         "templates/index.html")
                 .onSuccess(page -> ctx.response().putHeader("content-type", "text/html; charset=utf-8").end(page))
                 .onFailure(ctx::fail));

@@ -19,15 +19,21 @@ public final class Answers {
     public record ModelList(List<ModelInfo> models) {
     }
 
-    /** {@code GET /api/models/{id}}; {@code defaultView} only when the model's metadata gives one. */
-    /** @param gradCamLayer the layer Grad-CAM reads when none is named, null for a model without feature maps */
+    /**
+     * {@code GET /api/models/{id}}.
+     *
+     * @param defaultView  what the page opens the model on ({@link io.filterscope.model.LoadedModel#defaultLayer})
+     * @param gradCamLayer the layer Grad-CAM reads when none is named, null for a model without feature maps
+     */
     public record ModelDetail(String id, String description, List<Integer> inputShape, List<String> classes,
-                              boolean hasExamples, boolean defaults, List<Layer> layers,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) DefaultView defaultView,
+                              boolean hasExamples, boolean defaults, List<Layer> layers, DefaultView defaultView,
                               @JsonInclude(JsonInclude.Include.NON_NULL) String gradCamLayer) {
     }
 
-    /** What the page opens the model on: a layer by its name, a filter of it, and a preset ({@code null}: the default). */
+    /**
+     * What the page opens the model on: a layer by its name, a filter of it, and a preset ({@code null}: the default);
+     * the metadata's {@code defaultView}, else the model's {@code defaultLayer}, filter 0.
+     */
     public record DefaultView(String layer, int filter, @JsonInclude(JsonInclude.Include.NON_NULL) String preset) {
     }
 

@@ -1,5 +1,10 @@
 package io.filterscope.server.protocol;
 
-/** One run as {@code list} shows it: {@code state} is "running" or "queued"; {@code images} its batch size. */
-public record RunSummary(String run, String model, String state, int step, int steps, int images) {
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One run as {@code list} shows it: {@code state} is "running" or "queued"; {@code images} its batch size;
+ * {@code objective} as its start message gave it, so a watcher can tell (and set its own controls to) what it draws.
+ */
+public record RunSummary(String run, String model, String state, int step, int steps, int images, JsonNode objective) {
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 class AscentRunTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -141,7 +142,8 @@ class AscentRunTest {
     void aValueOrGradientThatTurnsNanFailsTheRunNamingTheStepAsFramesCountIt() throws Exception {
         AscentRun run = run(List.of(new ChannelObjective("c3", 0)), 5, 1, params("{}"));
         assertEquals(1, run.step().step(), "frames count steps from 1");
-        INDArray seen = run.begin();
+        INDArray seen = Nd4j.create(DataType.FLOAT, run.parts().inputShape(run.inputImages().shape()));
+        run.begin(seen);
         RunFailedException nan = assertThrows(RunFailedException.class, () -> run.end(new double[] {1}, seen.like().assign(Double.NaN)));
         assertEquals("the gradient became NaN or infinite at step 2", nan.getMessage());
         RunFailedException value = assertThrows(RunFailedException.class, () -> run.end(new double[] {Double.NaN}, seen.like()));

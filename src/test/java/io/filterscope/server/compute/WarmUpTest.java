@@ -26,11 +26,11 @@ class WarmUpTest {
             assertTrue(store.networks().bytes() > 0, "the warm-up's networks are kept for the first runs");
             for (ModelStore.Entry entry : store.list()) {
                 var model = store.load(entry.id());
-                String layer = WarmUp.defaultLayer(model).name();
+                String layer = model.defaultLayer().name();
                 assertTrue(model.exampleActivations().scoreSlice(layer, 1), entry.id() + "'s " + layer + " pictures are scored");
             }
-            assertEquals("conv5", WarmUp.defaultLayer(store.load("emoji-cnn")).name(), "the model's default view");
-            assertEquals("conv2", WarmUp.defaultLayer(store.load("fashion-cnn")).name(), "as the page: the second convolution");
+            assertEquals("conv5", store.load("emoji-cnn").defaultLayer().name(), "the model's default view");
+            assertEquals("conv2", store.load("fashion-cnn").defaultLayer().name(), "as the page: the second convolution");
         } finally {
             service.shutdown(10_000);
         }

@@ -210,9 +210,12 @@ class ExplorerPageTest {
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
     }
 
+    /** The watcher's controls show what it watches: the run's model, layer and filter, not its own choice. */
     @Test
     void aSecondBrowserWatchesTheFirstOnesRun() throws IOException {
         load(browser);
+        new Select(browser.findElement(By.id("model"))).selectByValue("viewed");
+        waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv3"));
         browser.findElement(By.id("steps")).clear();
         browser.findElement(By.id("steps")).sendKeys("100000");
         browser.findElement(By.id("start")).click();
@@ -225,8 +228,15 @@ class ExplorerPageTest {
                 d.findElement(By.id("refresh-runs")).click();
                 return d.findElement(By.id("runs")).getText().contains(run);
             });
+            assertTrue(second.findElement(By.id("runs")).getText().contains(run + " · viewed · conv3 · filter 7"),
+                    second.findElement(By.id("runs")).getText());
+            assertEquals("tiny", new Select(second.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value"));
             second.findElement(By.cssSelector("#runs li button")).click();
             waitFor(second).until(d -> status(d).contains("watching run " + run));
+            waitFor(second).until(d -> new Select(d.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value").equals("viewed")
+                    && new Select(d.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value").equals("conv3"));
+            assertEquals("7", second.findElement(By.id("filter")).getAttribute("value"));
+            assertEquals("channel", new Select(second.findElement(By.id("objective"))).getFirstSelectedOption().getAttribute("value"));
             waitFor(second).until(d -> step(d) > 0);
             int seen = step(second);
             waitFor(second).until(d -> step(d) > seen);
@@ -275,13 +285,76 @@ class ExplorerPageTest {
         assertFalse(status(browser).contains("filters"), status(browser));
     }
 
+    /** A model without example images offers none to pick (its examples route would answer 404). */
     @Test
     void aKerasFileWithoutMetadataShowsItsLayersAndThatDefaultsAreInUse() {
         load(browser);
+        assertTrue(browser.findElement(By.id("show-examples")).isDisplayed(), "tiny has example images");
         new Select(browser.findElement(By.id("model"))).selectByValue("zz-keras");
         waitFor(browser).until(d -> d.findElement(By.id("model-note")).getText().contains("defaults in use"));
         assertTrue(new Select(browser.findElement(By.id("layer"))).getOptions().stream()
                 .anyMatch(o -> o.getText().startsWith("conv2d_4 ")), "Keras' layer names in the layer list");
+        assertFalse(browser.findElement(By.id("show-examples")).isDisplayed(), "zz-keras has no example images");
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
+        waitFor(browser).until(d -> d.findElement(By.id("show-examples")).isDisplayed());
+    }
+
+    /**
+     * The page opens on the bundled default, emoji-cnn, though another model sorts first; a model that fails to load
+     * leaves nothing of the previous one to run (no layers, no description, Start and the galleries disabled) until a
+     * usable one is picked. Without emoji-cnn the page opens on the first model that loads.
+     */
+    @Test
+    void thePageOpensOnTheBundledDefaultAndAModelThatFailsToLoadLeavesNothingToRun(@TempDir Path dir) throws Exception {
+        try (var bundled = Files.newDirectoryStream(Path.of("models"), "emoji-cnn*")) {
+            for (Path f : bundled) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        FixtureModels.writeLeNet(dir, "effb0");
+        // Listed as usable (its files are there), it fails when loaded: its metadata's default view names no layer of it.
+        FixtureModels.writeLeNet(dir, "aa-broken");
+        String json = Files.readString(dir.resolve("aa-broken.json"));
+        Files.writeString(dir.resolve("aa-broken.json"), json.substring(0, json.lastIndexOf('}'))
+                + ",\"defaultView\":{\"layer\":\"conv9\",\"filter\":0}}");
+        FilterScopeServer bundled = FilterScopeServer.startAndWait(ServerConfig.defaults(dir).withPort(0));
+        try {
+            browser.get("http://127.0.0.1:" + bundled.port() + "/");
+            waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getOptions().size() > 0);
+            assertEquals("emoji-cnn", new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value"));
+            assertEquals("conv5", new Select(browser.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value"));
+
+            new Select(browser.findElement(By.id("model"))).selectByValue("aa-broken");
+            waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getOptions().isEmpty());
+            assertTrue(status(browser).contains("unknown layer 'conv9'"), status(browser));
+            assertTrue(browser.findElement(By.id("status")).getAttribute("class").contains("error"), status(browser));
+            assertEquals(status(browser), browser.findElement(By.id("model-note")).getText(), "the error, not emoji-cnn's description");
+            for (String button : List.of("start", "gallery", "class-gallery", "upload")) {
+                assertFalse(browser.findElement(By.id(button)).isEnabled(), button + " is disabled");
+            }
+            assertFalse(browser.findElement(By.id("show-examples")).isDisplayed());
+
+            new Select(browser.findElement(By.id("model"))).selectByValue("effb0");
+            waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+            assertEquals("conv2", new Select(browser.findElement(By.id("layer"))).getFirstSelectedOption().getAttribute("value"));
+            browser.findElement(By.id("start")).click();
+            waitFor(browser).until(d -> step(d) > 0);
+        } finally {
+            bundled.closeAndWait();
+        }
+        for (Path f : Files.newDirectoryStream(dir, "emoji-cnn*")) {
+            Files.delete(f);
+        }
+        FilterScopeServer without = FilterScopeServer.startAndWait(ServerConfig.defaults(dir).withPort(0));
+        try {
+            browser.get("http://127.0.0.1:" + without.port() + "/");
+            waitFor(browser).until(d -> new Select(d.findElement(By.id("layer"))).getOptions().size() > 0);
+            assertEquals("effb0", new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value"),
+                    "aa-broken, listed first, does not load");
+            assertTrue(browser.findElement(By.id("start")).isEnabled());
+        } finally {
+            without.closeAndWait();
+        }
     }
 
     @Test
