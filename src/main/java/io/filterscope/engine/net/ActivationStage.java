@@ -14,6 +14,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * else {@code slope * (x - threshold)}. A plain ReLU, leaky ReLU (slope), ReLU6 (max 6) and thresholded ReLU
  * are cases of it. During the first steps of a run the backward pass may use a leak slope below the
  * threshold even for a true ReLU, so that filters silent on the start image still get a gradient.
+ * <p>
+ * A plain ReLU whose input the convolution before it already rectified ({@link #readRectified}, {@link
+ * ConvStage#rectify}) computes nothing forward: its output is its input. Backward it works from that output, which is
+ * positive exactly where the convolution's own output was, so every gradient, leaky or not, is what it was. A plain
+ * ReLU's gradient without a leak is one oneDNN primitive where it can be ({@link DirectRelu}).
  */
 final class ActivationStage extends Stage {
     private final double max;
@@ -23,6 +28,12 @@ final class ActivationStage extends Stage {
     private INDArray tmp;
     /** in, out, mask, tmp and gradIn as element-wise ops take them: their dense storage when all are stored channels last. */
     private INDArray[] operands;
+    /** The convolution asked to rectify this stage's input ({@link #readRectified}), or null. */
+    private ConvStage rectifier;
+    /** Whether the input is rectified, the output being the input itself: the rectifier does it ({@link #allocate}). */
+    private boolean rectifiedInput;
+    /** The backward pass without a leak as a oneDNN primitive, or null (libnd4j's ops). */
+    private DirectRelu direct;
 
     /** {@code max} may be infinite (no cap); {@code slope} 0 and {@code threshold} 0 make a plain ReLU. */
     ActivationStage(String layer, double max, double slope, double threshold) {
@@ -37,6 +48,36 @@ final class ActivationStage extends Stage {
 
     private boolean capped() {
         return max != Double.POSITIVE_INFINITY;
+    }
+
+    /** Whether this is a plain ReLU, {@code max(x, 0)}. */
+    boolean plain() {
+        return threshold == 0 && slope == 0 && !capped();
+    }
+
+    /**
+     * Takes its input from {@code conv}, asked to rectify it ({@link ConvStage#rectify}): where the convolution does
+     * ({@link ConvStage#rectifies}, known once it is allocated), the output is the input array itself and the forward
+     * pass does nothing; else this stage computes as before. Only for a {@link #plain} ReLU, before {@link #allocate}.
+     *
+     * @throws IllegalStateException for another member of the family
+     */
+    void readRectified(ConvStage conv) {
+        if (!plain()) {
+            throw new IllegalStateException(kind() + " is not a plain ReLU");
+        }
+        rectifier = conv;
+    }
+
+    /** Whether the output may be the input array: asked of the stages before it is allocated, so as requested. */
+    @Override
+    boolean outputIsInput() {
+        return rectifier != null;
+    }
+
+    @Override
+    String description() {
+        return rectifiedInput ? kind() + " (done by the convolution)" : kind();
     }
 
     @Override
@@ -66,7 +107,17 @@ final class ActivationStage extends Stage {
 
     @Override
     void allocate(INDArray input) {
-        super.allocate(input);
+        rectifiedInput = rectifier != null && rectifier.rectifies() && rectifier.out == input;
+        if (rectifiedInput) {
+            in = input;
+            out = input;
+            gradIn = ChannelsLast.like(input);
+        } else {
+            super.allocate(input);
+        }
+        if (plain()) {
+            direct = DirectRelu.backward(out, gradIn);
+        }
         mask = ChannelsLast.like(out);
         tmp = ChannelsLast.like(out);
         operands = ChannelsLast.elementwise(in, out, mask, tmp, gradIn);
@@ -74,6 +125,9 @@ final class ActivationStage extends Stage {
 
     @Override
     void forward() {
+        if (rectifiedInput) {
+            return;
+        }
         INDArray x = operands[0];
         INDArray y = operands[1];
         if (threshold == 0 && slope == 0) {
@@ -97,6 +151,9 @@ final class ActivationStage extends Stage {
 
     @Override
     void backward(INDArray gradOut, Leak leak) {
+        if (direct != null && leak == Leak.NONE && direct.run(out, gradOut, gradIn)) {
+            return;
+        }
         if (operands[1] != out && ChannelsLast.is(gradOut)) {
             INDArray[] o = operands;
             backward(ChannelsLast.storage(gradOut), o[0], o[1], o[2], o[3], o[4], leak);

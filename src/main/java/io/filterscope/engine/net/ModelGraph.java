@@ -22,6 +22,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * copy is made for each network compiled, for the norms among the ops it allocates, and belongs to it: its memory is
  * counted with the network's ({@link Network#heldParameters}) and goes with it, where one copy made at load for the
  * model's life was counted by no budget.
+ * <p>
+ * Likewise a plain ReLU whose input is a convolution read by nothing else and named after no layer (a Keras or DL4J
+ * convolution with its own {@code activation="relu"}: the layer's name is on the ReLU) is computed by that convolution
+ * as it writes its output where it can ({@link ConvStage#rectify}); the ReLU's stage keeps its layer and its backward pass. The
+ * convolution's own output, before the ReLU, is then never available: nothing can ask for it.
  */
 public final class ModelGraph {
     /** The node number that stands for the network's input image. */
@@ -35,6 +40,8 @@ public final class ModelGraph {
     private final Map<String, String> aliases;
     /** Nodes of batch norms that may be folded into the convolution they read, the only reader of its output. */
     private final Set<Integer> foldable = new HashSet<>();
+    /** Nodes that read a convolution's output no other node reads and no layer names (a ReLU may then be fused in). */
+    private final Set<Integer> soleReaders = new HashSet<>();
 
     private ModelGraph(List<Node> nodes, Map<String, Integer> layers, Map<String, String> aliases) {
         this.nodes = List.copyOf(nodes);
@@ -52,6 +59,9 @@ public final class ModelGraph {
             Node n = nodes.get(i);
             if (n.op().isAffine() && n.from().length == 1 && n.from()[0] != INPUT && readers[n.from()[0]] == 1) {
                 foldable.add(i);
+            }
+            if (n.from().length == 1 && n.from()[0] != INPUT && readers[n.from()[0]] == 1 && !layers.containsValue(n.from()[0])) {
+                soleReaders.add(i);
             }
         }
     }
@@ -92,7 +102,13 @@ public final class ModelGraph {
             // Folded where the network allocates the norm (the copy is made now, with the conv's weights scaled).
             Op conv = i < depth && foldable.contains(i) ? nodes.get(n.from()[0]).op().followedBy(n.op()) : null;
             if (conv == null) {
-                g.add(n.op().stage(n.owner(), dtype), n.from());
+                Stage s = n.op().stage(n.owner(), dtype);
+                if (i < depth && soleReaders.contains(i) && s instanceof ActivationStage relu && relu.plain()
+                        && g.stage(n.from()[0]) instanceof ConvStage c) {
+                    c.rectify();
+                    relu.readRectified(c);
+                }
+                g.add(s, n.from());
             } else {
                 int unfolded = n.from()[0];
                 g.add(new FoldedBatchNormStage(conv.stage(nodes.get(unfolded).owner(), dtype), (BatchNormStage) n.op().stage(n.owner(), dtype)),

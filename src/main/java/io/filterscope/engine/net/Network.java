@@ -108,11 +108,15 @@ public final class Network {
         sums = new INDArray[n + 1];
     }
 
-    /** Whether every stage among the first {@code depth} that reads node {@code node} takes inputs stored channels last. */
+    /**
+     * Whether every stage among the first {@code depth} that reads node {@code node} takes inputs stored channels last,
+     * and where a reader's output is its input array ({@link Stage#outputIsInput}), every stage reading that too.
+     */
     private static boolean readersTakeChannelsLast(StageGraph graph, int node, int depth) {
         for (int j = node + 1; j < depth; j++) {
             for (int src : graph.inputs.get(j)) {
-                if (src == node && !graph.stages.get(j).takesChannelsLast()) {
+                Stage reader = graph.stages.get(j);
+                if (src == node && (!reader.takesChannelsLast() || reader.outputIsInput() && !readersTakeChannelsLast(graph, j, depth))) {
                     return false;
                 }
             }

@@ -23,17 +23,25 @@ import java.util.Set;
  * offset, read from {@code /proc/self/maps}. {@link #available()} is false wherever any of this fails (another
  * platform, a CUDA build, a stripped library, another oneDNN version): callers then keep libnd4j's ops.
  *
- * <p>Only what {@link DirectConv} needs is bound: engine and stream, memory descriptors by strides, a forward
- * convolution's descriptor, primitive descriptors, memory objects, reorders, primitives and their execution. Structs
- * whose layout callers never read (memory and convolution descriptors) live in blocks larger than oneDNN 2.3's.
+ * <p>Only what {@link DirectConv}, {@link DirectRelu} and {@link DirectMaxPool} need is bound: engine and stream,
+ * memory descriptors by strides, forward convolution, element-wise and pooling descriptors, post-ops, primitive
+ * descriptors, memory objects, reorders, primitives and their execution. Structs whose layout callers never read (memory,
+ * convolution, element-wise and pooling descriptors) live in blocks larger than oneDNN 2.3's. Constants are oneDNN 2.3's
+ * {@code dnnl_types.h}.
  */
 final class OneDnn {
     /** dnnl_f32. */
     static final int F32 = 3;
     /** dnnl_format_tag_any: the primitive chooses the layout. */
     static final int FORMAT_ANY = 1;
-    /** dnnl_forward_inference. */
+    /** dnnl_forward_training, dnnl_forward_inference. */
+    static final int FORWARD_TRAINING = 64;
     static final int FORWARD_INFERENCE = 96;
+    /** dnnl_eltwise_relu (max(x, 0) with alpha 0), and the ReLU whose backward reads the output, dnnl_eltwise_relu_use_dst_for_bwd. */
+    static final int ELTWISE_RELU = 0x1f;
+    static final int ELTWISE_RELU_USE_DST = 0x100;
+    /** dnnl_pooling_max. */
+    static final int POOLING_MAX = 0x1ff;
     /** dnnl_convolution_direct. */
     static final int CONVOLUTION_DIRECT = 1;
     /** dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md. */
@@ -47,9 +55,22 @@ final class OneDnn {
     static final int ARG_DST = 17;
     static final int ARG_WEIGHTS = 33;
     static final int ARG_BIAS = 41;
+    static final int ARG_WORKSPACE = 64;
+    static final int ARG_SCRATCHPAD = 80;
+    static final int ARG_DIFF_SRC = 129;
+    static final int ARG_DIFF_DST = 145;
+    /** dnnl_query_workspace_md, dnnl_query_scratchpad_md. */
+    static final int QUERY_WORKSPACE_MD = 135;
+    static final int QUERY_SCRATCHPAD_MD = 136;
+    /** dnnl_scratchpad_mode_user: a primitive's scratchpad is a memory object of its own, not oneDNN's per thread. */
+    static final int SCRATCHPAD_USER = 1;
+    /** DNNL_MEMORY_ALLOCATE: oneDNN allocates the memory object's buffer. */
+    static final Pointer ALLOCATE = new Pointer(-1);
     /** Bytes reserved for a dnnl_memory_desc_t (about 700 in oneDNN 2.3) and a dnnl_convolution_desc_t (about 6,000). */
     static final int MEMORY_DESC_BYTES = 2048;
     static final int CONV_DESC_BYTES = 16384;
+    /** Bytes reserved for a dnnl_eltwise_desc_t (about 1,450 in oneDNN 2.3). */
+    static final int ELTWISE_DESC_BYTES = 8192;
 
     private static final Set<String> NAMES = Set.of("dnnl_version", "dnnl_engine_create", "dnnl_stream_create",
             "dnnl_stream_wait", "dnnl_memory_desc_init_by_strides", "dnnl_memory_desc_init_by_tag",
@@ -58,7 +79,10 @@ final class OneDnn {
             "dnnl_memory_create", "dnnl_memory_set_data_handle", "dnnl_memory_destroy",
             "dnnl_reorder_primitive_desc_create", "dnnl_primitive_create", "dnnl_primitive_execute",
             "dnnl_primitive_destroy", "dnnl_stream_destroy", "dnnl_primitive_attr_create", "dnnl_primitive_attr_destroy",
-            "dnnl_primitive_attr_set_scratchpad_mode", "dnnl_memory_desc_equal");
+            "dnnl_primitive_attr_set_scratchpad_mode", "dnnl_memory_desc_equal", "dnnl_post_ops_create",
+            "dnnl_post_ops_append_eltwise", "dnnl_post_ops_destroy", "dnnl_primitive_attr_set_post_ops",
+            "dnnl_eltwise_forward_desc_init", "dnnl_eltwise_backward_desc_init", "dnnl_pooling_forward_desc_init",
+            "dnnl_pooling_backward_desc_init");
 
     private static final Map<String, Function> FUNCTIONS = bind();
     private static final Pointer ENGINE = FUNCTIONS == null ? null : createEngine();
@@ -113,6 +137,100 @@ final class OneDnn {
     /** Calls {@code name}, which returns a size_t. */
     static long size(String name, Object... args) {
         return FUNCTIONS.get(name).invokeLong(args);
+    }
+
+    /** A memory descriptor of float values with these dimensions and strides (in values). */
+    static Memory md(long[] shape, long[] strides) {
+        Memory md = new Memory(MEMORY_DESC_BYTES);
+        call("dnnl_memory_desc_init_by_strides", md, shape.length, dims(shape), F32, dims(strides));
+        return md;
+    }
+
+    /** A memory descriptor of float values with these dimensions, in the layout a primitive chooses. */
+    static Memory any(long[] shape) {
+        Memory md = new Memory(MEMORY_DESC_BYTES);
+        call("dnnl_memory_desc_init_by_tag", md, shape.length, dims(shape), F32, FORMAT_ANY);
+        return md;
+    }
+
+    /** A dnnl_dims_t (12 int64) holding {@code values} first. */
+    static Memory dims(long[] values) {
+        Memory m = new Memory(12 * 8);
+        m.clear();
+        for (int i = 0; i < values.length; i++) {
+            m.setLong(8L * i, values[i]);
+        }
+        return m;
+    }
+
+    /** A memory object of layout {@code md} over {@code buffer} ({@link #ALLOCATE}: a buffer of its own). */
+    static Pointer memory(Pointer md, Pointer buffer) {
+        Memory handle = new Memory(Native.POINTER_SIZE);
+        call("dnnl_memory_create", handle, md, ENGINE, buffer);
+        return handle.getPointer(0);
+    }
+
+    /**
+     * A primitive descriptor for operation descriptor {@code desc}, with a scratchpad of its own (user mode) and the
+     * post-op {@code max(x, 0)} when {@code relu}; {@code hint} is the forward primitive descriptor a backward one
+     * needs, else null. Destroy it with dnnl_primitive_desc_destroy.
+     */
+    static Pointer primitiveDesc(Pointer desc, boolean relu, Pointer hint) {
+        Memory handle = new Memory(Native.POINTER_SIZE);
+        call("dnnl_primitive_attr_create", handle);
+        Pointer attr = handle.getPointer(0);
+        Pointer postOps = null;
+        try {
+            call("dnnl_primitive_attr_set_scratchpad_mode", attr, SCRATCHPAD_USER);
+            if (relu) {
+                call("dnnl_post_ops_create", handle);
+                postOps = handle.getPointer(0);
+                call("dnnl_post_ops_append_eltwise", postOps, 1f, ELTWISE_RELU, 0f, 0f);
+                call("dnnl_primitive_attr_set_post_ops", attr, postOps);
+            }
+            call("dnnl_primitive_desc_create", handle, desc, attr, ENGINE, hint);
+            return handle.getPointer(0);
+        } finally {
+            if (postOps != null) {
+                call("dnnl_post_ops_destroy", postOps);
+            }
+            call("dnnl_primitive_attr_destroy", attr);
+        }
+    }
+
+    /** The scratchpad memory primitive descriptor {@code pd} asks for, or null when it needs none. */
+    static Pointer scratchpad(Pointer pd) {
+        Pointer md = pointer("dnnl_primitive_desc_query_md", pd, QUERY_SCRATCHPAD_MD, 0);
+        return md != null && size("dnnl_memory_desc_get_size", md) > 0 ? memory(md, ALLOCATE) : null;
+    }
+
+    /** The primitive of primitive descriptor {@code pd}. */
+    static Pointer primitive(Pointer pd) {
+        Memory handle = new Memory(Native.POINTER_SIZE);
+        call("dnnl_primitive_create", handle, pd);
+        return handle.getPointer(0);
+    }
+
+    /** A new in-order stream on the engine. */
+    static Pointer stream() {
+        Memory handle = new Memory(Native.POINTER_SIZE);
+        call("dnnl_stream_create", handle, ENGINE, 1 /* dnnl_stream_in_order */);
+        return handle.getPointer(0);
+    }
+
+    /** An array of dnnl_exec_arg_t {int arg; dnnl_memory_t memory} for the non-null memories. */
+    static Memory args(int[] kinds, Pointer[] memories) {
+        int count = (int) java.util.Arrays.stream(memories).filter(java.util.Objects::nonNull).count();
+        Memory args = new Memory(16L * count);
+        int i = 0;
+        for (int k = 0; k < kinds.length; k++) {
+            if (memories[k] != null) {
+                args.setInt(16L * i, kinds[k]);
+                args.setPointer(16L * i + 8, memories[k]);
+                i++;
+            }
+        }
+        return args;
     }
 
     /** The functions of {@link #NAMES} in the loaded libnd4jcpu.so, or null when any is not found. */

@@ -77,6 +77,11 @@ abstract class Stage {
         return false;
     }
 
+    /** Whether this stage's output is its input array itself (a ReLU its input's stage already applied), set before {@link #allocate}. */
+    boolean outputIsInput() {
+        return false;
+    }
+
     /** Whether, {@link #channelsLastAllowed allowed}, this stage stores its output for this input channels last. */
     boolean outputChannelsLast(INDArray input) {
         return false;

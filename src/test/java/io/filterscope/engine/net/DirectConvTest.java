@@ -29,7 +29,7 @@ class DirectConvTest {
 
     private static void check(INDArray src, INDArray w, INDArray b, INDArray dst, int[] stride, int[] pad) {
         assertTrue(OneDnn.available(), "oneDNN found in libnd4jcpu.so");
-        DirectConv conv = DirectConv.of(src, w, b, dst, stride, pad);
+        DirectConv conv = DirectConv.of(src, w, b, dst, stride, pad, false);
         assertNotNull(conv);
         assertTrue(conv.run(src, dst));
         float[] expected = values(libnd4j(src, w, b, dst, stride, pad));
@@ -76,13 +76,13 @@ class DirectConvTest {
         INDArray w = Nd4j.randn(DataType.FLOAT, 8, 8, 3, 3);
         INDArray plain = Nd4j.randn(DataType.FLOAT, 1, 8, 10, 10);
         INDArray dst = channelsLast(1, 8, 10, 10);
-        assertNull(DirectConv.of(plain, w, null, dst, new int[] {1, 1}, new int[] {1, 1}),
+        assertNull(DirectConv.of(plain, w, null, dst, new int[] {1, 1}, new int[] {1, 1}, false),
                 "libnd4j would reorder a plain input to the layout the primitive chose");
         INDArray src = channelsLast(1, 8, 10, 10);
-        DirectConv conv = DirectConv.of(src, w, null, dst, new int[] {1, 1}, new int[] {1, 1});
+        DirectConv conv = DirectConv.of(src, w, null, dst, new int[] {1, 1}, new int[] {1, 1}, false);
         assertNotNull(conv);
         assertFalse(conv.run(plain, dst), "a plain input where the primitive reads maps stored channels last");
         assertNull(DirectConv.of(src.castTo(DataType.DOUBLE), w.castTo(DataType.DOUBLE), null, dst.castTo(DataType.DOUBLE),
-                new int[] {1, 1}, new int[] {1, 1}));
+                new int[] {1, 1}, new int[] {1, 1}, false));
     }
 }
