@@ -72,9 +72,12 @@ final class ConvStage extends Stage {
         return rectified;
     }
 
+    /** Its kind, how a strided convolution's input gradient is computed (for profiles), and a ReLU it does. */
     @Override
     String description() {
-        return rectified ? kind() + " + relu" : kind();
+        String gradient = stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
+                : deconvOp != null ? " (deconv2d gradient)" : " (conv2d_bp gradient)";
+        return kind() + gradient + (rectified ? " + relu" : "");
     }
 
     @Override
@@ -82,10 +85,11 @@ final class ConvStage extends Stage {
         return volume(outputShape) * weights.size(1) * kernel[0] * kernel[1];
     }
 
+    /** "conv2d 3x3", "conv2d 7x7 stride 2" (a stride that differs by axis as "stride 2x1"). */
     @Override
     String kind() {
-        return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
-                : deconvOp != null ? " (deconv2d gradient)" : " (conv2d_bp gradient)");
+        return "conv2d " + kernel[0] + "x" + kernel[1] + (stride[0] == 1 && stride[1] == 1 ? ""
+                : " stride " + stride[0] + (stride[1] == stride[0] ? "" : "x" + stride[1]));
     }
 
     /**

@@ -33,7 +33,7 @@ class StridedConvGradientTest {
             INDArray x = Nd4j.randn(type, 2, in, size, size);
             conv.allocate(x);
             conv.forward();
-            assertEquals(transposed, conv.kind().contains("deconv2d"), conv.kind());
+            assertEquals(transposed, conv.description().contains("deconv2d"), conv.description());
             INDArray g = Nd4j.randn(type, conv.out.shape());
             conv.backward(g, Leak.NONE);
             INDArray expected = reference(x, w, g, k, s, same, size);
