@@ -160,10 +160,16 @@ public final class ComputeVerticle extends AbstractVerticle {
             return answer(() -> service.call(() -> new ComputeApi.RunList(service.list())));
         }
 
-        /** The models in its folder, read now; those it can load are what its heartbeats name from now on. */
+        /**
+         * The models in its folder, read now; those it can load are what its heartbeats name from now on. Read on a
+         * Vert.x worker thread, as the heartbeats' lists are, not in the compute thread's query lane: listing parses no
+         * network and needs no device, and in the lane a page's first request waited behind other clients' example
+         * pictures and uploads (4 of 21,520 lists over 5 s in a 10-minute soak; docs/performance.md, "Soak").
+         */
         @Override
-        public Future<Answers.ModelList> models(String client) {
-            return answer(() -> service.query(client, () -> service.queries().models())).onSuccess(list -> {
+        public Future<Answers.ModelList> models() {
+            return answer(() -> vertx.executeBlocking(() -> service.queries().models(), false).toCompletionStage()
+                    .toCompletableFuture()).onSuccess(list -> {
                 models = list.models().stream().filter(Answers.ModelInfo::available).map(Answers.ModelInfo::id).toList();
                 modelsReadAt = System.currentTimeMillis();
             });

@@ -65,7 +65,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     @Override
     public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
         String run = request.run();
-        return pickWorker(request.start().model(), request.client()).compose(worker -> {
+        return pickWorker(request.start().model()).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
@@ -93,33 +93,33 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     @Override
-    public Future<Answers.ModelList> models(String client) {
-        return askAll(w -> w.models(client)).map(DispatchVerticle::mergeModels);
+    public Future<Answers.ModelList> models() {
+        return askAll(ComputeApi.Worker::models).map(DispatchVerticle::mergeModels);
     }
 
     @Override
     public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest request) {
-        return pickWorker(request.model(), request.client()).compose(w -> worker(w).model(request));
+        return pickWorker(request.model()).compose(w -> worker(w).model(request));
     }
 
     @Override
     public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest request) {
-        return pickWorker(request.model(), request.client()).compose(w -> worker(w).activations(request));
+        return pickWorker(request.model()).compose(w -> worker(w).activations(request));
     }
 
     @Override
     public Future<byte[]> activationMap(ComputeApi.MapsRequest request) {
-        return pickWorker(request.model(), request.client()).compose(w -> worker(w).activationMap(request));
+        return pickWorker(request.model()).compose(w -> worker(w).activationMap(request));
     }
 
     @Override
     public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest request) {
-        return pickWorker(request.model(), request.client()).compose(w -> worker(w).examples(request));
+        return pickWorker(request.model()).compose(w -> worker(w).examples(request));
     }
 
     @Override
     public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest request) {
-        return pickWorker(request.model(), request.client()).compose(w -> worker(w).attribution(request));
+        return pickWorker(request.model()).compose(w -> worker(w).attribution(request));
     }
 
     @Override
@@ -145,10 +145,10 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
      * <p>
      * The workers' heartbeats name the models they read from their folders every few seconds
      * ({@link ComputeVerticle}), so a file dropped in since is not among them yet: before answering 404, each worker
-     * is asked for its list once, read now from its folder (on its compute thread, as /api/models is: files read
-     * before are not parsed again), and a worker that now has the model is picked.
+     * is asked for its list once, read now from its folder (as /api/models is: files read before are not parsed
+     * again), and a worker that now has the model is picked.
      */
-    private Future<String> pickWorker(String model, String client) {
+    private Future<String> pickWorker(String model) {
         Optional<String> picked = directory.pick(model);
         if (picked.isPresent()) {
             return Future.succeededFuture(picked.get());
@@ -157,7 +157,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
         if (workers.isEmpty()) {
             return Future.failedFuture(new ApiError(503, "no_worker", "no compute worker is connected").exception());
         }
-        List<Future<Answers.ModelList>> lists = workers.stream().map(w -> worker(w).models(client)).toList();
+        List<Future<Answers.ModelList>> lists = workers.stream().map(w -> worker(w).models()).toList();
         return Future.join(lists).<Void>mapEmpty().recover(e -> Future.succeededFuture()).compose(v -> {
             List<Answers.ModelList> answered = new ArrayList<>();
             for (int i = 0; i < workers.size(); i++) {

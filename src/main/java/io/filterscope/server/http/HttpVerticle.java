@@ -107,7 +107,7 @@ public final class HttpVerticle extends AbstractVerticle {
         get(router, "/api/health").handler(this::health);
         router.route("/api/*").handler(this::limitRate);
         get(router, "/api/params").handler(ctx -> json(ctx, 200, PARAMS));
-        get(router, "/api/models").handler(ctx -> answer(ctx, compute.models(clientOf(ctx)).map(Answers.ModelList::models)));
+        get(router, "/api/models").handler(ctx -> answer(ctx, compute.models().map(Answers.ModelList::models)));
         get(router, "/api/models/:id").handler(ctx -> answer(ctx, compute.model(new ComputeApi.ModelRequest(ctx.pathParam("id"),
                 clientOf(ctx)))));
         uploads.read(router.post("/api/models/:id/activations"), limits.uploadBytes()).handler(this::activations);

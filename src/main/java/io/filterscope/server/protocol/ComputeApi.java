@@ -30,8 +30,8 @@ public final class ComputeApi {
 
         Future<RunList> list();
 
-        /** @param client who asks (an IP address), for the worker's fair share of its time between clients */
-        Future<Answers.ModelList> models(String client);
+        /** The models in the worker's folder, read now (on a worker thread: reading files needs no device). */
+        Future<Answers.ModelList> models();
 
         Future<Answers.ModelDetail> model(ModelRequest request);
 
