@@ -118,7 +118,7 @@ public final class LoadedModel {
         if (metadata.defaultView() != null) {
             return layer(metadata.defaultView().layer());
         }
-        List<LayerInfo> maps = layers.stream().filter(l -> l.spatial() && l.height() * l.width() > 1).toList();
+        List<LayerInfo> maps = layers.stream().filter(LayerInfo::hasPositions).toList();
         List<LayerInfo> convs = maps.stream().filter(l -> l.kind().contains("conv")).toList();
         return !convs.isEmpty() ? convs.get(Math.min(1, convs.size() - 1)) : maps.isEmpty() ? layers.get(0) : maps.get(0);
     }

@@ -54,7 +54,7 @@ public record GradCam(String layer) implements Attribution {
             return "Grad-CAM needs a layer with feature maps [c, h, w]; " + info.name() + " (" + info.kind()
                     + ") gives " + info.outputShape();
         }
-        if (info.height() * info.width() == 1) {
+        if (!info.hasPositions()) {
             return "Grad-CAM needs feature maps with more than one position; " + info.name() + " (" + info.kind()
                     + ") gives " + info.outputShape() + " at the model's input size, so its map has no spatial extent";
         }

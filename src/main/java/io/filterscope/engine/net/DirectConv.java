@@ -56,7 +56,7 @@ final class DirectConv {
         for (int a = 0; a < 2; a++) {
             padAfter[a] = (dst.size(2 + a) - 1) * stride[a] - src.size(2 + a) + weights.size(2 + a) - pad[a];
         }
-        Memory desc = new Memory(OneDnn.CONV_DESC_BYTES);
+        Memory desc = new Memory(OneDnn.OP_DESC_BYTES);
         OneDnn.call("dnnl_convolution_forward_desc_init", desc, OneDnn.FORWARD_INFERENCE, OneDnn.CONVOLUTION_DIRECT,
                 OneDnn.any(src.shape()), OneDnn.any(weights.shape()), biasMd, OneDnn.any(dst.shape()),
                 OneDnn.dims(new long[] {stride[0], stride[1]}), OneDnn.dims(new long[] {pad[0], pad[1]}), OneDnn.dims(padAfter));

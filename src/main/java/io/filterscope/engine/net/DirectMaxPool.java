@@ -50,10 +50,10 @@ final class DirectMaxPool {
         Memory kernels = OneDnn.dims(new long[] {kernel[0], kernel[1]});
         Memory none = OneDnn.dims(new long[0]);
         Memory after = OneDnn.dims(padAfter);
-        Memory forwardDesc = new Memory(OneDnn.CONV_DESC_BYTES);
+        Memory forwardDesc = new Memory(OneDnn.OP_DESC_BYTES);
         OneDnn.call("dnnl_pooling_forward_desc_init", forwardDesc, OneDnn.FORWARD_TRAINING, OneDnn.POOLING_MAX, src, dst,
                 strides, kernels, none, after);
-        Memory backwardDesc = new Memory(OneDnn.CONV_DESC_BYTES);
+        Memory backwardDesc = new Memory(OneDnn.OP_DESC_BYTES);
         OneDnn.call("dnnl_pooling_backward_desc_init", backwardDesc, OneDnn.POOLING_MAX, src, dst, strides, kernels, none, after);
         Pointer forwardPd = OneDnn.primitiveDesc(forwardDesc, false, null);
         try {

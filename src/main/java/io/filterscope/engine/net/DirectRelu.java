@@ -38,11 +38,11 @@ final class DirectRelu {
             return null;
         }
         Memory md = OneDnn.md(new long[] {out.length()}, new long[] {1});
-        Memory forward = new Memory(OneDnn.ELTWISE_DESC_BYTES);
+        Memory forward = new Memory(OneDnn.OP_DESC_BYTES);
         OneDnn.call("dnnl_eltwise_forward_desc_init", forward, OneDnn.FORWARD_TRAINING, OneDnn.ELTWISE_RELU_USE_DST, md, 0f, 0f);
         Pointer hint = OneDnn.primitiveDesc(forward, false, null);
         try {
-            Memory backward = new Memory(OneDnn.ELTWISE_DESC_BYTES);
+            Memory backward = new Memory(OneDnn.OP_DESC_BYTES);
             OneDnn.call("dnnl_eltwise_backward_desc_init", backward, OneDnn.ELTWISE_RELU_USE_DST, md, md, 0f, 0f);
             Pointer pd = OneDnn.primitiveDesc(backward, false, hint);
             try {

@@ -31,6 +31,14 @@ public record LayerInfo(String name, String kind, long channels, List<Long> outp
         return name.equals(n) || n.equals(alias);
     }
 
+    /**
+     * Whether its maps have more than one position ([c, h, w] with h x w > 1): what a picture of a map, Grad-CAM or a
+     * default view needs (a global pool keeping its dimensions, a squeeze-excitation convolution give [c, 1, 1]).
+     */
+    public boolean hasPositions() {
+        return spatial() && height() * width() > 1;
+    }
+
     public boolean spatial() {
         return outputShape.size() == 3;
     }

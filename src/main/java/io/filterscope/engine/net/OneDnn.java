@@ -66,11 +66,13 @@ final class OneDnn {
     static final int SCRATCHPAD_USER = 1;
     /** DNNL_MEMORY_ALLOCATE: oneDNN allocates the memory object's buffer. */
     static final Pointer ALLOCATE = new Pointer(-1);
-    /** Bytes reserved for a dnnl_memory_desc_t (about 700 in oneDNN 2.3) and a dnnl_convolution_desc_t (about 6,000). */
+    /** Bytes reserved for a dnnl_memory_desc_t (about 700 in oneDNN 2.3). */
     static final int MEMORY_DESC_BYTES = 2048;
-    static final int CONV_DESC_BYTES = 16384;
-    /** Bytes reserved for a dnnl_eltwise_desc_t (about 1,450 in oneDNN 2.3). */
-    static final int ELTWISE_DESC_BYTES = 8192;
+    /**
+     * Bytes reserved for an op's descriptor, whichever op: in oneDNN 2.3 a dnnl_convolution_desc_t takes about 6,000, a
+     * dnnl_pooling_desc_t about 3,000 (four memory descriptors and its sizes), a dnnl_eltwise_desc_t about 1,450.
+     */
+    static final int OP_DESC_BYTES = 16384;
 
     private static final Set<String> NAMES = Set.of("dnnl_version", "dnnl_engine_create", "dnnl_stream_create",
             "dnnl_stream_wait", "dnnl_memory_desc_init_by_strides", "dnnl_memory_desc_init_by_tag",
