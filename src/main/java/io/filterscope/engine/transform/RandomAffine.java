@@ -50,16 +50,23 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
      * cost about a microsecond per index, so a 28 px warp and its adjoint took 4 ms of fashion-cnn's 10 ms step
      * (and two thirds of a batch-30 step, docs/performance.md), where these loops take a few microseconds. Arrays
      * cross to the host and back once each way.
+     * <p>
+     * A whole-pixel shift (jitter without scale or rotation, the data-prior preset's one transform) has weight 1 on
+     * tap 0 and 0 on the others everywhere: then only tap 0 is read ({@code taps} 1), a quarter of the loop, with the
+     * same values bit for bit for finite ones: a sum starts at +0 and is never -0, so adding the other taps' +0 or -0
+     * changed nothing (an infinite value times a weight of 0 made NaN there, which a diverged image may now not show).
      *
      * @param height the images' height in pixels; {@code width} likewise
+     * @param taps   how many taps carry weight: 4, or 1 when tap 0 has weight 1 everywhere
      */
-    private record Warp(int height, int width, int[] index, double[] weight) implements Sampled {
+    private record Warp(int height, int width, int[] index, double[] weight, int taps) implements Sampled {
 
         /** The taps of the map from output pixel (x, y) to source position {@code inverse} = a, b, c, d, tx, ty. */
         static Warp of(double[] inverse, int height, int width) {
             int pixels = height * width;
             int[] index = new int[4 * pixels];
             double[] weight = new double[4 * pixels];
+            boolean whole = true;
             for (int y = 0; y < height; y++) {
                 for (int x = 0; x < width; x++) {
                     int o = y * width + x;
@@ -69,6 +76,7 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
                     double y0 = Math.floor(sy);
                     double fx = sx - x0;
                     double fy = sy - y0;
+                    whole &= fx == 0 && fy == 0;
                     int left = clamp(x0, width);
                     int right = clamp(x0 + 1, width);
                     int top = clamp(y0, height) * width;
@@ -84,7 +92,7 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
                     weight[3 * pixels + o] = fx * fy;
                 }
             }
-            return new Warp(height, width, index, weight);
+            return new Warp(height, width, index, weight, whole ? 1 : 4);
         }
 
         @Override
@@ -113,7 +121,7 @@ public record RandomAffine(double jitter, List<Double> scales, double rotate) im
             double[] in = HostArrays.doubles(x);
             double[] out = new double[in.length];
             for (int plane = 0; plane < in.length; plane += pixels) {
-                for (int tap = 0; tap < 4 * pixels; tap += pixels) {
+                for (int tap = 0; tap < taps * pixels; tap += pixels) {
                     for (int o = 0; o < pixels; o++) {
                         int source = plane + index[tap + o];
                         if (adjoint) {

@@ -101,4 +101,30 @@ class RandomAffineTest {
         }
         assertEquals(5801813187415319631L, hash);
     }
+
+    /**
+     * Whole-pixel jitter alone (the data-prior preset's transform) reads one tap per output pixel instead of four: its
+     * warps, forward and adjoint, must be bit for bit what the four bilinear taps gave. These are the hashes the
+     * four-tap loops gave over 40 draws, on a view of rows as the batch passes them, with zeros of both signs among the
+     * values (a zero-weight tap added +0 or -0, which changes no sum that starts from +0).
+     */
+    @Test
+    void wholePixelShiftsAreBitForBitThoseOfTheFourTapLoops() {
+        Random values = new Random(12);
+        float[] v = new float[3 * 2 * 28 * 28];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = i % 7 == 0 ? -0.0f : i % 11 == 0 ? 0.0f : values.nextFloat() * 2 - 1;
+        }
+        INDArray batch = Nd4j.create(v, new long[] {3, 2, 28, 28}, 'c');
+        INDArray image = batch.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        RandomAffine affine = new RandomAffine(2, List.of(), 0);
+        Random rng = new Random(5);
+        long hash = 0;
+        for (int draw = 0; draw < 40; draw++) {
+            Transform.Sampled warp = affine.sample(rng, image.shape());
+            hash = 31 * hash + java.util.Arrays.hashCode(warp.forward(image).data().asFloat());
+            hash = 31 * hash + java.util.Arrays.hashCode(warp.backward(image).data().asFloat());
+        }
+        assertEquals(5519141268668588683L, hash);
+    }
 }
