@@ -12,6 +12,7 @@ import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A model compiled into native ops for one batch size and image size: a graph of stages (a chain for
@@ -39,6 +40,8 @@ public final class Network {
     /** Second names: alias to layer name. */
     private final Map<String, String> aliases;
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
+    /** {@link #channelMask}'s last mask per layer, with the channel of each image it was made for. */
+    private final Map<String, ChannelMask> channelMasks = new HashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private final boolean[] computed;
     /** Backward's gradient at each node's output (slot node + 1; slot 0 is the input), and whether it is ours to add to. */
@@ -411,6 +414,45 @@ public final class Network {
                 rows(g, from, to).assign(0);
             }
         }
+    }
+
+    /** A mask of {@link #channelMask} and the channel of each image it was made for. */
+    private record ChannelMask(int[] channels, INDArray mask) {
+    }
+
+    /**
+     * A mask shaped like {@code layer}'s output, [n, c, h, w], stored as its gradient buffer is (channels last or not):
+     * on image i's channel {@code channels[i]}, 1/(h*w) (in the output's type) over the whole h x w plane, zero
+     * elsewhere and on every image whose channel is negative. The mean of that channel's plane is the product with the
+     * output summed, and the mask is that mean's gradient. Kept outside any workspace, and made again only when the
+     * channels differ from the last call's for this layer: runs sharing a batch ask for the same mask step after step,
+     * whose full-size host array, built and copied in every step, cost more than the rest of the objectives.
+     *
+     * @param channels one per image of the batch: a channel of the layer, or negative for none
+     * @return the mask, not to be changed (the next call may return it again)
+     * @throws IllegalArgumentException when there is not one channel per image
+     */
+    public INDArray channelMask(String layer, int[] channels) {
+        if (channels.length != batch()) {
+            throw new IllegalArgumentException(channels.length + " channels for a batch of " + batch());
+        }
+        ChannelMask last = channelMasks.get(layer);
+        if (last != null && Arrays.equals(last.channels(), channels)) {
+            return last.mask();
+        }
+        INDArray out = output(layer);
+        INDArray mask;
+        try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            mask = last != null ? last.mask().assign(0) : ChannelsLast.like(out);
+        }
+        double share = 1.0 / (out.size(2) * out.size(3));
+        for (int i = 0; i < channels.length; i++) {
+            if (channels[i] >= 0) {
+                mask.get(NDArrayIndex.point(i), NDArrayIndex.point(channels[i])).assign(share);
+            }
+        }
+        channelMasks.put(layer, new ChannelMask(channels.clone(), mask));
+        return mask;
     }
 
     /** The gradient buffer of a layer, after {@link #clearGradients}. */
