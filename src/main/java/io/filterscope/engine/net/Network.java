@@ -42,6 +42,8 @@ public final class Network {
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
     /** {@link #channelMask}'s last mask per layer, with the channel of each image it was made for. */
     private final Map<String, ChannelMask> channelMasks = new HashMap<>();
+    /** {@link #keptRows}' views: per array (by identity), per first and end row. */
+    private final Map<INDArray, Map<Long, INDArray>> keptRows = new java.util.IdentityHashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private final boolean[] computed;
     /** Backward's gradient at each node's output (slot node + 1; slot 0 is the input), and whether it is ours to add to. */
@@ -307,6 +309,28 @@ public final class Network {
             index[d] = org.nd4j.linalg.indexing.NDArrayIndex.all();
         }
         return batch.get(index);
+    }
+
+    /**
+     * Images {@code [from, to)} of {@code batch}, the view {@link #rows} makes, made once and kept when {@code batch}
+     * lives outside any workspace (this network's {@link #input}, what {@link #backward} returns): runs sharing the
+     * batch ask for the same rows step after step, and each new view (its shape and buffer objects, each registered for
+     * deallocation) cost a few microseconds, four a run and step. The views of an array are dropped when it has more
+     * than one per image (runs came and went).
+     */
+    public INDArray keptRows(INDArray batch, int from, int to) {
+        if (batch.isAttached()) {
+            return rows(batch, from, to);
+        }
+        Map<Long, INDArray> views = keptRows.computeIfAbsent(batch, b -> new HashMap<>());
+        if (views.size() > batch.size(0)) {
+            views.clear();
+        }
+        return views.computeIfAbsent(((long) from << 32) | to, k -> {
+            try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return rows(batch, from, to);
+            }
+        });
     }
 
     /** How many weights the model's stages hold (allocated for this input size or not). */
