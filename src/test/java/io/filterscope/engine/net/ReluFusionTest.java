@@ -143,9 +143,52 @@ class ReluFusionTest {
         net.forward(List.of("c1"));
         apart.forward(List.of("pre1", "c1"));
         assertSame(reluStage(net, 1).in, reluStage(net, 1).out, "no copy, no pass");
-        assertNotSame(reluStage(net, 0).in, reluStage(net, 0).out, "libnd4j convolves the plain input: its ReLU stays apart");
+        assertSame(reluStage(net, 0).in, reluStage(net, 0).out, "the plain input is copied channels last: its ReLU is fused too");
         assertNotSame(reluStage(apart, 1).in, reluStage(apart, 1).out);
         assertTrue(apart.output("pre1").minNumber().doubleValue() < 0, "unfused, the convolution's own output stays");
+    }
+
+    /**
+     * A convolution reading the network's plain input (VGG16's first layer: 3 channels, and 5) runs as a primitive on a
+     * channels-last copy, its ReLU fused, its input gradient copied back to the plain layout: the values of libnd4j's conv2d
+     * on the plain maps (which reorders them into the same layout for the same kernel) and relu, bit for bit, forward
+     * and back.
+     */
+    @Test
+    void convolutionOfThePlainInputIsLibnd4jsBitForBit() {
+        Nd4j.getRandom().setSeed(16);
+        for (long[] s : new long[][] {{2, 3, 64, 19, 17}, {1, 3, 24, 13, 11}, {2, 5, 16, 9, 7}}) {
+            INDArray w = Nd4j.randn(DataType.FLOAT, s[2], s[1], 3, 3);
+            INDArray b = Nd4j.randn(DataType.FLOAT, s[2]);
+            ModelGraph.Builder g = ModelGraph.builder();
+            int conv = g.add("c0", Ops.conv2d(w, b, new int[] {1, 1}, Padding.symmetric(new int[] {1, 1}), new int[] {1, 1}, 1),
+                    ModelGraph.INPUT);
+            g.name("c0", g.add("c0", Ops.relu(), conv));
+            Network net = g.build().compile(DataType.FLOAT, s[0], new long[] {s[1], s[3], s[4]});
+            assertTrue(net.toString().contains("conv2d 3x3 + relu (input copied channels last)"), net.toString());
+            INDArray x = Nd4j.randn(DataType.FLOAT, s[0], s[1], s[3], s[4]);
+            INDArray gradOut = Nd4j.randn(DataType.FLOAT, s[0], s[2], s[3], s[4]);
+            net.input().assign(x);
+            net.forward(List.of("c0"));
+            net.clearGradients(List.of("c0"));
+            net.gradient("c0").assign(gradOut);
+            INDArray gradIn = net.backward(List.of("c0"), 0).dup();
+
+            int[] args = {3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+            INDArray y = ChannelsLast.create(DataType.FLOAT, new long[] {s[0], s[2], s[3], s[4]});
+            Stage.exec("conv2d", new INDArray[] {x, w, b}, new INDArray[] {y}, args);
+            INDArray storage = ChannelsLast.storage(y);
+            Stage.exec("relu", new INDArray[] {storage}, new INDArray[] {storage}, new int[0], 0.0);
+            assertArrayEquals(bits(y), bits(net.output("c0")));
+            INDArray masked = ChannelsLast.like(y);
+            Nd4j.exec(new Sign(y, masked));
+            Nd4j.exec(new ElementProduct(masked, ChannelsLast.like(y).assign(gradOut), masked));
+            INDArray expected = Nd4j.create(DataType.FLOAT, x.shape());
+            INDArray flipped = ConvStage.flip(w.permute(1, 0, 2, 3).dup('c'));
+            Stage.exec("conv2d", new INDArray[] {masked, flipped}, new INDArray[] {expected}, args);
+            assertArrayEquals(bits(expected), bits(gradIn), java.util.Arrays.toString(s));
+            assertTrue(!ChannelsLast.is(gradIn) && gradIn.amaxNumber().doubleValue() > 0, "plain, written");
+        }
     }
 
     private static Stage reluStage(Network net, int k) {
