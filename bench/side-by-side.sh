@@ -84,13 +84,15 @@ pair() {
 }
 
 # N = 1, 8, 30 runs of fashion-cnn at once through the WebSocket with preset $1 (default: the objective's own), each
-# count twice in one process, the second round counted (bench leaves a repeated count's first round out),
-# alternating with the reference's batch of 30 (LeNet to conv4 at 28 px): total steps per second of ours against its images per second.
+# count four times in one process, alternating, the median of the last three counted (bench leaves a repeated count's
+# first round out): a class's server is warm, and the second of four rounds of 30 (plain) ran at 0.74x the rate of the
+# fourth, 1,231 against 1,653 steps/s (the JIT still compiling the batched paths). Alternating with the reference's
+# batch of 30 (LeNet to conv4 at 28 px): total steps per second of ours against its images per second.
 concurrent() {
   local preset=$1 threads=${CONCURRENT_THREADS:-$threads} began=$SECONDS out one=() eight=() thirty=() ref=() preset_flag=()
   [ "$preset" = default ] || preset_flag=(--preset "$preset")
   for round in $(seq "$rounds"); do
-    out=$(ours "$threads" --stream --model fashion-cnn "${preset_flag[@]}" --concurrent 1,8,30,1,8,30)
+    out=$(ours "$threads" --stream --model fashion-cnn "${preset_flag[@]}" --concurrent 1,8,30,1,8,30,1,8,30,1,8,30)
     one+=("$(field steps_per_s 'filterscope stream_concurrent runs=1 ' <<<"$out")")
     eight+=("$(field steps_per_s 'filterscope stream_concurrent runs=8 ' <<<"$out")")
     thirty+=("$(field steps_per_s 'filterscope stream_concurrent runs=30 ' <<<"$out")")

@@ -130,9 +130,8 @@ async function loadModel(id) {
   (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));
   const camLayers = $('attr-layer');
   camLayers.replaceChildren();
-  // Grad-CAM reads maps of more than one position (as the server's GradCam.refusal): a global pool's [c, 1, 1] is flat.
-  const readable = (x) => x.outputShape.length === 3 && x.outputShape[1] * x.outputShape[2] > 1;
-  for (const l of model.layers.filter(readable)) camLayers.add(new Option(l.name, l.name));
+  // Only layers the server says Grad-CAM can read (maps of more than one position).
+  for (const l of model.layers.filter((x) => x.gradCam)) camLayers.add(new Option(l.name, l.name));
   // The server's own default (the last convolution block's output), so the page explains what the API would.
   if (model.gradCamLayer) camLayers.value = model.gradCamLayer;
   forgetModel();

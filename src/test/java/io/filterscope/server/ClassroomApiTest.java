@@ -61,8 +61,12 @@ class ClassroomApiTest {
         JsonObject a = attribution("", 200);
         assertEquals("gradcam", a.getString("method"));
         assertEquals("conv4", a.getString("layer"), "the last convolutional layer by default");
-        assertEquals("conv4", new JsonObject(TestClient.get(port, "/api/models/tiny", null).body()).getString("gradCamLayer"),
-                "the model's detail names the default layer, which the page selects");
+        JsonObject detail = new JsonObject(TestClient.get(port, "/api/models/tiny", null).body());
+        assertEquals("conv4", detail.getString("gradCamLayer"), "the model's detail names the default layer, which the page selects");
+        java.util.Map<String, Boolean> readable = new java.util.LinkedHashMap<>();
+        detail.getJsonArray("layers").forEach(l -> readable.put(((JsonObject) l).getString("name"), ((JsonObject) l).getBoolean("gradCam")));
+        assertEquals(true, readable.get("conv4"), "a convolution's maps are offered for Grad-CAM: " + readable);
+        assertEquals(false, readable.get("output"), "a dense layer's are not: " + readable);
         assertEquals(top, a.getInteger("class"), "the top prediction by default");
         JsonArray predictions = a.getJsonArray("predictions");
         assertEquals(3, predictions.size(), "all 3 classes of a 3-class model (at most 5)");

@@ -3,6 +3,7 @@ package io.filterscope.server.compute;
 import io.filterscope.IndexRange;
 import io.filterscope.UserError;
 import io.filterscope.data.LabeledImages;
+import io.filterscope.engine.attribution.GradCam;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.PngFiles;
@@ -55,7 +56,7 @@ public final class ModelQueries {
     public Answers.ModelDetail model(String id) {
         LoadedModel m = store.load(id);
         List<Answers.Layer> layers = m.layers().stream()
-                .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias())).toList();
+                .map(l -> new Answers.Layer(l.name(), l.kind(), l.channels(), l.outputShape(), l.alias(), GradCam.readable(l))).toList();
         ModelMetadata.DefaultView view = m.metadata().defaultView();
         boolean maps = m.layers().stream().anyMatch(LayerInfo::spatial);
         return new Answers.ModelDetail(m.id(), m.metadata().description(), m.metadata().inputShape(), m.classes(),

@@ -37,9 +37,13 @@ public final class Answers {
     public record DefaultView(String layer, int filter, @JsonInclude(JsonInclude.Include.NON_NULL) String preset) {
     }
 
-    /** @param alias another name the file gives the layer, when it has one */
+    /**
+     * @param alias   another name the file gives the layer, when it has one
+     * @param gradCam whether Grad-CAM can read it ({@link io.filterscope.engine.attribution.GradCam#readable}): the page
+     *                offers only these layers, so the rule lives in one place
+     */
     public record Layer(String name, String kind, long channels, List<Long> outputShape,
-                        @JsonInclude(JsonInclude.Include.NON_NULL) String alias) {
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String alias, boolean gradCam) {
     }
 
     /** {@code POST /api/models/{id}/activations}: channels strongest (mean) first, and a mosaic of their maps. */

@@ -220,6 +220,10 @@ class ClassroomPageTest {
         assertTrue(browser.findElement(By.id("attr-heat")).getAttribute("src").startsWith("data:image/png;base64,"));
         assertTrue(browser.findElement(By.id("attr-heat")).isDisplayed());
         assertTrue(text("attr-caption").contains("Grad-CAM"), text("attr-caption"));
+        // Grad-CAM's layer choices are the layers the server marks readable: fashion-cnn's maps, not its dense layers.
+        List<String> camLayers = new Select(browser.findElement(By.id("attr-layer"))).getOptions().stream()
+                .map(o -> o.getAttribute("value")).toList();
+        assertTrue(camLayers.contains("conv4") && !camLayers.contains("output"), camLayers.toString());
         setRange("attr-opacity", "0.8");
         assertEquals("0.8", browser.findElement(By.id("attr-heat")).getCssValue("opacity"));
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
