@@ -92,7 +92,7 @@ concurrent() {
   local preset=$1 threads=${CONCURRENT_THREADS:-$threads} began=$SECONDS out one=() eight=() thirty=() ref=() preset_flag=()
   [ "$preset" = default ] || preset_flag=(--preset "$preset")
   for round in $(seq "$rounds"); do
-    out=$(ours "$threads" --stream --model fashion-cnn "${preset_flag[@]}" --concurrent 1,8,30,1,8,30,1,8,30,1,8,30)
+    out=$(ours "$threads" --stream --model fashion-cnn --layer conv4 "${preset_flag[@]}" --concurrent 1,8,30,1,8,30,1,8,30,1,8,30)
     one+=("$(field steps_per_s 'filterscope stream_concurrent runs=1 ' <<<"$out")")
     eight+=("$(field steps_per_s 'filterscope stream_concurrent runs=8 ' <<<"$out")")
     thirty+=("$(field steps_per_s 'filterscope stream_concurrent runs=30 ' <<<"$out")")

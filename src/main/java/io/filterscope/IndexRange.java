@@ -3,16 +3,23 @@ package io.filterscope;
 /**
  * The indexes a layer's filters or channels, or a model's classes, run over: 0 to {@code count - 1}. The one
  * place the message for an index outside them is written, as 404 {@link UserError#notFound}: {@code filter 160
- * is out of range: layer conv6 has 160 filters (0-159)}, whatever the index's size.
+ * is out of range: layer conv6 has 160 filters (0-159)}, whatever the index's size; a negative index is no index at
+ * all (400).
  *
  * @param noun  what is counted, singular: {@code filter}, {@code channel}, {@code class}
  * @param owner who has them: {@code layer conv6}, {@code model emoji-cnn}
  * @param count how many there are, at least 1
  */
 public record IndexRange(String noun, String owner, long count) {
-    /** @return {@code index} as an int, when it is in the range; else throws the message naming the range */
+    /**
+     * @return {@code index} as an int, when it is in the range; else throws the message naming the range (404), or, for
+     *         a negative index, a 400 saying what an index is, as the HTTP routes answer {@code filter=-1}
+     */
     public int check(long index) {
-        if (index < 0 || index >= count) {
+        if (index < 0) {
+            throw new UserError(noun + " " + index + " is not a whole number from 0: " + owner + " has " + plural() + " 0-" + (count - 1));
+        }
+        if (index >= count) {
             throw outside(Long.toString(index));
         }
         return (int) index;

@@ -20,8 +20,12 @@ public class UserError extends RuntimeException {
         return new UserError(message, true);
     }
 
-    /** Why a JSON document could not be read, on one line (Jackson's messages may hold line breaks), without its location. */
+    /**
+     * Why a JSON document could not be read, on one line (Jackson's messages may hold line breaks), without its location,
+     * and with a location inside it (an unclosed array's start) as a line and column, not Jackson's source description.
+     */
     public static String why(com.fasterxml.jackson.core.JsonProcessingException e) {
-        return String.valueOf(e.getOriginalMessage()).replace('\n', ' ');
+        return String.valueOf(e.getOriginalMessage()).replace('\n', ' ')
+                .replaceAll("\\[Source: [^\\]]*?; (line: \\d+, column: \\d+)\\]", "$1");
     }
 }

@@ -113,7 +113,10 @@ final class BenchCommand implements Callable<Integer> {
         if (stream) {
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
-            StreamBench.Case c = new StreamBench.Case(id, layer(usualLayer(usual, id.equals("vgg16") ? VGG16_LAYER : "conv4")),
+            // The layer the page opens the model on; vgg16 (random weights) is no model of the folder.
+            String usualLayer = layerName != null ? layerName
+                    : id.equals("vgg16") ? VGG16_LAYER : models.store().load(id).defaultLayer().name();
+            StreamBench.Case c = new StreamBench.Case(id, usualLayer,
                     Cli.within("bench", "--filter", filter, 0, 1 << 20),
                     size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);

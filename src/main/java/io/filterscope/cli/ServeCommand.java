@@ -122,15 +122,20 @@ final class ServeCommand implements Callable<Integer> {
      * Starts a node, prints {@code ready} once it is, and runs until the JVM is told to stop (SIGTERM,
      * Ctrl-C): then it ends its runs, telling their clients, and leaves within a bounded time.
      */
+    /** How long a server or worker may take to start, its warm-up ({@code WarmUp.BUDGET_NANOS}, 20 s) included. */
+    private static final int START_SECONDS = 60;
+
     static int runUntilStopped(String command, ServerConfig config, FilterScopeServer.Roles roles,
                                java.util.function.Function<FilterScopeServer, String> ready) throws InterruptedException {
         FilterScopeServer server;
+        String where = roles.front() ? " on " + config.host() + ":" + config.port() : "";
         try {
-            server = FilterScopeServer.start(config, roles).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new UserError(command + ": cannot start" + (roles.front() ? " on " + config.host() + ":" + config.port() : "")
-                    + ": " + cause.getMessage());
+            server = FilterScopeServer.start(config, roles).toCompletionStage().toCompletableFuture().get(START_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new UserError(command + ": cannot start" + where + ": not ready after " + START_SECONDS
+                    + " s (reading the models folder and warming up; --no-warm-up skips the warm-up)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UserError(command + ": cannot start" + where + ": " + e.getCause().getMessage());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

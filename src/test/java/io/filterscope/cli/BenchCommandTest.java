@@ -93,6 +93,15 @@ class BenchCommandTest {
         assertEquals("conv5", f.get("layer"), "the layer its page opens on: " + f);
     }
 
+    /** A model dropped in without a {@code defaultView} streams the layer its page opens on: its second convolution. */
+    @Test
+    void streamingADroppedInModelTakesTheLayerItsPageOpensOn(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny",
+                "--steps", "2"), "filterscope stream ");
+        assertEquals("conv2", f.get("layer"), f.toString());
+    }
+
     @Test
     void streamingVgg16StepsBlock5Conv1AsItsTimingDoes() throws Exception {
         Map<String, String> f = figures(CommandLine.run("bench", "--stream", "--model", "vgg16", "--size", "32", "--steps", "2"),

@@ -48,6 +48,8 @@ class MainTest {
         String out = CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
                 "--filters", "0-5", "--steps", "6", "--seed", "3", "--out", png.toString());
         assertTrue(out.contains("6 filters of conv2"), out);
+        // The time per step leaves out what comes before the first step (compiling, scoring start pictures).
+        assertTrue(out.matches("(?s).*6 filters of conv2 in [0-9.]+ s \\(first step after [0-9.]+ s, then [0-9.]+ ms per step of 6 images\\).*"), out);
         Map<String, String> text = PngFiles.readText(png);
         assertEquals("tiny", text.get("filterscope:model"));
         assertEquals("conv2", text.get("filterscope:layer"));

@@ -77,9 +77,12 @@ class ModelStoreTest {
         FixtureModels.writeLeNet(dir, "tiny");
         Files.writeString(dir.resolve("broken.json"), "{\"id\":\"broken\",\"file\":\"broken.zip\",\"inputShape\":[1,28]}");
         Files.writeString(dir.resolve("garbled.json"), "{not json");
+        Files.writeString(dir.resolve("truncated.json"), "{\"id\":\"truncated\",\"file\":\"t.zip\",\"inputShape\":[1,28");
         ModelStore store = new ModelStore(dir);
         List<ModelStore.Entry> entries = store.list();
-        assertEquals(List.of("broken", "garbled", "tiny"), entries.stream().map(ModelStore.Entry::id).toList());
+        assertEquals(List.of("broken", "garbled", "tiny", "truncated"), entries.stream().map(ModelStore.Entry::id).toList());
+        assertEquals(dir.resolve("truncated.json") + ": Unexpected end-of-input: expected close marker for Array (start marker at"
+                + " line: 1, column: 47)", entries.get(3).error(), "where the unclosed array starts, not Jackson's source description");
         assertFalse(entries.get(0).available());
         assertTrue(entries.get(0).error().contains("broken.json"), entries.get(0).error());
         assertFalse(entries.get(1).available());

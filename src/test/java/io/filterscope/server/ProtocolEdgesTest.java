@@ -131,6 +131,12 @@ class ProtocolEdgesTest {
             assertEquals("class 99999999999999999999999 is out of range: the model has 3 classes (0-2)",
                     socket.next("error").getString("message"));
             assertEquals(400, peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=-1").status());
+            // A negative filter is no index at all: 400 over the WebSocket too, as over HTTP (a newcomer's trial).
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":-1}}");
+            JsonObject negative = socket.next("error");
+            assertEquals("bad_request", negative.getString("code"));
+            assertEquals("filter -1 is not a whole number from 0: layer conv1 has filters 0-31", negative.getString("message"));
         }
     }
 

@@ -186,7 +186,7 @@ public final class ComputeService implements AutoCloseable {
                     if (me.index == 0) {
                         speed = DeviceSpeed.calibrate();
                         if (settings.warmUp()) {
-                            WarmUp.run(store, queries, speed);
+                            WarmUp.run(store, queries, speed, WarmUp.BUDGET_NANOS);
                         }
                         LOG.info("compute worker {}: {} multiply-adds a second in networks, {} in images' own work; {} compute threads",
                                 device, String.format("%.3g", speed.networkRate()), String.format("%.3g", speed.imageRate()),

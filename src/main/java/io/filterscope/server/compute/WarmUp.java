@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * {@code examples} query answers, and an upload's activation maps are computed. Without it, a 30-client soak's
  * first two minutes ran slower than the rest: the JIT compiler took 0.2-0.4 of the 2 cores in the first 100 s
  * (falling to 0.01 by 200 s), the compute thread got 0.42-0.57 of a core against 0.65-0.73 later, and networks
- * and example scores were built inside steps and queries (docs/performance.md, "Soak"). It takes 3-6 s on 2 cores.
+ * and example scores were built inside steps and queries (docs/performance.md, "Soak"). It takes 3-6 s on 2 cores
+ * for the bundled models. It is a head start, not a requirement, so it has a time budget ({@link #BUDGET_NANOS}): the
+ * default model goes first, and models whose turn comes after the budget is spent stay cold (their first run pays
+ * instead). Without it a models folder holding three ImageNet-size networks (60 steps each, a few hundred ms a step)
+ * kept {@code serve} from starting within its minute.
  */
 final class WarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
@@ -35,27 +39,46 @@ final class WarmUp {
     /** Steps of a batch of 8 of each model. */
     private static final int BATCH_STEPS = 10;
     private static final int BATCH = 8;
+    /**
+     * How long the warm-up may take, in nanoseconds: the bundled models take 3-6 s on 2 quiet cores (18.6 s were seen at
+     * load 3, about 57 s at load 7, when nothing bounded it).
+     */
+    static final long BUDGET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 
     private WarmUp() {
     }
 
-    /** Warms every available model of {@code store}; a model that fails is logged and left cold. */
-    static void run(ModelStore store, ModelQueries queries, DeviceSpeed speed) {
+    /**
+     * Warms the available models of {@code store}, {@link ModelStore#DEFAULT_MODEL} first (the page opens on it), within
+     * {@code budgetNanos}: a model is begun only while time is left, and its runs stop stepping once it is spent. A model
+     * that fails is logged and left cold.
+     *
+     * @return the available models left cold for want of time, in the order they would have been warmed
+     */
+    static List<String> run(ModelStore store, ModelQueries queries, DeviceSpeed speed, long budgetNanos) {
         long started = System.nanoTime();
-        for (ModelStore.Entry entry : store.list()) {
-            if (!entry.available()) {
+        long deadline = started + budgetNanos;
+        List<String> cold = new java.util.ArrayList<>();
+        List<ModelStore.Entry> entries = store.list().stream().filter(ModelStore.Entry::available)
+                .sorted(java.util.Comparator.comparing(e -> !ModelStore.DEFAULT_MODEL.equals(e.id()))).toList();
+        for (ModelStore.Entry entry : entries) {
+            if (System.nanoTime() >= deadline) {
+                cold.add(entry.id());
                 continue;
             }
             try {
-                model(store, queries, store.load(entry.id()), speed);
+                model(store, queries, store.load(entry.id()), speed, deadline);
             } catch (RuntimeException | java.io.IOException e) {
                 LOG.warn("warming up {} failed: {}", entry.id(), e.toString());
             }
         }
-        LOG.info("warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
+        LOG.info("warmed up in {} ms{}", (System.nanoTime() - started) / 1_000_000,
+                cold.isEmpty() ? "" : "; left cold for want of time (their first run warms them): " + String.join(", ", cold));
+        return cold;
     }
 
-    private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed) throws java.io.IOException {
+    private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed, long deadline)
+            throws java.io.IOException {
         LayerInfo layer = model.defaultLayer();
         int filter = model.metadata().defaultView() != null ? model.metadata().defaultView().filter() : 0;
         String preset = model.metadata().defaultView() != null && model.metadata().defaultView().preset() != null
@@ -63,11 +86,11 @@ final class WarmUp {
         int[] gallery = new int[(int) Math.min(BATCH, layer.channels())];
         Arrays.setAll(gallery, i -> i);
         step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
-                + layer.name() + "\",\"filter\":" + filter + "}" + preset + "}", STEPS, speed);
+                + layer.name() + "\",\"filter\":" + filter + "}" + preset + "}", STEPS, speed, deadline);
         step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
-                + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed);
+                + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed, deadline);
         if (model.examples() != null) {
-            while (queries.examplesPiece(model.id(), layer.name(), String.valueOf(filter), 100).isEmpty()) {
+            while (System.nanoTime() < deadline && queries.examplesPiece(model.id(), layer.name(), String.valueOf(filter), 100).isEmpty()) {
                 // a slice of pictures a piece, as a query takes them
             }
         }
@@ -77,10 +100,10 @@ final class WarmUp {
     }
 
     /**
-     * Steps the run a start message asks for as the worker steps runs, encoding each step's first frame; the steps
-     * count toward the device's measured speed.
+     * Steps the run a start message asks for as the worker steps runs, encoding each step's first frame, until
+     * {@code steps} or the {@code deadline} (System.nanoTime); the steps count toward the device's measured speed.
      */
-    private static void step(ModelStore store, String message, int steps, DeviceSpeed speed) {
+    private static void step(ModelStore store, String message, int steps, DeviceSpeed speed, long deadline) {
         ClientMessage.Start start;
         try {
             start = (ClientMessage.Start) Protocol.decode(message);
@@ -94,7 +117,7 @@ final class WarmUp {
         DeviceSpeed.Work work = key.work(net.batch(), request.imageMultiplyAdds(parts));
         try {
             AscentRun run = new AscentRun(net, request.objectives(), parts, request.size(), steps, request.seed());
-            for (int i = 0; i < steps; i++) {
+            for (int i = 0; i < steps && System.nanoTime() < deadline; i++) {
                 long began = DeviceSpeed.clock();
                 StepResult result = BatchedAscent.step(net, List.of(new BatchedAscent.Placed(run, 0))).get(0).result();
                 speed.observe(work, DeviceSpeed.clock() - began);

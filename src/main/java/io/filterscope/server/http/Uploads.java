@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * the size limit and deletes its files when the request ends; the request's directory goes then too,
  * taking any part BodyHandler missed (it may go on writing the parts of a refused upload after its own
  * clean-up). A sweep removes whatever is older than any request may take, and the whole directory goes when
- * the server stops.
+ * the server stops. Its name holds the server's process id, so a server that starts removes the directories of
+ * servers that were killed before they could ({@link #removeOrphans}).
  */
 final class Uploads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
@@ -37,6 +38,9 @@ final class Uploads implements AutoCloseable {
      */
     private static final long TRUNCATED_MS = 5000;
     private static final String BODY_READ = "filterscope.bodyRead";
+    /** An uploads directory's name: the prefix, its server's process id, a dash and a random number. */
+    private static final String PREFIX = "filterscope-uploads-";
+    private static final java.util.regex.Pattern OWNED = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(PREFIX) + "(\\d+)-\\d+");
     private final Vertx vertx;
     private final Path directory;
     private final long sweeper;
@@ -49,14 +53,38 @@ final class Uploads implements AutoCloseable {
 
     /** @param maxAgeMs a file older than this belongs to no request any more */
     static Uploads create(Vertx vertx, long maxAgeMs) throws IOException {
+        String prefix = PREFIX + ProcessHandle.current().pid() + "-";
         Path dir;
         try {
-            dir = Files.createTempDirectory("filterscope-uploads-", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            dir = Files.createTempDirectory(prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
-            dir = Files.createTempDirectory("filterscope-uploads-"); // not a POSIX file system
+            dir = Files.createTempDirectory(prefix); // not a POSIX file system
         }
-        return new Uploads(vertx, dir, maxAgeMs);
+        Uploads uploads = new Uploads(vertx, dir, maxAgeMs);
+        uploads.removeOrphans(dir.getParent());
+        return uploads;
+    }
+
+    /**
+     * Removes the upload directories in {@code temp} of servers whose process is gone (killed, so their own clean-up
+     * never ran); those of running servers, and directories named otherwise, are left alone.
+     *
+     * @return how many directories went
+     */
+    int removeOrphans(Path temp) {
+        int removed = 0;
+        try (Stream<Path> all = Files.list(temp)) {
+            for (Path p : all.toList()) {
+                java.util.regex.Matcher m = OWNED.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p) && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                    delete(p, -1);
+                    removed += Files.exists(p) ? 0 : 1;
+                }
+            }
+        } catch (IOException | UncheckedIOException | NumberFormatException e) {
+            LOG.warn("cannot clean old upload directories in {}: {}", temp, e.toString());
+        }
+        return removed;
     }
 
     /**
@@ -125,7 +153,10 @@ final class Uploads implements AutoCloseable {
         }
     }
 
-    /** Files (and then emptied directories) under {@code root} older than {@code ageMs}; returns how many went. */
+    /**
+     * Files (and then emptied directories) under {@code root} older than {@code ageMs}, all of them when it is negative
+     * (the uploads directory itself excepted); returns how many went.
+     */
     int delete(Path root, long ageMs) {
         if (!Files.exists(root)) {
             return 0;
@@ -134,7 +165,8 @@ final class Uploads implements AutoCloseable {
         int deleted = 0;
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                if (p.equals(directory) || Files.getLastModifiedTime(p).toMillis() > before) {
+                // Emptying a directory touches it: with an age, an emptied directory waits for the next sweep.
+                if (p.equals(directory) || (ageMs >= 0 && Files.getLastModifiedTime(p).toMillis() > before)) {
                     continue;
                 }
                 try {

@@ -125,14 +125,14 @@ public final class SessionVerticle extends AbstractVerticle {
         long owned = runs.values().stream().filter(a -> socket.equals(a.owner)).count();
         if (owned >= runsPerConnection) {
             error(socket, new ApiError(429, "too_many_runs", "this connection already has " + owned
-                    + " runs going; stop one first"), tag);
+                    + " runs going or starting; stop one or wait for an answer first"), tag);
             return;
         }
         String client = clientOf.get(socket);
         long ofClient = runs.values().stream().filter(a -> a.owner != null && client.equals(clientOf.get(a.owner))).count();
         if (ofClient >= runsPerClient) {
             error(socket, new ApiError(429, "too_many_runs", "you already have " + ofClient
-                    + " runs going (over all your connections); stop one first"), tag);
+                    + " runs going or starting (over all your connections); stop one or wait for an answer first"), tag);
             return;
         }
         String run = "r" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);

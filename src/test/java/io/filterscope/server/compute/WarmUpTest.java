@@ -10,29 +10,40 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A worker told to warm up is ready only after its models' usual paths ran once: the page's first run of each
- * model stepped (its networks are in the cache for the first real run) and its default layer's example pictures
- * scored (a first {@code examples} query or examples-started run there has nothing left to score).
+ * A worker's warm-up runs its models' usual paths once (it is ready only after): the page's first run of each model
+ * stepped (its networks are in the cache for the first real run) and its default layer's example pictures scored (a
+ * first {@code examples} query or examples-started run there has nothing left to score), within a time budget.
  */
 class WarmUpTest {
 
+    /** Given the time (the worker's budget, {@link WarmUp#BUDGET_NANOS}, may run out on a loaded machine). */
     @Test
-    void aWarmedWorkerHasSteppedAndScoredEachModelsDefaultsBeforeItIsReady() throws Exception {
+    void aWarmUpStepsAndScoresEachModelsDefaults() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
-        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, true, 1),
-                (run, message, droppable) -> { });
-        try {
-            service.ready().get(5, TimeUnit.MINUTES);
-            assertTrue(store.networks().bytes() > 0, "the warm-up's networks are kept for the first runs");
-            for (ModelStore.Entry entry : store.list()) {
-                var model = store.load(entry.id());
-                String layer = model.defaultLayer().name();
-                assertTrue(model.exampleActivations().scoreSlice(layer, 1), entry.id() + "'s " + layer + " pictures are scored");
-            }
-            assertEquals("conv5", store.load("emoji-cnn").defaultLayer().name(), "the model's default view");
-            assertEquals("conv2", store.load("fashion-cnn").defaultLayer().name(), "as the page: the second convolution");
-        } finally {
-            service.shutdown(10_000);
+        assertEquals(java.util.List.of(), WarmUp.run(store, new ModelQueries(store, () -> 4L << 30), DeviceSpeed.calibrate(),
+                TimeUnit.MINUTES.toNanos(10)), "no model left cold");
+        assertTrue(store.networks().bytes() > 0, "the warm-up's networks are kept for the first runs");
+        for (ModelStore.Entry entry : store.list()) {
+            var model = store.load(entry.id());
+            String layer = model.defaultLayer().name();
+            assertTrue(model.exampleActivations().scoreSlice(layer, 1), entry.id() + "'s " + layer + " pictures are scored");
         }
+        assertEquals("conv5", store.load("emoji-cnn").defaultLayer().name(), "the model's default view");
+        assertEquals("conv2", store.load("fashion-cnn").defaultLayer().name(), "as the page: the second convolution");
+    }
+
+    /**
+     * The warm-up is a head start within a time budget: a models folder of ImageNet-size networks kept {@code serve} from
+     * starting within its minute. A model whose turn comes after the budget is spent is not even loaded; the default
+     * model comes first.
+     */
+    @Test
+    void modelsWhoseTurnComesAfterTheBudgetStayColdTheDefaultModelFirst() {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ModelQueries queries = new ModelQueries(store, () -> 4L << 30);
+        java.util.List<String> cold = WarmUp.run(store, queries, DeviceSpeed.calibrate(), 0);
+        assertEquals(ModelStore.DEFAULT_MODEL, cold.get(0), "the page's model would have gone first");
+        assertEquals(store.list().stream().filter(ModelStore.Entry::available).count(), cold.size(), "no time, no model warmed: " + cold);
+        assertEquals(0, store.networks().bytes(), "nothing stepped");
     }
 }
