@@ -11,6 +11,8 @@ let schema = null;
 
 const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
+  /** The gallery shown, a page at a time (openGallery), or null. */
+  gallery: null,
   /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
   galleryOf: 'filters',
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
@@ -373,28 +375,66 @@ function resetRun() {
 function startGallery() {
   const layer = currentLayer();
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer for a gallery', true); return; }
-  if (state.galleryRun) stopReplaced(state.galleryRun);
-  const filters = [...Array(layer.channels).keys()];
-  state.galleryOf = 'filters';
-  fillGallery(filters.map((f) => ({ key: f, label: 'filter ' + f, caption: String(f), pick: () => pickFilter(f) })));
-  send({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
-    size: Number($('size').value), steps: schema.gallerySteps, seed: Number($('seed').value), preset: $('preset').value,
-    params: params(false), tag: 'gallery' });
-  status('rendering the gallery of ' + layer.name + '…');
+  const settings = { size: Number($('size').value), steps: schema.gallerySteps, seed: Number($('seed').value),
+    preset: $('preset').value, params: params(false) };
+  openGallery({ of: 'filters', title: layer.name, all: [...Array(layer.channels).keys()],
+    entry: (f) => ({ key: f, label: 'filter ' + f, caption: String(f), pick: () => pickFilter(f) }),
+    message: (filters) => ({ op: 'start', model: state.model.id, objective: { type: 'channel', layer: layer.name, filters },
+      ...settings, tag: 'gallery' }) });
 }
 
 /** Every output class's ideal input at once, with the class objective's default preset. */
 function startClassGallery() {
   const count = state.model.layers[state.model.layers.length - 1].channels;
-  if (state.galleryRun) stopReplaced(state.galleryRun);
   const names = state.model.classes || [];
-  const indices = [...Array(count).keys()];
-  state.galleryOf = 'classes';
-  fillGallery(indices.map((k) => ({ key: k, label: 'class ' + k + (names[k] != null ? ': ' + names[k] : ''),
-    caption: names[k] != null ? names[k] : String(k), pick: () => pickClass(k) })));
-  send({ op: 'start', model: state.model.id, objective: { type: 'class', filters: indices },
-    steps: schema.gallerySteps * 2, seed: Number($('seed').value), preset: schema.defaultPreset.class, tag: 'gallery' });
-  status('rendering every class of ' + state.model.id + '…');
+  const seed = Number($('seed').value);
+  openGallery({ of: 'classes', title: state.model.id, all: [...Array(count).keys()],
+    entry: (k) => ({ key: k, label: 'class ' + k + (names[k] != null ? ': ' + names[k] : ''),
+      caption: names[k] != null ? names[k] : String(k), pick: () => pickClass(k) }),
+    message: (indices) => ({ op: 'start', model: state.model.id, objective: { type: 'class', filters: indices },
+      steps: schema.gallerySteps * 2, seed, preset: schema.defaultPreset.class, tag: 'gallery' }) });
+}
+
+/**
+ * Shows a gallery a page at a time: `of` ('filters' or 'classes'), `all` its indices, `entry` a tile's description and
+ * `message` the start of a page's run. The first page asks for them all; a page the server refuses as too_large (a
+ * step over its time or memory limit, or more images than one run takes) is asked again at half the size, so a layer
+ * of 2,048 filters or a model of 1,000 classes shows as many as the server takes at once, the rest a click away.
+ */
+function openGallery(gallery) {
+  state.gallery = { ...gallery, from: 0, count: gallery.all.length };
+  sendGalleryPage();
+}
+
+function sendGalleryPage() {
+  const g = state.gallery;
+  if (state.galleryRun) stopReplaced(state.galleryRun);
+  const page = g.all.slice(g.from, g.from + g.count);
+  state.galleryOf = g.of;
+  fillGallery(page.map(g.entry));
+  send(g.message(page));
+  const whole = page.length === g.all.length;
+  $('gallery-pager').hidden = whole;
+  $('gallery-page').textContent = `${g.of} ${page[0]}-${page[page.length - 1]} of ${g.all.length}`;
+  $('gallery-previous').disabled = g.from === 0;
+  $('gallery-next').disabled = g.from + g.count >= g.all.length;
+  status(`rendering ${whole ? 'the gallery of ' + g.title : $('gallery-page').textContent + ' of ' + g.title}…`);
+}
+
+/** Moves the gallery a page back (-1) or on (+1), keeping the page size the server took. */
+function turnGalleryPage(by) {
+  const g = state.gallery;
+  g.from = Math.min(Math.max(0, g.from + by * g.count), g.all.length - 1);
+  sendGalleryPage();
+}
+
+/** A gallery page too large for the server is asked again at half its size (see openGallery); true if it was. */
+function shrinkGalleryPage(e) {
+  const g = state.gallery;
+  if (e.tag !== 'gallery' || e.code !== 'too_large' || !g || g.count <= 1) return false;
+  g.count = Math.ceil(g.count / 2);
+  sendGalleryPage();
+  return true;
 }
 
 function fillGallery(entries) {
@@ -425,6 +465,7 @@ function pickFilter(f) {
 
 function onEvent(e) {
   if (e.type === 'error') {
+    if (shrinkGalleryPage(e)) return;
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
     return;
   }
@@ -964,6 +1005,8 @@ function wire() {
   $('start').addEventListener('click', start);
   $('stop').addEventListener('click', () => state.run && send({ op: 'stop', run: state.run }));
   $('gallery').addEventListener('click', startGallery);
+  $('gallery-previous').addEventListener('click', () => turnGalleryPage(-1));
+  $('gallery-next').addEventListener('click', () => turnGalleryPage(1));
   $('class-gallery').addEventListener('click', startClassGallery);
   $('refresh-runs').addEventListener('click', () => send({ op: 'list' }));
   $('upload').addEventListener('change', () => {

@@ -81,6 +81,32 @@ public final class HostArrays {
         into.data().asNioFloat().put(narrow(values));
     }
 
+    /** Arrays of at most this many values are checked by {@link #allFinite} on the host. */
+    static final int HOST_CHECK_MAX = 1 << 14;
+
+    /**
+     * Whether every value of {@code x} is finite: a FLOAT array of at most {@link #HOST_CHECK_MAX} values that lie in
+     * c order one after the other in its buffer (a 28 px run's image gradient, 784 values, or its rows of the batch's) is
+     * read in one bulk copy and checked on the host, where a native sum took an op call and a result array, as many a
+     * batch step as runs in it; any other by that one native sum, which is not finite when a value is not (nor when
+     * finite values overflow it).
+     */
+    public static boolean allFinite(INDArray x) {
+        if (x.dataType() != DataType.FLOAT || x.length() > HOST_CHECK_MAX || x.ordering() != 'c'
+                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x)) {
+            return Double.isFinite(x.sumNumber().doubleValue());
+        }
+        float[] values = new float[(int) x.length()];
+        // The buffer's view starts at the buffer's own offset, the array's values at the array's offset in it.
+        x.data().asNioFloat().get((int) x.offset(), values);
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Each value rounded to the nearest float, as the cast op rounds it. */
     private static float[] narrow(double[] values) {
         float[] narrow = new float[values.length];

@@ -57,6 +57,17 @@ public final class ModelStore {
     /** A loaded model and the versions of the files it was read from, to notice a file changed in place. */
     private record Loaded(LoadedModel model, ModelDefaults.FileVersion file, ModelDefaults.FileVersion metadata) {
     }
+
+    /**
+     * Models whose reading failed, by id: the versions of the files they were read from ({@link #versions}) and why. Such
+     * a model is listed unavailable with that reason, and not read again, until one of its files changes: a metadata
+     * file naming a layer the model lacks, or classes it does not have, is found only when the model is read, and the
+     * list said "available" of a model every request then refused.
+     */
+    private final Map<String, Failed> failed = new ConcurrentHashMap<>();
+
+    private record Failed(List<ModelDefaults.FileVersion> versions, String error) {
+    }
     /** A store for one-off use (the command line): compiled networks lent to runs are all kept. */
     public ModelStore(Path dir) {
         this(dir, NetworkCache.unbounded());
@@ -90,7 +101,10 @@ public final class ModelStore {
         return dir;
     }
 
-    /** One entry per metadata file and per model file without one, in id order. */
+    /**
+     * One entry per metadata file and per model file without one, in id order; a model whose files failed to read as
+     * they are now is unavailable with the reason.
+     */
     public List<Entry> list() {
         List<Entry> entries = metadataEntries();
         for (Map.Entry<String, Path> bare : filesWithoutMetadata(entries).entrySet()) {
@@ -100,8 +114,26 @@ public final class ModelStore {
                 entries.add(new Entry(bare.getKey(), null, e.getMessage(), true));
             }
         }
+        entries.replaceAll(e -> {
+            Failed f = e.available() ? failed.get(e.id()) : null;
+            return f != null && f.versions().equals(versions(e)) ? new Entry(e.id(), null, f.error(), e.defaults()) : e;
+        });
         entries.sort(Comparator.comparing(Entry::id));
         return entries;
+    }
+
+    /** The versions of the files a listed model is read from: its model file, and its metadata file if it has one. */
+    private List<ModelDefaults.FileVersion> versions(Entry e) {
+        List<ModelDefaults.FileVersion> versions = new ArrayList<>();
+        try {
+            versions.add(ModelDefaults.FileVersion.of(dir.resolve(e.metadata().file())));
+            if (!e.defaults()) {
+                versions.add(ModelDefaults.FileVersion.of(dir.resolve(e.id() + ".json")));
+            }
+        } catch (IOException gone) {
+            versions.add(null); // changing under us: no failure recorded before matches it
+        }
+        return versions;
     }
 
     private List<Entry> metadataEntries() {
@@ -174,8 +206,25 @@ public final class ModelStore {
                 networks.forget(old.model()); // its compiled networks belong to the old file
                 LOG.info("{} changed on disk; reading it again", id);
             }
-            return loaded.computeIfAbsent(id, this::read).model();
+            Entry listed = list().stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
+            if (listed != null && !listed.available()) {
+                throw cannotBeUsed(id, listed.error());
+            }
+            try {
+                return loaded.computeIfAbsent(id, this::read).model();
+            } catch (UserError e) {
+                if (e.notFound || listed == null) {
+                    throw e;
+                }
+                failed.put(id, new Failed(versions(listed), e.getMessage()));
+                throw cannotBeUsed(id, e.getMessage());
+            }
         }
+    }
+
+    /** A listed model that cannot be read: 404, as the server's directory answers for a model listed unavailable. */
+    private static UserError cannotBeUsed(String id, String why) {
+        return UserError.notFound("model '" + id + "' cannot be used: " + why);
     }
 
     private boolean current(Loaded l, String id) {

@@ -2,7 +2,9 @@ package io.filterscope.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -96,5 +98,36 @@ class HostArraysTest {
             assertEquals(0, batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(3)).amaxNumber().doubleValue(), "rows after the view");
         }
         assertThrows(IllegalArgumentException.class, () -> HostArrays.write(v, Nd4j.zeros(DataType.FLOAT, 2, 2)));
+    }
+
+    /**
+     * A NaN or an infinity anywhere in the array, and only there, makes it not finite: in an array of its own and in a
+     * view of whole rows (read on the host; a NaN in the rows around the view does not count), in a strided view and in
+     * an array too large for the host (one native sum).
+     */
+    @Test
+    void allFiniteSeesEveryNonFiniteValueOfTheArrayAndNoOther() {
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28);
+        INDArray rows = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
+        assertTrue(HostArrays.allFinite(batch) && HostArrays.allFinite(rows));
+        batch.putScalar(new long[] {0, 0, 5, 5}, Float.NaN);
+        batch.putScalar(new long[] {3, 0, 27, 27}, Float.POSITIVE_INFINITY);
+        assertTrue(HostArrays.allFinite(rows), "the rows around the view");
+        assertFalse(HostArrays.allFinite(batch));
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            INDArray own = Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28);
+            own.putScalar(new long[] {0, 0, 27, 27}, bad);
+            assertFalse(HostArrays.allFinite(own), "the last value " + bad);
+            rows.putScalar(new long[] {1, 0, 0, 0}, bad);
+            assertFalse(HostArrays.allFinite(rows), "a view's value " + bad);
+            rows.putScalar(new long[] {1, 0, 0, 0}, 0);
+        }
+        INDArray strided = Nd4j.rand(DataType.FLOAT, 28, 28).transpose();
+        strided.putScalar(3, 4, Float.NaN);
+        assertFalse(HostArrays.allFinite(strided));
+        INDArray large = Nd4j.rand(DataType.FLOAT, 1, 3, 128, 128);
+        assertTrue(HostArrays.allFinite(large));
+        large.putScalar(new long[] {0, 2, 127, 127}, Float.NaN);
+        assertFalse(HostArrays.allFinite(large));
     }
 }

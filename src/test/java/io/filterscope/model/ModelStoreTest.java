@@ -90,6 +90,31 @@ class ModelStoreTest {
         assertEquals("tiny", store.load("tiny").id());
     }
 
+    /**
+     * A metadata file whose classes the model does not have is found out only when the model is read: from then on the
+     * list says the model cannot be used, and why, and every load says the same (404, as the server's directory answers
+     * for a model listed unavailable), until a file changes (a newcomer saw "available" and then 400 on every start).
+     */
+    @Test
+    void aModelThatFailedToReadIsListedUnavailableUntilItsFilesChange(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String fine = Files.readString(dir.resolve("tiny.json"));
+        Files.writeString(dir.resolve("tiny.json"), fine.replaceFirst("\\[\\s*\"a\"\\s*,\\s*\"b\"\\s*,\\s*\"c\"\\s*]", "[\"a\",\"b\"]"));
+        ModelStore store = new ModelStore(dir);
+        assertTrue(store.list().get(0).available(), "nothing read yet");
+        UserError e = assertThrows(UserError.class, () -> store.load("tiny"));
+        assertTrue(e.notFound, "404, as the directory answers");
+        assertTrue(e.getMessage().startsWith("model 'tiny' cannot be used: ") && e.getMessage().contains("2 classes"), e.getMessage());
+        ModelStore.Entry listed = store.list().get(0);
+        assertFalse(listed.available());
+        assertEquals(e.getMessage(), "model 'tiny' cannot be used: " + listed.error(), "the list gives the same reason");
+        assertEquals(e.getMessage(), assertThrows(UserError.class, () -> store.load("tiny")).getMessage(), "not read again");
+
+        Files.writeString(dir.resolve("tiny.json"), fine + " "); // mended: another size
+        assertTrue(store.list().get(0).available());
+        assertEquals("tiny", store.load("tiny").id());
+    }
+
     @Test
     void truncatedModelFileGivesAOneLineErrorNamingIt(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

@@ -159,7 +159,7 @@ class ObjectivesOverWebSocketTest {
                     .put("filters", new JsonArray(IntStream.range(0, 513).map(i -> i % 32).boxed().toList())), 1).put("tag", "513");
             client.send(tooMany);
             JsonObject refused = client.nextEvent("error");
-            assertEquals("bad_request", refused.getString("code"));
+            assertEquals("too_large", refused.getString("code"), "as a step over the limits is: the page halves its gallery's page");
             assertEquals("513", refused.getString("tag"));
             assertTrue(refused.getString("message").contains("512"), refused.getString("message"));
 

@@ -1,5 +1,6 @@
 package io.filterscope.engine.net;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,8 +19,15 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * 0)}: the ReLU after it, which alone reads it ({@link ModelGraph}), is then done as the convolution stores its values (a
  * oneDNN post-op, {@link #rectifies}). Its backward pass is unchanged: that ReLU's stage takes the gradient through the
  * ReLU ({@link ActivationStage#readRectified}). Where libnd4j's conv2d runs, the ReLU stays a stage of its own: its relu
- * in place right after the convolution took VGG16's first layer (read from the plain input image) 3.6-3.8 ms of
- * processor time against 0.5-0.6 ms for the convolution and 0.3 ms for the ReLU's stage.
+ * in place right after the convolution took VGG16's first layer 3.6-3.8 ms of processor time against 0.5-0.6 ms for the
+ * convolution and 0.3 ms for the ReLU's stage.
+ * <p>
+ * A stride-1 convolution whose output is stored channels last but whose input is not (VGG16's first layer, reading the
+ * network's plain input image) runs as a primitive too where the primitive wants its maps channels last: each forward
+ * pass copies the input into a channels-last array of its own, and the input gradient is written into another and
+ * copied back to the plain layout. libnd4j's conv2d reorders such maps itself at every call, into the same layout for
+ * the same kernel, so the values are the same bit for bit; oneDNN's reorder of a 3-channel image into that order took
+ * 0.7-0.8 ms at 128 px, and libnd4j's conv2d reordered the plain gradient buffer before each backward call as well.
  */
 final class ConvStage extends Stage {
     private final INDArray weights;
@@ -38,6 +46,12 @@ final class ConvStage extends Stage {
     /** The same two convolutions as oneDNN primitives made once ({@link DirectConv}), or null where they cannot be. */
     private DirectConv direct;
     private DirectConv directTransposed;
+    /**
+     * Channels-last arrays of the (padded) input's shape where the primitives read the input and write its gradient in
+     * place of plain ones ({@link #staging}), or null where they read and write those themselves or libnd4j convolves.
+     */
+    private INDArray stagedSource;
+    private INDArray stagedGrad;
     /** Other strides' input gradient as libnd4j's deconv2d (a transposed convolution), or null for conv2d_bp. */
     private DynamicCustomOp deconvOp;
     private INDArray gradW;
@@ -77,7 +91,7 @@ final class ConvStage extends Stage {
     String description() {
         String gradient = stride[0] == 1 && stride[1] == 1 || stridedPointwise() ? ""
                 : deconvOp != null ? " (deconv2d gradient)" : " (conv2d_bp gradient)";
-        return kind() + gradient + (rectified ? " + relu" : "");
+        return kind() + gradient + (rectified ? " + relu" : "") + (stagedSource != null ? " (input copied channels last)" : "");
     }
 
     @Override
@@ -145,6 +159,11 @@ final class ConvStage extends Stage {
         forwardOp = DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
                 .addIntegerArguments(args(nativePad, stride)).build();
         direct = DirectConv.of(source, weights, bias, out, stride, nativePad, rectified);
+        if (direct == null) {
+            stagedSource = staging(source);
+            direct = stagedSource == null ? null : DirectConv.of(stagedSource, weights, bias, out, stride, nativePad, rectified);
+            stagedSource = direct == null ? null : stagedSource;
+        }
         rectified &= direct != null;
         boolean unitStride = stride[0] == 1 && stride[1] == 1;
         if (unitStride || stridedPointwise()) {
@@ -158,6 +177,11 @@ final class ConvStage extends Stage {
             transposedOp = DynamicCustomOp.builder("conv2d").addInputs(gradOutPlaceholder(), flipped).addOutputs(sourceGrad)
                     .addIntegerArguments(args(full, stride)).build();
             directTransposed = DirectConv.of(gradOutPlaceholder(), flipped, null, sourceGrad, stride, full, false);
+            if (directTransposed == null) {
+                stagedGrad = staging(sourceGrad);
+                directTransposed = stagedGrad == null ? null : DirectConv.of(gradOutPlaceholder(), flipped, null, stagedGrad, stride, full, false);
+                stagedGrad = directTransposed == null ? null : stagedGrad;
+            }
         } else if (stridedPointwise()) {
             // The other pixels' gradient is zero, and they are never written: gradIn starts zeroed.
             sampled = gradIn.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, stride[0], in.size(2)),
@@ -172,6 +196,17 @@ final class ConvStage extends Stage {
             gradB = Nd4j.create(weights.dataType(), weights.size(0));
             zeroBias = bias == null ? gradB.like() : bias;
         }
+    }
+
+    /**
+     * A zeroed channels-last array of {@code plain}'s shape for a primitive to read or write in its place, where this
+     * stride-1 convolution's output is stored channels last and {@code plain} (its input or the input's gradient) is
+     * not, in float with oneDNN at hand; else null.
+     */
+    private INDArray staging(INDArray plain) {
+        boolean wanted = takesChannelsLast() && ChannelsLast.is(out) && !ChannelsLast.is(plain)
+                && plain.dataType() == DataType.FLOAT && OneDnn.available();
+        return wanted ? ChannelsLast.create(plain.dataType(), plain.shape()) : null;
     }
 
     /**
@@ -219,7 +254,10 @@ final class ConvStage extends Stage {
     @Override
     void forward() {
         padded.fill(in);
-        if (direct == null || !direct.run(source, out)) {
+        if (stagedSource != null) {
+            stagedSource.assign(source);
+        }
+        if (direct == null || !direct.run(stagedSource != null ? stagedSource : source, out)) {
             Nd4j.exec(forwardOp);
             if (rectified) {
                 INDArray y = ChannelsLast.elementwise(out)[0];
@@ -232,7 +270,12 @@ final class ConvStage extends Stage {
     void backward(INDArray gradOut, Leak leak) {
         if (transposedOp != null) {
             // An output gradient stored otherwise than the output (plain where the output is channels last) goes to libnd4j.
-            if (directTransposed == null || !directTransposed.run(gradOut, sourceGrad)) {
+            INDArray written = stagedGrad != null ? stagedGrad : sourceGrad;
+            if (directTransposed != null && directTransposed.run(gradOut, written)) {
+                if (stagedGrad != null) {
+                    sourceGrad.assign(stagedGrad);
+                }
+            } else {
                 transposedOp.setInputArgument(0, gradOut);
                 Nd4j.exec(transposedOp);
             }

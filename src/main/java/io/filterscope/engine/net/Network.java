@@ -12,6 +12,7 @@ import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A model compiled into native ops for one batch size and image size: a graph of stages (a chain for
@@ -39,6 +40,10 @@ public final class Network {
     /** Second names: alias to layer name. */
     private final Map<String, String> aliases;
     private final Map<String, INDArray> objectiveGradients = new HashMap<>();
+    /** {@link #channelMask}'s last mask per layer, with the channel of each image it was made for. */
+    private final Map<String, ChannelMask> channelMasks = new HashMap<>();
+    /** {@link #keptRows}' views: per array (by identity), per first and end row. */
+    private final Map<INDArray, Map<Long, INDArray>> keptRows = new java.util.IdentityHashMap<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private final boolean[] computed;
     /** Backward's gradient at each node's output (slot node + 1; slot 0 is the input), and whether it is ours to add to. */
@@ -306,6 +311,28 @@ public final class Network {
         return batch.get(index);
     }
 
+    /**
+     * Images {@code [from, to)} of {@code batch}, the view {@link #rows} makes, made once and kept when {@code batch}
+     * lives outside any workspace (this network's {@link #input}, what {@link #backward} returns): runs sharing the
+     * batch ask for the same rows step after step, and each new view (its shape and buffer objects, each registered for
+     * deallocation) cost a few microseconds, four a run and step. The views of an array are dropped when it has more
+     * than one per image (runs came and went).
+     */
+    public INDArray keptRows(INDArray batch, int from, int to) {
+        if (batch.isAttached()) {
+            return rows(batch, from, to);
+        }
+        Map<Long, INDArray> views = keptRows.computeIfAbsent(batch, b -> new HashMap<>());
+        if (views.size() > batch.size(0)) {
+            views.clear();
+        }
+        return views.computeIfAbsent(((long) from << 32) | to, k -> {
+            try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return rows(batch, from, to);
+            }
+        });
+    }
+
     /** How many weights the model's stages hold (allocated for this input size or not). */
     public long parameters() {
         return planned.stream().mapToLong(Stage::parameters).sum();
@@ -411,6 +438,45 @@ public final class Network {
                 rows(g, from, to).assign(0);
             }
         }
+    }
+
+    /** A mask of {@link #channelMask} and the channel of each image it was made for. */
+    private record ChannelMask(int[] channels, INDArray mask) {
+    }
+
+    /**
+     * A mask shaped like {@code layer}'s output, [n, c, h, w], stored as its gradient buffer is (channels last or not):
+     * on image i's channel {@code channels[i]}, 1/(h*w) (in the output's type) over the whole h x w plane, zero
+     * elsewhere and on every image whose channel is negative. The mean of that channel's plane is the product with the
+     * output summed, and the mask is that mean's gradient. Kept outside any workspace, and made again only when the
+     * channels differ from the last call's for this layer: runs sharing a batch ask for the same mask step after step,
+     * whose full-size host array, built and copied in every step, cost more than the rest of the objectives.
+     *
+     * @param channels one per image of the batch: a channel of the layer, or negative for none
+     * @return the mask, not to be changed (the next call may return it again)
+     * @throws IllegalArgumentException when there is not one channel per image
+     */
+    public INDArray channelMask(String layer, int[] channels) {
+        if (channels.length != batch()) {
+            throw new IllegalArgumentException(channels.length + " channels for a batch of " + batch());
+        }
+        ChannelMask last = channelMasks.get(layer);
+        if (last != null && Arrays.equals(last.channels(), channels)) {
+            return last.mask();
+        }
+        INDArray out = output(layer);
+        INDArray mask;
+        try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            mask = last != null ? last.mask().assign(0) : ChannelsLast.like(out);
+        }
+        double share = 1.0 / (out.size(2) * out.size(3));
+        for (int i = 0; i < channels.length; i++) {
+            if (channels[i] >= 0) {
+                mask.get(NDArrayIndex.point(i), NDArrayIndex.point(channels[i])).assign(share);
+            }
+        }
+        channelMasks.put(layer, new ChannelMask(channels.clone(), mask));
+        return mask;
     }
 
     /** The gradient buffer of a layer, after {@link #clearGradients}. */

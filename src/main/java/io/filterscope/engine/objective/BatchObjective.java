@@ -79,8 +79,9 @@ public final class BatchObjective {
     /**
      * Evaluates the objectives of several runs sharing a network's batch after its forward pass (the layer's gradients
      * cleared), each run's on its images' rows {@code [firsts[r], firsts[r] + n)}, with one mask over the whole batch
-     * where each run's {@link #evaluate} makes its own: two native ops for all the runs. Each image's value is the sum
-     * of its own row, so it comes out as the run's own evaluation gives it. Rows of no run get no gradient.
+     * where each run's {@link #evaluate} makes its own: three native ops for all the runs, the mask made again only when
+     * the runs or their rows change ({@link Network#channelMask}). Each image's value is the sum of its own row, so it
+     * comes out as the run's own evaluation gives it. Rows of no run get no gradient.
      *
      * @param objectives each with the same {@link #maskedLayer}
      * @return each run's values, in order
@@ -91,20 +92,17 @@ public final class BatchObjective {
         if (objectives.stream().anyMatch(o -> !o.masked() || !o.sharedLayer.equals(layer))) {
             throw new IllegalArgumentException("only channel objectives on one layer, with no shared term, are evaluated together");
         }
-        INDArray out = net.output(layer);
-        long[] shape = out.shape();
-        long plane = shape[2] * shape[3];
-        float[] mask = new float[(int) out.length()];
+        int[] channels = new int[(int) net.batch()];
+        java.util.Arrays.fill(channels, -1);
         for (int r = 0; r < objectives.size(); r++) {
             List<Objective> own = objectives.get(r).perImage;
             for (int i = 0; i < own.size(); i++) {
-                long at = ((firsts[r] + i) * shape[1] + ((ChannelObjective) own.get(i)).filter()) * plane;
-                java.util.Arrays.fill(mask, (int) at, (int) (at + plane), (float) (1.0 / plane));
+                channels[firsts[r] + i] = ((ChannelObjective) own.get(i)).filter();
             }
         }
-        INDArray m = Nd4j.createFromArray(mask).castTo(out.dataType()).reshape('c', shape);
+        INDArray m = net.channelMask(layer, channels);
         net.gradient(layer).assign(m);
-        double[] all = out.mul(m).sum(1, 2, 3).toDoubleVector();
+        double[] all = net.output(layer).mul(m).sum(1, 2, 3).toDoubleVector();
         double[][] values = new double[objectives.size()][];
         for (int r = 0; r < values.length; r++) {
             values[r] = java.util.Arrays.copyOfRange(all, firsts[r], firsts[r] + objectives.get(r).perImage.size());

@@ -2,6 +2,7 @@ package io.filterscope.engine.render;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
+import io.filterscope.engine.HostArrays;
 import io.filterscope.engine.RowState;
 import io.filterscope.engine.Workspaces;
 import io.filterscope.engine.net.Network;
@@ -439,8 +440,7 @@ public final class AscentRun {
                 throw new RunFailedException("the objective became " + v + " at step " + (step + 1));
             }
         }
-        // One reduction catches both: a sum with a NaN or an infinity in it is not finite.
-        if (!Double.isFinite(gradient.sumNumber().doubleValue())) {
+        if (!HostArrays.allFinite(gradient)) {
             throw new RunFailedException("the gradient became NaN or infinite at step " + (step + 1));
         }
     }

@@ -62,7 +62,7 @@ public final class BatchedAscent {
 
     private static List<Outcome> stepInWorkspace(Network net, List<Placed> placed, Set<String> layers) {
         Outcome[] outcomes = new Outcome[placed.size()];
-        eachRun(placed, outcomes, (p, k) -> p.run().begin(rows(net.input(), p)));
+        eachRun(placed, outcomes, (p, k) -> p.run().begin(rows(net, net.input(), p)));
         Backend.fitThreadsTo(net.activationVolume());
         net.forward(layers);
         // Rows of runs not stepping, and of layers some runs do not read, must carry no gradient back.
@@ -82,7 +82,7 @@ public final class BatchedAscent {
         Backend.fitThreadsTo(net.activationVolume());
         INDArray gradient = net.backward(layers, leak);
         INDArray[] imageGradients = new INDArray[placed.size()];
-        eachRun(placed, outcomes, (p, k) -> imageGradients[k] = p.run().imageGradient(values[k], rows(gradient, p)));
+        eachRun(placed, outcomes, (p, k) -> imageGradients[k] = p.run().imageGradient(values[k], rows(net, gradient, p)));
         List<Integer> going = new ArrayList<>();
         for (int k = 0; k < placed.size(); k++) {
             if (outcomes[k] == null) {
@@ -135,8 +135,8 @@ public final class BatchedAscent {
         }
     }
 
-    /** The run's rows of a batch array. */
-    private static INDArray rows(INDArray batch, Placed p) {
-        return Network.rows(batch, p.first(), p.first() + p.run().images());
+    /** The run's rows of one of the network's batch arrays (its input, its input's gradient), kept from step to step. */
+    private static INDArray rows(Network net, INDArray batch, Placed p) {
+        return net.keptRows(batch, p.first(), p.first() + p.run().images());
     }
 }

@@ -54,6 +54,9 @@ final class SharedRows {
     private final List<AscentRun> members;
     private final Parameterization image;
     private final Optimizer optimizer;
+    /** Each member's rows of {@link #image}'s images, kept while the parameterization hands out the same array. */
+    private INDArray rowsOf;
+    private final List<INDArray> memberRows = new ArrayList<>();
 
     private SharedRows(List<AscentRun> members) {
         this.members = List.copyOf(members);
@@ -154,15 +157,45 @@ final class SharedRows {
         image.project();
         INDArray now = image.image();
         INDArray display = Workspaces.persistent(() -> image.space().toDisplay(now));
+        List<INDArray> own = rowsOf(now);
         List<StepResult> results = new ArrayList<>(members.size());
         int first = 0;
-        for (AscentRun r : members) {
+        for (int k = 0; k < members.size(); k++) {
+            AscentRun r = members.get(k);
             int from = first;
-            results.add(r.finish(Workspaces.persistent(() -> Network.rows(now, from, from + r.images())),
-                    // A copy of its own, as a step's images are (not a view: its buffer is exactly them).
-                    Workspaces.persistent(() -> Network.rows(display, from, from + r.images()).dup('c'))));
+            results.add(r.finish(own.get(k), Workspaces.persistent(() -> displayRows(display, from, from + r.images()))));
             first += r.images();
         }
         return results;
+    }
+
+    /**
+     * Rows {@code [from, to)} of {@code display}, the step's display copy (a new c-order array), as a step's images are
+     * handed out: an array whose buffer is exactly them. Its buffer is a part of the copy's, not another copy (a view and
+     * its copy were made a run and step): the next step makes a new display copy, so these images stay as they are.
+     */
+    private static INDArray displayRows(INDArray display, int from, int to) {
+        long per = display.length() / display.size(0);
+        long[] shape = display.shape().clone();
+        shape[0] = to - from;
+        return Nd4j.create(Nd4j.createBuffer(display.data(), from * per, (to - from) * per), shape);
+    }
+
+    /**
+     * Each member's rows of {@code now}, the block's images: views made again only when the parameterization hands out
+     * another array (each of the parameterizations keeps one), not a view a run and step.
+     */
+    private List<INDArray> rowsOf(INDArray now) {
+        if (now != rowsOf) {
+            memberRows.clear();
+            int first = 0;
+            for (AscentRun r : members) {
+                int from = first;
+                memberRows.add(Workspaces.persistent(() -> Network.rows(now, from, from + r.images())));
+                first += r.images();
+            }
+            rowsOf = now;
+        }
+        return memberRows;
     }
 }

@@ -775,11 +775,14 @@ public final class ComputeService implements AutoCloseable {
         int c = (int) shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
-        // The images are a fresh array of this step (never a view), so its buffer is exactly them.
-        float[] all = images.data().asFloat();
+        // The images are a fresh array of this step (never a view), so its buffer is exactly them: each image's planes
+        // in one bulk copy from native memory (asFloat read them value by value).
+        java.nio.FloatBuffer all = images.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? images.data().asNioFloat()
+                : java.nio.FloatBuffer.wrap(images.data().asFloat());
         int per = c * h * w;
         for (int i = 0; i < shape[0]; i++) {
-            float[] planes = Arrays.copyOfRange(all, i * per, (i + 1) * per);
+            float[] planes = new float[per];
+            all.get(i * per, planes);
             int index = i;
             Double loss = values == null ? null : values[i];
             int filter = Run.filterOf(run.request.objectives().get(i), i);

@@ -22,7 +22,10 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
                   Settings settings) {
     static final int MAX_IMAGES = 512;
 
-    /** @throws UserError for anything the message asks that the model or the settings schema does not allow */
+    /**
+     * @throws UserError for anything the message asks that the model or the settings schema does not allow
+     * @throws io.filterscope.server.ApiError.ApiException 413 too_large for more than {@link #MAX_IMAGES} images
+     */
     static RunRequest parse(ClientMessage.Start start, Function<String, LoadedModel> models) {
         if (start.model() == null) {
             throw new UserError("start needs a string \"model\"");
@@ -33,7 +36,9 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
         }
         List<Objective> objectives = model.objectives().parseBatch(start.objective());
         if (objectives.size() > MAX_IMAGES) {
-            throw new UserError("at most " + MAX_IMAGES + " filters in one run, got " + objectives.size());
+            // too_large, as a step over the time or memory limit is: the page then asks for a smaller page of its gallery.
+            throw new io.filterscope.server.ApiError(413, "too_large", "at most " + MAX_IMAGES + " images in one run, got "
+                    + objectives.size() + "; ask for fewer filters or classes").exception();
         }
         int size = Params.SIZE.within(start.size() == null ? model.height() : start.size());
         int steps = Params.STEPS.within(start.steps() == null ? Params.STEPS.base() : start.steps());

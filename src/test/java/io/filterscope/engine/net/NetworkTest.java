@@ -94,4 +94,29 @@ class NetworkTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> graph.compile(DataType.FLOAT, 2, chw, 0));
         assertEquals("depth 0 for a network of " + graph.size() + " stages", e.getMessage());
     }
+
+    /**
+     * The rows kept for runs sharing a batch are the views {@link Network#rows} makes, the same objects step after step
+     * (also when asked for inside a step's workspace), their writes landing in the batch; an array of a step's workspace
+     * gets a new view each time.
+     */
+    @Test
+    void keptRowsAreTheSameViewsOfTheNetworksArraysStepAfterStep() {
+        Network net = Dl4jReader.read(TestNets.small(DataType.FLOAT, 3)).compile(DataType.FLOAT, 4, new long[] {1, 12, 12});
+        INDArray first = io.filterscope.engine.Workspaces.step(() -> net.keptRows(net.input(), 1, 3));
+        INDArray again = io.filterscope.engine.Workspaces.step(() -> net.keptRows(net.input(), 1, 3));
+        assertTrue(first == again, "one view for the same rows");
+        assertEquals(Network.rows(net.input(), 1, 3).shapeInfoJava().length, first.shapeInfoJava().length);
+        assertTrue(java.util.Arrays.equals(Network.rows(net.input(), 1, 3).shapeInfoDataBuffer().asLong(),
+                first.shapeInfoDataBuffer().asLong()), "the view rows makes");
+        first.assign(7);
+        assertEquals(7 * 2 * 144, net.input().sumNumber().doubleValue(), "written into rows 1 and 2 of the input");
+        assertTrue(net.keptRows(net.input(), 0, 1) != first);
+        io.filterscope.engine.Workspaces.step(() -> {
+            INDArray scratch = Nd4j.create(DataType.FLOAT, 4, 3);
+            assertTrue(scratch.isAttached(), "a step's array");
+            assertTrue(net.keptRows(scratch, 0, 2) != net.keptRows(scratch, 0, 2), "not kept past its step");
+            return null;
+        });
+    }
 }

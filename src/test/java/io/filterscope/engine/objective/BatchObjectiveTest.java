@@ -2,9 +2,13 @@ package io.filterscope.engine.objective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.filterscope.engine.TestNets;
+import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
+import io.filterscope.engine.net.Ops;
+import io.filterscope.engine.net.Padding;
 import io.filterscope.model.dl4j.Dl4jReader;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -67,5 +71,55 @@ class BatchObjectiveTest {
         assertEquals(0, gradient.slice(4).amaxNumber().doubleValue(), "a row of no run");
         // A shared penalty makes each run evaluate its own.
         assertEquals(null, new BatchObjective(List.of(new ChannelObjective("c3", 0)), new TotalVariation().times(-0.1)).maskedLayer(net));
+    }
+
+    /**
+     * The mask kept by the network gives, bit for bit, the values and gradient of a mask built in full for the step (as
+     * evaluating together did, and as each run's own evaluation still does): on a layer stored channels last and on one
+     * stored plainly, again after the runs' rows change, and the mask is made only when they do.
+     */
+    @Test
+    void runsEvaluatedTogetherGetExactlyWhatAFullMaskGives() {
+        // "a" is read by a convolution of stride 1 and so stored channels last; "b", read by a scale, is stored plainly.
+        Nd4j.getRandom().setSeed(12);
+        int[] one = {1, 1};
+        ModelGraph.Builder g = ModelGraph.builder();
+        int a = g.name("a", g.add("a", Ops.conv2d(Nd4j.randn(DataType.FLOAT, 4, 1, 3, 3), null, one, Padding.valid(), one, 1),
+                ModelGraph.INPUT));
+        int b = g.name("b", g.add("b", Ops.conv2d(Nd4j.randn(DataType.FLOAT, 4, 4, 3, 3), null, one, Padding.valid(), one, 1), a));
+        g.add(null, Ops.scale(1, 0), b);
+        Network net = g.build().compile(DataType.FLOAT, 5, new long[] {1, 12, 12});
+        net.input().assign(Nd4j.rand(DataType.FLOAT, 5, 1, 12, 12));
+        net.forward(List.of("a", "b"));
+        assertEquals(1, net.output("a").stride(1), "a is stored channels last");
+        assertEquals(8 * 8, net.output("b").stride(1), "b is stored plainly");
+        for (String layer : List.of("a", "b")) {
+            BatchObjective first = new BatchObjective(List.of(new ChannelObjective(layer, 0), new ChannelObjective(layer, 3)), null);
+            BatchObjective second = new BatchObjective(List.of(new ChannelObjective(layer, 2)), null);
+            BatchObjective third = new BatchObjective(List.of(new ChannelObjective(layer, 1)), null);
+            assertExactlyAsFullMask(net, layer, List.of(first, second), new int[] {0, 3}, new int[] {0, 3, -1, 2, -1});
+            INDArray kept = net.channelMask(layer, new int[] {0, 3, -1, 2, -1});
+            assertExactlyAsFullMask(net, layer, List.of(first, second), new int[] {0, 3}, new int[] {0, 3, -1, 2, -1});
+            assertTrue(kept == net.channelMask(layer, new int[] {0, 3, -1, 2, -1}), "the same runs in the same rows: the same mask");
+            assertExactlyAsFullMask(net, layer, List.of(second, third, first), new int[] {0, 1, 3}, new int[] {2, 1, -1, 0, 3});
+        }
+    }
+
+    /** Evaluates the runs together and compares with the product and gradient of a full mask of {@code channels}. */
+    private static void assertExactlyAsFullMask(Network net, String layer, List<BatchObjective> runs, int[] firsts, int[] channels) {
+        net.clearGradients(List.of(layer));
+        double[][] values = BatchObjective.evaluateTogether(net, runs, firsts);
+        INDArray out = net.output(layer);
+        INDArray full = Nd4j.create(DataType.FLOAT, out.shape());
+        for (int i = 0; i < channels.length; i++) {
+            if (channels[i] >= 0) {
+                full.slice(i).slice(channels[i]).assign(1.0 / (out.size(2) * out.size(3)));
+            }
+        }
+        double[] expected = out.mul(full).sum(1, 2, 3).toDoubleVector();
+        for (int r = 0; r < runs.size(); r++) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(expected, firsts[r], firsts[r] + values[r].length), values[r], 0.0);
+        }
+        assertArrayEquals(full.dup('c').data().asFloat(), net.gradient(layer).dup('c').data().asFloat(), 0f);
     }
 }

@@ -105,6 +105,9 @@ class BatchedAscentTest {
                 what + ": images at step " + alone.step());
         // The server sends a step's images from their buffer: they must be an array of their own, not a view of a block.
         assertEquals(batched.images().length(), batched.images().data().length(), what + ": images in a buffer of their own");
+        float[] sent = new float[(int) batched.images().length()];
+        batched.images().data().asNioFloat().get(sent);
+        assertArrayEquals(alone.images().dup('c').data().asFloat(), sent, what + ": images as the server reads them");
     }
 
     @Test
