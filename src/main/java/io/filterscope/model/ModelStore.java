@@ -224,7 +224,12 @@ public final class ModelStore {
 
     /** A listed model that cannot be read: 404, as the server's directory answers for a model listed unavailable. */
     private static UserError cannotBeUsed(String id, String why) {
-        return UserError.notFound("model '" + id + "' cannot be used: " + why);
+        return UserError.notFound(cannotBeUsedMessage(id, why));
+    }
+
+    /** What a request naming a model listed unavailable is told, by a worker's store and by the server's directory alike. */
+    public static String cannotBeUsedMessage(String id, String why) {
+        return "model '" + id + "' cannot be used: " + why;
     }
 
     private boolean current(Loaded l, String id) {

@@ -177,7 +177,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
             }
             return Future.failedFuture(ApiError.notFound(mergeModels(answered).models().stream()
                     .filter(m -> m.id().equals(model) && m.error() != null).findFirst()
-                    .map(m -> "model '" + model + "' cannot be used: " + m.error())
+                    .map(m -> io.filterscope.model.ModelStore.cannotBeUsedMessage(model, m.error()))
                     .orElse("unknown model '" + model + "' (models on the workers: " + String.join(", ", directory.models()) + ")"))
                     .exception());
         });
