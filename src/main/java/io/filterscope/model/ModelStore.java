@@ -18,6 +18,7 @@ import io.filterscope.model.tfjs.TfjsModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -107,9 +108,13 @@ public final class ModelStore {
      */
     public List<Entry> list() {
         List<Entry> entries = metadataEntries();
-        for (Map.Entry<String, Path> bare : filesWithoutMetadata(entries).entrySet()) {
+        for (Map.Entry<String, Bare> bare : filesWithoutMetadata(entries).entrySet()) {
+            if (bare.getValue().problem() != null) {
+                entries.add(new Entry(bare.getKey(), null, bare.getValue().problem(), true));
+                continue;
+            }
             try {
-                entries.add(new Entry(bare.getKey(), ModelDefaults.of(bare.getValue(), bare.getKey()), null, true));
+                entries.add(new Entry(bare.getKey(), ModelDefaults.of(bare.getValue().file(), bare.getKey()), null, true));
             } catch (UserError e) {
                 entries.add(new Entry(bare.getKey(), null, e.getMessage(), true));
             }
@@ -159,32 +164,65 @@ public final class ModelStore {
         }
     }
 
+    /** A model file without metadata, and why it cannot be used under any id (null: it can). */
+    private record Bare(Path file, String problem) {
+    }
+
     /**
-     * Model files (DL4J zips, Keras .h5/.hdf5) that no metadata file names or shares a name with, by the id
-     * they are listed under: the file's name without its extension (with the extension if two share it).
+     * Model files that no readable metadata file names, by the id they are listed under: the file's name without its
+     * extension, made an id by {@link #idOf}; a file whose name is that of a metadata file's model, or of a model file
+     * earlier in name order, keeps its extension ({@code net.h5} is {@code net}, {@code net.onnx} beside it
+     * {@code net.onnx}). A file whose name gives no id, or only one already taken, is listed under its file name with
+     * the reason it cannot be used. A file with the name of a metadata file that cannot be read is left out: that
+     * file's error is listed, and it may be the one describing it.
      */
-    private Map<String, Path> filesWithoutMetadata(List<Entry> described) {
+    private Map<String, Bare> filesWithoutMetadata(List<Entry> described) {
         Set<String> taken = new HashSet<>();
+        Set<String> unreadable = new HashSet<>();
         Set<String> named = new HashSet<>();
         for (Entry e : described) {
             taken.add(e.id());
             if (e.metadata() != null) {
                 named.add(e.metadata().file());
+            } else {
+                unreadable.add(e.id());
             }
         }
-        Map<String, Path> out = new TreeMap<>();
+        Map<String, Bare> out = new TreeMap<>();
         for (Path f : modelFiles()) {
             String name = f.getFileName().toString();
-            String base = Files.isDirectory(f) ? name : name.substring(0, name.lastIndexOf('.'));
-            if (named.contains(name) || taken.contains(base)) {
+            int dot = Files.isDirectory(f) ? -1 : name.lastIndexOf('.');
+            String base = dot < 0 ? name : name.substring(0, dot);
+            if (named.contains(name) || unreadable.contains(base)) {
                 continue;
             }
-            String id = ID.matcher(base).matches() && !out.containsKey(base) ? base : name.replaceAll("[^A-Za-z0-9._-]", "_");
-            if (ID.matcher(id).matches() && !out.containsKey(id)) {
-                out.put(id, f);
+            String id = idOf(base);
+            if (id == null) {
+                out.putIfAbsent(name, new Bare(f, name + ": a model's id is its file's name without the extension, which must"
+                        + " start with a letter or digit (A-Z, a-z, 0-9); rename the file"));
+                continue;
             }
+            if (taken.contains(id) || out.containsKey(id)) {
+                id = id + (dot < 0 ? "" : name.substring(dot));
+            }
+            if (taken.contains(id) || out.containsKey(id)) {
+                out.putIfAbsent(name, new Bare(f, name + ": its id '" + id + "' is another model's; rename the file"));
+                continue;
+            }
+            out.put(id, new Bare(f, null));
         }
         return out;
+    }
+
+    /**
+     * The id a model file's name without its extension gives: accents dropped ({@code résumé}: {@code resume}), each
+     * run of characters other than ASCII letters, digits, '.', '_' and '-' made one '_' ({@code net two}:
+     * {@code net_two}); null if that does not start with a letter or digit.
+     */
+    static String idOf(String base) {
+        String id = Normalizer.normalize(base, Normalizer.Form.NFD).replaceAll("\\p{M}+", "")
+                .replaceAll("[^A-Za-z0-9._-]+", "_");
+        return ID.matcher(id).matches() ? id : null;
     }
 
     /**
@@ -252,7 +290,8 @@ public final class ModelStore {
         ModelMetadata meta;
         boolean defaults = !Files.isRegularFile(file);
         if (defaults) {
-            Path bare = filesWithoutMetadata(metadataEntries()).get(id);
+            Bare found = filesWithoutMetadata(metadataEntries()).get(id);
+            Path bare = found == null || found.problem() != null ? null : found.file();
             if (bare == null) {
                 List<String> known = list().stream().map(Entry::id).toList();
                 throw UserError.notFound("unknown model '" + id + "' (models in " + dir + ": "

@@ -63,6 +63,32 @@ class ModelStoreTest {
         Files.writeString(json, text.substring(0, text.lastIndexOf('}')) + ",\"defaultView\":" + view + "}");
     }
 
+    /**
+     * A newcomer's {@code ñet.onnx}, {@code _x.onnx} and {@code net.zip} (beside a {@code net.json} naming another file)
+     * showed nowhere, and {@code net two.onnx} was {@code net_two.onnx}: every model file is listed, under its name
+     * without the extension made an id, or unavailable saying why.
+     */
+    @Test
+    void everyModelFileIsListedUnderAnIdFromItsNameOrUnavailableSayingWhy(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "net");
+        Path zip = dir.resolve("net.zip");
+        Files.copy(zip, dir.resolve("net2.zip"));
+        Files.writeString(dir.resolve("net.json"), Files.readString(dir.resolve("net.json")).replace("\"net.zip\"", "\"net2.zip\""));
+        for (String name : List.of("net two.zip", "a'b.zip", "résumé.zip", "ñet 🐟.zip", "_x.zip", "ñet.zip")) {
+            Files.copy(zip, dir.resolve(name));
+        }
+        List<ModelStore.Entry> entries = new ModelStore(dir).list();
+        assertEquals(List.of("_x.zip", "a_b", "net", "net.zip", "net_", "net_two", "resume", "ñet.zip"),
+                entries.stream().map(ModelStore.Entry::id).toList());
+        assertEquals(List.of(false, true, true, true, true, true, true, false),
+                entries.stream().map(ModelStore.Entry::available).toList());
+        assertEquals("_x.zip: a model's id is its file's name without the extension, which must start with a letter or digit"
+                + " (A-Z, a-z, 0-9); rename the file", entries.get(0).error());
+        assertEquals("ñet.zip: its id 'net.zip' is another model's; rename the file", entries.get(7).error());
+        assertEquals("net.zip", new ModelStore(dir).load("net.zip").id());
+        assertEquals("resume", new ModelStore(dir).load("resume").id());
+    }
+
     @Test
     void unknownModelIsNotFoundAndNamesTheKnownOnes(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
