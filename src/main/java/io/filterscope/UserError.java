@@ -26,6 +26,12 @@ public class UserError extends RuntimeException {
      */
     public static String why(com.fasterxml.jackson.core.JsonProcessingException e) {
         return String.valueOf(e.getOriginalMessage()).replace('\n', ' ')
-                .replaceAll("\\[Source: [^\\]]*?; (line: \\d+, column: \\d+)\\]", "$1");
+                .replaceAll("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+    }
+
+    /** {@link #why} after where in the document it went wrong, {@code line 6, column 1: }, when Jackson knows. */
+    public static String whereAndWhy(com.fasterxml.jackson.core.JsonProcessingException e) {
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        return (at == null || at.getLineNr() < 1 ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ") + why(e);
     }
 }

@@ -394,15 +394,26 @@ public final class ModelStore {
     /** Reads and checks a metadata file; every mistake is reported with the file's name. */
     ModelMetadata readMetadata(Path file) {
         ModelMetadata meta;
+        byte[] text;
         try {
-            meta = JSON.readValue(file.toFile(), ModelMetadata.class);
+            text = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        String unicode = otherUnicode(text);
+        require(file, unicode == null, "line 1, column 1: must be UTF-8 text, not " + unicode + " (it starts with a " + unicode
+                + " byte-order mark)");
+        try {
+            // The syntax first: a missing ']' is otherwise read on as an array element of the wrong type.
+            JSON.readTree(text);
+            meta = JSON.readValue(text, ModelMetadata.class);
         } catch (ValueInstantiationException e) {
             // A part's own check failed (InputSpace, say): its message is the one to show.
             throw new UserError(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
             throw new UserError(file + ": " + MetadataMistake.describe(e));
         } catch (JsonProcessingException e) {
-            throw new UserError(file + ": " + UserError.why(e));
+            throw new UserError(file + ": " + UserError.whereAndWhy(e));
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
         }
@@ -460,6 +471,18 @@ public final class ModelStore {
             }
         }
         return meta;
+    }
+
+    /** "UTF-16" or "UTF-32" if {@code text} starts with that encoding's byte-order mark, else null. */
+    private static String otherUnicode(byte[] text) {
+        int b0 = text.length > 0 ? text[0] & 0xFF : -1;
+        int b1 = text.length > 1 ? text[1] & 0xFF : -1;
+        boolean zeros = text.length > 3 && text[2] == 0 && text[3] == 0;
+        if (b0 == 0 && b1 == 0 && text.length > 3 && (text[2] & 0xFF) == 0xFE && (text[3] & 0xFF) == 0xFF
+                || b0 == 0xFF && b1 == 0xFE && zeros) {
+            return "UTF-32";
+        }
+        return b0 == 0xFE && b1 == 0xFF || b0 == 0xFF && b1 == 0xFE ? "UTF-16" : null;
     }
 
     /** The metadata's default view names a layer of the model and a filter it has. @throws UserError naming the file */

@@ -107,13 +107,47 @@ class ModelStoreTest {
         ModelStore store = new ModelStore(dir);
         List<ModelStore.Entry> entries = store.list();
         assertEquals(List.of("broken", "garbled", "tiny", "truncated"), entries.stream().map(ModelStore.Entry::id).toList());
-        assertEquals(dir.resolve("truncated.json") + ": Unexpected end-of-input: expected close marker for Array (start marker at"
-                + " line: 1, column: 47)", entries.get(3).error(), "where the unclosed array starts, not Jackson's source description");
+        assertEquals(dir.resolve("truncated.json") + ": line 1, column 52: Unexpected end-of-input: expected close marker for"
+                + " Array (start marker at line 1, column 47)", entries.get(3).error(),
+                "where the file ends and the unclosed array starts, not Jackson's source description");
         assertFalse(entries.get(0).available());
         assertTrue(entries.get(0).error().contains("broken.json"), entries.get(0).error());
         assertFalse(entries.get(1).available());
         assertTrue(entries.get(2).available());
         assertEquals("tiny", store.load("tiny").id());
+    }
+
+    /**
+     * A trailing or missing comma, a missing ']' (which Jackson read as a string in a number array) and a UTF-16 file
+     * gave Jackson's words without a position, or a wrong one: each malformed file is one line with its line and column.
+     */
+    @Test
+    void malformedMetadataIsOneLineWithTheLineAndColumnOfTheMistake(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String good = "{\n  \"id\": \"%s\",\n  \"file\": \"tiny.zip\",\n  \"inputShape\": [1, 28, 28],\n"
+                + "  \"classes\": [\"a\", \"b\", \"c\"]\n}\n";
+        Files.writeString(dir.resolve("trailing.json"), good.formatted("trailing").replace("\"c\"]", "\"c\"],"));
+        Files.writeString(dir.resolve("comma.json"), good.formatted("comma").replace("\"tiny.zip\",", "\"tiny.zip\""));
+        Files.writeString(dir.resolve("bracket.json"), good.formatted("bracket").replace("28, 28],", "28, 28,"));
+        Files.writeString(dir.resolve("utf16.json"), good.formatted("utf16"), java.nio.charset.StandardCharsets.UTF_16);
+        byte[] text = good.formatted("bom").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bom = new byte[text.length + 3];
+        bom[0] = (byte) 0xEF;
+        bom[1] = (byte) 0xBB;
+        bom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, bom, 3, text.length);
+        Files.write(dir.resolve("bom.json"), bom);
+        java.util.Map<String, ModelStore.Entry> entries = new java.util.TreeMap<>();
+        new ModelStore(dir).list().forEach(e -> entries.put(e.id(), e));
+        assertTrue(entries.get("bom").available(), "a UTF-8 byte-order mark is allowed: " + entries.get("bom").error());
+        assertEquals(dir.resolve("trailing.json") + ": line 6, column 1: Unexpected character ('}' (code 125)): was expecting"
+                + " double-quote to start field name", entries.get("trailing").error());
+        assertEquals(dir.resolve("comma.json") + ": line 4, column 3: Unexpected character ('\"' (code 34)): was expecting"
+                + " comma to separate Object entries", entries.get("comma").error());
+        assertEquals(dir.resolve("bracket.json") + ": line 5, column 12: Unexpected character (':' (code 58)): was expecting"
+                + " comma to separate Array entries", entries.get("bracket").error());
+        assertEquals(dir.resolve("utf16.json") + ": line 1, column 1: must be UTF-8 text, not UTF-16 (it starts with a UTF-16"
+                + " byte-order mark)", entries.get("utf16").error());
     }
 
     /**
