@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     /** The bundled model the page opens on when the directory has it (else on the first that loads). */

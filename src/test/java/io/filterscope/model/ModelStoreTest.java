@@ -129,6 +129,7 @@ class ModelStoreTest {
         Files.writeString(dir.resolve("trailing.json"), good.formatted("trailing").replace("\"c\"]", "\"c\"],"));
         Files.writeString(dir.resolve("comma.json"), good.formatted("comma").replace("\"tiny.zip\",", "\"tiny.zip\""));
         Files.writeString(dir.resolve("bracket.json"), good.formatted("bracket").replace("28, 28],", "28, 28,"));
+        Files.writeString(dir.resolve("twice.json"), good.formatted("twice").replace("\"tiny.zip\",", "\"tiny.zip\", \"file\": \"tiny.zip\","));
         Files.writeString(dir.resolve("utf16.json"), good.formatted("utf16"), java.nio.charset.StandardCharsets.UTF_16);
         byte[] text = good.formatted("bom").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] bom = new byte[text.length + 3];
@@ -146,6 +147,8 @@ class ModelStoreTest {
                 + " comma to separate Object entries", entries.get("comma").error());
         assertEquals(dir.resolve("bracket.json") + ": line 5, column 12: Unexpected character (':' (code 58)): was expecting"
                 + " comma to separate Array entries", entries.get("bracket").error());
+        assertEquals(dir.resolve("twice.json") + ": line 3, column 29: Duplicate field 'file'", entries.get("twice").error(),
+                "a field given twice is refused, not read with its last value");
         assertEquals(dir.resolve("utf16.json") + ": line 1, column 1: must be UTF-8 text, not UTF-16 (it starts with a UTF-16"
                 + " byte-order mark)", entries.get("utf16").error());
     }

@@ -1,6 +1,8 @@
 package io.filterscope.server.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -17,6 +19,8 @@ import io.filterscope.engine.preset.Params;
 import io.filterscope.server.ApiError;
 import io.vertx.core.eventbus.EventBus;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The wire format, in one place: the one JSON mapper (Jackson) that reads clients' messages and writes the
@@ -24,8 +28,12 @@ import java.util.List;
  * records over the event bus.
  */
 public final class Protocol {
-    /** Strict about types (no "5" for 5, no 5.5 for a whole number), lenient about fields it does not know. */
+    /**
+     * Strict about types (no "5" for 5, no 5.5 for a whole number) and about a field given twice (not the last
+     * value winning), lenient about fields it does not know.
+     */
     public static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -42,6 +50,10 @@ public final class Protocol {
             WorkerStatus.class, Answers.ModelList.class, Answers.ModelDetail.class, Answers.ActivationMaps.class,
             Answers.Examples.class, Answers.Health.class, Answers.Attribution.class);
 
+    /** Reads a bad message's text as a tree, for its op and tag, even when a field is given twice (the last is read). */
+    private static final ObjectMapper TREES = new ObjectMapper();
+    /** Jackson's words for a field given twice, with the field's name. */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
     private static final String OPS = "start, stop, update, watch, unwatch, list";
 
     private Protocol() {
@@ -112,7 +124,7 @@ public final class Protocol {
     private static BadMessage bad(String text, JsonProcessingException e) {
         JsonNode tree;
         try {
-            tree = JSON.readTree(text);
+            tree = TREES.readTree(text);
         } catch (JsonProcessingException notJson) {
             tree = null;
         }
@@ -125,6 +137,12 @@ public final class Protocol {
             return new BadMessage("message is not a JSON object", null);
         }
         JsonNode tag = tagOf(tree.get("tag"));
+        for (Throwable t = e; t != null; t = t.getCause()) { // inside an objective, wrapped by the mapping that read it
+            Matcher duplicate = t instanceof StreamReadException r ? DUPLICATE.matcher(String.valueOf(r.getOriginalMessage())) : null;
+            if (duplicate != null && duplicate.matches()) {
+                return new BadMessage("the \"" + duplicate.group(1) + "\" field is given more than once; give it once", tag);
+            }
+        }
         if (e instanceof InvalidTypeIdException) {
             JsonNode op = tree.get("op");
             return new BadMessage("unknown op " + (op == null || op.isNull() ? "(none)" : "'" + op.asText() + "'")

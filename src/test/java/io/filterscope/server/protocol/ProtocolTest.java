@@ -64,6 +64,17 @@ class ProtocolTest {
         assertEquals("mine", tagged.tag.asText());
     }
 
+    /** A field given twice was read with its last value winning (another model started than the first named). */
+    @Test
+    void aFieldGivenTwiceIsRefusedNamingItAndKeepingTheTag() {
+        Protocol.BadMessage twice = assertThrows(Protocol.BadMessage.class, () -> Protocol.decode(
+                "{\"op\":\"start\",\"model\":\"emoji-cnn\",\"model\":\"fashion-cnn\",\"tag\":\"mine\"}"));
+        assertEquals("the \"model\" field is given more than once; give it once", twice.getMessage());
+        assertEquals("mine", twice.tag.asText());
+        assertEquals("the \"type\" field is given more than once; give it once",
+                error("{\"op\":\"start\",\"objective\":{\"type\":\"channel\",\"type\":\"class\"}}"));
+    }
+
     /** /api/params says which run fields may change mid-run: exactly those an update carries. */
     @Test
     void theSchemaCallsLiveExactlyTheRunFieldsAnUpdateCarries() {
