@@ -56,7 +56,13 @@ final class OnnxFile {
         try {
             model = Onnx.ModelProto.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
-            throw new IOException("not an ONNX model (" + firstLine(e.getMessage()) + ")");
+            String why = firstLine(e.getMessage());
+            if (why.startsWith("While parsing a protocol message, the input ended unexpectedly")) {
+                throw new IOException("truncated: its " + size + " bytes end in the middle of an ONNX field");
+            }
+            // Protobuf's first sentence says what is wrong; the rest guesses at why, at length.
+            int end = why.indexOf(". ");
+            throw new IOException("not an ONNX model (" + (end < 0 ? why.replaceFirst("\\.$", "") : why.substring(0, end)) + ")");
         }
         if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw new IOException("not an ONNX model (it has no graph)");

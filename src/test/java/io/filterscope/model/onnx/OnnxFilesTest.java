@@ -131,7 +131,12 @@ class OnnxFilesTest {
         byte[] good = model(weights().setRawData(ByteString.copyFrom(littleEndian(WEIGHTS))).build(), "Relu", 13).toByteArray();
         Files.write(file, Arrays.copyOf(good, good.length / 2));
         IOException e = assertThrows(IOException.class, () -> OnnxReader.read(file));
-        assertTrue(e.getMessage().startsWith("not an ONNX model ("), e.getMessage());
+        assertEquals("truncated: its " + good.length / 2 + " bytes end in the middle of an ONNX field", e.getMessage(),
+                "short, as a truncated .h5 is, not protobuf's 250 characters");
+        Files.write(dir.resolve("garbage.onnx"), new byte[] {0, 1, 2, 3});
+        IOException garbage = assertThrows(IOException.class, () -> OnnxReader.read(dir.resolve("garbage.onnx")));
+        assertTrue(garbage.getMessage().startsWith("not an ONNX model (") && garbage.getMessage().length() < 80, garbage.getMessage());
+        Files.delete(dir.resolve("garbage.onnx"));
         ModelStore.Entry entry = new ModelStore(dir).list().get(0);
         assertFalse(entry.available());
         assertFalse(entry.error().contains("\n"), entry.error());
