@@ -13,6 +13,10 @@ const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
   /** The gallery shown, a page at a time (openGallery), or null. */
   gallery: null,
+  /** Gallery pages the user left for another (run id to its words, "classes 0-255"): their done judges nothing. */
+  galleryLeft: new Map(),
+  /** The active runs listed, by run id: the run as listed and its line's text, which frames of one's own runs move on. */
+  runLines: new Map(),
   /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
   galleryOf: 'filters',
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
@@ -151,6 +155,7 @@ function forgetModel() {
   $('explain').hidden = true;
   $('example-picker').replaceChildren();
   $('gallery-grid').replaceChildren();
+  $('gallery-progress').hidden = true;
   state.tiles.clear();
 }
 
@@ -408,14 +413,24 @@ function openGallery(gallery) {
 
 function sendGalleryPage() {
   const g = state.gallery;
-  if (state.galleryRun) stopReplaced(state.galleryRun);
+  const left = $('gallery-page').textContent.replace(/ of \d+$/, '');
+  if (state.galleryRun) {
+    // The page left stops; its last frames and its done must not mark the new page's tiles, nor judge it.
+    stopReplaced(state.galleryRun);
+    state.galleryLeft.set(state.galleryRun, left || 'the gallery');
+    state.galleryRun = null;
+  }
   const page = g.all.slice(g.from, g.from + g.count);
   state.galleryOf = g.of;
   fillGallery(page.map(g.entry));
-  send(g.message(page));
+  const message = g.message(page);
+  g.steps = message.steps;
+  send(message);
   const whole = page.length === g.all.length;
   $('gallery-pager').hidden = whole;
   $('gallery-page').textContent = `${g.of} ${page[0]}-${page[page.length - 1]} of ${g.all.length}`;
+  $('gallery-progress').textContent = `step 0 / ${g.steps}`;
+  $('gallery-progress').hidden = false;
   $('gallery-previous').disabled = g.from === 0;
   $('gallery-next').disabled = g.from + g.count >= g.all.length;
   status(`rendering ${whole ? 'the gallery of ' + g.title : $('gallery-page').textContent + ' of ' + g.title}…`);
@@ -504,6 +519,14 @@ function rememberRun(e) {
 }
 
 function onDone(e) {
+  const left = state.galleryLeft.get(e.run);
+  if (left) {
+    state.galleryLeft.delete(e.run);
+    const showing = state.gallery ? $('gallery-page').textContent.replace(/ of \d+$/, '') : null;
+    status(`${left} left` + (showing ? `; showing ${showing}` : ''));
+    send({ op: 'list' });
+    return;
+  }
   if (e.run === state.galleryRun) {
     state.galleryRun = null;
     for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
@@ -530,6 +553,7 @@ function onDone(e) {
       caption.title = says;
       figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
     }
+    send({ op: 'list' });
     status(`gallery ${e.reason}`
       + ((e.dead || []).length ? `; dead ${state.galleryOf}: ${e.dead.join(', ')}` : `; no dead ${state.galleryOf}`)
       + ((e.flat || []).length ? `; ${legend.flatMark}: ${legend.flatTruth}` : '')
@@ -546,7 +570,7 @@ function onDone(e) {
 
 // Frames can arrive far faster than a screen refreshes (hundreds per second on small models), so a
 // frame only records its numbers; the newest image of each run or tile is drawn once per animation frame.
-const latest = { live: null, tiles: new Map() };
+const latest = { live: null, tiles: new Map(), galleryStep: null };
 let paintScheduled = false;
 
 /** The live run's kept frames (step and image blob), for the timeline; bounded by MAX_KEPT_FRAMES. */
@@ -560,6 +584,7 @@ function onFrame(data) {
   const frame = { header, image: new Uint8Array(data, 4 + length) };
   if (header.run === state.galleryRun) {
     latest.tiles.set(header.filter, frame);
+    latest.galleryStep = header.step;
   } else if (header.run === state.run) {
     if (header.index !== 0) return;
     latest.live = frame;
@@ -606,9 +631,15 @@ function paint() {
     if (img) showImage(img, frame);
   }
   latest.tiles.clear();
+  if (latest.galleryStep != null) {
+    $('gallery-progress').textContent = `step ${latest.galleryStep} / ${state.gallery.steps}`;
+    moveRunLine(state.galleryRun, latest.galleryStep);
+    latest.galleryStep = null;
+  }
   const frame = latest.live;
   if (!frame) return;
   latest.live = null;
+  moveRunLine(state.run, frame.header.step);
   updateTimeline();
   if (!replay.following) return;
   showImage($('live-image'), frame);
@@ -816,6 +847,7 @@ function drawLosses() {
 function showRuns(runs) {
   const list = $('runs');
   list.replaceChildren();
+  state.runLines.clear();
   if (!runs.length) list.appendChild(el('li', 'no runs', { class: 'muted' }));
   for (const r of runs) {
     const li = el('li');
@@ -823,9 +855,24 @@ function showRuns(runs) {
     const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page, and what it draws in the controls' });
     button.disabled = mine;
     button.addEventListener('click', () => watch(r));
-    li.append(button, ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`);
+    const line = document.createTextNode(runLine(r, mine));
+    li.append(button, line);
     list.appendChild(li);
+    state.runLines.set(r.run, { r, line, mine });
   }
+}
+
+function runLine(r, mine) {
+  return ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`;
+}
+
+/** One's own run listed moves on with its frames (the list is asked again only when a run starts or ends). */
+function moveRunLine(run, step) {
+  const listed = state.runLines.get(run);
+  if (!listed) return;
+  listed.r.step = step;
+  listed.r.state = 'running';
+  listed.line.textContent = runLine(listed.r, listed.mine);
 }
 
 /** A start message's objective in a few words: "conv3 · filter 7", "class 2", "deepdream · conv5", "conv2 · 32 filters"... */

@@ -344,7 +344,8 @@ public final class ComputeService implements AutoCloseable {
         }
         double seconds = stepSeconds(key, images, parsed.imageMultiplyAdds(parts));
         if (seconds * 1000 > settings.maxStepMs()) {
-            throw new ApiError(413, "too_large", what + " to " + String.join(", ", key.layers()) + " on " + parsed.model().id()
+            String layers = key.layers().stream().map(l -> "'" + l + "'").collect(java.util.stream.Collectors.joining(", "));
+            throw new ApiError(413, "too_large", what + " to " + layers + " on " + parsed.model().id()
                     + " take" + (images == 1 ? "s" : "") + " about " + String.format(java.util.Locale.ROOT, "%.1f", seconds)
                     + " s a step on this worker, more than its limit of " + settings.maxStepMs() / 1000.0
                     + " s (every other run waits that long); ask for fewer filters or a smaller size").exception();
