@@ -22,6 +22,8 @@ const state = {
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
+  /** The error of the model the user last picked that failed to load, while the status line shows it. */
+  modelError: null,
 };
 
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
@@ -65,7 +67,11 @@ async function api(path, options = {}) {
       + `: open the page as ${location.pathname}?token=TOKEN, with the token the server was started with`;
     throw new Error(tokenRefused);
   }
-  if (!response.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + response.status);
+  if (!response.ok) {
+    const error = new Error(body.error ? body.error.message : 'HTTP ' + response.status);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -84,28 +90,40 @@ async function loadModels() {
   // The bundled default, which the server names in the page, when it is here; else the first model that loads.
   const usable = models.filter((m) => m.available);
   const preferred = usable.filter((m) => m.id === select.dataset.default);
+  // Models tried here were not the user's choice: one that fails is marked unavailable in the list, without an error.
   for (const m of preferred.concat(usable.filter((m) => m.id !== select.dataset.default))) {
     select.value = m.id;
-    if (await pickModel(m.id)) return;
+    if (await pickModel(m.id, true)) return;
   }
-  if (!usable.length) {
-    offerActions(null);
-    status('no usable models in the models directory', true);
-  }
+  offerActions(null);
+  status('no usable models in the models directory', true);
 }
 
-/** Opens a model; one that fails to load leaves nothing to run (see forgetModel) and its error in the status line. */
-async function pickModel(id) {
+/**
+ * Opens a model; one that fails to load leaves nothing to run (see forgetModel), its error in the status line unless
+ * `quiet` (the page's own pick), and is marked unavailable in the list when the server says it cannot be used (404).
+ */
+async function pickModel(id, quiet = false) {
   try {
     await loadModel(id);
+    if (state.modelError && $('status').textContent === state.modelError) status('');
     return true;
   } catch (err) {
+    const option = [...$('model').options].find((o) => o.value === id);
+    if (option && err.status === 404) {
+      option.textContent = id + ' (unavailable)';
+      option.disabled = true;
+      option.title = err.message;
+    }
     forgetModel();
     state.model = null;
     $('model-note').textContent = err.message;
     for (const list of ['layer', 'class', 'attr-layer']) $(list).replaceChildren();
     offerActions(null);
-    status(err.message, true);
+    if (!quiet) {
+      state.modelError = err.message;
+      status(err.message, true);
+    }
     return false;
   }
 }
@@ -145,8 +163,15 @@ async function loadModel(id) {
   onLayerChange();
 }
 
+/**
+ * The latest request of each kind about the image shown (its explanation, its maps, a channel's map): an answer to an
+ * earlier one (for an earlier upload, layer, channel or model) arrives late and changes nothing.
+ */
+const asked = { explain: 0, maps: 0, channel: 0 };
+
 /** Nothing of the previous model stays on the page: its maps, channel, upload, explanation, examples and gallery. */
 function forgetModel() {
+  for (const kind of Object.keys(asked)) asked[kind] += 1;
   state.uploaded = null;
   state.channel = null;
   $('upload').value = '';
@@ -915,12 +940,14 @@ async function watch(r) {
 async function showMaps() {
   const layer = currentLayer();
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer to see its maps', true); return; }
+  const mine = ++asked.maps;
   const form = new FormData();
   form.append('image', state.uploaded);
   status('computing activation maps…');
   try {
     const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}`,
       { method: 'POST', body: form });
+    if (mine !== asked.maps) return;
     const grid = $('maps');
     grid.replaceChildren();
     $('channel-detail').hidden = true;
@@ -931,17 +958,21 @@ async function showMaps() {
     for (const c of result.channels) {
       const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${c.index}&format=png`,
         { method: 'POST', body: form });
+      if (mine !== asked.maps) return;
       const img = grid.querySelector(`[aria-label^="channel ${c.index},"] img`);
       if (img) img.src = URL.createObjectURL(blob);
     }
     status(`${result.channels.length} maps of ${layer.name}, strongest first`);
   } catch (err) {
+    if (mine !== asked.maps) return;
+    $('maps').replaceChildren();
     status(err.message, true);
   }
 }
 
 async function showChannel(index) {
   state.channel = index;
+  const mine = ++asked.channel;
   const layer = currentLayer();
   $('channel-detail').hidden = false;
   $('channel-index').textContent = index;
@@ -950,8 +981,10 @@ async function showChannel(index) {
   try {
     const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${index}&format=png`,
       { method: 'POST', body: form });
+    if (mine !== asked.channel) return;
     $('channel-map').src = URL.createObjectURL(blob);
     const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=${index}&n=9`);
+    if (mine !== asked.channel) return;
     const box = $('channel-examples');
     box.replaceChildren();
     for (const e of ex.examples) {
@@ -960,7 +993,7 @@ async function showChannel(index) {
       box.appendChild(figure);
     }
   } catch (err) {
-    status(err.message, true);
+    if (mine === asked.channel) status(err.message, true);
   }
 }
 
@@ -984,9 +1017,17 @@ async function showExamplePicker() {
 
 // --- what the model predicts and why ---
 
-/** An uploaded or picked image: its predictions and attribution, and its activation maps. */
+/**
+ * An uploaded or picked image: its predictions and attribution, and its activation maps. Nothing of the image before
+ * stays meanwhile: a file the server refuses leaves its error alone, not the previous image's results beside its name.
+ */
 function useImage(blob) {
   state.uploaded = blob;
+  asked.channel += 1;
+  $('explain').hidden = true;
+  $('predictions').replaceChildren();
+  $('maps').replaceChildren();
+  $('channel-detail').hidden = true;
   showBlob($('uploaded-view'), blob);
   $('attr-class').replaceChildren();
   explain();
@@ -995,6 +1036,7 @@ function useImage(blob) {
 
 async function explain() {
   if (!state.uploaded || !hasClassOutput(state.model)) return;
+  const mine = ++asked.explain;
   const form = new FormData();
   form.append('image', state.uploaded);
   const query = new URLSearchParams({ method: $('attr-method').value });
@@ -1003,6 +1045,7 @@ async function explain() {
   $('attr-layer').disabled = $('attr-method').value !== 'gradcam';
   try {
     const r = await api(`/api/models/${encodeURIComponent(state.model.id)}/attribution?${query}`, { method: 'POST', body: form });
+    if (mine !== asked.explain) return;
     $('explain').hidden = false;
     $('input-view').src = r.input;
     $('attr-input').src = r.input;
@@ -1026,7 +1069,7 @@ async function explain() {
     }
     classes.value = r.class;
   } catch (err) {
-    status(err.message, true);
+    if (mine === asked.explain) status(err.message, true);
   }
 }
 
