@@ -50,8 +50,12 @@ class GalleryPagesTest {
             assertFalse(browser.findElement(By.id("status")).getAttribute("class").contains("error"),
                     "no error left shown: " + browser.findElement(By.id("status")).getText());
             assertFalse(browser.findElement(By.id("gallery-previous")).isEnabled());
-            // The page's progress shows as its frames arrive, beside the gallery and in the list of runs.
-            wait.until(d -> d.findElement(By.id("gallery-progress")).getText().matches("step [1-9]\\d* / \\d+")
+            // The page's progress shows as its frames arrive, beside the gallery and in the list of runs. A first step
+            // compiles the network for the page's batch: over a minute once in a busy test JVM (see StepTimeTest).
+            new WebDriverWait(browser, Duration.ofSeconds(240))
+                    .withMessage(() -> browser.findElement(By.id("gallery-progress")).getText() + " | "
+                    + browser.findElement(By.id("runs")).getText() + " | " + browser.findElement(By.id("status")).getText())
+                    .until(d -> d.findElement(By.id("gallery-progress")).getText().matches("step [1-9]\\d* / \\d+")
                     && d.findElement(By.id("runs")).getText().matches("(?s).*running · step [1-9]\\d*/\\d+ · yours.*"));
             ((JavascriptExecutor) browser).executeScript("window.statuses = [];"
                     + "new MutationObserver(() => window.statuses.push(document.getElementById('status').textContent))"
