@@ -188,13 +188,19 @@ class ExplorerPageTest {
         }
     }
 
-    @Test
-    void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
-        load(browser);
-        Path image = Files.createTempFile("upload", ".png");
+    /** A 50 px PNG of a white disc on black, in a new temporary file named {@code prefix...png}. */
+    private static Path circlePng(String prefix) throws IOException {
+        Path image = Files.createTempFile(prefix, ".png");
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_INT_RGB);
         img.getGraphics().fillOval(10, 10, 30, 30);
         javax.imageio.ImageIO.write(img, "png", image.toFile());
+        return image;
+    }
+
+    @Test
+    void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
+        load(browser);
+        Path image = circlePng("upload");
         browser.findElement(By.id("upload")).sendKeys(image.toAbsolutePath().toString());
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
         browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
@@ -209,10 +215,7 @@ class ExplorerPageTest {
     @Test
     void aLateAnswerForAnEarlierUploadOrARefusedUploadLeavesNothingOfThePreviousImage() throws Exception {
         load(browser);
-        Path ok = Files.createTempFile("ok", ".png");
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        img.getGraphics().fillOval(10, 10, 30, 30);
-        javax.imageio.ImageIO.write(img, "png", ok.toFile());
+        Path ok = circlePng("ok");
         Path late = Files.copy(ok, ok.resolveSibling("late-" + ok.getFileName()));
         Path text = Files.writeString(Files.createTempFile("text", ".png"), "not an image");
         WebElement upload = browser.findElement(By.id("upload"));
