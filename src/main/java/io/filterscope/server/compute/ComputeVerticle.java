@@ -86,6 +86,9 @@ public final class ComputeVerticle extends AbstractVerticle {
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
+        ComputeFirst priorities = new ComputeFirst(Backend.name().equals("cuda") ? 0 : config.limits().count(Limit.OTHERS_NICE));
+        // First by compute thread 0 as it completes ready (every compute thread has started), then every heartbeat.
+        service.ready().thenRun(priorities::lowerNewThreads);
         // Dispatchers hear of the worker once it takes work: after its calibration (and warm-up).
         Future.fromCompletionStage(service.ready(), context)
                 .compose(v -> readModels())
@@ -95,6 +98,7 @@ public final class ComputeVerticle extends AbstractVerticle {
                     vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
                     vertx.setPeriodic(HEARTBEAT_MS, t -> {
                         announce(false);
+                        priorities.lowerNewThreads();
                         stopOrphans();
                         if (!readingModels && System.currentTimeMillis() - modelsReadAt > MODELS_REFRESH_MS) {
                             readModels();
