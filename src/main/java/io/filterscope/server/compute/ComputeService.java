@@ -132,9 +132,10 @@ public final class ComputeService implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Reads models for the commands and queries that need them ({@link #withModel}), outside the lock and the compute
-     * threads' turns. One thread: the store reads one model at a time anyway.
+     * threads' turns, pinned to the worker's device as they are (a model's weights live there). One thread: the store
+     * reads one model at a time anyway.
      */
-    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-loader"));
+    private final ExecutorService loader;
     /**
      * Runs asked for ({@link #startWhenScored}) that do not exist yet, their model loading or their pictures being
      * scored: true once a stop came for one meanwhile (it then never starts). Added by the asker's thread, changed by
@@ -190,6 +191,10 @@ public final class ComputeService implements AutoCloseable {
         this.settings = settings;
         this.queries = new ModelQueries(store, () -> settings.memoryBudget() - reserved);
         this.out = out;
+        this.loader = Executors.newSingleThreadExecutor(r -> daemon(() -> {
+            Backend.pinCurrentThread(device);
+            r.run();
+        }, "filterscope-loader-" + device));
         for (int i = 0; i < settings.threads(); i++) {
             threads.add(new ComputeThread(i, "filterscope-compute-" + device + (i == 0 ? "" : "-" + i), me -> {
                 try {
