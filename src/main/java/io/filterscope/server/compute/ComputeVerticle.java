@@ -141,7 +141,10 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
     }
 
-    /** This worker's answers: everything that touches the device runs on the compute thread, between two steps. */
+    /**
+     * This worker's answers: everything that touches the device runs on the compute thread, between two steps; a model
+     * a request names is read first, off it ({@link ComputeService#withModel}).
+     */
     private final class Api implements ComputeApi.Worker {
         @Override
         public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
@@ -181,29 +184,30 @@ public final class ComputeVerticle extends AbstractVerticle {
 
         @Override
         public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().model(r.model())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().model(r.model()))));
         }
 
         @Override
         public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().activations(r.model(), r.layer(), r.image(),
-                    r.maxPixels(), r.maxSide())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().activations(
+                    r.model(), r.layer(), r.image(), r.maxPixels(), r.maxSide()))));
         }
 
         @Override
         public Future<byte[]> activationMap(ComputeApi.MapsRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().activationMap(r.model(), r.layer(), r.image(),
-                    r.channel(), r.maxPixels(), r.maxSide())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().activationMap(
+                    r.model(), r.layer(), r.image(), r.channel(), r.maxPixels(), r.maxSide()))));
         }
 
         @Override
         public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
-            return answer(() -> service.queryInPieces(r.client(), () -> service.queries().examplesPiece(r.model(), r.layer(), r.filter(), r.n())));
+            return answer(() -> service.withModel(r.model(), () -> service.queryInPieces(r.client(),
+                    () -> service.queries().examplesPiece(r.model(), r.layer(), r.filter(), r.n()))));
         }
 
         @Override
         public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().attribution(r)));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().attribution(r))));
         }
 
         @Override
