@@ -13,11 +13,17 @@ const state = {
   model: null, socket: null, run: null, galleryRun: null, steps: 0,
   /** The gallery shown, a page at a time (openGallery), or null. */
   gallery: null,
+  /** Gallery pages the user left for another (run id to its words, "classes 0-255"): their done judges nothing. */
+  galleryLeft: new Map(),
+  /** The active runs listed, by run id: the run as listed and its line's text, which frames of one's own runs move on. */
+  runLines: new Map(),
   /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
   galleryOf: 'filters',
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
+  /** The error of the model the user last picked that failed to load, while the status line shows it. */
+  modelError: null,
 };
 
 /** The pace the page starts runs at: 200 steps of a small model take about 8 s, slow enough to watch. */
@@ -61,7 +67,11 @@ async function api(path, options = {}) {
       + `: open the page as ${location.pathname}?token=TOKEN, with the token the server was started with`;
     throw new Error(tokenRefused);
   }
-  if (!response.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + response.status);
+  if (!response.ok) {
+    const error = new Error(body.error ? body.error.message : 'HTTP ' + response.status);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -80,28 +90,40 @@ async function loadModels() {
   // The bundled default, which the server names in the page, when it is here; else the first model that loads.
   const usable = models.filter((m) => m.available);
   const preferred = usable.filter((m) => m.id === select.dataset.default);
+  // Models tried here were not the user's choice: one that fails is marked unavailable in the list, without an error.
   for (const m of preferred.concat(usable.filter((m) => m.id !== select.dataset.default))) {
     select.value = m.id;
-    if (await pickModel(m.id)) return;
+    if (await pickModel(m.id, true)) return;
   }
-  if (!usable.length) {
-    offerActions(null);
-    status('no usable models in the models directory', true);
-  }
+  offerActions(null);
+  status('no usable models in the models directory', true);
 }
 
-/** Opens a model; one that fails to load leaves nothing to run (see forgetModel) and its error in the status line. */
-async function pickModel(id) {
+/**
+ * Opens a model; one that fails to load leaves nothing to run (see forgetModel), its error in the status line unless
+ * `quiet` (the page's own pick), and is marked unavailable in the list when the server says it cannot be used (404).
+ */
+async function pickModel(id, quiet = false) {
   try {
     await loadModel(id);
+    if (state.modelError && $('status').textContent === state.modelError) status('');
     return true;
   } catch (err) {
+    const option = [...$('model').options].find((o) => o.value === id);
+    if (option && err.status === 404) {
+      option.textContent = id + ' (unavailable)';
+      option.disabled = true;
+      option.title = err.message;
+    }
     forgetModel();
     state.model = null;
     $('model-note').textContent = err.message;
     for (const list of ['layer', 'class', 'attr-layer']) $(list).replaceChildren();
     offerActions(null);
-    status(err.message, true);
+    if (!quiet) {
+      state.modelError = err.message;
+      status(err.message, true);
+    }
     return false;
   }
 }
@@ -141,8 +163,15 @@ async function loadModel(id) {
   onLayerChange();
 }
 
+/**
+ * The latest request of each kind about the image shown (its explanation, its maps, a channel's map): an answer to an
+ * earlier one (for an earlier upload, layer, channel or model) arrives late and changes nothing.
+ */
+const asked = { explain: 0, maps: 0, channel: 0 };
+
 /** Nothing of the previous model stays on the page: its maps, channel, upload, explanation, examples and gallery. */
 function forgetModel() {
+  for (const kind of Object.keys(asked)) asked[kind] += 1;
   state.uploaded = null;
   state.channel = null;
   $('upload').value = '';
@@ -151,6 +180,7 @@ function forgetModel() {
   $('explain').hidden = true;
   $('example-picker').replaceChildren();
   $('gallery-grid').replaceChildren();
+  $('gallery-progress').hidden = true;
   state.tiles.clear();
 }
 
@@ -408,14 +438,24 @@ function openGallery(gallery) {
 
 function sendGalleryPage() {
   const g = state.gallery;
-  if (state.galleryRun) stopReplaced(state.galleryRun);
+  const left = $('gallery-page').textContent.replace(/ of \d+$/, '');
+  if (state.galleryRun) {
+    // The page left stops; its last frames and its done must not mark the new page's tiles, nor judge it.
+    stopReplaced(state.galleryRun);
+    state.galleryLeft.set(state.galleryRun, left || 'the gallery');
+    state.galleryRun = null;
+  }
   const page = g.all.slice(g.from, g.from + g.count);
   state.galleryOf = g.of;
   fillGallery(page.map(g.entry));
-  send(g.message(page));
+  const message = g.message(page);
+  g.steps = message.steps;
+  send(message);
   const whole = page.length === g.all.length;
   $('gallery-pager').hidden = whole;
   $('gallery-page').textContent = `${g.of} ${page[0]}-${page[page.length - 1]} of ${g.all.length}`;
+  $('gallery-progress').textContent = `step 0 / ${g.steps}`;
+  $('gallery-progress').hidden = false;
   $('gallery-previous').disabled = g.from === 0;
   $('gallery-next').disabled = g.from + g.count >= g.all.length;
   status(`rendering ${whole ? 'the gallery of ' + g.title : $('gallery-page').textContent + ' of ' + g.title}…`);
@@ -504,6 +544,14 @@ function rememberRun(e) {
 }
 
 function onDone(e) {
+  const left = state.galleryLeft.get(e.run);
+  if (left) {
+    state.galleryLeft.delete(e.run);
+    const showing = state.gallery ? $('gallery-page').textContent.replace(/ of \d+$/, '') : null;
+    status(`${left} left` + (showing ? `; showing ${showing}` : ''));
+    send({ op: 'list' });
+    return;
+  }
   if (e.run === state.galleryRun) {
     state.galleryRun = null;
     for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
@@ -530,6 +578,7 @@ function onDone(e) {
       caption.title = says;
       figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
     }
+    send({ op: 'list' });
     status(`gallery ${e.reason}`
       + ((e.dead || []).length ? `; dead ${state.galleryOf}: ${e.dead.join(', ')}` : `; no dead ${state.galleryOf}`)
       + ((e.flat || []).length ? `; ${legend.flatMark}: ${legend.flatTruth}` : '')
@@ -546,7 +595,7 @@ function onDone(e) {
 
 // Frames can arrive far faster than a screen refreshes (hundreds per second on small models), so a
 // frame only records its numbers; the newest image of each run or tile is drawn once per animation frame.
-const latest = { live: null, tiles: new Map() };
+const latest = { live: null, tiles: new Map(), galleryStep: null };
 let paintScheduled = false;
 
 /** The live run's kept frames (step and image blob), for the timeline; bounded by MAX_KEPT_FRAMES. */
@@ -560,6 +609,7 @@ function onFrame(data) {
   const frame = { header, image: new Uint8Array(data, 4 + length) };
   if (header.run === state.galleryRun) {
     latest.tiles.set(header.filter, frame);
+    latest.galleryStep = header.step;
   } else if (header.run === state.run) {
     if (header.index !== 0) return;
     latest.live = frame;
@@ -606,9 +656,15 @@ function paint() {
     if (img) showImage(img, frame);
   }
   latest.tiles.clear();
+  if (latest.galleryStep != null) {
+    $('gallery-progress').textContent = `step ${latest.galleryStep} / ${state.gallery.steps}`;
+    moveRunLine(state.galleryRun, latest.galleryStep);
+    latest.galleryStep = null;
+  }
   const frame = latest.live;
   if (!frame) return;
   latest.live = null;
+  moveRunLine(state.run, frame.header.step);
   updateTimeline();
   if (!replay.following) return;
   showImage($('live-image'), frame);
@@ -816,6 +872,7 @@ function drawLosses() {
 function showRuns(runs) {
   const list = $('runs');
   list.replaceChildren();
+  state.runLines.clear();
   if (!runs.length) list.appendChild(el('li', 'no runs', { class: 'muted' }));
   for (const r of runs) {
     const li = el('li');
@@ -823,9 +880,24 @@ function showRuns(runs) {
     const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page, and what it draws in the controls' });
     button.disabled = mine;
     button.addEventListener('click', () => watch(r));
-    li.append(button, ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`);
+    const line = document.createTextNode(runLine(r, mine));
+    li.append(button, line);
     list.appendChild(li);
+    state.runLines.set(r.run, { r, line, mine });
   }
+}
+
+function runLine(r, mine) {
+  return ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`;
+}
+
+/** One's own run listed moves on with its frames (the list is asked again only when a run starts or ends). */
+function moveRunLine(run, step) {
+  const listed = state.runLines.get(run);
+  if (!listed) return;
+  listed.r.step = step;
+  listed.r.state = 'running';
+  listed.line.textContent = runLine(listed.r, listed.mine);
 }
 
 /** A start message's objective in a few words: "conv3 · filter 7", "class 2", "deepdream · conv5", "conv2 · 32 filters"... */
@@ -868,12 +940,14 @@ async function watch(r) {
 async function showMaps() {
   const layer = currentLayer();
   if (layer.outputShape.length !== 3) { status('pick a convolutional layer to see its maps', true); return; }
+  const mine = ++asked.maps;
   const form = new FormData();
   form.append('image', state.uploaded);
   status('computing activation maps…');
   try {
     const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}`,
       { method: 'POST', body: form });
+    if (mine !== asked.maps) return;
     const grid = $('maps');
     grid.replaceChildren();
     $('channel-detail').hidden = true;
@@ -884,17 +958,21 @@ async function showMaps() {
     for (const c of result.channels) {
       const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${c.index}&format=png`,
         { method: 'POST', body: form });
+      if (mine !== asked.maps) return;
       const img = grid.querySelector(`[aria-label^="channel ${c.index},"] img`);
       if (img) img.src = URL.createObjectURL(blob);
     }
     status(`${result.channels.length} maps of ${layer.name}, strongest first`);
   } catch (err) {
+    if (mine !== asked.maps) return;
+    $('maps').replaceChildren();
     status(err.message, true);
   }
 }
 
 async function showChannel(index) {
   state.channel = index;
+  const mine = ++asked.channel;
   const layer = currentLayer();
   $('channel-detail').hidden = false;
   $('channel-index').textContent = index;
@@ -903,8 +981,10 @@ async function showChannel(index) {
   try {
     const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${index}&format=png`,
       { method: 'POST', body: form });
+    if (mine !== asked.channel) return;
     $('channel-map').src = URL.createObjectURL(blob);
     const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=${index}&n=9`);
+    if (mine !== asked.channel) return;
     const box = $('channel-examples');
     box.replaceChildren();
     for (const e of ex.examples) {
@@ -913,7 +993,7 @@ async function showChannel(index) {
       box.appendChild(figure);
     }
   } catch (err) {
-    status(err.message, true);
+    if (mine === asked.channel) status(err.message, true);
   }
 }
 
@@ -937,9 +1017,17 @@ async function showExamplePicker() {
 
 // --- what the model predicts and why ---
 
-/** An uploaded or picked image: its predictions and attribution, and its activation maps. */
+/**
+ * An uploaded or picked image: its predictions and attribution, and its activation maps. Nothing of the image before
+ * stays meanwhile: a file the server refuses leaves its error alone, not the previous image's results beside its name.
+ */
 function useImage(blob) {
   state.uploaded = blob;
+  asked.channel += 1;
+  $('explain').hidden = true;
+  $('predictions').replaceChildren();
+  $('maps').replaceChildren();
+  $('channel-detail').hidden = true;
   showBlob($('uploaded-view'), blob);
   $('attr-class').replaceChildren();
   explain();
@@ -948,6 +1036,7 @@ function useImage(blob) {
 
 async function explain() {
   if (!state.uploaded || !hasClassOutput(state.model)) return;
+  const mine = ++asked.explain;
   const form = new FormData();
   form.append('image', state.uploaded);
   const query = new URLSearchParams({ method: $('attr-method').value });
@@ -956,6 +1045,7 @@ async function explain() {
   $('attr-layer').disabled = $('attr-method').value !== 'gradcam';
   try {
     const r = await api(`/api/models/${encodeURIComponent(state.model.id)}/attribution?${query}`, { method: 'POST', body: form });
+    if (mine !== asked.explain) return;
     $('explain').hidden = false;
     $('input-view').src = r.input;
     $('attr-input').src = r.input;
@@ -979,7 +1069,7 @@ async function explain() {
     }
     classes.value = r.class;
   } catch (err) {
-    status(err.message, true);
+    if (mine === asked.explain) status(err.message, true);
   }
 }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.OptionSpec;
 final class LimitFlags {
     static final Set<Limit> ALL = EnumSet.allOf(Limit.class);
     static final Set<Limit> WORKER = EnumSet.of(Limit.ACTIVE_RUNS, Limit.COMPUTE_THREADS, Limit.QUEUED_RUNS, Limit.MEMORY_BUDGET,
-            Limit.NETWORK_CACHE, Limit.STEP_TIME, Limit.WEDGED_AFTER);
+            Limit.NETWORK_CACHE, Limit.STEP_TIME, Limit.WEDGED_AFTER, Limit.OTHERS_NICE);
 
     private LimitFlags() {
     }

@@ -364,6 +364,18 @@ public final class LoadedModel {
      * give mnist-cnn's dense layer its 1,024 inputs).
      */
     public boolean takesAnySize(String layer) {
+        measureSizes();
+        return anySizeLayers.contains(layer) || layers.stream().anyMatch(l -> l.answersTo(layer) && anySizeLayers.contains(l.name()));
+    }
+
+    /**
+     * Finds which layers take other sizes ({@link #takesAnySize}), if not yet: after a large model's read, the longest
+     * part of its first run's preparation (compiling inception_v3 at 598 px took 20-40 s on 2 busy cores), which a
+     * server does beside the read, off its compute threads.
+     *
+     * @return this
+     */
+    public LoadedModel measureSizes() {
         if (anySizeLayers == null) {
             java.util.Set<String> found = new java.util.HashSet<>();
             try {
@@ -375,7 +387,12 @@ public final class LoadedModel {
             }
             anySizeLayers = found;
         }
-        return anySizeLayers.contains(layer) || layers.stream().anyMatch(l -> l.answersTo(layer) && anySizeLayers.contains(l.name()));
+        return this;
+    }
+
+    /** Whether {@link #measureSizes} is done: {@link #takesAnySize} then compiles nothing. */
+    public boolean sizesMeasured() {
+        return anySizeLayers != null;
     }
 
     /**

@@ -261,6 +261,15 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * Model {@code id} if it is loaded and its files are as they were read (what {@link #load} returns at once, without
+     * reading anything or waiting for another model's read), else null.
+     */
+    public LoadedModel loadedNow(String id) {
+        Loaded l = id == null ? null : loaded.get(id);
+        return l != null && current(l, id) ? l.model() : null;
+    }
+
     /** A listed model that cannot be read: 404, as the server's directory answers for a model listed unavailable. */
     private static UserError cannotBeUsed(String id, String why) {
         return UserError.notFound(cannotBeUsedMessage(id, why));

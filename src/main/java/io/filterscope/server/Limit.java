@@ -44,7 +44,11 @@ public enum Limit {
                     + "waits that long; a longer one is refused with too_large (estimated from the multiply-adds of the step's "
                     + "network and of its images' own work, at the worker's fastest measured rates)"),
     WEDGED_AFTER("wedged-after", 120, 1, 86_400, Unit.SECONDS,
-            "a compute worker busy this long with one step, load or query is reported wedged (health 503)");
+            "a compute worker busy this long with one step, load or query is reported wedged (health 503)"),
+    OTHERS_NICE("others-nice", 4, 0, 19, Unit.COUNT,
+            "on Linux with the CPU backend, how much nicer (in nice values) every thread of the process but the compute "
+                    + "threads runs: when the cores are all busy, steps go before serving requests, sending frames, collecting "
+                    + "garbage and compiling, which still get their share by weight; 0: all alike");
 
     /** How a value is written on the command line and shown. */
     public enum Unit {

@@ -55,7 +55,7 @@ class StepTimeTest {
             System.out.printf("hardening: 64 filters of emoji-cnn conv6 at 256 px refused in %.0f ms: %s%n", ms, message);
             assertEquals("too_large", refused.getString("code"), refused.encode());
             assertEquals("huge", refused.getString("tag"));
-            assertTrue(message.startsWith("64 images of 256 px to conv6 on emoji-cnn take about "), message);
+            assertTrue(message.startsWith("64 images of 256 px to 'conv6' on emoji-cnn take about "), message);
             assertTrue(message.contains(" s a step on this worker, more than its limit of 3.0 s"), message);
             assertTrue(message.endsWith("ask for fewer filters or a smaller size"), message);
             assertTrue(!message.contains("\n"), "one line: " + message);
@@ -78,7 +78,7 @@ class StepTimeTest {
             String message = refused.getString("message");
             System.out.printf("hardening: 8 filters of emoji-cnn conv1 at 512 px refused: %s%n", message);
             assertEquals("too_large", refused.getString("code"), refused.encode());
-            assertTrue(message.startsWith("8 images of 512 px to conv1 on emoji-cnn take about "), message);
+            assertTrue(message.startsWith("8 images of 512 px to 'conv1' on emoji-cnn take about "), message);
             assertTrue(message.endsWith("ask for fewer filters or a smaller size") && !message.contains("\n"), message);
         }
     }

@@ -7,6 +7,7 @@ import io.filterscope.engine.render.BatchedAscent;
 import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.render.RunFailedException;
 import io.filterscope.engine.render.StepResult;
+import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
 import io.filterscope.server.ApiError;
 import io.filterscope.server.protocol.ClientMessage;
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The compute device's owner: its compute threads ({@link ComputeThread}, {@link Settings#threads} of them) run every
- * ND4J operation (ascent steps, model loading, activation maps), so nothing else touches the device and the event
- * loop never waits for it. A running run is placed on one of them (the one with the fewest running runs) and steps
+ * ND4J operation on the device (ascent steps, activation maps), so the event loop never waits for it. A model's first
+ * read (seconds; a minute for a large Keras file on a busy machine) is no such operation: it happens on a loader
+ * thread before the command or query that needs the model ({@link #withModel}), so running runs keep stepping and
+ * other clients are answered meanwhile. A running run is placed on one of them (the one with the fewest running runs) and steps
  * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation,
  * a query's piece and the judging of a finished gallery's tiles happens under one lock (commands, placing runs,
  * sending frames, ending runs), so the worker's state has one writer at a time; a run whose step is under way on
@@ -129,6 +132,18 @@ public final class ComputeService implements AutoCloseable {
     private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
     private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
     /**
+     * Reads models for the commands and queries that need them ({@link #withModel}), outside the lock and the compute
+     * threads' turns, pinned to the worker's device as they are (a model's weights live there). One thread: the store
+     * reads one model at a time anyway.
+     */
+    private final ExecutorService loader;
+    /**
+     * Runs asked for ({@link #startWhenScored}) that do not exist yet, their model loading or their pictures being
+     * scored: true once a stop came for one meanwhile (it then never starts). Added by the asker's thread, changed by
+     * commands, removed when the start is answered.
+     */
+    private final Map<String, Boolean> starting = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
      * Guards the worker's state (runs, batches, places, memory, the threads' schedulers); steps' own computation runs
      * outside it. Fair, so a command woken from {@link #awaitStep} gets it before the stepping thread's next turn could
      * put the run it waits for in flight again.
@@ -177,6 +192,10 @@ public final class ComputeService implements AutoCloseable {
         this.settings = settings;
         this.queries = new ModelQueries(store, () -> settings.memoryBudget() - reserved);
         this.out = out;
+        this.loader = Executors.newSingleThreadExecutor(r -> daemon(() -> {
+            Backend.pinCurrentThread(device);
+            r.run();
+        }, "filterscope-loader-" + device));
         for (int i = 0; i < settings.threads(); i++) {
             threads.add(new ComputeThread(i, "filterscope-compute-" + device + (i == 0 ? "" : "-" + i), me -> {
                 try {
@@ -274,16 +293,79 @@ public final class ComputeService implements AutoCloseable {
     }
 
     /**
-     * Accepts a run ({@link #start}) once the example pictures it starts from ({@code init} examples) are scored at
-     * its layers: a layer's first such run scores them first in the query lane of {@code client}, a slice a turn
-     * (as a first {@code examples} query does), rather than all at once inside its start, which held the compute
-     * thread for a second or more.
+     * Does {@code then} (a command or query that reads model {@code id}) once the model is read. A model not read yet,
+     * or whose files changed, is read first on the loader thread, outside the lock, so that no step, command or query
+     * waits for it (inception_v3's .h5 took 52-92 s beside a running run; every client waited that long). Two asking
+     * for one model at once have it read once (the store reads a model once). A null id (the request names none) goes
+     * straight to {@code then}, which says what is wrong with the request.
+     *
+     * @return {@code then}'s answer; or the model's read error, as {@link ModelStore#load} throws it (a 404 "model 'x'
+     *         cannot be used: ..." for a broken one; a 503 out_of_memory, after the worker freed its cached networks)
+     */
+    public <T> CompletableFuture<T> withModel(String id, java.util.function.Supplier<CompletableFuture<T>> then) {
+        return withModel(id, false, then);
+    }
+
+    /**
+     * {@link #withModel(String, java.util.function.Supplier)}; for a run ({@code forRun}), the rest of a model's first
+     * preparation that does not depend on the request happens on the loader thread too: {@link LoadedModel#measureSizes},
+     * which every run's preset asks for (20-40 s more for inception_v3, under the lock before).
+     */
+    private <T> CompletableFuture<T> withModel(String id, boolean forRun, java.util.function.Supplier<CompletableFuture<T>> then) {
+        LoadedModel now = store.loadedNow(id);
+        if (id == null || now != null && (!forRun || now.sizesMeasured())) {
+            return then.get();
+        }
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        try {
+            loader.execute(() -> {
+                try {
+                    LoadedModel model = store.load(id);
+                    if (forRun) {
+                        model.measureSizes();
+                    }
+                    read.complete(null);
+                } catch (OutOfMemoryError e) {
+                    // The cached networks it frees are the lock's.
+                    call(() -> failure(e, "reading model " + id))
+                            .whenComplete((error, closing) -> read.completeExceptionally(error != null ? error : closing));
+                } catch (Throwable t) {
+                    read.completeExceptionally(failure(t, "reading model " + id));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            read.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
+        }
+        return read.thenCompose(v -> then.get());
+    }
+
+    /**
+     * Accepts a run ({@link #start}) once its model is read ({@link #withModel}: off the lock, however long that takes)
+     * and the example pictures it starts from ({@code init} examples) are scored at its layers: a layer's first such
+     * run scores them first in the query lane of {@code client}, a slice a turn (as a first {@code examples} query
+     * does), rather than all at once inside its start, which held the compute thread for a second or more.
+     * A run stopped meanwhile ({@link #stop}: its client left, say) has had its {@code done} and never starts; its
+     * start is then answered as accepted whatever became of the rest.
      */
     public CompletableFuture<ComputeApi.Accepted> startWhenScored(String runId, String client, ClientMessage.Start request) {
-        return call(() -> startPicturesScored(request))
+        starting.put(runId, false);
+        return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) || startPicturesScored(request)))
                 .thenCompose(scored -> scored ? CompletableFuture.completedFuture(true)
-                        : queryInPieces(client, () -> startPicturesScored(request) ? Optional.of(true) : Optional.<Boolean>empty()))
-                .thenCompose(scored -> call(() -> start(runId, client, request)));
+                        : queryInPieces(client, () -> stoppedWhileStarting(runId) || startPicturesScored(request)
+                                ? Optional.of(true) : Optional.<Boolean>empty()))
+                .thenCompose(scored -> call(() -> start(runId, client, request)))
+                .handle((accepted, error) -> {
+                    // Atomic against a stop (a command): either it found the run starting and sent its done, or not.
+                    boolean stopped = Boolean.TRUE.equals(starting.remove(runId));
+                    if (error == null || stopped) {
+                        return accepted != null ? accepted : new ComputeApi.Accepted(runId, 0);
+                    }
+                    throw error instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(error);
+                });
+    }
+
+    private boolean stoppedWhileStarting(String runId) {
+        return Boolean.TRUE.equals(starting.get(runId));
     }
 
     /** Scores a slice of what the run of {@code request} starts from, if any is left; returns whether none is. */
@@ -306,6 +388,9 @@ public final class ComputeService implements AutoCloseable {
     public ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request) {
         if (runs.containsKey(runId)) {
             throw ApiError.badRequest("run id " + runId + " is taken").exception();
+        }
+        if (Boolean.TRUE.equals(starting.remove(runId))) {
+            return new ComputeApi.Accepted(runId, 0); // stopped while its model loaded: its done is sent
         }
         RunRequest parsed = RunRequest.parse(request, store::load);
         RunParts parts = parsed.parts();
@@ -344,7 +429,8 @@ public final class ComputeService implements AutoCloseable {
         }
         double seconds = stepSeconds(key, images, parsed.imageMultiplyAdds(parts));
         if (seconds * 1000 > settings.maxStepMs()) {
-            throw new ApiError(413, "too_large", what + " to " + String.join(", ", key.layers()) + " on " + parsed.model().id()
+            String layers = key.layers().stream().map(l -> "'" + l + "'").collect(java.util.stream.Collectors.joining(", "));
+            throw new ApiError(413, "too_large", what + " to " + layers + " on " + parsed.model().id()
                     + " take" + (images == 1 ? "s" : "") + " about " + String.format(java.util.Locale.ROOT, "%.1f", seconds)
                     + " s a step on this worker, more than its limit of " + settings.maxStepMs() / 1000.0
                     + " s (every other run waits that long); ask for fewer filters or a smaller size").exception();
@@ -352,9 +438,19 @@ public final class ComputeService implements AutoCloseable {
         return need;
     }
 
+    /**
+     * Ends run {@code runId} "stopped" (a command); one asked for whose start is still under way ({@link
+     * #startWhenScored}: its model loading, say) gets its {@code done} now and never starts.
+     *
+     * @return whether there was such a run
+     */
     public boolean stop(String runId) {
         Run run = runs.get(runId);
         if (run == null) {
+            if (starting.replace(runId, false, true)) {
+                emit(new Done(runId, Done.Reason.STOPPED, 0, null, null, null, null, null, null));
+                return true;
+            }
             return false;
         }
         if (run.inFlight) {
@@ -1216,5 +1312,6 @@ public final class ComputeService implements AutoCloseable {
         threads.forEach(t -> t.thread.interrupt());
         encoder.shutdown();
         reclaimer.shutdownNow();
+        loader.shutdownNow();
     }
 }

@@ -86,6 +86,9 @@ public final class ComputeVerticle extends AbstractVerticle {
                 // Published: the front that started the run listens, and so does any front whose clients watch it.
                 (run, message, droppable) -> vertx.eventBus().publish(Addresses.run(run), message,
                         new DeliveryOptions().addHeader(Addresses.DROPPABLE, String.valueOf(droppable))));
+        ComputeFirst priorities = new ComputeFirst(Backend.name().equals("cuda") ? 0 : config.limits().count(Limit.OTHERS_NICE));
+        // First by compute thread 0 as it completes ready (every compute thread has started), then every heartbeat.
+        service.ready().thenRun(priorities::lowerNewThreads);
         // Dispatchers hear of the worker once it takes work: after its calibration (and warm-up).
         Future.fromCompletionStage(service.ready(), context)
                 .compose(v -> readModels())
@@ -95,6 +98,7 @@ public final class ComputeVerticle extends AbstractVerticle {
                     vertx.eventBus().<String>consumer(Addresses.FRONTS, m -> fronts.heard(m.body(), System.currentTimeMillis()));
                     vertx.setPeriodic(HEARTBEAT_MS, t -> {
                         announce(false);
+                        priorities.lowerNewThreads();
                         stopOrphans();
                         if (!readingModels && System.currentTimeMillis() - modelsReadAt > MODELS_REFRESH_MS) {
                             readModels();
@@ -137,7 +141,10 @@ public final class ComputeVerticle extends AbstractVerticle {
         }
     }
 
-    /** This worker's answers: everything that touches the device runs on the compute thread, between two steps. */
+    /**
+     * This worker's answers: everything that touches the device runs on the compute thread, between two steps; a model
+     * a request names is read first, off it ({@link ComputeService#withModel}).
+     */
     private final class Api implements ComputeApi.Worker {
         @Override
         public Future<ComputeApi.Accepted> start(ComputeApi.StartRun request) {
@@ -177,29 +184,30 @@ public final class ComputeVerticle extends AbstractVerticle {
 
         @Override
         public Future<Answers.ModelDetail> model(ComputeApi.ModelRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().model(r.model())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().model(r.model()))));
         }
 
         @Override
         public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().activations(r.model(), r.layer(), r.image(),
-                    r.maxPixels(), r.maxSide())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().activations(
+                    r.model(), r.layer(), r.image(), r.maxPixels(), r.maxSide()))));
         }
 
         @Override
         public Future<byte[]> activationMap(ComputeApi.MapsRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().activationMap(r.model(), r.layer(), r.image(),
-                    r.channel(), r.maxPixels(), r.maxSide())));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().activationMap(
+                    r.model(), r.layer(), r.image(), r.channel(), r.maxPixels(), r.maxSide()))));
         }
 
         @Override
         public Future<Answers.Examples> examples(ComputeApi.ExamplesRequest r) {
-            return answer(() -> service.queryInPieces(r.client(), () -> service.queries().examplesPiece(r.model(), r.layer(), r.filter(), r.n())));
+            return answer(() -> service.withModel(r.model(), () -> service.queryInPieces(r.client(),
+                    () -> service.queries().examplesPiece(r.model(), r.layer(), r.filter(), r.n()))));
         }
 
         @Override
         public Future<Answers.Attribution> attribution(ComputeApi.AttributionRequest r) {
-            return answer(() -> service.query(r.client(), () -> service.queries().attribution(r)));
+            return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().attribution(r))));
         }
 
         @Override

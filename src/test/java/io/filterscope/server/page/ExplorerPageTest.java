@@ -24,6 +24,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -187,18 +188,54 @@ class ExplorerPageTest {
         }
     }
 
-    @Test
-    void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
-        load(browser);
-        Path image = Files.createTempFile("upload", ".png");
+    /** A 50 px PNG of a white disc on black, in a new temporary file named {@code prefix...png}. */
+    private static Path circlePng(String prefix) throws IOException {
+        Path image = Files.createTempFile(prefix, ".png");
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_INT_RGB);
         img.getGraphics().fillOval(10, 10, 30, 30);
         javax.imageio.ImageIO.write(img, "png", image.toFile());
+        return image;
+    }
+
+    @Test
+    void uploadingAnImageShowsItsActivationMapsAndAChannelsExamples() throws IOException {
+        load(browser);
+        Path image = circlePng("upload");
         browser.findElement(By.id("upload")).sendKeys(image.toAbsolutePath().toString());
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
         browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#channel-examples img")).size() == 9);
         assertTrue(browser.findElement(By.id("channel-map")).getAttribute("src").startsWith("blob:"));
+    }
+
+    /**
+     * Only the answers about the latest upload change the page: a late answer for the image before (its responses held
+     * back here) does not replace a refused file's error, and a refused file leaves nothing of the image before it.
+     */
+    @Test
+    void aLateAnswerForAnEarlierUploadOrARefusedUploadLeavesNothingOfThePreviousImage() throws Exception {
+        load(browser);
+        Path ok = circlePng("ok");
+        Path late = Files.copy(ok, ok.resolveSibling("late-" + ok.getFileName()));
+        Path text = Files.writeString(Files.createTempFile("text", ".png"), "not an image");
+        WebElement upload = browser.findElement(By.id("upload"));
+        upload.sendKeys(ok.toAbsolutePath().toString());
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32
+                && d.findElement(By.id("explain")).isDisplayed());
+
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("const real = window.fetch; window.holdMs = 3000; window.held = 0;"
+                + "window.fetch = (...a) => { const ms = window.holdMs; if (ms) window.held++;"
+                + " return real(...a).then((r) => new Promise((done) => setTimeout(() => { done(r);"
+                + " if (ms) setTimeout(() => window.held--, 300); }, ms))); };");
+        upload.sendKeys(late.toAbsolutePath().toString());
+        js.executeScript("window.holdMs = 0;");
+        upload.sendKeys(text.toAbsolutePath().toString());
+        waitFor(browser).until(d -> d.findElement(By.id("status")).getAttribute("class").contains("error"));
+        waitFor(browser).until(d -> ((Number) js.executeScript("return window.held;")).intValue() == 0);
+        assertTrue(browser.findElement(By.id("status")).getAttribute("class").contains("error"), status(browser));
+        assertFalse(browser.findElement(By.id("explain")).isDisplayed(), "no predictions beside the refused file");
+        assertEquals(0, browser.findElements(By.cssSelector("#maps figure")).size(), "no maps of an earlier image");
     }
 
     @Test
@@ -352,6 +389,12 @@ class ExplorerPageTest {
             assertEquals("effb0", new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getAttribute("value"),
                     "aa-broken, listed first, does not load");
             assertTrue(browser.findElement(By.id("start")).isEnabled());
+            // Not the user's pick: no error about it, and the list says it cannot be used.
+            assertFalse(browser.findElement(By.id("status")).getAttribute("class").contains("error"), status(browser));
+            WebElement broken = browser.findElement(By.cssSelector("#model option[value='aa-broken']"));
+            assertEquals("aa-broken (unavailable)", broken.getText());
+            assertFalse(broken.isEnabled());
+            assertTrue(broken.getAttribute("title").contains("unknown layer 'conv9'"), broken.getAttribute("title"));
         } finally {
             without.closeAndWait();
         }

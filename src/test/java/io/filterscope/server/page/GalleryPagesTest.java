@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -49,11 +50,25 @@ class GalleryPagesTest {
             assertFalse(browser.findElement(By.id("status")).getAttribute("class").contains("error"),
                     "no error left shown: " + browser.findElement(By.id("status")).getText());
             assertFalse(browser.findElement(By.id("gallery-previous")).isEnabled());
+            // The page's progress shows as its frames arrive, beside the gallery and in the list of runs. A first step
+            // compiles the network for the page's batch: over a minute once in a busy test JVM (see StepTimeTest).
+            new WebDriverWait(browser, Duration.ofSeconds(240))
+                    .withMessage(() -> browser.findElement(By.id("gallery-progress")).getText() + " | "
+                    + browser.findElement(By.id("runs")).getText() + " | " + browser.findElement(By.id("status")).getText())
+                    .until(d -> d.findElement(By.id("gallery-progress")).getText().matches("step [1-9]\\d* / \\d+")
+                    && d.findElement(By.id("runs")).getText().matches("(?s).*running · step [1-9]\\d*/\\d+ · yours.*"));
+            ((JavascriptExecutor) browser).executeScript("window.statuses = [];"
+                    + "new MutationObserver(() => window.statuses.push(document.getElementById('status').textContent))"
+                    + ".observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true });");
 
             browser.findElement(By.id("gallery-next")).click();
             int size = last + 1;
             String next = "classes " + size + "-" + Math.min(999, 2 * size - 1) + " of 1000";
             wait.until(d -> d.findElement(By.id("gallery-page")).getText().equals(next));
+            // The page left was not judged: it says so, and nothing of dead classes.
+            String left = "classes 0-" + last + " left; showing " + next.replace(" of 1000", "");
+            wait.until(d -> statuses(d).contains(left));
+            assertTrue(statuses(browser).stream().noneMatch(t -> t.contains("dead")), statuses(browser).toString());
             assertTrue(browser.findElement(By.id("gallery-previous")).isEnabled());
             List<String> labels = browser.findElements(By.cssSelector("#gallery-grid figure button")).stream()
                     .map(b -> b.getAttribute("aria-label")).toList();
@@ -62,5 +77,10 @@ class GalleryPagesTest {
             browser.quit();
             server.closeAndWait();
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> statuses(WebDriver browser) {
+        return (List<String>) ((JavascriptExecutor) browser).executeScript("return window.statuses;");
     }
 }
