@@ -143,7 +143,7 @@ final class GalleryCommand implements Callable<Integer> {
             deadLine += "; " + GalleryLegend.PREFERS_FLAT;
         }
         BufferedImage grid = Grids.withLegend(Grids.grid(tiles, labels, swatches, dead, cols, Math.max(1, 96 / side)), List.of(
-                model.id() + " " + layer.name() + ": " + filters.size() + " filters, " + steps + " steps, seed " + render.seed,
+                model.id() + " " + layer.name() + ": " + count(filters.size(), "filter") + ", " + count(steps, "step") + ", seed " + render.seed,
                 deadLine));
 
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
@@ -163,10 +163,10 @@ final class GalleryCommand implements Callable<Integer> {
         settings.put("params", params.toJson());
         settings.put("dead", deadFilters);
         CommandSupport.write(grid, CommandSupport.provenance(command, settings), file);
-        String perStep = stepsTaken < 2 ? "" : String.format(java.util.Locale.ROOT, ", then %.1f ms per step of %d images",
-                (ended - firstStepEnded[0]) / 1e6 / (stepsTaken - 1), chunk);
-        System.out.printf(java.util.Locale.ROOT, "%s: %d filters of %s in %.1f s (first step after %.1f s%s)%n", file, filters.size(),
-                layer.name(), seconds, (firstStepEnded[0] - started) / 1e9, perStep);
+        String perStep = stepsTaken < 2 ? "" : String.format(java.util.Locale.ROOT, ", then %.1f ms per step of %s",
+                (ended - firstStepEnded[0]) / 1e6 / (stepsTaken - 1), count(chunk, "image"));
+        System.out.printf(java.util.Locale.ROOT, "%s: %s of %s in %.1f s (first step after %.1f s%s)%n", file,
+                count(filters.size(), "filter"), layer.name(), seconds, (firstStepEnded[0] - started) / 1e9, perStep);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);
         if (checks != null) {
             checks.lines(filters).forEach(System.out::println);
@@ -177,5 +177,10 @@ final class GalleryCommand implements Callable<Integer> {
             System.out.println("wrote " + gif + " (" + frames + " frames)");
         }
         return 0;
+    }
+
+    /** "1 filter", "4 filters". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }
