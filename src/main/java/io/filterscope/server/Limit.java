@@ -45,10 +45,11 @@ public enum Limit {
                     + "network and of its images' own work, at the worker's fastest measured rates)"),
     WEDGED_AFTER("wedged-after", 120, 1, 86_400, Unit.SECONDS,
             "a compute worker busy this long with one step, load or query is reported wedged (health 503)"),
-    OTHERS_NICE("others-nice", 4, 0, 19, Unit.COUNT,
+    OTHERS_NICE("others-nice", 0, 0, 19, Unit.COUNT,
             "on Linux with the CPU backend, how much nicer (in nice values) every thread of the process but the compute "
-                    + "threads runs: when the cores are all busy, steps go before serving requests, sending frames, collecting "
-                    + "garbage and compiling, which still get their share by weight; 0: all alike");
+                    + "threads runs, so that on busy cores steps go before serving requests, sending frames, collecting garbage "
+                    + "and compiling; only for a server that has the machine to itself: any other process (a browser on the same "
+                    + "machine) then outranks the server's requests, frames and heartbeats; 0: all alike");
 
     /** How a value is written on the command line and shown. */
     public enum Unit {

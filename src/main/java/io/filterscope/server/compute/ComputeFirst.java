@@ -24,7 +24,11 @@ import org.slf4j.LoggerFactory;
  * its starter's value: the OpenMP threads a compute thread starts are as nice as it (and carry its name, so they
  * are left so); threads that a compute thread happens to start for the rest of the server (Netty starts an event
  * loop's thread on its first task) are found by the next look ({@link #lowerNewThreads}, every heartbeat).
- * Linux and the CPU backend only: on a GPU the compute threads mostly wait for the device.
+ * Linux and the CPU backend only: on a GPU the compute threads mostly wait for the device. Off by default: a nice value
+ * ranks a thread against every process of the machine, so a browser on the same machine (a teacher's laptop) would then
+ * outrank the server's event loops, which carry frames and the workers' heartbeats. In one full test run, with every
+ * thread of the test JVM four nicer than the browser, a page test's 500-image gallery lost its worker, taken for dead
+ * after 3 s without a heartbeat; that failure was not seen before this class.
  */
 final class ComputeFirst {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeFirst.class);
@@ -61,7 +65,7 @@ final class ComputeFirst {
         }
         try (Stream<Path> all = Files.list(TASKS)) {
             List<Path> tasks = all.toList();
-            seen.retainAll(tasks.stream().map(t -> t.getFileName().toString()).toList()); // ended threads' ids may come again
+            seen.retainAll(tasks.stream().map(t -> t.getFileName().toString()).collect(java.util.stream.Collectors.toSet())); // ended threads' ids may come again
             List<Path> fresh = tasks.stream().filter(t -> seen.add(t.getFileName().toString())).toList();
             int goal = target(fresh);
             int changed = 0;
