@@ -67,7 +67,11 @@ class GalleryPagesTest {
             wait.until(d -> d.findElement(By.id("gallery-page")).getText().equals(next));
             // The page left was not judged: it says so, and nothing of dead classes.
             String left = "classes 0-" + last + " left; showing " + next.replace(" of 1000", "");
-            wait.until(d -> statuses(d).contains(left));
+            // The page left ends with its current step, as slow as the one before under a loaded test JVM.
+            new WebDriverWait(browser, Duration.ofSeconds(240))
+                    .withMessage(() -> "statuses " + statuses(browser) + " | " + browser.findElement(By.id("gallery-page")).getText()
+                            + " | " + browser.findElement(By.id("runs")).getText())
+                    .until(d -> statuses(d).contains(left));
             assertTrue(statuses(browser).stream().noneMatch(t -> t.contains("dead")), statuses(browser).toString());
             assertTrue(browser.findElement(By.id("gallery-previous")).isEnabled());
             List<String> labels = browser.findElements(By.cssSelector("#gallery-grid figure button")).stream()
