@@ -30,6 +30,8 @@ final class TapColumns {
     private final int padCols;
     private final float[] columnValues;
     private final float[] gradValues;
+    /** Each tap's column offset from an inner pixel's first (made once: the columns' shape is fixed). */
+    private final int[] offsets;
 
     private TapColumns(DirectConv taps, INDArray columns, int kernelRows, int kernelCols, int[] pad, int inputPixels) {
         this.taps = taps;
@@ -40,6 +42,16 @@ final class TapColumns {
         this.padCols = pad[1];
         this.columnValues = new float[(int) columns.length()];
         this.gradValues = new float[inputPixels];
+        // Pixels whose every tap lies in the output read their columns at fixed offsets from (i + padRows, j + padCols)'s.
+        int t = kernelRows * kernelCols;
+        int ow = (int) columns.size(3);
+        this.offsets = new int[t];
+        for (int ky = 0; ky < kernelRows; ky++) {
+            for (int kx = 0; kx < kernelCols; kx++) {
+                int k = ky * kernelCols + kx;
+                offsets[k] = k - (ky * ow + kx) * t;
+            }
+        }
     }
 
     /**
@@ -103,14 +115,6 @@ final class TapColumns {
         int ow = (int) columns.size(3);
         int h = (int) sourceGrad.size(2);
         int w = (int) sourceGrad.size(3);
-        // Pixels whose every tap lies in the output read their columns at fixed offsets from (i + padRows, j + padCols)'s.
-        int[] offsets = new int[t];
-        for (int ky = 0; ky < kernelRows; ky++) {
-            for (int kx = 0; kx < kernelCols; kx++) {
-                int k = ky * kernelCols + kx;
-                offsets[k] = k - (ky * ow + kx) * t;
-            }
-        }
         int iFirst = kernelRows - 1 - padRows;
         int iEnd = oh - padRows;
         int jFirst = Math.max(0, kernelCols - 1 - padCols);
