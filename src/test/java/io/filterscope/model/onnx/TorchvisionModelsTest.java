@@ -94,7 +94,11 @@ class TorchvisionModelsTest {
         }
         // 1e-3: these sums reach 1e2 while a direction's derivative can be 1e-4, and at the helper's step of 1e-7
         // double-precision rounding alone moves the difference quotient by a few 1e-8.
-        FiniteDifferences.assertInputGradient(exact, f.input().castTo(DataType.DOUBLE), weights, 2, 1e-3);
+        try {
+            FiniteDifferences.assertInputGradient(exact, f.input().castTo(DataType.DOUBLE), weights, 2, 1e-3);
+        } catch (AssertionError e) {
+            throw new AssertionError(name + ": " + e.getMessage(), e);
+        }
         System.out.printf("%s: %.1f MB file read in %d ms (resident memory +%d MB), %d layers, max relative error %.2e%n", name,
                 java.nio.file.Files.size(f.model()) / 1e6, readMs, resident >> 20, net.layers().size(), worst);
     }
