@@ -151,7 +151,10 @@ async function loadModel(id) {
   state.viewPreset = preset;
   const classes = $('class');
   classes.replaceChildren();
-  (model.classes || []).forEach((c, i) => classes.add(new Option(`${i}: ${c}`, i)));
+  // A model without class names (an ONNX file with no metadata) still has its output's classes, by number.
+  const names = model.classes || [];
+  const count = names.length || (hasClassOutput(model) ? model.layers[model.layers.length - 1].channels : 0);
+  for (let i = 0; i < count; i++) classes.add(new Option(names[i] != null ? `${i}: ${names[i]}` : `class ${i}`, i));
   const camLayers = $('attr-layer');
   camLayers.replaceChildren();
   // Only layers the server says Grad-CAM can read (maps of more than one position).

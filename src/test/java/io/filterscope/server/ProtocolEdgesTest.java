@@ -126,6 +126,17 @@ class ProtocolEdgesTest {
                     + "\"layer\":\"conv1\",\"filter\":99999999999999999999999}}");
             assertEquals("filter 99999999999999999999999 is out of range: layer conv1 has 32 filters (0-31)",
                     socket.next("error").getString("message"), "beyond 64 bits, the range all the same");
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":1e300}}");
+            assertEquals("filter 1.0E300 is out of range: layer conv1 has 32 filters (0-31)", socket.next("error").getString("message"),
+                    "written with an exponent, the range all the same");
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":3.0}}");
+            assertEquals("\"filter\" must be written without a decimal point or exponent: 3, not 3.0",
+                    socket.next("error").getString("message"));
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filter\":2.5}}");
+            assertEquals("objective needs an integer \"filter\", got 2.5", socket.next("error").getString("message"));
             socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"class\","
                     + "\"index\":99999999999999999999999}}");
             assertEquals("class 99999999999999999999999 is out of range: the model has 3 classes (0-2)",

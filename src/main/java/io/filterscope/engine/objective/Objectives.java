@@ -158,7 +158,25 @@ public final class Objectives {
         if (v != null && v.isIntegralNumber() && !v.canConvertToLong()) {
             throw range.outside(v.asText());
         }
+        java.math.BigDecimal whole = wholeFloat(v);
+        if (whole != null) { // 1e300 or 3.0: out of range is said first, as for any other number
+            if (whole.abs().compareTo(LONG_MAX) > 0) {
+                throw range.outside(v.asText());
+            }
+            range.check(whole.longValue());
+        }
         return range.check(integer(spec, field));
+    }
+
+    private static final java.math.BigDecimal LONG_MAX = java.math.BigDecimal.valueOf(Long.MAX_VALUE);
+
+    /** A number written with a point or an exponent whose value is whole (3.0, 1e300), else null. */
+    private static java.math.BigDecimal wholeFloat(JsonNode v) {
+        if (v == null || !v.isNumber() || v.isIntegralNumber() || !Double.isFinite(v.asDouble())) {
+            return null;
+        }
+        java.math.BigDecimal d = v.decimalValue().stripTrailingZeros();
+        return d.scale() <= 0 ? d : null;
     }
 
     private static String text(JsonNode spec, String field) {
@@ -172,6 +190,14 @@ public final class Objectives {
     /** A whole number, as a long so that one beyond 32 bits is checked against the model's range, never wrapped (2^32 + 5 is not filter 5). */
     private static long integer(JsonNode spec, String field) {
         JsonNode v = spec.get(field);
+        java.math.BigDecimal whole = wholeFloat(v);
+        if (whole != null) {
+            throw new UserError(whole.abs().compareTo(LONG_MAX) > 0 ? "\"" + field + "\" " + v.asText() + " is out of range"
+                    : "\"" + field + "\" must be written without a decimal point or exponent: " + whole.toBigInteger() + ", not " + v.asText());
+        }
+        if (v != null && v.isNumber() && !v.isIntegralNumber()) {
+            throw new UserError("objective needs an integer \"" + field + "\", got " + v.asText());
+        }
         if (v == null || !v.isIntegralNumber()) {
             throw new UserError("objective needs an integer \"" + field + "\"");
         }

@@ -120,18 +120,40 @@ public final class Protocol {
                 || m instanceof ClientMessage.Watch w && w.run() == null || m instanceof ClientMessage.Unwatch x && x.run() == null;
     }
 
+    /**
+     * Where a text stops being JSON, in Jackson's first line less its character codes, source excerpts and advice on
+     * Jackson's own settings: {@code malformed JSON at column 3: Unexpected character ('n'): was expecting double-quote to
+     * start field name}.
+     */
+    private static String malformed(JsonProcessingException e) {
+        String why = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("").replaceAll(" \\(code -?\\d+\\)", "");
+        for (String tail : List.of(" (start marker", ": enable ")) {
+            int cut = why.indexOf(tail);
+            why = cut > 0 ? why.substring(0, cut) : why;
+        }
+        why = why.strip();
+        var at = e.getLocation();
+        return "malformed JSON" + (at == null ? "" : (at.getLineNr() > 1 ? " at line " + at.getLineNr() + ", column " : " at column ")
+                + at.getColumnNr()) + ": " + why;
+    }
+
     /** Why a text is no message: only on this error path is the text read again, as a tree, for its op and tag. */
     private static BadMessage bad(String text, JsonProcessingException e) {
         JsonNode tree;
+        JsonProcessingException syntax = null;
         try {
             tree = TREES.readTree(text);
         } catch (JsonProcessingException notJson) {
             tree = null;
+            syntax = notJson;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StreamConstraintsException limit) {
                 return new BadMessage(tooLarge(limit), null);
             }
+        }
+        if (syntax != null) {
+            return new BadMessage(malformed(syntax), null);
         }
         if (tree == null || !tree.isObject()) {
             return new BadMessage("message is not a JSON object", null);

@@ -332,6 +332,10 @@ class ExplorerPageTest {
         assertTrue(new Select(browser.findElement(By.id("layer"))).getOptions().stream()
                 .anyMatch(o -> o.getText().startsWith("conv2d_4 ")), "Keras' layer names in the layer list");
         assertFalse(browser.findElement(By.id("show-examples")).isDisplayed(), "zz-keras has no example images");
+        // No class names, but a class output: its classes by number, so a class objective can pick any (a newcomer's trial).
+        List<String> classes = new Select(browser.findElement(By.id("class"))).getOptions().stream()
+                .map(o -> o.getAttribute("textContent")).toList();
+        assertEquals(List.of("class 0", "class 9"), List.of(classes.get(0), classes.get(classes.size() - 1)), classes.toString());
         new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
         waitFor(browser).until(d -> d.findElement(By.id("show-examples")).isDisplayed());
     }

@@ -40,7 +40,11 @@ class ProtocolTest {
 
     @Test
     void badMessagesSayWhatIsWrongInOneLineAndKeepTheirTag() {
-        assertEquals("message is not a JSON object", error("{not json"));
+        assertEquals("malformed JSON at column 2: Unexpected character ('n'): was expecting double-quote to start field name",
+                error("{not json"));
+        assertEquals("malformed JSON at line 2, column 12: Unexpected end-of-input: expected close marker for Object",
+                error("{\"op\":\"stop\",\n \"run\":\"r1\""));
+        assertEquals("malformed JSON at column 13: Non-standard token 'NaN'", error("{\"steps\":NaN}"));
         assertEquals("message is not a JSON object", error("[1,2]"));
         assertEquals("message is not a JSON object", error(" null "));
         assertEquals("unknown op 'dance'; ops: start, stop, update, watch, unwatch, list", error("{\"op\":\"dance\"}"));
