@@ -40,6 +40,11 @@ final class Batch {
     final ComputeThread on;
     /** Whether a step is under way (its network in use): no run joins it and its network stays until the step is over. */
     boolean inFlight;
+    /**
+     * Whether its network is being compiled off the worker's lock (inception_v3's for one image took about 5 s): its
+     * members do not step and no run joins it until the network comes ({@link #offer}).
+     */
+    boolean compiling;
     /** In the order they joined; each takes its images' rows of the network in this order. */
     final List<Run> members = new ArrayList<>();
     /** Borrowed from the model for the members' images, or null until the next step needs it. */
@@ -76,21 +81,60 @@ final class Batch {
 
     /** Whether its network has a row for every member's image, few spare ones, and fits what the members reserved. */
     boolean networkFits() {
+        return fits(network);
+    }
+
+    /** Whether {@code net} (null: no) has a row for every member's image, few spare ones, and fits what the members reserved. */
+    boolean fits(Network net) {
         int images = images();
-        return network != null && network.batch() >= images && network.batch() <= roomFor(images)
-                && key.model().bytesOf(network) <= reserved();
+        return net != null && net.batch() >= images && net.batch() <= roomFor(images) && key.model().bytesOf(net) <= reserved();
+    }
+
+    /**
+     * Rows of the network that members of {@code key} with {@code images} images, who reserved {@code reserved} bytes
+     * together, step on: {@link #roomFor} when those bytes cover them, else one per image.
+     */
+    static int rows(Key key, int images, long reserved) {
+        return key.model().bytesFor(roomFor(images), key.inputSize(), key.layers()) <= reserved ? roomFor(images) : images;
+    }
+
+    /** Rows of the network its members step on now ({@link #rows(Key, int, long)}). */
+    int rows() {
+        return rows(key, images(), reserved());
     }
 
     /** A network with a row for every member's image (and perhaps a few spare), borrowed afresh when the members changed. */
     Network network() {
-        if (networkFits()) {
-            return network;
+        if (!networkFits()) {
+            drop();
+            network = key.model().borrow(rows(), key.inputSize(), key.layers());
         }
-        drop();
-        int images = images();
-        int rows = key.model().bytesFor(roomFor(images), key.inputSize(), key.layers()) <= reserved() ? roomFor(images) : images;
-        network = key.model().borrow(rows, key.inputSize(), key.layers());
         return network;
+    }
+
+    /**
+     * {@link #network()} if it needs no compiling: its network when it fits the members, else one idle in the model's
+     * cache; null when a network must be compiled first (the worker does that off its lock, {@link #compiling}).
+     */
+    Network readyNetwork() {
+        if (!networkFits()) {
+            drop();
+            network = key.model().idle(rows(), key.inputSize(), key.layers());
+        }
+        return network;
+    }
+
+    /**
+     * Takes {@code net} (compiled for it off the worker's lock) as its network when it has none that fits its members
+     * and {@code net} does; else gives {@code net} back to the model's cache (its members changed meanwhile).
+     */
+    void offer(Network net) {
+        if (!networkFits() && fits(net)) {
+            drop();
+            network = net;
+        } else {
+            key.model().release(net);
+        }
     }
 
     /** Gives the network back to the model's cache (members joined or left, or the batch is over). */

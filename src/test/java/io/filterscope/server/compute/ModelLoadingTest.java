@@ -73,8 +73,9 @@ class ModelLoadingTest {
             assertEquals(List.of(), service.call(service::list).get(10, TimeUnit.SECONDS), "no run was left behind");
             assertFalse(service.call(() -> service.stop("b")).get(10, TimeUnit.SECONDS), "it is gone");
             Thread.sleep(200); // events go out through the encoder's queue
-            assertEquals(List.of("Done STOPPED"), events.stream().map(e -> e instanceof ServerEvent.Done d
-                    ? "Done " + d.reason() : e.getClass().getSimpleName()).toList());
+            assertEquals(List.of("Preparing loading model mnist-cnn", "Done STOPPED"), events.stream().map(e -> e instanceof ServerEvent.Done d
+                    ? "Done " + d.reason() : e instanceof ServerEvent.Preparing p ? "Preparing " + p.reason() : e.getClass().getSimpleName()).toList(),
+                    "its client heard why it waited, then its done");
         } finally {
             service.shutdown(10_000);
         }
