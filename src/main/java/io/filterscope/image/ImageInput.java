@@ -10,6 +10,7 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -120,7 +121,35 @@ public final class ImageInput {
         if (startsWith(bytes, 'B', 'M')) {
             return "bmp";
         }
-        throw new IOException("not an image: expected PNG, JPEG, GIF or BMP");
+        String other = otherFormat(bytes);
+        throw new IOException((other == null ? "not an image" : "a " + other + " file, which is not read")
+                + ": expected PNG, JPEG, GIF or BMP");
+    }
+
+    /**
+     * The name of a common format we do not read, from its magic bytes (a phone's HEIC photo, a browser's WebP), so the
+     * refusal says what the file is; null for anything else.
+     */
+    private static String otherFormat(byte[] bytes) {
+        if (startsWith(bytes, 'R', 'I', 'F', 'F') && bytes.length >= 12 && new String(bytes, 8, 4, StandardCharsets.ISO_8859_1).equals("WEBP")) {
+            return "WebP";
+        }
+        if (startsWith(bytes, 'I', 'I', '*', 0) || startsWith(bytes, 'M', 'M', 0, '*')) {
+            return "TIFF";
+        }
+        if (bytes != null && bytes.length >= 12 && new String(bytes, 4, 4, StandardCharsets.ISO_8859_1).equals("ftyp")) {
+            String brand = new String(bytes, 8, 4, StandardCharsets.ISO_8859_1);
+            if (brand.startsWith("avi")) {
+                return "AVIF";
+            }
+            if (brand.startsWith("hei") || brand.startsWith("hev") || brand.equals("mif1") || brand.equals("msf1")) {
+                return "HEIC";
+            }
+        }
+        if (startsWith(bytes, '%', 'P', 'D', 'F')) {
+            return "PDF";
+        }
+        return null;
     }
 
     private static boolean startsWith(byte[] bytes, int... magic) {

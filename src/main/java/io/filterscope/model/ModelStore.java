@@ -348,7 +348,15 @@ public final class ModelStore {
             }
         }
         LOG.info("loaded {} from {} in {} ms", id, weights, (System.nanoTime() - started) / 1_000_000);
-        LoadedModel model = new LoadedModel(meta, graph, dir, defaults, networks);
+        LoadedModel model;
+        try {
+            model = new LoadedModel(meta, graph, dir, defaults, networks);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // The network cannot take the input its metadata declares (a grey inputShape for a colour model): the file
+            // to fix is the metadata, or the model file when its input was read from the file itself.
+            throw new UserError((defaults ? weights : file) + ": the model cannot take \"inputShape\" " + meta.inputShape()
+                    + ": " + oneLine(e));
+        }
         checkDefaultView(file, model);
         return new Loaded(model, fileVersion, metaVersion);
     }

@@ -16,6 +16,7 @@ import java.awt.image.DataBuffer;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,23 @@ class ImageInputTest {
         IOException e = assertThrows(IOException.class, () -> ImageInput.read(bytes, LIMIT));
 
         assertEquals("not an image: expected PNG, JPEG, GIF or BMP", e.getMessage());
+    }
+
+    /** A phone's or a browser's format is named in the refusal, so the user knows what to convert. */
+    @Test
+    void commonFormatsWeDoNotReadAreNamed() throws IOException {
+        var tiff = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "tiff", tiff);
+        Map<String, byte[]> files = Map.of(
+                "WebP", "RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.ISO_8859_1),
+                "TIFF", tiff.toByteArray(),
+                "HEIC", "\0\0\0\30ftypheic\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1),
+                "AVIF", "\0\0\0\34ftypavif\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1),
+                "PDF", "%PDF-1.7\n".getBytes(StandardCharsets.ISO_8859_1));
+        files.forEach((name, bytes) -> {
+            IOException e = assertThrows(IOException.class, () -> ImageInput.read(bytes, LIMIT));
+            assertEquals("a " + name + " file, which is not read: expected PNG, JPEG, GIF or BMP", e.getMessage());
+        });
     }
 
     @Test

@@ -271,6 +271,20 @@ class ModelStoreTest {
         assertTrue(e.getMessage().contains("lists 4 classes") && e.getMessage().contains("has 3 units"), e.getMessage());
     }
 
+    /** A colour inputShape for a grey model fails on reading with one line naming the metadata, and other models still load. */
+    @Test
+    void anInputShapeTheNetworkCannotTakeIsOneLineNamingTheMetadata(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        FixtureModels.writeLeNet(dir, "other");
+        Files.writeString(dir.resolve("tiny.json"), Files.readString(dir.resolve("tiny.json")).replaceFirst(
+                "\"inputShape\":\\[1,", "\"inputShape\":[3,"));
+        ModelStore store = new ModelStore(dir);
+        UserError e = assertThrows(UserError.class, () -> store.load("tiny"));
+        assertEquals("model 'tiny' cannot be used: " + dir.resolve("tiny.json") + ": the model cannot take \"inputShape\" [3, 28, 28]: layer conv1 convolves 1 channels, got 3",
+                e.getMessage());
+        assertEquals(7, store.load("other").layers().size());
+    }
+
     @Test
     void networksAreLentOutOneRunAtATimeAndReused(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
