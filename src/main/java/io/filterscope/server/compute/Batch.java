@@ -41,8 +41,9 @@ final class Batch {
     /** Whether a step is under way (its network in use): no run joins it and its network stays until the step is over. */
     boolean inFlight;
     /**
-     * Whether its network is being compiled off the worker's lock (inception_v3's for one image took about 5 s): its
-     * members do not step and no run joins it until the network comes ({@link #offer}).
+     * Whether a network is being compiled for it off the worker's lock (inception_v3's for one image took about 5 s): no
+     * run joins it until the network comes ({@link #offer}), and its members step meanwhile only if its network has a
+     * row for each of them ({@link #awaitsNetwork}).
      */
     boolean compiling;
     /** In the order they joined; each takes its images' rows of the network in this order. */
@@ -113,23 +114,38 @@ final class Batch {
     }
 
     /**
-     * {@link #network()} if it needs no compiling: its network when it fits the members, else one idle in the model's
-     * cache; null when a network must be compiled first (the worker does that off its lock, {@link #compiling}).
+     * A network to step its members on now without compiling: its network when it fits them, else one idle in the model's
+     * cache that does, else the one it has if that has a row for each member (more rows, or more memory, than they
+     * reserved: until one that fits is compiled); null when none has.
      */
     Network readyNetwork() {
         if (!networkFits()) {
-            drop();
-            network = key.model().idle(rows(), key.inputSize(), key.layers());
+            Network idle = key.model().idle(rows(), key.inputSize(), key.layers());
+            if (idle != null || !usable(network)) {
+                drop();
+                network = idle;
+            }
         }
         return network;
     }
 
+    /** Whether {@code net} (null: no) has a row for each member's image. */
+    private boolean usable(Network net) {
+        return net != null && net.batch() >= images();
+    }
+
+    /** Whether its members wait for the network being compiled for it: the one it has lacks rows for some of them. */
+    boolean awaitsNetwork() {
+        return compiling && !usable(network);
+    }
+
     /**
-     * Takes {@code net} (compiled for it off the worker's lock) as its network when it has none that fits its members
-     * and {@code net} does; else gives {@code net} back to the model's cache (its members changed meanwhile).
+     * Takes {@code net} (compiled for it off the worker's lock) as its network when the one it has does not fit its
+     * members and {@code net} does, or has a row for each of them where the one it has does not; else gives {@code net}
+     * back to the model's cache (its members changed meanwhile).
      */
     void offer(Network net) {
-        if (!networkFits() && fits(net)) {
+        if (!networkFits() && (fits(net) || usable(net) && !usable(network))) {
             drop();
             network = net;
         } else {

@@ -690,7 +690,7 @@ public final class ComputeService implements AutoCloseable {
                         continue;
                     }
                     long now = System.nanoTime();
-                    turn = me.scheduler.next(r -> r.due(now) && !r.batch.compiling);
+                    turn = me.scheduler.next(r -> r.due(now) && !r.batch.awaitsNetwork());
                     wait = turn != null ? 0 : me.scheduler.hasWork() ? untilDue(me) : TimeUnit.SECONDS.toNanos(1);
                     if (turn != null && turn.run() != null) {
                         // A lone run's large step fans out to every core but one, as many runs' to their parts of them.
@@ -728,7 +728,7 @@ public final class ComputeService implements AutoCloseable {
         }
         long now = System.nanoTime();
         // Runs whose batch waits for its network are not due before it comes, which wakes the thread.
-        return runs.values().stream().filter(r -> r.running && r.on == me && !r.batch.compiling).mapToLong(r -> r.untilDue(now)).min()
+        return runs.values().stream().filter(r -> r.running && r.on == me && !r.batch.awaitsNetwork()).mapToLong(r -> r.untilDue(now)).min()
                 .orElse(TimeUnit.SECONDS.toNanos(1));
     }
 
@@ -847,8 +847,10 @@ public final class ComputeService implements AutoCloseable {
             failStep(stepping, t);
             return null;
         }
-        if (net == null) {
+        if (!batch.networkFits() && !batch.compiling) {
             compileFor(batch);
+        }
+        if (net == null) {
             return null;
         }
         stepping.forEach(r -> r.stepped(now));
@@ -867,8 +869,8 @@ public final class ComputeService implements AutoCloseable {
 
     /**
      * Has {@code batch}'s network (its members changed, so it needs another number of rows, and none is idle) compiled on
-     * the compiler thread, off the lock; its members step again once it comes ({@link Batch#offer}), and end failed if it
-     * cannot be had. Meanwhile runs of other batches step.
+     * the compiler thread, off the lock, and taken once it comes ({@link Batch#offer}); its members end failed if it
+     * cannot be had. Meanwhile runs of other batches step, and its own if its network has a row for each.
      */
     private void compileFor(Batch batch) {
         batch.compiling = true;
