@@ -49,8 +49,11 @@ final class CommandSupport {
                 int dash = p.indexOf('-', 1);
                 int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash));
                 int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1));
-                if (from < 0 || to < from) {
+                if (from < 0) {
                     throw new NumberFormatException();
+                }
+                if (to < from) {
+                    throw new UserError("--filters: the range " + p + " runs backwards (write " + to + "-" + from + ")");
                 }
                 new IndexRange("filter", "layer " + layer, count).check(to);
                 if (to - from + out.size() > 4096) {

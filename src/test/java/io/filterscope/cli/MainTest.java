@@ -125,6 +125,15 @@ class MainTest {
     }
 
     @Test
+    void aBackwardFilterRangeIsRefusedShowingTheRangeTheOtherWayRound(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        assertMessage("--filters: the range 5-2 runs backwards (write 2-5)", "gallery", "--models", dir.toString(), "--model", "tiny",
+                "--layer", "conv2", "--filters", "1,5-2");
+        assertMessage("--filters must look like 0-63 or 1,4,9-12, got '5-x'", "gallery", "--models", dir.toString(), "--model", "tiny",
+                "--layer", "conv2", "--filters", "5-x");
+    }
+
+    @Test
     void anOutUnderAFileIsRefusedBeforeAnyWorkNamingTheFile(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         Path file = Files.writeString(dir.resolve("notes.txt"), "a file");
