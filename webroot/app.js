@@ -512,7 +512,11 @@ function onEvent(e) {
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
     return;
   }
-  if (e.type === 'queued') {
+  if (e.type === 'preparing') {
+    rememberRun(e);
+    $('queue').textContent = `waiting: ${e.reason}`;
+    status(`run ${e.run} is waiting: ${e.reason}`);
+  } else if (e.type === 'queued') {
     rememberRun(e);
     $('queue').textContent = `waiting: position ${e.position} in the queue`;
     status(`run ${e.run} is queued at position ${e.position}`);

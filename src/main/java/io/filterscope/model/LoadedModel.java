@@ -41,6 +41,12 @@ public final class LoadedModel {
     private final ExampleActivations exampleActivations = new ExampleActivations(this);
     private volatile ImagePrior prior;
     private volatile java.util.Set<String> anySizeLayers;
+    /**
+     * Held while {@link #measureSizes} compiles, and {@link #readingPrior} while {@link #prior} reads, so that each is
+     * done once however many ask at once (a start on a worker's loader thread, a query under its lock).
+     */
+    private final Object measuringSizes = new Object();
+    private final Object readingPrior = new Object();
     private final ConcurrentHashMap<String, Boolean> affineLayers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, FilterBaselines> baselines = new ConcurrentHashMap<>();
     private volatile ExampleLimits exampleLimits;
@@ -173,6 +179,25 @@ public final class LoadedModel {
     private Network borrow(int batch, int size, int depth) {
         Network net = idle.take(this, batch, size, depth);
         return net != null ? net : compile(batch, size, depth);
+    }
+
+    /**
+     * {@link #borrow(int, int, java.util.Collection)} when the store's {@link NetworkCache} has such a network idle, else
+     * null: nothing is compiled.
+     *
+     * @throws UserError for a layer the model does not have
+     */
+    public Network idle(int batch, int size, java.util.Collection<String> layers) {
+        return idle.take(this, batch, size, depth(layers));
+    }
+
+    /**
+     * Whether {@link #idle} would lend a network now, without taking it.
+     *
+     * @throws UserError for a layer the model does not have
+     */
+    public boolean hasIdle(int batch, int size, java.util.Collection<String> layers) {
+        return idle.holds(this, batch, size, depth(layers));
     }
 
     /** The leading stages a network needs for {@code layers}. @throws UserError for a layer the model does not have */
@@ -312,29 +337,41 @@ public final class LoadedModel {
         }
     }
 
-    /** The learned image prior its metadata names (read on first use), or null. @throws UserError when it cannot be read */
+    /**
+     * The learned image prior its metadata names (read on first use, once however many ask at once), or null.
+     *
+     * @throws UserError when it cannot be read
+     */
     public ImagePrior prior() {
         if (metadata.prior() == null) {
             return null;
         }
         if (prior == null) {
-            Path file = dir.resolve(metadata.prior().file());
-            try {
-                IdxFiles.Floats f = IdxFiles.readFloats(file);
-                int[] d = f.dims();
-                if (d.length != 4 || d[0] < 2 || d[1] != channels() || d[2] != height() || d[3] != width()) {
-                    throw new UserError(file + ": a prior of this model must be [k + 1, " + channels() + ", " + height() + ", "
-                            + width() + "] floats, got " + java.util.Arrays.toString(d));
+            synchronized (readingPrior) {
+                if (prior == null) {
+                    prior = readPrior();
                 }
-                int pixels = d[1] * d[2] * d[3];
-                INDArray all = Nd4j.create(f.values(), new long[] {d[0], pixels});
-                prior = new ImagePrior(metadata.prior().file(), d[1], d[2], d[3], all.getRow(0).dup(),
-                        all.get(NDArrayIndex.interval(1, d[0]), NDArrayIndex.all()).dup());
-            } catch (IOException e) {
-                throw new UserError(file + ": cannot read the image prior (" + e.getMessage() + ")");
             }
         }
         return prior;
+    }
+
+    private ImagePrior readPrior() {
+        Path file = dir.resolve(metadata.prior().file());
+        try {
+            IdxFiles.Floats f = IdxFiles.readFloats(file);
+            int[] d = f.dims();
+            if (d.length != 4 || d[0] < 2 || d[1] != channels() || d[2] != height() || d[3] != width()) {
+                throw new UserError(file + ": a prior of this model must be [k + 1, " + channels() + ", " + height() + ", "
+                        + width() + "] floats, got " + java.util.Arrays.toString(d));
+            }
+            int pixels = d[1] * d[2] * d[3];
+            INDArray all = Nd4j.create(f.values(), new long[] {d[0], pixels});
+            return new ImagePrior(metadata.prior().file(), d[1], d[2], d[3], all.getRow(0).dup(),
+                    all.get(NDArrayIndex.interval(1, d[0]), NDArrayIndex.all()).dup());
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read the image prior (" + e.getMessage() + ")");
+        }
     }
 
     /**
@@ -371,21 +408,28 @@ public final class LoadedModel {
     /**
      * Finds which layers take other sizes ({@link #takesAnySize}), if not yet: after a large model's read, the longest
      * part of its first run's preparation (compiling inception_v3 at 598 px took 20-40 s on 2 busy cores), which a
-     * server does beside the read, off its compute threads.
+     * server does beside the read, off its compute threads. Done once: a caller that comes while another measures waits
+     * for that one's answer rather than compiling the network again.
      *
      * @return this
      */
     public LoadedModel measureSizes() {
         if (anySizeLayers == null) {
-            java.util.Set<String> found = new java.util.HashSet<>();
-            try {
-                Network larger = borrow(1, 2 * height());
-                larger.layers().forEach(l -> found.add(l.name()));
-                release(larger);
-            } catch (UserError e) {
-                // No layer takes another size.
+            synchronized (measuringSizes) {
+                // Two first uses at once (a start on the loader thread, a query under the worker's lock) compile it once:
+                // the second waits for the first's answer.
+                if (anySizeLayers == null) {
+                    java.util.Set<String> found = new java.util.HashSet<>();
+                    try {
+                        Network larger = borrow(1, 2 * height());
+                        larger.layers().forEach(l -> found.add(l.name()));
+                        release(larger);
+                    } catch (UserError e) {
+                        // No layer takes another size.
+                    }
+                    anySizeLayers = found;
+                }
             }
-            anySizeLayers = found;
         }
         return this;
     }

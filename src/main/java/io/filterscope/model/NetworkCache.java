@@ -20,6 +20,8 @@ public final class NetworkCache {
 
     /** Access order: the first key is the least recently used. */
     private final LinkedHashMap<Key, Deque<Network>> idle = new LinkedHashMap<>(16, 0.75f, true);
+    /** The keys of {@link #idle}, readable without the monitor ({@link #holds}). */
+    private final java.util.Set<Key> kept = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long capacity;
     private long bytes;
 
@@ -42,14 +44,26 @@ public final class NetworkCache {
             bytes -= model.bytesOf(net);
             if (free.isEmpty()) {
                 idle.remove(key);
+                kept.remove(key);
             }
         }
         return net;
     }
 
+    /**
+     * Whether an idle network of this model for a batch of square images of {@code size} px with {@code depth} stages is
+     * kept, without waiting for the cache's monitor (a worker asks under its lock whether a start must compile one): by
+     * the time it is borrowed another may have taken it.
+     */
+    boolean holds(LoadedModel model, long batch, long size, int depth) {
+        return kept.contains(new Key(model, batch, size, depth));
+    }
+
     /** Keeps a network nobody uses any more, then evicts down to the capacity. */
     synchronized void put(LoadedModel model, Network net) {
-        idle.computeIfAbsent(new Key(model, net.batch(), net.input().size(2), net.depth()), k -> new ArrayDeque<>()).push(net);
+        Key key = new Key(model, net.batch(), net.input().size(2), net.depth());
+        idle.computeIfAbsent(key, k -> new ArrayDeque<>()).push(net);
+        kept.add(key);
         bytes += model.bytesOf(net);
         trimTo(capacity);
     }
@@ -65,6 +79,7 @@ public final class NetworkCache {
             }
             if (e.getValue().isEmpty()) {
                 eldest.remove();
+                kept.remove(e.getKey());
             }
         }
         return before - bytes;
@@ -78,6 +93,7 @@ public final class NetworkCache {
                 return false;
             }
             e.getValue().forEach(n -> bytes -= model.bytesOf(n));
+            kept.remove(e.getKey());
             return true;
         });
         return before - bytes;

@@ -94,7 +94,7 @@ class ClientSharesTest {
             try (Peer.Socket mineToo = other.connect(port)) {
                 long asked = System.nanoTime();
                 mineToo.send(Peer.start("fashion-cnn", "conv2", 0, 100_000, "other"));
-                JsonObject answer = mineToo.next(e -> true);
+                JsonObject answer = mineToo.next(e -> !"preparing".equals(e.getString("type")));
                 double ms = (System.nanoTime() - asked) / 1e6;
                 System.out.printf("hardening: one client tried 5 x 8 runs: %d accepted, %d refused; another client's run: %s in %.0f ms%n",
                         started, refused, answer.getString("type"), ms);

@@ -124,8 +124,8 @@ class FuzzTest {
      * The one answer to the message tagged {@code tag}, failing on any answer that belongs to an earlier
      * message (a second answer to it). Answers carry the tag of the message when it could be read;
      * "runs", "watching", "unwatched" and "updated" carry none, and a stop that works is answered by its
-     * run's "done". A run's own events are not answers: its "done" when it completes, and its "started" and
-     * "queued" once it has been queued. A stop sent as its run completes on its own may get that "done" and
+     * run's "done". A run's own events are not answers: its "done" when it completes, its "preparing" (its model
+     * read or its network compiled before it can start), and its "started" and "queued" once it has been queued. A stop sent as its run completes on its own may get that "done" and
      * then not_found (the run was gone when the stop arrived); that not_found is not a second answer.
      */
     private static JsonObject answerTo(TestClient client, String tag, String message, Set<String> queuedRuns, Set<String> racedStops)
@@ -158,7 +158,7 @@ class FuzzTest {
             if ("not_found".equals(event.getString("code")) && eventTag != null && racedStops.remove(eventTag)) {
                 continue;
             }
-            if (("started".equals(type) || "queued".equals(type)) && queuedRuns.contains(event.getString("run"))) {
+            if (("started".equals(type) || "queued".equals(type)) && queuedRuns.contains(event.getString("run")) || "preparing".equals(type)) {
                 continue;
             }
             if (!ANSWERS.contains(type)) {

@@ -455,8 +455,9 @@ class SoakTest {
     private double[] time(Peer.Socket socket, Spec spec) throws InterruptedException {
         socket.send(spec.start().copy().put("tag", spec.name()));
         JsonObject e = nextOf(socket, m -> spec.name().equals(m.getString("tag")));
-        // Waiting for a place: "queued" again at each move up; on a slow machine the line may not move for a minute.
-        for (int silent = 0; "queued".equals(e.getString("type")); ) {
+        // Waiting for a place: "queued" again at each move up; on a slow machine the line may not move for a minute. Or for
+        // its model's read or its network's compile: "preparing".
+        for (int silent = 0; List.of("queued", "preparing").contains(e.getString("type")); ) {
             try {
                 e = nextOf(socket, m -> spec.name().equals(m.getString("tag")));
                 silent = 0;

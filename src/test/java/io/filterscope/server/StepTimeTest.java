@@ -109,7 +109,7 @@ class StepTimeTest {
                     String tag = id + "/" + layer.getString("name");
                     long asked = System.nanoTime();
                     socket.send(gallery(id, layer.getString("name"), layer.getInteger("channels"), size, tag));
-                    JsonObject answer = socket.next(e -> tag.equals(e.getString("tag")), SLOW_S);
+                    JsonObject answer = socket.next(e -> tag.equals(e.getString("tag")) && !"preparing".equals(e.getString("type")), SLOW_S);
                     assertEquals("started", answer.getString("type"), answer.encode());
                     long running = System.nanoTime();
                     socket.send(new JsonObject().put("op", "stop").put("run", answer.getString("run")));

@@ -40,6 +40,12 @@ final class Batch {
     final ComputeThread on;
     /** Whether a step is under way (its network in use): no run joins it and its network stays until the step is over. */
     boolean inFlight;
+    /**
+     * Whether a network is being compiled for it off the worker's lock (inception_v3's for one image took about 5 s): no
+     * run joins it until the network comes ({@link #offer}), and its members step meanwhile only if its network has a
+     * row for each of them ({@link #awaitsNetwork}).
+     */
+    boolean compiling;
     /** In the order they joined; each takes its images' rows of the network in this order. */
     final List<Run> members = new ArrayList<>();
     /** Borrowed from the model for the members' images, or null until the next step needs it. */
@@ -76,21 +82,75 @@ final class Batch {
 
     /** Whether its network has a row for every member's image, few spare ones, and fits what the members reserved. */
     boolean networkFits() {
+        return fits(network);
+    }
+
+    /** Whether {@code net} (null: no) has a row for every member's image, few spare ones, and fits what the members reserved. */
+    boolean fits(Network net) {
         int images = images();
-        return network != null && network.batch() >= images && network.batch() <= roomFor(images)
-                && key.model().bytesOf(network) <= reserved();
+        return net != null && net.batch() >= images && net.batch() <= roomFor(images) && key.model().bytesOf(net) <= reserved();
+    }
+
+    /**
+     * Rows of the network that members of {@code key} with {@code images} images, who reserved {@code reserved} bytes
+     * together, step on: {@link #roomFor} when those bytes cover them, else one per image.
+     */
+    static int rows(Key key, int images, long reserved) {
+        return key.model().bytesFor(roomFor(images), key.inputSize(), key.layers()) <= reserved ? roomFor(images) : images;
+    }
+
+    /** Rows of the network its members step on now ({@link #rows(Key, int, long)}). */
+    int rows() {
+        return rows(key, images(), reserved());
     }
 
     /** A network with a row for every member's image (and perhaps a few spare), borrowed afresh when the members changed. */
     Network network() {
-        if (networkFits()) {
-            return network;
+        if (!networkFits()) {
+            drop();
+            network = key.model().borrow(rows(), key.inputSize(), key.layers());
         }
-        drop();
-        int images = images();
-        int rows = key.model().bytesFor(roomFor(images), key.inputSize(), key.layers()) <= reserved() ? roomFor(images) : images;
-        network = key.model().borrow(rows, key.inputSize(), key.layers());
         return network;
+    }
+
+    /**
+     * A network to step its members on now without compiling: its network when it fits them, else one idle in the model's
+     * cache that does, else the one it has if that has a row for each member (more rows, or more memory, than they
+     * reserved: until one that fits is compiled); null when none has.
+     */
+    Network readyNetwork() {
+        if (!networkFits()) {
+            Network idle = key.model().idle(rows(), key.inputSize(), key.layers());
+            if (idle != null || !usable(network)) {
+                drop();
+                network = idle;
+            }
+        }
+        return network;
+    }
+
+    /** Whether {@code net} (null: no) has a row for each member's image. */
+    private boolean usable(Network net) {
+        return net != null && net.batch() >= images();
+    }
+
+    /** Whether its members wait for the network being compiled for it: the one it has lacks rows for some of them. */
+    boolean awaitsNetwork() {
+        return compiling && !usable(network);
+    }
+
+    /**
+     * Takes {@code net} (compiled for it off the worker's lock) as its network when the one it has does not fit its
+     * members and {@code net} does, or has a row for each of them where the one it has does not; else gives {@code net}
+     * back to the model's cache (its members changed meanwhile).
+     */
+    void offer(Network net) {
+        if (!networkFits() && (fits(net) || usable(net) && !usable(network))) {
+            drop();
+            network = net;
+        } else {
+            key.model().release(net);
+        }
     }
 
     /** Gives the network back to the model's cache (members joined or left, or the batch is over). */

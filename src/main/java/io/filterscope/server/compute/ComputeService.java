@@ -37,13 +37,15 @@ import org.slf4j.LoggerFactory;
  * ND4J operation on the device (ascent steps, activation maps), so the event loop never waits for it. A model's first
  * read (seconds; a minute for a large Keras file on a busy machine) is no such operation: it happens on a loader
  * thread before the command or query that needs the model ({@link #withModel}), so running runs keep stepping and
- * other clients are answered meanwhile. A running run is placed on one of them (the one with the fewest running runs) and steps
- * there; on a CPU of several cores, runs on different threads step at once. Everything but a step's own computation,
- * a query's piece and the judging of a finished gallery's tiles happens under one lock (commands, placing runs,
- * sending frames, ending runs), so the worker's state has one writer at a time; a run whose step is under way on
- * another thread is stopped, updated or paused once that step is over. Query pieces, tile judgings and commands run
- * one at a time over all threads (they share models' cached networks and lazily read parts), each query's on the
- * thread it was given to, a gallery's judging on the thread that took its last step, after it.
+ * other clients are answered meanwhile; nor is compiling a run's network (seconds for inception_v3), done on a compiler
+ * thread before the run starts ({@link #startCompiled}) or steps with other members ({@link #compileFor}). A running run
+ * is placed on one of the compute threads (the one with the fewest running runs) and steps there; on a CPU of several
+ * cores, runs on different threads step at once. Everything but a step's own computation, a query's piece and the
+ * judging of a finished gallery's tiles happens under one lock (commands, placing runs, sending frames, ending runs),
+ * so the worker's state has one writer at a time; a run whose step is under way on another thread is stopped, updated
+ * or paused once that step is over. Query pieces, tile judgings and commands run one at a time over all threads (they
+ * share models' cached networks and lazily read parts), each query's on the thread it was given to, a gallery's
+ * judging on the thread that took its last step, after it.
  * <p>
  * Commands (start, stop, update, list) are small and handled between any two pieces of work, so a stop
  * takes effect within one step. On each thread, steps of its running runs and its HTTP queries take turns as its
@@ -138,11 +140,19 @@ public final class ComputeService implements AutoCloseable {
      */
     private final ExecutorService loader;
     /**
+     * Compiles networks for starts and batches ({@link #startCompiled}, {@link #compileFor}) outside the lock and the
+     * compute threads' turns, pinned to the worker's device: a thread of its own, so a compile for a loaded model does
+     * not wait behind another model's read (a minute for inception_v3's .h5).
+     */
+    private final ExecutorService compiler;
+    /**
      * Runs asked for ({@link #startWhenScored}) that do not exist yet, their model loading or their pictures being
      * scored: true once a stop came for one meanwhile (it then never starts). Added by the asker's thread, changed by
      * commands, removed when the start is answered.
      */
     private final Map<String, Boolean> starting = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Networks being compiled ahead of starts ({@link #startCompiled}): done when the start that compiles it is over. */
+    private final Map<NetworkShape, CompletableFuture<Void>> compiling = new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * Guards the worker's state (runs, batches, places, memory, the threads' schedulers); steps' own computation runs
      * outside it. Fair, so a command woken from {@link #awaitStep} gets it before the stepping thread's next turn could
@@ -192,10 +202,8 @@ public final class ComputeService implements AutoCloseable {
         this.settings = settings;
         this.queries = new ModelQueries(store, () -> settings.memoryBudget() - reserved);
         this.out = out;
-        this.loader = Executors.newSingleThreadExecutor(r -> daemon(() -> {
-            Backend.pinCurrentThread(device);
-            r.run();
-        }, "filterscope-loader-" + device));
+        this.loader = pinnedThread(device, "filterscope-loader-" + device);
+        this.compiler = pinnedThread(device, "filterscope-compiler-" + device);
         for (int i = 0; i < settings.threads(); i++) {
             threads.add(new ComputeThread(i, "filterscope-compute-" + device + (i == 0 ? "" : "-" + i), me -> {
                 try {
@@ -205,7 +213,7 @@ public final class ComputeService implements AutoCloseable {
                     if (me.index == 0) {
                         speed = DeviceSpeed.calibrate();
                         if (settings.warmUp()) {
-                            WarmUp.run(store, queries, speed, WarmUp.BUDGET_NANOS);
+                            WarmUp.run(store, queries, speed, WarmUp.BUDGET_NANOS, loader);
                         }
                         LOG.info("compute worker {}: {} multiply-adds a second in networks, {} in images' own work; {} compute threads",
                                 device, String.format("%.3g", speed.networkRate()), String.format("%.3g", speed.imageRate()),
@@ -223,6 +231,14 @@ public final class ComputeService implements AutoCloseable {
             }));
         }
         threads.get(0).start();
+    }
+
+    /** A single daemon thread pinned to {@code device}, for work off the lock. */
+    private static ExecutorService pinnedThread(int device, String name) {
+        return Executors.newSingleThreadExecutor(r -> daemon(() -> {
+            Backend.pinCurrentThread(device);
+            r.run();
+        }, name));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -309,34 +325,55 @@ public final class ComputeService implements AutoCloseable {
     /**
      * {@link #withModel(String, java.util.function.Supplier)}; for a run ({@code forRun}), the rest of a model's first
      * preparation that does not depend on the request happens on the loader thread too: {@link LoadedModel#measureSizes},
-     * which every run's preset asks for (20-40 s more for inception_v3, under the lock before).
+     * which every run's preset asks for (20-40 s more for inception_v3, under the lock before), and its learned prior,
+     * which the default preset asks for ({@link LoadedModel#prior}, a file of k + 1 images at the model's size).
      */
     private <T> CompletableFuture<T> withModel(String id, boolean forRun, java.util.function.Supplier<CompletableFuture<T>> then) {
-        LoadedModel now = store.loadedNow(id);
-        if (id == null || now != null && (!forRun || now.sizesMeasured())) {
+        if (ready(id, forRun)) {
             return then.get();
         }
-        CompletableFuture<Void> read = new CompletableFuture<>();
+        return offTheLock(loader, "reading model " + id, () -> {
+            LoadedModel model = store.load(id);
+            if (forRun) {
+                model.measureSizes().prior();
+            }
+            return model;
+        }).thenCompose(model -> then.get());
+    }
+
+    /**
+     * Whether model {@code id} needs nothing read (or, {@code forRun}, measured) before {@link #withModel}'s work: null
+     * needs nothing. Its prior is read with its sizes.
+     */
+    private boolean ready(String id, boolean forRun) {
+        LoadedModel now = store.loadedNow(id);
+        return id == null || now != null && (!forRun || now.sizesMeasured());
+    }
+
+    /**
+     * Does {@code work} ({@code what}, for the log and errors) on {@code thread} ({@link #loader} or {@link #compiler}),
+     * outside the lock and the compute threads' turns.
+     *
+     * @return its answer; or what it threw ({@link #failure}: a 503 out_of_memory, after the worker freed its cached networks)
+     */
+    private <T> CompletableFuture<T> offTheLock(ExecutorService thread, String what, Callable<T> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
         try {
-            loader.execute(() -> {
+            thread.execute(() -> {
                 try {
-                    LoadedModel model = store.load(id);
-                    if (forRun) {
-                        model.measureSizes();
-                    }
-                    read.complete(null);
+                    done.complete(work.call());
                 } catch (OutOfMemoryError e) {
                     // The cached networks it frees are the lock's.
-                    call(() -> failure(e, "reading model " + id))
-                            .whenComplete((error, closing) -> read.completeExceptionally(error != null ? error : closing));
+                    call(() -> failure(e, what))
+                            .whenComplete((error, closing) -> done.completeExceptionally(error != null ? error : closing));
                 } catch (Throwable t) {
-                    read.completeExceptionally(failure(t, "reading model " + id));
+                    done.completeExceptionally(failure(t, what));
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            read.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
+            done.completeExceptionally(new ApiError(503, "no_worker", "the compute worker is shutting down").exception());
         }
-        return read.thenCompose(v -> then.get());
+        return done;
     }
 
     /**
@@ -349,11 +386,14 @@ public final class ComputeService implements AutoCloseable {
      */
     public CompletableFuture<ComputeApi.Accepted> startWhenScored(String runId, String client, ClientMessage.Start request) {
         starting.put(runId, false);
+        if (!ready(request.model(), true)) {
+            emit(new ServerEvent.Preparing(runId, "loading model " + request.model(), null));
+        }
         return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) || startPicturesScored(request)))
                 .thenCompose(scored -> scored ? CompletableFuture.completedFuture(true)
                         : queryInPieces(client, () -> stoppedWhileStarting(runId) || startPicturesScored(request)
                                 ? Optional.of(true) : Optional.<Boolean>empty()))
-                .thenCompose(scored -> call(() -> start(runId, client, request)))
+                .thenCompose(scored -> startCompiled(runId, client, request))
                 .handle((accepted, error) -> {
                     // Atomic against a stop (a command): either it found the run starting and sent its done, or not.
                     boolean stopped = Boolean.TRUE.equals(starting.remove(runId));
@@ -366,6 +406,65 @@ public final class ComputeService implements AutoCloseable {
 
     private boolean stoppedWhileStarting(String runId) {
         return Boolean.TRUE.equals(starting.get(runId));
+    }
+
+    /** A network to compile: for a batch of {@code key} with {@code rows} rows. */
+    private record NetworkShape(Batch.Key key, int rows) {
+        Network compile() {
+            return key.model().borrow(rows, key.inputSize(), key.layers());
+        }
+    }
+
+    /**
+     * {@link #start}s the run, its network compiled first on the compiler thread, off the lock, when it would start now and
+     * its batch would need one ({@link #networkToCompile}): compiling inception_v3 for one image at 299 px took about
+     * 5 s, during which no run stepped when it was done inside the start. Its client hears why it waits ({@code
+     * preparing}). Starts that need a network of one shape at once share its compile: the later waits until the
+     * earlier's start is over, then looks again (it joins the earlier's batch, or takes an idle network, or compiles one
+     * of its own to step beside it).
+     */
+    private CompletableFuture<ComputeApi.Accepted> startCompiled(String runId, String client, ClientMessage.Start request) {
+        return call(() -> stoppedWhileStarting(runId) ? null : networkToCompile(request)).thenCompose(shape -> {
+            if (shape == null) {
+                return call(() -> start(runId, client, request, null, null));
+            }
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> earlier = compiling.putIfAbsent(shape, mine);
+            if (earlier != null) {
+                return earlier.thenCompose(v -> startCompiled(runId, client, request));
+            }
+            LoadedModel model = shape.key().model();
+            emit(new ServerEvent.Preparing(runId, "compiling " + model.id() + " for " + shape.rows()
+                    + (shape.rows() == 1 ? " image" : " images") + " of " + shape.key().inputSize() + " px", null));
+            return offTheLock(compiler, "compiling " + model.id(), shape::compile)
+                    .thenCompose(net -> call(() -> start(runId, client, request, model, net)))
+                    .whenComplete((accepted, error) -> {
+                        compiling.remove(shape);
+                        mine.complete(null);
+                    });
+        });
+    }
+
+    /**
+     * The network run {@code request}'s batch would need to be compiled if it started now (under the lock): the one it
+     * would join needs more rows, or it would step alone; null when it would wait for a place (its network is made
+     * when it gets one), or its batch's network has room for it already, or one is idle in the cache.
+     *
+     * @throws ApiError.ApiException as {@link #refuseTooLarge}
+     */
+    private NetworkShape networkToCompile(ClientMessage.Start request) {
+        RunRequest parsed = RunRequest.parse(request, store::load);
+        RunParts parts = parsed.parts();
+        long need = refuseTooLarge(parsed, parts);
+        if (running() >= settings.maxActive() || !waiting.isEmpty() || need > settings.memoryBudget() - reserved) {
+            return null;
+        }
+        Batch.Key key = Batch.Key.of(parsed, parts);
+        int images = parsed.objectives().size();
+        Batch joined = joinable(key, leastBusy(), images, parsed.imageMultiplyAdds(parts));
+        int rows = joined == null ? Batch.rows(key, images, need) : Batch.rows(key, joined.images() + images, joined.reserved() + need);
+        boolean has = joined != null && joined.network != null && joined.network.batch() == rows;
+        return has || key.model().hasIdle(rows, key.inputSize(), key.layers()) ? null : new NetworkShape(key, rows);
     }
 
     /** Scores a slice of what the run of {@code request} starts from, if any is left; returns whether none is. */
@@ -386,29 +485,53 @@ public final class ComputeService implements AutoCloseable {
      *                               the queue is full
      */
     public ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request) {
-        if (runs.containsKey(runId)) {
-            throw ApiError.badRequest("run id " + runId + " is taken").exception();
+        return start(runId, client, request, null, null);
+    }
+
+    /**
+     * {@link #start(String, String, ClientMessage.Start)} with a network of {@code model} compiled for it ahead ({@link
+     * #startCompiled}), or null: what the run does not take goes back to the model's cache.
+     */
+    private ComputeApi.Accepted start(String runId, String client, ClientMessage.Start request, LoadedModel model, Network ahead) {
+        Run run = null;
+        try {
+            if (runs.containsKey(runId)) {
+                throw ApiError.badRequest("run id " + runId + " is taken").exception();
+            }
+            if (Boolean.TRUE.equals(starting.remove(runId))) {
+                return new ComputeApi.Accepted(runId, 0); // stopped while its model loaded: its done is sent
+            }
+            RunRequest parsed = RunRequest.parse(request, store::load);
+            if (ahead != null && parsed.model() != model) {
+                model.release(ahead); // the model's file changed since: that network is the old file's
+                ahead = null;
+            }
+            RunParts parts = parsed.parts();
+            long need = refuseTooLarge(parsed, parts);
+            long imageWork = parsed.imageMultiplyAdds(parts);
+            if (running() >= settings.maxActive() && waiting.size() >= settings.maxQueued()) {
+                throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
+                        + waiting.size() + " waiting; try again later").exception();
+            }
+            run = new Run(runId, client == null ? "" : client, parsed, request.objective(), need, imageWork);
+            run.ahead = ahead;
+            runs.put(runId, run);
+            waiting.add(run);
+            RuntimeException own = promote(run);
+            if (own != null) {
+                throw own;
+            }
+            announcePositions(); // its queued event, if it waits, goes with its other events, after any that came before
+            return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
+        } finally {
+            Network unused = run != null ? run.ahead : ahead;
+            if (unused != null) {
+                model.release(unused);
+                if (run != null) {
+                    run.ahead = null;
+                }
+            }
         }
-        if (Boolean.TRUE.equals(starting.remove(runId))) {
-            return new ComputeApi.Accepted(runId, 0); // stopped while its model loaded: its done is sent
-        }
-        RunRequest parsed = RunRequest.parse(request, store::load);
-        RunParts parts = parsed.parts();
-        long need = refuseTooLarge(parsed, parts);
-        long imageWork = parsed.imageMultiplyAdds(parts);
-        if (running() >= settings.maxActive() && waiting.size() >= settings.maxQueued()) {
-            throw new ApiError(429, "too_many_runs", "too many runs: " + running() + " running and "
-                    + waiting.size() + " waiting; try again later").exception();
-        }
-        Run run = new Run(runId, client == null ? "" : client, parsed, request.objective(), need, imageWork);
-        runs.put(runId, run);
-        waiting.add(run);
-        RuntimeException own = promote(run);
-        if (own != null) {
-            throw own;
-        }
-        announcePositions(); // its queued event, if it waits, goes with its other events, after any that came before
-        return new ComputeApi.Accepted(runId, run.running ? 0 : waiting.indexOf(run) + 1);
     }
 
     /**
@@ -567,14 +690,14 @@ public final class ComputeService implements AutoCloseable {
                         continue;
                     }
                     long now = System.nanoTime();
-                    turn = me.scheduler.next(r -> r.due(now));
+                    turn = me.scheduler.next(r -> r.due(now) && !r.batch.awaitsNetwork());
                     wait = turn != null ? 0 : me.scheduler.hasWork() ? untilDue(me) : TimeUnit.SECONDS.toNanos(1);
                     if (turn != null && turn.run() != null) {
                         // A lone run's large step fans out to every core but one, as many runs' to their parts of them.
                         Backend.shareCores((int) threads.stream().filter(this::stepsRuns).count());
                         step = prepare(turn.run());
                         if (step == null) {
-                            continue; // its batch could not have a network: its runs ended failed
+                            continue; // its batch's network is being compiled, or could not be had: its runs ended failed
                         }
                     }
                 } finally {
@@ -604,7 +727,9 @@ public final class ComputeService implements AutoCloseable {
             return 0;
         }
         long now = System.nanoTime();
-        return runs.values().stream().filter(r -> r.running && r.on == me).mapToLong(r -> r.untilDue(now)).min().orElse(0);
+        // Runs whose batch waits for its network are not due before it comes, which wakes the thread.
+        return runs.values().stream().filter(r -> r.running && r.on == me && !r.batch.awaitsNetwork()).mapToLong(r -> r.untilDue(now)).min()
+                .orElse(TimeUnit.SECONDS.toNanos(1));
     }
 
     /**
@@ -711,15 +836,24 @@ public final class ComputeService implements AutoCloseable {
         Batch batch = run.batch;
         long now = System.nanoTime();
         List<Run> stepping = batch.members.stream().filter(r -> r == run || r.dueSoon(now)).toList();
-        stepping.forEach(r -> r.stepped(now));
         Network net;
         try {
-            net = batch.network();
-            trimCache();
+            Network had = batch.network;
+            net = batch.readyNetwork();
+            if (net != had) {
+                trimCache(); // the one it had went back to the cache (a step that keeps its network touches the cache not at all)
+            }
         } catch (Throwable t) {
             failStep(stepping, t);
             return null;
         }
+        if (!batch.networkFits() && !batch.compiling) {
+            compileFor(batch);
+        }
+        if (net == null) {
+            return null;
+        }
+        stepping.forEach(r -> r.stepped(now));
         List<BatchedAscent.Placed> placed = new ArrayList<>();
         int row = 0;
         for (Run member : batch.members) {
@@ -731,6 +865,28 @@ public final class ComputeService implements AutoCloseable {
         batch.inFlight = true;
         stepping.forEach(r -> r.inFlight = true);
         return new Step(batch, stepping, net, placed);
+    }
+
+    /**
+     * Has {@code batch}'s network (its members changed, so it needs another number of rows, and none is idle) compiled on
+     * the compiler thread, off the lock, and taken once it comes ({@link Batch#offer}); its members end failed if it
+     * cannot be had. Meanwhile runs of other batches step, and its own if its network has a row for each.
+     */
+    private void compileFor(Batch batch) {
+        batch.compiling = true;
+        NetworkShape shape = new NetworkShape(batch.key, batch.rows());
+        offTheLock(compiler, "compiling " + batch.key.model().id() + " for " + batch.members.size() + " runs", shape::compile)
+                .whenComplete((net, error) -> call(() -> {
+                    batch.compiling = false;
+                    if (error != null) {
+                        failStep(List.copyOf(batch.members),
+                                error instanceof java.util.concurrent.CompletionException c ? c.getCause() : error);
+                    } else {
+                        batch.offer(net); // given back if its members changed meanwhile: its next turn asks again
+                    }
+                    java.util.concurrent.locks.LockSupport.unpark(batch.on.thread);
+                    return null;
+                }));
     }
 
     /** A step of {@code stepping} threw {@code t} (setting up or computing): each of them ends failed, saying why. */
@@ -953,16 +1109,24 @@ public final class ComputeService implements AutoCloseable {
      */
     private void join(Run run, RunParts parts, ComputeThread on) {
         Batch.Key key = Batch.Key.of(run.request, parts);
-        List<Batch> ofKey = batches.computeIfAbsent(key, k -> new ArrayList<>());
-        Batch batch = ofKey.stream().filter(b -> b.on == on && !b.inFlight && withinStepTime(b, run.images(), run.imageWork))
-                .findFirst().orElseGet(() -> {
-                    Batch added = new Batch(key, on);
-                    ofKey.add(added);
-                    return added;
-                });
+        Batch batch = joinable(key, on, run.images(), run.imageWork);
+        if (batch == null) {
+            batch = new Batch(key, on);
+            batches.computeIfAbsent(key, k -> new ArrayList<>()).add(batch);
+        }
         batch.members.add(run);
         run.batch = batch;
         run.on = on;
+    }
+
+    /**
+     * The batch of {@code key} on thread {@code on} that a run of {@code images} images, of own work {@code imageWork},
+     * would join now: one not stepping nor waiting for its network whose steps stay within the step-time limit with
+     * them; null if none.
+     */
+    private Batch joinable(Batch.Key key, ComputeThread on, int images, long imageWork) {
+        return batches.getOrDefault(key, List.of()).stream()
+                .filter(b -> b.on == on && !b.inFlight && !b.compiling && withinStepTime(b, images, imageWork)).findFirst().orElse(null);
     }
 
     /** Whether a step of {@code batch} with {@code images} more images, of own work {@code imageWork}, stays within the step-time limit. */
@@ -984,7 +1148,8 @@ public final class ComputeService implements AutoCloseable {
             return; // every member left it during the step
         }
         for (Batch other : List.copyOf(ofKey)) {
-            if (other != batch && other.on == batch.on && !other.inFlight && withinStepTime(batch, other.images(), other.imageWork())) {
+            if (other != batch && other.on == batch.on && !other.inFlight && !other.compiling
+                    && withinStepTime(batch, other.images(), other.imageWork())) {
                 other.members.forEach(r -> r.batch = batch);
                 batch.members.addAll(other.members);
                 other.members.clear();
@@ -1205,8 +1370,15 @@ public final class ComputeService implements AutoCloseable {
         RunParts parts = run.ascent != null ? run.ascent.parts() : r.parts();
         join(run, parts, leastBusy());
         if (run.ascent == null) {
-            // The batch's network, with rows for this run: the run's shapes and layers are checked against it.
-            run.ascent = new AscentRun(run.batch.network(), r.objectives(), parts, r.size(), r.steps(), r.seed());
+            // A network of its batch's input size and layers, whatever its rows: the run's shapes and layers are checked
+            // against it, and its starting pictures chosen on it. The batch's (not in use: a batch in flight is not
+            // joined), else the one compiled for it ahead, else one borrowed now (a run that waited for its place).
+            Network net = run.batch.network != null ? run.batch.network : run.ahead != null ? run.ahead : run.batch.network();
+            run.ascent = new AscentRun(net, r.objectives(), parts, r.size(), r.steps(), r.seed());
+        }
+        if (run.ahead != null) {
+            run.batch.offer(run.ahead);
+            run.ahead = null;
         }
         run.running = true;
         run.toldPosition = 0;
@@ -1313,5 +1485,6 @@ public final class ComputeService implements AutoCloseable {
         encoder.shutdown();
         reclaimer.shutdownNow();
         loader.shutdownNow();
+        compiler.shutdownNow();
     }
 }

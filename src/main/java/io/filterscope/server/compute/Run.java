@@ -21,6 +21,12 @@ final class Run {
     /** Its start message's objective, as the message gave it (for {@link #summary}). */
     final JsonNode objective;
     AscentRun ascent;
+    /**
+     * A network compiled for it off the worker's lock before its start ({@link ComputeService#startWhenScored}), until
+     * its first place: its ascent is made on it when its batch has no network, and its batch takes it if it fits;
+     * otherwise it goes back to the model's cache.
+     */
+    io.filterscope.engine.net.Network ahead;
     /** Whether it is computing now (rather than waiting, or paused). */
     boolean running;
     /** The runs it steps with while it runs (null while it waits or is paused). */

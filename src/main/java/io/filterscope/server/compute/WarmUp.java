@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * for the bundled models. It is a head start, not a requirement, so it has a time budget ({@link #BUDGET_NANOS}): the
  * default model goes first, and models whose turn comes after the budget is spent stay cold (their first run pays
  * instead). Without it a models folder holding three ImageNet-size networks (60 steps each, a few hundred ms a step)
- * kept {@code serve} from starting within its minute.
+ * kept {@code serve} from starting within its minute. The budget holds within a model too: its read and its networks'
+ * compiles (a minute or more for inception_v3's .h5 on 2 busy cores) happen on the worker's loader thread and are
+ * waited for only while time is left; one that outlasts it goes on there (its model is then read for its first run),
+ * and the warm-up ends, naming what it skipped.
  */
 final class WarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
@@ -50,12 +53,15 @@ final class WarmUp {
 
     /**
      * Warms the available models of {@code store}, {@link ModelStore#DEFAULT_MODEL} first (the page opens on it), within
-     * {@code budgetNanos}: a model is begun only while time is left, and its runs stop stepping once it is spent. A model
-     * that fails is logged and left cold.
+     * {@code budgetNanos}: a model is begun only while time is left, its read and compiles (on {@code loader}) are waited
+     * for only until it is spent, and its runs stop stepping then. A model that fails is logged and left cold.
      *
-     * @return the available models left cold for want of time, in the order they would have been warmed
+     * @param loader reads models and compiles their networks (the worker's loader thread, pinned to its device)
+     * @return the available models left cold for want of time, in the order they would have been warmed (one whose read
+     *         or compile outlasted the budget among them)
      */
-    static List<String> run(ModelStore store, ModelQueries queries, DeviceSpeed speed, long budgetNanos) {
+    static List<String> run(ModelStore store, ModelQueries queries, DeviceSpeed speed, long budgetNanos,
+                            java.util.concurrent.Executor loader) {
         long started = System.nanoTime();
         long deadline = started + budgetNanos;
         List<String> cold = new java.util.ArrayList<>();
@@ -67,7 +73,13 @@ final class WarmUp {
                 continue;
             }
             try {
-                model(store, queries, store.load(entry.id()), speed, deadline);
+                // A read that comes late is kept by the store: the model's first run does not read it again.
+                LoadedModel model = within(deadline, loader, () -> store.load(entry.id()).measureSizes(), late -> { });
+                model(store, queries, model, speed, deadline, loader);
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.info("warm-up: reading or compiling {} outlasted the warm-up's budget of {} s; it goes on beside the runs",
+                        entry.id(), budgetNanos / 1_000_000_000);
+                cold.add(entry.id());
             } catch (RuntimeException | java.io.IOException e) {
                 LOG.warn("warming up {} failed: {}", entry.id(), e.toString());
             }
@@ -77,8 +89,31 @@ final class WarmUp {
         return cold;
     }
 
-    private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed, long deadline)
-            throws java.io.IOException {
+    /**
+     * {@code work}'s answer, done on {@code loader}, if it comes before {@code deadline} (System.nanoTime).
+     *
+     * @param late takes the answer if it comes after the deadline
+     * @throws java.util.concurrent.TimeoutException when it does not (it goes on on {@code loader})
+     * @throws RuntimeException what {@code work} threw
+     */
+    private static <T> T within(long deadline, java.util.concurrent.Executor loader, java.util.function.Supplier<T> work,
+                                java.util.function.Consumer<T> late) throws java.util.concurrent.TimeoutException {
+        java.util.concurrent.CompletableFuture<T> answer = java.util.concurrent.CompletableFuture.supplyAsync(work, loader);
+        try {
+            return answer.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.thenAccept(late);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.TimeoutException("interrupted");
+        }
+    }
+
+    private static void model(ModelStore store, ModelQueries queries, LoadedModel model, DeviceSpeed speed, long deadline,
+                              java.util.concurrent.Executor loader) throws java.io.IOException, java.util.concurrent.TimeoutException {
         LayerInfo layer = model.defaultLayer();
         int filter = model.metadata().defaultView() != null ? model.metadata().defaultView().filter() : 0;
         String preset = model.metadata().defaultView() != null && model.metadata().defaultView().preset() != null
@@ -86,9 +121,9 @@ final class WarmUp {
         int[] gallery = new int[(int) Math.min(BATCH, layer.channels())];
         Arrays.setAll(gallery, i -> i);
         step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
-                + layer.name() + "\",\"filter\":" + filter + "}" + preset + "}", STEPS, speed, deadline);
+                + layer.name() + "\",\"filter\":" + filter + "}" + preset + "}", STEPS, speed, deadline, loader);
         step(store, "{\"op\":\"start\",\"model\":\"" + model.id() + "\",\"objective\":{\"type\":\"channel\",\"layer\":\""
-                + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed, deadline);
+                + layer.name() + "\",\"filters\":" + Arrays.toString(gallery) + "}" + preset + "}", BATCH_STEPS, speed, deadline, loader);
         if (model.examples() != null) {
             while (System.nanoTime() < deadline && queries.examplesPiece(model.id(), layer.name(), String.valueOf(filter), 100).isEmpty()) {
                 // a slice of pictures a piece, as a query takes them
@@ -101,9 +136,13 @@ final class WarmUp {
 
     /**
      * Steps the run a start message asks for as the worker steps runs, encoding each step's first frame, until
-     * {@code steps} or the {@code deadline} (System.nanoTime); the steps count toward the device's measured speed.
+     * {@code steps} or the {@code deadline} (System.nanoTime); the steps count toward the device's measured speed. Its
+     * network is compiled on {@code loader}.
+     *
+     * @throws java.util.concurrent.TimeoutException when the network is not compiled by the deadline
      */
-    private static void step(ModelStore store, String message, int steps, DeviceSpeed speed, long deadline) {
+    private static void step(ModelStore store, String message, int steps, DeviceSpeed speed, long deadline,
+                             java.util.concurrent.Executor loader) throws java.util.concurrent.TimeoutException {
         ClientMessage.Start start;
         try {
             start = (ClientMessage.Start) Protocol.decode(message);
@@ -113,7 +152,8 @@ final class WarmUp {
         RunRequest request = RunRequest.parse(start, store::load);
         var parts = request.parts();
         Batch.Key key = Batch.Key.of(request, parts);
-        Network net = request.model().borrow(request.objectives().size(), key.inputSize(), key.layers());
+        Network net = within(deadline, loader, () -> request.model().borrow(request.objectives().size(), key.inputSize(), key.layers()),
+                request.model()::release);
         DeviceSpeed.Work work = key.work(net.batch(), request.imageMultiplyAdds(parts));
         try {
             AscentRun run = new AscentRun(net, request.objectives(), parts, request.size(), steps, request.seed());

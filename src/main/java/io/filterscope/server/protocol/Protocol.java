@@ -46,7 +46,7 @@ public final class Protocol {
     static final List<Class<?>> BUS_RECORDS = List.of(ComputeApi.StartRun.class, ComputeApi.Accepted.class,
             ComputeApi.UpdateRun.class, ComputeApi.RunList.class, ComputeApi.MapsRequest.class, ComputeApi.ExamplesRequest.class,
             ComputeApi.ModelRequest.class, ComputeApi.AttributionRequest.class, ReplayApi.AnimationRequest.class,
-            ServerEvent.Queued.class, ServerEvent.Started.class, ServerEvent.Updated.class, ServerEvent.Done.class,
+            ServerEvent.Preparing.class, ServerEvent.Queued.class, ServerEvent.Started.class, ServerEvent.Updated.class, ServerEvent.Done.class,
             WorkerStatus.class, Answers.ModelList.class, Answers.ModelDetail.class, Answers.ActivationMaps.class,
             Answers.Examples.class, Answers.Health.class, Answers.Attribution.class);
 

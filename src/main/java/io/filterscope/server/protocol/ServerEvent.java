@@ -10,11 +10,12 @@ import java.util.Locale;
 
 /**
  * What the server sends a client as text frames, its kind named by {@code "type"}. Compute workers make the
- * events of a run ({@link Queued}, {@link Started}, {@link Done}); the session adds the start's tag.
+ * events of a run ({@link Preparing}, {@link Queued}, {@link Started}, {@link Done}); the session adds the start's tag.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = ServerEvent.Queued.class, name = "queued"),
+        @JsonSubTypes.Type(value = ServerEvent.Preparing.class, name = "preparing"),
         @JsonSubTypes.Type(value = ServerEvent.Started.class, name = "started"),
         @JsonSubTypes.Type(value = ServerEvent.Updated.class, name = "updated"),
         @JsonSubTypes.Type(value = ServerEvent.Done.class, name = "done"),
@@ -40,6 +41,17 @@ public sealed interface ServerEvent {
         @Override
         public Queued withTag(JsonNode t) {
             return new Queued(run, position, t);
+        }
+    }
+
+    /**
+     * The run waits before it can be started or queued, for {@code reason}, in words for the page: its model is being read
+     * ("loading model inception_v3") or its network compiled ("compiling inception_v3 for 1 image of 299 px").
+     */
+    record Preparing(String run, String reason, JsonNode tag) implements RunEvent {
+        @Override
+        public Preparing withTag(JsonNode t) {
+            return new Preparing(run, reason, t);
         }
     }
 

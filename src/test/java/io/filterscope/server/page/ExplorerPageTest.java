@@ -147,6 +147,26 @@ class ExplorerPageTest {
         assertEquals(0, health(server.port(), null).getInteger("runsActive"), "nothing runs on");
     }
 
+    /**
+     * A run that waits for its network to be compiled (here at a size no other test asks for, so none is idle) says why in
+     * the page's queue line while it waits, from the server's {@code preparing} event; the line empties when it starts.
+     */
+    @Test
+    void aRunWaitingForItsNetworkSaysWhy() throws Exception {
+        load(browser);
+        ((JavascriptExecutor) browser).executeScript("const q = document.getElementById('queue'); window.queueTexts = [];"
+                + " new MutationObserver(() => window.queueTexts.push(q.textContent)).observe(q, {childList: true, characterData: true, subtree: true});");
+        browser.findElement(By.id("size")).clear();
+        browser.findElement(By.id("size")).sendKeys("44");
+        browser.findElement(By.id("steps")).clear();
+        browser.findElement(By.id("steps")).sendKeys("3");
+        browser.findElement(By.id("start")).click();
+        waitFor(browser).until(d -> status(d).contains("run completed"));
+        List<?> shown = (List<?>) ((JavascriptExecutor) browser).executeScript("return window.queueTexts");
+        assertTrue(shown.stream().anyMatch(t -> t.toString().matches("waiting: compiling tiny for 1 image of \\d+ px")), shown.toString());
+        assertEquals("", browser.findElement(By.id("queue")).getText(), "nothing waits once it started");
+    }
+
     private static io.vertx.core.json.JsonObject health(int port, String token) throws Exception {
         java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + port + "/api/health"));
