@@ -2,7 +2,10 @@ package io.filterscope.server;
 
 import io.filterscope.UserError;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A typed error of the protocol: an HTTP status, a stable code for programs and a message for people.
@@ -37,10 +40,28 @@ public record ApiError(int status, String code, String message) {
             return new ApiError(r.failureCode(), codeFor(r.failureCode()), m);
         }
         if (t instanceof ReplyException r) {
-            return new ApiError(503, "no_worker", "no compute worker answered: " + r.getMessage());
+            // In the user's terms, not the event bus's ("Timed out after waiting 120000(ms) for a reply. address: ...").
+            Matcher waited = WAITED.matcher(String.valueOf(r.getMessage()));
+            return new ApiError(503, "no_worker", waited.matches() ? TIMED_OUT + seconds(Long.parseLong(waited.group(1)))
+                    : r.failureType() == ReplyFailure.TIMEOUT ? TIMED_OUT + seconds(io.filterscope.server.protocol.ComputeApi.TIMEOUT_MS)
+                    : r.failureType() == ReplyFailure.NO_HANDLERS ? "no compute worker is running"
+                    : "no compute worker answered: " + r.getMessage());
         }
         return new ApiError(500, "internal", "internal error: " + t.getClass().getSimpleName()
                 + (t.getMessage() == null ? "" : ": " + t.getMessage().split("\n")[0]));
+    }
+
+    /** The event bus's words for a request that timed out, here or at the next hop (a dispatcher asking its worker). */
+    private static final Pattern WAITED = Pattern.compile("Timed out after waiting (\\d+)\\(ms\\).*", Pattern.DOTALL);
+    private static final String TIMED_OUT = "no compute worker answered within ";
+
+    private static String seconds(long ms) {
+        return (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0)) + " s";
+    }
+
+    /** Whether this is a request to a compute worker that got no answer in time (which may still come, late). */
+    public boolean timedOut() {
+        return "no_worker".equals(code) && message.startsWith(TIMED_OUT);
     }
 
     /** Every code an error may carry. */

@@ -37,8 +37,12 @@ class LeakTest {
     private static final int WARM_UP = 1500;
     private static final int CHECKPOINTS = 6;
     private static final int BETWEEN = 200;
-    /** Bytes per run. */
-    private static final double HEAP_BOUND = 400;
+    /**
+     * Bytes per run. One 28 px image kept per step shows as about 2,960; a clean server grew 17-50 when this test was
+     * written, 147-171 on 2026-12-02 alone (not explained: the replay keeps at most 64 recordings), and 424 once in the
+     * full test run's shared JVM, where 400 failed it.
+     */
+    private static final double HEAP_BOUND = 1_000;
     private static final double NATIVE_BOUND = 25_000;
 
     @Test

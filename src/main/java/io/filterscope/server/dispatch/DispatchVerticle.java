@@ -43,8 +43,17 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     /** This node: its health is that of its own workers, if it has any. */
     private final String node;
 
+    /** How long a worker has to answer (a run's start may first read a large model). */
+    private final long workerTimeoutMs;
+
     public DispatchVerticle(String node) {
+        this(node, ComputeApi.TIMEOUT_MS);
+    }
+
+    /** With workers given {@code workerTimeoutMs} to answer: a test's short wait for one that never does. */
+    DispatchVerticle(String node, long workerTimeoutMs) {
         this.node = node;
+        this.workerTimeoutMs = workerTimeoutMs;
     }
 
     @Override
@@ -59,7 +68,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     private ComputeApi.Worker worker(String worker) {
-        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), ComputeApi.TIMEOUT_MS);
+        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), workerTimeoutMs);
     }
 
     @Override
@@ -71,7 +80,14 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
             return worker(worker).start(request.withFront(id))
                     .onSuccess(reply -> directory.accepted(run, worker, System.currentTimeMillis()))
-                    .onFailure(e -> directory.forget(run));
+                    .onFailure(e -> {
+                        if (ApiError.of(e).timedOut()) {
+                            // The worker may still be reading a large model: it must not start the run later for nobody.
+                            // A run stopped while starting never starts; the model's read goes on and stays read.
+                            worker(worker).stop(run);
+                        }
+                        directory.forget(run);
+                    });
         });
     }
 

@@ -147,7 +147,12 @@ public final class SessionVerticle extends AbstractVerticle {
                 .compose(v -> compute.start(new ComputeApi.StartRun(run, null, client, message)))
                 .onFailure(e -> {
                     forget(run);
-                    error(socket, ApiError.of(e), audience.tag);
+                    ApiError why = ApiError.of(e);
+                    if (why.timedOut()) { // the dispatcher stops it on its worker (DispatchVerticle#start)
+                        why = new ApiError(why.status(), why.code(), why.message() + "; run " + run
+                                + " was stopped (its model may still be loading: start it again in a minute)");
+                    }
+                    error(socket, why, audience.tag);
                 });
     }
 
