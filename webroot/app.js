@@ -104,11 +104,18 @@ async function loadModels() {
  * `quiet` (the page's own pick), and is marked unavailable in the list when the server says it cannot be used (404).
  */
 async function pickModel(id, quiet = false) {
+  const mine = ++picks;
+  // Until the model's details arrive nothing acts on it: Start would send the previous model's layer and filter
+  // under the new model's name (a first read of a large model takes a minute).
+  offerActions(null);
+  $('model-note').textContent = `opening ${id}…`;
   try {
-    await loadModel(id);
+    const current = await loadModel(id, () => mine === picks);
+    if (!current) return false;
     if (state.modelError && $('status').textContent === state.modelError) status('');
     return true;
   } catch (err) {
+    if (mine !== picks) return false; // another model was picked meanwhile
     const option = [...$('model').options].find((o) => o.value === id);
     if (option && err.status === 404) {
       option.textContent = id + ' (unavailable)';
@@ -128,8 +135,13 @@ async function pickModel(id, quiet = false) {
   }
 }
 
-async function loadModel(id) {
+/** Picks of a model so far: the answer for an earlier pick changes nothing. */
+let picks = 0;
+
+/** Shows model `id`, unless `current()` says another was picked while its details were on their way; returns which. */
+async function loadModel(id, current = () => true) {
   const model = await api('/api/models/' + encodeURIComponent(id));
+  if (!current()) return false;
   state.model = model;
   $('model-note').textContent = (model.description || '') + ' · input ' + model.inputShape.join('x')
     + (model.defaults ? ` · no ${model.id}.json: defaults in use` : '');
@@ -164,6 +176,7 @@ async function loadModel(id) {
   forgetModel();
   offerActions(model);
   onLayerChange();
+  return true;
 }
 
 /**

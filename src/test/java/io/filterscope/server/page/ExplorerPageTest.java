@@ -360,6 +360,22 @@ class ExplorerPageTest {
         waitFor(browser).until(d -> d.findElement(By.id("show-examples")).isDisplayed());
     }
 
+    /** While a picked model's details are on their way nothing starts: Start would send the last model's layer (fresh16). */
+    @Test
+    void aModelStillOpeningCannotBeStartedWithThePreviousModelsLayer() {
+        load(browser);
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("const real = window.fetch; window.fetch = (...a) => real(...a).then((r) => new Promise((done) =>"
+                + " setTimeout(() => done(r), String(a[0]).includes('/api/models/zz-keras') ? 3000 : 0)));");
+        new Select(browser.findElement(By.id("model"))).selectByValue("zz-keras");
+        assertFalse(browser.findElement(By.id("start")).isEnabled(), "Start waits for the model's details");
+        assertEquals("opening zz-keras…", browser.findElement(By.id("model-note")).getText());
+        waitFor(browser).until(d -> d.findElement(By.id("model-note")).getText().contains("defaults in use"));
+        assertTrue(browser.findElement(By.id("start")).isEnabled());
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
+        waitFor(browser).until(d -> d.findElement(By.id("show-examples")).isDisplayed());
+    }
+
     /**
      * The page opens on the bundled default, emoji-cnn, though another model sorts first; a model that fails to load
      * leaves nothing of the previous one to run (no layers, no description, Start and the galleries disabled) until a
