@@ -46,6 +46,11 @@ final class Batch {
      * row for each of them ({@link #awaitsNetwork}).
      */
     boolean compiling;
+    /** Whether runs may join it now: its network is neither in use by a step nor being compiled for it. */
+    boolean open() {
+        return !inFlight && !compiling;
+    }
+
     /** In the order they joined; each takes its images' rows of the network in this order. */
     final List<Run> members = new ArrayList<>();
     /** Borrowed from the model for the members' images, or null until the next step needs it. */

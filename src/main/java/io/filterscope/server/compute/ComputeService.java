@@ -1126,7 +1126,7 @@ public final class ComputeService implements AutoCloseable {
      */
     private Batch joinable(Batch.Key key, ComputeThread on, int images, long imageWork) {
         return batches.getOrDefault(key, List.of()).stream()
-                .filter(b -> b.on == on && !b.inFlight && !b.compiling && withinStepTime(b, images, imageWork)).findFirst().orElse(null);
+                .filter(b -> b.on == on && b.open() && withinStepTime(b, images, imageWork)).findFirst().orElse(null);
     }
 
     /** Whether a step of {@code batch} with {@code images} more images, of own work {@code imageWork}, stays within the step-time limit. */
@@ -1148,8 +1148,7 @@ public final class ComputeService implements AutoCloseable {
             return; // every member left it during the step
         }
         for (Batch other : List.copyOf(ofKey)) {
-            if (other != batch && other.on == batch.on && !other.inFlight && !other.compiling
-                    && withinStepTime(batch, other.images(), other.imageWork())) {
+            if (other != batch && other.on == batch.on && other.open() && withinStepTime(batch, other.images(), other.imageWork())) {
                 other.members.forEach(r -> r.batch = batch);
                 batch.members.addAll(other.members);
                 other.members.clear();
