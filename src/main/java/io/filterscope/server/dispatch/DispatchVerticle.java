@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,17 +44,19 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     /** This node: its health is that of its own workers, if it has any. */
     private final String node;
 
-    /** How long a worker has to answer (a run's start may first read a large model). */
-    private final long workerTimeoutMs;
+    /** How long a worker has to answer a start (it may first read a large model). */
+    private final long startTimeoutMs;
+    /** Starts sent and not yet answered: failed at once when their worker is found dead. */
+    private final Map<String, Promise<ComputeApi.Accepted>> starting = new HashMap<>();
 
     public DispatchVerticle(String node) {
-        this(node, ComputeApi.TIMEOUT_MS);
+        this(node, ComputeApi.START_TIMEOUT_MS);
     }
 
-    /** With workers given {@code workerTimeoutMs} to answer: a test's short wait for one that never does. */
-    DispatchVerticle(String node, long workerTimeoutMs) {
+    /** With workers given {@code startTimeoutMs} to answer a start: a test's short wait for one that never does. */
+    DispatchVerticle(String node, long startTimeoutMs) {
         this.node = node;
-        this.workerTimeoutMs = workerTimeoutMs;
+        this.startTimeoutMs = startTimeoutMs;
     }
 
     @Override
@@ -68,7 +71,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     private ComputeApi.Worker worker(String worker) {
-        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), workerTimeoutMs);
+        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), ComputeApi.TIMEOUT_MS);
     }
 
     @Override
@@ -76,18 +79,29 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
         String run = request.run();
         return pickWorker(request.start().model()).compose(worker -> {
             directory.place(run, worker, System.currentTimeMillis());
+            Promise<ComputeApi.Accepted> answer = Promise.promise();
+            starting.put(run, answer);
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
-            return worker(worker).start(request.withFront(id))
-                    .onSuccess(reply -> directory.accepted(run, worker, System.currentTimeMillis()))
-                    .onFailure(e -> {
-                        if (ApiError.of(e).timedOut()) {
-                            // The worker may still be reading a large model: it must not start the run later for nobody.
+            EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), startTimeoutMs)
+                    .start(request.withFront(id)).onComplete(reply -> {
+                        starting.remove(run);
+                        if (reply.succeeded() && answer.tryComplete(reply.result())) {
+                            directory.accepted(run, worker, System.currentTimeMillis());
+                            return;
+                        }
+                        if (reply.succeeded() || ApiError.of(reply.cause()).timedOut()) {
+                            // Its client was told the start failed (the worker fell silent, or took too long), but the
+                            // worker may still be reading a large model: it must not start the run later for nobody.
                             // A run stopped while starting never starts; the model's read goes on and stays read.
                             worker(worker).stop(run);
                         }
                         directory.forget(run);
+                        if (reply.failed()) {
+                            answer.tryFail(reply.cause());
+                        }
                     });
+            return answer.future();
         });
     }
 
@@ -259,8 +273,16 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
         directory.expire(System.currentTimeMillis()).forEach((worker, runs) -> {
             LOG.warn("compute worker {} sent no heartbeat for {} ms while this front was awake: taken for dead, {} of its runs failed",
                     worker, DEAD_AFTER_MS, runs.size());
-            runs.forEach(run -> vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
-                    + " stopped answering; start the run again")));
+            runs.forEach(run -> {
+                Promise<ComputeApi.Accepted> start = starting.remove(run);
+                if (start != null) { // its client has no run yet: the start itself fails
+                    start.tryFail(new ApiError(503, "no_worker", "the compute worker " + worker + " stopped answering while run "
+                            + run + " was starting; start it again").exception());
+                } else {
+                    vertx.eventBus().send(Addresses.run(run), ServerEvent.Done.failed(run, "the compute worker " + worker
+                            + " stopped answering; start the run again"));
+                }
+            });
         });
     }
 }

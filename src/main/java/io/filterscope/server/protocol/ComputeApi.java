@@ -12,8 +12,16 @@ import java.util.List;
  * {@link io.filterscope.server.ApiError}s.
  */
 public final class ComputeApi {
-    /** How long a caller waits for any answer: starting a run may first load a large model. */
+    /** How long a caller waits for a worker's answer to anything but a start. */
     public static final long TIMEOUT_MS = 120_000;
+    /**
+     * How long a start may take: the model's first read, its example pictures scored and its network compiled, which for
+     * a large model on a busy machine took up to 112 s. Its client hears {@code preparing} meanwhile, and a worker that
+     * dies is found by its missed heartbeats within seconds (the start then fails at once), so the wait can be long.
+     */
+    public static final long START_TIMEOUT_MS = 300_000;
+    /** How long a front's own callers wait: its dispatcher answers within its workers' time-outs, a start's included. */
+    public static final long FRONT_TIMEOUT_MS = START_TIMEOUT_MS + 10_000;
 
     private ComputeApi() {
     }

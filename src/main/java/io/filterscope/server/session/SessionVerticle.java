@@ -69,7 +69,7 @@ public final class SessionVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.TIMEOUT_MS);
+        compute = EventBusService.proxy(vertx, ComputeApi.Front.class, Addresses.COMPUTE, ComputeApi.FRONT_TIMEOUT_MS);
         // Sockets belong to this node's HTTP verticle: their messages stay on this node even in a cluster.
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> {
             String socket = m.headers().get(Addresses.SOCKET);
