@@ -58,6 +58,8 @@ class SoakTest {
      * of it beside the queries (on one core, 44% of the device each).
      */
     private static final List<String> FLAGS = List.of("--max-runs", "2");
+    /** The flags the server ran with: {@link #FLAGS}, its models and any given with -Dfilterscope.soak.flags. */
+    private List<String> serverFlags;
     /**
      * The nice value of this JVM's threads during the timed minutes (-Dfilterscope.soak.clientsNice; 0 leaves them at the
      * server's priority): set once before the clients start ({@link #niceThisJvm}), after the solo timings, which are
@@ -188,6 +190,11 @@ class SoakTest {
         double minutes = Double.parseDouble(System.getProperty("filterscope.soak.minutes", "10"));
         List<String> flags = new ArrayList<>(FLAGS);
         flags.addAll(List.of("--models", Path.of("models").toAbsolutePath().toString()));
+        String extraFlags = System.getProperty("filterscope.soak.flags", "").trim();
+        if (!extraFlags.isEmpty()) {
+            flags.addAll(List.of(extraFlags.split("\\s+")));
+        }
+        serverFlags = List.copyOf(flags);
         Vertx vertx = Vertx.vertx();
         // The Java heap fixed and resident from the start: G1 otherwise grows it toward -Xmx under load (219 to 688
         // MB committed in the first 140 s here), a bounded growth that would hide what the check is for, memory that
@@ -399,7 +406,7 @@ class SoakTest {
         Map<String, Integer> wrong = wrongAnswers();
         List<Integer> byMinute = hostileActsByMinute(minutes);
         System.out.printf("soak: hostile answers %s, not as designed %s; hostile acts by minute %s%n", hostileAnswers().encode(), wrong, byMinute);
-        JsonObject summary = new JsonObject().put("minutes", minutes).put("clients", CLIENTS).put("flags", new JsonArray(FLAGS))
+        JsonObject summary = new JsonObject().put("minutes", minutes).put("clients", CLIENTS).put("flags", new JsonArray(serverFlags))
                 .put("solo", new JsonObject(new java.util.HashMap<>(solo))).put("runs", runs.size()).put("completed", completed.size())
                 .put("missingDone", missingDone.get()).put("worstRatio", worst).put("medianRatio", median)
                 .put("rssFirstMB", first >> 20).put("rssMinMB", least >> 20).put("rssMaxMB", most >> 20).put("rssLastMB", last >> 20)
