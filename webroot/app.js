@@ -637,7 +637,7 @@ function onDone(e) {
   if (e.run === state.run) {
     $('stop').disabled = true;
     state.run = null;
-    status(`run ${e.reason} after ${e.steps} steps` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
+    status(`run ${e.reason} after ${e.steps} step${e.steps === 1 ? '' : 's'}` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
     send({ op: 'list' });
   }
 }
