@@ -132,6 +132,10 @@ public final class ComputeService implements AutoCloseable {
     private final ExecutorService encoder = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-encoder"));
     /** Gives freed native memory back to the system, off the compute thread; one request at a time is enough. */
     private final ExecutorService reclaimer = Executors.newSingleThreadExecutor(r -> daemon(r, "filterscope-memory"));
+    /** Memory was freed while runs stepped: its collection waits until none does (under the lock). */
+    private boolean collectionOwed;
+    /** Collections asked for ({@link #reclaim}): what a test of when they happen reads. */
+    private final java.util.concurrent.atomic.AtomicInteger collections = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean reclaiming = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Reads models for the commands and queries that need them ({@link #withModel}), outside the lock and the compute
@@ -990,6 +994,8 @@ public final class ComputeService implements AutoCloseable {
      * rendered large images stays large.
      */
     private void reclaim() {
+        collectionOwed = false;
+        collections.incrementAndGet();
         if (reclaiming.compareAndSet(false, true)) {
             reclaimer.execute(() -> {
                 try {
@@ -1016,6 +1022,11 @@ public final class ComputeService implements AutoCloseable {
 
     public Load load() {
         return load;
+    }
+
+    /** How many collections of freed memory were asked for so far. */
+    int collections() {
+        return collections.get();
     }
 
     private int running() {
@@ -1083,9 +1094,12 @@ public final class ComputeService implements AutoCloseable {
         if (run.holdsMemory) {
             reserved -= run.bytes;
             run.holdsMemory = false;
-            long evicted = trimCache();
-            if (evicted + run.bytes >= COLLECT_AFTER_FREEING) {
-                reclaim(); // the network went, or the run's step temporaries were large
+            // The network went, or the run's step temporaries were large: worth a collection, but a full one stops every
+            // run (0.2-0.5 s on 2 busy cores, 1-4 s of frozen frames beside an inception_v3 run's end), so it waits
+            // until none steps. A run that needs the memory meanwhile has it collected first (activate).
+            collectionOwed |= trimCache() + run.bytes >= COLLECT_AFTER_FREEING;
+            if (collectionOwed && running() == 0) {
+                reclaim();
             }
             var workspaces = Nd4j.getWorkspaceManager();
             var workspace = workspaces.checkIfWorkspaceExists(io.filterscope.engine.Workspaces.STEP_ID)
@@ -1210,8 +1224,9 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
+    /** Collects now, before a run takes memory, if the networks just dropped or a collection owed since are worth it. */
     private void reclaimIfWorthIt(long freed) {
-        if (freed >= COLLECT_AFTER_FREEING) {
+        if (freed >= COLLECT_AFTER_FREEING || collectionOwed) {
             reclaim();
         }
     }
