@@ -106,7 +106,9 @@ async function loadModels() {
 async function pickModel(id, quiet = false) {
   const mine = ++picks;
   // Until the model's details arrive nothing acts on it: Start would send the previous model's layer and filter
-  // under the new model's name (a first read of a large model takes a minute).
+  // under the new model's name (a first read of a large model takes a minute), and the previous model's tiles, pager
+  // and Visualize button would start runs of a model no longer picked.
+  forgetModel();
   offerActions(null);
   $('model-note').textContent = `opening ${id}…`;
   try {
@@ -122,7 +124,6 @@ async function pickModel(id, quiet = false) {
       option.disabled = true;
       option.title = err.message;
     }
-    forgetModel();
     state.model = null;
     $('model-note').textContent = err.message;
     for (const list of ['layer', 'class', 'attr-layer']) $(list).replaceChildren();
@@ -173,7 +174,6 @@ async function loadModel(id, current = () => true) {
   for (const l of model.layers.filter((x) => x.gradCam)) camLayers.add(new Option(l.name, l.name));
   // The server's own default (the last convolution block's output), so the page explains what the API would.
   if (model.gradCamLayer) camLayers.value = model.gradCamLayer;
-  forgetModel();
   offerActions(model);
   onLayerChange();
   return true;
@@ -185,7 +185,10 @@ async function loadModel(id, current = () => true) {
  */
 const asked = { explain: 0, maps: 0, channel: 0 };
 
-/** Nothing of the previous model stays on the page: its maps, channel, upload, explanation, examples and gallery. */
+/**
+ * Nothing of the previous model stays on the page, nor can start a run: its maps, channel, upload, explanation,
+ * examples and gallery (whose run stops).
+ */
 function forgetModel() {
   for (const kind of Object.keys(asked)) asked[kind] += 1;
   state.uploaded = null;
@@ -195,9 +198,20 @@ function forgetModel() {
   $('channel-detail').hidden = true;
   $('explain').hidden = true;
   $('example-picker').replaceChildren();
+  forgetGallery();
+}
+
+/** The gallery shown goes, its run stopped (its last frames and its done then match nothing): tiles, progress, pager. */
+function forgetGallery() {
+  if (state.galleryRun) stopReplaced(state.galleryRun);
+  state.galleryRun = null;
+  state.gallery = null;
+  latest.tiles.clear();
+  latest.galleryStep = null;
   $('gallery-grid').replaceChildren();
-  $('gallery-progress').hidden = true;
   state.tiles.clear();
+  $('gallery-progress').hidden = true;
+  $('gallery-pager').hidden = true;
 }
 
 /** Enables what acts on the model chosen, as far as it has what each needs; everything when none can be used. */
@@ -220,8 +234,7 @@ function onLayerChange() {
   const layer = currentLayer();
   $('filter').max = layer.channels - 1;
   if (+$('filter').value >= layer.channels) $('filter').value = 0;
-  $('gallery-grid').replaceChildren();
-  state.tiles.clear();
+  forgetGallery();
   if (state.uploaded) showMaps();
 }
 
@@ -522,6 +535,7 @@ function pickFilter(f) {
 function onEvent(e) {
   if (e.type === 'error') {
     if (shrinkGalleryPage(e)) return;
+    if (e.tag === 'live' || e.tag === 'gallery') forgetRefusedStart(e);
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
     return;
   }
@@ -552,6 +566,21 @@ function onEvent(e) {
     $('stop').disabled = true;
     status(`watching run ${e.run}`);
   }
+}
+
+/**
+ * A start the server refused, at once or after its `preparing` (docs/protocol.md): no `done` follows, so nothing
+ * waits for its run any longer.
+ */
+function forgetRefusedStart(e) {
+  $('queue').textContent = '';
+  if (e.tag === 'gallery') {
+    state.galleryRun = null;
+    $('gallery-progress').hidden = true;
+    return;
+  }
+  state.run = null;
+  $('stop').disabled = true;
 }
 
 function rememberRun(e) {
@@ -608,7 +637,7 @@ function onDone(e) {
   if (e.run === state.run) {
     $('stop').disabled = true;
     state.run = null;
-    status(`run ${e.reason} after ${e.steps} steps` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
+    status(`run ${e.reason} after ${e.steps} step${e.steps === 1 ? '' : 's'}` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
     send({ op: 'list' });
   }
 }

@@ -34,7 +34,10 @@ public final class ImageInput {
     /**
      * {@link #read(byte[], int)} that also refuses an image wider or taller than {@code maxSide} pixels: a
      * 39,000,000 x 1 image has few pixels but is no picture, and stretching it costs far more than decoding it.
-     * A refusal's message says "more than the limit".
+     *
+     * @throws NotAnImage for bytes of no format read here (a WebP, TIFF, HEIC, AVIF or PDF file is named as such)
+     * @throws TooLarge   for an image whose header declares more than either limit
+     * @throws IOException for a broken image of a format read here
      */
     public static BufferedImage read(byte[] bytes, int maxPixels, int maxSide) throws IOException {
         BufferedImage image = decode(bytes, maxPixels, maxSide);
@@ -52,16 +55,30 @@ public final class ImageInput {
             Size size = declaredSize(reader, format);
             long pixels = (long) size.width() * size.height();
             if (pixels > maxPixels) {
-                throw new IOException("image is " + size.width() + "x" + size.height() + " = " + pixels
+                throw new TooLarge("image is " + size.width() + "x" + size.height() + " = " + pixels
                         + " pixels, more than the limit of " + maxPixels);
             }
             if (size.width() > maxSide || size.height() > maxSide) {
-                throw new IOException("image is " + size.width() + "x" + size.height() + " pixels, more than the limit of "
+                throw new TooLarge("image is " + size.width() + "x" + size.height() + " pixels, more than the limit of "
                         + maxSide + " pixels a side");
             }
             return decode(reader, format);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** Bytes of no format read here: an upload's 415. */
+    public static final class NotAnImage extends IOException {
+        NotAnImage(String message) {
+            super(message);
+        }
+    }
+
+    /** An image whose header declares more pixels, or a longer side, than allowed: an upload's 413. */
+    public static final class TooLarge extends IOException {
+        TooLarge(String message) {
+            super(message);
         }
     }
 
@@ -122,7 +139,7 @@ public final class ImageInput {
             return "bmp";
         }
         String other = otherFormat(bytes);
-        throw new IOException((other == null ? "not an image" : "a " + other + " file, which is not read")
+        throw new NotAnImage((other == null ? "not an image" : "a " + other + " file, which is not read")
                 + ": expected PNG, JPEG, GIF or BMP");
     }
 

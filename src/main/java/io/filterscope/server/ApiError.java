@@ -21,6 +21,11 @@ public record ApiError(int status, String code, String message) {
         return new ApiError(404, "not_found", message);
     }
 
+    /** A stop, update or watch of a run no worker has: it ended, or it never was. */
+    public static ApiError noRun(String run) {
+        return notFound("no run " + run + " (it ended, or it never was)");
+    }
+
     public static ApiError of(Throwable t) {
         if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
             return of(t.getCause());

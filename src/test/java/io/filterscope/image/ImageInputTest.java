@@ -40,7 +40,7 @@ class ImageInputTest {
         new Random(7).nextBytes(bytes);
         bytes[0] = 0; // no accidental magic number
 
-        IOException e = assertThrows(IOException.class, () -> ImageInput.read(bytes, LIMIT));
+        IOException e = assertThrows(ImageInput.NotAnImage.class, () -> ImageInput.read(bytes, LIMIT));
 
         assertEquals("not an image: expected PNG, JPEG, GIF or BMP", e.getMessage());
     }
@@ -57,7 +57,7 @@ class ImageInputTest {
                 "AVIF", "\0\0\0\34ftypavif\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1),
                 "PDF", "%PDF-1.7\n".getBytes(StandardCharsets.ISO_8859_1));
         files.forEach((name, bytes) -> {
-            IOException e = assertThrows(IOException.class, () -> ImageInput.read(bytes, LIMIT));
+            IOException e = assertThrows(ImageInput.NotAnImage.class, () -> ImageInput.read(bytes, LIMIT));
             assertEquals("a " + name + " file, which is not read: expected PNG, JPEG, GIF or BMP", e.getMessage());
         });
     }
@@ -68,7 +68,7 @@ class ImageInputTest {
         assertTrue(bomb.length < 100, "the test file itself is tiny: " + bomb.length);
 
         IOException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
-                () -> assertThrows(IOException.class, () -> ImageInput.read(bomb, LIMIT)));
+                () -> assertThrows(ImageInput.TooLarge.class, () -> ImageInput.read(bomb, LIMIT)));
 
         assertTrue(e.getMessage().contains("20000x20000"), e.getMessage());
         assertTrue(e.getMessage().contains(String.valueOf(LIMIT)), e.getMessage());

@@ -113,7 +113,13 @@ class ProtocolEdgesTest {
             assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)", error.getString("message"));
             socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
                     + "\"layer\":\"conv1\",\"filters\":[1,4294967301]}}");
-            assertEquals("not_found", socket.next("error").getString("code"));
+            JsonObject inFilters = socket.next("error");
+            assertEquals("not_found", inFilters.getString("code"));
+            assertEquals("\"filters\" item 2 of 2: filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)",
+                    inFilters.getString("message"), "the item of \"filters\" named, not a \"filter\" the request did not write");
+            socket.ws.writeTextMessage("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":2,\"objective\":{\"type\":\"channel\","
+                    + "\"layer\":\"conv1\",\"filters\":[1,2.5,3]}}");
+            assertEquals("\"filters\" item 2 of 3: objective needs an integer \"filter\", got 2.5", socket.next("error").getString("message"));
             Peer.Response examples = peer.get(port, "/api/models/tiny/examples?layer=conv1&filter=4294967301");
             assertEquals(404, examples.status(), "as out of range as filter 99 is");
             assertEquals("filter 4294967301 is out of range: layer conv1 has 32 filters (0-31)",

@@ -174,6 +174,8 @@ class ServerTest {
     @Test
     void badUploadsGetTypedErrors() throws Exception {
         assertError(TestClient.upload(port, "/api/models/tiny/activations?layer=conv1", "image", new byte[] {1, 2, 3, 4}), 415);
+        byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertError(TestClient.upload(port, "/api/models/tiny/activations?layer=conv1", "image", webp), 415); // a format named, still 415
         assertError(TestClient.upload(port, "/api/models/tiny/activations?layer=conv1", "picture", pngOfSquare()), 400);
         assertError(TestClient.upload(port, "/api/models/tiny/activations", "image", pngOfSquare()), 400);
         assertError(TestClient.upload(port, "/api/models/tiny/activations?layer=conv9", "image", pngOfSquare()), 404);

@@ -66,11 +66,15 @@ public final class Objectives {
                 throw new UserError("\"filters\" must be a non-empty array of filter indices");
             }
             List<Objective> list = new ArrayList<>();
-            for (JsonNode f : filters) {
+            for (int i = 0; i < filters.size(); i++) {
                 com.fasterxml.jackson.databind.node.ObjectNode one = spec.deepCopy();
                 one.remove("filters");
-                one.set(single, f);
-                list.add(parse(one));
+                one.set(single, filters.get(i));
+                try {
+                    list.add(parse(one));
+                } catch (UserError e) { // said of "filter", which the request did not write
+                    throw new UserError("\"filters\" item " + (i + 1) + " of " + filters.size() + ": " + e.getMessage(), e.notFound);
+                }
             }
             return list;
         }

@@ -596,7 +596,7 @@ public final class ComputeService implements AutoCloseable {
     public ServerEvent.Updated update(String runId, com.fasterxml.jackson.databind.JsonNode params, Integer pace) {
         Run run = runs.get(runId);
         if (run == null) {
-            throw ApiError.notFound("no run " + runId).exception();
+            throw ApiError.noRun(runId).exception();
         }
         if (run.inFlight) {
             awaitStep(run);

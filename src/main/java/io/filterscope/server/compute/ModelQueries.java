@@ -112,10 +112,8 @@ public final class ModelQueries {
             if (e.getCause() != null) {
                 LOG.debug("{}: {}", e.getMessage(), e.getCause().toString());
             }
-            boolean notImage = e.getMessage() != null && e.getMessage().startsWith("not an image");
-            boolean tooBig = e.getMessage() != null && e.getMessage().contains("more than the limit");
-            throw new ApiError(notImage ? 415 : tooBig ? 413 : 400, ApiError.codeFor(notImage ? 415 : tooBig ? 413 : 400),
-                    e.getMessage()).exception();
+            int status = e instanceof ImageInput.NotAnImage ? 415 : e instanceof ImageInput.TooLarge ? 413 : 400;
+            throw new ApiError(status, ApiError.codeFor(status), e.getMessage()).exception();
         }
     }
 

@@ -215,7 +215,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
 
     private <T> Future<T> onRunWorker(String run, Function<ComputeApi.Worker, Future<T>> call) {
         return directory.workerOf(run).map(w -> call.apply(worker(w)))
-                .orElseGet(() -> Future.failedFuture(ApiError.notFound("no run " + run).exception()));
+                .orElseGet(() -> Future.failedFuture(ApiError.noRun(run).exception()));
     }
 
     /**

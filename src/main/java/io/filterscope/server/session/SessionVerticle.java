@@ -97,7 +97,7 @@ public final class SessionVerticle extends AbstractVerticle {
             withOwnRun(socket, stop.run(), tag, () -> compute.stop(stop.run())
                     .onSuccess(stopped -> {
                         if (!stopped) {
-                            error(socket, noRun(stop.run()), tag);
+                            error(socket, ApiError.noRun(stop.run()), tag);
                         }
                     })
                     .onFailure(e -> error(socket, ApiError.of(e), tag)));
@@ -150,7 +150,7 @@ public final class SessionVerticle extends AbstractVerticle {
                     ApiError why = ApiError.of(e);
                     if (why.timedOut()) { // the dispatcher stops it on its worker (DispatchVerticle#start)
                         why = new ApiError(why.status(), why.code(), why.message() + "; run " + run
-                                + " was stopped (its model may still be loading: start it again in a minute)");
+                                + " was stopped (a large model's first read can take minutes on a busy machine: start it again)");
                     }
                     error(socket, why, audience.tag);
                 });
@@ -183,16 +183,12 @@ public final class SessionVerticle extends AbstractVerticle {
     private void withOwnRun(String socket, String run, JsonNode tag, Runnable action) {
         Audience a = run == null ? null : runs.get(run);
         if (a == null) {
-            error(socket, noRun(run), tag);
+            error(socket, ApiError.noRun(run), tag);
         } else if (!socket.equals(a.owner)) {
             error(socket, new ApiError(403, "forbidden", "only the client that started run " + run + " can change or stop it"), tag);
         } else {
             action.run();
         }
-    }
-
-    private static ApiError noRun(String run) {
-        return ApiError.notFound("no run " + run + " (it ended, or it never was)");
     }
 
     private void onRunMessage(String run, Message<Object> m) {

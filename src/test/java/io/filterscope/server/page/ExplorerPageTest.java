@@ -54,6 +54,8 @@ class ExplorerPageTest {
         String json = Files.readString(viewed);
         Files.writeString(viewed, json.substring(0, json.lastIndexOf('}'))
                 + ",\"defaultView\":{\"layer\":\"conv3\",\"filter\":7,\"preset\":\"seed-smooth\"}}");
+        // A model no run reads before aStartRefusedAfterPreparingEndsItsWait's: its start hears "preparing" first.
+        FixtureModels.writeLeNet(models, "unstarted");
         server = FilterScopeServer.startAndWait(ServerConfig.defaults(models).withPort(0));
         url = "http://127.0.0.1:" + server.port() + "/";
     }
@@ -480,5 +482,105 @@ class ExplorerPageTest {
         waitFor(browser).until(d -> js.executeScript("return window.shownErrors.join('|')").toString().contains("r000000000002"));
         String shown = js.executeScript("return window.shownErrors.join('|')").toString();
         assertFalse(shown.contains("r000000000001"), shown);
+    }
+
+    /** Makes the page keep each WebSocket message it sends in {@code window.sent}. */
+    private static final String RECORD_SENT = "window.sent = []; const sendNow = send;"
+            + " send = (m) => { window.sent.push(m); sendNow(m); };";
+
+    /** The messages the page sent since {@link #RECORD_SENT} of {@code op}, as JSON text. */
+    private static List<?> sent(WebDriver browser, String op) {
+        return (List<?>) ((JavascriptExecutor) browser).executeScript(
+                "return window.sent.filter((m) => m.op === arguments[0]).map((m) => JSON.stringify(m));", op);
+    }
+
+    /**
+     * Picking another model stops the gallery shown and takes its pager with it: its "next" sent the new model with the
+     * old layer, above empty tiles, and the old gallery's run went on (fresh17).
+     */
+    @Test
+    void pickingAModelStopsTheGalleryShownAndHidesItsPager() throws Exception {
+        load(browser);
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        // The first gallery page is answered too_large here, so the page asks for half of conv2's 32 filters and shows
+        // a pager; that page's run, paced at a step a second, is still rendering when another model is picked.
+        js.executeScript(RECORD_SENT + " const paced = send; send = (m) => { if (m.tag !== 'gallery') return paced(m);"
+                + " if (window.refused) return paced({ ...m, pace: 1 }); window.refused = true;"
+                + " setTimeout(() => onEvent({ type: 'error', code: 'too_large', tag: 'gallery', message: 'too large' })); };");
+        browser.findElement(By.id("gallery")).click();
+        waitFor(browser).until(d -> js.executeScript("return state.galleryRun") != null);
+        assertTrue(browser.findElement(By.id("gallery-pager")).isDisplayed());
+        assertEquals("filters 0-15 of 32", browser.findElement(By.id("gallery-page")).getText());
+        String galleryRun = (String) js.executeScript("return state.galleryRun");
+
+        new Select(browser.findElement(By.id("model"))).selectByValue("viewed");
+        waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+        assertFalse(browser.findElement(By.id("gallery-pager")).isDisplayed(), "no pager of tiny's gallery");
+        assertFalse(browser.findElement(By.id("gallery-progress")).isDisplayed());
+        assertEquals(0, browser.findElements(By.cssSelector("#gallery-grid figure")).size());
+        assertTrue(sent(browser, "stop").stream().anyMatch(m -> m.toString().contains(galleryRun)), sent(browser, "stop").toString());
+        // Its 64 steps at one a second would run on for a minute.
+        waitFor(browser).until(d -> {
+            try {
+                return health(server.port(), null).getInteger("runsActive") == 0;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /**
+     * While a picked model's details are on their way, nothing the previous model left on the page starts a run: its
+     * gallery's tiles and its channel's Visualize button started runs of the model no longer picked (fresh17).
+     */
+    @Test
+    void whileAPickedModelOpensNothingOfThePreviousOneStartsARun() throws Exception {
+        load(browser);
+        browser.findElement(By.id("upload")).sendKeys(circlePng("channel").toAbsolutePath().toString());
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
+        waitFor(browser).until(d -> d.findElement(By.id("visualize-channel")).isDisplayed());
+        browser.findElement(By.id("gallery")).click();
+        waitFor(browser).until(d -> status(d).contains("gallery completed"));
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript(RECORD_SENT + " const real = window.fetch; window.fetch = (...a) => real(...a).then((r) =>"
+                + " new Promise((done) => setTimeout(() => done(r), String(a[0]).includes('/api/models/zz-keras') ? 3000 : 0)));");
+
+        new Select(browser.findElement(By.id("model"))).selectByValue("zz-keras");
+        Number clicked = (Number) js.executeScript("const shown = [...document.querySelectorAll("
+                + "'#gallery-grid button, #visualize-channel, #gallery-pager button')].filter((b) => b.checkVisibility());"
+                + " shown.forEach((b) => b.click()); return shown.length;");
+        assertEquals("opening zz-keras…", browser.findElement(By.id("model-note")).getText(), "clicked while it opened");
+        List<?> starts = sent(browser, "start");
+        assertEquals(0, starts.size(), starts.isEmpty() ? "" : starts.size() + " starts, the first " + starts.get(0));
+        assertEquals(0, clicked.intValue(), "nothing of tiny's left to click");
+        waitFor(browser).until(d -> d.findElement(By.id("model-note")).getText().contains("defaults in use"));
+        assertTrue(browser.findElement(By.id("start")).isEnabled());
+        assertTrue(browser.findElement(By.id("gallery")).isEnabled());
+    }
+
+    /**
+     * A start the server refuses once its model is read (here a layer without a map at 8 px) is answered by an error
+     * with its tag and no done: the page's wait ends with the error, Stop disabled (fresh17: "waiting: loading model"
+     * stayed, and Stop answered "no run").
+     */
+    @Test
+    void aStartRefusedAfterPreparingEndsItsWait() {
+        load(browser);
+        ((JavascriptExecutor) browser).executeScript("const q = document.getElementById('queue'); window.queueTexts = [];"
+                + " new MutationObserver(() => window.queueTexts.push(q.textContent)).observe(q, {childList: true, characterData: true, subtree: true});");
+        new Select(browser.findElement(By.id("model"))).selectByValue("unstarted");
+        waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+        new Select(browser.findElement(By.id("layer"))).selectByValue("conv3");
+        browser.findElement(By.id("size")).clear();
+        browser.findElement(By.id("size")).sendKeys("8");
+        browser.findElement(By.id("start")).click();
+        waitFor(browser).until(d -> d.findElement(By.id("status")).getAttribute("class").contains("error"));
+        assertTrue(status(browser).contains("layer conv3 of unstarted has no map at 8 px"), status(browser));
+        List<?> shown = (List<?>) ((JavascriptExecutor) browser).executeScript("return window.queueTexts");
+        assertTrue(shown.contains("waiting: loading model unstarted"), shown.toString());
+        assertEquals("", browser.findElement(By.id("queue")).getText(), "nothing waits");
+        assertFalse(browser.findElement(By.id("stop")).isEnabled());
+        assertTrue(browser.findElement(By.id("start")).isEnabled());
     }
 }
