@@ -57,10 +57,16 @@ public final class LoadedModel {
         this.graph = graph;
         this.dir = dir;
         this.idle = idle;
-        this.own = compile(1, height());
+        // Compiled unwrapped: what the network cannot take at its own size is the caller's to name (ModelStore: the file).
+        this.own = graph.compile(DataType.FLOAT, 1, new long[] {channels(), height(), height()});
         compiled.put(1 + "x" + height(), own);
         this.parameters = own.heldParameters();
         this.layers = own.layers();
+        if (layers.size() < graph.layerNames().size()) {
+            // At another size a network may legitimately end early (a run's size: see compile); at the model's own size
+            // a layer that cannot take it would vanish from the model itself, so the declared shape is refused instead.
+            throw new IllegalArgumentException(own.truncation());
+        }
         LayerInfo last = layers.get(layers.size() - 1);
         if (metadata.classes() != null && (last.spatial() || last.channels() != metadata.classes().size())) {
             throw new UserError(dir.resolve(metadata.id() + ".json") + ": lists " + metadata.classes().size()

@@ -352,8 +352,9 @@ public final class ModelStore {
         try {
             model = new LoadedModel(meta, graph, dir, defaults, networks);
         } catch (IllegalStateException | IllegalArgumentException e) {
-            // The network cannot take the input its metadata declares (a grey inputShape for a colour model): the file
-            // to fix is the metadata, or the model file when its input was read from the file itself.
+            // The network cannot take the input its metadata declares (a grey inputShape for a colour model, a size one of
+            // its layers cannot take): the file to fix is the metadata, or the model file when its input was read from
+            // the file itself.
             throw new UserError((defaults ? weights : file) + ": the model cannot take \"inputShape\" " + meta.inputShape()
                     + ": " + oneLine(e));
         }

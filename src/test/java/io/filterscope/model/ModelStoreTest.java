@@ -285,6 +285,52 @@ class ModelStoreTest {
         assertEquals(7, store.load("other").layers().size());
     }
 
+    /**
+     * An inputShape of a size the network's dense layer cannot take refuses the model with one line naming the metadata
+     * and the layer, as a wrong channel count does, where the model was listed available with its output layer gone.
+     */
+    @Test
+    void anInputSizeALayerCannotTakeIsOneLineNamingTheMetadataAndTheLayer(@TempDir Path dir) throws Exception {
+        Files.copy(Path.of("models/fashion-cnn.zip"), dir.resolve("fashion-cnn.zip"));
+        Files.writeString(dir.resolve("fashbig.json"), "{\"id\":\"fashbig\",\"file\":\"fashion-cnn.zip\",\"inputShape\":[1,56,56]}");
+        Files.writeString(dir.resolve("fashion.json"), "{\"id\":\"fashion\",\"file\":\"fashion-cnn.zip\",\"inputShape\":[1,28,28]}");
+        ModelStore store = new ModelStore(dir);
+        UserError e = assertThrows(UserError.class, () -> store.load("fashbig"));
+        String why = dir.resolve("fashbig.json") + ": the model cannot take \"inputShape\" [1, 56, 56]: layer output expects 1024"
+                + " inputs, got shape [1, 7744]";
+        assertEquals("model 'fashbig' cannot be used: " + why, e.getMessage());
+        ModelStore.Entry entry = store.list().get(0);
+        assertEquals("fashbig", entry.id());
+        assertFalse(entry.available());
+        assertEquals(why, entry.error());
+        // The same file at its own size keeps every layer, the dense output among them; at a run's larger size its
+        // convolutions still compile, the output layer then unavailable.
+        LoadedModel fashion = store.load("fashion");
+        assertEquals("output", fashion.layers().get(fashion.layers().size() - 1).name());
+        assertFalse(fashion.compile(1, 56).layers().stream().anyMatch(l -> l.name().equals("output")));
+    }
+
+    /**
+     * A functional Keras model whose declared size runs a pooling map out midway is refused naming that layer, where it
+     * was listed available ending before it; a size the first convolution of a model cannot take names the metadata too.
+     */
+    @Test
+    void anInputSizeThatCutsAKerasModelShortIsOneLineNamingTheMetadataAndTheLayer(@TempDir Path dir) throws Exception {
+        Files.copy(Path.of("src/test/resources/keras/rgb-functional.h5"), dir.resolve("rgb.h5"));
+        Files.writeString(dir.resolve("small.json"), "{\"id\":\"small\",\"file\":\"rgb.h5\",\"inputShape\":[3,6,6]}");
+        Files.copy(Path.of("src/test/resources/keras/mnist-seq.h5"), dir.resolve("grey.h5"));
+        Files.writeString(dir.resolve("tiny.json"), "{\"id\":\"tiny\",\"file\":\"grey.h5\",\"inputShape\":[1,2,2]}");
+        ModelStore store = new ModelStore(dir);
+        UserError small = assertThrows(UserError.class, () -> store.load("small"));
+        assertEquals("model 'small' cannot be used: " + dir.resolve("small.json") + ": the model cannot take \"inputShape\""
+                + " [3, 6, 6]: input is too small for layer average_pooling2d_1: its map is 1 px padded, its window 2 px",
+                small.getMessage());
+        UserError tiny = assertThrows(UserError.class, () -> store.load("tiny"));
+        assertEquals("model 'tiny' cannot be used: " + dir.resolve("tiny.json") + ": the model cannot take \"inputShape\""
+                + " [1, 2, 2]: input is too small for layer conv2d_1: its map is 2 px padded, its kernel 3 px", tiny.getMessage());
+        assertEquals(List.of(false, false), store.list().stream().map(ModelStore.Entry::available).toList());
+    }
+
     @Test
     void networksAreLentOutOneRunAtATimeAndReused(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

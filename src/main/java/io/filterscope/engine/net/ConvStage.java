@@ -143,7 +143,8 @@ final class ConvStage extends Stage {
     private long extent(long padded, int axis) {
         long n = (padded - kernel[axis]) / stride[axis] + 1;
         if (padded < kernel[axis] || n <= 0) {
-            throw new IllegalArgumentException("input is too small for layer " + layer);
+            throw new IllegalArgumentException("input is too small for layer " + layer + ": its map is " + padded
+                    + " px padded, its kernel " + kernel[axis] + " px");
         }
         return n;
     }

@@ -595,6 +595,14 @@ public final class Network {
         return i;
     }
 
+    /**
+     * Why some of the model's layers among this network's stages could not take its input size: the first stage that
+     * could not, in topological order (e.g. "layer output expects 1024 inputs, got shape [1, 7744]"); null when all could.
+     */
+    public String truncation() {
+        return truncated;
+    }
+
     /** Why a layer cannot be used with this network. */
     public String unavailable(String layer) {
         return truncated != null && allLayers.contains(aliases.getOrDefault(layer, layer))

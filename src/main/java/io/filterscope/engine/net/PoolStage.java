@@ -81,7 +81,8 @@ final class PoolStage extends Stage {
     private long extent(long size, int before, int after, int axis) {
         long span = size + before + after - kernel[axis];
         if (span < 0) {
-            throw new IllegalArgumentException("input is too small for layer " + layer);
+            throw new IllegalArgumentException("input is too small for layer " + layer + ": its map is " + (size + before + after)
+                    + " px padded, its window " + kernel[axis] + " px");
         }
         long n = (ceilMode ? (span + stride[axis] - 1) / stride[axis] : span / stride[axis]) + 1;
         // A last window that would start in the bottom padding is dropped (PyTorch, ONNX).
