@@ -208,7 +208,9 @@ class SoakTest {
         manyParts = manyParts();
         try (ServerProcess server = ServerProcess.start(work, jvm, flags, Path.of("target", "hardening", "soak-server.log"),
                 Integer.getInteger("filterscope.soak.port", 0))) {
-            warmUp(vertx, server.port, Double.parseDouble(System.getProperty("filterscope.soak.warmup", "60")));
+            // 180 s of the clients before the solo timings: after 60 s the JIT still took 0.3-0.4 of the 2 cores, and the
+            // runs below 30% of solo all started in the first minute of the timed ones (performance.md, Soak, 21st round).
+            warmUp(vertx, server.port, Double.parseDouble(System.getProperty("filterscope.soak.warmup", "180")));
             measureSolo(vertx, server.port);
             System.out.printf("soak: solo steps/s %s%n", solo);
             if (CLIENTS_NICE != 0) {
