@@ -71,7 +71,11 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     }
 
     private ComputeApi.Worker worker(String worker) {
-        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), ComputeApi.TIMEOUT_MS);
+        return worker(worker, ComputeApi.TIMEOUT_MS);
+    }
+
+    private ComputeApi.Worker worker(String worker, long timeoutMs) {
+        return EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), timeoutMs);
     }
 
     @Override
@@ -83,8 +87,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
             starting.put(run, answer);
             // A first run loads its model before the worker answers, seconds under load, while its heartbeats
             // (sent meanwhile) cannot list the run yet: the grace period for being listed starts at the answer.
-            EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(worker), startTimeoutMs)
-                    .start(request.withFront(id)).onComplete(reply -> {
+            worker(worker, startTimeoutMs).start(request.withFront(id)).onComplete(reply -> {
                         starting.remove(run);
                         if (reply.succeeded() && answer.tryComplete(reply.result())) {
                             directory.accepted(run, worker, System.currentTimeMillis());
@@ -155,8 +158,7 @@ public final class DispatchVerticle extends AbstractVerticle implements ComputeA
     @Override
     public Future<Answers.Health> health() {
         List<Future<WorkerStatus>> answers = directory.workerIds().stream()
-                .map(w -> EventBusService.proxy(vertx, ComputeApi.Worker.class, Addresses.worker(w), STATUS_TIMEOUT_MS)
-                        .status().otherwise(e -> null)).toList();
+                .map(w -> worker(w, STATUS_TIMEOUT_MS).status().otherwise(e -> null)).toList();
         return Future.join(answers).map(all -> health(answers.stream().map(Future::result).filter(r -> r != null).toList()));
     }
 
