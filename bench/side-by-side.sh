@@ -50,7 +50,13 @@ field() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 ours() { OMP_NUM_THREADS=$1 java -XX:ActiveProcessorCount="$1" -jar target/filterscope.jar bench "${@:2}"; }
-theirs() { /usr/bin/python3 "$reference" --threads "$1" "${@:2}"; }
+# The reference's malloc keeps freed pages mapped, as FilterScope's own does (MallocReuse sets the same three values
+# through mallopt): with glibc's defaults PyTorch maps and faults in every large activation afresh in some processes,
+# and its step took 1-4x as long from process to process (docs/performance.md, "The reference's malloc").
+theirs() {
+  MALLOC_MMAP_THRESHOLD_=$((32 << 20)) MALLOC_TRIM_THRESHOLD_=$((256 << 20)) MALLOC_TOP_PAD_=$((64 << 20)) \
+    /usr/bin/python3 "$reference" --threads "$1" "${@:2}"
+}
 
 summary=()
 

@@ -421,7 +421,8 @@ public final class Network {
                 try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                     return ChannelsLast.like(output(l));
                 }
-            }).assign(0);
+            });
+            zero(objectiveGradients.get(layer), 0, batch());
         }
     }
 
@@ -435,9 +436,19 @@ public final class Network {
             if (g == null) {
                 clearGradients(List.of(layer));
             } else {
-                rows(g, from, to).assign(0);
+                zero(g, from, to);
             }
         }
+    }
+
+    /**
+     * Zeroes images {@code [from, to)} of a gradient buffer. One stored channels last is zeroed through its dense NHWC
+     * storage, where those images are one contiguous stretch: libnd4j's scalar op on the permuted view walks it
+     * element by element (1.1 ms against 0.05 for fashion-cnn's conv4 at batch 64).
+     */
+    private static void zero(INDArray g, long from, long to) {
+        INDArray dense = ChannelsLast.is(g) ? ChannelsLast.storage(g) : g;
+        (from == 0 && to == g.size(0) ? dense : rows(dense, (int) from, (int) to)).assign(0);
     }
 
     /** A mask of {@link #channelMask} and the channel of each image it was made for. */
@@ -466,8 +477,11 @@ public final class Network {
         }
         INDArray out = output(layer);
         INDArray mask;
-        try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            mask = last != null ? last.mask().assign(0) : ChannelsLast.like(out);
+        if (last != null) {
+            mask = last.mask();
+            zero(mask, 0, mask.size(0));
+        } else {
+            mask = zerosLike(out);
         }
         double share = 1.0 / (out.size(2) * out.size(3));
         for (int i = 0; i < channels.length; i++) {
@@ -477,6 +491,32 @@ public final class Network {
         }
         channelMasks.put(layer, new ChannelMask(channels.clone(), mask));
         return mask;
+    }
+
+    /**
+     * A zeroed array of {@code like}'s shape and type, stored as it is (channels last or plain), outside any workspace:
+     * a mask that lives beside a layer's gradient buffer from step to step.
+     */
+    public static INDArray zerosLike(INDArray like) {
+        try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return ChannelsLast.like(like);
+        }
+    }
+
+    /**
+     * Places {@code mask} as the gradient ({@code gradient.assign(mask)}) and returns each image's sum of output times
+     * mask: with {@link #channelMask}'s mask, each image's mean of its channel. Arrays [n, c, h, w]; when all three are
+     * stored channels last, both ops run on their dense NHWC storage, where libnd4j's element-wise and reduce ops take
+     * their fast paths (0.9 ms against 3.2 for fashion-cnn's conv4 at batch 64, in a step's workspace). The sums are
+     * taken over the product seen as [n, c, h, w] whatever its storage: libnd4j sums each image's values of such a view
+     * in one pass, in the same order for any n, so a run's values are the same alone and in a batch of others (over a
+     * dense [1, h, w, c] it splits the one image's sum into parts, and the float rounding differs).
+     */
+    public static double[] maskedSums(INDArray output, INDArray gradient, INDArray mask) {
+        INDArray[] a = ChannelsLast.elementwise(output, gradient, mask);
+        a[1].assign(a[2]);
+        INDArray product = a[0].mul(a[2]);
+        return (a[0] == output ? product : product.permute(0, 3, 1, 2)).sum(1, 2, 3).toDoubleVector();
     }
 
     /** The gradient buffer of a layer, after {@link #clearGradients}. */

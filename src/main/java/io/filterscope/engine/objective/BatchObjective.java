@@ -1,6 +1,5 @@
 package io.filterscope.engine.objective;
 
-import io.filterscope.engine.Workspaces;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -100,9 +99,7 @@ public final class BatchObjective {
                 channels[firsts[r] + i] = ((ChannelObjective) own.get(i)).filter();
             }
         }
-        INDArray m = net.channelMask(layer, channels);
-        net.gradient(layer).assign(m);
-        double[] all = net.output(layer).mul(m).sum(1, 2, 3).toDoubleVector();
+        double[] all = Network.maskedSums(net.output(layer), net.gradient(layer), net.channelMask(layer, channels));
         double[][] values = new double[objectives.size()][];
         for (int r = 0; r < values.length; r++) {
             values[r] = java.util.Arrays.copyOfRange(all, firsts[r], firsts[r] + objectives.get(r).perImage.size());
@@ -125,14 +122,14 @@ public final class BatchObjective {
     private double[] evaluateByMask(StepTensors t) {
         INDArray out = t.output(sharedLayer);
         if (mask == null) {
-            mask = Workspaces.persistent(out::like);
+            // Stored as the gradient it is placed in: a plain mask beside a channels-last gradient took the slow paths.
+            mask = Network.zerosLike(t.gradient(sharedLayer));
             double share = 1.0 / (out.size(2) * out.size(3));
             for (int i = 0; i < perImage.size(); i++) {
                 int filter = ((ChannelObjective) perImage.get(i)).filter();
                 mask.get(NDArrayIndex.point(i), NDArrayIndex.point(filter)).assign(share);
             }
         }
-        t.gradient(sharedLayer).assign(mask);
-        return out.mul(mask).sum(1, 2, 3).toDoubleVector();
+        return Network.maskedSums(out, t.gradient(sharedLayer), mask);
     }
 }
