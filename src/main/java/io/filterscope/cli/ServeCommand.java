@@ -66,11 +66,16 @@ final class ServeCommand implements Callable<Integer> {
         if (noCompute && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");
         }
+        // "--token $T" with T unset would otherwise serve everyone with no token asked, and say nothing.
+        if (token != null && token.isBlank()) {
+            throw new UserError("serve: --token is empty (an unset variable?): give the token, or leave out --token and "
+                    + "FILTERSCOPE_TOKEN to serve without one");
+        }
         ServerConfig.Tls tls = tls(); // checked before the models load and warm up: a bad file is said at once
         if (!noCompute) {
             models.store();
         }
-        ServerConfig config = new ServerConfig(host, port, models.dir(), token == null || token.isEmpty() ? null : token,
+        ServerConfig config = new ServerConfig(host, port, models.dir(), token,
                 trimmed(origins), trimmed(hosts), limits, tls, !warmUp.skip);
         FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "

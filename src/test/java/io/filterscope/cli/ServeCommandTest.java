@@ -10,6 +10,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code serve}'s flags checked before anything loads: a wrong file is said at once, in one line naming it. */
 class ServeCommandTest {
 
+    /** An empty token (a variable that was not set) would serve everyone unasked: it is refused before the models load. */
+    @Test
+    void anEmptyTokenIsRefusedNotTakenAsNone(@TempDir Path dir) {
+        String models = dir.resolve("no-such-folder").toString();
+        String expected = "serve: --token is empty (an unset variable?): give the token, or leave out --token and "
+                + "FILTERSCOPE_TOKEN to serve without one";
+        assertEquals(expected, CommandLine.fail("serve", "--port", "0", "--models", models, "--token", "").message());
+        assertEquals(expected, CommandLine.fail("serve", "--port", "0", "--models", models, "--token", "  ").message());
+    }
+
     /** The models folder does not exist: had the models been read first, that would be the error. */
     @Test
     void filesThatAreNoPemCertificateOrKeyAreSaidBeforeTheModelsAreRead(@TempDir Path dir) throws Exception {
