@@ -20,6 +20,8 @@ const state = {
   /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
   galleryOf: 'filters',
   losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
+  /** The run the waiting line (#queue) is about: the last one `preparing` or `queued`. */
+  waiting: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
   /** The error of the model the user last picked that failed to load, while the status line shows it. */
@@ -204,6 +206,11 @@ function forgetModel() {
 /** The gallery shown goes, its run stopped (its last frames and its done then match nothing): tiles, progress, pager. */
 function forgetGallery() {
   if (state.galleryRun) stopReplaced(state.galleryRun);
+  // Its waiting line would otherwise stay up after another model opened.
+  if (state.galleryRun && state.waiting === state.galleryRun) {
+    $('queue').textContent = '';
+    status('');
+  }
   state.galleryRun = null;
   state.gallery = null;
   latest.tiles.clear();
@@ -541,10 +548,12 @@ function onEvent(e) {
   }
   if (e.type === 'preparing') {
     rememberRun(e);
+    state.waiting = e.run;
     $('queue').textContent = `waiting: ${e.reason}`;
     status(`run ${e.run} is waiting: ${e.reason}`);
   } else if (e.type === 'queued') {
     rememberRun(e);
+    state.waiting = e.run;
     $('queue').textContent = `waiting: position ${e.position} in the queue`;
     status(`run ${e.run} is queued at position ${e.position}`);
   } else if (e.type === 'started') {
@@ -994,22 +1003,16 @@ async function showMaps() {
   form.append('image', state.uploaded);
   status('computing activation maps…');
   try {
-    const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}`,
+    // Every channel's map in one answer: a request a channel (161 for emoji-cnn's conv5) ran into the rate limit
+    // of an address that two pages share.
+    const result = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&maps=png`,
       { method: 'POST', body: form });
     if (mine !== asked.maps) return;
     const grid = $('maps');
     grid.replaceChildren();
     $('channel-detail').hidden = true;
     for (const c of result.channels) {
-      grid.appendChild(tile(`channel ${c.index}, mean ${c.mean.toFixed(3)}`, String(c.index), () => showChannel(c.index)));
-    }
-    // Each tile shows its own map; fetch them in order of strength.
-    for (const c of result.channels) {
-      const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${c.index}&format=png`,
-        { method: 'POST', body: form });
-      if (mine !== asked.maps) return;
-      const img = grid.querySelector(`[aria-label^="channel ${c.index},"] img`);
-      if (img) img.src = URL.createObjectURL(blob);
+      grid.appendChild(tile(`channel ${c.index}, mean ${c.mean.toFixed(3)}`, String(c.index), () => showChannel(c.index), c.map));
     }
     status(`${result.channels.length} maps of ${layer.name}, strongest first`);
   } catch (err) {

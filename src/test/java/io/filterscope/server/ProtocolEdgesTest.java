@@ -277,6 +277,35 @@ class ProtocolEdgesTest {
         }
     }
 
+    /** With maps=png the JSON answer carries each channel's map, the same PNG as asking for that channel alone. */
+    @Test
+    void mapsPngPutsEveryChannelsOwnMapInOneAnswer() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            byte[] png = ServerTest.encode(ServerTest.greyPicture(), "png");
+            Peer.Response all = peer.upload(port, "/api/models/tiny/activations?layer=conv1&maps=png", png);
+            assertEquals(200, all.status(), all.body().toString());
+            var channels = all.json().getJsonArray("channels");
+            assertEquals(32, channels.size());
+            for (int i = 0; i < channels.size(); i += 9) {
+                var c = channels.getJsonObject(i);
+                Peer.Response one = peer.upload(port, "/api/models/tiny/activations?layer=conv1&channel=" + c.getInteger("index")
+                        + "&format=png", png);
+                assertEquals("data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(one.body().getBytes()),
+                        c.getString("map"), "channel " + c.getInteger("index"));
+            }
+            Peer.Response plain = peer.upload(port, "/api/models/tiny/activations?layer=conv1", png);
+            assertEquals(null, plain.json().getJsonArray("channels").getJsonObject(0).getString("map"), "no maps unless asked");
+            Peer.Response bmp = peer.upload(port, "/api/models/tiny/activations?layer=conv1&maps=bmp", png);
+            assertEquals(400, bmp.status(), bmp.body().toString());
+            assertEquals("unknown maps 'bmp'; maps: png (every channel's map in the JSON answer)",
+                    bmp.json().getJsonObject("error").getString("message"));
+            Peer.Response withChannel = peer.upload(port, "/api/models/tiny/activations?layer=conv1&maps=png&channel=0", png);
+            assertEquals(400, withChannel.status(), withChannel.body().toString());
+            assertEquals("maps=png puts every channel's map in the JSON answer; it does not go with &channel=k",
+                    withChannel.json().getJsonObject("error").getString("message"));
+        }
+    }
+
     @Test
     void aChannelOutOfRangeOrFormatPngWithoutAChannelIsRefusedSayingWhatToGive() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {

@@ -394,9 +394,17 @@ public final class ComputeService implements AutoCloseable {
             emit(new ServerEvent.Preparing(runId, "loading model " + request.model(), null));
         }
         return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) || startPicturesScored(request)))
-                .thenCompose(scored -> scored ? CompletableFuture.completedFuture(true)
-                        : queryInPieces(client, () -> stoppedWhileStarting(runId) || startPicturesScored(request)
-                                ? Optional.of(true) : Optional.<Boolean>empty()))
+                .thenCompose(scored -> {
+                    if (scored) {
+                        return CompletableFuture.completedFuture(true);
+                    }
+                    // Else the page kept saying "loading model" for as long as this takes: 18 s for emoji-cnn's classes
+                    // beside another client's run.
+                    emit(new ServerEvent.Preparing(runId, "scoring " + request.model() + "'s example pictures to start from "
+                            + "(a layer's first run)", null));
+                    return queryInPieces(client, () -> stoppedWhileStarting(runId) || startPicturesScored(request)
+                            ? Optional.of(true) : Optional.<Boolean>empty());
+                })
                 .thenCompose(scored -> startCompiled(runId, client, request))
                 .handle((accepted, error) -> {
                     // Atomic against a stop (a command): either it found the run starting and sent its done, or not.

@@ -190,7 +190,7 @@ public final class ComputeVerticle extends AbstractVerticle {
         @Override
         public Future<Answers.ActivationMaps> activations(ComputeApi.MapsRequest r) {
             return answer(() -> service.withModel(r.model(), () -> service.query(r.client(), () -> service.queries().activations(
-                    r.model(), r.layer(), r.image(), r.maxPixels(), r.maxSide()))));
+                    r.model(), r.layer(), r.image(), r.maxPixels(), r.maxSide(), r.eachMap()))));
         }
 
         @Override

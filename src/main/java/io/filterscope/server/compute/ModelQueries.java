@@ -66,13 +66,16 @@ public final class ModelQueries {
     }
 
     /**
-     * Feature maps of an uploaded image, strongest channel first, with a mosaic of them. The image's header must
-     * declare at most {@code maxPixels} pixels and {@code maxSide} a side (413 otherwise).
+     * Feature maps of an uploaded image, strongest channel first, with a mosaic of them, and with {@code eachMap} every
+     * channel's map as {@link #activationMap} gives it (a page showing them all asks once, not once a channel: 161
+     * requests for emoji-cnn's conv5, which two pages behind one address could not make within its rate limit). The
+     * image's header must declare at most {@code maxPixels} pixels and {@code maxSide} a side (413 otherwise).
      */
-    public Answers.ActivationMaps activations(String id, String layer, byte[] upload, int maxPixels, int maxSide) {
+    public Answers.ActivationMaps activations(String id, String layer, byte[] upload, int maxPixels, int maxSide, boolean eachMap) {
         ActivationMaps maps = maps(id, layer, upload, maxPixels, maxSide);
         List<Answers.Channel> channels = maps.strongestFirst().stream()
-                .map(c -> new Answers.Channel(c.index(), c.mean(), c.max())).toList();
+                .map(c -> new Answers.Channel(c.index(), c.mean(), c.max(),
+                        eachMap ? dataUrl(PngFiles.encode(maps.map(c.index()), Map.of())) : null)).toList();
         return new Answers.ActivationMaps(id, layer, maps.shape(), channels,
                 dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
     }

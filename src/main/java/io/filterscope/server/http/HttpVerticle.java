@@ -272,7 +272,13 @@ public final class HttpVerticle extends AbstractVerticle {
         }
         if (format != null && ctx.request().getParam("channel") == null) {
             send(ctx, ApiError.badRequest("format=png is one channel's map: add &channel=k (without format, the answer is "
-                    + "JSON with every channel)"));
+                    + "JSON with every channel; with &maps=png, each channel's map in it too)"));
+            return;
+        }
+        String maps = ctx.request().getParam("maps");
+        if (maps != null && (!maps.equals("png") || ctx.request().getParam("channel") != null)) {
+            send(ctx, ApiError.badRequest(maps.equals("png") ? "maps=png puts every channel's map in the JSON answer; it does not "
+                    + "go with &channel=k" : "unknown maps '" + maps + "'; maps: png (every channel's map in the JSON answer)"));
             return;
         }
         FileUpload upload = imageField(ctx);
@@ -290,7 +296,7 @@ public final class HttpVerticle extends AbstractVerticle {
         vertx.executeBlocking(() -> Files.readAllBytes(java.nio.file.Path.of(upload.uploadedFileName())))
                 .onSuccess(bytes -> {
                     ComputeApi.MapsRequest request = new ComputeApi.MapsRequest(ctx.pathParam("id"), layer, bytes, chosen,
-                            clientOf(ctx), config.limits().uploadPixels(), config.limits().count(Limit.IMAGE_SIDE));
+                            clientOf(ctx), config.limits().uploadPixels(), config.limits().count(Limit.IMAGE_SIDE), maps != null);
                     if (chosen == null) {
                         answer(ctx, compute.activations(request));
                     } else {

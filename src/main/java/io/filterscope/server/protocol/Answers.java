@@ -50,7 +50,8 @@ public final class Answers {
     public record ActivationMaps(String model, String layer, List<Long> shape, List<Channel> channels, String mosaic) {
     }
 
-    public record Channel(int index, double mean, double max) {
+    /** @param map with {@code maps=png}, the channel's map as {@code &channel=k&format=png} gives it, as a PNG data URL; else null */
+    public record Channel(int index, double mean, double max, @JsonInclude(JsonInclude.Include.NON_NULL) String map) {
     }
 
     /** {@code GET /api/models/{id}/examples}: the example images that excite the filter most, best first. */

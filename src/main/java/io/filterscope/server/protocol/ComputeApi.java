@@ -101,9 +101,10 @@ public final class ComputeApi {
      *                  from 0 as the client wrote it, digits of any length: the model's range is checked on the worker)
      * @param maxPixels the front's limit on width x height, checked from the image's header before decoding
      * @param maxSide   the front's limit on width and height, each
+     * @param eachMap   for {@link Runs#activations}: every channel's map in the answer too ({@code maps=png})
      */
     public record MapsRequest(String model, String layer, byte[] image, String channel, String client, int maxPixels,
-                              int maxSide) {
+                              int maxSide, boolean eachMap) {
     }
 
     /** @param filter a whole number from 0 as the client wrote it, digits of any length: the model's range is checked on the worker */

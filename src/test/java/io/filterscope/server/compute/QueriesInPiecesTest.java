@@ -54,13 +54,19 @@ class QueriesInPiecesTest {
     /**
      * A run that starts from a layer's example pictures ({@code init} examples) needs them all scored: that goes
      * through the query lane a slice at a time too, not inside its start (where it held the compute thread for all
-     * of them), so a running run keeps stepping meanwhile; and when they are scored, the next such start needs no more.
+     * of them), so a running run keeps stepping meanwhile, and its client is told why it waits; when they are scored,
+     * the next such start needs no more.
      */
     @Test
     void aRunStartingFromExamplePicturesHasThemScoredInPieces() throws Exception {
         ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        List<String> preparing = new java.util.concurrent.CopyOnWriteArrayList<>();
         ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 1),
-                (run, message, droppable) -> { });
+                (run, message, droppable) -> {
+                    if (message instanceof io.filterscope.server.protocol.ServerEvent.Preparing p) {
+                        preparing.add(p.run() + ": " + p.reason());
+                    }
+                });
         try {
             service.call(() -> service.start("r1", "runner", (ClientMessage.Start) Protocol.decode("""
                     {"op": "start", "model": "fashion-cnn", "steps": 100000,
@@ -76,6 +82,8 @@ class QueriesInPiecesTest {
                     + (after - before) + " steps while the other started");
             assertTrue(store.load("fashion-cnn").exampleActivations().scoreSlice("conv4", 1), "conv4's pictures are all scored");
             assertEquals(2, service.list().size(), "both run");
+            assertTrue(preparing.contains("r2: scoring fashion-cnn's example pictures to start from (a layer's first run)"),
+                    preparing.toString());
         } finally {
             service.shutdown(10_000);
         }

@@ -226,7 +226,7 @@ class ClassroomPageTest {
         assertTrue(camLayers.contains("conv4") && !camLayers.contains("output"), camLayers.toString());
         setRange("attr-opacity", "0.8");
         assertEquals("0.8", browser.findElement(By.id("attr-heat")).getCssValue("opacity"));
-        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32);
         screenshot("explain");
 
         // A user's own file, on a model whose class names hold markup.

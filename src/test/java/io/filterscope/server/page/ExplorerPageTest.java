@@ -98,8 +98,11 @@ class ExplorerPageTest {
         Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
+    /** Waits up to 30 s; an element the page re-rendered meanwhile (a select's options refilled) is looked up again. */
     private static WebDriverWait waitFor(WebDriver browser) {
-        return new WebDriverWait(browser, Duration.ofSeconds(30));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return wait;
     }
 
     private static void load(WebDriver browser) {
@@ -224,7 +227,7 @@ class ExplorerPageTest {
         load(browser);
         Path image = circlePng("upload");
         browser.findElement(By.id("upload")).sendKeys(image.toAbsolutePath().toString());
-        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32);
         browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#channel-examples img")).size() == 9);
         assertTrue(browser.findElement(By.id("channel-map")).getAttribute("src").startsWith("blob:"));
@@ -242,7 +245,7 @@ class ExplorerPageTest {
         Path text = Files.writeString(Files.createTempFile("text", ".png"), "not an image");
         WebElement upload = browser.findElement(By.id("upload"));
         upload.sendKeys(ok.toAbsolutePath().toString());
-        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32
                 && d.findElement(By.id("explain")).isDisplayed());
 
         JavascriptExecutor js = (JavascriptExecutor) browser;
@@ -266,7 +269,7 @@ class ExplorerPageTest {
         browser.findElement(By.id("show-examples")).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#example-picker button.tile")).size() == 12);
         browser.findElements(By.cssSelector("#example-picker button.tile")).get(3).click();
-        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32);
     }
 
     /** The watcher's controls show what it watches: the run's model, layer and filter, not its own choice. */
@@ -512,9 +515,15 @@ class ExplorerPageTest {
         assertTrue(browser.findElement(By.id("gallery-pager")).isDisplayed());
         assertEquals("filters 0-15 of 32", browser.findElement(By.id("gallery-page")).getText());
         String galleryRun = (String) js.executeScript("return state.galleryRun");
+        // As if it still waited for its network: its waiting line must go with it (fresh18 saw it stay up).
+        js.executeScript("onEvent({ type: 'preparing', run: state.galleryRun, reason: 'compiling tiny for 16 images of 28 px',"
+                + " tag: 'gallery' });");
+        assertEquals("waiting: compiling tiny for 16 images of 28 px", js.executeScript("return $('queue').textContent"));
 
         new Select(browser.findElement(By.id("model"))).selectByValue("viewed");
         waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+        assertEquals("", js.executeScript("return $('queue').textContent"), "no waiting line of tiny's gallery");
+        assertFalse(status(browser).contains("compiling tiny"), status(browser));
         assertFalse(browser.findElement(By.id("gallery-pager")).isDisplayed(), "no pager of tiny's gallery");
         assertFalse(browser.findElement(By.id("gallery-progress")).isDisplayed());
         assertEquals(0, browser.findElements(By.cssSelector("#gallery-grid figure")).size());
@@ -537,7 +546,7 @@ class ExplorerPageTest {
     void whileAPickedModelOpensNothingOfThePreviousOneStartsARun() throws Exception {
         load(browser);
         browser.findElement(By.id("upload")).sendKeys(circlePng("channel").toAbsolutePath().toString());
-        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='blob:']")).size() >= 32);
+        waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32);
         browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
         waitFor(browser).until(d -> d.findElement(By.id("visualize-channel")).isDisplayed());
         browser.findElement(By.id("gallery")).click();

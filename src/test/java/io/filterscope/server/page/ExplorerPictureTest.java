@@ -60,11 +60,11 @@ class ExplorerPictureTest {
             wait.until(d -> d.findElements(By.cssSelector("#predictions li")).size() == 5
                     && d.findElement(By.id("attr-caption")).getText().contains("Grad-CAM")
                     && d.findElement(By.id("attr-heat")).getAttribute("src").startsWith("data:image/png;base64,")
-                    && !d.findElements(By.cssSelector("#maps img[src^='blob:']")).isEmpty());
+                    && !d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).isEmpty());
             // The page settles when every map is in and the status says so (it says "computing activation maps…" until then).
             wait.until(d -> d.findElement(By.id("status")).getText().matches("\\d+ maps of conv5, strongest first"));
             assertEquals(browser.findElements(By.cssSelector("#maps img")).size(),
-                    browser.findElements(By.cssSelector("#maps img[src^='blob:']")).size(), "every activation map is shown");
+                    browser.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size(), "every activation map is shown");
             ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0);");
             Path dir = Path.of("docs", "images");
             Files.createDirectories(dir);
