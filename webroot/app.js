@@ -1012,7 +1012,7 @@ async function showMaps() {
     grid.replaceChildren();
     $('channel-detail').hidden = true;
     for (const c of result.channels) {
-      grid.appendChild(tile(`channel ${c.index}, mean ${c.mean.toFixed(3)}`, String(c.index), () => showChannel(c.index), c.map));
+      grid.appendChild(tile(`channel ${c.index}, mean ${c.mean.toFixed(3)}`, String(c.index), () => showChannel(c.index, c.map), c.map));
     }
     status(`${result.channels.length} maps of ${layer.name}, strongest first`);
   } catch (err) {
@@ -1022,19 +1022,15 @@ async function showMaps() {
   }
 }
 
-async function showChannel(index) {
+/** One channel of the maps shown: its map (the grid's, already fetched) large, and the example images it fires on most. */
+async function showChannel(index, map) {
   state.channel = index;
   const mine = ++asked.channel;
   const layer = currentLayer();
   $('channel-detail').hidden = false;
   $('channel-index').textContent = index;
-  const form = new FormData();
-  form.append('image', state.uploaded);
+  $('channel-map').src = map;
   try {
-    const blob = await api(`/api/models/${state.model.id}/activations?layer=${encodeURIComponent(layer.name)}&channel=${index}&format=png`,
-      { method: 'POST', body: form });
-    if (mine !== asked.channel) return;
-    $('channel-map').src = URL.createObjectURL(blob);
     const ex = await api(`/api/models/${state.model.id}/examples?layer=${encodeURIComponent(layer.name)}&filter=${index}&n=9`);
     if (mine !== asked.channel) return;
     const box = $('channel-examples');

@@ -416,13 +416,8 @@ public final class Network {
      */
     public void clearGradients(Collection<String> layers) {
         for (String layer : layers) {
-            objectiveGradients.computeIfAbsent(layer, l -> {
-                // Lives as long as the network, so never in a step's workspace.
-                try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    return ChannelsLast.like(output(l));
-                }
-            });
-            zero(objectiveGradients.get(layer), 0, batch());
+            // Lives as long as the network, so never in a step's workspace.
+            zero(objectiveGradients.computeIfAbsent(layer, l -> zerosLike(output(l))), 0, batch());
         }
     }
 

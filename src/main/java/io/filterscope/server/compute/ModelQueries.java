@@ -75,7 +75,7 @@ public final class ModelQueries {
         ActivationMaps maps = maps(id, layer, upload, maxPixels, maxSide);
         List<Answers.Channel> channels = maps.strongestFirst().stream()
                 .map(c -> new Answers.Channel(c.index(), c.mean(), c.max(),
-                        eachMap ? dataUrl(PngFiles.encode(maps.map(c.index()), Map.of())) : null)).toList();
+                        eachMap ? dataUrl(png(maps, c.index())) : null)).toList();
         return new Answers.ActivationMaps(id, layer, maps.shape(), channels,
                 dataUrl(PngFiles.encode(maps.mosaic(48, c -> String.valueOf(c.index())), Map.of())));
     }
@@ -83,7 +83,12 @@ public final class ModelQueries {
     /** One channel's map of an uploaded image, colour-mapped, as a PNG; limits as {@link #activations}. */
     public byte[] activationMap(String id, String layer, byte[] upload, String channel, int maxPixels, int maxSide) {
         ActivationMaps maps = maps(id, layer, upload, maxPixels, maxSide);
-        return PngFiles.encode(maps.map(maps.channels().check(channel)), Map.of());
+        return png(maps, maps.channels().check(channel));
+    }
+
+    /** One channel's map as a PNG: what {@link #activationMap} answers and each map of {@link #activations} holds. */
+    private static byte[] png(ActivationMaps maps, long channel) {
+        return PngFiles.encode(maps.map(channel), Map.of());
     }
 
     private ActivationMaps maps(String id, String layer, byte[] upload, int maxPixels, int maxSide) {

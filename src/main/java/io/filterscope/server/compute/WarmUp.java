@@ -131,7 +131,7 @@ final class WarmUp {
         }
         BufferedImage grey = new BufferedImage(model.width(), model.height(), BufferedImage.TYPE_INT_RGB);
         queries.activations(model.id(), layer.name(), PngFiles.encode(grey, Map.of()), (int) Limit.IMAGE_PIXELS.defaultValue,
-                (int) Limit.IMAGE_SIDE.defaultValue, true);
+                (int) Limit.IMAGE_SIDE.defaultValue, false);
     }
 
     /**

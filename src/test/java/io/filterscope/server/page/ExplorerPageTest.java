@@ -228,9 +228,11 @@ class ExplorerPageTest {
         Path image = circlePng("upload");
         browser.findElement(By.id("upload")).sendKeys(image.toAbsolutePath().toString());
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32);
+        String firstMap = browser.findElements(By.cssSelector("#maps img")).get(0).getAttribute("src");
         browser.findElements(By.cssSelector("#maps button.tile")).get(0).click();
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#channel-examples img")).size() == 9);
-        assertTrue(browser.findElement(By.id("channel-map")).getAttribute("src").startsWith("blob:"));
+        assertTrue(browser.findElement(By.id("channel-map")).getAttribute("src").startsWith("data:image/png"));
+        assertEquals(firstMap, browser.findElement(By.id("channel-map")).getAttribute("src"), "the clicked channel's map");
     }
 
     /**
