@@ -112,6 +112,15 @@ public final class ExampleActivations implements ExamplePictures {
         return true;
     }
 
+    /**
+     * Whether every picture is scored at the layers of {@code objectives} ({@link #scoreSlice}), found without scoring or
+     * reading any: an objective on no layer's channel has none to score.
+     */
+    public synchronized boolean scored(List<Objective> objectives) {
+        return objectives.stream().map(ExampleActivations::target)
+                .allMatch(t -> t == null || byLayer.containsKey(t.layer()) && byLayer.get(t.layer()).complete());
+    }
+
     @Override
     public Boolean fires(Objective objective) {
         Target t = target(objective);

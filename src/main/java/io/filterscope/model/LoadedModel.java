@@ -279,6 +279,36 @@ public final class LoadedModel {
     }
 
     /**
+     * {@link #data()} with only what the model has measured already: a layer's {@link #affine} and a channel's {@link
+     * #flatRivalsExamples} as found before, and false for what is not found yet, whose layer's name goes to {@code
+     * unmeasured}. A preset builds a run's parts from it without a forward pass: parts of the same shapes (only a
+     * contrast floor's values may differ), the run's own when nothing went to {@code unmeasured}.
+     *
+     * @throws UserError as {@link #data()}
+     */
+    public ModelData dataKnown(java.util.function.Consumer<String> unmeasured) {
+        ModelData all = data();
+        return new ModelData(all.space(), all.prior(), all.examples(), all.contrastP1(), all.contrastP50(), all.anySize(),
+                layer -> {
+                    Boolean known = affineLayers.get(layer(layer).name());
+                    if (known == null) {
+                        unmeasured.accept(layer);
+                    }
+                    return Boolean.TRUE.equals(known);
+                },
+                objective -> {
+                    if (!(objective instanceof ChannelObjective c) || metadata.examples() == null) {
+                        return false;
+                    }
+                    FilterBaselines known = baselines.get(layer(c.layer()).name());
+                    if (known == null) {
+                        unmeasured.accept(c.layer());
+                    }
+                    return known != null && known.flatRivalsExamples(c.filter());
+                });
+    }
+
+    /**
      * Whether a flat colour rivals an objective's example pictures: a channel objective whose filter {@link
      * FilterBaselines#flatRivalsExamples} (its layer's baselines found once, 125 flat pictures' forward pass and the
      * example pictures' activations, which an examples start computes anyway); no other objective, and none of a model

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Over the real WebSocket: a client whose run waits for its model's first read and for its network's compile hears why
- * ({@code preparing}, with the start's tag), before its {@code started}; a later start that needs neither hears nothing
- * of the kind.
+ * Over the real WebSocket: a client whose run waits for its model's first read, its layer's first measures and its
+ * network's compile hears why ({@code preparing}, with the start's tag), before its {@code started}; a later start that
+ * needs none of them hears nothing of the kind.
  */
 class PreparingOverWebSocketTest {
     private static FilterScopeServer server;
@@ -36,8 +36,9 @@ class PreparingOverWebSocketTest {
     void aStartThatWaitsForItsModelAndNetworkIsToldWhy() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(server.port())) {
             socket.send(Peer.start("mnist-cnn", "conv2", 0, 5, "first"));
-            assertEquals(List.of("preparing loading model mnist-cnn first", "preparing compiling mnist-cnn for 1 image of 28 px first",
-                    "started first"), eventsUntilStarted(socket));
+            assertEquals(List.of("preparing loading model mnist-cnn first",
+                    "preparing scoring mnist-cnn's example pictures at conv2 (a layer's first run) first",
+                    "preparing compiling mnist-cnn for 1 image of 28 px first", "started first"), eventsUntilStarted(socket));
             socket.next("done");
             socket.send(Peer.start("mnist-cnn", "conv2", 1, 5, "again"));
             assertEquals(List.of("started again"), eventsUntilStarted(socket), "its model is read and its network idle: no wait");

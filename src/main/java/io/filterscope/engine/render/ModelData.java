@@ -37,15 +37,6 @@ public record ModelData(InputSpace space, ImagePrior prior, ExamplePictures exam
                 : new ModelData(space, null, examples, contrastP1, contrastP50, anySize, affine, flatRivals);
     }
 
-    /**
-     * The same data with no layer taken for affine and no flat colour rivalling an objective's examples: a preset builds
-     * parts of the same shapes from it (parameterization, transforms, penalty; only a contrast floor's values differ)
-     * without the forward passes over example pictures those two measures take, for a run's memory check before them.
-     */
-    public ModelData unmeasured() {
-        return new ModelData(space, prior, examples, contrastP1, contrastP50, anySize, layer -> false, objective -> false);
-    }
-
     /** A model known only by its input space, every layer taking any size, none taken for affine, no flat colour rivalling an objective's examples. */
     public static ModelData of(InputSpace space) {
         return new ModelData(space, null, null, null, null, layer -> true, layer -> false, objective -> false);

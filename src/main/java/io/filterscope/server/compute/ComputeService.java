@@ -382,9 +382,12 @@ public final class ComputeService implements AutoCloseable {
 
     /**
      * Accepts a run ({@link #start}) once its model is read ({@link #withModel}: off the lock, however long that takes)
-     * and the example pictures it starts from ({@code init} examples) are scored at its layers: a layer's first such
-     * run scores them first in the query lane of {@code client}, a slice a turn (as a first {@code examples} query
-     * does), rather than all at once inside its start, which held the compute thread for a second or more.
+     * and what a layer's first run measures is measured ({@link #firstRunWork}): the example pictures it starts from
+     * ({@code init} examples) or that its contrast floor compares with flat colours, scored at its layers in the query
+     * lane of {@code client}, a slice a turn (as a first {@code examples} query does), then the rest in one piece. Its
+     * client hears why it waits ({@code preparing}) before any of that work begins: it used to be done inside the
+     * start's first command, all pictures at once, so that the client waited 0.8-3 s in silence (emoji-cnn's conv3 and
+     * conv4) and the compute thread was held as long.
      * A run stopped meanwhile ({@link #stop}: its client left, say) has had its {@code done} and never starts; its
      * start is then answered as accepted whatever became of the rest.
      */
@@ -393,19 +396,16 @@ public final class ComputeService implements AutoCloseable {
         if (!ready(request.model(), true)) {
             emit(new ServerEvent.Preparing(runId, "loading model " + request.model(), null));
         }
-        return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) || startPicturesScored(request)))
-                .thenCompose(scored -> {
-                    if (scored) {
+        return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) ? null : firstRunWork(request)))
+                .thenCompose(work -> {
+                    if (work == null) {
                         return CompletableFuture.completedFuture(true);
                     }
-                    // Else the page kept saying "loading model" for as long as this takes: 18 s for emoji-cnn's classes
-                    // beside another client's run.
-                    emit(new ServerEvent.Preparing(runId, "scoring " + request.model() + "'s example pictures to start from "
-                            + "(a layer's first run)", null));
-                    return queryInPieces(client, () -> stoppedWhileStarting(runId) || startPicturesScored(request)
+                    emit(new ServerEvent.Preparing(runId, work.reason(), null));
+                    return queryInPieces(client, () -> stoppedWhileStarting(runId) || firstRunPiece(request, work.scoreExamples())
                             ? Optional.of(true) : Optional.<Boolean>empty());
                 })
-                .thenCompose(scored -> startCompiled(runId, client, request))
+                .thenCompose(measured -> startCompiled(runId, client, request))
                 .handle((accepted, error) -> {
                     // Atomic against a stop (a command): either it found the run starting and sent its done, or not.
                     boolean stopped = Boolean.TRUE.equals(starting.remove(runId));
@@ -414,6 +414,54 @@ public final class ComputeService implements AutoCloseable {
                     }
                     throw error instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(error);
                 });
+    }
+
+    /**
+     * What a layer's first run measures before its parts are built ({@link #firstRunWork}).
+     *
+     * @param reason        its {@code preparing} reason
+     * @param scoreExamples whether the model's example pictures are to be scored at the run's layers first
+     */
+    private record FirstRun(String reason, boolean scoreExamples) {
+    }
+
+    /**
+     * What must be measured before the parts of a run of {@code request} are built, found without measuring anything
+     * (under the lock): its model's example pictures scored at its layers when it starts from them or its contrast floor
+     * compares them with flat colours, and its layers' measures ({@link RunRequest#shapes}); null when nothing is.
+     *
+     * @throws ApiError.ApiException as {@link #refuseTooLarge}, before any of it
+     */
+    private FirstRun firstRunWork(ClientMessage.Start request) {
+        RunRequest parsed = RunRequest.parse(request, store::load);
+        java.util.Set<String> unmeasured = new java.util.TreeSet<>();
+        RunParts shapes = parsed.shapes(unmeasured::add);
+        refuseTooLarge(parsed, shapes); // before anything is measured: that takes networks and time
+        LoadedModel model = parsed.model();
+        boolean fromExamples = AscentRun.startsFromExamples(shapes) && parsed.size() == model.height();
+        boolean scoreExamples = model.metadata().examples() != null && (fromExamples || !unmeasured.isEmpty())
+                && !model.exampleActivations().scored(parsed.objectives());
+        if (!scoreExamples && unmeasured.isEmpty()) {
+            return null;
+        }
+        String layers = String.join(", ", parsed.objectives().stream().flatMap(o -> o.layers().stream()).distinct().toList());
+        return new FirstRun((scoreExamples ? "scoring " + model.id() + "'s example pictures at " + layers
+                : "measuring " + model.id() + "'s " + layers) + " (a layer's first run)", scoreExamples);
+    }
+
+    /**
+     * One piece of {@link #firstRunWork}'s work for a run of {@code request}: a slice of the example pictures at its
+     * layers while any is left ({@code scoreExamples}), then its parts built, which measures its layers on what is
+     * scored now. Returns whether it is all done.
+     */
+    private boolean firstRunPiece(ClientMessage.Start request, boolean scoreExamples) {
+        RunRequest parsed = RunRequest.parse(request, store::load);
+        LoadedModel model = parsed.model();
+        if (scoreExamples && !model.exampleActivations().scoreSlice(parsed.objectives(), model.height())) {
+            return false;
+        }
+        parsed.parts();
+        return true;
     }
 
     private boolean stoppedWhileStarting(String runId) {
@@ -477,14 +525,6 @@ public final class ComputeService implements AutoCloseable {
         int rows = joined == null ? Batch.rows(key, images, need) : Batch.rows(key, joined.images() + images, joined.reserved() + need);
         boolean has = joined != null && joined.network != null && joined.network.batch() == rows;
         return has || key.model().hasIdle(rows, key.inputSize(), key.layers()) ? null : new NetworkShape(key, rows);
-    }
-
-    /** Scores a slice of what the run of {@code request} starts from, if any is left; returns whether none is. */
-    private boolean startPicturesScored(ClientMessage.Start request) {
-        RunRequest parsed = RunRequest.parse(request, store::load);
-        refuseTooLarge(parsed, parsed.shapes()); // before the pictures are scored: that takes a network and time
-        RunParts parts = parsed.parts();
-        return !AscentRun.startsFromExamples(parts) || parts.examples().scoreSlice(parsed.objectives(), parsed.size());
     }
 
     // --- commands, on a compute thread under the lock ---

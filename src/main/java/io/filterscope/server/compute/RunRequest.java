@@ -67,13 +67,16 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
     }
 
     /**
-     * Parts of the same shapes as {@link #parts()}'s, built without scoring the model's pictures ({@link
-     * io.filterscope.engine.render.ModelData#unmeasured}): for the checks that must come first (maps, memory, step time).
+     * Parts of the same shapes as {@link #parts()}'s, built from what the model has measured already ({@link
+     * LoadedModel#dataKnown}: no forward pass over its pictures): for the checks that must come first (maps, memory, step
+     * time), and to find what a layer's first run must have measured before its parts are built.
      *
+     * @param unmeasured takes the name of each layer whose measures {@link #parts()} would find first (a forward pass of
+     *                   flat colours and of every example picture for a channel's, one of random pictures for a layer's)
      * @throws UserError as {@link #parts()}
      */
-    RunParts shapes() {
-        RunParts parts = preset.build(settings, model.data().at(size).unmeasured(), objectives);
+    RunParts shapes(java.util.function.Consumer<String> unmeasured) {
+        RunParts parts = preset.build(settings, model.dataKnown(unmeasured).at(size), objectives);
         checkMaps(parts.inputSize(size));
         return parts;
     }

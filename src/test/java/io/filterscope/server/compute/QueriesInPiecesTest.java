@@ -82,10 +82,51 @@ class QueriesInPiecesTest {
                     + (after - before) + " steps while the other started");
             assertTrue(store.load("fashion-cnn").exampleActivations().scoreSlice("conv4", 1), "conv4's pictures are all scored");
             assertEquals(2, service.list().size(), "both run");
-            assertTrue(preparing.contains("r2: scoring fashion-cnn's example pictures to start from (a layer's first run)"),
+            assertTrue(preparing.contains("r2: scoring fashion-cnn's example pictures at conv4 (a layer's first run)"),
                     preparing.toString());
         } finally {
             service.shutdown(10_000);
+        }
+    }
+
+    /**
+     * A layer's first run is told why it waits before the work it waits for: emoji-cnn's conv3 took 0.8-3 s to measure
+     * (every example picture scored at the layer, flat colours) inside the start's first command, in silence, and the
+     * first {@code preparing} ("compiling") came after it. Now its reason comes first, while nothing at conv3 is scored.
+     */
+    @Test
+    void aLayersFirstRunHearsWhyBeforeItsPicturesAreScored() throws Exception {
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ClientMessage.Start start = (ClientMessage.Start) Protocol.decode("""
+                {"op": "start", "model": "emoji-cnn", "steps": 3, "objective": {"type": "channel", "layer": "conv3", "filter": 0}}""");
+        List<io.filterscope.engine.objective.Objective> objectives = RunRequest.parse(start, store::load).objectives();
+        ExampleActivations pictures = store.load("emoji-cnn").exampleActivations();
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 1),
+                (run, message, droppable) -> {
+                    if (message instanceof io.filterscope.server.protocol.ServerEvent.Preparing p) {
+                        // On the encoder thread, as the event goes out: what the start had done by then.
+                        events.add(p.reason() + (pictures.scored(objectives) ? " (conv3 scored)" : " (conv3 unscored)"));
+                    } else if (message instanceof io.filterscope.server.protocol.ServerEvent.Started) {
+                        events.add("started");
+                    }
+                });
+        try {
+            service.startWhenScored("r1", "c", start).get(2, TimeUnit.MINUTES);
+            waitFor(() -> events.contains("started"));
+
+            assertEquals(List.of("loading model emoji-cnn (conv3 unscored)",
+                    "scoring emoji-cnn's example pictures at conv3 (a layer's first run) (conv3 unscored)",
+                    "compiling emoji-cnn for 1 image of 64 px (conv3 scored)", "started"), events);
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+            Thread.sleep(10);
         }
     }
 }
