@@ -2,6 +2,10 @@ package io.filterscope.cli;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.preset.Param;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -33,8 +37,7 @@ final class Cli {
                 return 0;
             }
         } catch (ParameterException e) { // help NAME with a name that is no command: picocli's "Unknown subcommand 'x'."
-            throw new UserError("unknown command " + e.getMessage().replaceFirst("(?s)^.*?('[^']*').*$", "$1")
-                    + "; commands: " + commands(cli));
+            throw new UserError(unknownCommand(e.getMessage().replaceFirst("(?s)^.*?'([^']*)'.*$", "$1"), cli));
         }
         ParseResult leaf = parsed;
         while (leaf.hasSubcommand()) {
@@ -52,28 +55,119 @@ final class Cli {
             // picocli checks required flags before it reports unknown ones: "--modle m" would read "--model is required"
             String unknown = unknownFlag(where, args);
             if (unknown != null) {
-                return describe(new UnmatchedArgumentException(where, java.util.List.of(unknown)));
+                return describe(new UnmatchedArgumentException(where, List.of(unknown)));
             }
         }
         boolean root = where.getParent() == null;
         String prefix = root ? "" : where.getCommandName() + ": ";
         if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String arg = u.getUnmatched().get(0);
-            String hint = u.getSuggestions().isEmpty() ? "" : " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
             if (arg.startsWith("-")) {
-                String known = where.getCommandSpec().options().stream().map(OptionSpec::longestName).sorted()
-                        .collect(Collectors.joining(", "));
-                String guess = u.getSuggestions().isEmpty() ? "" : "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
-                return prefix + "unknown flag " + arg + " (known: " + known + guess + ")";
+                List<String> flags = where.getCommandSpec().options().stream().map(OptionSpec::longestName).sorted().toList();
+                // picocli's own guesses too ("--modle": --model or --models); alone they missed "--prot" for --port.
+                Set<String> guesses = new LinkedHashSet<>(nearMisses(arg.split("=", 2)[0], flags));
+                guesses.addAll(u.getSuggestions());
+                String guess = guesses.isEmpty() ? "" : "; did you mean " + String.join(" or ", guesses) + "?";
+                return prefix + "unknown flag " + arg + " (known: " + String.join(", ", flags) + guess + ")";
             }
-            return root ? "unknown command '" + arg + "'" + hint + "; commands: " + commands(where)
-                    : prefix + "unexpected argument '" + arg + "'";
+            return root ? unknownCommand(arg, where) : prefix + "unexpected argument '" + arg + "'";
         }
         if (e instanceof CommandLine.MissingParameterException m) {
+            // picocli says the same of a flag given without its value ("--port" last): that one is named as such.
+            List<ArgSpec> valueless = m.getMissing().stream().filter(a -> given(a, args)).toList();
+            if (!valueless.isEmpty()) {
+                ArgSpec flag = valueless.get(0);
+                return prefix + name(flag) + " needs a value (" + name(flag) + " " + flag.paramLabel() + ")";
+            }
             return prefix + m.getMissing().stream().map(Cli::name).collect(Collectors.joining(" and "))
                     + (m.getMissing().size() == 1 ? " is required" : " are required");
         }
+        if (e.getCause() instanceof CommandLine.TypeConversionException t && e.getArgSpec() != null) {
+            return prefix + name(e.getArgSpec()) + " " + t.getMessage(); // a whole-number flag's, as wholeNumbers words it
+        }
         return prefix + e.getMessage().lines().findFirst().orElse("bad arguments");
+    }
+
+    /** Whether {@code arg} is a flag written among {@code args} ({@code --port}, {@code --port=...}). */
+    private static boolean given(ArgSpec arg, String... args) {
+        return arg instanceof OptionSpec o && java.util.Arrays.stream(args)
+                .anyMatch(a -> java.util.Arrays.stream(o.names()).anyMatch(n -> a.equals(n) || a.startsWith(n + "=")));
+    }
+
+    /** "unknown command 'sevre' (did you mean serve?); commands: ...", the guess from {@link #nearMisses}. */
+    private static String unknownCommand(String typed, CommandLine cli) {
+        List<String> guesses = nearMisses(typed, commandNames(cli));
+        return "unknown command '" + typed + "'" + (guesses.isEmpty() ? "" : " (did you mean " + String.join(" or ", guesses) + "?)")
+                + "; commands: " + String.join(", ", commandNames(cli));
+    }
+
+    /**
+     * The names {@code typed} is a near miss of: those fewest edits away (a letter added, dropped or changed, or two
+     * neighbours swapped: "sevre" is one from serve), at most one edit for a word of up to five letters and two for a
+     * longer one, leading dashes aside. picocli's guesses for a command went by letters in common and offered "rerun or
+     * classes" for "sevre".
+     */
+    static List<String> nearMisses(String typed, List<String> names) {
+        String word = typed.replaceFirst("^-+", "").toLowerCase(java.util.Locale.ROOT);
+        int most = word.length() <= 5 ? 1 : 2;
+        int best = most + 1;
+        List<String> closest = new ArrayList<>();
+        for (String name : names) {
+            int d = edits(word, name.replaceFirst("^-+", ""));
+            if (d < best) {
+                best = d;
+                closest.clear();
+            }
+            if (d == best) {
+                closest.add(name);
+            }
+        }
+        return closest;
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, each one edit. */
+    private static int edits(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+
+    /**
+     * Gives every int and long flag and argument of {@code cli} (and its subcommands, added before) one wording for a
+     * value that is not a whole number, the limit flags' ({@code --port must be a whole number, got 'abc'}), in place of
+     * picocli's "'abc' is not an int".
+     */
+    static void wholeNumbers(CommandLine cli) {
+        CommandLine.ITypeConverter<Long> whole = text -> {
+            try {
+                return Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("must be a whole number, got '" + text + "'");
+            }
+        };
+        CommandLine.ITypeConverter<Integer> small = text -> {
+            long value = whole.convert(text);
+            if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+                throw new CommandLine.TypeConversionException("must be between " + Integer.MIN_VALUE + " and "
+                        + Integer.MAX_VALUE + ", got " + text.trim());
+            }
+            return (int) value;
+        };
+        cli.registerConverter(Long.class, whole);
+        cli.registerConverter(long.class, whole);
+        cli.registerConverter(Integer.class, small);
+        cli.registerConverter(int.class, small);
     }
 
     /** The first argument written as a flag ({@code -x}, {@code --name}, {@code --name=value}) that the command lacks, or null. */
@@ -92,11 +186,16 @@ final class Cli {
     }
 
     private static String commands(CommandLine cli) {
+        return String.join(", ", commandNames(cli));
+    }
+
+    /** The commands of the command line {@code cli} belongs to, as {@code --help} lists them, {@code help} aside. */
+    private static List<String> commandNames(CommandLine cli) {
         CommandLine root = cli;
         while (root.getParent() != null) {
             root = root.getParent();
         }
-        return root.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).collect(Collectors.joining(", "));
+        return root.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
     }
 
     /** {@code value} if the setting's bounds allow it. @throws UserError naming the command and the flag */

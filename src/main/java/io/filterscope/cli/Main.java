@@ -80,6 +80,7 @@ public final class Main {
             // A CommandLine of its own applies the command's model transformer (serve's and worker's limit flags).
             cli.addSubcommand(new CommandLine(command));
         }
+        Cli.wholeNumbers(cli);
         return cli;
     }
 

@@ -94,8 +94,9 @@ public enum Limit {
                     ? " of bytes (k, m, g allowed)" : "") + ", got '" + text + "'");
         }
         if (value < min || value > max) {
+            // What was typed: "-1g" read back as bytes was "got -1073741824".
             throw new IllegalArgumentException("--" + flag + " must be between " + show(min) + " and " + show(max)
-                    + ", got " + show(value));
+                    + ", got " + text.trim());
         }
         return value;
     }

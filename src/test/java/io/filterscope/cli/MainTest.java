@@ -10,6 +10,7 @@ import io.filterscope.image.PngFiles;
 import io.filterscope.model.FixtureModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +213,44 @@ class MainTest {
         assertMessage("gallery: --model and --layer are required", "gallery");
     }
 
+    /**
+     * A command mistyped by a letter added, dropped, changed or swapped with its neighbour is guessed; picocli's own
+     * guess for "sevre" was "rerun or classes".
+     */
+    @Test
+    void aNearMissOfEveryCommandSuggestsIt() {
+        for (String command : Main.commandLine().getSubcommands().keySet()) {
+            if (command.equals("help")) {
+                continue;
+            }
+            int mid = command.length() / 2;
+            for (String typo : List.of(
+                    command.substring(0, mid) + command.charAt(mid + 1) + command.charAt(mid) + command.substring(mid + 2),
+                    command.substring(0, mid) + command.substring(mid + 1),
+                    command.substring(0, mid) + command.charAt(mid) + command.substring(mid),
+                    command.substring(0, mid) + (command.charAt(mid) == 'x' ? 'y' : 'x') + command.substring(mid + 1))) {
+                if (typo.equals(command)) {
+                    continue; // two like letters swapped ("classes")
+                }
+                assertMessage("unknown command '" + typo + "' (did you mean " + command + "?); commands: ", typo);
+            }
+        }
+        assertMessage("unknown command 'sevre' (did you mean serve?)", "sevre");
+        assertMessage("unknown command 'sevre' (did you mean serve?)", "help", "sevre");
+        assertMessage("serve: unknown flag --prot (known: ", "serve", "--prot", "80");
+        assertMessage("; did you mean --port?)", "serve", "--prot", "80");
+    }
+
+    /** Every whole-number flag says so in the limit flags' words, a flag without its value says that, and what was typed is echoed. */
+    @Test
+    void wholeNumberFlagsAndMissingValuesAreSaidAlike() {
+        assertMessage("serve: --port needs a value (--port P)", "serve", "--port");
+        assertMessage("serve: --port must be a whole number, got 'abc'", "serve", "--port", "abc");
+        assertMessage("serve: --max-runs must be a whole number, got 'abc'", "serve", "--max-runs", "abc");
+        assertMessage("gallery: --steps must be a whole number, got '1.5'", "gallery", "--model", "m", "--layer", "l", "--steps", "1.5");
+        assertMessage("serve: --memory-budget must be between 0 and 1048576g, got -1g", "serve", "--memory-budget", "-1g");
+    }
+
     @Test
     void anEmptyOrAbsentModelsFolderIsAnErrorNamingIt(@TempDir Path dir) {
         assertMessage("no models in " + dir.toAbsolutePath(), "models", "--models", dir.toString());
@@ -249,7 +288,7 @@ class MainTest {
         assertMessage("unknown model 'nope'", "gallery", "--models", models, "--model", "nope", "--layer", "conv1");
         assertMessage("unknown layer 'conv9'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv9");
         assertMessage("filter 99 is out of range", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--filters", "0-99");
-        assertMessage("gallery: Invalid value for option '--steps': 'many' is not an int", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
+        assertMessage("gallery: --steps must be a whole number, got 'many'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
         assertMessage("unknown param 'blur'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{\"blur\":1}");
         assertMessage("--params is not valid JSON", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{");
         Files.write(dir.resolve("junk.png"), new byte[] {1, 2, 3, 4, 5});

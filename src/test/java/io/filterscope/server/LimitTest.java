@@ -22,6 +22,8 @@ class LimitTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Limit.REQUEST_TIMEOUT.parse("5k")).getMessage()
                 .contains("--request-timeout must be a whole number"));
         assertThrows(IllegalArgumentException.class, () -> Limit.MEMORY_BUDGET.parse("99999999999g"));
+        assertEquals("--memory-budget must be between 0 and 1048576g, got -1g",
+                assertThrows(IllegalArgumentException.class, () -> Limit.MEMORY_BUDGET.parse("-1g")).getMessage(), "what was typed");
     }
 
     @Test
