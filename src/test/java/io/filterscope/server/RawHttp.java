@@ -88,10 +88,19 @@ final class RawHttp {
 
         /** Reads frames until a close frame; returns its status code (-1 if the connection ended without one). */
         int closeCode() throws IOException {
+            return closeFrame().code();
+        }
+
+        /** A close frame's status code (1005 for none, -1 for no close frame) and reason. */
+        record Close(int code, String reason) {
+        }
+
+        /** Reads frames until a close frame; returns its code and reason. */
+        Close closeFrame() throws IOException {
             while (true) {
                 int b0 = in.read();
                 if (b0 < 0) {
-                    return -1;
+                    return new Close(-1, "");
                 }
                 long length = in.read() & 0x7f;
                 if (length == 126) {
@@ -104,7 +113,8 @@ final class RawHttp {
                 }
                 byte[] payload = in.readNBytes((int) length);
                 if ((b0 & 0x0f) == 8) {
-                    return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+                    return payload.length >= 2 ? new Close(((payload[0] & 0xff) << 8) | (payload[1] & 0xff),
+                            new String(payload, 2, payload.length - 2, java.nio.charset.StandardCharsets.UTF_8)) : new Close(1005, "");
                 }
             }
         }

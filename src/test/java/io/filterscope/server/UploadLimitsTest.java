@@ -158,6 +158,25 @@ class UploadLimitsTest {
         }
     }
 
+    /** A multipart upload without a boundary was answered 400 with about 1 KB of the PNG's raw bytes as its message. */
+    @Test
+    void aMultipartUploadWithoutABoundaryIsAShortOneLineError() throws Exception {
+        java.awt.image.BufferedImage noise = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < 32 * 32; i++) {
+            noise.setRGB(i % 32, i / 32, random.nextInt(1 << 24));
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(noise, "png", png);
+        Buffer body = Buffer.buffer(png.toByteArray()); // as curl -H 'Content-Type: multipart/form-data' --data-binary @a.png sends
+        try (Peer peer = new Peer(vertx, "127.0.0.9")) {
+            Peer.Response r = peer.post(port, "/api/models/tiny/activations?layer=conv1", "multipart/form-data", body);
+            assertEquals(400, r.status(), r.body().toString());
+            String message = r.json().getJsonObject("error").getString("message");
+            assertTrue(message.length() <= 200 && !message.matches("(?s).*\\p{Cntrl}.*"), message.length() + " chars: " + message);
+        }
+    }
+
     /**
      * A body that ends inside its image part (no closing boundary) left the request unanswered until the idle
      * timeout closed the connection, two minutes later: Vert.x waits for the part's end.

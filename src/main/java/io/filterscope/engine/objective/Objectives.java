@@ -117,15 +117,20 @@ public final class Objectives {
     }
 
     /** An optional neuron coordinate: null (the centre) when absent. */
+    /** A neuron's {@code x} or {@code y}: from 0, however large the number (its map's own bound is checked with the run's size). */
     private static Integer position(JsonNode spec, String field) {
         if (!spec.has(field)) {
             return null;
         }
-        long v = integer(spec, field);
-        if (v < 0 || v > Integer.MAX_VALUE) {
-            throw new UserError("neuron \"" + field + "\" must be a whole number from 0, got " + v);
+        JsonNode v = spec.get(field);
+        java.math.BigDecimal whole = wholeFloat(v);
+        boolean huge = v.isIntegralNumber() && !v.canConvertToLong() || whole != null && whole.abs().compareTo(LONG_MAX) > 0;
+        long n = huge ? -1 : integer(spec, field);
+        if (n < 0 || n > Integer.MAX_VALUE) {
+            throw new UserError("neuron \"" + field + "\" must be a whole number from 0 to its layer's map "
+                    + (field.equals("x") ? "width" : "height") + " less 1, got " + v.asText());
         }
-        return (int) v;
+        return (int) n;
     }
 
     private Objective sum(JsonNode spec) {
@@ -136,8 +141,12 @@ public final class Objectives {
         List<WeightedSum.Term> list = new ArrayList<>();
         for (JsonNode t : terms) {
             JsonNode w = t.path("weight");
-            if (!w.isNumber() || !Double.isFinite(w.asDouble())) {
-                throw new UserError("every term of a sum needs a finite numeric \"weight\"");
+            if (!w.isNumber()) {
+                throw new UserError("every term of a sum needs a numeric \"weight\"");
+            }
+            if (!(Math.abs(w.asDouble()) <= WeightedSum.MAX_WEIGHT)) {
+                throw new UserError("a sum term's \"weight\" must be between " + -WeightedSum.MAX_WEIGHT + " and "
+                        + WeightedSum.MAX_WEIGHT + ", got " + w.asText());
             }
             list.add(new WeightedSum.Term(w.asDouble(), parse(t.get("objective"))));
         }
@@ -191,22 +200,22 @@ public final class Objectives {
         return v.asText();
     }
 
-    /** A whole number, as a long so that one beyond 32 bits is checked against the model's range, never wrapped (2^32 + 5 is not filter 5). */
+    /**
+     * A whole number, as a long so that one beyond 32 bits is checked against the model's range, never wrapped (2^32 + 5
+     * is not filter 5). Its callers refuse one beyond a long first, with their bounds.
+     */
     private static long integer(JsonNode spec, String field) {
         JsonNode v = spec.get(field);
         java.math.BigDecimal whole = wholeFloat(v);
         if (whole != null) {
-            throw new UserError(whole.abs().compareTo(LONG_MAX) > 0 ? "\"" + field + "\" " + v.asText() + " is out of range"
-                    : "\"" + field + "\" must be written without a decimal point or exponent: " + whole.toBigInteger() + ", not " + v.asText());
+            throw new UserError("\"" + field + "\" must be written without a decimal point or exponent: " + whole.toBigInteger()
+                    + ", not " + v.asText());
         }
         if (v != null && v.isNumber() && !v.isIntegralNumber()) {
             throw new UserError("objective needs an integer \"" + field + "\", got " + v.asText());
         }
         if (v == null || !v.isIntegralNumber()) {
             throw new UserError("objective needs an integer \"" + field + "\"");
-        }
-        if (!v.canConvertToLong()) {
-            throw new UserError("\"" + field + "\" " + v.asText() + " is out of range");
         }
         return v.asLong();
     }

@@ -11,6 +11,13 @@ public record WeightedSum(List<Term> terms) implements Objective {
     public record Term(double weight, Objective objective) {
     }
 
+    /**
+     * The largest weight, either way, a client may give a term ({@link Objectives}): the largest a preset gives a
+     * penalty (diversity's 1e4). A weight of 1e300 was accepted and the run failed at its first step, its gradient
+     * no longer finite.
+     */
+    public static final double MAX_WEIGHT = 1e4;
+
     public WeightedSum {
         terms = List.copyOf(terms);
     }

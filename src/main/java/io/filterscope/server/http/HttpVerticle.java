@@ -184,7 +184,7 @@ public final class HttpVerticle extends AbstractVerticle {
                 : why.startsWith("HTTP header is larger than")
                 ? new ApiError(431, "too_large", "request headers longer than " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE
                         + " bytes in all; send fewer or shorter headers")
-                : ApiError.badRequest("malformed request" + (why.isEmpty() ? "" : ": " + why.split("\n")[0]));
+                : ApiError.badRequest("malformed request" + (why.isEmpty() ? "" : ": " + oneLine(why)));
         byte[] body = error.toHttpJson().encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         request.response().setStatusCode(error.status()).putHeader("connection", "close")
                 .putHeader("content-type", "application/json").putHeader("content-length", String.valueOf(body.length))
@@ -427,11 +427,23 @@ public final class HttpVerticle extends AbstractVerticle {
             // Netty's decoders fail some malformed requests (a multipart part's header over its 4 KB) with no message.
             error = new ApiError(status, ApiError.codeFor(status), failure == null || failure.getMessage() == null
                     ? "malformed request" + (ctx.request().isExpectMultipart() ? ": a part's header is broken or longer than 4 KB" : "")
-                    : failure.getMessage());
+                    : oneLine(failure.getMessage()));
         } else {
             error = ApiError.of(failure == null ? new IllegalStateException("status " + status) : failure);
         }
         send(ctx, error);
+    }
+
+    /** Longest decoder message a client is shown: Netty's for a multipart body without a boundary quoted the body, 1 KB of PNG. */
+    static final int MAX_ECHOED_CHARS = 160;
+
+    /**
+     * A decoder's message as one short line: its first line, control characters as spaces, at most {@link
+     * #MAX_ECHOED_CHARS} characters (then an ellipsis).
+     */
+    static String oneLine(String message) {
+        String line = message.lines().findFirst().orElse("").replaceAll("\\p{Cntrl}", " ").strip();
+        return line.length() <= MAX_ECHOED_CHARS ? line : line.substring(0, MAX_ECHOED_CHARS) + "…";
     }
 
     // --- WebSocket ---
@@ -512,7 +524,11 @@ public final class HttpVerticle extends AbstractVerticle {
         // reading them, and then the idle timeout closes its connection.
         long pinger = vertx.setPeriodic(Math.max(1000, TimeUnit.SECONDS.toMillis(config.limits().get(Limit.IDLE_TIMEOUT)) / 3),
                 t -> ws.writePing(Buffer.buffer()));
-        ws.exceptionHandler(e -> ws.close(closeCodeFor(e), "protocol error"));
+        ws.exceptionHandler(e -> {
+            short code = closeCodeFor(e);
+            // A frame over the limit is Netty's to refuse: its reason read "protocol error" for a message too large.
+            ws.close(code, code == MessageAssembler.TOO_BIG ? MessageAssembler.tooBig(MAX_MESSAGE_BYTES) : "protocol error");
+        });
         SocketAddress peer = ws.remoteAddress();
         ws.closeHandler(v -> {
             vertx.cancelTimer(pinger);

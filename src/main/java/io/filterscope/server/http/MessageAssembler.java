@@ -33,6 +33,11 @@ final class MessageAssembler {
         this.maxBytes = maxBytes;
     }
 
+    /** The close reason of a message over {@code maxBytes}, whether one frame (Netty refuses it) or its fragments are. */
+    static String tooBig(int maxBytes) {
+        return "message larger than the limit of " + maxBytes + " bytes";
+    }
+
     /** Takes one frame (control frames are ignored: Vert.x answers pings and handles close itself). */
     Result add(WebSocketFrame frame) {
         if (!(frame.isText() || frame.isBinary() || frame.isContinuation())) {
@@ -46,7 +51,7 @@ final class MessageAssembler {
         }
         if (message.length() + frame.binaryData().length() > maxBytes) {
             message = null;
-            return new Result(null, false, TOO_BIG, "message larger than " + maxBytes + " bytes");
+            return new Result(null, false, TOO_BIG, tooBig(maxBytes));
         }
         message.appendBuffer(frame.binaryData());
         if (!frame.isFinal()) {
