@@ -134,6 +134,15 @@ final class ServeCommand implements Callable<Integer> {
                                java.util.function.Function<FilterScopeServer, String> ready) throws InterruptedException {
         FilterScopeServer server;
         String where = roles.front() ? " on " + config.host() + ":" + config.port() : "";
+        if (roles.compute() && config.warmUp()) {
+            // On standard error: standard output's first line stays the ready line scripts wait for. A newcomer's
+            // fresh machine waited 43 s in silence for it.
+            System.err.println(command + ": warming up before " + (roles.front() ? "listening" : "taking work")
+                    + ": stepping each model's usual runs and scoring its default layer's example pictures, for at most "
+                    + io.filterscope.server.compute.ComputeService.WARM_UP_SECONDS + " s once the device is measured"
+                    + " (--no-warm-up skips it)");
+            System.err.flush();
+        }
         try {
             server = FilterScopeServer.start(config, roles).toCompletionStage().toCompletableFuture().get(START_SECONDS, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {

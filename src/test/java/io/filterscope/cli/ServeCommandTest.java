@@ -42,4 +42,43 @@ class ServeCommandTest {
                 "--tls-key", key.toString()).message();
         assertEquals("models folder " + dir.resolve("no-such-folder") + " does not exist (give --models DIR or set FILTERSCOPE_MODELS)", next);
     }
+
+    /**
+     * {@code serve} says it warms up as it begins, before the wait (a newcomer's fresh machine gave 43 s of silence
+     * before "listening on"), on standard error: standard output's first line is still the ready line.
+     */
+    @Test
+    void serveSaysAtOnceThatItWarmsUpAndHowToSkipIt(@TempDir Path dir) throws Exception {
+        io.filterscope.model.FixtureModels.writeLeNet(dir, "tiny");
+        Process p = CommandProcessTest.command(java.util.Map.of(), "serve", "--port", "0", "--models", dir.toString()).start();
+        // Not closed here: closing a reader waits for the thread reading it, which waits for the process to end.
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            var said = java.util.concurrent.CompletableFuture.supplyAsync(() -> lineStarting(err, "serve: warming up"));
+            var listening = java.util.concurrent.CompletableFuture.supplyAsync(() -> lineStarting(out, ""));
+            String[] warming = said.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            String[] ready = listening.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("serve: warming up before listening: stepping each model's usual runs and scoring its default layer's"
+                    + " example pictures, for at most 20 s once the device is measured (--no-warm-up skips it)", warming[0]);
+            org.junit.jupiter.api.Assertions.assertTrue(ready[0].startsWith("listening on http://127.0.0.1:"), ready[0]);
+            org.junit.jupiter.api.Assertions.assertTrue(Long.parseLong(warming[1]) < Long.parseLong(ready[1]), "said before listening");
+        } finally {
+            p.destroy();
+            p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A stream's first line that starts with {@code prefix} (null at its end), and the System.nanoTime it came at (as text). */
+    private static String[] lineStarting(java.io.BufferedReader in, String prefix) {
+        try {
+            String line;
+            do {
+                line = in.readLine();
+            } while (line != null && !line.startsWith(prefix));
+            return new String[] {String.valueOf(line), String.valueOf(System.nanoTime())};
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -79,6 +79,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ComputeService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeService.class);
+    /** The longest a worker's warm-up may take, in seconds (its budget, {@code WarmUp.BUDGET_NANOS}). */
+    public static final long WARM_UP_SECONDS = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(WarmUp.BUDGET_NANOS);
     /** Freeing at least this much native memory at once is worth a garbage collection and a trim, which give it back. */
     private static final long COLLECT_AFTER_FREEING = 64L << 20;
 
