@@ -601,8 +601,12 @@ function onEvent(e) {
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
     return;
   }
-  // A run the page left may still be told its place or start before its done: that changes nothing here.
-  if (['preparing', 'queued', 'started'].includes(e.type) && state.left.has(e.run)) return;
+  if (['preparing', 'queued', 'started'].includes(e.type)) {
+    // A gallery's start answered after its gallery went (another model picked before the answer) is left at once.
+    if (e.tag === 'gallery' && !state.gallery && !state.left.has(e.run)) stopReplaced(e.run);
+    // A run the page left may still be told its place or start before its done: that changes nothing here.
+    if (state.left.has(e.run)) return;
+  }
   if (e.type === 'preparing') {
     rememberRun(e);
     showWaiting(e, e.reason);
