@@ -43,7 +43,7 @@ class RunPanelPageTest {
     WebDriver browser;
     TestInfo test;
 
-    /** Makes the page render its galleries at 2 steps a second, so that one is still going when the test acts. */
+    /** Makes the page render its galleries at 2 steps a second. */
     private static final String SLOW_GALLERIES = "const sendPaced = send;"
             + " send = (m) => sendPaced(m.tag === 'gallery' ? { ...m, pace: 2 } : m);";
 
@@ -78,9 +78,7 @@ class RunPanelPageTest {
     @Test
     void stopStopsTheGalleryAndTheStatusSaysSo() throws Exception {
         load(browser);
-        js(browser, SLOW_GALLERIES);
-        browser.findElement(By.id("gallery")).click();
-        waitFor(browser).until(d -> text(d, "gallery-progress").matches("step [1-9]\\d* / 64"));
+        renderSlowGallery(browser);
         assertTrue(browser.findElement(By.id("stop")).isEnabled(), "Stop acts on the gallery");
         browser.findElement(By.id("stop")).click();
         waitFor(browser).until(d -> status(d).startsWith("gallery stopped after "));
@@ -120,9 +118,7 @@ class RunPanelPageTest {
     @Test
     void aRunStoppedWhileItWaitsLeavesNoWaitingLine() throws Exception {
         load(browser);
-        js(browser, SLOW_GALLERIES);
-        browser.findElement(By.id("gallery")).click();
-        waitFor(browser).until(d -> text(d, "gallery-progress").matches("step [1-9]\\d* / 64"));
+        renderSlowGallery(browser);
         browser.findElement(By.id("start")).click();
         waitFor(browser).until(d -> text(d, "queue").equals("waiting: position 1 in the queue"));
         js(browser, RECORD_STATUSES);
@@ -209,9 +205,7 @@ class RunPanelPageTest {
         assertEquals(List.of("-", "0"), List.of(text(browser, "run-id"), text(browser, "step")));
         awaitNothingRuns();
 
-        js(browser, SLOW_GALLERIES);
-        browser.findElement(By.id("gallery")).click();
-        waitFor(browser).until(d -> text(d, "gallery-progress").matches("step [1-9]\\d* / 64"));
+        renderSlowGallery(browser);
         browser.findElement(By.id("start")).click();
         waitFor(browser).until(d -> text(d, "queue").equals("waiting: position 1 in the queue"));
         new Select(browser.findElement(By.id("model"))).selectByValue("tiny");
@@ -243,6 +237,13 @@ class RunPanelPageTest {
 
     private static String text(WebDriver page, String id) {
         return (String) js(page, "return document.getElementById('" + id + "').textContent");
+    }
+
+    /** Has the page render its layer's gallery at 2 steps a second (so that it is still going when the test acts). */
+    private static void renderSlowGallery(WebDriver page) {
+        js(page, SLOW_GALLERIES);
+        page.findElement(By.id("gallery")).click();
+        waitFor(page).until(d -> text(d, "gallery-progress").matches("step [1-9]\\d* / 64"));
     }
 
     /** Starts a run of 100,000 steps on the page and returns its id once its frames show. */
