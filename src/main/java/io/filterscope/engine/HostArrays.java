@@ -53,14 +53,29 @@ public final class HostArrays {
         if (x.dataType() != DataType.FLOAT) {
             return x.dup('c').data().asDouble();
         }
-        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
-        float[] narrow = new float[(int) exact.length()];
-        exact.data().asNioFloat().get(narrow);
+        float[] narrow = floats(x);
         double[] wide = new double[narrow.length];
         for (int i = 0; i < narrow.length; i++) {
             wide[i] = narrow[i];
         }
         return wide;
+    }
+
+    /**
+     * The values of {@code x} (any shape, any order) in c order as floats: for a FLOAT array whose buffer is exactly its
+     * values in c order one bulk copy from native memory, otherwise a c-order copy first (other types through
+     * {@code asFloat}).
+     *
+     * @return a new array of {@code x.length()} values
+     */
+    public static float[] floats(INDArray x) {
+        if (x.dataType() != DataType.FLOAT) {
+            return x.dup('c').data().asFloat();
+        }
+        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
+        float[] values = new float[(int) exact.length()];
+        exact.data().asNioFloat().get(values);
+        return values;
     }
 
     /**

@@ -63,7 +63,7 @@ class HostArraysTest {
     }
 
     @Test
-    void doublesReadArraysViewsOfRowsAndStridedViewsAlike() {
+    void doublesAndFloatsReadArraysViewsOfRowsAndStridedViewsAlike() {
         INDArray batch = Nd4j.createFromArray(awkward(5 * 3 * 4 * 4)).castTo(DataType.FLOAT).reshape('c', 5, 3, 4, 4);
         INDArray rows = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
@@ -72,9 +72,12 @@ class HostArraysTest {
         for (INDArray x : new INDArray[] {batch, rows, strided, batch.permute(0, 2, 3, 1), batch.dup('f'), batch.castTo(DataType.DOUBLE)}) {
             double[] expected = x.dup('c').data().asDouble();
             double[] mine = HostArrays.doubles(x);
+            float[] narrow = HostArrays.floats(x);
             assertEquals(expected.length, mine.length);
+            assertEquals(expected.length, narrow.length);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(mine[i]), "value " + i);
+                assertEquals(Float.floatToRawIntBits((float) expected[i]), Float.floatToRawIntBits(narrow[i]), "float " + i);
             }
         }
     }
