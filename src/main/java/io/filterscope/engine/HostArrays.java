@@ -53,14 +53,29 @@ public final class HostArrays {
         if (x.dataType() != DataType.FLOAT) {
             return x.dup('c').data().asDouble();
         }
-        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
-        float[] narrow = new float[(int) exact.length()];
-        exact.data().asNioFloat().get(narrow);
+        float[] narrow = floats(x);
         double[] wide = new double[narrow.length];
         for (int i = 0; i < narrow.length; i++) {
             wide[i] = narrow[i];
         }
         return wide;
+    }
+
+    /**
+     * The values of {@code x} (any shape, any order) in c order as floats: for a FLOAT array whose buffer is exactly its
+     * values in c order one bulk copy from native memory, otherwise a c-order copy first (other types through
+     * {@code asFloat}).
+     *
+     * @return a new array of {@code x.length()} values
+     */
+    public static float[] floats(INDArray x) {
+        if (x.dataType() != DataType.FLOAT) {
+            return x.dup('c').data().asFloat();
+        }
+        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
+        float[] values = new float[(int) exact.length()];
+        exact.data().asNioFloat().get(values);
+        return values;
     }
 
     /**
@@ -85,15 +100,14 @@ public final class HostArrays {
     static final int HOST_CHECK_MAX = 1 << 14;
 
     /**
-     * Whether every value of {@code x} is finite: a FLOAT array of at most {@link #HOST_CHECK_MAX} values that lie in
-     * c order one after the other in its buffer (a 28 px run's image gradient, 784 values, or its rows of the batch's) is
-     * read in one bulk copy and checked on the host, where a native sum took an op call and a result array, as many a
-     * batch step as runs in it; any other by that one native sum, which is not finite when a value is not (nor when
-     * finite values overflow it).
+     * Whether every value of {@code x} is finite: a FLOAT array of at most {@link #HOST_CHECK_MAX} values that fill a
+     * stretch of its buffer, in any order (a 28 px run's image gradient, 784 values, or its rows of the batch's, stored
+     * channels first or channels last) is read in one bulk copy and checked on the host, where a native sum took an op
+     * call and a result array, as many a batch step as runs in it; any other by that one native sum, which is not finite
+     * when a value is not (nor when finite values overflow it).
      */
     public static boolean allFinite(INDArray x) {
-        if (x.dataType() != DataType.FLOAT || x.length() > HOST_CHECK_MAX || x.ordering() != 'c'
-                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x)) {
+        if (x.dataType() != DataType.FLOAT || x.length() > HOST_CHECK_MAX || !fillsAStretch(x)) {
             return Double.isFinite(x.sumNumber().doubleValue());
         }
         float[] values = new float[(int) x.length()];
@@ -105,6 +119,23 @@ public final class HostArrays {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether x's values fill {@code x.length()} places of its buffer one after the other from its offset, in whatever
+     * order (a view's places never overlap, so they fill the stretch exactly when its span is its length).
+     */
+    private static boolean fillsAStretch(INDArray x) {
+        long span = 1;
+        for (int i = 0; i < x.rank(); i++) {
+            if (x.size(i) > 1) {
+                if (x.stride(i) <= 0) {
+                    return false;
+                }
+                span += (x.size(i) - 1) * x.stride(i);
+            }
+        }
+        return span == x.length();
     }
 
     /** Each value rounded to the nearest float, as the cast op rounds it. */
