@@ -133,9 +133,16 @@ class HostArraysTest {
         assertTrue(HostArrays.allFinite(nchw), "the rows around a channels-last view");
         channelsLast.putScalar(new long[] {2, 27, 27, 2}, Float.NaN);
         assertFalse(HostArrays.allFinite(nchw), "the last value of a channels-last view");
-        INDArray strided = Nd4j.rand(DataType.FLOAT, 28, 28).transpose();
-        strided.putScalar(3, 4, Float.NaN);
-        assertFalse(HostArrays.allFinite(strided));
+        INDArray transposed = Nd4j.rand(DataType.FLOAT, 28, 28).transpose();
+        transposed.putScalar(3, 4, Float.NaN);
+        assertFalse(HostArrays.allFinite(transposed));
+        // A view with gaps between its values (summed natively): a NaN in a gap does not count, one in the view does.
+        INDArray wide = Nd4j.rand(DataType.FLOAT, 28, 56);
+        INDArray gapped = wide.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 28));
+        wide.putScalar(5, 40, Float.NaN);
+        assertTrue(HostArrays.allFinite(gapped));
+        gapped.putScalar(5, 27, Float.NaN);
+        assertFalse(HostArrays.allFinite(gapped));
         INDArray large = Nd4j.rand(DataType.FLOAT, 1, 3, 128, 128);
         assertTrue(HostArrays.allFinite(large));
         large.putScalar(new long[] {0, 2, 127, 127}, Float.NaN);

@@ -28,11 +28,9 @@ public record HostImages(float[][] planes, int channels, int height, int width) 
         int h = (int) display.size(2);
         int w = (int) display.size(3);
         int per = c * h * w;
-        float[] all = HostArrays.floats(display);
-        float[][] planes = new float[to - from][];
-        for (int i = from; i < to; i++) {
-            planes[i - from] = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
-        }
+        // Each image straight into its own array: fresh Java heap is faulted in as dearly as native memory.
+        float[][] planes = new float[to - from][per];
+        HostArrays.copy(display, (long) from * per, planes);
         return new HostImages(planes, c, h, w);
     }
 
