@@ -10,18 +10,20 @@ let tokenRefused = null;
 let schema = null;
 
 const state = {
-  model: null, socket: null, run: null, galleryRun: null, steps: 0,
+  /** run: the run on the live image, the page's own or `watched`, another client's (then the same id), else null. */
+  model: null, socket: null, run: null, watched: null, galleryRun: null,
   /** The gallery shown, a page at a time (openGallery), or null. */
   gallery: null,
-  /** Gallery pages the user left for another (run id to its words, "classes 0-255"): their done judges nothing. */
-  galleryLeft: new Map(),
+  /**
+   * Runs the page stopped on leaving them, to their words for the status line ("classes 0-255", a gallery page left for
+   * another) or null: their late events and frames change nothing, and their done judges nothing.
+   */
+  left: new Map(),
   /** The active runs listed, by run id: the run as listed and its line's text, which frames of one's own runs move on. */
   runLines: new Map(),
   /** What the gallery's tiles are, for its status line: 'filters' or 'classes'. */
   galleryOf: 'filters',
-  losses: [], started: 0, tiles: new Map(), uploaded: null, channel: null, queue: [], viewPreset: null,
-  /** The run the waiting line (#queue) is about: the last one `preparing` or `queued`. */
-  waiting: null,
+  losses: [], tiles: new Map(), uploaded: null, channel: null, viewPreset: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
   /** The error of the model the user last picked that failed to load, while the status line shows it. */
@@ -41,12 +43,15 @@ function el(tag, text, attrs = {}) {
   return e;
 }
 
+/** What a gallery tile shows until its first frame: a plain square the colour of the controls, not a broken image. */
+const WAITING_TILE = 'data:image/svg+xml,' + encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><rect width="1" height="1" fill="#2a2e35"/></svg>');
+
 /** A tile: a button holding an image, captioned. */
 function tile(label, caption, onClick, src) {
   const figure = el('figure');
   const button = el('button', null, { class: 'tile', type: 'button', 'aria-label': label, title: label });
-  const img = el('img', null, { alt: label });
-  if (src) img.src = src;
+  const img = el('img', null, { alt: label, src });
   button.appendChild(img);
   if (onClick) button.addEventListener('click', onClick);
   figure.append(button, el('figcaption', caption));
@@ -188,10 +193,12 @@ async function loadModel(id, current = () => true) {
 const asked = { explain: 0, maps: 0, channel: 0 };
 
 /**
- * Nothing of the previous model stays on the page, nor can start a run: its maps, channel, upload, explanation,
- * examples and gallery (whose run stops).
+ * Nothing of the previous model stays on the page, nor can start a run: its live run (stopped, or unwatched), maps,
+ * channel, upload, explanation, examples, gallery (whose run stops) and the status line about them.
  */
 function forgetModel() {
+  leaveLive();
+  status('');
   for (const kind of Object.keys(asked)) asked[kind] += 1;
   state.uploaded = null;
   state.channel = null;
@@ -203,15 +210,13 @@ function forgetModel() {
   forgetGallery();
 }
 
-/** The gallery shown goes, its run stopped (its last frames and its done then match nothing): tiles, progress, pager. */
+/**
+ * The gallery shown goes, its run stopped (its last frames and its done then match nothing): tiles, progress (its
+ * waiting line), pager, and the status line about it.
+ */
 function forgetGallery() {
-  if (state.galleryRun) stopReplaced(state.galleryRun);
-  // Its waiting line would otherwise stay up after another model opened.
-  if (state.galleryRun && state.waiting === state.galleryRun) {
-    $('queue').textContent = '';
-    status('');
-  }
-  state.galleryRun = null;
+  leaveGalleryRun(null);
+  if (state.gallery) status('');
   state.gallery = null;
   latest.tiles.clear();
   latest.galleryStep = null;
@@ -365,7 +370,7 @@ let updateTimer = null;
 function scheduleUpdate() {
   clearTimeout(updateTimer);
   updateTimer = setTimeout(() => {
-    if (state.run) send({ op: 'update', run: state.run, params: params(true) });
+    if (ownRun()) send({ op: 'update', run: ownRun(), params: params(true) });
   }, 120);
 }
 
@@ -407,35 +412,79 @@ function showPace() {
 }
 
 /**
- * Stops a run a new one replaces. It may have ended meanwhile (its done on its way): the server then answers
- * not_found, which is no news to the user, so that answer is tagged and dropped.
+ * Stops a run the page leaves (`words` for the status line when its done comes, see state.left). It may have ended
+ * meanwhile (its done on its way): the server then answers not_found, which is no news to the user, so that answer is
+ * tagged and dropped.
  */
-function stopReplaced(run) {
+function stopReplaced(run, words = null) {
   send({ op: 'stop', run, tag: 'replaced' });
+  state.left.set(run, words);
 }
 
-function start() {
-  if (state.run) stopReplaced(state.run);
-  resetRun();
-  state.steps = Number($('steps').value);
-  $('step-total').textContent = state.steps;
-  const message = { op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
-    steps: state.steps, seed: Number($('seed').value), pace: Number($('pace').value), preset: $('preset').value,
-    params: params(false), tag: 'live' };
-  state.runSettings = message;
-  send(message);
-  status('starting…');
+/** The run on the live image when it is the page's own (Stop, Pace and the live settings act on it), else null. */
+function ownRun() {
+  return state.watched ? null : state.run;
 }
 
-/** A new run on the live image: its frames, chart and timeline start empty. */
-function resetRun() {
+/** Stop acts on the page's own runs going: the live one and the gallery's page. */
+function offerStop() {
+  $('stop').disabled = !ownRun() && !state.galleryRun;
+}
+
+function stopOwnRuns() {
+  for (const run of [ownRun(), state.galleryRun]) {
+    if (run) send({ op: 'stop', run });
+  }
+}
+
+/**
+ * The live image's run is left: the page's own stops; a watched one is unwatched, so that it computes on only while
+ * someone sees it (the server stops a run whose owner left when its last watcher goes). The panel then shows no run.
+ */
+function leaveLive(note) {
+  if (state.watched) send({ op: 'unwatch', run: state.watched, tag: 'replaced' });
+  else if (state.run) stopReplaced(state.run);
+  showNoRun(note);
+}
+
+/**
+ * The live panel shows no run: its placeholder (with `note`, else the first visit's hint), no numbers, no waiting
+ * line, an empty chart and timeline. Nothing of a run left, nor of a refused start, stays beside the next one.
+ */
+function showNoRun(note) {
+  state.run = null;
+  state.watched = null;
+  state.shownRun = null;
+  state.runSettings = null;
   state.losses = [];
+  latest.live = null;
   replay.frames = [];
   replay.stride = 1;
   replay.following = true;
   rate.samples = [];
   stopReplay();
+  $('live-image').hidden = true;
+  $('live-placeholder').hidden = false;
+  $('live-hint').hidden = note != null;
+  $('live-note').textContent = note || '';
+  for (const [id, text] of [['run-id', '-'], ['step', '0'], ['step-total', '0'], ['rate', '0'], ['loss', '-'], ['queue', '']]) {
+    $(id).textContent = text;
+  }
+  offerStop();
   updateTimeline();
+  drawLosses();
+}
+
+function start() {
+  leaveLive('starting…');
+  const steps = Number($('steps').value);
+  $('step-total').textContent = steps;
+  const message = { op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
+    steps, seed: Number($('seed').value), pace: Number($('pace').value), preset: $('preset').value,
+    params: params(false), tag: 'live' };
+  state.runSettings = message;
+  send(message);
+  status('starting…');
 }
 
 function startGallery() {
@@ -472,15 +521,21 @@ function openGallery(gallery) {
   sendGalleryPage();
 }
 
+/** The gallery page rendering stops; its last frames and its done must not mark another page's tiles, nor judge it. */
+function leaveGalleryRun(words) {
+  if (state.galleryRun) stopReplaced(state.galleryRun, words);
+  state.galleryRun = null;
+  offerStop();
+}
+
+/** The gallery page shown in a few words: "filters 0-63" (or "" before the first). */
+function galleryPageWords() {
+  return $('gallery-page').textContent.replace(/ of \d+$/, '');
+}
+
 function sendGalleryPage() {
   const g = state.gallery;
-  const left = $('gallery-page').textContent.replace(/ of \d+$/, '');
-  if (state.galleryRun) {
-    // The page left stops; its last frames and its done must not mark the new page's tiles, nor judge it.
-    stopReplaced(state.galleryRun);
-    state.galleryLeft.set(state.galleryRun, left || 'the gallery');
-    state.galleryRun = null;
-  }
+  leaveGalleryRun(galleryPageWords() || 'the gallery');
   const page = g.all.slice(g.from, g.from + g.count);
   state.galleryOf = g.of;
   fillGallery(page.map(g.entry));
@@ -490,7 +545,7 @@ function sendGalleryPage() {
   const whole = page.length === g.all.length;
   $('gallery-pager').hidden = whole;
   $('gallery-page').textContent = `${g.of} ${page[0]}-${page[page.length - 1]} of ${g.all.length}`;
-  $('gallery-progress').textContent = `step 0 / ${g.steps}`;
+  showGalleryProgress(0);
   $('gallery-progress').hidden = false;
   $('gallery-previous').disabled = g.from === 0;
   $('gallery-next').disabled = g.from + g.count >= g.all.length;
@@ -518,7 +573,7 @@ function fillGallery(entries) {
   grid.replaceChildren();
   state.tiles.clear();
   for (const e of entries) {
-    const figure = tile(e.label, e.caption, e.pick);
+    const figure = tile(e.label, e.caption, e.pick, WAITING_TILE);
     grid.appendChild(figure);
     state.tiles.set(e.key, figure);
   }
@@ -542,24 +597,28 @@ function pickFilter(f) {
 function onEvent(e) {
   if (e.type === 'error') {
     if (shrinkGalleryPage(e)) return;
-    if (e.tag === 'live' || e.tag === 'gallery') forgetRefusedStart(e);
+    forgetRefused(e);
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
     return;
   }
+  if (['preparing', 'queued', 'started'].includes(e.type)) {
+    // A gallery's start answered after its gallery went (another model picked before the answer) is left at once.
+    if (e.tag === 'gallery' && !state.gallery && !state.left.has(e.run)) stopReplaced(e.run);
+    // A run the page left may still be told its place or start before its done: that changes nothing here.
+    if (state.left.has(e.run)) return;
+  }
   if (e.type === 'preparing') {
     rememberRun(e);
-    state.waiting = e.run;
-    $('queue').textContent = `waiting: ${e.reason}`;
+    showWaiting(e, e.reason);
     status(`run ${e.run} is waiting: ${e.reason}`);
   } else if (e.type === 'queued') {
     rememberRun(e);
-    state.waiting = e.run;
-    $('queue').textContent = `waiting: position ${e.position} in the queue`;
+    showWaiting(e, `position ${e.position} in the queue`);
     status(`run ${e.run} is queued at position ${e.position}`);
   } else if (e.type === 'started') {
     rememberRun(e);
-    $('queue').textContent = '';
-    if (e.tag !== 'gallery') state.started = performance.now();
+    if (e.tag === 'gallery') showGalleryProgress(state.gallery.step);
+    else $('queue').textContent = '';
     status(`run ${e.run} started`);
     send({ op: 'list' });
   } else if (e.type === 'updated') {
@@ -568,87 +627,120 @@ function onEvent(e) {
     onDone(e);
   } else if (e.type === 'runs') {
     showRuns(e.runs);
-  } else if (e.type === 'watching') {
-    state.run = e.run;
-    state.runSettings = null;
-    $('run-id').textContent = e.run;
-    $('stop').disabled = true;
-    status(`watching run ${e.run}`);
   }
 }
 
 /**
- * A start the server refused, at once or after its `preparing` (docs/protocol.md): no `done` follows, so nothing
- * waits for its run any longer.
+ * What a run of the page waits for, beside the image it will draw: the live panel's waiting line, or the gallery's
+ * progress line (the live panel says nothing of a gallery's wait).
  */
-function forgetRefusedStart(e) {
-  $('queue').textContent = '';
+function showWaiting(e, why) {
+  $(e.tag === 'gallery' ? 'gallery-progress' : 'queue').textContent = `waiting: ${why}`;
+}
+
+/** The gallery's progress line: the step its page's frames reached (its run then goes, or goes on after a pause). */
+function showGalleryProgress(step) {
+  state.gallery.step = step;
+  $('gallery-progress').textContent = `step ${step} / ${state.gallery.steps}`;
+}
+
+/**
+ * A start or watch the server refused, the start at once or after its `preparing` (docs/protocol.md): no `done`
+ * follows, so nothing waits for its run any longer, and the live panel says the run is not there rather than keep
+ * another run's id or numbers beside it.
+ */
+function forgetRefused(e) {
   if (e.tag === 'gallery') {
     state.galleryRun = null;
     $('gallery-progress').hidden = true;
-    return;
+    offerStop();
+  } else if (e.tag === 'live') {
+    showNoRun(`not started: ${e.message}`);
+  } else if (e.tag === 'watch') {
+    showNoRun(`not watched: ${e.message}`);
   }
-  state.run = null;
-  $('stop').disabled = true;
 }
 
 function rememberRun(e) {
-  if (e.tag === 'gallery') { state.galleryRun = e.run; return; }
-  state.run = e.run;
-  state.shownRun = e.run;
-  $('run-id').textContent = e.run;
-  $('stop').disabled = false;
-  updateTimeline();
+  if (e.tag === 'gallery') {
+    state.galleryRun = e.run;
+  } else {
+    state.run = e.run;
+    state.shownRun = e.run;
+    $('run-id').textContent = e.run;
+    updateTimeline();
+  }
+  offerStop();
 }
 
 function onDone(e) {
-  const left = state.galleryLeft.get(e.run);
-  if (left) {
-    state.galleryLeft.delete(e.run);
-    const showing = state.gallery ? $('gallery-page').textContent.replace(/ of \d+$/, '') : null;
-    status(`${left} left` + (showing ? `; showing ${showing}` : ''));
-    send({ op: 'list' });
-    return;
-  }
-  if (e.run === state.galleryRun) {
-    state.galleryRun = null;
-    for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
-    // What the marks mean, in the words of gallery's PNG legend (GET /api/params).
-    const legend = schema.legend;
-    // A flat tile that is its filter's truth is an answer, not a failure: say so under it (as gallery's PNG does).
-    for (const f of e.flat || []) {
-      const figure = state.tiles.get(f);
-      if (!figure) continue;
-      figure.classList.add('flat');
-      figure.querySelector('figcaption').textContent = f + ' ' + legend.flatMark;
-      figure.querySelector('button').title = `filter ${f}: ${legend.flatTruth}`;
-    }
-    // A filter that answers a flat colour more than any example picture: its tile is a picture like the data, so the
-    // colour it prefers is shown beside the caption, with both scores, rather than as the tile.
-    for (const p of e.prefersFlat || []) {
-      const figure = state.tiles.get(p.filter);
-      if (!figure) continue;
-      const swatch = el('span', null, { class: 'swatch' });
-      swatch.style.background = p.colour;
-      const caption = figure.querySelector('figcaption');
-      caption.prepend(swatch);
-      const says = `prefers flat ${p.colour}, scores ${p.flat.toFixed(3)} vs tile ${p.tile.toFixed(3)}`;
-      caption.title = says;
-      figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
-    }
-    send({ op: 'list' });
-    status(`gallery ${e.reason}`
-      + ((e.dead || []).length ? `; dead ${state.galleryOf}: ${e.dead.join(', ')}` : `; no dead ${state.galleryOf}`)
-      + ((e.flat || []).length ? `; ${legend.flatMark}: ${legend.flatTruth}` : '')
-      + ((e.prefersFlat || []).length ? `; ${legend.prefersFlat}; hover for the scores` : ''));
-    return;
-  }
-  if (e.run === state.run) {
-    $('stop').disabled = true;
+  if (state.left.has(e.run)) {
+    showLeftDone(state.left.get(e.run));
+    state.left.delete(e.run);
+  } else if (e.run === state.galleryRun) {
+    onGalleryDone(e);
+  } else if (e.run === state.run) {
+    // Its last image stays; a run stopped while it waited for a place leaves no waiting line.
     state.run = null;
-    status(`run ${e.reason} after ${e.steps} step${e.steps === 1 ? '' : 's'}` + (e.message ? ': ' + e.message : ''), e.reason === 'failed');
-    send({ op: 'list' });
+    state.watched = null;
+    $('queue').textContent = '';
+    offerStop();
+    status(ended('run', e), e.reason === 'failed');
+  } else {
+    return;
   }
+  send({ op: 'list' });
+}
+
+/** "run stopped after 12 steps", "gallery failed after 3 steps: why". */
+function ended(what, e) {
+  return `${what} ${e.reason} after ${e.steps} step${e.steps === 1 ? '' : 's'}` + (e.message ? ': ' + e.message : '');
+}
+
+/**
+ * A run the page left ends: for a gallery page left for another, the status line says which page went (its done
+ * judges nothing); nothing for others.
+ */
+function showLeftDone(words) {
+  if (words == null) return;
+  const showing = state.gallery ? galleryPageWords() : null;
+  status(showing === words ? `an earlier rendering of ${words} stopped; rendering them again`
+    : `${words} left` + (showing ? `; showing ${showing}` : ''));
+}
+
+/** The gallery's page ended, completed or stopped: its tiles get their marks, the status line the verdicts. */
+function onGalleryDone(e) {
+  state.galleryRun = null;
+  offerStop();
+  showGalleryProgress(state.gallery.step);
+  for (const f of e.dead || []) state.tiles.get(f)?.classList.add('dead');
+  // What the marks mean, in the words of gallery's PNG legend (GET /api/params).
+  const legend = schema.legend;
+  // A flat tile that is its filter's truth is an answer, not a failure: say so under it (as gallery's PNG does).
+  for (const f of e.flat || []) {
+    const figure = state.tiles.get(f);
+    if (!figure) continue;
+    figure.classList.add('flat');
+    figure.querySelector('figcaption').textContent = f + ' ' + legend.flatMark;
+    figure.querySelector('button').title = `filter ${f}: ${legend.flatTruth}`;
+  }
+  // A filter that answers a flat colour more than any example picture: its tile is a picture like the data, so the
+  // colour it prefers is shown beside the caption, with both scores, rather than as the tile.
+  for (const p of e.prefersFlat || []) {
+    const figure = state.tiles.get(p.filter);
+    if (!figure) continue;
+    const swatch = el('span', null, { class: 'swatch' });
+    swatch.style.background = p.colour;
+    const caption = figure.querySelector('figcaption');
+    caption.prepend(swatch);
+    const says = `prefers flat ${p.colour}, scores ${p.flat.toFixed(3)} vs tile ${p.tile.toFixed(3)}`;
+    caption.title = says;
+    figure.querySelector('button').title = `filter ${p.filter}: ${says}`;
+  }
+  status(ended('gallery', e)
+    + ((e.dead || []).length ? `; dead ${state.galleryOf}: ${e.dead.join(', ')}` : `; no dead ${state.galleryOf}`)
+    + ((e.flat || []).length ? `; ${legend.flatMark}: ${legend.flatTruth}` : '')
+    + ((e.prefersFlat || []).length ? `; ${legend.prefersFlat}; hover for the scores` : ''), e.reason === 'failed');
 }
 
 // Frames can arrive far faster than a screen refreshes (hundreds per second on small models), so a
@@ -715,7 +807,7 @@ function paint() {
   }
   latest.tiles.clear();
   if (latest.galleryStep != null) {
-    $('gallery-progress').textContent = `step ${latest.galleryStep} / ${state.gallery.steps}`;
+    showGalleryProgress(latest.galleryStep);
     moveRunLine(state.galleryRun, latest.galleryStep);
     latest.galleryStep = null;
   }
@@ -934,28 +1026,29 @@ function showRuns(runs) {
   if (!runs.length) list.appendChild(el('li', 'no runs', { class: 'muted' }));
   for (const r of runs) {
     const li = el('li');
-    const mine = r.run === state.run || r.run === state.galleryRun;
+    const note = r.run === ownRun() || r.run === state.galleryRun ? 'yours' : r.run === state.watched ? 'watching' : null;
     const button = el('button', 'watch', { type: 'button', title: 'Show this run live on your page, and what it draws in the controls' });
-    button.disabled = mine;
+    button.disabled = note != null;
     button.addEventListener('click', () => watch(r));
-    const line = document.createTextNode(runLine(r, mine));
+    const line = document.createTextNode(runLine(r, note));
     li.append(button, line);
     list.appendChild(li);
-    state.runLines.set(r.run, { r, line, mine });
+    state.runLines.set(r.run, { r, line, note });
   }
 }
 
-function runLine(r, mine) {
-  return ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${mine ? ' · yours' : ''}`;
+/** A run as listed, with `note` ("yours", "watching") when it is one the page shows. */
+function runLine(r, note) {
+  return ` ${r.run} · ${r.model} · ${objectiveLabel(r.objective)} · ${r.state} · step ${r.step}/${r.steps}${note ? ' · ' + note : ''}`;
 }
 
-/** One's own run listed moves on with its frames (the list is asked again only when a run starts or ends). */
+/** A run the page shows moves on in the list with its frames (the list is asked again only when a run starts or ends). */
 function moveRunLine(run, step) {
   const listed = state.runLines.get(run);
   if (!listed) return;
   listed.r.step = step;
   listed.r.state = 'running';
-  listed.line.textContent = runLine(listed.r, listed.mine);
+  listed.line.textContent = runLine(listed.r, listed.note);
 }
 
 /** A start message's objective in a few words: "conv3 · filter 7", "class 2", "deepdream · conv5", "conv2 · 32 filters"... */
@@ -965,32 +1058,41 @@ function objectiveLabel(o) {
   return [o.type === 'channel' || o.type === 'class' ? null : o.type, o.layer, which].filter((part) => part != null).join(' · ');
 }
 
-/** Shows another client's run live: its frames on the live image, its model, objective, layer and filter in the controls. */
+/**
+ * Shows another client's run live: its frames on the live image, its model, objective, layer and filter in the
+ * controls. The run shown before is left first (stopped if the page's own, unwatched if watched).
+ */
 async function watch(r) {
-  resetRun();
-  state.steps = r.steps;
-  state.shownRun = r.run;
-  $('step-total').textContent = r.steps;
-  send({ op: 'watch', run: r.run });
   if (r.model !== (state.model && state.model.id)) {
     $('model').value = r.model;
     if (!(await pickModel(r.model))) return;
   }
-  const o = r.objective;
-  if (![...$('objective').options].some((option) => option.value === o.type)) {
-    status(`watching run ${r.run}: its objective (${objectiveLabel(o)}) has no control on this page`);
-    return;
-  }
+  leaveLive('watching…');
+  state.run = r.run;
+  state.watched = r.run;
+  state.shownRun = r.run;
+  $('run-id').textContent = r.run;
+  $('step-total').textContent = r.steps;
+  send({ op: 'watch', run: r.run, tag: 'watch' });
+  status(`watching run ${r.run}` + (showObjective(r.objective) ? ''
+    : `: its objective (${objectiveLabel(r.objective)}) has no control on this page`));
+}
+
+/** Sets the controls to objective `o` (a run's, as listed); false if the page has no control for its type. */
+function showObjective(o) {
+  if (![...$('objective').options].some((option) => option.value === o.type)) return false;
   $('objective').value = o.type;
   onObjectiveChange();
   const layer = state.model.layers.find((l) => l.name === o.layer || l.alias === o.layer);
-  if (layer) {
+  // The same layer keeps the gallery shown (a new one stops it).
+  if (layer && layer.name !== $('layer').value) {
     $('layer').value = layer.name;
     onLayerChange();
   }
   // A gallery's frames on the live image are its first filter's (or class's).
   const index = [o.type === 'class' ? o.index : o.filter, ...(o.filters || [])].find((i) => i != null);
   if (index != null) $(o.type === 'class' ? 'class' : 'filter').value = index;
+  return true;
 }
 
 // --- activation maps ---
@@ -1141,7 +1243,7 @@ function wire() {
   $('layer').addEventListener('change', onLayerChange);
   $('objective').addEventListener('change', onObjectiveChange);
   $('start').addEventListener('click', start);
-  $('stop').addEventListener('click', () => state.run && send({ op: 'stop', run: state.run }));
+  $('stop').addEventListener('click', stopOwnRuns);
   $('gallery').addEventListener('click', startGallery);
   $('gallery-previous').addEventListener('click', () => turnGalleryPage(-1));
   $('gallery-next').addEventListener('click', () => turnGalleryPage(1));
@@ -1152,7 +1254,7 @@ function wire() {
   });
   $('pace').addEventListener('input', () => {
     showPace();
-    if (state.run && !$('stop').disabled) send({ op: 'update', run: state.run, pace: Number($('pace').value) });
+    if (ownRun()) send({ op: 'update', run: ownRun(), pace: Number($('pace').value) });
   });
   $('scrubber').addEventListener('input', () => scrubTo(Number($('scrubber').value)));
   $('replay').addEventListener('click', startReplay);

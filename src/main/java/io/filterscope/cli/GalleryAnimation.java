@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@code gallery --animate}: every filter's tile at evenly spaced steps (step 1 and the last always among them),
@@ -52,9 +51,8 @@ final class GalleryAnimation {
         if (frame < 0) {
             return;
         }
-        for (int i = 0; i < result.images().size(0); i++) {
-            float[] planes = result.images().get(NDArrayIndex.point(i)).dup('c').data().asFloat();
-            tiles.get(frame)[first + i] = Tiles.fromPlanes(planes, channels, side, side);
+        for (int i = 0; i < result.images().count(); i++) {
+            tiles.get(frame)[first + i] = Tiles.fromPlanes(result.images().planes()[i], channels, side, side);
         }
     }
 

@@ -53,14 +53,45 @@ public final class HostArrays {
         if (x.dataType() != DataType.FLOAT) {
             return x.dup('c').data().asDouble();
         }
-        INDArray exact = ownsItsBuffer(x) ? x : x.dup('c');
-        float[] narrow = new float[(int) exact.length()];
-        exact.data().asNioFloat().get(narrow);
+        float[] narrow = floats(x);
         double[] wide = new double[narrow.length];
         for (int i = 0; i < narrow.length; i++) {
             wide[i] = narrow[i];
         }
         return wide;
+    }
+
+    /**
+     * The values of {@code x} (any shape, any order) in c order as floats: for a FLOAT array whose buffer is exactly its
+     * values in c order one bulk copy from native memory, otherwise a c-order copy first (other types through
+     * {@code asFloat}).
+     *
+     * @return a new array of {@code x.length()} values
+     */
+    public static float[] floats(INDArray x) {
+        float[][] values = {new float[(int) x.length()]};
+        copy(x, 0, values);
+        return values[0];
+    }
+
+    /**
+     * Copies {@code x}'s values (any shape, any order), in c order from value {@code from} on, into the arrays of
+     * {@code into} one after the other, each filled whole: for a FLOAT array whose buffer is exactly its values in c order
+     * straight from its native memory, otherwise from a c-order copy (other types through {@code asFloat}).
+     *
+     * @throws IndexOutOfBoundsException when {@code x} holds fewer values than {@code into} takes from {@code from}
+     */
+    public static void copy(INDArray x, long from, float[][] into) {
+        INDArray exact = x.dataType() == DataType.FLOAT && ownsItsBuffer(x) ? x : x.dup('c');
+        java.nio.FloatBuffer values = exact.dataType() == DataType.FLOAT ? exact.data().asNioFloat()
+                : java.nio.FloatBuffer.wrap(exact.data().asFloat());
+        // A view of whole rows has a buffer of its own whose values start at the buffer's position.
+        values.position(Math.toIntExact(values.position() + from));
+        for (float[] part : into) {
+            values.get(part);
+        }
+        // The buffer is a view of the array's native memory, which goes when the array is collected.
+        java.lang.ref.Reference.reachabilityFence(exact);
     }
 
     /**
@@ -81,30 +112,47 @@ public final class HostArrays {
         into.data().asNioFloat().put(narrow(values));
     }
 
-    /** Arrays of at most this many values are checked by {@link #allFinite} on the host. */
-    static final int HOST_CHECK_MAX = 1 << 14;
+    /** Arrays of at most this many values are checked by {@link #allFinite} on the host (a 64-image batch of 128 px RGB). */
+    static final int HOST_CHECK_MAX = 1 << 22;
 
     /**
-     * Whether every value of {@code x} is finite: a FLOAT array of at most {@link #HOST_CHECK_MAX} values that lie in
-     * c order one after the other in its buffer (a 28 px run's image gradient, 784 values, or its rows of the batch's) is
-     * read in one bulk copy and checked on the host, where a native sum took an op call and a result array, as many a
-     * batch step as runs in it; any other by that one native sum, which is not finite when a value is not (nor when
+     * Whether every value of {@code x} is finite: a FLOAT array of at most {@link #HOST_CHECK_MAX} values that fill a
+     * stretch of its buffer, in any order (a run's image gradient, or its rows of the batch's, stored channels first or
+     * channels last) is read where it lies, on the host, where a native sum took an op call and a result array, as many
+     * a batch step as runs in it; any other by that one native sum, which is not finite when a value is not (nor when
      * finite values overflow it).
      */
     public static boolean allFinite(INDArray x) {
-        if (x.dataType() != DataType.FLOAT || x.length() > HOST_CHECK_MAX || x.ordering() != 'c'
-                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x)) {
+        if (x.dataType() != DataType.FLOAT || x.length() > HOST_CHECK_MAX || !fillsAStretch(x)) {
             return Double.isFinite(x.sumNumber().doubleValue());
         }
-        float[] values = new float[(int) x.length()];
-        // The buffer's view starts at the buffer's own offset, the array's values at the array's offset in it.
-        x.data().asNioFloat().get((int) x.offset(), values);
-        for (float v : values) {
-            if (!Float.isFinite(v)) {
-                return false;
+        // Read in place (a copy would be fresh heap a step): the buffer's view starts at the buffer's own offset, the
+        // array's values at the array's offset in it.
+        java.nio.FloatBuffer values = x.data().asNioFloat();
+        int end = Math.toIntExact(x.offset() + x.length());
+        boolean finite = true;
+        for (int i = (int) x.offset(); i < end && finite; i++) {
+            finite = Float.isFinite(values.get(i));
+        }
+        java.lang.ref.Reference.reachabilityFence(x);
+        return finite;
+    }
+
+    /**
+     * Whether x's values fill {@code x.length()} places of its buffer one after the other from its offset, in whatever
+     * order (a view's places never overlap, so they fill the stretch exactly when its span is its length).
+     */
+    private static boolean fillsAStretch(INDArray x) {
+        long span = 1;
+        for (int i = 0; i < x.rank(); i++) {
+            if (x.size(i) > 1) {
+                if (x.stride(i) <= 0) {
+                    return false;
+                }
+                span += (x.size(i) - 1) * x.stride(i);
             }
         }
-        return true;
+        return span == x.length();
     }
 
     /** Each value rounded to the nearest float, as the cast op rounds it. */

@@ -63,7 +63,7 @@ class HostArraysTest {
     }
 
     @Test
-    void doublesReadArraysViewsOfRowsAndStridedViewsAlike() {
+    void doublesAndFloatsReadArraysViewsOfRowsAndStridedViewsAlike() {
         INDArray batch = Nd4j.createFromArray(awkward(5 * 3 * 4 * 4)).castTo(DataType.FLOAT).reshape('c', 5, 3, 4, 4);
         INDArray rows = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
@@ -72,9 +72,12 @@ class HostArraysTest {
         for (INDArray x : new INDArray[] {batch, rows, strided, batch.permute(0, 2, 3, 1), batch.dup('f'), batch.castTo(DataType.DOUBLE)}) {
             double[] expected = x.dup('c').data().asDouble();
             double[] mine = HostArrays.doubles(x);
+            float[] narrow = HostArrays.floats(x);
             assertEquals(expected.length, mine.length);
+            assertEquals(expected.length, narrow.length);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(mine[i]), "value " + i);
+                assertEquals(Float.floatToRawIntBits((float) expected[i]), Float.floatToRawIntBits(narrow[i]), "float " + i);
             }
         }
     }
@@ -122,9 +125,24 @@ class HostArraysTest {
             assertFalse(HostArrays.allFinite(rows), "a view's value " + bad);
             rows.putScalar(new long[] {1, 0, 0, 0}, 0);
         }
-        INDArray strided = Nd4j.rand(DataType.FLOAT, 28, 28).transpose();
-        strided.putScalar(3, 4, Float.NaN);
-        assertFalse(HostArrays.allFinite(strided));
+        // A run's rows of a batch stored channels last, as the network's input gradient is: [n, c, h, w] over NHWC memory.
+        INDArray channelsLast = Nd4j.rand(DataType.FLOAT, 4, 28, 28, 3);
+        INDArray nchw = channelsLast.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3)).permute(0, 3, 1, 2);
+        channelsLast.putScalar(new long[] {0, 27, 27, 2}, Float.NaN);
+        channelsLast.putScalar(new long[] {3, 0, 0, 0}, Float.NaN);
+        assertTrue(HostArrays.allFinite(nchw), "the rows around a channels-last view");
+        channelsLast.putScalar(new long[] {2, 27, 27, 2}, Float.NaN);
+        assertFalse(HostArrays.allFinite(nchw), "the last value of a channels-last view");
+        INDArray transposed = Nd4j.rand(DataType.FLOAT, 28, 28).transpose();
+        transposed.putScalar(3, 4, Float.NaN);
+        assertFalse(HostArrays.allFinite(transposed));
+        // A view with gaps between its values (summed natively): a NaN in a gap does not count, one in the view does.
+        INDArray wide = Nd4j.rand(DataType.FLOAT, 28, 56);
+        INDArray gapped = wide.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 28));
+        wide.putScalar(5, 40, Float.NaN);
+        assertTrue(HostArrays.allFinite(gapped));
+        gapped.putScalar(5, 27, Float.NaN);
+        assertFalse(HostArrays.allFinite(gapped));
         INDArray large = Nd4j.rand(DataType.FLOAT, 1, 3, 128, 128);
         assertTrue(HostArrays.allFinite(large));
         large.putScalar(new long[] {0, 2, 127, 127}, Float.NaN);

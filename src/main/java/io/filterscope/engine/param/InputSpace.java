@@ -14,6 +14,12 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMax;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMin;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarSubtraction;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -134,8 +140,8 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     public INDArray toInput(INDArray display) {
         int c = (int) display.size(1);
         INDArray x = reordered(display.dup('c'));
-        Nd4j.exec(new BroadcastMulOp(x, vector(scale(c), x.dataType()), x, 1));
-        Nd4j.exec(new BroadcastAddOp(x, vector(offset(c), x.dataType()), x, 1));
+        perChannel(x, scale(c), Op.MUL);
+        perChannel(x, offset(c), Op.ADD);
         return x;
     }
 
@@ -143,8 +149,8 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     public INDArray toDisplay(INDArray input) {
         int c = (int) input.size(1);
         INDArray x = input.dup('c');
-        Nd4j.exec(new BroadcastSubOp(x, vector(offset(c), x.dataType()), x, 1));
-        Nd4j.exec(new BroadcastDivOp(x, vector(scale(c), x.dataType()), x, 1));
+        perChannel(x, offset(c), Op.SUB);
+        perChannel(x, scale(c), Op.DIV);
         return reordered(x);
     }
 
@@ -152,7 +158,7 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     public INDArray displayGradient(INDArray inputGradient) {
         int c = (int) inputGradient.size(1);
         INDArray g = inputGradient.dup('c');
-        Nd4j.exec(new BroadcastMulOp(g, vector(scale(c), g.dataType()), g, 1));
+        perChannel(g, scale(c), Op.MUL);
         return reordered(g);
     }
 
@@ -163,15 +169,57 @@ public record InputSpace(Double low, Double high, List<Double> mean, List<Double
     public INDArray inputGradient(INDArray displayGradient) {
         int c = (int) displayGradient.size(1);
         INDArray g = reordered(displayGradient.dup('c'));
-        Nd4j.exec(new BroadcastDivOp(g, vector(scale(c), g.dataType()), g, 1));
+        perChannel(g, scale(c), Op.DIV);
         return g;
     }
 
     /** Clamps input images [n, c, h, w] in place to the valid range of each channel. */
     public void clamp(INDArray input) {
         int c = (int) input.size(1);
-        Nd4j.exec(new BroadcastMax(input, vector(lower(c), input.dataType()), input, 1));
-        Nd4j.exec(new BroadcastMin(input, vector(upper(c), input.dataType()), input, 1));
+        perChannel(input, lower(c), Op.MAX);
+        perChannel(input, upper(c), Op.MIN);
+    }
+
+    /** An elementwise op of an image with a value per channel. */
+    private enum Op {
+        ADD, SUB, MUL, DIV, MAX, MIN;
+
+        /** Whether {@code x op value} is {@code x} for every float x: such an op is left out. */
+        boolean identity(double value) {
+            return value == 0 && (this == ADD || this == SUB) || value == 1 && (this == MUL || this == DIV);
+        }
+    }
+
+    /**
+     * {@code x[:, c] = x[:, c] op values[c]} in place, x [n, c, h, w]. When every channel has the same value (grey images,
+     * a range without mean or std) it is one scalar op, or none when that leaves x as it is (subtracting 0, dividing by
+     * 1), with the same floats as the broadcast: libnd4j broadcasts along dimension 1 in pieces one channel long, 3-5
+     * times a scalar op's time on a batch of 28 px images (docs/performance.md).
+     */
+    private static void perChannel(INDArray x, double[] values, Op op) {
+        if (java.util.Arrays.stream(values).allMatch(v -> v == values[0])) {
+            double v = values[0];
+            if (!op.identity(v)) {
+                Nd4j.exec(switch (op) {
+                    case ADD -> new ScalarAdd(x, null, x, v);
+                    case SUB -> new ScalarSubtraction(x, null, x, v);
+                    case MUL -> new ScalarMultiplication(x, null, x, v);
+                    case DIV -> new ScalarDivision(x, null, x, v);
+                    case MAX -> new ScalarMax(x, null, x, v);
+                    case MIN -> new ScalarMin(x, null, x, v);
+                });
+            }
+            return;
+        }
+        INDArray y = vector(values, x.dataType());
+        Nd4j.exec(switch (op) {
+            case ADD -> new BroadcastAddOp(x, y, x, 1);
+            case SUB -> new BroadcastSubOp(x, y, x, 1);
+            case MUL -> new BroadcastMulOp(x, y, x, 1);
+            case DIV -> new BroadcastDivOp(x, y, x, 1);
+            case MAX -> new BroadcastMax(x, y, x, 1);
+            case MIN -> new BroadcastMin(x, y, x, 1);
+        });
     }
 
     /**

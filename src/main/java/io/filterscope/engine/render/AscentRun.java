@@ -409,7 +409,7 @@ public final class AscentRun {
         }
         image.project();
         INDArray now = Workspaces.persistent(image::image);
-        return finish(now, Workspaces.persistent(() -> image.space().toDisplay(now)));
+        return finish(now, HostImages.of(image.space().toDisplay(now)));
     }
 
     /** The step size for each of its rows. */
@@ -419,8 +419,8 @@ public final class AscentRun {
         return sizes;
     }
 
-    /** Ends the step: its images are now {@code now} in input units and {@code display} for display ([n, c, h, w], kept). */
-    StepResult finish(INDArray now, INDArray display) {
+    /** Ends the step: its images are now {@code now} in input units ([n, c, h, w], kept) and {@code display} for display. */
+    StepResult finish(INDArray now, HostImages display) {
         step++;
         current = now;
         return new StepResult(step, stepValues, display);
@@ -451,10 +451,10 @@ public final class AscentRun {
         return image.image();
     }
 
-    /** The current images for display, [n, c, h, w] in [0, 1], RGB or grey (a new array). */
-    public INDArray displayImages() {
+    /** The current images for display, in [0, 1], RGB or grey. */
+    public HostImages displayImages() {
         // Every parameterization keeps the image inside the input range, so this lands in [0, 1].
         ownState();
-        return image.space().toDisplay(image.image());
+        return HostImages.of(image.space().toDisplay(image.image()));
     }
 }

@@ -54,7 +54,7 @@ public final class Renderer {
                         part.get(0).label() + (part.size() > 1 ? " .. " + part.get(part.size() - 1).label() : ""));
             }
             for (int i = 0; i < part.size(); i++) {
-                images.add(new RenderedImage(part.get(i), last.images().get(NDArrayIndex.point(i)).dup(),
+                images.add(new RenderedImage(part.get(i), last.images().image(i),
                         run.inputImages().get(NDArrayIndex.point(i)).dup(), last.values()[i],
                         run.dead(i)));
             }

@@ -156,29 +156,17 @@ final class SharedRows {
         }
         image.project();
         INDArray now = image.image();
-        INDArray display = Workspaces.persistent(() -> image.space().toDisplay(now));
+        // In the step's workspace: the images go to the host from it (HostImages).
+        HostImages display = HostImages.of(image.space().toDisplay(now));
         List<INDArray> own = rowsOf(now);
         List<StepResult> results = new ArrayList<>(members.size());
         int first = 0;
         for (int k = 0; k < members.size(); k++) {
             AscentRun r = members.get(k);
-            int from = first;
-            results.add(r.finish(own.get(k), Workspaces.persistent(() -> displayRows(display, from, from + r.images()))));
+            results.add(r.finish(own.get(k), display.slice(first, first + r.images())));
             first += r.images();
         }
         return results;
-    }
-
-    /**
-     * Rows {@code [from, to)} of {@code display}, the step's display copy (a new c-order array), as a step's images are
-     * handed out: an array whose buffer is exactly them. Its buffer is a part of the copy's, not another copy (a view and
-     * its copy were made a run and step): the next step makes a new display copy, so these images stay as they are.
-     */
-    private static INDArray displayRows(INDArray display, int from, int to) {
-        long per = display.length() / display.size(0);
-        long[] shape = display.shape().clone();
-        shape[0] = to - from;
-        return Nd4j.create(Nd4j.createBuffer(display.data(), from * per, (to - from) * per), shape);
     }
 
     /**

@@ -4,8 +4,9 @@ import io.filterscope.engine.Backend;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.BatchedAscent;
-import io.filterscope.engine.render.RunParts;
+import io.filterscope.engine.render.HostImages;
 import io.filterscope.engine.render.RunFailedException;
+import io.filterscope.engine.render.RunParts;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.model.ModelStore;
@@ -13,8 +14,8 @@ import io.filterscope.server.ApiError;
 import io.filterscope.server.protocol.ClientMessage;
 import io.filterscope.server.protocol.ComputeApi;
 import io.filterscope.server.protocol.RunSummary;
-import io.filterscope.server.protocol.ServerEvent;
 import io.filterscope.server.protocol.ServerEvent.Done;
+import io.filterscope.server.protocol.ServerEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -1083,19 +1084,12 @@ public final class ComputeService implements AutoCloseable {
         return runs.size() - waiting.size();
     }
 
-    private void sendFrames(Run run, int step, double[] values, org.nd4j.linalg.api.ndarray.INDArray images, boolean last) {
-        long[] shape = images.shape();
-        int c = (int) shape[1];
-        int h = (int) shape[2];
-        int w = (int) shape[3];
-        // The images are a fresh array of this step (never a view), so its buffer is exactly them: each image's planes
-        // in one bulk copy from native memory (asFloat read them value by value).
-        java.nio.FloatBuffer all = images.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? images.data().asNioFloat()
-                : java.nio.FloatBuffer.wrap(images.data().asFloat());
-        int per = c * h * w;
-        for (int i = 0; i < shape[0]; i++) {
-            float[] planes = new float[per];
-            all.get(i * per, planes);
+    private void sendFrames(Run run, int step, double[] values, HostImages images, boolean last) {
+        int c = images.channels();
+        int h = images.height();
+        int w = images.width();
+        for (int i = 0; i < images.count(); i++) {
+            float[] planes = images.planes()[i];
             int index = i;
             Double loss = values == null ? null : values[i];
             int filter = Run.filterOf(run.request.objectives().get(i), i);

@@ -3,6 +3,7 @@ package io.filterscope.server.compute;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.render.HostImages;
 import io.filterscope.model.LoadedModel;
 import io.filterscope.quality.GalleryChecks;
 import io.filterscope.server.protocol.ServerEvent.Done.FlatPreference;
@@ -12,8 +13,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * What {@code done} says of a finished gallery (several filters of one layer, at the model's own size) beyond its
@@ -56,11 +55,11 @@ record TileVerdicts(List<Integer> flat, List<FlatPreference> prefersFlat) {
                 }
                 filters.add(c.filter());
             }
-            INDArray shown = ascent.displayImages();
+            HostImages shown = ascent.displayImages();
             List<float[]> tiles = new ArrayList<>();
             Set<Integer> dead = new HashSet<>();
             for (int i = 0; i < filters.size(); i++) {
-                float[] tile = shown.get(NDArrayIndex.point(i)).dup().data().asFloat();
+                float[] tile = shown.planes()[i].clone();
                 for (int j = 0; j < tile.length; j++) {
                     tile[j] = Math.round(tile[j] * 255) / 255f;
                 }

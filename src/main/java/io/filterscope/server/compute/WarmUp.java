@@ -4,6 +4,7 @@ import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.render.AscentRun;
 import io.filterscope.engine.render.BatchedAscent;
+import io.filterscope.engine.render.HostImages;
 import io.filterscope.engine.render.StepResult;
 import io.filterscope.image.PngFiles;
 import io.filterscope.model.LoadedModel;
@@ -161,12 +162,9 @@ final class WarmUp {
                 long began = DeviceSpeed.clock();
                 StepResult result = BatchedAscent.step(net, List.of(new BatchedAscent.Placed(run, 0))).get(0).result();
                 speed.observe(work, DeviceSpeed.clock() - began);
-                long[] shape = result.images().shape();
-                int c = (int) shape[1];
-                int h = (int) shape[2];
-                int w = (int) shape[3];
-                float[] first = Arrays.copyOf(result.images().data().asFloat(), c * h * w);
-                FrameEncoder.encode("warm-up", result.step(), 0, 0, result.values()[0], i == steps - 1, first, c, w, h);
+                HostImages shown = result.images();
+                FrameEncoder.encode("warm-up", result.step(), 0, 0, result.values()[0], i == steps - 1, shown.planes()[0], shown.channels(),
+                        shown.width(), shown.height());
             }
         } finally {
             request.model().release(net);

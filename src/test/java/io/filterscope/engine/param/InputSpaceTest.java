@@ -50,6 +50,40 @@ class InputSpaceTest {
     }
 
     @Test
+    void greyAndUniformSpacesGiveTheFloatsOfTheFormulaExactly() {
+        // Grey images and ranges without mean or std take one scalar op per conversion (or none): each float must be what
+        // the formula gives in float arithmetic, as the per-channel broadcast gave it, and clamping must hold the range.
+        Nd4j.getRandom().setSeed(3);
+        INDArray grey = Nd4j.rand(DataType.FLOAT, 4, 1, 5, 6).muli(3).subi(1);
+        INDArray colour = Nd4j.rand(DataType.FLOAT, 2, 3, 5, 6).muli(3).subi(1);
+        for (InputSpace space : List.of(InputSpace.UNIT, InputSpace.range(-1, 1), new InputSpace(0.0, 255.0, List.of(33.3), null, null))) {
+            for (INDArray x : List.of(grey, colour)) {
+                if (space.mismatch((int) x.size(1)) != null) {
+                    continue;
+                }
+                float[] in = x.dup('c').data().asFloat();
+                float scale = (float) space.scale((int) x.size(1))[0];
+                float offset = (float) space.offset((int) x.size(1))[0];
+                float low = (float) space.lower((int) x.size(1))[0];
+                float high = (float) space.upper((int) x.size(1))[0];
+                float[] display = new float[in.length];
+                float[] input = new float[in.length];
+                float[] clamped = new float[in.length];
+                for (int i = 0; i < in.length; i++) {
+                    display[i] = (in[i] - offset) / scale;
+                    input[i] = in[i] * scale + offset;
+                    clamped[i] = Math.min(Math.max(in[i], low), high);
+                }
+                assertArrayEquals(display, space.toDisplay(x).data().asFloat(), 0f, space + " toDisplay");
+                assertArrayEquals(input, space.toInput(x).data().asFloat(), 0f, space + " toInput");
+                INDArray c = x.dup('c');
+                space.clamp(c);
+                assertArrayEquals(clamped, c.data().asFloat(), 0f, space + " clamp");
+            }
+        }
+    }
+
+    @Test
     void displayGradientIsTheAdjointOfToInput() {
         // <toInput(d) - toInput(0), g> = <d, displayGradient(g)> for any d and g.
         Nd4j.getRandom().setSeed(2);

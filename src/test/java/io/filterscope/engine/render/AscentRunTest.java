@@ -127,7 +127,7 @@ class AscentRunTest {
         Network net = Dl4jReader.read(pick).compile(DataType.FLOAT, 1, new long[] {3, 8, 8});
         AscentRun run = new AscentRun(net, List.of(new ChannelObjective("pick", 0)), params(InputSpace.CAFFE_BGR, "{\"lr\":0.05}"),
                 8, 40, 1);
-        INDArray rgb = runToEnd(run).images().get(NDArrayIndex.point(0));
+        INDArray rgb = runToEnd(run).images().image(0);
         double red = rgb.get(NDArrayIndex.point(0)).meanNumber().doubleValue();
         double green = rgb.get(NDArrayIndex.point(1)).meanNumber().doubleValue();
         double blue = rgb.get(NDArrayIndex.point(2)).meanNumber().doubleValue();
@@ -157,8 +157,8 @@ class AscentRunTest {
         StepResult batched = runToEnd(run(filters, 12, 5, p));
         for (int i = 0; i < filters.size(); i++) {
             StepResult alone = runToEnd(run(List.of(filters.get(i)), 12, 5, p));
-            INDArray together = batched.images().get(NDArrayIndex.point(i));
-            assertEquals(0, together.sub(alone.images().get(NDArrayIndex.point(0))).amaxNumber().doubleValue(), 1e-4,
+            INDArray together = batched.images().image(i);
+            assertEquals(0, together.sub(alone.images().image(0)).amaxNumber().doubleValue(), 1e-4,
                     "image " + i);
             assertEquals(alone.values()[0], batched.values()[i], 1e-4 * Math.max(1, Math.abs(alone.values()[0])));
         }
@@ -168,11 +168,26 @@ class AscentRunTest {
     void sameSeedGivesTheSameImagesAndAnotherSeedDoesNot() throws Exception {
         RunParts p = params("{\"jitter\":2,\"rotate\":5}");
         List<Objective> o = List.of(new ChannelObjective("c3", 1));
-        INDArray a = runToEnd(run(o, 8, 1, p)).images();
-        INDArray b = runToEnd(run(o, 8, 1, p)).images();
-        INDArray c = runToEnd(run(o, 8, 2, p)).images();
+        INDArray a = runToEnd(run(o, 8, 1, p)).images().array();
+        INDArray b = runToEnd(run(o, 8, 1, p)).images().array();
+        INDArray c = runToEnd(run(o, 8, 2, p)).images().array();
         assertEquals(a, b);
         assertNotEquals(a, c);
+    }
+
+    @Test
+    void aStepsImagesStayAsTheyWereWhileLaterStepsRun() throws Exception {
+        // The frame encoder reads a step's images after the next step began: they must not share memory with the step's.
+        for (String config : List.of("{}", "{\"parameterization\":\"fft\",\"optimizer\":\"adam\"}")) {
+            AscentRun run = run(List.of(new ChannelObjective("c3", 1), new ChannelObjective("c3", 2)), 6, 1, params(config));
+            StepResult first = run.step();
+            float[][] kept = java.util.Arrays.stream(first.images().planes()).map(float[]::clone).toArray(float[][]::new);
+            StepResult later = runToEnd(run);
+            for (int i = 0; i < kept.length; i++) {
+                assertArrayEquals(kept[i], first.images().planes()[i], config + ": image " + i + " of step 1");
+            }
+            assertFalse(java.util.Arrays.equals(kept[0], later.images().planes()[0]), config + ": the images did change");
+        }
     }
 
     @Test
@@ -240,14 +255,14 @@ class AscentRunTest {
         double first = run.step().values()[0];
         StepResult last = runToEnd(run);
         assertTrue(last.values()[0] > first * 1.2 + 1e-3, "objective went from " + first + " to " + last.values()[0]);
-        assertArrayEquals(new long[] {1, 1, 12, 12}, last.images().shape(), "frames show the image, not its border");
+        assertArrayEquals(new long[] {1, 1, 12, 12}, last.images().array().shape(), "frames show the image, not its border");
     }
 
     @Test
     void aTotalVariationPenaltyGivesASmootherImage() throws Exception {
         List<Objective> o = List.of(new ChannelObjective("c3", 2));
-        INDArray free = runToEnd(run(o, 30, 3, params("{\"lr\":0.05}"))).images();
-        INDArray smooth = runToEnd(run(o, 30, 3, params("{\"lr\":0.05,\"tv\":20}"))).images();
+        INDArray free = runToEnd(run(o, 30, 3, params("{\"lr\":0.05}"))).images().array();
+        INDArray smooth = runToEnd(run(o, 30, 3, params("{\"lr\":0.05,\"tv\":20}"))).images().array();
         assertTrue(variation(smooth) < 0.7 * variation(free), variation(smooth) + " vs " + variation(free));
     }
 
