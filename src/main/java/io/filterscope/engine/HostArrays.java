@@ -70,23 +70,22 @@ public final class HostArrays {
      */
     public static float[] floats(INDArray x) {
         float[][] values = {new float[(int) x.length()]};
-        copy(x, 0, values);
+        copy(x, values);
         return values[0];
     }
 
     /**
-     * Copies {@code x}'s values (any shape, any order), in c order from value {@code from} on, into the arrays of
-     * {@code into} one after the other, each filled whole: for a FLOAT array whose buffer is exactly its values in c order
-     * straight from its native memory, otherwise from a c-order copy (other types through {@code asFloat}).
+     * Copies {@code x}'s values (any shape, any order), in c order, into the arrays of {@code into} one after the other,
+     * each filled whole: for a FLOAT array whose buffer is exactly its values in c order straight from its native memory,
+     * otherwise from a c-order copy (other types through {@code asFloat}).
      *
-     * @throws IndexOutOfBoundsException when {@code x} holds fewer values than {@code into} takes from {@code from}
+     * @throws java.nio.BufferUnderflowException when {@code x} holds fewer values than {@code into} takes
      */
-    public static void copy(INDArray x, long from, float[][] into) {
+    public static void copy(INDArray x, float[][] into) {
         INDArray exact = x.dataType() == DataType.FLOAT && ownsItsBuffer(x) ? x : x.dup('c');
         java.nio.FloatBuffer values = exact.dataType() == DataType.FLOAT ? exact.data().asNioFloat()
                 : java.nio.FloatBuffer.wrap(exact.data().asFloat());
-        // A view of whole rows has a buffer of its own whose values start at the buffer's position.
-        values.position(Math.toIntExact(values.position() + from));
+        // A view of whole rows has a buffer of its own whose values start at the buffer's position: read on from there.
         for (float[] part : into) {
             values.get(part);
         }

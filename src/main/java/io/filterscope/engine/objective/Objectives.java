@@ -116,8 +116,10 @@ public final class Objectives {
         return new NeuronObjective(layer.name(), filter, position(spec, "x"), position(spec, "y"));
     }
 
-    /** An optional neuron coordinate: null (the centre) when absent. */
-    /** A neuron's {@code x} or {@code y}: from 0, however large the number (its map's own bound is checked with the run's size). */
+    /**
+     * A neuron's optional {@code x} or {@code y}: null (the centre) when absent, else from 0, however large the number
+     * (its map's own bound is checked with the run's size).
+     */
     private static Integer position(JsonNode spec, String field) {
         if (!spec.has(field)) {
             return null;

@@ -16,31 +16,32 @@ import org.nd4j.linalg.factory.Nd4j;
 public record HostImages(float[][] planes, int channels, int height, int width) {
 
     /**
-     * Copies images {@code [from, to)} of {@code display}, [n, c, h, w] in any order and memory.
+     * Copies the images of {@code display}, [n, c, h, w] in any order and memory.
      *
-     * @throws IllegalArgumentException when {@code display} is not rank 4 or the range falls outside it
+     * @throws IllegalArgumentException when {@code display} is not rank 4
      */
-    public static HostImages of(INDArray display, int from, int to) {
-        if (display.rank() != 4 || from < 0 || to > display.size(0) || from > to) {
-            throw new IllegalArgumentException("images " + from + ".." + to + " of " + java.util.Arrays.toString(display.shape()));
+    public static HostImages of(INDArray display) {
+        if (display.rank() != 4) {
+            throw new IllegalArgumentException("images of shape " + java.util.Arrays.toString(display.shape()) + ", not [n, c, h, w]");
         }
         int c = (int) display.size(1);
         int h = (int) display.size(2);
         int w = (int) display.size(3);
-        int per = c * h * w;
         // Each image straight into its own array: fresh Java heap is faulted in as dearly as native memory.
-        float[][] planes = new float[to - from][per];
-        HostArrays.copy(display, (long) from * per, planes);
+        float[][] planes = new float[(int) display.size(0)][c * h * w];
+        HostArrays.copy(display, planes);
         return new HostImages(planes, c, h, w);
     }
 
-    /** All of {@code display}'s images ({@link #of(INDArray, int, int)}). */
-    public static HostImages of(INDArray display) {
-        return of(display, 0, (int) display.size(0));
-    }
-
-    /** Images {@code [from, to)} (the same arrays, not copies). */
+    /**
+     * Images {@code [from, to)} (the same arrays, not copies).
+     *
+     * @throws IllegalArgumentException when the range falls outside the images
+     */
     public HostImages slice(int from, int to) {
+        if (from < 0 || to > planes.length || from > to) {
+            throw new IllegalArgumentException("images " + from + ".." + to + " of " + planes.length);
+        }
         return new HostImages(java.util.Arrays.copyOfRange(planes, from, to), channels, height, width);
     }
 

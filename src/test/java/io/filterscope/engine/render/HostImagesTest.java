@@ -15,7 +15,7 @@ class HostImagesTest {
     void eachImagesPlanesAreItsValuesInChannelOrderWhateverTheArraysMemory() {
         INDArray c = Nd4j.arange(4 * 3 * 2 * 5).castTo(DataType.FLOAT).reshape('c', 4, 3, 2, 5);
         for (INDArray display : new INDArray[] {c, c.dup('f'), c.permute(0, 2, 3, 1).dup('c').permute(0, 3, 1, 2)}) {
-            HostImages images = HostImages.of(display, 1, 3);
+            HostImages images = HostImages.of(display).slice(1, 3);
             assertEquals(2, images.count());
             assertEquals(3, images.channels());
             assertEquals(2, images.height());
@@ -41,7 +41,7 @@ class HostImagesTest {
     @Test
     void aRangeOutsideTheImagesIsRefused() {
         INDArray display = Nd4j.rand(DataType.FLOAT, 2, 1, 3, 3);
-        assertThrows(IllegalArgumentException.class, () -> HostImages.of(display, 1, 3));
-        assertThrows(IllegalArgumentException.class, () -> HostImages.of(display.reshape(2, 9), 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> HostImages.of(display).slice(1, 3));
+        assertThrows(IllegalArgumentException.class, () -> HostImages.of(display.reshape(2, 9)));
     }
 }
