@@ -23,6 +23,8 @@ final class CommandSupport {
     static final int MAX_PIXELS = 40_000_000;
     /** PNG text chunk holding the command line that re-creates the image. */
     static final String COMMAND_KEY = "filterscope:command";
+    /** The commands that keep their command line in their PNGs ({@link #provenance}): the only ones {@code rerun} repeats. */
+    static final List<String> RERUNNABLE = List.of("gallery", "classes", "activations", "attribution");
 
     private CommandSupport() {
     }
@@ -122,6 +124,9 @@ final class CommandSupport {
 
     /** Text chunks for a PNG: the effective command line (so {@code rerun} can repeat it) and the key settings. */
     static Map<String, String> provenance(List<String> command, Map<String, Object> settings) {
+        if (!RERUNNABLE.contains(command.get(0))) {
+            throw new IllegalArgumentException(command.get(0) + " is not among the commands rerun repeats (RERUNNABLE)");
+        }
         Map<String, String> text = new LinkedHashMap<>();
         try {
             text.put(COMMAND_KEY, JSON.writeValueAsString(command));

@@ -3,6 +3,8 @@ package io.filterscope.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.UserError;
+import io.filterscope.engine.preset.Param;
+import io.filterscope.engine.preset.Params;
 import io.filterscope.image.PngFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -68,6 +72,7 @@ final class RerunCommand implements Callable<Integer> {
             throw new UserError("rerun: " + png + " has no FilterScope settings (no " + CommandSupport.COMMAND_KEY
                     + " or " + START_KEY + " text chunk)");
         }
+        repeatable(command);
         Path target = out != null ? out : png.resolveSibling(png.getFileName().toString().replaceFirst("(?i)\\.png$", "") + "-rerun.png");
         if (!overwrite && Files.exists(target) && Files.isSameFile(target, png)) {
             throw new UserError("rerun: --out " + target + " is the input itself; add --overwrite to replace it");
@@ -76,8 +81,52 @@ final class RerunCommand implements Callable<Integer> {
         if (models.given()) {
             command.addAll(List.of("--models", models.dir().toString()));
         }
-        System.out.println("rerunning: " + String.join(" ", command.subList(0, Math.min(5, command.size()))) + " ...");
+        System.out.println("rerunning: " + shown(String.join(" ", command.subList(0, Math.min(5, command.size())))) + " ...");
         return commands.run(command.toArray(new String[0]));
+    }
+
+    /**
+     * Refuses, in one line, what a PNG may ask but rerun will not do on a file's word (a PNG can come from anyone): a
+     * command other than those whose PNGs keep their command line ({@link CommandSupport#RERUNNABLE}), an option whose
+     * value is a file or folder ({@link #namesAFile}: {@code --models}, {@code --image}, {@code --checker}, {@code --out}),
+     * and a word picocli would read as a file of arguments ({@code @FILE}). What rerun reads and writes is named by
+     * whoever runs it ({@code rerun --models DIR --out G.png}).
+     */
+    private void repeatable(List<String> command) {
+        String name = command.get(0);
+        if (!CommandSupport.RERUNNABLE.contains(name)) {
+            List<String> names = CommandSupport.RERUNNABLE;
+            throw new UserError("rerun: " + png + " asks for the command '" + shown(name) + "'; rerun repeats only "
+                    + String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1));
+        }
+        CommandSpec spec = Main.commandLine().getSubcommands().get(name).getCommandSpec();
+        for (int i = 1; i < command.size(); i++) {
+            String word = command.get(i);
+            if (word.startsWith("@")) {
+                throw new UserError("rerun: " + png + " asks " + name + " to read arguments from the file " + shown(word.substring(1))
+                        + "; rerun opens no file or folder a PNG names");
+            }
+            String[] flag = word.split("=", 2);
+            OptionSpec option = word.startsWith("-") ? spec.findOption(flag[0]) : null;
+            if (option != null && namesAFile(option)) {
+                String value = flag.length > 1 ? flag[1] : i + 1 < command.size() ? command.get(i + 1) : "";
+                throw new UserError("rerun: " + png + " asks " + name + " to open " + option.longestName() + " " + shown(value)
+                        + "; rerun opens no file or folder a PNG names (run " + name + " yourself to use it)");
+            }
+        }
+    }
+
+    /** Whether an option's value names a file or folder, as its declared type says ({@link Path} or {@link java.io.File}). */
+    static boolean namesAFile(OptionSpec option) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(option.type()), java.util.Arrays.stream(option.auxiliaryTypes()))
+                .anyMatch(t -> Path.class.isAssignableFrom(t) || java.io.File.class.isAssignableFrom(t));
+    }
+
+    /** Text from a PNG as it may be printed: control characters (a terminal's escape sequences) as Java escapes them (backslash, u, four hex digits). */
+    private static String shown(String text) {
+        StringBuilder out = new StringBuilder();
+        text.chars().forEach(c -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return out.toString();
     }
 
     /** The command line a command's PNG keeps ({@link CommandSupport#COMMAND_KEY}). @throws UserError when it is none */
@@ -125,26 +174,45 @@ final class RerunCommand implements Callable<Integer> {
             if (each.size() == 1) {
                 command.addAll(List.of("--columns", "1"));
             }
-            option(command, "--size", start.get("size"));
+            number(command, Params.SIZE, start.get("size"));
         } else if (type.equals("class")) {
             command.addAll(List.of("classes", "--model", start.get("model").asText()));
-            System.out.println("rerun: the page drew class " + objective.path("index").asText() + (start.has("size")
-                    ? " at " + start.get("size").asText() + " px" : "") + "; classes draws every class of the model at its own size");
+            System.out.println("rerun: the page drew class " + shown(objective.path("index").asText()) + (start.has("size")
+                    ? " at " + shown(start.get("size").asText()) + " px" : "") + "; classes draws every class of the model at its own size");
         } else {
-            throw new UserError("rerun: " + png + " was saved by the page from a run with a " + (type.isEmpty() ? "missing" : type)
+            throw new UserError("rerun: " + png + " was saved by the page from a run with a " + (type.isEmpty() ? "missing" : shown(type))
                     + " objective, which no command renders (gallery renders channel objectives, classes class ones)");
         }
-        option(command, "--steps", start.get("steps"));
-        option(command, "--seed", start.get("seed"));
+        number(command, Params.STEPS, start.get("steps"));
+        number(command, Params.SEED, start.get("seed"));
         option(command, "--preset", start.get("preset"));
         if (start.path("params").isObject()) {
             command.addAll(List.of("--params", start.get("params").toString()));
         }
         if (start.has("step") && start.has("steps") && start.get("step").asInt() != start.get("steps").asInt()) {
-            System.out.println("rerun: the page saved step " + start.get("step").asText() + " of " + start.get("steps").asText()
+            System.out.println("rerun: the page saved step " + shown(start.get("step").asText()) + " of " + start.get("steps").asText()
                     + "; the rerun renders all " + start.get("steps").asText());
         }
         return command;
+    }
+
+    /**
+     * {@code --NAME value} for a run field the message gives, a whole number within the field's bounds (the settings
+     * schema's, which the server holds a start to and the commands their flags).
+     *
+     * @throws UserError one line with the field's bounds otherwise ({@code 1e12} steps), not an int's
+     */
+    private void number(List<String> command, Param<Integer> field, JsonNode value) {
+        if (value == null || value.isNull()) {
+            return;
+        }
+        java.math.BigDecimal n = value.isNumber() ? value.decimalValue().stripTrailingZeros() : null;
+        if (n == null || n.scale() > 0 || n.compareTo(java.math.BigDecimal.valueOf(field.min())) < 0
+                || n.compareTo(java.math.BigDecimal.valueOf(field.max())) > 0) {
+            throw new UserError("rerun: " + png + ": its " + START_KEY + " text chunk's \"" + field.name() + "\" must be "
+                    + field.wholeNumbers() + ", got " + (n == null ? shown(value.toString()) : n.toPlainString()));
+        }
+        command.addAll(List.of("--" + field.name(), n.toBigInteger().toString()));
     }
 
     /** {@code name value} when the message gives the value. */
