@@ -395,6 +395,37 @@ class ProtocolEdgesTest {
         }
     }
 
+    /**
+     * Six starts at once that can never run (an unknown objective type, a preset there is none of) are each told why,
+     * not "too_many_runs": refused as they are read, they take none of the connection's places for runs going or
+     * starting (there were two too_many_runs then four "unknown objective type"), and a good start still gets one.
+     */
+    @Test
+    void startsThatCanNeverRunAreRefusedBeforeTakingAPlaceForRuns() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {
+            for (int i = 0; i < 6; i++) {
+                socket.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 2)
+                        .put("objective", new JsonObject().put("type", "nope")).put("tag", "T" + i));
+            }
+            for (int i = 0; i < 6; i++) {
+                JsonObject error = socket.next("error");
+                assertEquals("bad_request", error.getString("code"), error.encode());
+                assertTrue(error.getString("message").startsWith("unknown objective type 'nope' (known: channel, neuron, class"), error.encode());
+                assertEquals("T" + i, error.getString("tag"));
+            }
+            for (int i = 0; i < 6; i++) {
+                socket.send(Peer.start("tiny", "conv1", 1, 2, "P" + i).put("preset", "nope"));
+            }
+            for (int i = 0; i < 6; i++) {
+                JsonObject error = socket.next("error");
+                assertEquals("not_found", error.getString("code"), error.encode());
+                assertTrue(error.getString("message").startsWith("unknown preset 'nope' (presets: "), error.encode());
+            }
+            socket.send(Peer.start("tiny", "conv1", 1, 2, "good"));
+            assertEquals("completed", socket.next("done").getString("reason"));
+        }
+    }
+
     @Test
     void aStopOfARunThatEndedOrNeverWasIsNotFound() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1"); Peer.Socket socket = peer.connect(port)) {

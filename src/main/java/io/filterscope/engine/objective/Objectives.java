@@ -16,6 +16,9 @@ import java.util.List;
  * {@code l1} and {@code l2} (see {@link TotalVariation}, {@link ImageNorm}), usually in a sum with a negative weight.
  */
 public final class Objectives {
+    /** Reads the form of objectives alone, knowing no model ({@link #checkForm}): its layers are null. */
+    private static final Objectives FORM = new Objectives(null, null);
+
     private final List<LayerInfo> layers;
     private final List<String> classes;
 
@@ -29,6 +32,20 @@ public final class Objectives {
     public LayerInfo outputLayer() {
         LayerInfo last = layers.get(layers.size() - 1);
         return last.spatial() ? null : last;
+    }
+
+    /**
+     * Checks what of an objective, or of a {@code "filters"} batch ({@link #parseBatch}), needs no model, in the words
+     * reading it for a model uses: it is an object of a known type, its fields have their types (a string layer, a
+     * whole-number filter or index, a sum's terms with their weights). Layers, and the ranges of filters and classes, are
+     * the model's to check. A start is read so before any model is, so that it is refused at once.
+     *
+     * @return objectives of the kinds asked for, one per image, whose layers and indexes stand for none (what
+     *         {@link io.filterscope.engine.preset.Presets#defaultFor(List)} reads)
+     * @throws UserError as {@link #parseBatch} would
+     */
+    public static List<Objective> checkForm(JsonNode spec) {
+        return FORM.parseBatch(spec);
     }
 
     public Objective parse(JsonNode spec) {
@@ -89,12 +106,18 @@ public final class Objectives {
 
     /** @param index any whole number: one out of the model's range is refused naming the range */
     public ClassObjective classLogit(long index) {
+        if (layers == null) {
+            return new ClassObjective("", 0, null); // the form alone
+        }
         int k = classRange().check(index);
         return new ClassObjective(outputLayer().name(), k, classes != null && k < classes.size() ? classes.get(k) : null);
     }
 
     /** The output layer's class indexes. @throws UserError for a model without a dense output layer */
     private IndexRange classRange() {
+        if (layers == null) {
+            return null; // the form alone
+        }
         LayerInfo out = outputLayer();
         if (out == null) {
             throw new UserError("this model has no dense output layer, so it has no class objective");
@@ -160,16 +183,28 @@ public final class Objectives {
     }
 
     private LayerInfo layerNamed(String name) {
+        if (layers == null) {
+            return new LayerInfo(name, "", 1, List.of(1L, 1L, 1L)); // the form alone: any name, spatial
+        }
         return LayerInfo.named(layers, name, "");
     }
 
-    private static IndexRange filterRange(LayerInfo layer) {
-        return new IndexRange("filter", "layer " + layer.name(), layer.channels());
+    private IndexRange filterRange(LayerInfo layer) {
+        return layers == null ? null : new IndexRange("filter", "layer " + layer.name(), layer.channels());
     }
 
-    /** A filter or class index, checked against its range, however many digits it has. */
+    /**
+     * A filter or class index, checked against its range, however many digits it has; with no range (the form alone), only
+     * that it is a whole number.
+     */
     private static int index(JsonNode spec, String field, IndexRange range) {
         JsonNode v = spec.get(field);
+        if (range == null) {
+            if (v == null || !v.isIntegralNumber() && wholeFloat(v) == null) {
+                integer(spec, field);
+            }
+            return 0;
+        }
         if (v != null && v.isIntegralNumber() && !v.canConvertToLong()) {
             throw range.outside(v.asText());
         }

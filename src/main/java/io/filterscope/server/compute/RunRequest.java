@@ -27,13 +27,8 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
      * @throws io.filterscope.server.ApiError.ApiException 413 too_large for more than {@link #MAX_IMAGES} images
      */
     static RunRequest parse(ClientMessage.Start start, Function<String, LoadedModel> models) {
-        if (start.model() == null) {
-            throw new UserError("start needs a string \"model\"");
-        }
+        io.filterscope.server.protocol.Protocol.checkForm(start); // what needs no model, as the start was read
         LoadedModel model = models.apply(start.model());
-        if (start.objective() == null || !start.objective().isObject()) {
-            throw new UserError("start needs an \"objective\" object, e.g. {\"type\":\"channel\",\"layer\":\"conv2\",\"filter\":3}");
-        }
         List<Objective> objectives = model.objectives().parseBatch(start.objective());
         if (objectives.size() > MAX_IMAGES) {
             // too_large, as a step over the time or memory limit is: the page then asks for a smaller page of its gallery.

@@ -15,7 +15,11 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.filterscope.engine.objective.Objective;
+import io.filterscope.engine.objective.Objectives;
 import io.filterscope.engine.preset.Params;
+import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
 import io.filterscope.server.ApiError;
 import io.vertx.core.eventbus.EventBus;
 import java.util.List;
@@ -62,14 +66,21 @@ public final class Protocol {
     /** A text frame that is no valid message: what was wrong, and the message's tag when it had one. */
     public static final class BadMessage extends Exception {
         public final transient JsonNode tag;
+        /** Whether it names something there is none of (a preset), 404 not_found, rather than being malformed (400). */
+        private final boolean notFound;
 
         BadMessage(String message, JsonNode tag) {
+            this(message, tag, false);
+        }
+
+        BadMessage(String message, JsonNode tag, boolean notFound) {
             super(message);
             this.tag = tag;
+            this.notFound = notFound;
         }
 
         public ApiError error() {
-            return ApiError.badRequest(getMessage());
+            return notFound ? ApiError.notFound(getMessage()) : ApiError.badRequest(getMessage());
         }
     }
 
@@ -89,24 +100,38 @@ public final class Protocol {
                     + "{\"op\":\"stop\",\"run\":\"r1\"}", tagOf(message.tag()));
         }
         if (message instanceof ClientMessage.Start start) {
-            checkNumbers(start);
+            try {
+                checkForm(start);
+            } catch (io.filterscope.UserError e) {
+                throw new BadMessage(e.getMessage(), tagOf(start.tag()), e.notFound);
+            }
         }
         return message;
     }
 
     /**
-     * A start's numbers that no model is needed to check (size, steps, pace), within their bounds: a start out of
-     * them is told so at once, not "too_many_runs" when its client has runs starting (the limits on runs count
-     * starts not yet accepted).
+     * Checks what of a start no model is needed for: its numbers (size, steps, pace) within their bounds, a model named,
+     * its objective's form ({@link Objectives#checkForm}: type, fields, a sum's terms), its preset and its params. A
+     * start that could never run is told so as it is read, not "too_many_runs" when its client has runs starting (the
+     * limits on runs count starts not yet accepted); a worker reads it again so before it reads the model.
+     *
+     * @return objectives of the kinds it asks for, standing for no layer or index
+     * @throws io.filterscope.UserError one line saying what is wrong (404 for a preset there is none of)
      */
-    private static void checkNumbers(ClientMessage.Start start) throws BadMessage {
-        try {
-            withinIfGiven(Params.SIZE, start.size());
-            withinIfGiven(Params.STEPS, start.steps());
-            withinIfGiven(Params.PACE, start.pace());
-        } catch (io.filterscope.UserError e) {
-            throw new BadMessage(e.getMessage(), tagOf(start.tag()));
+    public static List<Objective> checkForm(ClientMessage.Start start) {
+        withinIfGiven(Params.SIZE, start.size());
+        withinIfGiven(Params.STEPS, start.steps());
+        withinIfGiven(Params.PACE, start.pace());
+        if (start.model() == null) {
+            throw new io.filterscope.UserError("start needs a string \"model\"");
         }
+        if (start.objective() == null || !start.objective().isObject()) {
+            throw new io.filterscope.UserError("start needs an \"objective\" object, e.g. {\"type\":\"channel\",\"layer\":\"conv2\",\"filter\":3}");
+        }
+        List<Objective> kinds = Objectives.checkForm(start.objective());
+        Preset preset = start.preset() == null ? Presets.defaultFor(kinds) : Presets.named(start.preset());
+        preset.defaults().with(start.params());
+        return kinds;
     }
 
     private static void withinIfGiven(io.filterscope.engine.preset.Param<Integer> field, Integer value) {

@@ -108,6 +108,32 @@ class ProtocolTest {
         assertEquals("\"pace\" must be a whole number from 0 to 1000, got -1", error("{\"op\":\"start\",\"pace\":-1}"));
     }
 
+    /**
+     * What of a start needs no model is checked as it is read: an objective's type and fields, a sum's terms, the preset
+     * and the params; a layer, and an index's range, are the model's.
+     */
+    @Test
+    void aStartThatCanNeverRunIsRefusedAsItIsRead() throws Exception {
+        String start = "{\"op\":\"start\",\"model\":\"m\",\"objective\":";
+        assertTrue(error(start + "{\"type\":\"nope\"}}").startsWith("unknown objective type 'nope' (known: channel,"));
+        assertEquals("objective needs a string \"layer\"", error(start + "{\"type\":\"channel\",\"filter\":1}}"));
+        assertEquals("objective needs an integer \"filter\", got 1.5", error(start + "{\"type\":\"channel\",\"layer\":\"c\",\"filter\":1.5}}"));
+        assertEquals("every term of a sum needs a numeric \"weight\"",
+                error(start + "{\"type\":\"sum\",\"terms\":[{\"objective\":{\"type\":\"tv\"}}]}}"));
+        assertEquals("\"filters\" item 2 of 2: objective needs an integer \"filter\"",
+                error(start + "{\"type\":\"channel\",\"layer\":\"c\",\"filters\":[1,\"x\"]}}"));
+        assertEquals("start needs a string \"model\"", error("{\"op\":\"start\",\"objective\":{\"type\":\"tv\"}}"));
+        assertTrue(error(start + "{\"type\":\"tv\"},\"params\":{\"nope\":1}}").startsWith("unknown"), "a param there is none of");
+        Protocol.BadMessage preset = assertThrows(Protocol.BadMessage.class,
+                () -> Protocol.decode(start + "{\"type\":\"tv\"},\"preset\":\"nope\"}"));
+        assertEquals("not_found", preset.error().code());
+        for (String fine : List.of("{\"type\":\"channel\",\"layer\":\"anything\",\"filter\":99999999999999999999}",
+                "{\"type\":\"neuron\",\"layer\":\"c\",\"filter\":-1,\"x\":3}", "{\"type\":\"class\",\"index\":1e300}",
+                "{\"type\":\"sum\",\"terms\":[{\"weight\":-1,\"objective\":{\"type\":\"deepdream\",\"layer\":\"x\"}}]}")) {
+            assertInstanceOf(ClientMessage.Start.class, Protocol.decode(start + fine + "}"), "the model's to judge: " + fine);
+        }
+    }
+
     @Test
     void aMessageNestedTooDeeplyIsSaidSoNotCalledNoObject() {
         String deep = "{\"op\":\"start\",\"objective\":" + "{\"type\":\"sum\",\"terms\":[{\"weight\":1,\"objective\":".repeat(500)
