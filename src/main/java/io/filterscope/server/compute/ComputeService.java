@@ -158,6 +158,13 @@ public final class ComputeService implements AutoCloseable {
      * commands, removed when the start is answered.
      */
     private final Map<String, Boolean> starting = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The last start asked for of each model ({@link #startWhenScored}): done when that start is over. A start is placed
+     * only once the one of its model that came before it is, so runs asked for while their model loads or a layer's first
+     * run is scored are placed in the order they came (four of mnist-cnn's conv2 with one place started the third). Per
+     * model: a run of a model that is ready does not wait for another model's read.
+     */
+    private final Map<String, CompletableFuture<Void>> lastStartOf = new java.util.concurrent.ConcurrentHashMap<>();
     /** Networks being compiled ahead of starts ({@link #startCompiled}): done when the start that compiles it is over. */
     private final Map<NetworkShape, CompletableFuture<Void>> compiling = new java.util.concurrent.ConcurrentHashMap<>();
     /**
@@ -399,7 +406,12 @@ public final class ComputeService implements AutoCloseable {
         if (!ready(request.model(), true)) {
             emit(new ServerEvent.Preparing(runId, "loading model " + request.model(), null));
         }
-        return withModel(request.model(), true, () -> call(() -> stoppedWhileStarting(runId) ? null : firstRunWork(request)))
+        String model = String.valueOf(request.model());
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> before = lastStartOf.put(model, mine);
+        CompletableFuture<Void> placed = before == null ? CompletableFuture.completedFuture(null) : before;
+        CompletableFuture<ComputeApi.Accepted> answer = withModel(request.model(), true,
+                        () -> call(() -> stoppedWhileStarting(runId) ? null : firstRunWork(request)))
                 .thenCompose(work -> {
                     if (work == null) {
                         return CompletableFuture.completedFuture(true);
@@ -408,7 +420,7 @@ public final class ComputeService implements AutoCloseable {
                     return queryInPieces(client, () -> stoppedWhileStarting(runId) || firstRunPiece(request, work.scoreExamples())
                             ? Optional.of(true) : Optional.<Boolean>empty());
                 })
-                .thenCompose(measured -> startCompiled(runId, client, request))
+                .thenCompose(measured -> placed.thenCompose(v -> startCompiled(runId, client, request)))
                 .handle((accepted, error) -> {
                     // Atomic against a stop (a command): either it found the run starting and sent its done, or not.
                     boolean stopped = Boolean.TRUE.equals(starting.remove(runId));
@@ -417,6 +429,11 @@ public final class ComputeService implements AutoCloseable {
                     }
                     throw error instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(error);
                 });
+        answer.whenComplete((accepted, error) -> {
+            lastStartOf.remove(model, mine);
+            mine.complete(null);
+        });
+        return answer;
     }
 
     /**
