@@ -158,6 +158,8 @@ public final class ComputeService implements AutoCloseable {
      * commands, removed when the start is answered.
      */
     private final Map<String, Boolean> starting = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What each run of {@link #starting} asked for, until its start is answered: {@link #list} shows it "preparing". */
+    private final Map<String, ClientMessage.Start> preparing = new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * The last start asked for of each model ({@link #startWhenScored}): done when that start is over. A start is placed
      * only once the one of its model that came before it is, so runs asked for while their model loads or a layer's first
@@ -403,6 +405,7 @@ public final class ComputeService implements AutoCloseable {
      */
     public CompletableFuture<ComputeApi.Accepted> startWhenScored(String runId, String client, ClientMessage.Start request) {
         starting.put(runId, false);
+        preparing.put(runId, request);
         if (!ready(request.model(), true)) {
             emit(new ServerEvent.Preparing(runId, "loading model " + request.model(), null));
         }
@@ -430,6 +433,7 @@ public final class ComputeService implements AutoCloseable {
                     throw error instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(error);
                 });
         answer.whenComplete((accepted, error) -> {
+            preparing.remove(runId);
             lastStartOf.remove(model, mine);
             mine.complete(null);
         });
@@ -711,10 +715,24 @@ public final class ComputeService implements AutoCloseable {
                 : run.batch.members.stream().map(r -> r.id).collect(java.util.stream.Collectors.toSet());
     }
 
+    /**
+     * Every run: running, then waiting in order, then those still preparing ({@link #startWhenScored}: their model
+     * loading, a layer's first run scored, their network compiled), which can be watched already; a preparing run has
+     * taken no step and its steps are those it asked for.
+     */
     public List<RunSummary> list() {
         List<RunSummary> all = new ArrayList<>();
         runs.values().stream().filter(r -> r.running).forEach(r -> all.add(r.summary()));
         waiting.forEach(r -> all.add(r.summary()));
+        preparing.forEach((id, request) -> {
+            if (!runs.containsKey(id) && Boolean.FALSE.equals(starting.get(id))) {
+                int images = request.objective() != null && request.objective().path("filters").isArray()
+                        ? request.objective().get("filters").size() : 1;
+                all.add(new RunSummary(id, request.model(), "preparing", 0,
+                        request.steps() != null ? request.steps() : io.filterscope.engine.preset.Params.STEPS.base(), images,
+                        request.objective()));
+            }
+        });
         return all;
     }
 
