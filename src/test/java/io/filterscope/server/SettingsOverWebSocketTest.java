@@ -111,4 +111,25 @@ class SettingsOverWebSocketTest {
             assertEquals("stopped", client.nextEvent("done").getString("reason"));
         }
     }
+
+    /**
+     * A refused update names the fixed settings it would change (those /api/params marks not live), not "parameterization
+     * and decorrelate" whatever was asked; a fixed setting sent again unchanged is no change.
+     */
+    @Test
+    void anUpdateOfAFixedSettingNamesThatSetting() throws Exception {
+        try (TestClient client = TestClient.connect(server.port())) {
+            client.send(start(channel("conv2", 1), 100_000).put("preset", "plain").put("params", new JsonObject().put("init", "noise")));
+            String run = client.nextEvent("started").getString("run");
+            client.send(new JsonObject().put("op", "update").put("run", run).put("params", new JsonObject().put("init", "examples")));
+            assertEquals("init cannot change while a run goes; start a new run", client.nextEvent("error").getString("message"));
+            client.send(new JsonObject().put("op", "update").put("run", run)
+                    .put("params", new JsonObject().put("pad", 4).put("init", "examples")));
+            assertEquals("init and pad cannot change while a run goes; start a new run", client.nextEvent("error").getString("message"));
+            client.send(new JsonObject().put("op", "update").put("run", run).put("params", new JsonObject().put("init", "noise").put("tv", 1.0)));
+            client.nextEvent("updated");
+            client.send(new JsonObject().put("op", "stop").put("run", run));
+            assertEquals("stopped", client.nextEvent("done").getString("reason"));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import io.filterscope.UserError;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -68,6 +69,14 @@ public final class Settings {
             nextGiven.add(param);
         }
         return new Settings(next, Set.copyOf(nextGiven));
+    }
+
+    /**
+     * The settings that may not change while a run goes ({@link Param#live}, as {@code /api/params} says) whose value
+     * {@code next} changes, in the schema's order: what an update asking for {@code next} is refused for.
+     */
+    public List<Param<?>> fixedChanges(Settings next) {
+        return Params.ALL.stream().filter(p -> !p.live() && !Objects.equals(get(p), next.get(p))).toList();
     }
 
     /**

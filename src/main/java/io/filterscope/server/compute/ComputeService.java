@@ -682,6 +682,13 @@ public final class ComputeService implements AutoCloseable {
             throw ApiError.badRequest("update needs a \"params\" object or a \"pace\"").exception();
         }
         RunRequest next = params == null ? run.request : run.request.with(run.request.settings().with(params));
+        List<String> fixed = run.request.settings().fixedChanges(next.settings()).stream()
+                .map(io.filterscope.engine.preset.Param::name).toList();
+        if (!fixed.isEmpty()) {
+            String names = fixed.size() == 1 ? fixed.get(0)
+                    : String.join(", ", fixed.subList(0, fixed.size() - 1)) + " and " + fixed.get(fixed.size() - 1);
+            throw ApiError.badRequest(names + " cannot change while a run goes; start a new run").exception();
+        }
         if (pace != null) {
             next = next.withPace(pace);
         }
