@@ -141,8 +141,13 @@ public final class Protocol {
     }
 
     private static boolean namesNoRun(ClientMessage m) {
-        return m instanceof ClientMessage.Stop s && s.run() == null || m instanceof ClientMessage.Update u && u.run() == null
-                || m instanceof ClientMessage.Watch w && w.run() == null || m instanceof ClientMessage.Unwatch x && x.run() == null;
+        return m instanceof ClientMessage.Stop s && noRun(s.run()) || m instanceof ClientMessage.Update u && noRun(u.run())
+                || m instanceof ClientMessage.Watch w && noRun(w.run()) || m instanceof ClientMessage.Unwatch x && noRun(x.run());
+    }
+
+    /** A run field absent, or empty ({@code "run":""} was told "no run  to watch", its id left out between two spaces). */
+    private static boolean noRun(String run) {
+        return run == null || run.isBlank();
     }
 
     /**

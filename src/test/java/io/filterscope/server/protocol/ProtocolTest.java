@@ -61,6 +61,8 @@ class ProtocolTest {
                 error("{\"op\":\"start\",\"seed\":99999999999}"));
         for (String op : List.of("stop", "update", "watch", "unwatch")) {
             assertTrue(error("{\"op\":\"" + op + "\"}").startsWith("stop, update, watch and unwatch need the \"run\""), op);
+            assertEquals(error("{\"op\":\"" + op + "\"}"), error("{\"op\":\"" + op + "\",\"run\":\"\"}"), "an empty run, as a missing one: " + op);
+            assertEquals(error("{\"op\":\"" + op + "\"}"), error("{\"op\":\"" + op + "\",\"run\":\" \"}"), op);
         }
         Protocol.BadMessage tagged = assertThrows(Protocol.BadMessage.class,
                 () -> Protocol.decode("{\"op\":\"start\",\"model\":7,\"tag\":\"mine\"}"));
