@@ -71,6 +71,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError("serve: --token is empty (an unset variable?): give the token, or leave out --token and "
                     + "FILTERSCOPE_TOKEN to serve without one");
         }
+        notEmpty("--allow-origin", origins, "an origin such as https://class.example.org");
+        notEmpty("--allow-host", hosts, "a host name such as class.example.org");
         ServerConfig.Tls tls = tls(); // checked before the models load and warm up: a bad file is said at once
         if (!noCompute) {
             models.store();
@@ -80,6 +82,19 @@ final class ServeCommand implements Callable<Integer> {
         FilterScopeServer.Roles roles = new FilterScopeServer.Roles(true, !noCompute, cluster);
         return runUntilStopped("serve", config, roles, server -> "listening on "
                 + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + server.port());
+    }
+
+    /**
+     * A list flag given an empty item ({@code --allow-origin ''}, {@code "$ORIGINS"} unset, {@code a,,b}) is refused as
+     * {@code --token ''} is, not taken as none.
+     *
+     * @throws UserError "serve: --allow-origin is empty (an unset variable?): give an origin such as ..., or leave it out"
+     */
+    private static void notEmpty(String flag, List<String> items, String example) {
+        if (items.stream().anyMatch(String::isBlank)) {
+            throw new UserError("serve: " + flag + (items.size() == 1 ? " is empty" : " has an empty item")
+                    + " (an unset variable?): give " + example + ", or leave out " + flag);
+        }
     }
 
     private static List<String> trimmed(List<String> items) {

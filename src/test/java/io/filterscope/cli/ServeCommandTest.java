@@ -20,6 +20,19 @@ class ServeCommandTest {
         assertEquals(expected, CommandLine.fail("serve", "--port", "0", "--models", models, "--token", "  ").message());
     }
 
+    /** An empty --allow-origin (or --allow-host) was taken as none, silently, whereas an empty --token is refused. */
+    @Test
+    void anEmptyAllowedOriginOrHostIsRefusedAsAnEmptyTokenIs(@TempDir Path dir) {
+        String models = dir.resolve("no-such-folder").toString();
+        assertEquals("serve: --allow-origin is empty (an unset variable?): give an origin such as https://class.example.org, "
+                + "or leave out --allow-origin", CommandLine.fail("serve", "--port", "0", "--models", models, "--allow-origin", "").message());
+        assertEquals("serve: --allow-origin has an empty item (an unset variable?): give an origin such as https://class.example.org, "
+                + "or leave out --allow-origin",
+                CommandLine.fail("serve", "--port", "0", "--models", models, "--allow-origin", "https://a.org, ,https://b.org").message());
+        assertEquals("serve: --allow-host is empty (an unset variable?): give a host name such as class.example.org, "
+                + "or leave out --allow-host", CommandLine.fail("serve", "--port", "0", "--models", models, "--allow-host", " ").message());
+    }
+
     /** The models folder does not exist: had the models been read first, that would be the error. */
     @Test
     void filesThatAreNoPemCertificateOrKeyAreSaidBeforeTheModelsAreRead(@TempDir Path dir) throws Exception {
