@@ -215,6 +215,25 @@ class RunPanelPageTest {
         awaitNothingRuns();
     }
 
+    /**
+     * A start the page leaves for another model before its answer comes (within milliseconds) is stopped when its answer
+     * comes: the page stopped only a run whose started had arrived, so this one computed on for nobody, and took the new
+     * model's live panel.
+     */
+    @Test
+    void aStartLeftForAnotherModelBeforeItsAnswerIsStoppedWhenItComes() throws Exception {
+        load(browser);
+        browser.findElement(By.id("steps")).clear();
+        browser.findElement(By.id("steps")).sendKeys("100000");
+        js(browser, RECORD_SENT + " start(); const model = document.getElementById('model'); model.value = 'tiny2';"
+                + " model.dispatchEvent(new Event('change'));");
+        waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+        waitFor(browser).until(d -> sent(d, "stop").size() == 1);
+        awaitNothingRuns();
+        assertEquals(List.of("-", "0"), List.of(text(browser, "run-id"), text(browser, "step")), "no run of tiny's in tiny2's panel");
+        assertEquals("", status(browser));
+    }
+
     /** A gallery's tiles show a plain square until their first frame, not broken images with "filter N" (page19). */
     @Test
     void galleryTilesWaitingForTheirFirstFrameShowAPlainSquare() {
