@@ -17,6 +17,11 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,6 +248,36 @@ class RunPanelPageTest {
         assertEquals(32, browser.findElements(By.cssSelector("#gallery-grid img")).size());
         waitFor(browser).until(d -> (Boolean) js(d, "return [...document.querySelectorAll('#gallery-grid img')]"
                 + ".every((i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/svg+xml'))"));
+    }
+
+    /** Selenium warned at every browser's start that it has no CDP implementation for this Chromium (two lines each). */
+    @Test
+    void aBrowserStartsWithoutSeleniumsCdpVersionWarnings() throws IOException {
+        Logger selenium = Logger.getLogger("org.openqa.selenium");
+        List<String> warned = new CopyOnWriteArrayList<>();
+        Handler warnings = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warned.add(r.getLoggerName() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        selenium.addHandler(warnings);
+        try {
+            ExplorerPageTest.chromium().quit();
+        } finally {
+            selenium.removeHandler(warnings);
+        }
+        assertEquals(List.of(), warned);
     }
 
     private static void load(WebDriver page) {
