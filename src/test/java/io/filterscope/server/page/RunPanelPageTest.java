@@ -316,7 +316,12 @@ class RunPanelPageTest {
             d.findElement(By.id("refresh-runs")).click();
             return !d.findElements(button).isEmpty();
         });
-        page.findElement(button).click();
+        // Clicked inside the wait: an answer to an earlier refresh may redraw the list between finding the button and
+        // the click (a stale element, seen on a loaded machine).
+        waitFor(page).until(d -> {
+            d.findElement(button).click();
+            return true;
+        });
         waitFor(page).until(d -> status(d).contains("watching run " + run) && step(d) > 0);
     }
 
