@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * every call builds the primitive descriptor again (brgemm blocking, a primitive cache look-up) and reorders the
  * weights (9.4 MB for a 512 x 512 3x3 layer). The same primitive as libnd4j's (forward inference, direct algorithm,
  * oneDNN's choice of weight layout, the arrays' own strides for the maps), so the same kernel and the same values bit
- * for bit ({@code DirectConvTest}). The weights are read once, at {@link #of}: callers must not change them afterwards.
+ * for bit ({@code DirectConvTest}); where oneDNN would choose a blocked layout for maps stored channels last (AVX2
+ * processors), the primitive for their own layout, which skips libnd4j's copies of the maps into it and back. The weights are read once, at {@link #of}: callers must not change them afterwards.
  * Made {@code rectified}, it writes {@code max(conv, 0)}: a ReLU as the primitive's eltwise post-op (oneDNN's "Primitive
  * Attributes: Post-ops"), applied to each value as it is stored, the same values as libnd4j's relu after it.
  *
@@ -39,7 +40,8 @@ final class DirectConv {
      * The convolution of {@code src} into {@code dst} by {@code weights} (and {@code bias}, or null), with strides
      * {@code stride} and zero padding {@code pad} before each spatial axis (the padding after follows from the
      * shapes), followed by a ReLU when {@code rectified}; or null where oneDNN cannot be called directly ({@link
-     * OneDnn#available}), the arrays are not float or the primitive would want the maps in another layout.
+     * OneDnn#available}), the arrays are not float, or the primitive would want the maps in another layout and takes
+     * theirs only by its reference kernel or not at all (only maps stored channels last are offered theirs).
      *
      * @throws IllegalStateException when oneDNN refuses the convolution
      */
@@ -56,15 +58,26 @@ final class DirectConv {
         for (int a = 0; a < 2; a++) {
             padAfter[a] = (dst.size(2 + a) - 1) * stride[a] - src.size(2 + a) + weights.size(2 + a) - pad[a];
         }
-        Memory desc = new Memory(OneDnn.OP_DESC_BYTES);
-        OneDnn.call("dnnl_convolution_forward_desc_init", desc, OneDnn.FORWARD_INFERENCE, OneDnn.CONVOLUTION_DIRECT,
-                OneDnn.any(src.shape()), OneDnn.any(weights.shape()), biasMd, OneDnn.any(dst.shape()),
-                OneDnn.dims(new long[] {stride[0], stride[1]}), OneDnn.dims(new long[] {pad[0], pad[1]}), OneDnn.dims(padAfter));
-        Pointer pd = OneDnn.primitiveDesc(desc, rectified, null);
+        long[][] geometry = {{stride[0], stride[1]}, {pad[0], pad[1]}, padAfter};
+        Pointer pd = primitiveDesc(OneDnn.any(src.shape()), weights, biasMd, OneDnn.any(dst.shape()), geometry, rectified);
+        long[] srcLast = channelsLastStrides(src);
+        if ((!same(pd, OneDnn.QUERY_SRC_MD, srcMd) || !same(pd, OneDnn.QUERY_DST_MD, dstMd)) && srcLast != null && ChannelsLast.is(dst)) {
+            // oneDNN's own choice is a blocked layout (nChw8c: AVX2 processors; AVX-512 ones choose channels last),
+            // into which libnd4j would copy the maps and back at every call (13 ms of a 72-ms LeNet batch-64 step).
+            // Its jit kernels take maps stored channels last as they lie, values bit for bit as after those copies
+            // (DirectConvTest); its reference kernel, the only one for some shapes, is many times slower: not that.
+            OneDnn.call("dnnl_primitive_desc_destroy", pd);
+            srcMd = OneDnn.md(src.shape(), srcLast);
+            pd = primitiveDesc(srcMd, weights, biasMd, dstMd, geometry, rectified);
+            if (OneDnn.implInfo(pd).startsWith("ref")) {
+                OneDnn.call("dnnl_primitive_desc_destroy", pd);
+                return null;
+            }
+        }
         Pointer[] held = new Pointer[3];
         try {
-            // libnd4j lets the primitive choose the maps' layouts too and reorders the maps where they differ: only
-            // maps already in the chosen layout are convolved here, so that the kernel is libnd4j's.
+            // libnd4j lets the primitive choose the maps' layouts too and reorders the maps where they differ: other
+            // maps than those stored channels last are convolved here only in the chosen layout.
             if (!same(pd, OneDnn.QUERY_SRC_MD, srcMd) || !same(pd, OneDnn.QUERY_DST_MD, dstMd)) {
                 return null;
             }
@@ -86,6 +99,31 @@ final class DirectConv {
         } finally {
             OneDnn.call("dnnl_primitive_desc_destroy", pd);
         }
+    }
+
+    /**
+     * The strides by which oneDNN is to read {@code a} as maps stored channels last: its own when it is stored so, those
+     * of such maps when it is a dense grey one (one channel: the same values at the same places), else null.
+     */
+    private static long[] channelsLastStrides(INDArray a) {
+        if (ChannelsLast.is(a)) {
+            return a.stride();
+        }
+        if (a.rank() != 4 || a.size(1) != 1 || a.offset() != 0) {
+            return null;
+        }
+        long h = a.size(2);
+        long w = a.size(3);
+        return a.stride(3) == 1 && a.stride(2) == w && a.stride(0) == h * w ? new long[] {h * w, 1, w, 1} : null;
+    }
+
+    /** A forward convolution's primitive descriptor for maps {@code srcMd} and {@code dstMd}, weights in oneDNN's choice of layout. */
+    private static Pointer primitiveDesc(Pointer srcMd, INDArray weights, Pointer biasMd, Pointer dstMd, long[][] geometry,
+                                         boolean rectified) {
+        Memory desc = new Memory(OneDnn.OP_DESC_BYTES);
+        OneDnn.call("dnnl_convolution_forward_desc_init", desc, OneDnn.FORWARD_INFERENCE, OneDnn.CONVOLUTION_DIRECT, srcMd,
+                OneDnn.any(weights.shape()), biasMd, dstMd, OneDnn.dims(geometry[0]), OneDnn.dims(geometry[1]), OneDnn.dims(geometry[2]));
+        return OneDnn.primitiveDesc(desc, rectified, null);
     }
 
     /**
