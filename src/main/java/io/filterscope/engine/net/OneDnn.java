@@ -200,13 +200,6 @@ final class OneDnn {
         }
     }
 
-    /** The name of the implementation primitive descriptor {@code pd} chose (e.g. "jit:avx2", "gemm:jit", "ref:any"). */
-    static String implInfo(Pointer pd) {
-        Memory out = new Memory(Native.POINTER_SIZE);
-        call("dnnl_primitive_desc_query", pd, QUERY_IMPL_INFO, 0, out);
-        return out.getPointer(0).getString(0);
-    }
-
     /** The scratchpad memory primitive descriptor {@code pd} asks for, or null when it needs none. */
     static Pointer scratchpad(Pointer pd) {
         Pointer md = pointer("dnnl_primitive_desc_query_md", pd, QUERY_SCRATCHPAD_MD, 0);

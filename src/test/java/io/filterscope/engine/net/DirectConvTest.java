@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * oneDNN's convolution called directly, its weights reordered once, gives libnd4j's conv2d's values bit for bit, and takes
- * maps stored channels last as they lie whatever layout oneDNN would choose for them (a blocked one on AVX2 processors).
+ * oneDNN's convolution called directly, its weights reordered once, gives libnd4j's conv2d's values bit for bit, and
+ * convolves maps stored channels last whatever layout oneDNN chooses for them (copying them into a blocked one on AVX2).
  */
 class DirectConvTest {
 
@@ -74,7 +74,7 @@ class DirectConvTest {
         check(src, Nd4j.randn(DataType.FLOAT, 8, 16, 3, 3), null, channelsLast(3, 8, 13, 11), new int[] {1, 1}, new int[] {0, 0});
     }
 
-    /** A dense grey input holds its values where one stored channels last would: it is convolved as it lies, not copied. */
+    /** A first layer's dense grey input is convolved directly, not copied channels last first. */
     @Test
     void aGreyFirstLayerReadsItsPlainInputAsItLies() {
         Nd4j.getRandom().setSeed(4);
