@@ -26,6 +26,11 @@ const state = {
   losses: [], tiles: new Map(), uploaded: null, channel: null, viewPreset: null,
   /** The start message of the run shown, kept inside a saved PNG. */
   runSettings: null,
+  /**
+   * The tag of the live panel's start ('live 3'), each start its own, until the panel leaves it: a start left before
+   * its answers came (another model or start picked within milliseconds) is told by its tag, and its run stopped.
+   */
+  liveTag: null, liveStarts: 0,
   /** The error of the model the user last picked that failed to load, while the status line shows it. */
   modelError: null,
 };
@@ -442,6 +447,7 @@ function stopOwnRuns() {
  * someone sees it (the server stops a run whose owner left when its last watcher goes). The panel then shows no run.
  */
 function leaveLive(note) {
+  state.liveTag = null;
   if (state.watched) send({ op: 'unwatch', run: state.watched, tag: 'replaced' });
   else if (state.run) stopReplaced(state.run);
   showNoRun(note);
@@ -481,7 +487,8 @@ function start() {
   $('step-total').textContent = steps;
   const message = { op: 'start', model: state.model.id, objective: objectiveSpec(), size: Number($('size').value),
     steps, seed: Number($('seed').value), pace: Number($('pace').value), preset: $('preset').value,
-    params: params(false), tag: 'live' };
+    params: params(false), tag: `live ${++state.liveStarts}` };
+  state.liveTag = message.tag;
   state.runSettings = message;
   send(message);
   status('starting…');
@@ -595,7 +602,9 @@ function pickFilter(f) {
 }
 
 function onEvent(e) {
+  const leftStart = isLiveTag(e.tag) && e.tag !== state.liveTag;
   if (e.type === 'error') {
+    if (leftStart) return; // the refusal of a start the page left says nothing of the panel's run
     if (shrinkGalleryPage(e)) return;
     forgetRefused(e);
     if (!(e.tag === 'replaced' && e.code === 'not_found')) status(e.message, true);
@@ -604,6 +613,8 @@ function onEvent(e) {
   if (['preparing', 'queued', 'started'].includes(e.type)) {
     // A gallery's start answered after its gallery went (another model picked before the answer) is left at once.
     if (e.tag === 'gallery' && !state.gallery && !state.left.has(e.run)) stopReplaced(e.run);
+    // So is a live start the page left before its answer came: another model or start was picked meanwhile.
+    if (leftStart && !state.left.has(e.run)) stopReplaced(e.run);
     // A run the page left may still be told its place or start before its done: that changes nothing here.
     if (state.left.has(e.run)) return;
   }
@@ -654,11 +665,16 @@ function forgetRefused(e) {
     state.galleryRun = null;
     $('gallery-progress').hidden = true;
     offerStop();
-  } else if (e.tag === 'live') {
+  } else if (isLiveTag(e.tag)) { // the panel's own start (one it left was answered nothing)
     showNoRun(`not started: ${e.message}`);
   } else if (e.tag === 'watch') {
     showNoRun(`not watched: ${e.message}`);
   }
+}
+
+/** Whether `tag` is a live start's (see state.liveTag). */
+function isLiveTag(tag) {
+  return typeof tag === 'string' && tag.startsWith('live ');
 }
 
 function rememberRun(e) {

@@ -28,6 +28,7 @@ final class ActivationsCommand implements Callable<Integer> {
     Path imageFile;
 
     @Option(names = "--top", paramLabel = "K", description = "channels to print (default: ${DEFAULT-VALUE})")
+    @Bounds(min = 1, max = 4096)
     int top = 8;
 
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-LAYER-activations.png)")
@@ -40,7 +41,7 @@ final class ActivationsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         LoadedModel model = models.store().load(modelId);
         model.layer(layerName);
-        Cli.within("activations", "--top", top, 1, 4096);
+        Cli.within("activations", this, "--top", top);
         Path file = CommandSupport.output("activations", out != null ? out : Path.of(model.id() + "-" + layerName + "-activations.png"));
 
         ActivationMaps maps = ActivationMaps.of(model, layerName, CommandSupport.readImage(imageFile));

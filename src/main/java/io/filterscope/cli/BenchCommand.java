@@ -60,15 +60,19 @@ final class BenchCommand implements Callable<Integer> {
     Integer sizeFlag;
 
     @Option(names = "--batch", paramLabel = "N", description = "images per step (default: ${DEFAULT-VALUE})")
+    @Bounds(min = 1, max = 4096)
     int batch = 1;
 
     @Option(names = "--steps", paramLabel = "K", description = "timed steps (default: 20; 200 with --stream)")
+    @Bounds(param = "steps")
     Integer stepsFlag;
 
     @Option(names = "--filter", paramLabel = "F", description = "with --stream: the filter to maximize (default: ${DEFAULT-VALUE})")
+    @Bounds(min = 0, max = 1 << 20)
     int filter;
 
     @Option(names = "--runs", paramLabel = "N", description = "memory over this many short runs instead of speed")
+    @Bounds(min = 1, max = 1_000_000)
     Integer runs;
 
     @Option(names = "--stream", description = "time a run through a WebSocket instead")
@@ -77,6 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrent", paramLabel = "N", split = ",", description = "with --stream: N runs at once, each on its "
             + "own WebSocket, for each N given in turn (e.g. 1,8,30; repeat them to alternate, and a repeated N's first round is left "
             + "out as its warm-up): total steps/s and first-frame times")
+    @Bounds(min = 1, max = 1024)
     List<Integer> concurrent;
 
     @Option(names = "--preset", paramLabel = "P", description = "with --stream: the runs' preset (default: the objective's default)")
@@ -117,19 +122,19 @@ final class BenchCommand implements Callable<Integer> {
             String usualLayer = layerName != null ? layerName
                     : id.equals("vgg16") ? VGG16_LAYER : models.store().load(id).defaultLayer().name();
             StreamBench.Case c = new StreamBench.Case(id, usualLayer,
-                    Cli.within("bench", "--filter", filter, 0, 1 << 20),
+                    Cli.within("bench", this, "--filter", filter),
                     size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
             if (concurrent == null) {
                 return StreamBench.run(models.dir(), c);
             }
-            concurrent.forEach(n -> Cli.within("bench", "--concurrent", n, 1, 1024));
+            concurrent.forEach(n -> Cli.within("bench", this, "--concurrent", n));
             return StreamBench.concurrent(models.dir(), c, concurrent);
         }
         String name = this.name != null ? this.name : "vgg16";
-        Cli.within("bench", "--batch", batch, 1, 4096);
+        Cli.within("bench", this, "--batch", batch);
         int steps = Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : 20);
-        int runCount = runs == null ? 0 : Cli.within("bench", "--runs", runs, 1, 1_000_000);
+        int runCount = runs == null ? 0 : Cli.within("bench", this, "--runs", runs);
         Model model;
         String layer;
         int size;

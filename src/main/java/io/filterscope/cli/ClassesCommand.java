@@ -50,6 +50,7 @@ final class ClassesCommand implements Callable<Integer> {
     String modelId;
 
     @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    @Bounds(param = "steps")
     int steps = Params.STEPS.base();
 
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-classes.png)")

@@ -2,6 +2,8 @@ package io.filterscope.cli;
 
 import io.filterscope.UserError;
 import io.filterscope.engine.preset.Param;
+import io.filterscope.engine.preset.Params;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,6 +85,10 @@ final class Cli {
                     + (m.getMissing().size() == 1 ? " is required" : " are required");
         }
         if (e.getCause() instanceof CommandLine.TypeConversionException t && e.getArgSpec() != null) {
+            long[] bounds = e.getArgSpec().userObject() instanceof Field f ? bounds(f) : null;
+            if (bounds != null && e.getValue() != null) { // "abc" or a number beyond the field's type: said with the flag's bounds
+                return prefix + outside(name(e.getArgSpec()), bounds[0], bounds[1], e.getValue());
+            }
             return prefix + name(e.getArgSpec()) + " " + t.getMessage(); // a whole-number flag's, as wholeNumbers words it
         }
         return prefix + e.getMessage().lines().findFirst().orElse("bad arguments");
@@ -206,8 +212,48 @@ final class Cli {
     /** {@code value} if it is within [min, max]. @throws UserError naming the command and the flag */
     static int within(String command, String flag, int value, long min, long max) {
         if (value < min || value > max) {
-            throw new UserError(command + ": " + flag + " must be between " + min + " and " + max + ", got " + value);
+            throw new UserError(command + ": " + outside(flag, min, max, String.valueOf(value)));
         }
         return value;
+    }
+
+    /**
+     * {@code value} if it is within the {@link Bounds} of {@code owner}'s field that is the option {@code flag} (a
+     * default the command computed, or a value given).
+     *
+     * @throws UserError naming the command, the flag and its bounds
+     */
+    static int within(String command, Object owner, String flag, int value) {
+        for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                CommandLine.Option option = f.getAnnotation(CommandLine.Option.class);
+                if (option != null && java.util.Arrays.asList(option.names()).contains(flag) && bounds(f) != null) {
+                    long[] bounds = bounds(f);
+                    return within(command, flag, value, bounds[0], bounds[1]);
+                }
+            }
+        }
+        throw new IllegalArgumentException(owner.getClass().getSimpleName() + " has no option " + flag + " with @Bounds");
+    }
+
+    /** The {@link Bounds} declared on a flag's field as {min, max}, or null when it has none. */
+    private static long[] bounds(Field f) {
+        Bounds b = f.getAnnotation(Bounds.class);
+        if (b == null) {
+            return null;
+        }
+        if (b.param().isEmpty()) {
+            return new long[] {b.min(), b.max()};
+        }
+        Param<?> p = Params.RUN_FIELDS.stream().filter(r -> r.name().equals(b.param())).findFirst()
+                .orElseGet(() -> Params.named(b.param()));
+        return new long[] {(long) p.min(), (long) p.max()};
+    }
+
+    /** "--port must be between 0 and 65535, got 70000", or for text that is no whole number "... a whole number between ...". */
+    private static String outside(String flag, long min, long max, String typed) {
+        boolean whole = typed.trim().matches("[-+]?\\d+");
+        return flag + " must be " + (whole ? "" : "a whole number ") + "between " + min + " and " + max + ", got "
+                + (whole ? typed.trim() : "'" + typed + "'");
     }
 }

@@ -19,6 +19,7 @@ final class ClusterMixin {
     String host;
 
     @Option(names = "--cluster-port", paramLabel = "P", description = "this node's Hazelcast member port (default 5701 and up)")
+    @Bounds(min = 1, max = 65535)
     Integer port;
 
     @Option(names = "--join", paramLabel = "H:P", split = ",", description = "members to join over TCP-IP; this node may be among them")
@@ -36,7 +37,7 @@ final class ClusterMixin {
         String h = host != null ? host : env("FILTERSCOPE_CLUSTER_HOST") != null ? env("FILTERSCOPE_CLUSTER_HOST") : "127.0.0.1";
         int p = port != null ? port : env("FILTERSCOPE_CLUSTER_PORT") == null ? 0 : parsePort(command, env("FILTERSCOPE_CLUSTER_PORT"));
         if (p != 0) {
-            Cli.within(command, "--cluster-port", p, 1, 65535);
+            Cli.within(command, this, "--cluster-port", p);
         }
         List<String> members = join != null ? join
                 : List.of(env("FILTERSCOPE_JOIN") == null ? new String[0] : env("FILTERSCOPE_JOIN").split(","));

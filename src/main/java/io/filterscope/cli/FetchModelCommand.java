@@ -42,6 +42,7 @@ final class FetchModelCommand implements Callable<Integer> {
     String baseUrl;
 
     @Option(names = "--timeout", paramLabel = "S", description = "seconds to wait for a connection or data (default: ${DEFAULT-VALUE})")
+    @Bounds(min = 1, max = 3600)
     int timeoutSeconds = (int) Downloader.DEFAULT_TIMEOUT.toSeconds();
 
     @Mixin
@@ -71,7 +72,7 @@ final class FetchModelCommand implements Callable<Integer> {
         }
         KnownModel model = KnownModels.byName(catalogue, names.get(0));
         String baseUrl = baseUrl(this.baseUrl);
-        Duration timeout = Duration.ofSeconds(Cli.within("fetch-model", "--timeout", timeoutSeconds, 1, 3600));
+        Duration timeout = Duration.ofSeconds(Cli.within("fetch-model", this, "--timeout", timeoutSeconds));
         List<ProgressBar> bars = new ArrayList<>();
         ModelFetcher fetcher = new ModelFetcher(models.dir(), baseUrl,
                 new Downloader(timeout, timeout, System.out::println),

@@ -42,15 +42,19 @@ final class GalleryCommand implements Callable<Integer> {
     String filterSpec;
 
     @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's own)")
+    @Bounds(param = "size")
     Integer size;
 
     @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    @Bounds(param = "steps")
     int steps = Params.GALLERY_STEPS;
 
     @Option(names = "--batch", paramLabel = "B", description = "images per minibatch (default: about a million pixels' worth)")
+    @Bounds(min = 1, max = 4096)
     Integer batch;
 
     @Option(names = "--columns", paramLabel = "C", description = "grid columns (default: a square grid)")
+    @Bounds(min = 1, max = 4096)
     Integer columns;
 
     @Option(names = "--out", paramLabel = "F.png", description = "output image, .png or .jpg (default: MODEL-LAYER.png)")
@@ -77,9 +81,9 @@ final class GalleryCommand implements Callable<Integer> {
         Preset preset = render.preset("channel");
         Settings params = render.settings(preset);
         // About a million pixels per minibatch: all filters of a 28 px model at once, 64 at 128 px.
-        int chunk = Cli.within("gallery", "--batch", batch != null ? batch
-                : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))), 1, 4096);
-        int cols = Cli.within("gallery", "--columns", columns != null ? columns : (int) Math.ceil(Math.sqrt(filters.size())), 1, 4096);
+        int chunk = Cli.within("gallery", this, "--batch", batch != null ? batch
+                : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))));
+        int cols = Cli.within("gallery", this, "--columns", columns != null ? columns : (int) Math.ceil(Math.sqrt(filters.size())));
         Path file = CommandSupport.output("gallery", out != null ? out : Path.of(model.id() + "-" + layer.name() + ".png"));
 
         List<Objective> objectives = new ArrayList<>();

@@ -46,12 +46,15 @@ final class QualityCommand implements Callable<Integer> {
     List<String> presets;
 
     @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's own)")
+    @Bounds(param = "size")
     Integer size;
 
     @Option(names = "--steps", paramLabel = "N", description = "ascent steps (default: ${DEFAULT-VALUE})")
+    @Bounds(param = "steps")
     int steps = 256;
 
     @Option(names = "--seed", paramLabel = "K", description = "seeds the start images and the transforms (default: ${DEFAULT-VALUE})")
+    @Bounds(param = "seed")
     int seed = Params.SEED.base();
 
     @Option(names = "--out", paramLabel = "DIR", description = "where each layer's and preset's images go (default: quality/)")

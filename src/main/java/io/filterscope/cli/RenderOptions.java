@@ -20,6 +20,7 @@ final class RenderOptions {
     String params;
 
     @Option(names = "--seed", paramLabel = "K", description = "seeds the start image and the transforms (default: ${DEFAULT-VALUE})")
+    @Bounds(param = "seed")
     int seed = Params.SEED.base();
 
     /** The preset named, or the default of this kind of objective ({@code channel}, {@code class}). */

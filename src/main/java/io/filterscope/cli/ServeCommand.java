@@ -24,6 +24,7 @@ final class ServeCommand implements Callable<Integer> {
     String host = "127.0.0.1";
 
     @Option(names = "--port", paramLabel = "P", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
+    @Bounds(min = 0, max = 65535)
     int port = 8080;
 
     @Option(names = "--token", paramLabel = "T", defaultValue = "${env:FILTERSCOPE_TOKEN}",
@@ -61,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig.Limits limits = LimitFlags.parse(spec, LimitFlags.ALL);
-        Cli.within("serve", "--port", port, 0, 65535);
+        Cli.within("serve", this, "--port", port);
         ClusterOptions cluster = clusterFlags.options("serve");
         if (noCompute && cluster == null) {
             throw new UserError("serve: --no-compute needs --cluster (without a cluster nothing would compute)");

@@ -44,6 +44,7 @@ final class TrainCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--epochs", paramLabel = "N", description = "training epochs (default: the data set's)")
+    @Bounds(min = 1, max = 1000)
     Integer epochs;
 
     @Option(names = "--seed", paramLabel = "K", description = "seeds initialization and shuffling (default: ${DEFAULT-VALUE})")
@@ -54,6 +55,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--prior-components", paramLabel = "K",
             description = "latent dimensions of the image prior (default: the data set's, 64 for the greyscale models)")
+    @Bounds(min = 1, max = 1024)
     Integer priorComponents;
 
     @Override
@@ -78,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
             json.writeValue(metadata.toFile(), fitPrior(dataset, json.readValue(metadata.toFile(), ModelMetadata.class), train, dir, base));
             return 0;
         }
-        int epochs = Cli.within("train", "--epochs", this.epochs != null ? this.epochs : dataset.defaultEpochs, 1, 1000);
+        int epochs = Cli.within("train", this, "--epochs", this.epochs != null ? this.epochs : dataset.defaultEpochs);
         LabeledImages[] split = read(() -> dataset.load(dataDir), dataset);
         LabeledImages train = split[0];
         LabeledImages heldOut = split[1];
@@ -122,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Fits the learned image prior to the training pictures, writes it beside the model, and names it in the metadata. */
     private ModelMetadata fitPrior(BundledDataset dataset, ModelMetadata meta, LabeledImages train, Path dir, String base)
             throws IOException {
-        int k = Cli.within("train", "--prior-components", priorComponents != null ? priorComponents : dataset.priorComponents, 1, 1024);
+        int k = Cli.within("train", this, "--prior-components", priorComponents != null ? priorComponents : dataset.priorComponents);
         PriorFit.Result prior = PriorFit.fit(train, k);
         String name = base + ".prior.idx.gz";
         IdxFiles.writeFloats(dir.resolve(name), prior.dims(), prior.values(), PriorFit.STORED_BITS);

@@ -89,9 +89,11 @@ public enum Limit {
         long value;
         try {
             value = Math.multiplyExact(Long.parseLong(t), scale);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("--" + flag + " must be a whole number" + (unit == Unit.BYTES
-                    ? " of bytes (k, m, g allowed)" : "") + ", got '" + text + "'");
+        } catch (NumberFormatException | ArithmeticException e) { // no number, or one beyond 64 bits: the bounds said too
+            boolean whole = t.matches("[-+]?\\d+");
+            throw new IllegalArgumentException("--" + flag + " must be " + (whole ? "" : "a whole number" + (unit == Unit.BYTES
+                    ? " of bytes (k, m, g allowed)" : "") + " ") + "between " + show(min) + " and " + show(max) + ", got "
+                    + (whole ? text.trim() : "'" + text + "'"));
         }
         if (value < min || value > max) {
             // What was typed: "-1g" read back as bytes was "got -1073741824".

@@ -65,6 +65,6 @@ class LimitFlagsTest {
         UserError e = assertThrows(UserError.class, () -> Main.run("serve", "--max-runs", "0"));
         assertEquals("serve: --max-runs must be between 1 and 1024, got 0", e.getMessage());
         e = assertThrows(UserError.class, () -> Main.run("worker", "--cluster", "--memory-budget", "lots"));
-        assertEquals("worker: --memory-budget must be a whole number of bytes (k, m, g allowed), got 'lots'", e.getMessage());
+        assertEquals("worker: --memory-budget must be a whole number of bytes (k, m, g allowed) between 0 and 1048576g, got 'lots'", e.getMessage());
     }
 }

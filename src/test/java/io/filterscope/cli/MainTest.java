@@ -241,14 +241,26 @@ class MainTest {
         assertMessage("; did you mean --port?)", "serve", "--prot", "80");
     }
 
-    /** Every whole-number flag says so in the limit flags' words, a flag without its value says that, and what was typed is echoed. */
+    /**
+     * Every whole-number flag says so in the limit flags' words, with its bounds, a flag without its value says that, and
+     * what was typed is echoed.
+     */
     @Test
     void wholeNumberFlagsAndMissingValuesAreSaidAlike() {
         assertMessage("serve: --port needs a value (--port P)", "serve", "--port");
-        assertMessage("serve: --port must be a whole number, got 'abc'", "serve", "--port", "abc");
-        assertMessage("serve: --max-runs must be a whole number, got 'abc'", "serve", "--max-runs", "abc");
-        assertMessage("gallery: --steps must be a whole number, got '1.5'", "gallery", "--model", "m", "--layer", "l", "--steps", "1.5");
+        assertMessage("serve: --port must be a whole number between 0 and 65535, got 'abc'", "serve", "--port", "abc");
+        assertMessage("serve: --max-runs must be a whole number between 1 and 1024, got 'abc'", "serve", "--max-runs", "abc");
+        assertMessage("gallery: --steps must be a whole number between 1 and 100000, got '1.5'", "gallery", "--model", "m", "--layer", "l", "--steps", "1.5");
         assertMessage("serve: --memory-budget must be between 0 and 1048576g, got -1g", "serve", "--memory-budget", "-1g");
+    }
+
+    /** --port 99999999999 said Java's int range (-2147483648 to 2147483647), not the port's. */
+    @Test
+    void aNumberBeyondAFlagsTypeIsRefusedWithTheFlagsOwnBounds() {
+        assertMessage("serve: --port must be between 0 and 65535, got 99999999999", "serve", "--port", "99999999999");
+        assertMessage("serve: --port must be between 0 and 65535, got 70000", "serve", "--port", "70000");
+        assertMessage("bench: --concurrent must be between 1 and 1024, got 99999999999", "bench", "--concurrent", "1,99999999999");
+        assertMessage("serve: --max-runs must be between 1 and 1024, got 99999999999999999999", "serve", "--max-runs", "99999999999999999999");
     }
 
     @Test
@@ -288,7 +300,7 @@ class MainTest {
         assertMessage("unknown model 'nope'", "gallery", "--models", models, "--model", "nope", "--layer", "conv1");
         assertMessage("unknown layer 'conv9'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv9");
         assertMessage("filter 99 is out of range", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--filters", "0-99");
-        assertMessage("gallery: --steps must be a whole number, got 'many'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
+        assertMessage("gallery: --steps must be a whole number between 1 and 100000, got 'many'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--steps", "many");
         assertMessage("unknown param 'blur'", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{\"blur\":1}");
         assertMessage("--params is not valid JSON", "gallery", "--models", models, "--model", "tiny", "--layer", "conv1", "--params", "{");
         Files.write(dir.resolve("junk.png"), new byte[] {1, 2, 3, 4, 5});

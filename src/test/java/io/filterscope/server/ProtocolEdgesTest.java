@@ -450,7 +450,7 @@ class ProtocolEdgesTest {
 
     /**
      * tiny (LeNet, 28 px): conv3's map is 3x3 at 14 px and none at 8 px (its input, a pool of a 4x4 map, is 2x2): a neuron
-     * off that map, or a layer without one, is refused before the run starts, naming the map's size or the smallest size.
+     * off that map, or a layer without one, is refused before the run starts, naming the map's width or the smallest size.
      */
     @Test
     void aNeuronOffTheMapAtTheRunsSizeOrALayerWithoutAMapIsRefusedBeforeTheStart() throws Exception {
@@ -460,7 +460,7 @@ class ProtocolEdgesTest {
                     .put("objective", neuron));
             JsonObject error = socket.next(e -> List.of("error", "started").contains(e.getString("type")));
             assertEquals("bad_request", error.getString("code"), error.encode());
-            assertEquals("neuron position (5, 2) is outside layer conv3's 3x3 map at 14 px: x 0-2, y 0-2", error.getString("message"));
+            assertEquals("neuron x 5 is outside layer conv3's width 0-2 at 14 px", error.getString("message"));
             socket.send(new JsonObject().put("op", "start").put("model", "tiny").put("steps", 2).put("size", 8).put("preset", "plain")
                     .put("objective", new JsonObject().put("type", "channel").put("layer", "conv3").put("filter", 1)));
             error = socket.next(e -> List.of("error", "started").contains(e.getString("type")));

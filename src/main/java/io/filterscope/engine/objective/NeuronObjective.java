@@ -39,21 +39,27 @@ public record NeuronObjective(String layer, int filter, Integer x, Integer y) im
 
     /**
      * Refuses a neuron position in any of {@code objectives} (or their sums' terms) that lies outside its layer's map
-     * at the run's input size, which {@code at} names ("8 px").
+     * at the run's input size, which {@code at} names ("8 px"): the one check of a neuron's x and y against its map,
+     * negative ones included.
      *
      * @param mapSize a layer's map at that size as {height, width}, in units
-     * @throws UserError naming the map's size at that input size
+     * @throws UserError naming the axis, the layer's width or height at that input size: {@code neuron x 40 is outside
+     *                   layer conv2's width 0-13 at 28 px}
      */
     public static void checkAll(List<Objective> objectives, Function<String, long[]> mapSize, String at) {
         for (Objective o : objectives) {
             for (NeuronObjective n : in(o)) {
                 long[] hw = mapSize.apply(n.layer);
-                if (n.x != null && n.x >= hw[1] || n.y != null && n.y >= hw[0]) {
-                    throw new UserError("neuron position (" + (n.x == null ? "centre" : n.x) + ", " + (n.y == null ? "centre" : n.y)
-                            + ") is outside layer " + n.layer + "'s " + hw[1] + "x" + hw[0] + " map at " + at + ": x 0-"
-                            + (hw[1] - 1) + ", y 0-" + (hw[0] - 1));
-                }
+                checkWithin(n.layer, "x", n.x, "width", hw[1], at);
+                checkWithin(n.layer, "y", n.y, "height", hw[0], at);
             }
+        }
+    }
+
+    private static void checkWithin(String layer, String axis, Integer unit, String side, long units, String at) {
+        if (unit != null && (unit < 0 || unit >= units)) {
+            throw new UserError("neuron " + axis + " " + unit + " is outside layer " + layer + "'s " + side + " 0-" + (units - 1)
+                    + " at " + at);
         }
     }
 

@@ -135,13 +135,14 @@ public final class Objectives {
         if (!layer.spatial()) {
             throw new UserError("layer " + layer.name() + " has no spatial positions; use a channel objective");
         }
-        // Whether the position lies on the map is known at the run's size (NeuronObjective#checkWithin).
+        // Whether the position lies on the map is known at the run's size (NeuronObjective#checkAll).
         return new NeuronObjective(layer.name(), filter, position(spec, "x"), position(spec, "y"));
     }
 
     /**
-     * A neuron's optional {@code x} or {@code y}: null (the centre) when absent, else from 0, however large the number
-     * (its map's own bound is checked with the run's size).
+     * A neuron's optional {@code x} or {@code y}: null (the centre) when absent, else any whole number an int holds,
+     * negative ones too: its map's bounds are checked with the run's size ({@link NeuronObjective#checkAll}), which
+     * names them. One no int holds lies beyond every map.
      */
     private static Integer position(JsonNode spec, String field) {
         if (!spec.has(field)) {
@@ -150,8 +151,8 @@ public final class Objectives {
         JsonNode v = spec.get(field);
         java.math.BigDecimal whole = wholeFloat(v);
         boolean huge = v.isIntegralNumber() && !v.canConvertToLong() || whole != null && whole.abs().compareTo(LONG_MAX) > 0;
-        long n = huge ? -1 : integer(spec, field);
-        if (n < 0 || n > Integer.MAX_VALUE) {
+        long n = huge ? Long.MAX_VALUE : integer(spec, field);
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
             throw new UserError("neuron \"" + field + "\" must be a whole number from 0 to its layer's map "
                     + (field.equals("x") ? "width" : "height") + " less 1, got " + v.asText());
         }

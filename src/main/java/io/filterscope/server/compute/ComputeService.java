@@ -499,6 +499,20 @@ public final class ComputeService implements AutoCloseable {
         }
     }
 
+    /** A start's network to compile, with rows for the images of {@code runs} runs: the start's and its batchmates'. */
+    private record ToCompile(NetworkShape shape, int runs) {
+        /**
+         * Why the start waits, in the words of its {@code preparing}: "compiling M for 1 image of 28 px", and for a batch
+         * shared with other runs "compiling M for a batch of 2 runs' images at 28 px" (its user started one run).
+         */
+        String reason() {
+            String model = shape.key().model().id();
+            int px = shape.key().inputSize();
+            return runs > 1 ? "compiling " + model + " for a batch of " + runs + " runs' images at " + px + " px"
+                    : "compiling " + model + " for " + shape.rows() + (shape.rows() == 1 ? " image" : " images") + " of " + px + " px";
+        }
+    }
+
     /**
      * {@link #start}s the run, its network compiled first on the compiler thread, off the lock, when it would start now and
      * its batch would need one ({@link #networkToCompile}): compiling inception_v3 for one image at 299 px took about
@@ -508,18 +522,18 @@ public final class ComputeService implements AutoCloseable {
      * of its own to step beside it).
      */
     private CompletableFuture<ComputeApi.Accepted> startCompiled(String runId, String client, ClientMessage.Start request) {
-        return call(() -> stoppedWhileStarting(runId) ? null : networkToCompile(request)).thenCompose(shape -> {
-            if (shape == null) {
+        return call(() -> stoppedWhileStarting(runId) ? null : networkToCompile(request)).thenCompose(toCompile -> {
+            if (toCompile == null) {
                 return call(() -> start(runId, client, request, null, null));
             }
+            NetworkShape shape = toCompile.shape();
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> earlier = compiling.putIfAbsent(shape, mine);
             if (earlier != null) {
                 return earlier.thenCompose(v -> startCompiled(runId, client, request));
             }
             LoadedModel model = shape.key().model();
-            emit(new ServerEvent.Preparing(runId, "compiling " + model.id() + " for " + shape.rows()
-                    + (shape.rows() == 1 ? " image" : " images") + " of " + shape.key().inputSize() + " px", null));
+            emit(new ServerEvent.Preparing(runId, toCompile.reason(), null));
             return offTheLock(compiler, "compiling " + model.id(), shape::compile)
                     .thenCompose(net -> call(() -> start(runId, client, request, model, net)))
                     .whenComplete((accepted, error) -> {
@@ -536,7 +550,7 @@ public final class ComputeService implements AutoCloseable {
      *
      * @throws ApiError.ApiException as {@link #refuseTooLarge}
      */
-    private NetworkShape networkToCompile(ClientMessage.Start request) {
+    private ToCompile networkToCompile(ClientMessage.Start request) {
         RunRequest parsed = RunRequest.parse(request, store::load);
         RunParts parts = parsed.parts();
         long need = refuseTooLarge(parsed, parts);
@@ -548,7 +562,8 @@ public final class ComputeService implements AutoCloseable {
         Batch joined = joinable(key, leastBusy(), images, parsed.imageMultiplyAdds(parts));
         int rows = joined == null ? Batch.rows(key, images, need) : Batch.rows(key, joined.images() + images, joined.reserved() + need);
         boolean has = joined != null && joined.network != null && joined.network.batch() == rows;
-        return has || key.model().hasIdle(rows, key.inputSize(), key.layers()) ? null : new NetworkShape(key, rows);
+        return has || key.model().hasIdle(rows, key.inputSize(), key.layers()) ? null
+                : new ToCompile(new NetworkShape(key, rows), joined == null ? 1 : joined.members.size() + 1);
     }
 
     // --- commands, on a compute thread under the lock ---

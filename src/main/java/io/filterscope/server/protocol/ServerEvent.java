@@ -46,7 +46,8 @@ public sealed interface ServerEvent {
 
     /**
      * The run waits before it can be started or queued, for {@code reason}, in words for the page: its model is being read
-     * ("loading model inception_v3") or its network compiled ("compiling inception_v3 for 1 image of 299 px").
+     * ("loading model inception_v3") or its network compiled ("compiling inception_v3 for 1 image of 299 px"; "compiling
+     * inception_v3 for a batch of 2 runs' images at 299 px" when it shares its batch with other runs).
      */
     record Preparing(String run, String reason, JsonNode tag) implements RunEvent {
         @Override

@@ -11,7 +11,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** oneDNN's convolution called directly, its weights reordered once, gives libnd4j's conv2d's values bit for bit. */
+/**
+ * oneDNN's convolution called directly, its weights reordered once, gives libnd4j's conv2d's values bit for bit, and
+ * convolves maps stored channels last whatever layout oneDNN chooses for them (copying them into a blocked one on AVX2).
+ */
 class DirectConvTest {
 
     /** libnd4j's conv2d as {@link ConvStage} calls it. */
@@ -69,6 +72,14 @@ class DirectConvTest {
         check(src, Nd4j.randn(DataType.FLOAT, 24, 16, 1, 1), Nd4j.randn(DataType.FLOAT, 24), channelsLast(3, 24, 15, 13),
                 new int[] {1, 1}, new int[] {0, 0});
         check(src, Nd4j.randn(DataType.FLOAT, 8, 16, 3, 3), null, channelsLast(3, 8, 13, 11), new int[] {1, 1}, new int[] {0, 0});
+    }
+
+    /** A first layer's dense grey input is convolved directly, not copied channels last first. */
+    @Test
+    void aGreyFirstLayerReadsItsPlainInputAsItLies() {
+        Nd4j.getRandom().setSeed(4);
+        check(Nd4j.randn(DataType.FLOAT, 4, 1, 28, 28), Nd4j.randn(DataType.FLOAT, 32, 1, 3, 3), Nd4j.randn(DataType.FLOAT, 32),
+                channelsLast(4, 32, 26, 26), new int[] {1, 1}, new int[] {0, 0});
     }
 
     @Test

@@ -36,7 +36,21 @@ class ObjectivesTest {
                 refusal(neuron.formatted("x", "1e300")));
         assertEquals("neuron \"y\" must be a whole number from 0 to its layer's map height less 1, got 99999999999999999999",
                 refusal(neuron.formatted("y", "99999999999999999999")));
-        assertEquals("neuron \"x\" must be a whole number from 0 to its layer's map width less 1, got -1",
-                refusal(neuron.formatted("x", "-1")));
+    }
+
+    /** x 40 (or -1) was refused with the map's size and both axes' bounds, or at reading with no bounds at all. */
+    @Test
+    void aNeuronOffItsMapIsRefusedNamingTheLayersWidthOrHeight() throws Exception {
+        String neuron = "{\"type\":\"neuron\",\"layer\":\"conv1\",\"filter\":0,\"%s\":%s}";
+        List<String> refusals = new java.util.ArrayList<>();
+        for (String[] xy : new String[][] {{"x", "40"}, {"x", "-1"}, {"y", "30"}}) {
+            Objective o = OBJECTIVES.parse(new ObjectMapper().readTree(neuron.formatted(xy[0], xy[1])));
+            refusals.add(assertThrows(UserError.class,
+                    () -> NeuronObjective.checkAll(List.of(o), layer -> new long[] {30, 14}, "28 px")).getMessage());
+        }
+        assertEquals(List.of("neuron x 40 is outside layer conv1's width 0-13 at 28 px",
+                "neuron x -1 is outside layer conv1's width 0-13 at 28 px",
+                "neuron y 30 is outside layer conv1's height 0-29 at 28 px"), refusals);
+        NeuronObjective.checkAll(List.of(new NeuronObjective("conv1", 0, 13, 29)), layer -> new long[] {30, 14}, "28 px");
     }
 }

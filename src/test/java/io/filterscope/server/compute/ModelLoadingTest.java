@@ -166,7 +166,7 @@ class ModelLoadingTest {
             assertEquals(0, b1.get(1, TimeUnit.MINUTES).position());
             assertEquals(0, b2.get(1, TimeUnit.MINUTES).position());
             Thread.sleep(200);
-            assertEquals(List.of("preparing compiling fashion-cnn for 2 images of 40 px", "started"), eventsOf(events, "b2"),
+            assertEquals(List.of("preparing compiling fashion-cnn for a batch of 2 runs' images at 40 px", "started"), eventsOf(events, "b2"),
                     "b2 compiled only the network it steps on with b1");
             assertEquals(Set.of("b1", "b2"), service.call(() -> service.batchmates("b1")).get(10, TimeUnit.SECONDS));
         } finally {

@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +80,16 @@ class ExplorerPageTest {
         browser.quit();
     }
 
+    /**
+     * Selenium's loggers that warn, at every browser's start, that they have no CDP implementation for this Chromium's
+     * version (two lines each, in every page test's output): the tests use no CDP. Held here, as java.util.logging keeps
+     * its loggers only weakly, and a level set on a logger collected meanwhile would be lost.
+     */
+    private static final List<Logger> QUIET_CDP = Stream.of("org.openqa.selenium.devtools",
+            "org.openqa.selenium.chromium").map(Logger::getLogger).toList();
+
     static WebDriver chromium() throws IOException {
+        QUIET_CDP.forEach(l -> l.setLevel(Level.SEVERE));
         Path chromedriver = Path.of("/usr/bin/chromedriver");
         if (!Files.isExecutable(chromedriver)) {
             throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver");

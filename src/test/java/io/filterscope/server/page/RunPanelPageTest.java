@@ -17,6 +17,11 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -215,6 +220,25 @@ class RunPanelPageTest {
         awaitNothingRuns();
     }
 
+    /**
+     * A start the page leaves for another model before its answer comes (within milliseconds) is stopped when its answer
+     * comes: the page stopped only a run whose started had arrived, so this one computed on for nobody, and took the new
+     * model's live panel.
+     */
+    @Test
+    void aStartLeftForAnotherModelBeforeItsAnswerIsStoppedWhenItComes() throws Exception {
+        load(browser);
+        browser.findElement(By.id("steps")).clear();
+        browser.findElement(By.id("steps")).sendKeys("100000");
+        js(browser, RECORD_SENT + " start(); const model = document.getElementById('model'); model.value = 'tiny2';"
+                + " model.dispatchEvent(new Event('change'));");
+        waitFor(browser).until(d -> d.findElement(By.id("start")).isEnabled());
+        waitFor(browser).until(d -> sent(d, "stop").size() == 1);
+        awaitNothingRuns();
+        assertEquals(List.of("-", "0"), List.of(text(browser, "run-id"), text(browser, "step")), "no run of tiny's in tiny2's panel");
+        assertEquals("", status(browser));
+    }
+
     /** A gallery's tiles show a plain square until their first frame, not broken images with "filter N" (page19). */
     @Test
     void galleryTilesWaitingForTheirFirstFrameShowAPlainSquare() {
@@ -224,6 +248,36 @@ class RunPanelPageTest {
         assertEquals(32, browser.findElements(By.cssSelector("#gallery-grid img")).size());
         waitFor(browser).until(d -> (Boolean) js(d, "return [...document.querySelectorAll('#gallery-grid img')]"
                 + ".every((i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/svg+xml'))"));
+    }
+
+    /** Selenium warned at every browser's start that it has no CDP implementation for this Chromium (two lines each). */
+    @Test
+    void aBrowserStartsWithoutSeleniumsCdpVersionWarnings() throws IOException {
+        Logger selenium = Logger.getLogger("org.openqa.selenium");
+        List<String> warned = new CopyOnWriteArrayList<>();
+        Handler warnings = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warned.add(r.getLoggerName() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        selenium.addHandler(warnings);
+        try {
+            ExplorerPageTest.chromium().quit();
+        } finally {
+            selenium.removeHandler(warnings);
+        }
+        assertEquals(List.of(), warned);
     }
 
     private static void load(WebDriver page) {
@@ -262,7 +316,12 @@ class RunPanelPageTest {
             d.findElement(By.id("refresh-runs")).click();
             return !d.findElements(button).isEmpty();
         });
-        page.findElement(button).click();
+        // Clicked inside the wait: an answer to an earlier refresh may redraw the list between finding the button and
+        // the click (a stale element, seen on a loaded machine).
+        waitFor(page).until(d -> {
+            d.findElement(button).click();
+            return true;
+        });
         waitFor(page).until(d -> status(d).contains("watching run " + run) && step(d) > 0);
     }
 
