@@ -88,7 +88,8 @@ class StartTimeoutTest {
     }
 
     private static ApiError failureOfStart(ComputeApi.Front front) throws Exception {
-        ClientMessage.Start start = (ClientMessage.Start) Protocol.decode("{\"op\":\"start\",\"model\":\"tiny\",\"steps\":3}");
+        ClientMessage.Start start = (ClientMessage.Start) Protocol.decode(
+                "{\"op\":\"start\",\"model\":\"tiny\",\"steps\":3,\"objective\":{\"type\":\"channel\",\"layer\":\"c1\",\"filter\":0}}");
         Throwable failure = front.start(new ComputeApi.StartRun("r1", null, "127.0.0.1", start))
                 .toCompletionStage().toCompletableFuture().handle((ok, e) -> e).get(20, TimeUnit.SECONDS);
         return ApiError.of(failure.getCause() != null ? failure.getCause() : failure);
