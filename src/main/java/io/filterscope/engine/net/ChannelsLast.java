@@ -7,9 +7,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * NCHW arrays stored channels last: shaped [n, c, h, w], their values laid out in memory as [n, h, w, c] (a
  * permuted view of a dense NHWC array). oneDNN's convolutions on CPU compute in that order (its brgconv kernels
- * choose it on AVX-512 processors; AVX2 ones choose a blocked layout, {@link DirectConv}), and libnd4j hands them an array's own strides: a plain NCHW map is copied into that order before
- * every convolution and back after it (input, output, and the output once more before the call: three copies of
- * the maps per pass, 0.7-1 ms each for a 64 x 128 x 128 map), a map stored channels last is used as it lies.
+ * choose it on AVX-512 processors; AVX2 ones choose a blocked layout, {@link DirectConv}), and libnd4j hands them an
+ * array's own strides: a plain NCHW map is copied into that order before every convolution and back after it (input,
+ * output, and the output once more before the call: three copies of the maps per pass, 0.7-1 ms each for a 64 x 128 x
+ * 128 map), a map stored channels last is used as it lies.
  * Same values bit for bit (the same kernel runs). Pools read and write such maps as NHWC, where oneDNN's fast
  * kernel takes any size; element-wise ops run on the dense NHWC arrays.
  */

@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * weights (9.4 MB for a 512 x 512 3x3 layer). The same primitive as libnd4j's (forward inference, direct algorithm,
  * oneDNN's choice of weight layout, the arrays' own strides for the maps), so the same kernel and the same values bit
  * for bit ({@code DirectConvTest}). Where oneDNN chooses a blocked layout for maps stored channels last (AVX2
- * processors), the maps are copied into it and back by reorder primitives also made once. The weights are read once, at {@link #of}: callers must not change them afterwards.
+ * processors), the maps are copied into it and back by reorder primitives also made once. The weights are read once,
+ * at {@link #of}: callers must not change them afterwards.
  * Made {@code rectified}, it writes {@code max(conv, 0)}: a ReLU as the primitive's eltwise post-op (oneDNN's "Primitive
  * Attributes: Post-ops"), applied to each value as it is stored, the same values as libnd4j's relu after it.
  *
@@ -62,32 +63,48 @@ final class DirectConv {
         for (int a = 0; a < 2; a++) {
             padAfter[a] = (dst.size(2 + a) - 1) * stride[a] - src.size(2 + a) + weights.size(2 + a) - pad[a];
         }
-        long[][] geometry = {{stride[0], stride[1]}, {pad[0], pad[1]}, padAfter};
-        Pointer pd = primitiveDesc(OneDnn.any(src.shape()), weights, biasMd, OneDnn.any(dst.shape()), geometry, rectified);
-        if (!same(pd, OneDnn.QUERY_SRC_MD, srcMd) || !same(pd, OneDnn.QUERY_DST_MD, dstMd)) {
-            if ((ChannelsLast.is(src) || dense(src) && src.size(1) == 1) && ChannelsLast.is(dst)) {
-                // oneDNN chose a blocked layout (nChw8c: AVX2 processors; AVX-512 ones choose channels last). libnd4j
-                // would copy the maps into it and back at every call, making those copies and the primitive anew and
-                // reordering the weights each time (27 reorders, 13 ms of a 72-ms LeNet batch-64 step). Here the copies
-                // are primitives made once. Asked for the maps' own layout instead, oneDNN's AVX2 kernels were slower
-                // than the copies and the blocked kernel together (VGG16's 64- and 128-channel layers took 1.5 times as long).
-                return copying(pd, srcMd, dstMd, userWeightsMd, weights, biasMd, bias, src, dst);
-            }
+        Memory desc = new Memory(OneDnn.OP_DESC_BYTES);
+        OneDnn.call("dnnl_convolution_forward_desc_init", desc, OneDnn.FORWARD_INFERENCE, OneDnn.CONVOLUTION_DIRECT,
+                OneDnn.any(src.shape()), OneDnn.any(weights.shape()), biasMd, OneDnn.any(dst.shape()),
+                OneDnn.dims(new long[] {stride[0], stride[1]}), OneDnn.dims(new long[] {pad[0], pad[1]}), OneDnn.dims(padAfter));
+        Pointer pd = OneDnn.primitiveDesc(desc, rectified, null);
+        Pointer[] held = new Pointer[5];
+        try {
+            boolean asTheyLie = same(pd, OneDnn.QUERY_SRC_MD, srcMd) && same(pd, OneDnn.QUERY_DST_MD, dstMd);
             // libnd4j lets the primitive choose the maps' layouts too and reorders the maps where they differ: plain
             // maps are convolved here only in the chosen layout.
-            OneDnn.call("dnnl_primitive_desc_destroy", pd);
-            return null;
-        }
-        Pointer[] held = new Pointer[3];
-        try {
+            if (!asTheyLie && !((ChannelsLast.is(src) || dense(src) && src.size(1) == 1) && ChannelsLast.is(dst))) {
+                return null;
+            }
             Pointer weightsMd = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_WEIGHTS_MD, 0);
             held[0] = OneDnn.memory(weightsMd, OneDnn.ALLOCATE);
             reorder(userWeightsMd, OneDnnPrimitive.address(weights), weightsMd, held[0]);
             held[1] = bias == null ? null : OneDnn.memory(biasMd, new Pointer(OneDnnPrimitive.address(bias)));
             held[2] = OneDnn.scratchpad(pd);
-            Pointer[] passed = {OneDnn.memory(srcMd, null), OneDnn.memory(dstMd, null)};
             int[] kinds = {OneDnn.ARG_SRC, OneDnn.ARG_DST, OneDnn.ARG_WEIGHTS, OneDnn.ARG_BIAS, OneDnn.ARG_SCRATCHPAD};
-            return new DirectConv(new OneDnnPrimitive(OneDnn.primitive(pd), kinds, passed, held), null, null, src, dst);
+            if (asTheyLie) {
+                Pointer[] passed = {OneDnn.memory(srcMd, null), OneDnn.memory(dstMd, null)};
+                return new DirectConv(new OneDnnPrimitive(OneDnn.primitive(pd), kinds, passed, Arrays.copyOf(held, 3)), null, null, src, dst);
+            }
+            // oneDNN chose a blocked layout for maps stored channels last (nChw8c: AVX2 processors; AVX-512 ones choose
+            // channels last). libnd4j would copy the maps into it and back at every call, making those copies and the
+            // primitive anew and reordering the weights each time (27 reorders, 13 ms of a 72-ms LeNet batch-64 step).
+            // Here the copies are primitives made once. Asked for the maps' own layout instead, oneDNN's AVX2 kernels
+            // were slower than the copies and the blocked kernel together (VGG16's 64- and 128-channel layers: 1.5x).
+            Pointer chosenSrc = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_SRC_MD, 0);
+            Pointer chosenDst = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_DST_MD, 0);
+            held[3] = OneDnn.memory(chosenSrc, OneDnn.ALLOCATE);
+            held[4] = OneDnn.memory(chosenDst, OneDnn.ALLOCATE);
+            Pointer copyIn = reorderPrimitive(srcMd, chosenSrc);
+            Pointer copyOut = reorderPrimitive(chosenDst, dstMd);
+            int[] copyKinds = {OneDnn.ARG_SRC, OneDnn.ARG_DST};
+            return new DirectConv(
+                    new OneDnnPrimitive(OneDnn.primitive(pd), new int[] {OneDnn.ARG_WEIGHTS, OneDnn.ARG_BIAS, OneDnn.ARG_SCRATCHPAD,
+                            OneDnn.ARG_SRC, OneDnn.ARG_DST}, new Pointer[0], held),
+                    new OneDnnPrimitive(copyIn, copyKinds, new Pointer[] {OneDnn.memory(srcMd, null)}, new Pointer[0], held[3]),
+                    new OneDnnPrimitive(copyOut, new int[] {OneDnn.ARG_DST, OneDnn.ARG_SRC}, new Pointer[] {OneDnn.memory(dstMd, null)},
+                            new Pointer[0], held[4]),
+                    src, dst);
         } catch (RuntimeException e) {
             for (Pointer m : held) {
                 if (m != null) {
@@ -95,31 +112,6 @@ final class DirectConv {
                 }
             }
             throw e;
-        } finally {
-            OneDnn.call("dnnl_primitive_desc_destroy", pd);
-        }
-    }
-
-    /** The convolution of {@code pd} in the layouts it chose, with copies of the maps into and out of them made once. Destroys {@code pd}. */
-    private static DirectConv copying(Pointer pd, Pointer srcMd, Pointer dstMd, Pointer userWeightsMd, INDArray weights, Pointer biasMd,
-                                      INDArray bias, INDArray src, INDArray dst) {
-        try {
-            Pointer chosenSrc = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_SRC_MD, 0);
-            Pointer chosenDst = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_DST_MD, 0);
-            Pointer weightsMd = OneDnn.pointer("dnnl_primitive_desc_query_md", pd, OneDnn.QUERY_WEIGHTS_MD, 0);
-            Pointer w = OneDnn.memory(weightsMd, OneDnn.ALLOCATE);
-            reorder(userWeightsMd, OneDnnPrimitive.address(weights), weightsMd, w);
-            Pointer b = bias == null ? null : OneDnn.memory(biasMd, new Pointer(OneDnnPrimitive.address(bias)));
-            Pointer srcCopy = OneDnn.memory(chosenSrc, OneDnn.ALLOCATE);
-            Pointer dstCopy = OneDnn.memory(chosenDst, OneDnn.ALLOCATE);
-            OneDnnPrimitive conv = new OneDnnPrimitive(OneDnn.primitive(pd),
-                    new int[] {OneDnn.ARG_SRC, OneDnn.ARG_DST, OneDnn.ARG_WEIGHTS, OneDnn.ARG_BIAS, OneDnn.ARG_SCRATCHPAD},
-                    new Pointer[0], new Pointer[] {srcCopy, dstCopy, w, b, OneDnn.scratchpad(pd)});
-            OneDnnPrimitive in = new OneDnnPrimitive(reorderPrimitive(srcMd, chosenSrc), new int[] {OneDnn.ARG_SRC, OneDnn.ARG_DST},
-                    new Pointer[] {OneDnn.memory(srcMd, null)}, new Pointer[0], srcCopy);
-            OneDnnPrimitive out = new OneDnnPrimitive(reorderPrimitive(chosenDst, dstMd), new int[] {OneDnn.ARG_DST, OneDnn.ARG_SRC},
-                    new Pointer[] {OneDnn.memory(dstMd, null)}, new Pointer[0], dstCopy);
-            return new DirectConv(conv, in, out, src, dst);
         } finally {
             OneDnn.call("dnnl_primitive_desc_destroy", pd);
         }
@@ -142,15 +134,6 @@ final class DirectConv {
     private static boolean dense(INDArray a) {
         return a.rank() == 4 && a.offset() == 0 && a.stride(3) == 1 && a.stride(2) == a.size(3) && a.stride(1) == a.size(2) * a.size(3)
                 && a.stride(0) == a.size(1) * a.size(2) * a.size(3);
-    }
-
-    /** A forward convolution's primitive descriptor for maps {@code srcMd} and {@code dstMd}, weights in oneDNN's choice of layout. */
-    private static Pointer primitiveDesc(Pointer srcMd, INDArray weights, Pointer biasMd, Pointer dstMd, long[][] geometry,
-                                         boolean rectified) {
-        Memory desc = new Memory(OneDnn.OP_DESC_BYTES);
-        OneDnn.call("dnnl_convolution_forward_desc_init", desc, OneDnn.FORWARD_INFERENCE, OneDnn.CONVOLUTION_DIRECT, srcMd,
-                OneDnn.any(weights.shape()), biasMd, dstMd, OneDnn.dims(geometry[0]), OneDnn.dims(geometry[1]), OneDnn.dims(geometry[2]));
-        return OneDnn.primitiveDesc(desc, rectified, null);
     }
 
     /**
@@ -180,15 +163,10 @@ final class DirectConv {
     /** Copies the values at {@code from} (laid out as {@code fromMd}) into memory {@code to} (laid out as {@code toMd}). */
     private static void reorder(Pointer fromMd, long from, Pointer toMd, Pointer to) {
         Pointer source = OneDnn.memory(fromMd, new Pointer(from));
-        Memory handle = new Memory(Native.POINTER_SIZE);
-        Pointer pd = null;
         Pointer primitive = null;
         Pointer stream = null;
         try {
-            Pointer engine = OneDnn.engine();
-            OneDnn.call("dnnl_reorder_primitive_desc_create", handle, fromMd, engine, toMd, engine, null);
-            pd = handle.getPointer(0);
-            primitive = OneDnn.primitive(pd);
+            primitive = reorderPrimitive(fromMd, toMd);
             stream = OneDnn.stream();
             Memory args = OneDnn.args(new int[] {OneDnn.ARG_SRC, OneDnn.ARG_DST}, new Pointer[] {source, to});
             OneDnn.call("dnnl_primitive_execute", primitive, stream, 2, args);
@@ -199,9 +177,6 @@ final class DirectConv {
             }
             if (primitive != null) {
                 OneDnn.call("dnnl_primitive_destroy", primitive);
-            }
-            if (pd != null) {
-                OneDnn.call("dnnl_primitive_desc_destroy", pd);
             }
             OneDnn.call("dnnl_memory_destroy", source);
         }

@@ -748,8 +748,7 @@ public final class ComputeService implements AutoCloseable {
         waiting.forEach(r -> all.add(r.summary()));
         preparing.forEach((id, request) -> {
             if (!runs.containsKey(id) && Boolean.FALSE.equals(starting.get(id))) {
-                int images = request.objective() != null && request.objective().path("filters").isArray()
-                        ? request.objective().get("filters").size() : 1;
+                int images = io.filterscope.engine.objective.Objectives.checkForm(request.objective()).size(); // read at start
                 all.add(new RunSummary(id, request.model(), "preparing", 0,
                         request.steps() != null ? request.steps() : io.filterscope.engine.preset.Params.STEPS.base(), images,
                         request.objective()));
