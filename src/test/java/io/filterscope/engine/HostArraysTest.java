@@ -148,4 +148,39 @@ class HostArraysTest {
         large.putScalar(new long[] {0, 2, 127, 127}, Float.NaN);
         assertFalse(HostArrays.allFinite(large));
     }
+
+    @Test
+    void rowSumsGiveARowTheSameBitsAloneAndAmongOthersAndTheSumItHolds() {
+        // 12,544 values a row (fashion-cnn's conv4 at 28 px): a native sum of an array's only row splits it among threads.
+        Random rng = new Random(3);
+        for (int length : new int[] {1, 7, 1021, 12544, 100003}) {
+            double[] values = new double[3 * length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = rng.nextGaussian() + 0.5;
+            }
+            INDArray three = HostArrays.of(values, DataType.FLOAT, 3, length);
+            double[] together = HostArrays.rowSums(three);
+            for (int r = 0; r < 3; r++) {
+                double[] alone = HostArrays.rowSums(three.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r, r + 1)).dup());
+                assertEquals(together[r], alone[0], 0.0, "row " + r + " of " + length + " values");
+                double exact = 0;
+                for (int i = r * length; i < (r + 1) * length; i++) {
+                    exact += (float) values[i];
+                }
+                assertEquals(exact, together[r], 1e-6 * length, "row " + r + " of " + length + " values");
+            }
+        }
+    }
+
+    @Test
+    void rowSumsReadAnyLayoutOfTheRowsValues() {
+        INDArray nchw = Nd4j.rand(DataType.FLOAT, 2, 5, 30, 30);
+        INDArray nhwc = nchw.permute(0, 2, 3, 1).dup('c').permute(0, 3, 1, 2);
+        double[] plain = HostArrays.rowSums(nchw);
+        double[] permuted = HostArrays.rowSums(nhwc);
+        for (int r = 0; r < 2; r++) {
+            assertEquals(nchw.get(org.nd4j.linalg.indexing.NDArrayIndex.point(r)).sumNumber().doubleValue(), plain[r], 1e-2);
+            assertEquals(plain[r], permuted[r], 1e-2);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.filterscope.engine.objective;
 
+import io.filterscope.engine.HostArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,7 +33,11 @@ public record ImageNorm(int p) implements ImageTerm {
         double perImage = image.length() / (double) image.size(0);
         INDArray magnitude = p == 1 ? Transforms.abs(offset, true) : offset.mul(offset);
         gradient.addi(p == 1 ? Transforms.sign(offset, false).muli(weight / perImage) : offset.muli(2 * weight / perImage));
-        return magnitude.mean(1, 2, 3).toDoubleVector();
+        double[] means = HostArrays.rowSums(magnitude);
+        for (int i = 0; i < means.length; i++) {
+            means[i] /= perImage;
+        }
+        return means;
     }
 
     @Override

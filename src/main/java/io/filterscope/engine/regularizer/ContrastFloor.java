@@ -1,9 +1,10 @@
 package io.filterscope.engine.regularizer;
 
+import io.filterscope.engine.HostArrays;
 import io.filterscope.engine.param.Parameterization;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Keeps every image at least as contrasty as the model's training pictures: an image's contrast (the root mean square
@@ -56,8 +57,8 @@ public record ContrastFloor(double[] floors) implements Regularizer {
         this(new double[] {floor});
     }
 
-    /** The floor of each of {@code n} rows, [n, 1]. @throws IllegalArgumentException when the floors do not repeat over them */
-    private INDArray rows(long n) {
+    /** The floor of each of {@code n} rows. @throws IllegalArgumentException when the floors do not repeat over them */
+    private double[] rows(long n) {
         if (n % floors.length != 0) {
             throw new IllegalArgumentException("a contrast floor of " + floors.length + " rows cannot hold " + n + " images");
         }
@@ -65,36 +66,65 @@ public record ContrastFloor(double[] floors) implements Regularizer {
         for (int r = 0; r < n; r++) {
             each[r] = floors[r % floors.length];
         }
-        return Nd4j.create(each, new long[] {n, 1});
+        return each;
     }
 
+    /**
+     * Moves each row below its floor by Newton steps, row by row as if it were alone: a pass leaves a row already at its
+     * floor exactly as it was (projection included), so a run's image does not depend on the runs whose rows share its
+     * block. Each row's sums are {@link HostArrays#rowSums}, the same bits alone and among other rows.
+     */
     @Override
     public void apply(Parameterization image, INDArray imageGradient, int step) {
-        INDArray floor = null;
+        double[] floor = null;
         for (int pass = 0; pass < PASSES; pass++) {
             INDArray display = image.space().toDisplay(image.image());
-            long n = display.size(0);
+            int n = (int) display.size(0);
             long values = display.length() / n;
             INDArray planes = display.reshape('c', n * display.size(1), values / display.size(1));
-            planes.subiColumnVector(planes.mean(1).reshape(planes.size(0), 1));
+            planes.subiColumnVector(column(HostArrays.rowSums(planes), 1.0 / planes.size(1), 0, planes.dataType()));
             INDArray deviation = display.reshape('c', n, values);
-            INDArray contrast = Transforms.sqrt(deviation.mul(deviation).mean(1), false).reshape(n, 1);
-            if (floor == null) {
-                floor = rows(n).castTo(contrast.dataType());
+            double[] contrast = HostArrays.rowSums(deviation.mul(deviation));
+            floor = floor == null ? rows(n) : floor;
+            double[] shortfall = new double[n];
+            boolean any = false;
+            for (int r = 0; r < n; r++) {
+                contrast[r] = Math.sqrt(contrast[r] / values);
+                if ((floor[r] - contrast[r]) / floor[r] > TOLERANCE) {
+                    shortfall[r] = floor[r] - contrast[r];
+                    any = true;
+                }
             }
-            INDArray shortfall = floor.sub(contrast);
-            if (shortfall.div(floor).maxNumber().doubleValue() <= TOLERANCE) {
+            if (!any) {
                 return;
             }
-            shortfall = Transforms.max(shortfall, 0.0, false);
             // d(contrast)/d(display) = deviation / (values * contrast); a Newton step moves the row by its shortfall.
-            INDArray gradient = deviation.diviColumnVector(contrast.mul(values).addi(1e-12)).reshape('c', display.shape());
+            INDArray gradient = deviation.diviColumnVector(column(contrast, values, 1e-12, deviation.dataType())).reshape('c', display.shape());
             INDArray dp = image.backward(image.space().inputGradient(gradient));
             INDArray rows = dp.reshape('c', n, dp.length() / n);
-            INDArray size = rows.mul(rows).sum(1).reshape(n, 1).addi(1e-12);
-            image.parameter().addi(rows.mulColumnVector(shortfall.divi(size)).reshape('c', image.parameter().shape()));
+            double[] size = HostArrays.rowSums(rows.mul(rows));
+            for (int r = 0; r < n; r++) {
+                size[r] = shortfall[r] / (size[r] + 1e-12);
+            }
+            INDArray parameter = image.parameter();
+            INDArray before = parameter.dup();
+            parameter.addi(rows.mulColumnVector(column(size, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
             image.project();
+            for (int r = 0; r < n; r++) {
+                if (shortfall[r] == 0) {
+                    parameter.get(NDArrayIndex.interval(r, r + 1)).assign(before.get(NDArrayIndex.interval(r, r + 1)));
+                }
+            }
         }
+    }
+
+    /** {@code values[i] * scale + add} as an [n, 1] column of {@code type}. */
+    private static INDArray column(double[] values, double scale, double add, DataType type) {
+        double[] column = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            column[i] = values[i] * scale + add;
+        }
+        return HostArrays.of(column, type, column.length, 1);
     }
 
     @Override

@@ -158,6 +158,30 @@ class RegularizerTest {
         assertTrue(e.getMessage().contains("2 rows cannot hold 3 images"), e.getMessage());
     }
 
+    /**
+     * A row at its floor (within the tolerance, a hair below it) is left exactly as it is when another row of its block
+     * is raised: what a run's image gets must not depend on the runs sharing its block. Before, every row of a block took
+     * each Newton pass and projection that any row needed. 64 px RGB, so that the rows' sums are large enough for
+     * libnd4j to split an array's only row among threads.
+     */
+    @Test
+    void contrastFloorMovesARowOfABlockAsItMovesItAlone() {
+        Nd4j.getRandom().setSeed(8);
+        INDArray start = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64).muli(0.5).addi(0.25);
+        start.get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)).muli(0.01).addi(0.5);
+        double floor = contrast(start)[0] * (1 + 5e-4);
+        PixelImage block = new PixelImage(new long[] {2, 3, 64, 64}, DataType.FLOAT, InputSpace.UNIT, Start.noise(8, 2));
+        block.parameter().assign(start);
+        PixelImage alone = new PixelImage(new long[] {1, 3, 64, 64}, DataType.FLOAT, InputSpace.UNIT, Start.noise(8, 1));
+        alone.parameter().assign(start.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)));
+        new ContrastFloor(floor).apply(block, null, 0);
+        new ContrastFloor(floor).apply(alone, null, 0);
+        assertEquals(floor, contrast(block.image())[1], 1e-3 * floor, "the flat row raised to the floor");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(alone.parameter().dup().data().asFloat(),
+                block.parameter().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup().data().asFloat(),
+                "the row at its floor, in the block and alone");
+    }
+
     @Test
     void contrastFloorMustBeAboveZero() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ContrastFloor(0));
