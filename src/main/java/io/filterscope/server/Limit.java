@@ -38,7 +38,8 @@ public enum Limit {
             "memory for the networks of each compute worker's runs; 0: 75% of what is free when it starts "
                     + "(the GPU's free memory, or the machine's, within JavaCPP's maxphysicalbytes if one is given)"),
     NETWORK_CACHE("network-cache", 0, 0, 1L << 50, Unit.BYTES,
-            "compiled networks of ended runs kept for reuse by each compute worker; 0: a quarter of the memory budget"),
+            "compiled networks of ended runs kept for reuse by each compute worker; 0: a quarter of the memory budget "
+                    + "or of 75% of what is free, whichever is less"),
     STEP_TIME("max-step-time", 3, 1, 86_400, Unit.SECONDS,
             "estimated time of one step of a run (or of runs batched together) on its compute worker: every other run "
                     + "waits that long; a longer one is refused with too_large (estimated from the multiply-adds of the step's "

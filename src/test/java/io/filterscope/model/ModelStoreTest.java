@@ -28,6 +28,20 @@ class ModelStoreTest {
         assertEquals(12, model.examples().size());
     }
 
+    /** A closing worker's store lets go of its models and kept networks, and reads a model again if asked afterwards. */
+    @Test
+    void unloadAllForgetsTheModelsAndTheNetworksKeptForReuse(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        ModelStore store = new ModelStore(dir, NetworkCache.unbounded());
+        LoadedModel model = store.load("tiny");
+        model.release(model.borrow(2, 28));
+        assertTrue(store.networks().bytes() > 0, "a network kept for reuse");
+        store.unloadAll();
+        assertEquals(0, store.networks().bytes());
+        assertEquals(null, store.loadedNow("tiny"));
+        assertTrue(store.load("tiny") != model, "read again");
+    }
+
     @Test
     void examplesOfAnotherShapeThanTheModelTakesAreRefusedNamingBoth(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

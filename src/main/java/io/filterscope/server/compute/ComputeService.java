@@ -1106,17 +1106,24 @@ public final class ComputeService implements AutoCloseable {
         if (reclaiming.compareAndSet(false, true)) {
             reclaimer.execute(() -> {
                 try {
-                    System.gc();
-                    Thread.sleep(300);
-                    System.gc();
-                    Thread.sleep(300);
-                    Backend.trimNativeHeap();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    collectAndTrim();
                 } finally {
                     reclaiming.set(false);
                 }
             });
+        }
+    }
+
+    /** Collects twice, giving ND4J's deallocator thread time to free what each collection let go, then trims malloc. */
+    private static void collectAndTrim() {
+        try {
+            System.gc();
+            Thread.sleep(300);
+            System.gc();
+            Thread.sleep(300);
+            Backend.trimNativeHeap();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -1576,7 +1583,10 @@ public final class ComputeService implements AutoCloseable {
         return all.size();
     }
 
-    /** Ends every run with "stopped" and stops the threads, waiting at most {@code millis} for the frames. */
+    /**
+     * Ends every run with "stopped" and stops the threads, waiting at most {@code millis} for the frames; then forgets
+     * the models and networks ({@link ModelStore#unloadAll}) and hands their memory back to the system in the background.
+     */
     public void shutdown(long millis) {
         CompletableFuture<Integer> stopped = call(this::stopAll);
         try {
@@ -1590,6 +1600,10 @@ public final class ComputeService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        store.unloadAll();
+        Thread release = new Thread(ComputeService::collectAndTrim, "filterscope-memory-release");
+        release.setDaemon(true);
+        release.start();
     }
 
     @Override

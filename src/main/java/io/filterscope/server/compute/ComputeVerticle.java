@@ -69,11 +69,11 @@ public final class ComputeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        long budget = config.limits().get(Limit.MEMORY_BUDGET);
-        if (budget == 0) {
-            budget = Backend.freeMemory(device) / 4 * 3;
-        }
-        long cache = config.limits().get(Limit.NETWORK_CACHE) == 0 ? budget / 4 : config.limits().get(Limit.NETWORK_CACHE);
+        long free = Backend.freeMemory(device) / 4 * 3;
+        long budget = config.limits().get(Limit.MEMORY_BUDGET) == 0 ? free : config.limits().get(Limit.MEMORY_BUDGET);
+        // Networks kept for reuse are held whether or not runs need the room: a quarter of what is really there, even
+        // under a budget set above it (a 64 GB budget kept 16 GB of networks on a 24 GB machine).
+        long cache = config.limits().get(Limit.NETWORK_CACHE) == 0 ? Math.min(budget, free) / 4 : config.limits().get(Limit.NETWORK_CACHE);
         store.networks().setCapacity(Math.min(cache, budget));
         int threads = config.limits().count(Limit.COMPUTE_THREADS);
         if (threads == 0) {
