@@ -206,11 +206,12 @@ final class RerunCommand implements Callable<Integer> {
         if (value == null || value.isNull()) {
             return;
         }
-        java.math.BigDecimal n = value.isNumber() ? value.decimalValue().stripTrailingZeros() : null;
+        java.math.BigDecimal n = value.isNumber() && Double.isFinite(value.asDouble()) ? value.decimalValue().stripTrailingZeros() : null;
         if (n == null || n.scale() > 0 || n.compareTo(java.math.BigDecimal.valueOf(field.min())) < 0
                 || n.compareTo(java.math.BigDecimal.valueOf(field.max())) > 0) {
             throw new UserError("rerun: " + png + ": its " + START_KEY + " text chunk's \"" + field.name() + "\" must be "
-                    + field.wholeNumbers() + ", got " + (n == null ? shown(value.toString()) : n.toPlainString()));
+                    + field.wholeNumbers() + ", got " + (n != null ? n.toPlainString()
+                    : value.isNumber() ? "a number beyond a double's range" : shown(value.toString())));
         }
         command.addAll(List.of("--" + field.name(), n.toBigInteger().toString()));
     }

@@ -73,6 +73,7 @@ class RerunCommandTest {
                 {"\"steps\":6", "\"steps\":3000000000", "\"steps\" must be a whole number from 1 to 100000, got 3000000000"},
                 {"\"steps\":6", "\"steps\":0", "\"steps\" must be a whole number from 1 to 100000, got 0"},
                 {"\"steps\":6", "\"steps\":2.5", "\"steps\" must be a whole number from 1 to 100000, got 2.5"},
+                {"\"steps\":6", "\"steps\":1e400", "\"steps\" must be a whole number from 1 to 100000, got a number beyond a double's range"},
                 {"\"size\":32", "\"size\":4096", "\"size\" must be a whole number from 8 to 512, got 4096"},
                 {"\"seed\":3", "\"seed\":\"x\"", "\"seed\" must be a whole number from -2147483648 to 2147483647, got \"x\""}}) {
             PngFiles.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), Map.of("filterscope:start", start.replace(bad[0], bad[1])), png);

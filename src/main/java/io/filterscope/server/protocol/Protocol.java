@@ -182,6 +182,9 @@ public final class Protocol {
                 return new BadMessage(tooLarge(limit), null);
             }
         }
+        if (syntax instanceof StreamConstraintsException limit) { // a text too deep to read as a tree either: [[[...
+            return new BadMessage(tooLarge(limit), null);
+        }
         if (syntax != null) {
             return new BadMessage(malformed(syntax), null);
         }
@@ -235,6 +238,10 @@ public final class Protocol {
         boolean whole = type == Integer.class || type == int.class;
         JsonNode value = e.getPath().size() == 1 ? tree.get(field) : null;
         if (whole && value != null && value.isFloatingPointNumber()) {
+            if (!Double.isFinite(value.doubleValue())) { // 1e400: Jackson reads it as an infinite double, no BigDecimal
+                return "\"" + field + "\" must be " + Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field)).findFirst()
+                        .map(p -> p.wholeNumbers()).orElse("a whole number") + ", got a number beyond a double's range";
+            }
             return fractionForWhole(field, value.decimalValue());
         }
         String expected = whole ? "a whole number" : type == String.class ? "a string" : "of another type";

@@ -100,6 +100,13 @@ class ProtocolTest {
                 error("{\"op\":\"start\",\"size\":300000000000000000000000}"));
         assertEquals("\"pace\" must be a whole number from 0 to 1000, got 3000000000",
                 error("{\"op\":\"update\",\"run\":\"r\",\"pace\":3000000000}"));
+        // beyond a double (read as Infinity, which has no BigDecimal): answered, not a NumberFormatException left unanswered
+        assertEquals("\"steps\" must be a whole number from 1 to 100000, got a number beyond a double's range",
+                error("{\"op\":\"start\",\"steps\":1e400}"));
+        assertEquals("\"size\" must be a whole number from 8 to 512, got a number beyond a double's range",
+                error("{\"op\":\"start\",\"size\":-1e309}"));
+        assertEquals("\"pace\" must be a whole number from 0 to 1000, got a number beyond a double's range",
+                error("{\"op\":\"update\",\"run\":\"r\",\"pace\":1e400}"));
     }
 
     /** Checked as the message is read, so that no limit on runs (which counts starts not yet accepted) answers first. */
@@ -143,6 +150,8 @@ class ProtocolTest {
         assertEquals("message is nested too deeply: at most 1000 levels of objects and arrays within each other", error(deep));
         assertEquals("message is nested too deeply: at most 1000 levels of objects and arrays within each other",
                 error("{\"a\":".repeat(1001) + "1" + "}".repeat(1001)));
+        assertEquals("message is nested too deeply: at most 1000 levels of objects and arrays within each other",
+                error("[".repeat(2000) + "]".repeat(2000)));
     }
 
     @Test
