@@ -2,6 +2,7 @@ package io.filterscope.engine.regularizer;
 
 import io.filterscope.engine.HostArrays;
 import io.filterscope.engine.param.Parameterization;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -107,10 +108,11 @@ public record ContrastFloor(double[] floors) implements Regularizer {
                 size[r] = shortfall[r] / (size[r] + 1e-12);
             }
             INDArray parameter = image.parameter();
-            INDArray before = parameter.dup();
+            boolean someAtFloor = Arrays.stream(shortfall).anyMatch(s -> s == 0);
+            INDArray before = someAtFloor ? parameter.dup() : null;
             parameter.addi(rows.mulColumnVector(column(size, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
             image.project();
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; someAtFloor && r < n; r++) {
                 if (shortfall[r] == 0) {
                     parameter.get(NDArrayIndex.interval(r, r + 1)).assign(before.get(NDArrayIndex.interval(r, r + 1)));
                 }
@@ -129,17 +131,17 @@ public record ContrastFloor(double[] floors) implements Regularizer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ContrastFloor c && java.util.Arrays.equals(floors, c.floors);
+        return o instanceof ContrastFloor c && Arrays.equals(floors, c.floors);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(floors);
+        return Arrays.hashCode(floors);
     }
 
     @Override
     public String toString() {
-        return "ContrastFloor" + java.util.Arrays.toString(floors);
+        return "ContrastFloor" + Arrays.toString(floors);
     }
 
     @Override
