@@ -103,14 +103,15 @@ public record ContrastFloor(double[] floors) implements Regularizer {
             INDArray gradient = deviation.diviColumnVector(column(contrast, values, 1e-12, deviation.dataType())).reshape('c', display.shape());
             INDArray dp = image.backward(image.space().inputGradient(gradient));
             INDArray rows = dp.reshape('c', n, dp.length() / n);
-            double[] size = HostArrays.rowSums(rows.mul(rows));
+            // Along the gradient, a row's contrast moves by its squared norm per unit of step.
+            double[] factor = HostArrays.rowSums(rows.mul(rows));
             for (int r = 0; r < n; r++) {
-                size[r] = shortfall[r] / (size[r] + 1e-12);
+                factor[r] = shortfall[r] / (factor[r] + 1e-12);
             }
             INDArray parameter = image.parameter();
             boolean someAtFloor = Arrays.stream(shortfall).anyMatch(s -> s == 0);
             INDArray before = someAtFloor ? parameter.dup() : null;
-            parameter.addi(rows.mulColumnVector(column(size, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
+            parameter.addi(rows.mulColumnVector(column(factor, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
             image.project();
             for (int r = 0; someAtFloor && r < n; r++) {
                 if (shortfall[r] == 0) {
