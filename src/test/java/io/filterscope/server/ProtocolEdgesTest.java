@@ -342,6 +342,19 @@ class ProtocolEdgesTest {
         }
     }
 
+    /** An empty layer ({@code ?layer=}) is a missing one, for the examples as for the activations (it was "unknown layer ''"). */
+    @Test
+    void anEmptyLayerIs400SayingItIsRequired() throws Exception {
+        try (Peer peer = new Peer(vertx, "127.0.0.1")) {
+            for (String path : List.of("/api/models/tiny/examples?layer=&filter=1", "/api/models/tiny/examples?filter=1")) {
+                Peer.Response empty = peer.get(port, path);
+                assertEquals(400, empty.status(), path + ": " + empty.body());
+                assertEquals("the layer query parameter is required, e.g. ?layer=conv1",
+                        empty.json().getJsonObject("error").getString("message"), path);
+            }
+        }
+    }
+
     @Test
     void aQueryParameterGivenTwiceIs400() throws Exception {
         try (Peer peer = new Peer(vertx, "127.0.0.1")) {

@@ -2,6 +2,7 @@ package io.filterscope.engine.regularizer;
 
 import io.filterscope.engine.HostArrays;
 import io.filterscope.engine.param.Parameterization;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -102,15 +103,17 @@ public record ContrastFloor(double[] floors) implements Regularizer {
             INDArray gradient = deviation.diviColumnVector(column(contrast, values, 1e-12, deviation.dataType())).reshape('c', display.shape());
             INDArray dp = image.backward(image.space().inputGradient(gradient));
             INDArray rows = dp.reshape('c', n, dp.length() / n);
-            double[] size = HostArrays.rowSums(rows.mul(rows));
+            // Along the gradient, a row's contrast moves by its squared norm per unit of step.
+            double[] factor = HostArrays.rowSums(rows.mul(rows));
             for (int r = 0; r < n; r++) {
-                size[r] = shortfall[r] / (size[r] + 1e-12);
+                factor[r] = shortfall[r] / (factor[r] + 1e-12);
             }
             INDArray parameter = image.parameter();
-            INDArray before = parameter.dup();
-            parameter.addi(rows.mulColumnVector(column(size, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
+            boolean someAtFloor = Arrays.stream(shortfall).anyMatch(s -> s == 0);
+            INDArray before = someAtFloor ? parameter.dup() : null;
+            parameter.addi(rows.mulColumnVector(column(factor, 1, 0, rows.dataType())).reshape('c', parameter.shape()));
             image.project();
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; someAtFloor && r < n; r++) {
                 if (shortfall[r] == 0) {
                     parameter.get(NDArrayIndex.interval(r, r + 1)).assign(before.get(NDArrayIndex.interval(r, r + 1)));
                 }
@@ -129,17 +132,17 @@ public record ContrastFloor(double[] floors) implements Regularizer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ContrastFloor c && java.util.Arrays.equals(floors, c.floors);
+        return o instanceof ContrastFloor c && Arrays.equals(floors, c.floors);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(floors);
+        return Arrays.hashCode(floors);
     }
 
     @Override
     public String toString() {
-        return "ContrastFloor" + java.util.Arrays.toString(floors);
+        return "ContrastFloor" + Arrays.toString(floors);
     }
 
     @Override

@@ -260,9 +260,8 @@ public final class HttpVerticle extends AbstractVerticle {
     }
 
     private void activations(RoutingContext ctx) {
-        String layer = ctx.request().getParam("layer");
-        if (layer == null || layer.isBlank()) {
-            send(ctx, ApiError.badRequest("the layer query parameter is required, e.g. ?layer=conv1"));
+        String layer = requiredLayer(ctx);
+        if (layer == null) {
             return;
         }
         String format = ctx.request().getParam("format");
@@ -308,10 +307,19 @@ public final class HttpVerticle extends AbstractVerticle {
                 .onFailure(e -> send(ctx, ApiError.of(e)));
     }
 
-    private void examples(RoutingContext ctx) {
+    /** The request's layer, or null after answering 400 when it has none or an empty one ({@code ?layer=}). */
+    private static String requiredLayer(RoutingContext ctx) {
         String layer = ctx.request().getParam("layer");
+        if (layer == null || layer.isBlank()) {
+            send(ctx, ApiError.badRequest("the layer query parameter is required, e.g. ?layer=conv1"));
+            return null;
+        }
+        return layer;
+    }
+
+    private void examples(RoutingContext ctx) {
+        String layer = requiredLayer(ctx);
         if (layer == null) {
-            send(ctx, ApiError.badRequest("the layer query parameter is required"));
             return;
         }
         String filter = parseIndex(ctx, "filter");
