@@ -21,6 +21,8 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The WebSocket sessions role: decodes clients' messages (start, stop, update, watch, unwatch, list) into
@@ -29,6 +31,8 @@ import java.util.UUID;
  * {@link Addresses#socket}, so it could run on another node.
  */
 public final class SessionVerticle extends AbstractVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionVerticle.class);
+
     /**
      * A run's audience: who started it (null once they left while others watch), who watches, its tag.
      * A foreign run was started through another front node of the cluster: this node only watches it.
@@ -74,7 +78,13 @@ public final class SessionVerticle extends AbstractVerticle {
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_TEXT, m -> {
             String socket = m.headers().get(Addresses.SOCKET);
             clientOf.put(socket, m.headers().get(Addresses.CLIENT) == null ? "" : m.headers().get(Addresses.CLIENT));
-            onText(socket, m.body());
+            try {
+                onText(socket, m.body());
+            } catch (RuntimeException e) {
+                // A defect, not the client's doing: the client still gets one line, and the log the whole trace once.
+                LOG.error("a message from socket {} could not be handled", socket, e);
+                error(socket, ApiError.of(e), null);
+            }
         });
         vertx.eventBus().<String>localConsumer(Addresses.SOCKET_CLOSED, m -> onClosed(m.body()))
                 .completion().onComplete(started);
