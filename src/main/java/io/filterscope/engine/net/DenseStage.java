@@ -42,7 +42,7 @@ final class DenseStage extends Stage {
 
     @Override
     void forward() {
-        Nd4j.gemm(in, weights, out, false, false, 1.0, 0.0);
+        product(in, weights, out, false);
         if (bias != null) {
             out.addiRowVector(bias);
         }
@@ -50,6 +50,25 @@ final class DenseStage extends Stage {
 
     @Override
     void backward(INDArray gradOut, Leak leak) {
-        Nd4j.gemm(gradOut, weights, gradIn, false, true, 1.0, 0.0);
+        product(gradOut, weights, gradIn, true);
+    }
+
+    /**
+     * Weights of at most this many values are multiplied one image (row) at a time: a BLAS product's kernels change with
+     * its row count (one row is a matrix-vector product), so a run's class values differed in their last bits alone and
+     * batched with others. Reading weights this small once per image costs little; larger ones (VGG16's fc layers, 100 M
+     * values) are multiplied for the whole batch at once, and there a run's values may differ in the last bits.
+     */
+    static final long ROW_BY_ROW_MAX = 1L << 22;
+
+    /** {@code into = a . (transposeB ? b^T : b)}, row by row when {@link #ROW_BY_ROW_MAX} allows. */
+    private static void product(INDArray a, INDArray b, INDArray into, boolean transposeB) {
+        if (a.size(0) == 1 || b.length() > ROW_BY_ROW_MAX) {
+            Nd4j.gemm(a, b, into, false, transposeB, 1.0, 0.0);
+            return;
+        }
+        for (int r = 0; r < a.size(0); r++) {
+            Nd4j.gemm(Network.rows(a, r, r + 1), b, Network.rows(into, r, r + 1), false, transposeB, 1.0, 0.0);
+        }
     }
 }
