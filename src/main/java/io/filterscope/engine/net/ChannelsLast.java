@@ -25,7 +25,12 @@ final class ChannelsLast {
 
     /** Whether {@code a} is a whole array shaped [n, c, h, w] stored channels last ({@link #create}). */
     static boolean is(INDArray a) {
-        if (a.rank() != 4 || a.offset() != 0) {
+        return a.offset() == 0 && laidOut(a);
+    }
+
+    /** Whether {@code a}, [n, c, h, w], lies in memory channels last: a whole such array, or some of its images. */
+    static boolean laidOut(INDArray a) {
+        if (a.rank() != 4) {
             return false;
         }
         long c = a.size(1);

@@ -509,7 +509,10 @@ public final class Network {
     public static double[] maskedSums(INDArray output, INDArray gradient, INDArray mask) {
         INDArray[] a = ChannelsLast.elementwise(output, gradient, mask);
         a[1].assign(a[2]);
-        return HostArrays.rowSums(a[0].mul(a[2]));
+        // Each image's products are summed in the order of the maps' memory, channels last or not, for a whole array as
+        // for a run's rows of a batch (no whole array, so not handed over as dense storage): else a run's value alone and
+        // batched differed in the last bits (rows summed in [c, h, w] order, a whole array in [h, w, c]).
+        return HostArrays.rowSums(ChannelsLast.laidOut(output) ? output.permute(0, 2, 3, 1).mul(mask.permute(0, 2, 3, 1)) : a[0].mul(a[2]));
     }
 
     /** The gradient buffer of a layer, after {@link #clearGradients}. */

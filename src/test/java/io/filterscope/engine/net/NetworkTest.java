@@ -149,4 +149,25 @@ class NetworkTest {
             }
         }
     }
+
+    /**
+     * An image's masked sum (a channel objective's value) is the same bits for a whole array of one image stored channels
+     * last and for that image's row of a batch: the whole array's products were summed in [h, w, c] order, a row's in
+     * [c, h, w] order, so a run that joined a batch in any row but the first got other last bits than alone.
+     */
+    @Test
+    void maskedSumsOfAnImageAreTheSameForAWholeArrayAndForItsRowOfABatch() {
+        Nd4j.getRandom().setSeed(11);
+        long[] shape = {3, 64, 14, 14};
+        INDArray output = ChannelsLast.create(DataType.FLOAT, shape).assign(Nd4j.rand(DataType.FLOAT, shape));
+        INDArray mask = ChannelsLast.create(DataType.FLOAT, shape).assign(Nd4j.rand(DataType.FLOAT, shape));
+        long[] one = {1, 64, 14, 14};
+        INDArray aloneOutput = ChannelsLast.create(DataType.FLOAT, one).assign(Network.rows(output, 1, 2));
+        INDArray aloneMask = ChannelsLast.create(DataType.FLOAT, one).assign(Network.rows(mask, 1, 2));
+        double alone = Network.maskedSums(aloneOutput, ChannelsLast.create(DataType.FLOAT, one), aloneMask)[0];
+        double inBatch = Network.maskedSums(Network.rows(output, 1, 2), Network.rows(ChannelsLast.create(DataType.FLOAT, shape), 1, 2),
+                Network.rows(mask, 1, 2))[0];
+        assertEquals(alone, inBatch, 0.0, "image 1 alone and as row 1 of 3");
+        assertEquals(Network.maskedSums(output, ChannelsLast.create(DataType.FLOAT, shape), mask)[1], alone, 0.0, "and in the whole batch");
+    }
 }
