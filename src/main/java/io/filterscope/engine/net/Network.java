@@ -512,7 +512,7 @@ public final class Network {
         // Each image's products are summed in the order of the maps' memory, channels last or not, for a whole array as
         // for a run's rows of a batch (no whole array, so not handed over as dense storage): else a run's value alone and
         // batched differed in the last bits (rows summed in [c, h, w] order, a whole array in [h, w, c]).
-        return HostArrays.rowSums(ChannelsLast.laidOut(output) ? output.permute(0, 2, 3, 1).mul(mask.permute(0, 2, 3, 1)) : a[0].mul(a[2]));
+        return HostArrays.rowSums(ChannelsLast.laidOut(output) ? output.permute(0, 2, 3, 1).mul(mask.permute(0, 2, 3, 1)) : output.mul(mask));
     }
 
     /** The gradient buffer of a layer, after {@link #clearGradients}. */

@@ -238,11 +238,7 @@ public final class Protocol {
         boolean whole = type == Integer.class || type == int.class;
         JsonNode value = e.getPath().size() == 1 ? tree.get(field) : null;
         if (whole && value != null && value.isFloatingPointNumber()) {
-            if (!Double.isFinite(value.doubleValue())) { // 1e400: Jackson reads it as an infinite double, no BigDecimal
-                return "\"" + field + "\" must be " + Params.RUN_FIELDS.stream().filter(p -> p.name().equals(field)).findFirst()
-                        .map(p -> p.wholeNumbers()).orElse("a whole number") + ", got a number beyond a double's range";
-            }
-            return fractionForWhole(field, value.decimalValue());
+            return fractionForWhole(field, value);
         }
         String expected = whole ? "a whole number" : type == String.class ? "a string" : "of another type";
         return "\"" + field + "\" must be " + expected;
@@ -251,12 +247,17 @@ public final class Protocol {
     /**
      * A JSON number with a fraction or exponent where a whole number goes: the fields are whole numbers as JSON
      * writes them (as {@code 100}), so {@code 1e2} is refused, saying what to write; {@code 1.5}, and a whole number
-     * beyond the field's bounds ({@code 1e6} steps), with the field's bounds.
+     * beyond the field's bounds ({@code 1e6} steps), or beyond a double's range ({@code 1e400}, which Jackson reads as an
+     * infinite double, with no BigDecimal), with the field's bounds.
      */
-    private static String fractionForWhole(String field, java.math.BigDecimal value) {
+    private static String fractionForWhole(String field, JsonNode number) {
         java.util.Optional<io.filterscope.engine.preset.Param<?>> param = Params.RUN_FIELDS.stream()
                 .filter(p -> p.name().equals(field)).findFirst();
         String bounds = param.map(p -> p.wholeNumbers()).orElse("a whole number");
+        if (!Double.isFinite(number.doubleValue())) {
+            return "\"" + field + "\" must be " + bounds + ", got a number beyond a double's range";
+        }
+        java.math.BigDecimal value = number.decimalValue();
         java.math.BigDecimal stripped = value.stripTrailingZeros();
         if (stripped.scale() > 0) {
             return "\"" + field + "\" must be " + bounds + ", got " + value;
