@@ -219,6 +219,7 @@ class ServerTest {
     @Test
     void aRunStreamsExactlyOneFramePerStepThenDone() throws Exception {
         try (TestClient client = TestClient.connect(port)) {
+            long sent = System.nanoTime();
             client.send(startMessage(25, "t1"));
             JsonObject started = client.nextEvent("started");
             assertEquals("t1", started.getString("tag"));
@@ -226,6 +227,8 @@ class ServerTest {
             JsonObject done = client.nextEvent("done");
             assertEquals("completed", done.getString("reason"));
             assertEquals(25, done.getInteger("steps"));
+            double seconds = done.getDouble("seconds");
+            assertTrue(seconds > 0 && seconds <= (System.nanoTime() - sent) / 1e9, "the run held its place for " + seconds + " s");
             List<TestClient.Frame> frames = client.frames(run);
             assertEquals(25, frames.size(), client.summary());
             for (int i = 0; i < frames.size(); i++) {

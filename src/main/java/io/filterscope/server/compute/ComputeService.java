@@ -662,7 +662,7 @@ public final class ComputeService implements AutoCloseable {
         Run run = runs.get(runId);
         if (run == null) {
             if (starting.replace(runId, false, true)) {
-                emit(new Done(runId, Done.Reason.STOPPED, 0, null, null, null, null, null, null));
+                emit(new Done(runId, Done.Reason.STOPPED, 0, null, null, null, null, null, null, null));
                 return true;
             }
             return false;
@@ -768,7 +768,7 @@ public final class ComputeService implements AutoCloseable {
 
         /** The {@code done} with {@code verdicts}, or as it is when they could not be had. */
         Done with(TileVerdicts verdicts) {
-            return verdicts == null ? done : new Done(done.run(), done.reason(), done.steps(), done.loss(), done.losses(), done.dead(),
+            return verdicts == null ? done : new Done(done.run(), done.reason(), done.steps(), done.seconds(), done.loss(), done.losses(), done.dead(),
                     verdicts.flat(), verdicts.prefersFlat(), done.message());
         }
     }
@@ -1168,7 +1168,7 @@ public final class ComputeService implements AutoCloseable {
         if (reason != Done.Reason.COMPLETED) {
             sendLastFrames(run);
         }
-        run.running = false;
+        run.unplace(System.nanoTime());
         run.on.scheduler.removeRun(run.client, run);
         leave(run);
         runs.remove(run.id);
@@ -1354,7 +1354,7 @@ public final class ComputeService implements AutoCloseable {
         refreshLoad(); // before "done" goes out, so a client that then asks sees the run gone
         Done done;
         if (run.lastValues == null) {
-            done = new Done(run.id, reason, run.step(), null, null, null, null, null, store.withoutDirectory(message));
+            done = new Done(run.id, reason, run.step(), run.secondsPlaced(System.nanoTime()), null, null, null, null, null, store.withoutDirectory(message));
         } else {
             List<Integer> dead = new ArrayList<>();
             for (int i = 0; i < run.lastValues.length; i++) {
@@ -1362,7 +1362,7 @@ public final class ComputeService implements AutoCloseable {
                     dead.add(Run.filterOf(run.request.objectives().get(i), i));
                 }
             }
-            done = new Done(run.id, reason, run.step(), Arrays.stream(run.lastValues).average().orElse(0),
+            done = new Done(run.id, reason, run.step(), run.secondsPlaced(System.nanoTime()), Arrays.stream(run.lastValues).average().orElse(0),
                     Arrays.stream(run.lastValues).boxed().toList(), dead, null, null, store.withoutDirectory(message));
         }
         if (tiles == null) {
@@ -1474,7 +1474,7 @@ public final class ComputeService implements AutoCloseable {
     }
 
     private void pause(Run run) {
-        run.running = false;
+        run.unplace(System.nanoTime());
         run.on.scheduler.removeRun(run.client, run);
         leave(run);
         waiting.add(0, run);
@@ -1501,7 +1501,7 @@ public final class ComputeService implements AutoCloseable {
             run.batch.offer(run.ahead);
             run.ahead = null;
         }
-        run.running = true;
+        run.place(System.nanoTime());
         run.toldPosition = 0;
         run.on.scheduler.addRun(run.client, run);
         java.util.concurrent.locks.LockSupport.unpark(run.on.thread);
@@ -1535,7 +1535,7 @@ public final class ComputeService implements AutoCloseable {
             deathCause = "a compute thread stopped";
             LOG.error("a compute thread stopped; failing the worker's runs");
             for (Run run : List.copyOf(runs.values())) {
-                emit(new Done(run.id, Done.Reason.FAILED, run.step(), null, null, null, null, null,
+                emit(new Done(run.id, Done.Reason.FAILED, run.step(), run.secondsPlaced(System.nanoTime()), null, null, null, null, null,
                         "the compute worker stopped; start the run again"));
             }
             runs.clear();

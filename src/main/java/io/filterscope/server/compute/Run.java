@@ -27,8 +27,12 @@ final class Run {
      * otherwise it goes back to the model's cache.
      */
     io.filterscope.engine.net.Network ahead;
-    /** Whether it is computing now (rather than waiting, or paused). */
+    /** Whether it is computing now (rather than waiting, or paused): {@link #place}, {@link #unplace}. */
     boolean running;
+    /** Nanoseconds it held a place before its current one, and when it got that ({@link System#nanoTime}). */
+    private long heldNanos;
+    private long heldSince;
+    private boolean everPlaced;
     /** The runs it steps with while it runs (null while it waits or is paused). */
     Batch batch;
     /** The compute thread it steps on while it runs (its batch's). */
@@ -58,6 +62,29 @@ final class Run {
         this.objective = objective;
         this.bytes = bytes;
         this.imageWork = imageWork;
+    }
+
+    /** It gets a place on the device at {@code now} ({@link System#nanoTime}). */
+    void place(long now) {
+        running = true;
+        everPlaced = true;
+        heldSince = now;
+    }
+
+    /** It gives its place up at {@code now}: paused or ended. */
+    void unplace(long now) {
+        if (running) {
+            heldNanos += now - heldSince;
+            running = false;
+        }
+    }
+
+    /**
+     * Seconds it held a place, from each {@code started} to its pause or end, so the pace the server gave it
+     * ({@code steps / seconds}) without the time its messages take to reach the client; null before a first place.
+     */
+    Double secondsPlaced(long now) {
+        return everPlaced ? (heldNanos + (running ? now - heldSince : 0)) / 1e9 : null;
     }
 
     /** Whether its next step may run now. */

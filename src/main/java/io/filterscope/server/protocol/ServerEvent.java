@@ -68,6 +68,8 @@ public sealed interface ServerEvent {
     }
 
     /**
+     * @param seconds how long it held a place on the device, from {@code started} to its end less any time paused:
+     *               the pace the server gave it is {@code steps / seconds} (absent for a run that never started)
      * @param loss   the mean of {@code losses}, each image's last objective value (absent before a first step)
      * @param dead   the filters (or classes) that are dead ({@code AscentRun.dead}: they fire on no example picture, nor on their image)
      * @param flat   of a completed run of several filters of one layer at the model's own size, the live ones whose
@@ -78,7 +80,7 @@ public sealed interface ServerEvent {
      *               ({@code FilterBaselines.prefersFlat}) and than its image, a picture like the data: the
      *               page shows the colour beside the tile; absent otherwise
      */
-    record Done(String run, Reason reason, int steps, Double loss, List<Double> losses, List<Integer> dead, List<Integer> flat,
+    record Done(String run, Reason reason, int steps, Double seconds, Double loss, List<Double> losses, List<Integer> dead, List<Integer> flat,
                 List<FlatPreference> prefersFlat, String message)
             implements RunEvent {
 
@@ -101,7 +103,7 @@ public sealed interface ServerEvent {
 
         /** A run that ended before or without a step, e.g. on a worker that died. */
         public static Done failed(String run, String message) {
-            return new Done(run, Reason.FAILED, 0, null, null, null, null, null, message);
+            return new Done(run, Reason.FAILED, 0, null, null, null, null, null, null, message);
         }
     }
 

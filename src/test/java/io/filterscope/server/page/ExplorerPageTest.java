@@ -179,6 +179,7 @@ class ExplorerPageTest {
         browser.findElement(By.id("steps")).sendKeys("3");
         browser.findElement(By.id("start")).click();
         waitFor(browser).until(d -> status(d).contains("run completed"));
+        assertTrue(status(browser).matches("run completed after 3 steps at \\d+ steps/s"), "the pace the server gave it: " + status(browser));
         List<?> shown = (List<?>) ((JavascriptExecutor) browser).executeScript("return window.queueTexts");
         assertTrue(shown.stream().anyMatch(t -> t.toString().matches("waiting: compiling tiny for 1 image of \\d+ px")), shown.toString());
         assertEquals("", browser.findElement(By.id("queue")).getText(), "nothing waits once it started");

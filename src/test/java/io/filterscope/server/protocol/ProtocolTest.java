@@ -157,8 +157,8 @@ class ProtocolTest {
     @Test
     void eventsAreWrittenAsTheContractSays() {
         assertEquals("{\"type\":\"queued\",\"run\":\"r1\",\"position\":2}", Protocol.encode(new ServerEvent.Queued("r1", 2, null)));
-        assertEquals("{\"type\":\"done\",\"run\":\"r1\",\"reason\":\"completed\",\"steps\":3,\"loss\":0.5,\"losses\":[0.5],\"dead\":[]}",
-                Protocol.encode(new ServerEvent.Done("r1", ServerEvent.Done.Reason.COMPLETED, 3, 0.5, List.of(0.5), List.of(), null, null, null)));
+        assertEquals("{\"type\":\"done\",\"run\":\"r1\",\"reason\":\"completed\",\"steps\":3,\"seconds\":0.25,\"loss\":0.5,\"losses\":[0.5],\"dead\":[]}",
+                Protocol.encode(new ServerEvent.Done("r1", ServerEvent.Done.Reason.COMPLETED, 3, 0.25, 0.5, List.of(0.5), List.of(), null, null, null)));
         assertEquals("{\"type\":\"error\",\"code\":\"bad_request\",\"message\":\"x\"}",
                 Protocol.encode(new ServerEvent.Error("bad_request", "x", null)));
     }
@@ -168,7 +168,7 @@ class ProtocolTest {
         ClientMessage.Start start = (ClientMessage.Start) Protocol.decode(
                 "{\"op\":\"start\",\"model\":\"m\",\"objective\":{\"type\":\"class\",\"index\":1},\"tag\":{\"k\":1}}");
         for (Object record : List.of(new ComputeApi.StartRun("r1", "f-1", "127.0.0.1", start),
-                new ServerEvent.Done("r1", ServerEvent.Done.Reason.FAILED, 0, null, null, null, null, null, "gone"),
+                new ServerEvent.Done("r1", ServerEvent.Done.Reason.FAILED, 0, null, null, null, null, null, null, "gone"),
                 new WorkerStatus("w-1", "n-1", "cpu", "x", List.of("m"), 1, 0, List.of("r1"), false, "wedged",
                         "busy with a step for 130 s", 1L << 30, 1L << 20, 0))) {
             @SuppressWarnings("unchecked")
