@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -234,6 +235,7 @@ class SoakTest {
             long warmUp = start + (long) (minutes * 60e9 / 5);
             List<long[]> rss = new ArrayList<>();
             long[] ticks = cpuBefore;
+            Map<Long, ThreadTicks> threads = threadTicks(server.process.pid());
             long ticksAt = System.nanoTime();
             int acts = hostileActs.get();
             Map<String, Integer> attackBefore = attack();
@@ -245,13 +247,17 @@ class SoakTest {
                 // Who used the processors in these 10 s: a slow minute is the server's, the clients' or other processes'.
                 long[] next = cpuTicks(server.process.pid());
                 double[] cores = cores(ticks, next, (now - ticksAt) / 1e9);
+                Map<Long, ThreadTicks> threadsNext = threadTicks(server.process.pid());
                 int actsNow = hostileActs.get();
-                cpu.add(new JsonArray(List.of((now - start) / 1_000_000_000, cores[0], cores[1], cores[2], actsNow - acts)));
+                cpu.add(new JsonArray(List.of((now - start) / 1_000_000_000, cores[0], cores[1], cores[2], actsNow - acts,
+                        serverThreadCores(threads, threadsNext, next[1] - ticks[1], (now - ticksAt) / 1e9))));
                 acts = actsNow;
                 ticks = next;
+                threads = threadsNext;
                 ticksAt = now;
-                System.out.printf("soak: %4d s rss %4d MB, %d runs done, cores: server %.2f, clients %.2f, others %.2f; %d hostile acts; counts %s%n",
-                        (now - start) / 1_000_000_000, server.residentBytes() >> 20, runs.size(), cores[0], cores[1], cores[2],
+                System.out.printf("soak: %4d s rss %4d MB, %d runs done, cores: server %.2f %s, clients %.2f, others %.2f; %d hostile acts; counts %s%n",
+                        (now - start) / 1_000_000_000, server.residentBytes() >> 20, runs.size(), cores[0],
+                        cpu.getJsonArray(cpu.size() - 1).getJsonObject(5).encode(), cores[1], cores[2],
                         cpu.getJsonArray(cpu.size() - 1).getInteger(4), counts);
             }
             long[] cpuAfter = cpuTicks(server.process.pid());
@@ -380,6 +386,52 @@ class SoakTest {
             busy += Long.parseLong(all[i]);
         }
         return new long[] {busy, processTicks(Path.of("/proc", String.valueOf(server), "stat")), processTicks(Path.of("/proc/self/stat"))};
+    }
+
+    /** A thread of the server's: the group its name puts it in, and its clock ticks of processor time so far. */
+    private record ThreadTicks(String group, long ticks) {
+    }
+
+    /**
+     * The server's threads by id (/proc/PID/task): compute (its compute threads and the OpenMP threads they start,
+     * which take their name), event loops, Vert.x workers, GC, JIT and others; a thread gone since is missed.
+     */
+    private static Map<Long, ThreadTicks> threadTicks(long server) throws IOException {
+        Map<Long, ThreadTicks> threads = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(server), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String line = Files.readString(task.resolve("stat"));
+                    String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+                    String group = name.startsWith("filterscope-com") ? "compute" : name.startsWith("vert.x-eventloo") ? "eventLoops"
+                            : name.startsWith("vert.x-") ? "vertxWorkers" : name.contains("GC") || name.startsWith("G1") ? "gc"
+                            : name.contains("Compiler") ? "jit" : "other";
+                    threads.put(Long.parseLong(task.getFileName().toString()), new ThreadTicks(group, processTicks(task.resolve("stat"))));
+                } catch (NoSuchFileException | RuntimeException gone) {
+                    // The thread ended while listed.
+                }
+            }
+        }
+        return threads;
+    }
+
+    /**
+     * Cores each group of the server's threads used between two {@link #threadTicks} readings {@code seconds} apart,
+     * to 0.01; "gone" is the server's own total ({@code serverTicks}) less theirs: threads that ended meanwhile.
+     */
+    private static JsonObject serverThreadCores(Map<Long, ThreadTicks> before, Map<Long, ThreadTicks> after, long serverTicks, double seconds) {
+        Map<String, Long> byGroup = new java.util.TreeMap<>();
+        long counted = 0;
+        for (var e : after.entrySet()) {
+            ThreadTicks earlier = before.get(e.getKey());
+            long ticks = e.getValue().ticks() - (earlier == null ? 0 : earlier.ticks());
+            byGroup.merge(e.getValue().group(), ticks, Long::sum);
+            counted += ticks;
+        }
+        byGroup.put("gone", Math.max(0, serverTicks - counted));
+        JsonObject cores = new JsonObject();
+        byGroup.forEach((group, ticks) -> cores.put(group, Math.round(ticks / seconds) / 100.0));
+        return cores;
     }
 
     /** Cores used between two {@link #cpuTicks} readings {@code seconds} apart: {server, clients, other processes}, to 0.01. */
