@@ -3,6 +3,7 @@ package io.filterscope.engine.net;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.util.Arrays;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -11,9 +12,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * columns}) as two oneDNN pooling primitives made once (oneDNN's "Pooling" primitive, algorithm {@code pooling_max}):
  * forward for training, which also writes each window's position of its maximum into a workspace, and backward, which
  * adds each output gradient at that position. libnd4j's maxpool2d_bp makes the forward primitive again and runs it again
- * at every call to get that workspace; here the step's own forward pass has written it. The same kernels as libnd4j's,
+ * at every call to get that workspace; here the step's own forward pass has written it. The same algorithm as libnd4j's,
  * so the same values bit for bit, ties included (the first maximum in a window's row-major order takes the gradient, as
  * in PyTorch's max_pool2d; {@code DirectMaxPoolTest}).
+ * <p>
+ * Where oneDNN's first choice of forward kernel is its AVX2 or AVX one, the forward pass takes its SSE4.1 kernel
+ * instead ({@link #forwardPd}); the backward keeps oneDNN's choice, which reads the SSE4.1 kernel's workspace as its
+ * own ({@code DirectMaxPoolTest} checks both passes against libnd4j's, whose forward is the AVX2 kernel). On the AVX2
+ * machine of docs/performance.md ("Twenty-second session", an AMD EPYC) the SSE4.1 forward took a tenth to a half of
+ * the AVX2 one's time at every pool of the bundled models and VGG16, stored channels last: LeNet's first pool at batch
+ * 64 ([64, 32, 24, 24]) 0.3-0.5 ms against 2.2-2.5 ms in a step. The AVX2 kernel's time went to its two SSE
+ * instructions without a VEX encoding ({@code movq} from a general register) in each unrolled block of outputs, among
+ * 256-bit AVX ones; the SSE4.1 kernel has no AVX instructions. Not the backward: there the SSE4.1 kernel's masked
+ * stores took 4 times as long as the AVX2 kernel.
  * <p>
  * {@link #backward} reads the workspace of the last {@link #forward}: call it after a forward pass of the same input.
  */
@@ -55,7 +66,7 @@ final class DirectMaxPool {
                 strides, kernels, none, after);
         Memory backwardDesc = new Memory(OneDnn.OP_DESC_BYTES);
         OneDnn.call("dnnl_pooling_backward_desc_init", backwardDesc, OneDnn.POOLING_MAX, src, dst, strides, kernels, none, after);
-        Pointer forwardPd = OneDnn.primitiveDesc(forwardDesc, false, null);
+        Pointer forwardPd = forwardPd(forwardDesc);
         try {
             Pointer backwardPd = OneDnn.primitiveDesc(backwardDesc, false, forwardPd);
             try {
@@ -76,6 +87,26 @@ final class DirectMaxPool {
         } finally {
             OneDnn.call("dnnl_primitive_desc_destroy", forwardPd);
         }
+    }
+
+    /** oneDNN's AVX2 and AVX pooling kernels, whose forward pass is slower than its SSE4.1 kernel (see the class comment). */
+    private static final Set<String> VEX_KERNELS = Set.of("jit:avx2", "jit:avx");
+
+    /**
+     * The primitive descriptor of the forward pass {@code desc}: oneDNN's first choice, or its SSE4.1 kernel where that
+     * is one of {@link #VEX_KERNELS}. Destroy it with dnnl_primitive_desc_destroy.
+     */
+    private static Pointer forwardPd(Pointer desc) {
+        Pointer chosen = OneDnn.primitiveDesc(desc, false, null);
+        if (!VEX_KERNELS.contains(OneDnn.implementation(chosen))) {
+            return chosen;
+        }
+        Pointer sse = OneDnn.primitiveDesc(desc, null, "jit:sse41");
+        if (sse == null) {
+            return chosen;
+        }
+        OneDnn.call("dnnl_primitive_desc_destroy", chosen);
+        return sse;
     }
 
     /** Pools {@code in} into {@code out}, arrays laid out as those given to {@link #of}, and keeps the maxima's places. */

@@ -25,9 +25,9 @@ import java.util.Set;
  *
  * <p>Only what {@link DirectConv}, {@link DirectRelu} and {@link DirectMaxPool} need is bound: engine and stream,
  * memory descriptors by strides, forward convolution, element-wise and pooling descriptors, post-ops, primitive
- * descriptors, memory objects, reorders, primitives and their execution. Structs whose layout callers never read (memory,
- * convolution, element-wise and pooling descriptors) live in blocks larger than oneDNN 2.3's. Constants are oneDNN 2.3's
- * {@code dnnl_types.h}.
+ * descriptors and their iterators (an implementation other than oneDNN's first choice), memory objects, reorders,
+ * primitives and their execution. Structs whose layout callers never read (memory, convolution, element-wise and
+ * pooling descriptors) live in blocks larger than oneDNN 2.3's. Constants are oneDNN 2.3's {@code dnnl_types.h}.
  */
 final class OneDnn {
     /** dnnl_f32. */
@@ -84,7 +84,8 @@ final class OneDnn {
             "dnnl_primitive_attr_set_scratchpad_mode", "dnnl_memory_desc_equal", "dnnl_post_ops_create",
             "dnnl_post_ops_append_eltwise", "dnnl_post_ops_destroy", "dnnl_primitive_attr_set_post_ops",
             "dnnl_eltwise_forward_desc_init", "dnnl_eltwise_backward_desc_init", "dnnl_pooling_forward_desc_init",
-            "dnnl_pooling_backward_desc_init");
+            "dnnl_pooling_backward_desc_init", "dnnl_primitive_desc_iterator_create", "dnnl_primitive_desc_iterator_next",
+            "dnnl_primitive_desc_iterator_fetch", "dnnl_primitive_desc_iterator_destroy");
 
     private static final Map<String, Function> FUNCTIONS = bind();
     private static final Pointer ENGINE = FUNCTIONS == null ? null : createEngine();
@@ -178,6 +179,26 @@ final class OneDnn {
      * needs, else null. Destroy it with dnnl_primitive_desc_destroy.
      */
     static Pointer primitiveDesc(Pointer desc, boolean relu, Pointer hint) {
+        return primitiveDesc(desc, relu, hint, null);
+    }
+
+    /**
+     * As {@link #primitiveDesc(Pointer, boolean, Pointer)} without post-ops, but of the implementation named {@code
+     * impl} (as {@link #implementation} names it), or null when oneDNN has none of that name for {@code desc}.
+     */
+    static Pointer primitiveDesc(Pointer desc, Pointer hint, String impl) {
+        return primitiveDesc(desc, false, hint, impl);
+    }
+
+    /** The name of primitive descriptor {@code pd}'s implementation, as DNNL_VERBOSE prints it: "jit:avx2", "ref". */
+    static String implementation(Pointer pd) {
+        Memory name = new Memory(Native.POINTER_SIZE);
+        call("dnnl_primitive_desc_query", pd, QUERY_IMPL_INFO, 0, name);
+        return name.getPointer(0).getString(0);
+    }
+
+    /** oneDNN's first choice of primitive descriptor when {@code impl} is null, else the first of that implementation. */
+    private static Pointer primitiveDesc(Pointer desc, boolean relu, Pointer hint, String impl) {
         Memory handle = new Memory(Native.POINTER_SIZE);
         call("dnnl_primitive_attr_create", handle);
         Pointer attr = handle.getPointer(0);
@@ -190,8 +211,24 @@ final class OneDnn {
                 call("dnnl_post_ops_append_eltwise", postOps, 1f, ELTWISE_RELU, 0f, 0f);
                 call("dnnl_primitive_attr_set_post_ops", attr, postOps);
             }
-            call("dnnl_primitive_desc_create", handle, desc, attr, ENGINE, hint);
-            return handle.getPointer(0);
+            if (impl == null) {
+                call("dnnl_primitive_desc_create", handle, desc, attr, ENGINE, hint);
+                return handle.getPointer(0);
+            }
+            call("dnnl_primitive_desc_iterator_create", handle, desc, attr, ENGINE, hint);
+            Pointer iterator = handle.getPointer(0);
+            try {
+                do {
+                    Pointer pd = pointer("dnnl_primitive_desc_iterator_fetch", iterator);
+                    if (impl.equals(implementation(pd))) {
+                        return pd;
+                    }
+                    call("dnnl_primitive_desc_destroy", pd);
+                } while (integer("dnnl_primitive_desc_iterator_next", iterator) == 0 /* else dnnl_iterator_ends */);
+                return null;
+            } finally {
+                call("dnnl_primitive_desc_iterator_destroy", iterator);
+            }
         } finally {
             if (postOps != null) {
                 call("dnnl_post_ops_destroy", postOps);

@@ -10,12 +10,15 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * oneDNN's max pooling made once gives libnd4j's maxpool2d and maxpool2d_bp (NHWC, as {@link PoolStage} calls them on
- * maps stored channels last) bit for bit, ties included, and a window of equal values sends its gradient to its first
- * pixel in row-major order, as PyTorch's max_pool2d does.
+ * maps stored channels last, with oneDNN's first choice of kernel) bit for bit, ties included, whichever forward kernel
+ * {@link DirectMaxPool} takes (SSE4.1 on AVX2 machines), with channels filling vectors or not, and a window of equal
+ * values sends its gradient to its first pixel in row-major order, as PyTorch's max_pool2d does. Each image of a batch
+ * is pooled as it is alone.
  */
 class DirectMaxPoolTest {
 
@@ -23,18 +26,32 @@ class DirectMaxPoolTest {
         return a.dup('c').data().asFloat();
     }
 
-    private static void check(long n, long c, long h, long w, int k, int s) {
-        long[] inShape = {n, c, h, w};
-        long[] outShape = {n, c, (h - k) / s + 1, (w - k) / s + 1};
-        // Small integers: many windows hold their maximum twice or more.
-        INDArray in = ChannelsLast.create(DataType.FLOAT, inShape).assign(Transforms.floor(Nd4j.rand(DataType.FLOAT, inShape).muli(3)));
-        INDArray out = ChannelsLast.create(DataType.FLOAT, outShape);
-        INDArray gradIn = ChannelsLast.like(in);
-        INDArray gradOut = ChannelsLast.like(out).assign(Nd4j.randn(DataType.FLOAT, outShape));
+    /** Maps of small integers: many windows hold their maximum twice or more. */
+    private static INDArray tied(long... shape) {
+        return ChannelsLast.create(DataType.FLOAT, shape).assign(Transforms.floor(Nd4j.rand(DataType.FLOAT, shape).muli(3)));
+    }
+
+    private static long[] pooled(long[] shape, int k, int s) {
+        return new long[] {shape[0], shape[1], (shape[2] - k) / s + 1, (shape[3] - k) / s + 1};
+    }
+
+    /** Pools {@code in} into {@code out} and output gradient {@code gradOut} into {@code gradIn} by a DirectMaxPool. */
+    private static DirectMaxPool pool(INDArray in, INDArray gradOut, INDArray out, INDArray gradIn, int k, int s) {
         DirectMaxPool pool = DirectMaxPool.of(in, out, gradIn, new int[] {k, k}, new int[] {s, s});
         assertNotNull(pool);
         pool.forward(in, out);
         assertTrue(pool.backward(gradOut, gradIn));
+        return pool;
+    }
+
+    private static void check(long n, long c, long h, long w, int k, int s) {
+        long[] inShape = {n, c, h, w};
+        long[] outShape = pooled(inShape, k, s);
+        INDArray in = tied(inShape);
+        INDArray out = ChannelsLast.create(DataType.FLOAT, outShape);
+        INDArray gradIn = ChannelsLast.like(in);
+        INDArray gradOut = ChannelsLast.like(out).assign(Nd4j.randn(DataType.FLOAT, outShape));
+        DirectMaxPool pool = pool(in, gradOut, out, gradIn, k, s);
 
         int[] args = {k, k, s, s, 0, 0, 1, 1, 0, 1, 1 /* NHWC */};
         INDArray expectedOut = ChannelsLast.like(out);
@@ -58,6 +75,41 @@ class DirectMaxPoolTest {
     void overlappingWindows() {
         Nd4j.getRandom().setSeed(22);
         check(2, 8, 11, 9, 3, 2);
+    }
+
+    @Test
+    void leNetPoolAndChannelsNotFillingVectors() {
+        Nd4j.getRandom().setSeed(23);
+        check(8, 32, 24, 24, 2, 2);
+        check(2, 12, 7, 9, 2, 2);
+        check(3, 5, 8, 8, 3, 1);
+    }
+
+    @Test
+    void eachImageOfABatchIsPooledAsAlone() {
+        Nd4j.getRandom().setSeed(24);
+        long[] shape = {3, 32, 24, 24};
+        INDArray in = tied(shape);
+        long[] outShape = pooled(shape, 2, 2);
+        INDArray gradOut = ChannelsLast.create(DataType.FLOAT, outShape).assign(Nd4j.randn(DataType.FLOAT, outShape));
+        INDArray out = ChannelsLast.like(gradOut);
+        INDArray gradIn = ChannelsLast.like(in);
+        pool(in, gradOut, out, gradIn, 2, 2);
+        for (long i = 0; i < shape[0]; i++) {
+            INDArray image = alone(in, i);
+            INDArray imageGradOut = alone(gradOut, i);
+            INDArray imageOut = ChannelsLast.like(imageGradOut);
+            INDArray imageGradIn = ChannelsLast.like(image);
+            pool(image, imageGradOut, imageOut, imageGradIn, 2, 2);
+            assertArrayEquals(values(imageOut), values(out.get(NDArrayIndex.interval(i, i + 1))), "image " + i);
+            assertArrayEquals(values(imageGradIn), values(gradIn.get(NDArrayIndex.interval(i, i + 1))), "image " + i);
+        }
+    }
+
+    /** Image {@code i} of {@code batch}, copied into an array of its own stored channels last. */
+    private static INDArray alone(INDArray batch, long i) {
+        INDArray image = batch.get(NDArrayIndex.interval(i, i + 1));
+        return ChannelsLast.create(DataType.FLOAT, image.shape()).assign(image);
     }
 
     @Test
