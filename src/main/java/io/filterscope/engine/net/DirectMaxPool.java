@@ -21,10 +21,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * own ({@code DirectMaxPoolTest} checks both passes against libnd4j's, whose forward is the AVX2 kernel). On the AVX2
  * machine of docs/performance.md ("Twenty-second session", an AMD EPYC) the SSE4.1 forward took a tenth to a half of
  * the AVX2 one's time at every pool of the bundled models and VGG16, stored channels last: LeNet's first pool at batch
- * 64 ([64, 32, 24, 24]) 0.3-0.5 ms against 2.2-2.5 ms in a step. The AVX2 kernel's time went to its two SSE
- * instructions without a VEX encoding ({@code movq} from a general register) in each unrolled block of outputs, among
- * 256-bit AVX ones; the SSE4.1 kernel has no AVX instructions. Not the backward: there the SSE4.1 kernel's masked
- * stores took 4 times as long as the AVX2 kernel.
+ * 64 ([64, 32, 24, 24]) 0.3-0.5 ms against 2.2-2.5 ms in a step. The AVX2 kernel's time went to its SSE
+ * instructions without a VEX encoding ({@code movq} from a general register, in every unrolled block of outputs) among
+ * 256-bit AVX ones (perf); the SSE4.1 kernel has no AVX instructions. Not the backward: there the SSE4.1 kernel's masked
+ * stores took 4 times as long as the AVX2 kernel, and oneDNN's faster C++ kernel for channels last ({@code
+ * simple_nhwc}) gives other values: -0.0 for an output gradient of -0.0 where the AVX2 kernel adds it to zero (+0.0),
+ * and other last bits where windows overlap (another order of sums).
  * <p>
  * {@link #backward} reads the workspace of the last {@link #forward}: call it after a forward pass of the same input.
  */
