@@ -1,5 +1,7 @@
 package io.filterscope.cli;
 
+import io.filterscope.engine.Backend;
+import io.filterscope.engine.CoreThreads;
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.net.ModelGraph;
 import io.filterscope.engine.net.Network;
@@ -7,6 +9,7 @@ import io.filterscope.engine.net.StageTimes;
 import io.filterscope.engine.objective.ChannelObjective;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.render.AscentRun;
+import io.filterscope.engine.render.StepResult;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.param.InputSpace;
@@ -22,6 +25,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.zoo.model.ResNet50;
@@ -167,8 +173,7 @@ final class BenchCommand implements Callable<Integer> {
             if (runCount > 0) {
                 return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }
-            Network net = loaded.compile(batch, size);
-            return time(net, layer, space, batch, steps, size, profile);
+            return time(b -> loaded.compile(b, size), layer, space, batch, steps, size, profile);
         }
         ModelGraph graph = Dl4jReader.read(model);
         if (runCount > 0) {
@@ -176,8 +181,7 @@ final class BenchCommand implements Callable<Integer> {
             LayerInfo.named(shared.layers(), layer, "");
             return MemoryBench.run(b -> shared, n -> { }, layer, space, runCount, steps);
         }
-        Network net = graph.compile(DataType.FLOAT, batch, new long[] {channels, size, size});
-        return time(net, layer, space, batch, steps, size, profile);
+        return time(b -> graph.compile(DataType.FLOAT, b, new long[] {channels, size, size}), layer, space, batch, steps, size, profile);
     }
 
     /** The stage table of {@code --profile}: each stage's medians, their sums, and the step's rest. */
@@ -211,40 +215,64 @@ final class BenchCommand implements Callable<Integer> {
         return sorted[sorted.length / 2];
     }
 
-    private static int time(Network net, String layer, InputSpace space, int batch, int steps, int size, boolean profile) {
-        LayerInfo info = LayerInfo.named(net.layers(), layer, "");
-        List<Objective> objectives = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
+    /**
+     * Times steps of one batch of {@code batch} images (image i maximizing filter i), split over the cores as a gallery
+     * steps it ({@link CoreThreads}); with {@code profile}, as one network on all cores, whose stages are timed.
+     *
+     * @param compile a network for a batch of the given number of images
+     */
+    private static int time(IntFunction<Network> compile, String layer, InputSpace space, int batch, int steps, int size, boolean profile) {
+        int split = profile ? 1 : Math.min(Backend.stepThreads(), batch);
+        List<Network> nets = new ArrayList<>();
+        List<List<Objective>> parts = new ArrayList<>();
+        for (int j = 0; j < split; j++) {
+            Network net = compile.apply(batch * (j + 1) / split - batch * j / split);
+            LayerInfo info = LayerInfo.named(net.layers(), layer, "");
+            List<Objective> objectives = new ArrayList<>();
+            for (int i = batch * j / split; i < batch * (j + 1) / split; i++) {
+                objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
+            }
+            nets.add(net);
+            parts.add(objectives);
         }
-        AscentRun run = new AscentRun(net, objectives, Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0);
-        for (int i = 0; i < WARMUP; i++) {
-            run.step();
+        try (CoreThreads cores = new CoreThreads(split)) {
+            List<AscentRun> runs = cores.each(IntStream.range(0, split).<Supplier<AscentRun>>mapToObj(j -> () -> new AscentRun(nets.get(j),
+                    parts.get(j), Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0)).toList());
+            List<Supplier<StepResult>> step = runs.stream().<Supplier<StepResult>>map(run -> run::step).toList();
+            for (int i = 0; i < WARMUP; i++) {
+                cores.each(step);
+            }
+            StageTimes stageTimes = profile ? nets.get(0).timeStages() : null;
+            double[] ms = new double[steps];
+            double[] cpuMs = new double[steps];
+            double[] processCpuMs = new double[steps];
+            long all = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                long t = System.nanoTime();
+                long cpu = THREADS.getCurrentThreadCpuTime();
+                long processCpu = PROCESS.getProcessCpuTime();
+                cores.each(step);
+                cpuMs[i] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6;
+                processCpuMs[i] = (PROCESS.getProcessCpuTime() - processCpu) / 1e6;
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+            report(nets, stageTimes, ms, cpuMs, processCpuMs, all, steps, size, batch, layer);
         }
-        StageTimes stageTimes = profile ? net.timeStages() : null;
-        double[] ms = new double[steps];
-        double[] cpuMs = new double[steps];
-        double[] processCpuMs = new double[steps];
-        long all = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-            long t = System.nanoTime();
-            long cpu = THREADS.getCurrentThreadCpuTime();
-            long processCpu = PROCESS.getProcessCpuTime();
-            run.step();
-            cpuMs[i] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e6;
-            processCpuMs[i] = (PROCESS.getProcessCpuTime() - processCpu) / 1e6;
-            ms[i] = (System.nanoTime() - t) / 1e6;
-        }
+        return 0;
+    }
+
+    private static void report(List<Network> nets, StageTimes stageTimes, double[] ms, double[] cpuMs, double[] processCpuMs, long all,
+                               int steps, int size, int batch, String layer) {
         double total = (System.nanoTime() - all) / 1e9;
         if (stageTimes != null) {
             printProfile(stageTimes.rows(), median(ms), median(cpuMs));
         }
-        System.out.println("# network: " + net.toString().replace("\n", "\n#"));
+        System.out.println("# network" + (nets.size() > 1 ? " (one of " + nets.size() + ", each stepping its part of the batch on its own cores)" : "")
+                + ": " + nets.get(0).toString().replace("\n", "\n#"));
         printSpread("per-step cpu ms (all threads)", processCpuMs);
         printSpread("per-step ms", ms);
         double stepsPerSecond = steps / total;
         System.out.printf("filterscope steps_per_s=%.3f filters_per_s=%.3f ms_per_step=%.3f size=%d batch=%d layer=%s%n",
                 stepsPerSecond, stepsPerSecond * batch, 1000 / stepsPerSecond, size, batch, layer);
-        return 0;
     }
 }

@@ -90,7 +90,7 @@ final class ClassesCommand implements Callable<Integer> {
         for (int k = 0; k < classes; k++) {
             objectives.add(model.objectives().classLogit(k));
         }
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, part -> preset.build(params, model.data().at(size), part),
+        List<RenderedImage> images = Renderer.render(model, objectives, part -> preset.build(params, model.data().at(size), part),
                 size, steps, seed, classes, ProgressBar.onStandardError());
 
         Network net = model.cached(classes, size);

@@ -95,7 +95,7 @@ final class GalleryCommand implements Callable<Integer> {
         // The time per step is counted from the first step's end: before it come the network's compilation and the
         // start pictures' scoring, which took 24 of a 4-filter, 5-step gallery's 25 s.
         long[] firstStepEnded = {0};
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, part -> preset.build(params, model.data().at(side), part),
+        List<RenderedImage> images = Renderer.render(model, objectives, part -> preset.build(params, model.data().at(side), part),
                 side, steps, render.seed, chunk, ProgressBar.onStandardError(), (first, result) -> {
                     if (firstStepEnded[0] == 0) {
                         firstStepEnded[0] = System.nanoTime();

@@ -103,6 +103,22 @@ public final class Backend {
         CORES_FOR_STEPS.set(computeThreads == 0 ? cores : Math.max(1, (cores - 1) / computeThreads));
     }
 
+    /**
+     * How many threads a batch's steps are split over, each stepping its own part of the batch on an equal part of the
+     * cores ({@link CoreThreads}): every core on CPU, one under CUDA (the device already runs a batch's images at once).
+     */
+    public static int stepThreads() {
+        return name().equals("cuda") ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Has the calling thread's large steps fan out to its equal part of every core, one of {@code parts} threads that
+     * each step a part of one batch ({@link CoreThreads}).
+     */
+    public static void splitCores(int parts) {
+        CORES_FOR_STEPS.set(Math.max(1, Runtime.getRuntime().availableProcessors() / parts));
+    }
+
     /** How many devices ascent can run on: the GPUs under CUDA, one CPU otherwise. */
     public static int deviceCount() {
         return name().equals("cuda") ? org.nd4j.linalg.factory.Nd4j.getAffinityManager().getNumberOfDevices() : 1;

@@ -12,6 +12,7 @@ import io.filterscope.engine.objective.Objectives;
 import io.filterscope.engine.param.ImagePrior;
 import io.filterscope.engine.param.InputSpace;
 import io.filterscope.engine.render.ModelData;
+import io.filterscope.engine.render.Renderer;
 import io.filterscope.quality.ExampleLimits;
 import io.filterscope.quality.FilterBaselines;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** A model ready to visualize: its graph, metadata, layers and example images. */
-public final class LoadedModel {
+public final class LoadedModel implements Renderer.Networks {
     private final ModelMetadata metadata;
     private final ModelGraph graph;
     private final Path dir;
@@ -168,6 +169,7 @@ public final class LoadedModel {
      * A network for one run, reused from an earlier run with the same batch and size when the store's
      * {@link NetworkCache} still has one. Give it back with {@link #release}.
      */
+    @Override
     public Network borrow(int batch, int size) {
         return borrow(batch, size, graph.size());
     }
@@ -212,6 +214,7 @@ public final class LoadedModel {
         return own.depth(layers);
     }
 
+    @Override
     public void release(Network net) {
         idle.put(this, net);
     }

@@ -58,7 +58,7 @@ public final class FilterComparison {
         for (int f : filters) {
             objectives.add(model.objectives().channel(layer, f));
         }
-        List<RenderedImage> images = Renderer.render(model::cached, objectives, part -> preset.build(settings, model.data().at(size), part),
+        List<RenderedImage> images = Renderer.render(model, objectives, part -> preset.build(settings, model.data().at(size), part),
                 size, steps, seed, filters.size(), progress);
         int c = model.channels();
         INDArray display = Nd4j.create(images.get(0).display().dataType(), filters.size(), c, size, size);

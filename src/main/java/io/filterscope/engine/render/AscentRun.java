@@ -80,6 +80,19 @@ public final class AscentRun {
      * @throws UserError when an objective reads a layer the network cannot compute at this size
      */
     public AscentRun(Network net, List<Objective> objectives, RunParts parts, int size, int steps, long seed) {
+        this(net, objectives, parts, size, steps, seed, imageSeeds(objectives, seed));
+    }
+
+    /**
+     * A run of a part of a longer list of objectives, whose images start as they would in a run of the whole list.
+     *
+     * @param imageSeeds the seeds of this run's images' start noise, one per objective: the part's of
+     *                   {@link #imageSeeds} of the whole list
+     */
+    public AscentRun(Network net, List<Objective> objectives, RunParts parts, int size, int steps, long seed, long[] imageSeeds) {
+        if (imageSeeds.length != objectives.size()) {
+            throw new IllegalArgumentException(imageSeeds.length + " seeds for " + objectives.size() + " objectives");
+        }
         long[] shape = {objectives.size(), net.input().size(1), size, size};
         long[] input = parts.inputShape(shape);
         if (!Arrays.equals(Arrays.copyOfRange(input, 1, 4), Arrays.copyOfRange(net.input().shape(), 1, 4))) {
@@ -100,9 +113,22 @@ public final class AscentRun {
         this.steps = steps;
         this.parts = parts;
         grey = InputSpace.vector(parts.parameterization().space().neutral((int) shape[1]), net.dataType());
-        image = bestStart(objectives, parts, size, seed);
+        image = bestStart(objectives, parts, size, seed, imageSeeds);
         optimizer = parts.optimizer().create(image.parameter());
         transformRng = new Random(seed + 1);
+    }
+
+    /**
+     * The seed of each image's start noise in a run of {@code objectives}: {@code seed} itself, and for the k-th repeat
+     * of an objective earlier in the list a seed of its own, so N copies of one filter can become N different pictures.
+     */
+    public static long[] imageSeeds(List<Objective> objectives, long seed) {
+        long[] seeds = new long[objectives.size()];
+        for (int i = 0; i < seeds.length; i++) {
+            int copy = java.util.Collections.frequency(objectives.subList(0, i), objectives.get(i));
+            seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
+        }
+        return seeds;
     }
 
     /**
@@ -115,12 +141,7 @@ public final class AscentRun {
      * flat starts stayed flat (docs/quality.md). Costs a forward pass for the candidates (one per candidate where the
      * network has rows for only one): a step is a forward and a backward pass, and a gallery takes 64.
      */
-    private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed) {
-        long[] seeds = new long[objectives.size()];
-        for (int i = 0; i < seeds.length; i++) {
-            int copy = java.util.Collections.frequency(objectives.subList(0, i), objectives.get(i));
-            seeds[i] = copy == 0 ? seed : seed ^ (0x9E3779B97F4A7C15L * copy);
-        }
+    private Parameterization bestStart(List<Objective> objectives, RunParts parts, int size, long seed, long[] seeds) {
         ParameterizationSpec spec = parts.parameterization();
         List<float[][]> candidates = startPictures(objectives, parts, size);
         if (candidates.size() < 2) {

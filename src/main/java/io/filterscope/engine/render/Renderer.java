@@ -1,22 +1,32 @@
 package io.filterscope.engine.render;
 
 import io.filterscope.Progress;
+import io.filterscope.engine.Backend;
+import io.filterscope.engine.CoreThreads;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** Runs many objectives to the end, a minibatch at a time (a whole layer's gallery, all classes). */
+/**
+ * Runs many objectives to the end, a minibatch at a time (a whole layer's gallery, all classes), each minibatch split
+ * over the cores ({@link CoreThreads}). An image comes out the same whatever the minibatch and the split.
+ */
 public final class Renderer {
     private Renderer() {
     }
 
-    /** Networks by batch size and input size (square, in pixels). */
-    @FunctionalInterface
+    /** Networks by batch size and input size (square, in pixels), one for each part of a minibatch stepping at once. */
     public interface Networks {
-        Network get(int batch, int size);
+        /** A network no other part uses until it is {@link #release released}. */
+        Network borrow(int batch, int size);
+
+        /** Gives back what {@link #borrow} gave. */
+        void release(Network net);
     }
 
     /** Sees every step of every minibatch: an animation's frames. */
@@ -37,27 +47,73 @@ public final class Renderer {
         return render(networks, objectives, parts, size, steps, seed, chunk, progress, (first, result) -> { });
     }
 
-    /** {@link #render(Networks, List, Function, int, int, long, int, Progress)}, telling {@code each} of every step. */
+    /**
+     * {@link #render(Networks, List, Function, int, int, long, int, Progress)}, telling {@code each} of every step, on the
+     * calling thread: of each part of a minibatch that steps on its own cores, in order.
+     */
     public static List<RenderedImage> render(Networks networks, List<Objective> objectives, Function<List<Objective>, RunParts> parts,
                                              int size, int steps, long seed, int chunk, Progress progress, Steps each) {
+        return render(networks, objectives, parts, size, steps, seed, chunk, Backend.stepThreads(), progress, each);
+    }
+
+    /** {@link #render(Networks, List, Function, int, int, long, int, Progress, Steps)} over {@code threads} threads. */
+    static List<RenderedImage> render(Networks networks, List<Objective> objectives, Function<List<Objective>, RunParts> parts,
+                                      int size, int steps, long seed, int chunk, int threads, Progress progress, Steps each) {
         List<RenderedImage> images = new ArrayList<>();
         long total = (long) steps * objectives.size();
-        for (int from = 0; from < objectives.size(); from += chunk) {
-            List<Objective> part = objectives.subList(from, Math.min(objectives.size(), from + chunk));
-            RunParts partParts = parts.apply(part);
-            AscentRun run = new AscentRun(networks.get(part.size(), partParts.inputSize(size)), part, partParts, size, steps, seed);
-            StepResult last = null;
-            while (!run.finished()) {
-                last = run.step();
-                each.stepped(from, last);
-                progress.update((long) from * steps + (long) last.step() * part.size(), total,
-                        part.get(0).label() + (part.size() > 1 ? " .. " + part.get(part.size() - 1).label() : ""));
+        long[] seeds = AscentRun.imageSeeds(objectives, seed);
+        try (CoreThreads cores = new CoreThreads(Math.max(1, Math.min(threads, Math.min(chunk, objectives.size()))))) {
+            for (int from = 0; from < objectives.size(); from += chunk) {
+                int to = Math.min(objectives.size(), from + chunk);
+                int split = Math.min(cores.size(), to - from);
+                List<Integer> firsts = new ArrayList<>();
+                List<Network> borrowed = new ArrayList<>();
+                try {
+                    // Each part is made, stepped and read on its own thread: its arrays stay with that thread's workspaces.
+                    List<Supplier<AscentRun>> make = new ArrayList<>();
+                    for (int j = 0; j < split; j++) {
+                        int first = from + (int) ((long) (to - from) * j / split);
+                        int last = from + (int) ((long) (to - from) * (j + 1) / split);
+                        List<Objective> part = objectives.subList(first, last);
+                        RunParts partParts = parts.apply(part);
+                        Network net = networks.borrow(part.size(), partParts.inputSize(size));
+                        borrowed.add(net);
+                        firsts.add(first);
+                        make.add(() -> new AscentRun(net, part, partParts, size, steps, seed, Arrays.copyOfRange(seeds, first, last)));
+                    }
+                    List<AscentRun> runs = cores.each(make);
+                    List<Supplier<StepResult>> step = runs.stream().<Supplier<StepResult>>map(run -> run::step).toList();
+                    List<StepResult> results = null;
+                    while (!runs.get(0).finished()) {
+                        results = cores.each(step);
+                        for (int j = 0; j < split; j++) {
+                            each.stepped(firsts.get(j), results.get(j));
+                        }
+                        progress.update((long) from * steps + (long) results.get(0).step() * (to - from), total,
+                                objectives.get(from).label() + (to - from > 1 ? " .. " + objectives.get(to - 1).label() : ""));
+                    }
+                    List<StepResult> ends = results;
+                    List<Supplier<List<RenderedImage>>> read = new ArrayList<>();
+                    for (int j = 0; j < split; j++) {
+                        AscentRun run = runs.get(j);
+                        StepResult end = ends.get(j);
+                        read.add(() -> rendered(run, end));
+                    }
+                    cores.each(read).forEach(images::addAll);
+                } finally {
+                    borrowed.forEach(networks::release);
+                }
             }
-            for (int i = 0; i < part.size(); i++) {
-                images.add(new RenderedImage(part.get(i), last.images().image(i),
-                        run.inputImages().get(NDArrayIndex.point(i)).dup(), last.values()[i],
-                        run.dead(i)));
-            }
+        }
+        return images;
+    }
+
+    /** A finished run's images: each as shown at its last step, its input image, its objective's last value. */
+    private static List<RenderedImage> rendered(AscentRun run, StepResult last) {
+        List<RenderedImage> images = new ArrayList<>();
+        for (int i = 0; i < run.images(); i++) {
+            images.add(new RenderedImage(run.objectives().get(i), last.images().image(i),
+                    run.inputImages().get(NDArrayIndex.point(i)).dup(), last.values()[i], run.dead(i)));
         }
         return images;
     }

@@ -46,7 +46,7 @@ public final class Galleries {
         }
         int size = model.height();
         long started = System.nanoTime();
-        List<RenderedImage> images = Renderer.render(model::cached, objectives,
+        List<RenderedImage> images = Renderer.render(model, objectives,
                 part -> Presets.SEED_CLASSIC.build(PARAMS, model.inputSpace()), size, steps, 1, n, Progress.NONE);
         double seconds = (System.nanoTime() - started) / 1e9;
         List<BufferedImage> tiles = new ArrayList<>();
