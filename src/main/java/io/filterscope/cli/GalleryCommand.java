@@ -49,7 +49,7 @@ final class GalleryCommand implements Callable<Integer> {
     @Bounds(param = "steps")
     int steps = Params.GALLERY_STEPS;
 
-    @Option(names = "--batch", paramLabel = "B", description = "images per minibatch (default: about a million pixels' worth)")
+    @Option(names = "--batch", paramLabel = "B", description = "images per minibatch, which steps split over the cores (default: about a million pixels' worth)")
     @Bounds(min = 1, max = 4096)
     Integer batch;
 
