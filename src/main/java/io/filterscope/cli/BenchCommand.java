@@ -226,10 +226,12 @@ final class BenchCommand implements Callable<Integer> {
         List<Network> nets = new ArrayList<>();
         List<List<Objective>> parts = new ArrayList<>();
         for (int j = 0; j < split; j++) {
-            Network net = compile.apply(batch * (j + 1) / split - batch * j / split);
+            int first = CoreThreads.partStart(batch, split, j);
+            int end = CoreThreads.partStart(batch, split, j + 1);
+            Network net = compile.apply(end - first);
             LayerInfo info = LayerInfo.named(net.layers(), layer, "");
             List<Objective> objectives = new ArrayList<>();
-            for (int i = batch * j / split; i < batch * (j + 1) / split; i++) {
+            for (int i = first; i < end; i++) {
                 objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
             }
             nets.add(net);

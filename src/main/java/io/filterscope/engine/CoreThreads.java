@@ -25,7 +25,8 @@ public final class CoreThreads implements AutoCloseable {
         if (count < 1) {
             throw new IllegalArgumentException("at least one thread, not " + count);
         }
-        for (int j = 0; count > 1 && j < count; j++) {
+        int own = count > 1 ? count : 0; // with one thread, the caller is it
+        for (int j = 0; j < own; j++) {
             String name = "filterscope-step-" + j;
             ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, name);
@@ -35,6 +36,14 @@ public final class CoreThreads implements AutoCloseable {
             thread.submit(() -> Backend.splitCores(count));
             threads.add(thread);
         }
+    }
+
+    /**
+     * Where part {@code j} of {@code n} items starts when they are split into {@code parts} contiguous parts whose sizes
+     * differ by at most one ({@code j = parts}: {@code n}, the last part's end).
+     */
+    public static int partStart(int n, int parts, int j) {
+        return (int) ((long) n * j / parts);
     }
 
     /** How many tasks one call of {@link #each} takes at most: the threads. */

@@ -76,6 +76,13 @@ class CoreThreadsTest {
     }
 
     @Test
+    void partsAreContiguousAndDifferInSizeByAtMostOne() {
+        assertEquals(List.of(0, 2, 5), List.of(CoreThreads.partStart(5, 2, 0), CoreThreads.partStart(5, 2, 1), CoreThreads.partStart(5, 2, 2)));
+        assertEquals(List.of(0, 21, 42, 64), List.of(CoreThreads.partStart(64, 3, 0), CoreThreads.partStart(64, 3, 1),
+                CoreThreads.partStart(64, 3, 2), CoreThreads.partStart(64, 3, 3)));
+    }
+
+    @Test
     void moreTasksThanThreadsAreRefused() {
         try (CoreThreads threads = new CoreThreads(2)) {
             assertThrows(IllegalArgumentException.class, () -> threads.each(List.of(NAME, NAME, NAME)));

@@ -72,8 +72,8 @@ public final class Renderer {
                     // Each part is made, stepped and read on its own thread: its arrays stay with that thread's workspaces.
                     List<Supplier<AscentRun>> make = new ArrayList<>();
                     for (int j = 0; j < split; j++) {
-                        int first = from + (int) ((long) (to - from) * j / split);
-                        int last = from + (int) ((long) (to - from) * (j + 1) / split);
+                        int first = from + CoreThreads.partStart(to - from, split, j);
+                        int last = from + CoreThreads.partStart(to - from, split, j + 1);
                         List<Objective> part = objectives.subList(first, last);
                         RunParts partParts = parts.apply(part);
                         Network net = networks.borrow(part.size(), partParts.inputSize(size));
