@@ -22,6 +22,8 @@
 #   MODELS=target/realnets/models bench/side-by-side.sh mobilenet_v2 224 1   # to out_relu
 #   MODELS=target/realnets/models bench/side-by-side.sh inception_v3 299 1   # to mixed10
 #   THREADS=1 bench/side-by-side.sh lenet 28 1   # both on one thread (default 2), for a loaded machine
+#   WARM_UP=10 bench/side-by-side.sh lenet 28 64 # both step 10 s before their timed steps (default 0: 3 steps only);
+#                                                # the JVM's first seconds run code its JIT compiler has not compiled yet
 #   bench/side-by-side.sh concurrent plain       # N = 1, 8, 30 runs only, of the presets named (default: default plain)
 #   CONCURRENT_THREADS=1 bench/side-by-side.sh concurrent   # the server on one core (one compute thread), for a loaded machine
 #
@@ -35,6 +37,7 @@ cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-5}
 threads=${THREADS:-2}
+warm_up=${WARM_UP:-0}
 reference=${REFERENCE:-bench/torch_ascent.py}
 [ -f target/filterscope.jar ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 [ -f "$reference" ] || { echo "no reference at $reference (set REFERENCE)" >&2; exit 2; }
@@ -75,8 +78,8 @@ pair() {
   esac
   [ -n "$layer" ] && layer_flag=(--layer "$layer")
   for round in $(seq "$rounds"); do
-    o=$(ours "$threads" "${models_flag[@]}" --model "$model" --size "$size" --batch "$batch" --steps "$steps" "${layer_flag[@]}" | median_of_run)
-    t=$(theirs "$threads" --model "$model" --size "$size" --batch "$batch" --steps "$steps" "${layer_flag[@]}" | median_of_run)
+    o=$(ours "$threads" "${models_flag[@]}" --model "$model" --size "$size" --batch "$batch" --steps "$steps" --warm-up "$warm_up" "${layer_flag[@]}" | median_of_run)
+    t=$(theirs "$threads" --model "$model" --size "$size" --batch "$batch" --steps "$steps" --warm-up "$warm_up" "${layer_flag[@]}" | median_of_run)
     echo "round $round: filterscope ${o} ms/step, torch ${t} ms/step"
     mine+=("$o")
     ref+=("$t")
@@ -146,7 +149,7 @@ for preset in ${PRESETS:-default plain}; do
   concurrent "$preset"
 done
 echo
-echo "# every case, medians of $rounds rounds (ratios: ours / torch ms per step; N runs / 1 run and ours / torch in images per second)"
+echo "# every case, medians of $rounds rounds, each network case after ${warm_up} s of warm-up steps and 3 more on both sides (ratios: ours / torch ms per step; N runs / 1 run and ours / torch in images per second)"
 printf '%-34s %14s %14s %7s %7s\n' case filterscope torch ratio time
 printf '%s\n' "${summary[@]}"
 echo "# $(date -u '+%F %T') UTC, load $(cut -d' ' -f1-3 /proc/loadavg), $((SECONDS - began)) s in all"

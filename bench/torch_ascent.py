@@ -206,6 +206,9 @@ def main():
                     help="image side S (vgg16 128, mobilenet_v2 224, inception_v3 299; lenet is 28)")
     ap.add_argument("--batch", type=int, default=1, help="N filters optimized at once")
     ap.add_argument("--steps", type=int, default=20, help="timed steps (after 3 warm-up)")
+    ap.add_argument("--warm-up", type=float, default=0.0,
+                    help="seconds of steps before the 3 warm-up steps (then the image starts again), as FilterScope's "
+                         "bench --warm-up gives its JIT compiler")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--layer", default=None,
                     help="vgg16: block{b}_conv{c} (default block5_conv1); lenet: conv1..conv4|dense (default conv4)")
@@ -289,6 +292,10 @@ def main():
     print(f"# torch {torch.__version__} threads={torch.get_num_threads()} model={a.model} "
           f"layer={desc} input={tuple(img.shape)} filters={filt.tolist()[:8]}{'...' if n > 8 else ''} "
           f"param_grads={a.param_grads} decay={a.decay} blur_sigma={a.blur_sigma}", flush=True)
+    start, warm_end = img, time.perf_counter() + a.warm_up
+    while time.perf_counter() < warm_end:
+        step(0)
+    img = start
     first = None
     for it in range(WARMUP):
         v = step(it)

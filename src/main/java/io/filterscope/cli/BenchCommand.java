@@ -1,5 +1,6 @@
 package io.filterscope.cli;
 
+import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.CoreThreads;
 import io.filterscope.engine.net.LayerInfo;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -97,6 +99,12 @@ final class BenchCommand implements Callable<Integer> {
             + "timed steps, wall-clock and the compute thread's processor time) and the rest of the step")
     boolean profile;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", description = "step this long before the timed steps, besides the 3 "
+            + "warm-up steps, so that they run the JIT compiler's code as a server's do after its own warm-up (not with --stream "
+            + "or --runs; default: ${DEFAULT-VALUE})")
+    @Bounds(min = 0, max = 600)
+    int warmUp;
+
     @Mixin
     ModelsDir models;
 
@@ -122,6 +130,10 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (stream) {
+            if (warmUp > 0) {
+                throw new UserError("bench: --warm-up is for steps in this process; with --stream, repeat an N of --concurrent "
+                        + "(its first round is the warm-up)");
+            }
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
             // The layer the page opens the model on; vgg16 (random weights) is no model of the folder.
@@ -139,6 +151,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         String name = this.name != null ? this.name : "vgg16";
         Cli.within("bench", this, "--batch", batch);
+        if (Cli.within("bench", this, "--warm-up", warmUp) > 0 && runs != null) {
+            throw new UserError("bench: --warm-up times steps, not --runs");
+        }
         int steps = Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : 20);
         int runCount = runs == null ? 0 : Cli.within("bench", this, "--runs", runs);
         Model model;
@@ -173,7 +188,7 @@ final class BenchCommand implements Callable<Integer> {
             if (runCount > 0) {
                 return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }
-            return time(b -> loaded.compile(b, size), layer, space, batch, steps, size, profile);
+            return time(b -> loaded.compile(b, size), layer, space, batch, steps, size, profile, warmUp);
         }
         ModelGraph graph = Dl4jReader.read(model);
         if (runCount > 0) {
@@ -181,7 +196,8 @@ final class BenchCommand implements Callable<Integer> {
             LayerInfo.named(shared.layers(), layer, "");
             return MemoryBench.run(b -> shared, n -> { }, layer, space, runCount, steps);
         }
-        return time(b -> graph.compile(DataType.FLOAT, b, new long[] {channels, size, size}), layer, space, batch, steps, size, profile);
+        return time(b -> graph.compile(DataType.FLOAT, b, new long[] {channels, size, size}), layer, space, batch, steps, size, profile,
+                warmUp);
     }
 
     /** The stage table of {@code --profile}: each stage's medians, their sums, and the step's rest. */
@@ -220,26 +236,38 @@ final class BenchCommand implements Callable<Integer> {
      * steps it ({@link CoreThreads}); with {@code profile}, as one network on all cores, whose stages are timed.
      *
      * @param compile a network for a batch of the given number of images
+     * @param warmUp  seconds of steps before the timed ones (runs of their own, on the same networks)
      */
-    private static int time(IntFunction<Network> compile, String layer, InputSpace space, int batch, int steps, int size, boolean profile) {
+    private static int time(IntFunction<Network> compile, String layer, InputSpace space, int batch, int steps, int size, boolean profile,
+                            int warmUp) {
         int split = profile ? 1 : Math.min(Backend.stepThreads(), batch);
-        List<Network> nets = new ArrayList<>();
-        List<List<Objective>> parts = new ArrayList<>();
-        for (int j = 0; j < split; j++) {
-            int first = CoreThreads.partStart(batch, split, j);
-            int end = CoreThreads.partStart(batch, split, j + 1);
-            Network net = compile.apply(end - first);
-            LayerInfo info = LayerInfo.named(net.layers(), layer, "");
-            List<Objective> objectives = new ArrayList<>();
-            for (int i = first; i < end; i++) {
-                objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
-            }
-            nets.add(net);
-            parts.add(objectives);
-        }
         try (CoreThreads cores = new CoreThreads(split)) {
-            List<AscentRun> runs = cores.each(IntStream.range(0, split).<Supplier<AscentRun>>mapToObj(j -> () -> new AscentRun(nets.get(j),
-                    parts.get(j), Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0)).toList());
+            // Each part's network is compiled on the thread that steps it, as a gallery's are (Renderer).
+            List<Network> nets = cores.each(IntStream.range(0, split).<Supplier<Network>>mapToObj(j ->
+                    () -> compile.apply(CoreThreads.partStart(batch, split, j + 1) - CoreThreads.partStart(batch, split, j))).toList());
+            List<Supplier<AscentRun>> make = new ArrayList<>();
+            for (int j = 0; j < split; j++) {
+                Network net = nets.get(j);
+                LayerInfo info = LayerInfo.named(net.layers(), layer, "");
+                List<Objective> objectives = new ArrayList<>();
+                for (int i = CoreThreads.partStart(batch, split, j); i < CoreThreads.partStart(batch, split, j + 1); i++) {
+                    objectives.add(new ChannelObjective(layer, (int) (i % info.channels())));
+                }
+                make.add(() -> new AscentRun(net, objectives, Presets.PLAIN.build(Presets.PLAIN.defaults(), space), size, WARMUP + steps, 0));
+            }
+            // Fresh runs of the same length while the time lasts: the timed runs then start where a warm server's would.
+            long warmStart = System.nanoTime();
+            long warmSteps = 0;
+            for (long end = warmStart + TimeUnit.SECONDS.toNanos(warmUp); System.nanoTime() < end; ) {
+                List<Supplier<StepResult>> warm = cores.each(make).stream().<Supplier<StepResult>>map(run -> run::step).toList();
+                for (int i = 0; i < WARMUP + steps && System.nanoTime() < end; i++, warmSteps++) {
+                    cores.each(warm);
+                }
+            }
+            if (warmUp > 0) {
+                System.out.printf("# warm-up: %d steps in %.1f s before the timed ones%n", warmSteps, (System.nanoTime() - warmStart) / 1e9);
+            }
+            List<AscentRun> runs = cores.each(make);
             List<Supplier<StepResult>> step = runs.stream().<Supplier<StepResult>>map(run -> run::step).toList();
             for (int i = 0; i < WARMUP; i++) {
                 cores.each(step);

@@ -86,6 +86,32 @@ public final class Backend {
         }
     }
 
+    /**
+     * {@link #fitThreadsTo} for work that must leave the calling thread's setting as it found it: compiling a network,
+     * whose oneDNN primitives keep the thread count they were made with (docs/performance.md, "Twenty-sixth session").
+     * Closing the result sets back what was set before. No effect under CUDA.
+     */
+    public static Threads fitThreadsFor(long activationValues) {
+        if (name().equals("cuda")) {
+            return new Threads(0, 0);
+        }
+        Threads before = new Threads(org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
+                org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads());
+        fitThreadsTo(activationValues);
+        return before;
+    }
+
+    /** A thread count of OpenMP (the calling thread's) and OpenBLAS (the process's), set again on {@link #close}. */
+    public record Threads(int openMp, int blas) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (openMp > 0) {
+                org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(openMp);
+                org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(blas);
+            }
+        }
+    }
+
     /** Cores the calling thread's large steps fan out to (see {@link #shareCores}). */
     private static final ThreadLocal<Integer> CORES_FOR_STEPS = ThreadLocal.withInitial(() -> Runtime.getRuntime().availableProcessors());
 

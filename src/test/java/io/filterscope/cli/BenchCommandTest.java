@@ -44,6 +44,27 @@ class BenchCommandTest {
     }
 
     @Test
+    void aWarmUpStepsForItsSecondsBeforeTheTimedSteps() throws Exception {
+        String out = CommandLine.run("bench", "--model", "lenet", "--batch", "2", "--steps", "2", "--warm-up", "1");
+        Matcher m = Pattern.compile("# warm-up: (\\d+) steps in ([\\d.]+) s before the timed ones").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Long.parseLong(m.group(1)) > 5, "more steps than one run's 5 in a second: " + m.group(1));
+        assertTrue(Double.parseDouble(m.group(2)) >= 1.0, m.group(2));
+        assertEquals("2", figures(out, "filterscope steps_per_s=").get("batch"));
+        assertTrue(!CommandLine.run("bench", "--model", "lenet", "--steps", "2").contains("# warm-up"), "none unless asked for");
+    }
+
+    @Test
+    void aWarmUpIsRefusedWhereNoStepsAreTimedInThisProcess() {
+        assertEquals("bench: --warm-up times steps, not --runs",
+                assertThrows(UserError.class, () -> CommandLine.run("bench", "--model", "lenet", "--runs", "2", "--warm-up", "1")).getMessage());
+        assertTrue(assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--warm-up", "1")).getMessage()
+                .startsWith("bench: --warm-up is for steps in this process"));
+        assertEquals("bench: --warm-up must be between 0 and 600, got 601",
+                assertThrows(UserError.class, () -> CommandLine.run("bench", "--model", "lenet", "--warm-up", "601")).getMessage());
+    }
+
+    @Test
     void profileTimesEveryStageOfTheStepForwardAndBackward() throws Exception {
         String out = CommandLine.run("bench", "--model", "lenet", "--steps", "3", "--profile");
         for (String layer : new String[] {"conv1", "conv2", "conv3", "conv4"}) {

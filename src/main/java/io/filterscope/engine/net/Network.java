@@ -1,5 +1,6 @@
 package io.filterscope.engine.net;
 
+import io.filterscope.engine.Backend;
 import io.filterscope.engine.HostArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,19 +71,25 @@ public final class Network {
         from = graph.inputs.toArray(new int[0][]);
         folded = Map.copyOf(graph.folded);
         String reason = null;
-        for (int i = 0; i < depth; i++) {
-            INDArray[] ins = inputsOf(i);
-            if (ins == null) {
-                continue;
-            }
-            try {
-                graph.stages.get(i).channelsLastAllowed = readersTakeChannelsLast(graph, i, depth);
-                graph.stages.get(i).allocate(ins);
-                stages[i] = graph.stages.get(i);
-            } catch (IllegalArgumentException e) {
-                // Convolutions take any size; a dense layer needs the size it was trained on. Keep what does not
-                // depend on it, so a filter can still be rendered larger than the model's own input.
-                reason = reason == null ? e.getMessage() : reason;
+        // oneDNN fixes how many threads a primitive fans out to when it is made (DirectConv, DirectMaxPool): make them
+        // for the threads this network's steps will ask for on this thread, not for whatever the thread asked last.
+        // Made on a thread with every core and stepped on one that has a core of its own, each convolution still took
+        // both cores: four busy threads on two (docs/performance.md, "Twenty-sixth session").
+        try (Backend.Threads before = Backend.fitThreadsFor(activationVolume(inputShape[0], inputShape[2], inputShape[3]))) {
+            for (int i = 0; i < depth; i++) {
+                INDArray[] ins = inputsOf(i);
+                if (ins == null) {
+                    continue;
+                }
+                try {
+                    graph.stages.get(i).channelsLastAllowed = readersTakeChannelsLast(graph, i, depth);
+                    graph.stages.get(i).allocate(ins);
+                    stages[i] = graph.stages.get(i);
+                } catch (IllegalArgumentException e) {
+                    // Convolutions take any size; a dense layer needs the size it was trained on. Keep what does not
+                    // depend on it, so a filter can still be rendered larger than the model's own input.
+                    reason = reason == null ? e.getMessage() : reason;
+                }
             }
         }
         this.truncated = reason;

@@ -8,6 +8,7 @@ import io.filterscope.engine.objective.Objective;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -67,19 +68,22 @@ public final class Renderer {
                 int to = Math.min(objectives.size(), from + chunk);
                 int split = Math.min(cores.size(), to - from);
                 List<Integer> firsts = new ArrayList<>();
-                List<Network> borrowed = new ArrayList<>();
+                Network[] borrowed = new Network[split];
                 try {
-                    // Each part is made, stepped and read on its own thread: its arrays stay with that thread's workspaces.
+                    // Each part is made (its network too: a network's convolutions take the threads of the thread that
+                    // compiles it), stepped and read on its own thread: its arrays stay with that thread's workspaces.
                     List<Supplier<AscentRun>> make = new ArrayList<>();
                     for (int j = 0; j < split; j++) {
                         int first = from + CoreThreads.partStart(to - from, split, j);
                         int last = from + CoreThreads.partStart(to - from, split, j + 1);
                         List<Objective> part = objectives.subList(first, last);
                         RunParts partParts = parts.apply(part);
-                        Network net = networks.borrow(part.size(), partParts.inputSize(size));
-                        borrowed.add(net);
                         firsts.add(first);
-                        make.add(() -> new AscentRun(net, part, partParts, size, steps, seed, Arrays.copyOfRange(seeds, first, last)));
+                        int slot = j;
+                        make.add(() -> {
+                            borrowed[slot] = networks.borrow(part.size(), partParts.inputSize(size));
+                            return new AscentRun(borrowed[slot], part, partParts, size, steps, seed, Arrays.copyOfRange(seeds, first, last));
+                        });
                     }
                     List<AscentRun> runs = cores.each(make);
                     List<Supplier<StepResult>> step = runs.stream().<Supplier<StepResult>>map(run -> run::step).toList();
@@ -101,7 +105,7 @@ public final class Renderer {
                     }
                     cores.each(read).forEach(images::addAll);
                 } finally {
-                    borrowed.forEach(networks::release);
+                    Arrays.stream(borrowed).filter(Objects::nonNull).forEach(networks::release);
                 }
             }
         }

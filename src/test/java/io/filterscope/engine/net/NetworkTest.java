@@ -4,20 +4,103 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.filterscope.engine.Backend;
 import io.filterscope.engine.TestNets;
 import io.filterscope.model.dl4j.Dl4jReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.FutureTask;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 class NetworkTest {
+    /**
+     * Processor time (clock ticks) of each thread of this process named {@code name}, by thread id: a Java thread's own
+     * and those of the OpenMP workers it started (they inherit its name).
+     */
+    private static Map<String, Long> ticksOfThreadsNamed(String name) throws IOException {
+        Map<String, Long> ticks = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    if (Files.readString(t.resolve("comm")).strip().equals(name)) {
+                        String[] stat = Files.readString(t.resolve("stat")).replaceFirst("^.*\\) ", "").split(" ");
+                        ticks.put(t.getFileName().toString(), Long.parseLong(stat[11]) + Long.parseLong(stat[12]));
+                    }
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /**
+     * Compiles LeNet for a batch of 32 on a fresh thread set as one of {@code parts} threads that split a batch, then
+     * steps its forward passes as one part of a batch split over every core (its ops on one thread), and returns how many
+     * threads of its own (the thread and its OpenMP workers) did work meanwhile.
+     */
+    private static long threadsAtWork(String name, int parts) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        ModelGraph graph = Dl4jReader.read(io.filterscope.train.LeNet.create(28, 1, 10, 0));
+        FutureTask<Long> task = new FutureTask<>(() -> {
+            Backend.splitCores(parts);
+            Network net = graph.compile(DataType.FLOAT, 32, new long[] {1, 28, 28}, graph.size());
+            assertTrue(net.activationVolume() >= 500_000, "large enough to fan out: " + net.activationVolume());
+            Backend.splitCores(cores);
+            Backend.fitThreadsTo(net.activationVolume());
+            assertEquals(1, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+            net.forward(List.of("conv4"));
+            Map<String, Long> before = ticksOfThreadsNamed(name);
+            for (long end = System.nanoTime() + 400_000_000L; System.nanoTime() < end; ) {
+                net.forward(List.of("conv4"));
+            }
+            Map<String, Long> after = ticksOfThreadsNamed(name);
+            return after.entrySet().stream().filter(e -> e.getValue() > before.getOrDefault(e.getKey(), 0L)).count();
+        });
+        Thread thread = new Thread(task, name);
+        thread.start();
+        return task.get();
+    }
+
+    /**
+     * oneDNN fixes a primitive's threads when it is made, so a network is compiled for the threads its steps will ask for
+     * on the thread that compiles it: one part of a batch split over the cores must not fan out to them all.
+     */
+    @Test
+    void aNetworkIsMadeForTheThreadsItsStepsTakeOnTheThreadThatCompilesIt() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assumeTrue(cores >= 2 && !Backend.name().equals("cuda") && Files.isDirectory(Path.of("/proc/self/task")), "one thread either way");
+        assertEquals(1, threadsAtWork("net-for-a-part", cores), "compiled for one core: the thread alone");
+        assertEquals(cores, threadsAtWork("net-for-all", 1), "compiled for every core: its convolutions still take them all");
+        ModelGraph small = Dl4jReader.read(TestNets.small(DataType.FLOAT, 3));
+        int[] seen = new int[2];
+        Thread compiler = new Thread(() -> {
+            var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+            ops.setOmpNumThreads(1);
+            small.compile(DataType.FLOAT, 1000, new long[] {1, 12, 12}, small.size()); // large: compiled for every core
+            seen[0] = ops.ompGetMaxThreads();
+            ops.setOmpNumThreads(cores);
+            small.compile(DataType.FLOAT, 1, new long[] {1, 12, 12}, small.size()); // small: compiled for one
+            seen[1] = ops.ompGetMaxThreads();
+        });
+        compiler.start();
+        compiler.join();
+        assertEquals(1, seen[0], "the compiling thread's own setting is left as it was");
+        assertEquals(cores, seen[1], "the compiling thread's own setting is left as it was");
+    }
 
     @Test
     void forwardMatchesDl4jLayerByLayer() {

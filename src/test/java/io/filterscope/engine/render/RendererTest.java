@@ -30,11 +30,14 @@ class RendererTest {
     /** Compiles a network at each borrow and records which are lent at once. */
     private static final class Lender implements Renderer.Networks {
         final Set<Network> lent = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** The threads networks were borrowed (so compiled) on. */
+        final Set<String> compilers = new java.util.TreeSet<>();
         int mostAtOnce;
 
         @Override
         public synchronized Network borrow(int batch, int size) {
             Network net = GRAPH.compile(DataType.FLOAT, batch, new long[] {1, size, size});
+            compilers.add(Thread.currentThread().getName());
             lent.add(net);
             mostAtOnce = Math.max(mostAtOnce, lent.size());
             return net;
@@ -69,6 +72,8 @@ class RendererTest {
             assertEquals(whole.get(i).value(), split.get(i).value(), "image " + i);
         }
         assertEquals(2, lender.mostAtOnce, "each part steps on a network of its own");
+        assertEquals(Set.of("filterscope-step-0", "filterscope-step-1"), lender.compilers,
+                "each part's network compiled on the thread that steps it, for that thread's cores");
         assertEquals(Set.of(), lender.lent, "every network given back");
         // Two parts a step (images 0-1 and 2-4), six steps, in order.
         assertEquals(List.of(0, 2, 0, 2, 0, 2, 0, 2, 0, 2, 0, 2), firsts);
