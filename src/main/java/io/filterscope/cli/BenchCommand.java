@@ -129,11 +129,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Cli.within("bench", this, "--warm-up", warmUp) > 0 && stream) {
+            throw new UserError("bench: --warm-up is for steps in this process; with --stream, repeat an N of --concurrent "
+                    + "(its first round is the warm-up)");
+        }
+        if (warmUp > 0 && runs != null) {
+            throw new UserError("bench: --warm-up times steps, not --runs");
+        }
         if (stream) {
-            if (warmUp > 0) {
-                throw new UserError("bench: --warm-up is for steps in this process; with --stream, repeat an N of --concurrent "
-                        + "(its first round is the warm-up)");
-            }
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
             // The layer the page opens the model on; vgg16 (random weights) is no model of the folder.
@@ -151,9 +154,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         String name = this.name != null ? this.name : "vgg16";
         Cli.within("bench", this, "--batch", batch);
-        if (Cli.within("bench", this, "--warm-up", warmUp) > 0 && runs != null) {
-            throw new UserError("bench: --warm-up times steps, not --runs");
-        }
         int steps = Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : 20);
         int runCount = runs == null ? 0 : Cli.within("bench", this, "--runs", runs);
         Model model;

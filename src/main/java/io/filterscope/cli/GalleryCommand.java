@@ -49,7 +49,7 @@ final class GalleryCommand implements Callable<Integer> {
     @Bounds(param = "steps")
     int steps = Params.GALLERY_STEPS;
 
-    @Option(names = "--batch", paramLabel = "B", description = "images per minibatch, which steps split over the cores (default: about a million pixels' worth)")
+    @Option(names = "--batch", paramLabel = "B", description = "images per minibatch, which steps split over the cores unless diversity joins its images (default: about a million pixels' worth)")
     @Bounds(min = 1, max = 4096)
     Integer batch;
 
@@ -153,6 +153,9 @@ final class GalleryCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of("gallery", "--model", model.id(), "--layer", layer.name(),
                 "--filters", spec, "--size", String.valueOf(side), "--steps", String.valueOf(steps),
                 "--seed", String.valueOf(render.seed), "--preset", preset.name(), "--params", params.givenJson().toString()));
+        if (columns != null) {
+            command.addAll(List.of("--columns", String.valueOf(cols)));
+        }
         if (animate) {
             command.add("--animate");
         }
@@ -168,7 +171,7 @@ final class GalleryCommand implements Callable<Integer> {
         settings.put("dead", deadFilters);
         CommandSupport.write(grid, CommandSupport.provenance(command, settings), file);
         String perStep = stepsTaken < 2 ? "" : String.format(java.util.Locale.ROOT, ", then %.1f ms per step of %s",
-                (ended - firstStepEnded[0]) / 1e6 / (stepsTaken - 1), count(chunk, "image"));
+                (ended - firstStepEnded[0]) / 1e6 / (stepsTaken - 1), count(Math.min(chunk, filters.size()), "image"));
         System.out.printf(java.util.Locale.ROOT, "%s: %s of %s in %.1f s (first step after %.1f s%s)%n", file,
                 count(filters.size(), "filter"), layer.name(), seconds, (firstStepEnded[0] - started) / 1e9, perStep);
         System.out.println(deadFilters.isEmpty() ? "dead filters: none" : "dead filters: " + deadFilters);

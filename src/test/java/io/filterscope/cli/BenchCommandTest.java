@@ -62,6 +62,8 @@ class BenchCommandTest {
                 .startsWith("bench: --warm-up is for steps in this process"));
         assertEquals("bench: --warm-up must be between 0 and 600, got 601",
                 assertThrows(UserError.class, () -> CommandLine.run("bench", "--model", "lenet", "--warm-up", "601")).getMessage());
+        assertEquals("bench: --warm-up must be between 0 and 600, got -1",
+                assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--warm-up", "-1")).getMessage());
     }
 
     @Test

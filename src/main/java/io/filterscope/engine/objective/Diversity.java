@@ -29,6 +29,11 @@ public record Diversity(String layer) implements Objective {
     }
 
     @Override
+    public boolean joinsImages() {
+        return true;
+    }
+
+    @Override
     public Objective on(String objectivesLayer) {
         if (layer != null) {
             return this;

@@ -22,6 +22,14 @@ public interface Objective {
     }
 
     /**
+     * Whether an image's value depends on the other images of its batch ({@link Diversity}): such images must step
+     * in one batch, not split into parts that step apart.
+     */
+    default boolean joinsImages() {
+        return false;
+    }
+
+    /**
      * Returns the objective's value for image {@code image} of the step and adds {@code weight} times its
      * gradient into that image's slice of {@link StepTensors#gradient} of each layer it reads (or of
      * {@link StepTensors#imageGradient}).

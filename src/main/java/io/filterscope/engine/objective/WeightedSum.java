@@ -40,6 +40,11 @@ public record WeightedSum(List<Term> terms) implements Objective {
     }
 
     @Override
+    public boolean joinsImages() {
+        return terms.stream().anyMatch(t -> t.objective().joinsImages());
+    }
+
+    @Override
     public double evaluate(StepTensors tensors, int image, double weight) {
         double value = 0;
         for (Term t : terms) {

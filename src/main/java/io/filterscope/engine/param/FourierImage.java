@@ -232,11 +232,23 @@ public final class FourierImage implements Parameterization {
         return shape[0] * shape[1] * 8 * (w / 2 + 1) * h * (h + w);
     }
 
-    /** The inverse FFT of a scaled spectrum [n, c, h, 2wf]: Cy (S Q1) - Sy (S Q2), as [n, c, h, w]. */
+    /**
+     * The inverse FFT of a scaled spectrum [n, c, h, 2wf]: Cy (S Q1) - Sy (S Q2), as [n, c, h, w], in batched products
+     * of each image's own matrices: one product over the whole batch summed in another order as the batch grew (OpenBLAS
+     * chooses its kernels by the matrices' sizes), so a gallery's images changed with its minibatch.
+     */
     private INDArray inverse(INDArray s) {
-        INDArray cosPart = Nd4j.tensorMmul(Nd4j.tensorMmul(cosY, s, new int[][] {{1}, {2}}), q1, new int[][] {{3}, {0}});
-        INDArray sinPart = Nd4j.tensorMmul(Nd4j.tensorMmul(sinY, s, new int[][] {{1}, {2}}), q2, new int[][] {{3}, {0}});
-        return cosPart.subi(sinPart).permute(1, 2, 0, 3).dup('c');          // [y, n, c, x] -> [n, c, y, x]
+        long n = s.size(0), c = s.size(1), h = s.size(2), f = s.size(3), w = q1.size(1);
+        INDArray rows = s.permute(0, 2, 1, 3).dup('c').reshape('c', n, h, c * f);          // [n, ky, c * 2wf]
+        INDArray cosRows = Nd4j.matmul(tiled(cosY, n), rows).reshape('c', n, h * c, f);   // [n, y * c, 2wf]
+        INDArray sinRows = Nd4j.matmul(tiled(sinY, n), rows).reshape('c', n, h * c, f);
+        INDArray image = Nd4j.matmul(cosRows, tiled(q1, n)).subi(Nd4j.matmul(sinRows, tiled(q2, n)));  // [n, y * c, x]
+        return image.reshape('c', n, h, c, w).permute(0, 2, 1, 3).dup('c');
+    }
+
+    /** {@code m} repeated {@code n} times, [n, rows, columns]: a batched product takes one matrix per image. */
+    private static INDArray tiled(INDArray m, long n) {
+        return m.reshape(1, m.size(0), m.size(1)).repeat(0, n);
     }
 
     @Override
@@ -246,10 +258,13 @@ public final class FourierImage implements Parameterization {
         if (colour != null) {
             g = mixChannels(g, colour.permute(1, 0, 2, 3).dup('c'));
         }
-        // The adjoint of inverse(): Cy^T G Q1^T - Sy^T G Q2^T, then the scale.
-        INDArray cosPart = Nd4j.tensorMmul(Nd4j.tensorMmul(cosY, g, new int[][] {{0}, {2}}), q1, new int[][] {{3}, {1}});
-        INDArray sinPart = Nd4j.tensorMmul(Nd4j.tensorMmul(sinY, g, new int[][] {{0}, {2}}), q2, new int[][] {{3}, {1}});
-        INDArray grad = cosPart.subi(sinPart).permute(1, 2, 0, 3).dup('c');
+        // The adjoint of inverse(): Cy^T G Q1^T - Sy^T G Q2^T, then the scale; batched products, as inverse().
+        long n = g.size(0), c = g.size(1), h = g.size(2), w = g.size(3), f = q1.size(0);
+        INDArray rows = g.permute(0, 2, 1, 3).dup('c').reshape('c', n, h, c * w);                        // [n, y, c * x]
+        INDArray cosRows = Nd4j.matmul(tiled(cosY.transpose(), n), rows).reshape('c', n, h * c, w);    // [n, ky * c, x]
+        INDArray sinRows = Nd4j.matmul(tiled(sinY.transpose(), n), rows).reshape('c', n, h * c, w);
+        INDArray spectral = Nd4j.matmul(cosRows, tiled(q1.transpose(), n)).subi(Nd4j.matmul(sinRows, tiled(q2.transpose(), n)));
+        INDArray grad = spectral.reshape('c', n, h, c, f).permute(0, 2, 1, 3).dup('c');                // [n, c, ky, 2wf]
         Nd4j.exec(new BroadcastMulOp(grad, scale, grad, 2, 3));
         return grad;
     }

@@ -15,7 +15,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Runs many objectives to the end, a minibatch at a time (a whole layer's gallery, all classes), each minibatch split
- * over the cores ({@link CoreThreads}). An image comes out the same whatever the minibatch and the split.
+ * over the cores ({@link CoreThreads}) unless its images' values depend on each other ({@link Objective#joinsImages}:
+ * diversity, which then pushes apart the images of each minibatch). An image comes out the same whatever the minibatch
+ * and the split.
  */
 public final class Renderer {
     private Renderer() {
@@ -63,7 +65,12 @@ public final class Renderer {
         List<RenderedImage> images = new ArrayList<>();
         long total = (long) steps * objectives.size();
         long[] seeds = AscentRun.imageSeeds(objectives, seed);
-        try (CoreThreads cores = new CoreThreads(Math.max(1, Math.min(threads, Math.min(chunk, objectives.size()))))) {
+        // Images whose values depend on each other (diversity) step as one minibatch, on every core. Any other part steps
+        // on its thread's share of the cores, even a minibatch of one image: some ops sum in another order on more
+        // threads, and an image must come out the same whatever the minibatch.
+        Objective penalty = objectives.isEmpty() ? null : parts.apply(objectives.subList(0, Math.min(chunk, objectives.size()))).penalty();
+        boolean joined = objectives.stream().anyMatch(Objective::joinsImages) || penalty != null && penalty.joinsImages();
+        try (CoreThreads cores = new CoreThreads(joined ? 1 : Math.max(1, threads))) {
             for (int from = 0; from < objectives.size(); from += chunk) {
                 int to = Math.min(objectives.size(), from + chunk);
                 int split = Math.min(cores.size(), to - from);

@@ -80,6 +80,38 @@ class RendererTest {
     }
 
     @Test
+    void fourierImagesAreTheSameWhateverTheMinibatch() {
+        RunParts natural = Presets.NATURAL.build(Presets.NATURAL.defaults(), InputSpace.UNIT);
+        List<Objective> objectives = filters(0, 1, 2, 3, 4);
+        List<RenderedImage> whole = Renderer.render(new Lender(), objectives, part -> natural, 12, 12, 7, 5, 1, Progress.NONE, (f, r) -> { });
+        List<RenderedImage> alone = Renderer.render(new Lender(), objectives, part -> natural, 12, 12, 7, 1, 1, Progress.NONE, (f, r) -> { });
+        for (int i = 0; i < objectives.size(); i++) {
+            assertArrayEquals(alone.get(i).displayPlanes(), whole.get(i).displayPlanes(), "image " + i);
+        }
+    }
+
+    @Test
+    void aMinibatchOfOneImageStepsOnAPartsShareOfTheCores() {
+        Lender lender = new Lender();
+        render(lender, filters(3), 1, 2, new ArrayList<>());
+        assertEquals(Set.of("filterscope-step-0"), lender.compilers, "not on the caller's every core");
+    }
+
+    @Test
+    void imagesPushedApartByDiversityStepInOneBatchWhateverTheCores() {
+        RunParts diverse = new RunParts(PARTS.parameterization(), PARTS.optimizer(), PARTS.transforms(), PARTS.regularizers(),
+                new io.filterscope.engine.objective.Diversity("c3").times(-100), PARTS.leak());
+        List<Objective> copies = filters(2, 2, 2, 2);
+        List<RenderedImage> one = Renderer.render(new Lender(), copies, part -> diverse, 12, 6, 7, 4, 1, Progress.NONE, (f, r) -> { });
+        Lender lender = new Lender();
+        List<RenderedImage> two = Renderer.render(lender, copies, part -> diverse, 12, 6, 7, 4, 2, Progress.NONE, (f, r) -> { });
+        for (int i = 0; i < copies.size(); i++) {
+            assertArrayEquals(one.get(i).displayPlanes(), two.get(i).displayPlanes(), "image " + i);
+        }
+        assertEquals(1, lender.mostAtOnce, "one network: the four copies in one batch");
+    }
+
+    @Test
     void chunksSplitOverThreadsRenderTheSameImagesAsOneMinibatch() {
         List<Objective> objectives = filters(5, 1, 3, 0, 2, 4, 1);
         List<RenderedImage> whole = render(new Lender(), objectives, 7, 1, new ArrayList<>());
