@@ -174,6 +174,14 @@ public final class Backend {
         return max > 0 ? Math.max(0, Math.min(available, max - org.bytedeco.javacpp.Pointer.physicalBytes())) : available;
     }
 
+    /**
+     * Bytes the runs on a device may take unless told otherwise: three quarters of {@link #freeMemory}, the rest left to
+     * what the estimates of a run's memory ({@code LoadedModel.bytesFor}) do not count.
+     */
+    public static long memoryBudget(int device) {
+        return freeMemory(device) / 4 * 3;
+    }
+
     /** Whether this process uses more memory than JavaCPP allows it, so that every new allocation fails. */
     public static boolean overMemoryLimit() {
         long max = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();

@@ -1,7 +1,10 @@
 package io.filterscope.cli;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.filterscope.UserError;
 import io.filterscope.image.PngFiles;
 import io.filterscope.model.FixtureModels;
 import java.nio.file.Path;
@@ -20,6 +23,18 @@ class GalleryCommandTest {
         String asked = CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
                 "--filters", "0", "--steps", "3", "--batch", "3", "--out", dir.resolve("asked.png").toString());
         assertTrue(asked.contains(" ms per step of 1 image)"), "a minibatch of the one filter there is, not of --batch: " + asked);
+    }
+
+    @Test
+    void aMinibatchTooLargeForTheMemoryLeftIsRefusedBeforeItIsAllocated(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        // 1,024 images at 512 px to conv4: about 0.4 TB
+        String filters = String.join(",", java.util.Collections.nCopies(16, "0-63"));
+        UserError e = assertThrows(UserError.class, () -> CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny",
+                "--layer", "conv4", "--filters", filters, "--batch", "1024", "--size", "512", "--steps", "1", "--out", dir.resolve("big.png").toString()));
+        assertTrue(e.getMessage().startsWith("gallery: a minibatch of 1024 images at 512 px needs about ")
+                && e.getMessage().endsWith(" GB it may take here: give a smaller --batch or --size"), e.getMessage());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("big.png")));
     }
 
     @Test

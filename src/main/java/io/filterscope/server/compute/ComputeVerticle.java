@@ -69,7 +69,7 @@ public final class ComputeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        long free = Backend.freeMemory(device) / 4 * 3;
+        long free = Backend.memoryBudget(device);
         long budget = config.limits().get(Limit.MEMORY_BUDGET) == 0 ? free : config.limits().get(Limit.MEMORY_BUDGET);
         // Networks kept for reuse are held whether or not runs need the room: a quarter of what is really there, even
         // under a budget set above it (a 64 GB budget kept 16 GB of networks on a 24 GB machine).
