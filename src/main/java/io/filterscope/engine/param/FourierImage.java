@@ -36,10 +36,18 @@ public final class FourierImage implements Parameterization {
     private final int wf;
     private final INDArray spectrum;
     private final INDArray scale;
+    /**
+     * The inverse FFT's matrices Cy, Sy [h, h] and Q1, Q2 [2wf, w], and their transposes for its adjoint, each stacked n
+     * times ([n, rows, columns]) once, for the batched products of {@link #inverse} and {@link #backward}.
+     */
     private final INDArray cosY;
     private final INDArray sinY;
     private final INDArray q1;
     private final INDArray q2;
+    private final INDArray cosYt;
+    private final INDArray sinYt;
+    private final INDArray q1t;
+    private final INDArray q2t;
     private final INDArray colour;
     private final INDArray unit;
     private final INDArray image;
@@ -59,14 +67,22 @@ public final class FourierImage implements Parameterization {
         double[][] scales = frequencyScale(h, w);
         double[][] mix = decorrelate && c == 3 ? colourMatrix() : null;
         scale = Nd4j.create(scales).castTo(dtype);
-        cosY = Nd4j.create(trig(h, h, 1, true, false)).castTo(dtype);
-        sinY = Nd4j.create(trig(h, h, 1, false, false)).castTo(dtype);
+        INDArray cy = Nd4j.create(trig(h, h, 1, true, false)).castTo(dtype);
+        INDArray sy = Nd4j.create(trig(h, h, 1, false, false)).castTo(dtype);
         double norm = 1 / (MAGIC * Math.sqrt((double) h * w));
         // Q1 = [c cos; -c sin], Q2 = [c sin; c cos], each [2wf, w], with Lucid's 1/(4 sqrt(hw)) folded in.
         double[][] cx = trig(wf, w, norm, true, true);
         double[][] sx = trig(wf, w, norm, false, true);
-        q1 = Nd4j.vstack(Nd4j.create(cx), Nd4j.create(sx).neg()).castTo(dtype);
-        q2 = Nd4j.vstack(Nd4j.create(sx), Nd4j.create(cx)).castTo(dtype);
+        INDArray p1 = Nd4j.vstack(Nd4j.create(cx), Nd4j.create(sx).neg()).castTo(dtype);
+        INDArray p2 = Nd4j.vstack(Nd4j.create(sx), Nd4j.create(cx)).castTo(dtype);
+        cosY = tiled(cy, n);
+        sinY = tiled(sy, n);
+        q1 = tiled(p1, n);
+        q2 = tiled(p2, n);
+        cosYt = tiled(cy.transpose(), n);
+        sinYt = tiled(sy.transpose(), n);
+        q1t = tiled(p1.transpose(), n);
+        q2t = tiled(p2.transpose(), n);
         colour = mix == null ? null : Nd4j.create(mix).reshape(3, 3, 1, 1).castTo(dtype);
         spectrum = Nd4j.create(dtype, n, c, h, 2L * wf);
         for (int i = 0; i < n; i++) {
@@ -238,15 +254,15 @@ public final class FourierImage implements Parameterization {
      * chooses its kernels by the matrices' sizes), so a gallery's images changed with its minibatch.
      */
     private INDArray inverse(INDArray s) {
-        long n = s.size(0), c = s.size(1), h = s.size(2), f = s.size(3), w = q1.size(1);
+        long n = s.size(0), c = s.size(1), h = s.size(2), f = s.size(3), w = q1.size(2);
         INDArray rows = s.permute(0, 2, 1, 3).dup('c').reshape('c', n, h, c * f);          // [n, ky, c * 2wf]
-        INDArray cosRows = Nd4j.matmul(tiled(cosY, n), rows).reshape('c', n, h * c, f);   // [n, y * c, 2wf]
-        INDArray sinRows = Nd4j.matmul(tiled(sinY, n), rows).reshape('c', n, h * c, f);
-        INDArray image = Nd4j.matmul(cosRows, tiled(q1, n)).subi(Nd4j.matmul(sinRows, tiled(q2, n)));  // [n, y * c, x]
+        INDArray cosRows = Nd4j.matmul(cosY, rows).reshape('c', n, h * c, f);             // [n, y * c, 2wf]
+        INDArray sinRows = Nd4j.matmul(sinY, rows).reshape('c', n, h * c, f);
+        INDArray image = Nd4j.matmul(cosRows, q1).subi(Nd4j.matmul(sinRows, q2));         // [n, y * c, x]
         return image.reshape('c', n, h, c, w).permute(0, 2, 1, 3).dup('c');
     }
 
-    /** {@code m} repeated {@code n} times, [n, rows, columns]: a batched product takes one matrix per image. */
+    /** {@code m} repeated {@code n} times, [n, rows, columns], in c order: a batched product takes one matrix per image. */
     private static INDArray tiled(INDArray m, long n) {
         return m.reshape(1, m.size(0), m.size(1)).repeat(0, n);
     }
@@ -259,11 +275,11 @@ public final class FourierImage implements Parameterization {
             g = mixChannels(g, colour.permute(1, 0, 2, 3).dup('c'));
         }
         // The adjoint of inverse(): Cy^T G Q1^T - Sy^T G Q2^T, then the scale; batched products, as inverse().
-        long n = g.size(0), c = g.size(1), h = g.size(2), w = g.size(3), f = q1.size(0);
-        INDArray rows = g.permute(0, 2, 1, 3).dup('c').reshape('c', n, h, c * w);                        // [n, y, c * x]
-        INDArray cosRows = Nd4j.matmul(tiled(cosY.transpose(), n), rows).reshape('c', n, h * c, w);    // [n, ky * c, x]
-        INDArray sinRows = Nd4j.matmul(tiled(sinY.transpose(), n), rows).reshape('c', n, h * c, w);
-        INDArray spectral = Nd4j.matmul(cosRows, tiled(q1.transpose(), n)).subi(Nd4j.matmul(sinRows, tiled(q2.transpose(), n)));
+        long n = g.size(0), c = g.size(1), h = g.size(2), w = g.size(3), f = q1.size(1);
+        INDArray rows = g.permute(0, 2, 1, 3).dup('c').reshape('c', n, h, c * w);      // [n, y, c * x]
+        INDArray cosRows = Nd4j.matmul(cosYt, rows).reshape('c', n, h * c, w);         // [n, ky * c, x]
+        INDArray sinRows = Nd4j.matmul(sinYt, rows).reshape('c', n, h * c, w);
+        INDArray spectral = Nd4j.matmul(cosRows, q1t).subi(Nd4j.matmul(sinRows, q2t));
         INDArray grad = spectral.reshape('c', n, h, c, f).permute(0, 2, 1, 3).dup('c');                // [n, c, ky, 2wf]
         Nd4j.exec(new BroadcastMulOp(grad, scale, grad, 2, 3));
         return grad;
