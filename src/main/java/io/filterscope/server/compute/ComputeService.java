@@ -253,6 +253,11 @@ public final class ComputeService implements AutoCloseable {
     private static ExecutorService pinnedThread(int device, String name) {
         return Executors.newSingleThreadExecutor(r -> daemon(() -> {
             Backend.pinCurrentThread(device);
+            // Networks compiled here step on the compute threads, whose steps take at most every core but one, and
+            // oneDNN's primitives keep the threads they are made with: made for every core, each convolution of a
+            // compute thread's step woke an OpenMP worker beside it, two threads on a core the other compute thread
+            // was using (docs/performance.md, "Twenty-seventh session").
+            Backend.shareCores(1);
             r.run();
         }, name));
     }

@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.TestNets;
+import io.filterscope.engine.ThreadTicks;
 import io.filterscope.model.dl4j.Dl4jReader;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,27 +23,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 class NetworkTest {
-    /**
-     * Processor time (clock ticks) of each thread of this process named {@code name}, by thread id: a Java thread's own
-     * and those of the OpenMP workers it started (they inherit its name).
-     */
-    private static Map<String, Long> ticksOfThreadsNamed(String name) throws IOException {
-        Map<String, Long> ticks = new HashMap<>();
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    if (Files.readString(t.resolve("comm")).strip().equals(name)) {
-                        String[] stat = Files.readString(t.resolve("stat")).replaceFirst("^.*\\) ", "").split(" ");
-                        ticks.put(t.getFileName().toString(), Long.parseLong(stat[11]) + Long.parseLong(stat[12]));
-                    }
-                } catch (IOException e) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        return ticks;
-    }
-
     /**
      * Compiles LeNet for a batch of 32 on a fresh thread set as one of {@code parts} threads that split a batch, then
      * steps its forward passes as one part of a batch split over every core (its ops on one thread), and returns how many
@@ -63,12 +39,11 @@ class NetworkTest {
             Backend.fitThreadsTo(net.activationVolume());
             assertEquals(1, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
             net.forward(List.of("conv4"));
-            Map<String, Long> before = ticksOfThreadsNamed(name);
+            Map<String, Long> before = ThreadTicks.ofThreadsNamed(name);
             for (long end = System.nanoTime() + 400_000_000L; System.nanoTime() < end; ) {
                 net.forward(List.of("conv4"));
             }
-            Map<String, Long> after = ticksOfThreadsNamed(name);
-            return after.entrySet().stream().filter(e -> e.getValue() > before.getOrDefault(e.getKey(), 0L)).count();
+            return ThreadTicks.atWork(before, ThreadTicks.ofThreadsNamed(name));
         });
         Thread thread = new Thread(task, name);
         thread.start();
@@ -82,7 +57,7 @@ class NetworkTest {
     @Test
     void aNetworkIsMadeForTheThreadsItsStepsTakeOnTheThreadThatCompilesIt() throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
-        assumeTrue(cores >= 2 && !Backend.name().equals("cuda") && Files.isDirectory(Path.of("/proc/self/task")), "one thread either way");
+        assumeTrue(cores >= 2 && !Backend.name().equals("cuda") && ThreadTicks.available(), "one thread either way");
         assertEquals(1, threadsAtWork("net-for-a-part", cores), "compiled for one core: the thread alone");
         assertEquals(cores, threadsAtWork("net-for-all", 1), "compiled for every core: its convolutions still take them all");
         ModelGraph small = Dl4jReader.read(TestNets.small(DataType.FLOAT, 3));

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.filterscope.engine.Backend;
+import io.filterscope.engine.ThreadTicks;
 import io.filterscope.model.ModelStore;
 import io.filterscope.model.NetworkCache;
 import io.filterscope.server.protocol.ClientMessage;
@@ -128,6 +131,38 @@ class ComputeThreadsTest {
                 assertEquals(ServerEvent.Done.Reason.STOPPED, d.reason(), run + ": " + d);
             }
             assertEquals(0, service.call(service::list).get(1, TimeUnit.MINUTES).size(), "no run left");
+        } finally {
+            service.shutdown(10_000);
+        }
+    }
+
+    /**
+     * A lone run's large step (128 px, over the small-step bound) takes every core but one, on two cores its compute
+     * thread alone: its network is compiled for that, since oneDNN's primitives keep the threads they are made with
+     * (compiled for every core, each of its convolutions woke an OpenMP worker beside the compute thread).
+     */
+    @Test
+    void aLoneRunsLargeStepTakesEveryCoreButOne() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assumeTrue(cores >= 2 && !Backend.name().equals("cuda") && ThreadTicks.available(), "one thread either way");
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        ModelStore store = new ModelStore(Path.of("models"), NetworkCache.unbounded());
+        ComputeService service = new ComputeService(store, 0, new ComputeService.Settings(2, 2, 4L << 30, 1L << 30, 120_000, 3_000, false, 2),
+                (run, message, droppable) -> {
+                    if (message instanceof ServerEvent.Started) {
+                        started.complete(null);
+                    }
+                });
+        try {
+            String large = START.formatted(0).replace("300", "100000").replace("conv1", "conv3").replace("\"steps\"", "\"size\": 128, \"steps\"");
+            // As the server starts it: its network compiled on the worker's compiler thread.
+            service.startWhenScored("r1", "one", (ClientMessage.Start) Protocol.decode(large)).get(2, TimeUnit.MINUTES);
+            started.get(2, TimeUnit.MINUTES);
+            Thread.sleep(1000);
+            Map<String, Long> before = ThreadTicks.ofThreadsNamed("filterscope-compute-0");
+            Thread.sleep(1500);
+            assertEquals(cores - 1, ThreadTicks.atWork(before, ThreadTicks.ofThreadsNamed("filterscope-compute-0")),
+                    "threads of the compute threads at work");
         } finally {
             service.shutdown(10_000);
         }
