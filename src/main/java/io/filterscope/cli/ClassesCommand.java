@@ -79,6 +79,9 @@ final class ClassesCommand implements Callable<Integer> {
         Settings params = render.settings(preset);
         Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
         int size = model.height();
+        // All classes are one minibatch, rendered and then fed back at once.
+        CommandSupport.checkMemory("classes", model, classes, size, List.of(model.objectives().outputLayer().name()),
+                "classes renders all of the model's classes at once, at its own size");
         // Read before any rendering: a missing or unfit checker is a mistake worth minutes of CPU to find.
         Checker judge = checker == null ? null : Checker.read(checker);
         if (judge != null && !judge.takes(model.channels(), size, size)) {

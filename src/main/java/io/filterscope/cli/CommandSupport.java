@@ -3,20 +3,23 @@ package io.filterscope.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.IndexRange;
 import io.filterscope.UserError;
+import io.filterscope.engine.Backend;
 import io.filterscope.image.ImageInput;
 import io.filterscope.image.JpegFiles;
 import io.filterscope.image.PngFiles;
+import io.filterscope.model.LoadedModel;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** What several commands share: filter ranges, input and output images, and provenance for PNGs. */
+/** What several commands share: filter ranges, input and output images, the memory check before rendering, and provenance for PNGs. */
 final class CommandSupport {
     static final ObjectMapper JSON = new ObjectMapper();
     /** Larger input images are refused before decoding (decompression bombs). */
@@ -111,6 +114,33 @@ final class CommandSupport {
             }
         }
         return dir;
+    }
+
+    /**
+     * Refuses, before anything is allocated, a minibatch whose network and run need more native memory by the estimate
+     * ({@link LoadedModel#bytesFor(long, long, Collection)}) than a run may take here ({@link Backend#memoryBudget}, as the
+     * server's runs): past it a render grows until the kernel kills the process without a word (48 emoji-cnn filters at
+     * 512 px in one minibatch, 20 GB by the estimate, on a 24 GB machine).
+     *
+     * @param command   the command's name, which starts the message
+     * @param minibatch images rendered at once
+     * @param side      their side in pixels
+     * @param layers    the layers of the minibatch's objectives (its network ends at the deepest of them)
+     * @param remedy    what the user can change, which ends the message ("give a smaller --batch or --size")
+     * @throws UserError one line: the images, their size, the estimate and the budget in GB, and the remedy
+     */
+    static void checkMemory(String command, LoadedModel model, int minibatch, int side, Collection<String> layers, String remedy) {
+        long needs = model.bytesFor(minibatch, side, layers);
+        long budget = Backend.memoryBudget(0);
+        if (needs > budget) {
+            throw new UserError(String.format(Locale.ROOT, "%s: a minibatch of %s at %d px needs about %.1f GB, more than the %.1f GB "
+                    + "it may take here: %s", command, count(minibatch, "image"), side, needs / 1e9, budget / 1e9, remedy));
+        }
+    }
+
+    /** "1 filter", "4 filters". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** Writes the image as its file name says: PNG with the text chunks, or JPEG (which cannot keep them). */

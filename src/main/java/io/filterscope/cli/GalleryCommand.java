@@ -1,7 +1,7 @@
 package io.filterscope.cli;
 
-import io.filterscope.UserError;
-import io.filterscope.engine.Backend;
+import static io.filterscope.cli.CommandSupport.count;
+
 import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Params;
@@ -86,16 +86,8 @@ final class GalleryCommand implements Callable<Integer> {
         int chunk = Cli.within("gallery", this, "--batch", batch != null ? batch
                 : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))));
         int cols = Cli.within("gallery", this, "--columns", columns != null ? columns : (int) Math.ceil(Math.sqrt(filters.size())));
-        int minibatch = Math.min(chunk, filters.size());
-        long needs = model.bytesFor(minibatch, side, List.of(layer.name()));
-        long budget = Backend.memoryBudget(0);
-        if (needs > budget) {
-            // Refused before anything is allocated, as the server refuses such a run: 48 emoji-cnn filters at 512 px in one
-            // minibatch (20 GB by the estimate) grew past this machine's 24 GB and were killed by the kernel without a word.
-            throw new UserError(String.format(java.util.Locale.ROOT, "gallery: a minibatch of %s at %d px needs about %.1f GB, more "
-                    + "than the %.1f GB it may take here: give a smaller --batch or --size", count(minibatch, "image"), side, needs / 1e9,
-                    budget / 1e9));
-        }
+        CommandSupport.checkMemory("gallery", model, Math.min(chunk, filters.size()), side, List.of(layer.name()),
+                "give a smaller --batch or --size");
         Path file = CommandSupport.output("gallery", out != null ? out : Path.of(model.id() + "-" + layer.name() + ".png"));
 
         List<Objective> objectives = new ArrayList<>();
@@ -196,10 +188,5 @@ final class GalleryCommand implements Callable<Integer> {
             System.out.println("wrote " + gif + " (" + frames + " frames)");
         }
         return 0;
-    }
-
-    /** "1 filter", "4 filters". */
-    static String count(long n, String noun) {
-        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

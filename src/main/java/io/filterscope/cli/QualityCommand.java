@@ -70,7 +70,7 @@ final class QualityCommand implements Callable<Integer> {
         Cli.within("quality", Params.STEPS, steps);
         List<Preset> compared = new ArrayList<>((presets == null ? List.of(Presets.defaultFor("channel").name(), Presets.NATURAL.name())
                 : presets).stream().distinct().map(Presets::named).toList());
-        // Every layer and its filters checked before the first line of the table: a mistake is one line, alone.
+        // Every layer, its filters and their memory checked before the first line of the table: a mistake is one line, alone.
         Map<LayerInfo, List<Integer>> compare = new LinkedHashMap<>();
         for (String name : layers) {
             LayerInfo layer = model.layer(name);
@@ -79,6 +79,8 @@ final class QualityCommand implements Callable<Integer> {
             for (int k = 0; k < n; k++) {
                 filters.add((int) (k * layer.channels() / n));
             }
+            // FilterComparison renders a layer's filters in one minibatch.
+            CommandSupport.checkMemory("quality", model, n, side, List.of(layer.name()), "give a smaller --filters or --size");
             compare.put(layer, filters);
         }
         Files.createDirectories(CommandSupport.directory("quality", out));

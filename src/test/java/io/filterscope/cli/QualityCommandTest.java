@@ -54,4 +54,16 @@ class QualityCommandTest {
         assertEquals("quality: cannot create output directory " + file + ": " + file.toAbsolutePath() + " is a file", underFile.message());
         assertEquals("", underFile.printed());
     }
+
+    /** Each layer's filters are one minibatch: 4,096 at 512 px (about 0.4 TB by the estimate) are refused before the table. */
+    @Test
+    void aMinibatchTooLargeForTheMemoryLeftIsRefusedBeforeAnyOfTheTable(@TempDir Path dir) throws Exception {
+        FixtureModels.writeManyClasses(dir, "many", 28, 4096);
+        CommandLine.Failure f = CommandLine.fail("quality", "--models", dir.toString(), "--model", "many", "--layers", "output",
+                "--filters", "4096", "--size", "512", "--steps", "1", "--out", dir.resolve("q").toString());
+        assertTrue(f.message().startsWith("quality: a minibatch of 4096 images at 512 px needs about ")
+                && f.message().endsWith(" GB it may take here: give a smaller --filters or --size"), f.message());
+        assertEquals("", f.printed());
+        assertFalse(Files.exists(dir.resolve("q")), "no output folder made");
+    }
 }

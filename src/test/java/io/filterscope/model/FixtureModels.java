@@ -9,7 +9,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /** Writes a small untrained model with metadata and an example set into a test's directory. */
 public final class FixtureModels {
@@ -54,9 +63,28 @@ public final class FixtureModels {
         new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
     }
 
+    /**
+     * An untrained network of {@code side} x {@code side} grey pictures and {@code classes} classes that is cheap to load
+     * however many classes it has: one 3x3 convolution of 8 filters ({@code conv1}), a global average pool and a dense
+     * softmax layer ({@code output}); no examples and no class names.
+     */
+    public static void writeManyClasses(Path dir, String id, int side, int classes) throws IOException {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(8).activation(Activation.RELU).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build())
+                .layer(new OutputLayer.Builder().name("output").nOut(classes).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(side, side, 1))
+                .build());
+        net.init();
+        ModelSerializer.writeModel(net, dir.resolve(id + ".zip").toFile(), false);
+        ModelMetadata meta = new ModelMetadata(id, "untrained test model of many classes", id + ".zip", List.of(1, side, side),
+                InputSpace.UNIT, null, null, null);
+        new ObjectMapper().writeValue(dir.resolve(id + ".json").toFile(), meta);
+    }
+
     /** {@link io.filterscope.engine.TestNets#graph}: residual addition, concatenation, batch norm, 3 x 10 x 10. */
     public static void writeGraph(Path dir, String id) throws IOException {
-        ModelSerializer.writeModel(io.filterscope.engine.TestNets.graph(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3),
+        ModelSerializer.writeModel(io.filterscope.engine.TestNets.graph(DataType.FLOAT, 3),
                 dir.resolve(id + ".zip").toFile(), false);
         ModelMetadata meta = new ModelMetadata(id, "untrained test graph", id + ".zip", List.of(3, 10, 10),
                 InputSpace.CAFFE_BGR, List.of("a", "b", "c"), null, null);

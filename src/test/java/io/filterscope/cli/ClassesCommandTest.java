@@ -1,0 +1,32 @@
+package io.filterscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.filterscope.model.FixtureModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code classes}: what it refuses before rendering. */
+class ClassesCommandTest {
+
+    /**
+     * classes renders every class at once at the model's own size: 4,096 classes of 512 px pictures are about 0.4 TB
+     * by the estimate, refused in one line before anything is rendered or written.
+     */
+    @Test
+    void moreClassesThanTheMemoryLeftTakesAreRefusedBeforeAnyIsRendered(@TempDir Path dir) throws Exception {
+        FixtureModels.writeManyClasses(dir, "many", 512, 4096);
+        CommandLine.Failure f = CommandLine.fail("classes", "--models", dir.toString(), "--model", "many", "--steps", "1",
+                "--out", dir.resolve("big.png").toString());
+        assertTrue(f.message().startsWith("classes: a minibatch of 4096 images at 512 px needs about ")
+                && f.message().endsWith(" GB it may take here: classes renders all of the model's classes at once, at its own size"),
+                f.message());
+        assertEquals("", f.printed());
+        assertFalse(Files.exists(dir.resolve("big.png")));
+    }
+
+}
