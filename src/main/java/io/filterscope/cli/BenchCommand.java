@@ -25,10 +25,13 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -36,7 +39,11 @@ import org.deeplearning4j.zoo.model.ResNet50;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench --model M --layer L --size S --batch N --steps K}: times ascent steps the way
@@ -45,7 +52,8 @@ import picocli.CommandLine.Option;
  * {@code lenet} are random-init architectures that need no weights; any other name is a model from the
  * models directory.
  * {@code bench --stream} measures the server's streaming instead ({@link StreamBench}), and
- * {@code bench --runs N} memory across N short runs ({@link MemoryBench}).
+ * {@code bench --runs N} memory across N short runs ({@link MemoryBench}). A flag the chosen mode does not read is
+ * refused ({@link Mode}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Ascent speed; with --stream, first-frame latency and frame rate through a real WebSocket; "
@@ -53,6 +61,8 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     /** The layer the VGG16 case steps to, as issue 17's table and the PyTorch reference do. */
     private static final String VGG16_LAYER = "block5_conv1";
+    /** The side {@code lenet} takes: its dense layer is built for 28 px maps, as the reference's LeNet is. */
+    private static final int LENET_SIZE = 28;
     private static final int WARMUP = 3;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -64,10 +74,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "L", description = "layer whose channels are maximized (default: the model's usual)")
     String layerName;
 
-    @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's usual)")
+    @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default: the model's usual; lenet takes 28 only)")
     Integer sizeFlag;
 
-    @Option(names = "--batch", paramLabel = "N", description = "images per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", paramLabel = "N", description = "images per step, when timing steps (default: ${DEFAULT-VALUE})")
     @Bounds(min = 1, max = 4096)
     int batch = 1;
 
@@ -95,8 +105,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--preset", paramLabel = "P", description = "with --stream: the runs' preset (default: the objective's default)")
     String preset;
 
-    @Option(names = "--profile", description = "also time every stage of the network (forward and backward, median of the "
-            + "timed steps, wall-clock and the compute thread's processor time) and the rest of the step")
+    @Option(names = "--profile", description = "when timing steps, also time every stage of the network (forward and backward, "
+            + "median of the timed steps, wall-clock and the compute thread's processor time) and the rest of the step")
     boolean profile;
 
     @Option(names = "--warm-up", paramLabel = "SECONDS", description = "step this long before the timed steps, besides the 3 "
@@ -107,6 +117,62 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     ModelsDir models;
+
+    @Spec
+    CommandSpec spec;
+
+    /**
+     * What bench measures, as {@code --stream} and {@code --runs} choose, and the flags each reads: a flag given in a mode
+     * that does not read it is refused ({@link #refuseUnread}), not silently ignored.
+     */
+    enum Mode {
+        TIMING("timing steps (no --stream or --runs)", Map.of(),
+                "--model", "--models", "--layer", "--size", "--batch", "--steps", "--profile", "--warm-up"),
+        MEMORY("measuring memory (--runs)", Map.of(), "--runs", "--model", "--models", "--layer", "--size", "--steps"),
+        STREAM("streaming (--stream)", Map.of(
+                "--warm-up", "repeat an N of --concurrent instead, whose first round is left out as a warm-up",
+                "--batch", "--concurrent N streams N runs at once"),
+                "--stream", "--model", "--models", "--layer", "--size", "--steps", "--filter", "--preset", "--concurrent");
+
+        private final String label;
+        /** What to give in this mode instead of a flag it does not read, where something does the flag's work. */
+        private final Map<String, String> instead;
+        private final Set<String> flags;
+
+        Mode(String label, Map<String, String> instead, String... flags) {
+            this.label = label;
+            this.instead = instead;
+            this.flags = Set.of(flags);
+        }
+
+        /** The mode a command line asks for: {@code --stream} wins, so that a {@code --runs} beside it is refused. */
+        static Mode of(boolean stream, Integer runs) {
+            return stream ? STREAM : runs != null ? MEMORY : TIMING;
+        }
+
+        /** Whether this mode reads the flag (by its long name, {@code --batch}). */
+        boolean reads(String flag) {
+            return flags.contains(flag);
+        }
+
+        /**
+         * Refuses the first flag on the command line that this mode does not read, whatever its value (a default given is
+         * ignored all the same).
+         *
+         * @throws UserError "bench: --batch is for timing steps (...), not for streaming (--stream)", with what to give
+         *                   instead where this mode has it
+         */
+        void refuseUnread(ParseResult parsed) {
+            for (OptionSpec option : parsed.matchedOptions()) {
+                String flag = option.longestName();
+                if (!reads(flag)) {
+                    throw new UserError("bench: " + flag + " is for " + Arrays.stream(values()).filter(m -> m.reads(flag))
+                            .map(m -> m.label).collect(Collectors.joining(" and ")) + ", not for " + label
+                            + (instead.containsKey(flag) ? ": " + instead.get(flag) : ""));
+                }
+            }
+        }
+    }
 
     private int size(int fallback, int min) {
         return Cli.within("bench", "--size", sizeFlag != null ? sizeFlag : fallback, min, 1024);
@@ -129,13 +195,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Cli.within("bench", this, "--warm-up", warmUp) > 0 && stream) {
-            throw new UserError("bench: --warm-up is for steps in this process; with --stream, repeat an N of --concurrent "
-                    + "(its first round is the warm-up)");
-        }
-        if (warmUp > 0 && runs != null) {
-            throw new UserError("bench: --warm-up times steps, not --runs");
-        }
+        Cli.within("bench", this, "--warm-up", warmUp);
+        Mode.of(stream, runs).refuseUnread(spec.commandLine().getParseResult());
         if (stream) {
             String id = name != null ? name : "fashion-cnn";
             ModelMetadata usual = usual(id);
@@ -172,9 +233,12 @@ final class BenchCommand implements Callable<Integer> {
             space = InputSpace.CAFFE_BGR;
         } else if (name.equals("vgg16") || name.equals("lenet")) {
             boolean vgg = name.equals("vgg16");
-            size = vgg ? size(128, 32) : 28;
+            if (!vgg && sizeFlag != null && sizeFlag != LENET_SIZE) {
+                throw new UserError("bench: --model lenet takes " + LENET_SIZE + " px pictures only, got --size " + sizeFlag);
+            }
+            size = vgg ? size(128, 32) : LENET_SIZE;
             layer = layer(vgg ? VGG16_LAYER : "conv4");
-            model = vgg ? Vgg16.notop(size, 0) : LeNet.create(28, 1, 10, 0);
+            model = vgg ? Vgg16.notop(size, 0) : LeNet.create(LENET_SIZE, 1, 10, 0);
             channels = vgg ? 3 : 1;
             space = vgg ? InputSpace.CAFFE_BGR : InputSpace.UNIT;
         } else {

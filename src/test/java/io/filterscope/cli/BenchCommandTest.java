@@ -9,15 +9,20 @@ import io.filterscope.model.FixtureModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code bench} ends each mode with one machine-readable line of figures; these are its shapes, not its speed. */
 class BenchCommandTest {
+    private static final String TIMING = "timing steps (no --stream or --runs)";
+    private static final String MEMORY = "measuring memory (--runs)";
+    private static final String STREAMING = "streaming (--stream)";
 
     /** The {@code key=value} pairs of the line that starts with {@code prefix}. */
     private static Map<String, String> figures(String out, String prefix) {
@@ -56,14 +61,71 @@ class BenchCommandTest {
 
     @Test
     void aWarmUpIsRefusedWhereNoStepsAreTimedInThisProcess() {
-        assertEquals("bench: --warm-up times steps, not --runs",
+        assertEquals("bench: --warm-up is for " + TIMING + ", not for " + MEMORY,
                 assertThrows(UserError.class, () -> CommandLine.run("bench", "--model", "lenet", "--runs", "2", "--warm-up", "1")).getMessage());
-        assertTrue(assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--warm-up", "1")).getMessage()
-                .startsWith("bench: --warm-up is for steps in this process"));
+        assertEquals("bench: --warm-up is for " + TIMING + ", not for " + STREAMING + ": repeat an N of --concurrent instead, whose "
+                + "first round is left out as a warm-up",
+                assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--warm-up", "1")).getMessage());
         assertEquals("bench: --warm-up must be between 0 and 600, got 601",
                 assertThrows(UserError.class, () -> CommandLine.run("bench", "--model", "lenet", "--warm-up", "601")).getMessage());
         assertEquals("bench: --warm-up must be between 0 and 600, got -1",
                 assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--warm-up", "-1")).getMessage());
+    }
+
+    /** A flag given in a mode that does not read it is one line naming the flag and the mode, before anything is run. */
+    @Test
+    void aFlagTheModeDoesNotReadIsRefusedNamingTheFlagAndTheMode() {
+        Map<List<String>, String> refused = new LinkedHashMap<>();
+        refused.put(List.of("--model", "lenet", "--preset", "plain"), "bench: --preset is for " + STREAMING + ", not for " + TIMING);
+        refused.put(List.of("--model", "lenet", "--concurrent", "1"), "bench: --concurrent is for " + STREAMING + ", not for " + TIMING);
+        refused.put(List.of("--model", "lenet", "--filter", "3"), "bench: --filter is for " + STREAMING + ", not for " + TIMING);
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--batch", "2"), "bench: --batch is for " + TIMING + ", not for " + MEMORY);
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--profile"), "bench: --profile is for " + TIMING + ", not for " + MEMORY);
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--preset", "plain"), "bench: --preset is for " + STREAMING + ", not for " + MEMORY);
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--filter", "1"), "bench: --filter is for " + STREAMING + ", not for " + MEMORY);
+        refused.put(List.of("--stream", "--profile"), "bench: --profile is for " + TIMING + ", not for " + STREAMING);
+        refused.put(List.of("--stream", "--runs", "2"), "bench: --runs is for " + MEMORY + ", not for " + STREAMING);
+        refused.put(List.of("--stream", "--batch", "2"), "bench: --batch is for " + TIMING + ", not for " + STREAMING
+                + ": --concurrent N streams N runs at once");
+        // Given is given: a value that happens to be the default is ignored all the same.
+        refused.put(List.of("--stream", "--batch", "1"), "bench: --batch is for " + TIMING + ", not for " + STREAMING
+                + ": --concurrent N streams N runs at once");
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--warm-up", "0"), "bench: --warm-up is for " + TIMING + ", not for " + MEMORY);
+        // The reference's LeNet is 28 px whatever its --size; ours was too, silently.
+        refused.put(List.of("--model", "lenet", "--size", "64"), "bench: --model lenet takes 28 px pictures only, got --size 64");
+        refused.put(List.of("--model", "lenet", "--runs", "2", "--size", "64"), "bench: --model lenet takes 28 px pictures only, got --size 64");
+        refused.forEach((flags, message) -> {
+            List<String> args = new ArrayList<>(List.of("bench", "--steps", "1"));
+            args.addAll(flags);
+            CommandLine.Failure f = CommandLine.fail(args.toArray(String[]::new));
+            assertEquals(message, f.message(), flags.toString());
+            assertEquals("", f.printed(), flags.toString());
+        });
+    }
+
+    /** Every flag a mode reads, all at once, as bench/side-by-side.sh gives them (lenet at --size 28 among them). */
+    @Test
+    void everyFlagAModeReadsIsAcceptedInIt(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Map<String, String> timed = figures(CommandLine.run("bench", "--model", "lenet", "--size", "28", "--batch", "2", "--steps", "2",
+                "--warm-up", "0", "--layer", "conv4", "--profile"), "filterscope steps_per_s=");
+        assertEquals("2", timed.get("batch"), timed.toString());
+        assertEquals("1", figures(CommandLine.run("bench", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2", "--size", "28",
+                "--steps", "1", "--runs", "1"), "filterscope memory ").get("runs"));
+        assertEquals("1.00", figures(CommandLine.run("bench", "--stream", "--models", dir.toString(), "--model", "tiny", "--layer", "conv2",
+                "--filter", "1", "--size", "28", "--steps", "2", "--preset", "plain", "--concurrent", "1"),
+                "filterscope stream_concurrent runs=1 ").get("vs_one_run"));
+    }
+
+    /** A new flag is read by some mode, or every use of it would be refused. */
+    @Test
+    void everyFlagOfBenchIsReadBySomeMode() {
+        for (OptionSpec option : Main.commandLine().getSubcommands().get("bench").getCommandSpec().options()) {
+            if (!option.usageHelp() && !option.versionHelp()) {
+                assertTrue(java.util.Arrays.stream(BenchCommand.Mode.values()).anyMatch(m -> m.reads(option.longestName())),
+                        option.longestName());
+            }
+        }
     }
 
     @Test
