@@ -4,6 +4,7 @@ import io.filterscope.UserError;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
@@ -75,10 +76,11 @@ final class ClassesCommand implements Callable<Integer> {
         int classes = (int) model.objectives().outputLayer().channels();
         Cli.within("classes", Params.STEPS, steps);
         long seed = render.seed;
-        Preset preset = render.preset("class");
-        Settings params = render.settings(preset);
-        Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
         int size = model.height();
+        Presets.Rendering rendering = render.rendering("class", model.data().at(size));
+        Preset preset = rendering.preset();
+        Settings params = rendering.settings();
+        Path file = CommandSupport.output("classes", out != null ? out : Path.of(model.id() + "-classes.png"));
         // All classes are one minibatch, rendered and then fed back at once.
         CommandSupport.checkMemory("classes", model, classes, size, List.of(model.objectives().outputLayer().name()),
                 "classes renders all of the model's classes at once, at its own size");

@@ -6,6 +6,7 @@ import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.objective.Objective;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
+import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.preset.Settings;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.engine.render.Renderer;
@@ -80,8 +81,9 @@ final class GalleryCommand implements Callable<Integer> {
         List<Integer> filters = CommandSupport.filters(spec, layer.channels(), layer.name());
         int side = Cli.within("gallery", Params.SIZE, size == null ? model.height() : size);
         Cli.within("gallery", Params.STEPS, steps);
-        Preset preset = render.preset("channel");
-        Settings params = render.settings(preset);
+        Presets.Rendering rendering = render.rendering("channel", model.data().at(side));
+        Preset preset = rendering.preset();
+        Settings params = rendering.settings();
         // About a million pixels per minibatch: all filters of a 28 px model at once, 64 at 128 px.
         int chunk = Cli.within("gallery", this, "--batch", batch != null ? batch
                 : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))));

@@ -6,6 +6,7 @@ import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
 import io.filterscope.engine.preset.Presets;
 import io.filterscope.engine.preset.Settings;
+import io.filterscope.engine.render.ModelData;
 import java.util.Iterator;
 import picocli.CommandLine.Option;
 
@@ -23,13 +24,20 @@ final class RenderOptions {
     @Bounds(param = "seed")
     int seed = Params.SEED.base();
 
-    /** The preset named, or the default of this kind of objective ({@code channel}, {@code class}). */
-    Preset preset(String objectiveType) {
-        return preset == null ? Presets.defaultFor(objectiveType) : Presets.named(preset);
+    /**
+     * The preset named, or the default of this kind of objective ({@code channel}, {@code class}), with {@code --params}
+     * applied, as it renders on the model's data at the run's size ({@link Presets#rendered}: data-prior without a prior
+     * there is natural): what a PNG records, so that rerun repeats what was drawn.
+     *
+     * @throws UserError for an unknown preset, or JSON or a setting that is wrong
+     */
+    Presets.Rendering rendering(String objectiveType, ModelData data) {
+        Preset chosen = preset == null ? Presets.defaultFor(objectiveType) : Presets.named(preset);
+        return Presets.rendered(chosen, settings(chosen), data);
     }
 
     /** The preset's defaults with {@code --params} applied. @throws UserError for JSON or a setting that is wrong */
-    Settings settings(Preset chosen) {
+    private Settings settings(Preset chosen) {
         if (params == null) {
             return chosen.defaults();
         }

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.image.PngFiles;
 import io.filterscope.model.FixtureModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code classes}: what it refuses before rendering. */
+/** {@code classes}: what it refuses before rendering, and what its PNG records. */
 class ClassesCommandTest {
 
     /**
@@ -29,4 +32,15 @@ class ClassesCommandTest {
         assertFalse(Files.exists(dir.resolve("big.png")));
     }
 
+    /** A model without a learned prior renders classes' default, data-prior, as natural: its PNG says natural, for rerun. */
+    @Test
+    void aModelWithoutAPriorRecordsTheNaturalItsDataPriorRendered(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Path png = dir.resolve("classes.png");
+        CommandLine.run("classes", "--models", dir.toString(), "--model", "tiny", "--steps", "2", "--out", png.toString());
+        Map<String, String> text = PngFiles.readText(png);
+        assertEquals("natural", text.get("filterscope:preset"));
+        assertEquals(Presets.NATURAL.defaults().toJson().toString(), text.get("filterscope:params"));
+        assertTrue(text.get(CommandSupport.COMMAND_KEY).contains("\"--preset\",\"natural\""), text.get(CommandSupport.COMMAND_KEY));
+    }
 }

@@ -1,13 +1,21 @@
 package io.filterscope.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.filterscope.UserError;
+import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.preset.Settings;
 import io.filterscope.image.PngFiles;
 import io.filterscope.model.FixtureModels;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +53,27 @@ class GalleryCommandTest {
                 "--steps", "2", "--columns", "4", "--out", png.toString());
         assertTrue(PngFiles.readText(png).get(CommandSupport.COMMAND_KEY).contains("\"--columns\",\"4\""),
                 PngFiles.readText(png).get(CommandSupport.COMMAND_KEY));
+    }
+
+    /**
+     * mnist-cnn's prior is of its own 28 px pictures: at 32 px data-prior renders as natural, with the changes asked of
+     * data-prior's settings (Presets.rendered). The PNG records that, in its settings and in the command rerun repeats,
+     * and rerun writes the same PNG from it.
+     */
+    @Test
+    void dataPriorWithoutItsPriorAtThisSizeIsRecordedAsTheNaturalItRendered(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("dp.png");
+        CommandLine.run("gallery", "--models", "models", "--model", "mnist-cnn", "--layer", "conv1", "--filters", "0-1", "--size", "32",
+                "--steps", "2", "--preset", "data-prior", "--params", "{\"jitter\":3}", "--out", png.toString());
+        Settings natural = Presets.NATURAL.defaults().with(CommandSupport.JSON.readTree("{\"jitter\":3}"));
+        Map<String, String> text = PngFiles.readText(png);
+        assertEquals("natural", text.get("filterscope:preset"));
+        assertEquals(natural.toJson().toString(), text.get("filterscope:params"));
+        List<String> command = CommandSupport.JSON.readValue(text.get(CommandSupport.COMMAND_KEY), new TypeReference<List<String>>() { });
+        assertEquals("natural", command.get(command.indexOf("--preset") + 1), command.toString());
+        assertEquals(natural.givenJson().toString(), command.get(command.indexOf("--params") + 1), command.toString());
+
+        CommandLine.run("rerun", png.toString(), "--models", "models");
+        assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(dir.resolve("dp-rerun.png")), "rerun's picture and settings");
     }
 }

@@ -226,13 +226,25 @@ public final class Presets {
         return sum == null ? scaled : sum.plus(scaled);
     }
 
+    /** A preset and the settings it renders with. */
+    public record Rendering(Preset preset, Settings settings) {
+    }
+
     /**
-     * {@link #standard} with the model's prior; for a model without one, {@link #NATURAL}'s parts from its settings
-     * with every setting the run changed from {@link #DATA_PRIOR}'s defaults changed the same way.
+     * What a run asked for {@code preset} with {@code settings} renders with on this model's data (at the run's size,
+     * {@link ModelData#at}): the same, except {@link #DATA_PRIOR} without a prior, which renders as {@link #NATURAL} with
+     * every setting the run changed from data-prior's defaults changed the same way ({@link Settings#withChanges}). What a
+     * record of the run names (a PNG's settings), so that it says what was drawn and repeats it.
      */
+    public static Rendering rendered(Preset preset, Settings settings, ModelData model) {
+        return preset == DATA_PRIOR && model.prior() == null
+                ? new Rendering(NATURAL, NATURAL.defaults().withChanges(DATA_PRIOR.defaults(), settings)) : new Rendering(preset, settings);
+    }
+
+    /** {@link #standard} with the model's prior; for a model without one, {@link #NATURAL} as {@link #rendered} says. */
     static RunParts dataPrior(Settings s, ModelData model, List<Objective> objectives) {
-        return model.prior() != null ? standard(s, model, objectives)
-                : natural(NATURAL.defaults().withChanges(DATA_PRIOR.defaults(), s), model, objectives);
+        Rendering r = rendered(DATA_PRIOR, s, model);
+        return r.preset() == DATA_PRIOR ? standard(s, model, objectives) : natural(r.settings(), model, objectives);
     }
 
     /** {@link #standard}, then Lucid's last, smaller jitter (half the first) after scale and rotation. */
