@@ -48,6 +48,9 @@ class ClassroomPageTest {
 
     @TempDir
     static Path models;
+    /** The pictures the tests upload and save. */
+    @TempDir
+    static Path files;
     static FilterScopeServer server;
     static String url;
     WebDriver browser;
@@ -141,7 +144,7 @@ class ClassroomPageTest {
         String saved = (String) ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[arguments.length - 1];"
                 + "shownPng().then((s) => s.png.arrayBuffer()).then((b) => {"
                 + "  let bin = ''; new Uint8Array(b).forEach((x) => { bin += String.fromCharCode(x); }); done(btoa(bin)); });");
-        Path png = Files.write(Files.createTempFile("shown", ".png"), java.util.Base64.getDecoder().decode(saved));
+        Path png = Files.write(Files.createTempFile(files, "shown", ".png"), java.util.Base64.getDecoder().decode(saved));
         assertTrue(ImageIO.read(png.toFile()).getWidth() > 0, "the saved PNG decodes");
         com.fasterxml.jackson.databind.JsonNode settings = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(io.filterscope.image.PngFiles.readText(png).get("filterscope:start"));
@@ -232,7 +235,7 @@ class ClassroomPageTest {
         // A user's own file, on a model whose class names hold markup.
         new Select(browser.findElement(By.id("model"))).selectByValue("zz-markup");
         waitFor(browser).until(d -> browser.findElement(By.id("explain")).getAttribute("hidden") != null);
-        Path image = Files.createTempFile("upload", ".png");
+        Path image = Files.createTempFile(files, "upload", ".png");
         BufferedImage img = new BufferedImage(60, 40, BufferedImage.TYPE_INT_RGB);
         img.getGraphics().fillOval(10, 5, 30, 30);
         ImageIO.write(img, "png", image.toFile());

@@ -41,6 +41,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ExplorerPageTest {
     @TempDir
     static Path models;
+    /** The pictures the tests upload. */
+    @TempDir
+    static Path files;
     static FilterScopeServer server;
     static String url;
     WebDriver browser;
@@ -99,7 +102,8 @@ class ExplorerPageTest {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1400,1000",
-                "--user-data-dir=" + Files.createTempDirectory("chromium").toAbsolutePath());
+                // A profile per browser, under target/ (removed with the build) rather than left behind in /tmp.
+                "--user-data-dir=" + Files.createTempDirectory(Files.createDirectories(Path.of("target", "chromium")), "profile").toAbsolutePath());
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).build();
         return new ChromeDriver(service, options);
     }
@@ -226,9 +230,9 @@ class ExplorerPageTest {
         }
     }
 
-    /** A 50 px PNG of a white disc on black, in a new temporary file named {@code prefix...png}. */
+    /** A 50 px PNG of a white disc on black, in a new file of {@link #files} named {@code prefix...png}. */
     private static Path circlePng(String prefix) throws IOException {
-        Path image = Files.createTempFile(prefix, ".png");
+        Path image = Files.createTempFile(files, prefix, ".png");
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(50, 50, java.awt.image.BufferedImage.TYPE_INT_RGB);
         img.getGraphics().fillOval(10, 10, 30, 30);
         javax.imageio.ImageIO.write(img, "png", image.toFile());
@@ -257,7 +261,7 @@ class ExplorerPageTest {
         load(browser);
         Path ok = circlePng("ok");
         Path late = Files.copy(ok, ok.resolveSibling("late-" + ok.getFileName()));
-        Path text = Files.writeString(Files.createTempFile("text", ".png"), "not an image");
+        Path text = Files.writeString(Files.createTempFile(files, "text", ".png"), "not an image");
         WebElement upload = browser.findElement(By.id("upload"));
         upload.sendKeys(ok.toAbsolutePath().toString());
         waitFor(browser).until(d -> d.findElements(By.cssSelector("#maps img[src^='data:image/png']")).size() >= 32
