@@ -68,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    @Option(names = "--model", paramLabel = "M", description = "vgg16, resnet50, lenet (random weights) or a model id (default: vgg16; fashion-cnn with --stream)")
+    @Option(names = "--model", paramLabel = "M", description = "vgg16, resnet50, lenet (random weights) or a model id (default: vgg16); with --stream, vgg16 or a "
+            + "model id (default: fashion-cnn)")
     String name;
 
     @Option(names = "--layer", paramLabel = "L", description = "layer whose channels are maximized (default: the model's usual)")
@@ -174,6 +175,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** VGG16's side: 128 px unless --size says (32 px at least, its five poolings' least), in every mode. */
+    private int vgg16Size() {
+        return size(128, 32);
+    }
+
     private int size(int fallback, int min) {
         return Cli.within("bench", "--size", sizeFlag != null ? sizeFlag : fallback, min, 1024);
     }
@@ -205,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
                     : id.equals("vgg16") ? VGG16_LAYER : models.store().load(id).defaultLayer().name();
             StreamBench.Case c = new StreamBench.Case(id, usualLayer,
                     Cli.within("bench", this, "--filter", filter),
-                    size(usual != null ? usual.inputShape().get(1) : 28, 8),
+                    id.equals("vgg16") ? vgg16Size() : size(usual != null ? usual.inputShape().get(1) : 28, 8),
                     Cli.within("bench", Params.STEPS, stepsFlag != null ? stepsFlag : Params.STEPS.base()), preset);
             if (concurrent == null) {
                 return StreamBench.run(models.dir(), c);
@@ -236,7 +242,7 @@ final class BenchCommand implements Callable<Integer> {
             if (!vgg && sizeFlag != null && sizeFlag != LENET_SIZE) {
                 throw new UserError("bench: --model lenet takes " + LENET_SIZE + " px pictures only, got --size " + sizeFlag);
             }
-            size = vgg ? size(128, 32) : LENET_SIZE;
+            size = vgg ? vgg16Size() : LENET_SIZE;
             layer = layer(vgg ? VGG16_LAYER : "conv4");
             model = vgg ? Vgg16.notop(size, 0) : LeNet.create(LENET_SIZE, 1, 10, 0);
             channels = vgg ? 3 : 1;

@@ -2,6 +2,7 @@ package io.filterscope.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.filterscope.IndexRange;
+import io.filterscope.MemorySize;
 import io.filterscope.UserError;
 import io.filterscope.engine.Backend;
 import io.filterscope.image.ImageInput;
@@ -133,8 +134,8 @@ final class CommandSupport {
         long needs = model.bytesFor(minibatch, side, layers);
         long budget = Backend.memoryBudget(0);
         if (needs > budget) {
-            throw new UserError(String.format(Locale.ROOT, "%s: a minibatch of %s at %d px needs about %.1f GB, more than the %.1f GB "
-                    + "it may take here: %s", command, count(minibatch, "image"), side, needs / 1e9, budget / 1e9, remedy));
+            throw new UserError(String.format(Locale.ROOT, "%s: a minibatch of %s at %d px needs about %s, more than the %s it may "
+                    + "take here: %s", command, count(minibatch, "image"), side, MemorySize.of(needs), MemorySize.of(budget), remedy));
         }
     }
 

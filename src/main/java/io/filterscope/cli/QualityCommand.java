@@ -4,6 +4,7 @@ import io.filterscope.engine.net.LayerInfo;
 import io.filterscope.engine.preset.Params;
 import io.filterscope.engine.preset.Preset;
 import io.filterscope.engine.preset.Presets;
+import io.filterscope.engine.render.ModelData;
 import io.filterscope.engine.render.RenderedImage;
 import io.filterscope.image.Grids;
 import io.filterscope.image.Tiles;
@@ -86,11 +87,17 @@ final class QualityCommand implements Callable<Integer> {
         Files.createDirectories(CommandSupport.directory("quality", out));
         System.out.printf("%s at %d px, %d steps, seed %d; robust: mean over %d draws of %s%n", model.id(), side, steps, seed,
                 FilterComparison.SCORE_DRAWS, FilterComparison.SCORE_TRANSFORMS);
-        // Without a learned prior at this size data-prior's defaults are natural's parts (Presets.dataPrior): the
-        // same images and scores, so one run of the two, which on a real network at 224 px is hours of CPU.
-        if (compared.contains(Presets.DATA_PRIOR) && compared.contains(Presets.NATURAL) && model.data().at(side).prior() == null) {
-            compared.remove(Presets.DATA_PRIOR);
-            System.out.printf("%s has no learned prior at %d px: data-prior is natural there, rendered once as natural%n", model.id(), side);
+        // Without a learned prior at this size data-prior renders as natural (Presets.rendered), and its rows and images say
+        // so; beside natural, the same images and scores, so one run of the two, which on a real network at 224 px is hours
+        // of CPU.
+        ModelData data = model.data().at(side);
+        if (compared.contains(Presets.DATA_PRIOR) && data.prior() == null) {
+            boolean both = compared.contains(Presets.NATURAL);
+            if (both) {
+                compared.remove(Presets.DATA_PRIOR);
+            }
+            System.out.printf("%s has no learned prior at %d px: data-prior is natural there%s%n", model.id(), side,
+                    both ? ", rendered once as natural" : "");
         }
         System.out.printf("%-24s %-14s %12s %12s %10s  %s%n", "layer", "preset", "activation", "robust", "high freq", "images");
         for (Map.Entry<LayerInfo, List<Integer>> e : compare.entrySet()) {
@@ -98,8 +105,9 @@ final class QualityCommand implements Callable<Integer> {
             List<Integer> filters = e.getValue();
             List<FilterComparison.Row> rows = new ArrayList<>();
             for (Preset preset : compared) {
-                FilterComparison.Row r = FilterComparison.run(model, layer.name(), filters, preset, preset.defaults(), side, steps, seed,
-                        ProgressBar.onStandardError());
+                Presets.Rendering rendering = Presets.rendered(preset, preset.defaults(), data);
+                FilterComparison.Row r = FilterComparison.run(model, layer.name(), filters, rendering.preset(), rendering.settings(), side,
+                        steps, seed, ProgressBar.onStandardError());
                 rows.add(r);
                 Path png = out.resolve(model.id() + "-" + layer.name().replace('/', '_') + "-" + r.preset() + ".png");
                 write(model, r, filters, side, png);

@@ -193,6 +193,9 @@ class BenchCommandTest {
                 "filterscope stream ");
         assertEquals("block5_conv1", f.get("layer"), f.toString());
         assertEquals("2", f.get("frames"), f.toString());
+        // Its sizes' bounds are its timing's too (it took 8 px and ran at 28 px when none was given).
+        assertEquals("bench: --size must be between 32 and 1024, got 28",
+                assertThrows(UserError.class, () -> CommandLine.run("bench", "--stream", "--model", "vgg16", "--size", "28")).getMessage());
     }
 
     @Test

@@ -41,7 +41,7 @@ class GalleryCommandTest {
         UserError e = assertThrows(UserError.class, () -> CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny",
                 "--layer", "conv4", "--filters", filters, "--batch", "1024", "--size", "512", "--steps", "1", "--out", dir.resolve("big.png").toString()));
         assertTrue(e.getMessage().startsWith("gallery: a minibatch of 1024 images at 512 px needs about ")
-                && e.getMessage().endsWith(" GB it may take here: give a smaller --batch or --size"), e.getMessage());
+                && e.getMessage().endsWith(" it may take here: give a smaller --batch or --size"), e.getMessage());
         assertFalse(java.nio.file.Files.exists(dir.resolve("big.png")));
     }
 
@@ -75,5 +75,19 @@ class GalleryCommandTest {
 
         CommandLine.run("rerun", png.toString(), "--models", "models");
         assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(dir.resolve("dp-rerun.png")), "rerun's picture and settings");
+    }
+
+    /** A prior's code asked for where the model has none at the run's size renders a Fourier image, and is recorded so. */
+    @Test
+    void aPriorAskedForWhereThereIsNoneIsRecordedAsTheFourierImageItRendered(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("prior.png");
+        CommandLine.run("gallery", "--models", "models", "--model", "mnist-cnn", "--layer", "conv1", "--filters", "0-1", "--size", "32",
+                "--steps", "2", "--preset", "plain", "--params", "{\"parameterization\":\"prior\"}", "--out", png.toString());
+        Map<String, String> text = PngFiles.readText(png);
+        assertEquals("plain", text.get("filterscope:preset"));
+        assertEquals(Presets.PLAIN.defaults().with(CommandSupport.JSON.readTree("{\"parameterization\":\"fft\"}")).toJson().toString(),
+                text.get("filterscope:params"));
+        CommandLine.run("rerun", png.toString(), "--models", "models");
+        assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(dir.resolve("prior-rerun.png")), "rerun's picture and settings");
     }
 }

@@ -26,6 +26,20 @@ class QualityCommandTest {
         assertFalse(Files.exists(dir.resolve("q").resolve("tiny-conv1-data-prior.png")));
     }
 
+    /** Asked for without natural, data-prior where there is no prior is rendered, listed and recorded as the natural it is. */
+    @Test
+    void dataPriorWithoutAPriorIsListedAndRecordedAsNatural(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        String printed = CommandLine.run("quality", "--models", dir.toString(), "--model", "tiny", "--layers", "conv1",
+                "--filters", "2", "--steps", "2", "--presets", "data-prior,plain", "--out", dir.resolve("q").toString());
+        assertTrue(printed.contains("tiny has no learned prior at 28 px: data-prior is natural there\n"), printed);
+        assertTrue(printed.lines().anyMatch(l -> l.startsWith("conv1") && l.contains(" natural ")), printed);
+        assertFalse(printed.lines().anyMatch(l -> l.startsWith("conv1") && l.contains(" data-prior ")), printed);
+        Path png = dir.resolve("q").resolve("tiny-conv1-natural.png");
+        assertEquals("natural", io.filterscope.image.PngFiles.readText(png).get("filterscope:preset"));
+        assertTrue(Files.exists(dir.resolve("q").resolve("tiny-conv1-plain.png")));
+    }
+
     /** With its prior, at the prior's size, data-prior is a run of its own beside natural. */
     @Test
     void onABundledModelAtItsPriorsSizeBothPresetsAreRendered(@TempDir Path dir) throws Exception {
@@ -62,7 +76,7 @@ class QualityCommandTest {
         CommandLine.Failure f = CommandLine.fail("quality", "--models", dir.toString(), "--model", "many", "--layers", "output",
                 "--filters", "4096", "--size", "512", "--steps", "1", "--out", dir.resolve("q").toString());
         assertTrue(f.message().startsWith("quality: a minibatch of 4096 images at 512 px needs about ")
-                && f.message().endsWith(" GB it may take here: give a smaller --filters or --size"), f.message());
+                && f.message().endsWith(" it may take here: give a smaller --filters or --size"), f.message());
         assertEquals("", f.printed());
         assertFalse(Files.exists(dir.resolve("q")), "no output folder made");
     }

@@ -184,11 +184,7 @@ public final class Presets {
         penalty = subtract(penalty, s.get(L1), ImageNorm.L1);
         penalty = subtract(penalty, s.get(L2), ImageNorm.L2);
         penalty = subtract(penalty, s.get(DIVERSITY), Diversity.OF_OBJECTIVES);
-        ParameterizationSpec.Kind kind = s.get(PARAMETERIZATION_KIND);
-        if (kind == ParameterizationSpec.Kind.PRIOR && model.prior() == null) {
-            kind = ParameterizationSpec.Kind.FFT;
-        }
-        return new RunParts(new ParameterizationSpec(kind, s.get(DECORRELATE), s.get(INIT), model.space(), model.prior()),
+        return new RunParts(new ParameterizationSpec(parameterization(s, model), s.get(DECORRELATE), s.get(INIT), model.space(), model.prior()),
                 new OptimizerSettings(s.get(OPTIMIZER_KIND), s.get(LR), s.get(LR_DECAY)), transforms, regularizers,
                 penalty, new LeakyStart(s.get(LEAKY_RELU), s.get(LEAKY_STEPS)), model.examples());
     }
@@ -233,12 +229,25 @@ public final class Presets {
     /**
      * What a run asked for {@code preset} with {@code settings} renders with on this model's data (at the run's size,
      * {@link ModelData#at}): the same, except {@link #DATA_PRIOR} without a prior, which renders as {@link #NATURAL} with
-     * every setting the run changed from data-prior's defaults changed the same way ({@link Settings#withChanges}). What a
-     * record of the run names (a PNG's settings), so that it says what was drawn and repeats it.
+     * every setting the run changed from data-prior's defaults changed the same way ({@link Settings#withChanges}), and a
+     * prior's code asked for where there is none, which is a Fourier image ({@link #parameterization}). What a record of the
+     * run names (a PNG's settings), so that it says what was drawn and repeats it.
      */
     public static Rendering rendered(Preset preset, Settings settings, ModelData model) {
-        return preset == DATA_PRIOR && model.prior() == null
+        Rendering asked = preset == DATA_PRIOR && model.prior() == null
                 ? new Rendering(NATURAL, NATURAL.defaults().withChanges(DATA_PRIOR.defaults(), settings)) : new Rendering(preset, settings);
+        ParameterizationSpec.Kind kind = parameterization(asked.settings(), model);
+        return kind == asked.settings().get(PARAMETERIZATION_KIND) ? asked
+                : new Rendering(asked.preset(), asked.settings().with(PARAMETERIZATION_KIND, kind));
+    }
+
+    /**
+     * The parameterization a run gets: the one its settings name, except a prior's code where the model has no prior at
+     * the run's size, which is a Fourier image (Lucid's default) instead.
+     */
+    private static ParameterizationSpec.Kind parameterization(Settings s, ModelData model) {
+        ParameterizationSpec.Kind kind = s.get(PARAMETERIZATION_KIND);
+        return kind == ParameterizationSpec.Kind.PRIOR && model.prior() == null ? ParameterizationSpec.Kind.FFT : kind;
     }
 
     /** {@link #standard} with the model's prior; for a model without one, {@link #NATURAL} as {@link #rendered} says. */

@@ -1,5 +1,6 @@
 package io.filterscope.server.compute;
 
+import io.filterscope.MemorySize;
 import io.filterscope.engine.Backend;
 import io.filterscope.engine.net.Network;
 import io.filterscope.engine.render.AscentRun;
@@ -643,8 +644,8 @@ public final class ComputeService implements AutoCloseable {
         long need = parsed.model().bytesFor(images, key.inputSize(), key.layers());
         if (need > settings.memoryBudget()) {
             throw new ApiError(413, "too_large", what + " on " + parsed.model().id() + " need" + (images == 1 ? "s" : "")
-                    + " about " + mb(need) + " of memory, more than this worker's budget of "
-                    + mb(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
+                    + " about " + MemorySize.of(need) + " of memory, more than this worker's budget of "
+                    + MemorySize.of(settings.memoryBudget()) + "; ask for fewer images or a smaller size").exception();
         }
         double seconds = stepSeconds(key, images, parsed.imageMultiplyAdds(parts));
         if (seconds * 1000 > settings.maxStepMs()) {
@@ -1077,7 +1078,7 @@ public final class ComputeService implements AutoCloseable {
             LOG.error("out of memory in {}: {}", where, oom.getMessage());
             long freed = freeMemory();
             return new ApiError(503, "out_of_memory", "the compute worker ran out of memory (" + firstLine(oom)
-                    + "); freed " + mb(freed) + " of cached networks, try again or ask for less").exception();
+                    + "); freed " + MemorySize.of(freed) + " of cached networks, try again or ask for less").exception();
         }
         if (t instanceof Error || t instanceof RuntimeException && !(t instanceof ApiError.ApiException)
                 && !(t instanceof io.filterscope.UserError)) {
@@ -1572,13 +1573,9 @@ public final class ComputeService implements AutoCloseable {
             detail = "busy with " + stuck.busyWith + " for " + busyMs / 1000 + " s";
         } else if (Backend.overMemoryLimit()) {
             state = "out_of_memory";
-            detail = "the process uses more memory than JavaCPP allows it (" + mb(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()) + ")";
+            detail = "the process uses more memory than JavaCPP allows it (" + MemorySize.of(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()) + ")";
         }
         return new Health(state, detail, settings.memoryBudget(), reserved, store.networks().bytes());
-    }
-
-    static String mb(long bytes) {
-        return bytes >= 10L << 30 ? (bytes >> 30) + " GB" : String.format(java.util.Locale.ROOT, "%.0f MB", bytes / 1048576.0);
     }
 
     /** Ends every run with "stopped" (a command); returns how many there were. */
