@@ -27,22 +27,37 @@ public final class Main {
         int status;
         try {
             status = run(args);
-        } catch (UserError e) {
-            System.err.println("filterscope: " + e.getMessage());
-            status = 2;
-        } catch (InterruptedException e) {
-            status = 130;
-        } catch (IOException e) {
-            System.err.println("filterscope: " + describe(e));
-            status = 1;
-        } catch (io.filterscope.engine.render.RunFailedException | io.filterscope.engine.net.UnsupportedLayerException e) {
-            System.err.println("filterscope: " + e.getMessage());
-            status = 1;
-        } catch (Exception e) {
-            System.err.println("filterscope: unexpected error: " + e);
-            status = 1;
+        } catch (Throwable e) {
+            status = report(e, System.err);
         }
         System.exit(status);
+    }
+
+    /**
+     * Says in one line on {@code err} why a command ended (nothing for an interrupt) and returns its exit status: 2 for
+     * a user's mistake, 130 when interrupted, 1 otherwise. Running out of memory is one line too, not a stack trace: the
+     * estimate that refuses a render too large beforehand does not count everything (a JavaCPP cap of 400 MB passed
+     * it and then failed scoring example pictures), and the JVM's own limit may be lower than the machine's.
+     */
+    static int report(Throwable e, java.io.PrintStream err) {
+        if (e instanceof UserError) {
+            err.println("filterscope: " + e.getMessage());
+            return 2;
+        }
+        if (e instanceof InterruptedException) {
+            return 130;
+        }
+        if (e instanceof IOException io) {
+            err.println("filterscope: " + describe(io));
+        } else if (e instanceof io.filterscope.engine.render.RunFailedException || e instanceof io.filterscope.engine.net.UnsupportedLayerException) {
+            err.println("filterscope: " + e.getMessage());
+        } else if (e instanceof OutOfMemoryError) {
+            String why = e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("");
+            err.println("filterscope: out of memory" + why + " (give fewer images or a smaller size, or the process more memory)");
+        } else {
+            err.println("filterscope: unexpected error: " + e);
+        }
+        return 1;
     }
 
     /**

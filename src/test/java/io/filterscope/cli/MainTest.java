@@ -361,4 +361,22 @@ class MainTest {
         assertTrue(e.getMessage().contains(expected) && !e.getMessage().contains("\n"),
                 "expected '" + expected + "' in: " + e.getMessage());
     }
+
+    /** Whatever ends a command, it says why in one line: running out of memory too, not a stack trace. */
+    @Test
+    void everyEndIsOneLineWithItsExitStatus() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, Main.report(new OutOfMemoryError("Cannot allocate 1048576 + 1024 bytes\n(a second line)"), err));
+        assertEquals(2, Main.report(new io.filterscope.UserError("gallery: --steps must be between 1 and 5000, got 0"), err));
+        assertEquals(1, Main.report(new java.nio.file.NoSuchFileException("/nowhere/x.png"), err));
+        assertEquals(1, Main.report(new IllegalStateException("a bug"), err));
+        assertEquals(130, Main.report(new InterruptedException(), err));
+        assertEquals(List.of(
+                "filterscope: out of memory: Cannot allocate 1048576 + 1024 bytes (give fewer images or a smaller size, or the process more memory)",
+                "filterscope: gallery: --steps must be between 1 and 5000, got 0",
+                "filterscope: /nowhere/x.png: no such file or directory",
+                "filterscope: unexpected error: java.lang.IllegalStateException: a bug"),
+                bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+    }
 }

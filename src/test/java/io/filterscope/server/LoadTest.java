@@ -63,7 +63,7 @@ class LoadTest {
                         JsonObject done = client.nextEvent(e -> "done".equals(e.getString("type")) && run.equals(e.getString("run")));
                         List<Integer> steps = client.frames(run).stream().map(f -> f.header().getInteger("step")).toList();
                         assertEquals(java.util.stream.IntStream.rangeClosed(1, STEPS).boxed().toList(), steps,
-                                "a runner that keeps up gets every step's frame, in order");
+                                "a runner that keeps up gets every step's frame, in order; its done: " + done.encode());
                         counts[1] += "completed".equals(done.getString("reason")) ? 1 : 0;
                     }
                     return counts;
