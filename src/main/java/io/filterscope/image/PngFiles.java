@@ -42,31 +42,43 @@ public final class PngFiles {
     private PngFiles() {}
 
     /**
-     * Encodes an 8-bit grey or RGB image as a plain PNG (no text, fastest compression), written directly:
-     * for the small frames of a live run, ImageIO's per-image set-up costs more than the pixels.
+     * A live run's frame as a plain PNG (no text), written directly from its planes [c, h, w] with values in [0, 1]
+     * (clamped and rounded as {@link Tiles#fromPlanes} does): 8-bit grey for one channel, RGB for three. For the small
+     * frames of a live run ImageIO's per-image set-up costs more than the pixels. With {@code compress} false the pixels
+     * go in deflate's stored blocks (RFC 1951, 3.2.4) without zlib: a zlib stream allocates about 256 KB and clears 64 KB
+     * of it, more than a 28 px frame's 800 bytes, whose noisy pixels deflate by a tenth at most.
+     *
+     * @throws IllegalArgumentException when {@code channels} is not 1 or 3 or the planes do not hold c * h * w values
      */
-    public static byte[] encodeFrame(BufferedImage image) {
-        boolean grey = image.getType() == BufferedImage.TYPE_BYTE_GRAY;
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int perPixel = grey ? 1 : 3;
-        byte[] raw = new byte[h * (1 + w * perPixel)];
-        int[] rgb = grey ? null : image.getRGB(0, 0, w, h, null, 0, w);
-        byte[] levels = grey ? ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData() : null;
+    public static byte[] encodeFrame(float[] planes, int channels, int width, int height, boolean compress) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("cannot make a frame from " + channels + " channels: expected 1 or 3");
+        }
+        Tiles.checkLength(planes, channels, width, height);
+        int plane = width * height;
+        byte[] raw = new byte[height * (1 + width * channels)];
         int at = 0;
-        for (int y = 0; y < h; y++) {
+        for (int y = 0; y < height; y++) {
             raw[at++] = 0; // filter type: none
-            for (int x = 0; x < w; x++) {
-                if (grey) {
-                    raw[at++] = levels[y * w + x];
-                } else {
-                    int p = rgb[y * w + x];
-                    raw[at++] = (byte) (p >> 16);
-                    raw[at++] = (byte) (p >> 8);
-                    raw[at++] = (byte) p;
+            for (int p = y * width; p < (y + 1) * width; p++) {
+                for (int c = 0; c < channels; c++) {
+                    raw[at++] = (byte) Tiles.level(planes[c * plane + p]);
                 }
             }
         }
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) (channels == 1 ? 0 : 2)).put((byte) 0).put((byte) 0).put((byte) 0);
+        byte[] idat = compress ? deflate(raw) : stored(raw);
+        ByteArrayOutputStream png = new ByteArrayOutputStream(idat.length + 64);
+        png.writeBytes(SIGNATURE);
+        chunk(png, "IHDR", header.array());
+        chunk(png, "IDAT", idat);
+        chunk(png, "IEND", new byte[0]);
+        return png.toByteArray();
+    }
+
+    /** {@code raw} as a zlib stream at the fastest compression. */
+    private static byte[] deflate(byte[] raw) {
         java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
         ByteArrayOutputStream idat = new ByteArrayOutputStream(raw.length / 2 + 64);
         try {
@@ -79,14 +91,34 @@ public final class PngFiles {
         } finally {
             deflater.end(); // frees zlib's native memory now rather than at some later GC
         }
-        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h)
-                .put((byte) 8).put((byte) (grey ? 0 : 2)).put((byte) 0).put((byte) 0).put((byte) 0);
-        ByteArrayOutputStream png = new ByteArrayOutputStream(idat.size() + 64);
-        png.writeBytes(SIGNATURE);
-        chunk(png, "IHDR", header.array());
-        chunk(png, "IDAT", idat.toByteArray());
-        chunk(png, "IEND", new byte[0]);
-        return png.toByteArray();
+        return idat.toByteArray();
+    }
+
+    /** Deflate's largest stored block, in bytes. */
+    private static final int STORED_BLOCK = 65_535;
+
+    /**
+     * {@code raw} as a zlib stream of stored (uncompressed) blocks: the two-byte header, each block's header byte
+     * (last or not, type 00) and its length and the length's complement (little-endian), then the Adler-32 of
+     * {@code raw} (big-endian).
+     */
+    static byte[] stored(byte[] raw) {
+        int blocks = Math.max(1, (raw.length + STORED_BLOCK - 1) / STORED_BLOCK);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(2 + 5 * blocks + raw.length + 4);
+        out.put((byte) 0x78).put((byte) 0x01); // deflate with a 32 KB window, no dictionary; 0x7801 is a multiple of 31
+        int from = 0;
+        do {
+            int length = Math.min(STORED_BLOCK, raw.length - from);
+            boolean last = from + length == raw.length;
+            out.put((byte) (last ? 1 : 0));
+            out.put((byte) length).put((byte) (length >> 8)).put((byte) ~length).put((byte) (~length >> 8));
+            out.put(raw, from, length);
+            from += length;
+        } while (from < raw.length);
+        java.util.zip.Adler32 adler = new java.util.zip.Adler32();
+        adler.update(raw);
+        out.putInt((int) adler.getValue());
+        return out.array();
     }
 
     private static void chunk(ByteArrayOutputStream png, String type, byte[] data) {

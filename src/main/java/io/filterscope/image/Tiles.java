@@ -20,7 +20,7 @@ public final class Tiles {
         checkLength(values, 1, width, height);
         int[] samples = new int[width * height];
         for (int i = 0; i < samples.length; i++) {
-            samples[i] = toByte(values[i]);
+            samples[i] = level(values[i]);
         }
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
         // Raster samples, not setRGB: setRGB would pass the grey through a gamma conversion.
@@ -34,7 +34,7 @@ public final class Tiles {
         int plane = width * height;
         int[] pixels = new int[plane];
         for (int i = 0; i < plane; i++) {
-            pixels[i] = toByte(values[i]) << 16 | toByte(values[plane + i]) << 8 | toByte(values[2 * plane + i]);
+            pixels[i] = level(values[i]) << 16 | level(values[plane + i]) << 8 | level(values[2 * plane + i]);
         }
         return rgbImage(pixels, width, height);
     }
@@ -102,7 +102,8 @@ public final class Tiles {
         return colour;
     }
 
-    private static int toByte(float value) {
+    /** A value in [0, 1] as an 8-bit level: clamped, NaN as 0, rounded to the nearest of 255 steps. */
+    static int level(float value) {
         // Written so that NaN falls into the first branch.
         return !(value > 0) ? 0 : value >= 1 ? 255 : Math.round(value * 255);
     }
@@ -113,7 +114,7 @@ public final class Tiles {
         return image;
     }
 
-    private static void checkLength(float[] values, int channels, int width, int height) {
+    static void checkLength(float[] values, int channels, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
         }

@@ -144,23 +144,62 @@ class PngFilesTest {
     }
 
     @Test
-    void framePngsDecodeToTheSamePixelsInGreyAndColour() throws IOException {
+    void framePngsDecodeToThePixelsOfTheirPlanesCompressedOrStored() throws IOException {
         java.util.Random random = new java.util.Random(3);
-        for (int type : new int[] {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_INT_RGB}) {
-            BufferedImage image = new BufferedImage(37, 20, type);
-            for (int y = 0; y < 20; y++) {
-                for (int x = 0; x < 37; x++) {
-                    image.setRGB(x, y, random.nextInt(1 << 24));
+        // 160 x 150 RGB is 72,150 bytes of scanlines: two stored blocks.
+        for (int[] size : new int[][] {{37, 20}, {28, 28}, {160, 150}}) {
+            for (int channels : new int[] {1, 3}) {
+                int w = size[0];
+                int h = size[1];
+                float[] planes = new float[channels * w * h];
+                for (int i = 0; i < planes.length; i++) {
+                    planes[i] = random.nextFloat() * 1.2f - 0.1f; // some below 0 and above 1: clamped
                 }
-            }
-            BufferedImage decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(PngFiles.encodeFrame(image)));
-            assertEquals(37, decoded.getWidth());
-            assertEquals(20, decoded.getHeight());
-            for (int y = 0; y < 20; y++) {
-                for (int x = 0; x < 37; x++) {
-                    assertEquals(image.getRGB(x, y), decoded.getRGB(x, y), "pixel " + x + "," + y + " of type " + type);
+                planes[5] = Float.NaN;
+                BufferedImage expected = Tiles.fromPlanes(planes, channels, w, h);
+                for (boolean compress : new boolean[] {true, false}) {
+                    byte[] png = PngFiles.encodeFrame(planes, channels, w, h, compress);
+                    BufferedImage decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+                    String what = w + "x" + h + "x" + channels + (compress ? " compressed" : " stored");
+                    assertEquals(w, decoded.getWidth(), what);
+                    assertEquals(h, decoded.getHeight(), what);
+                    assertEquals(channels, decoded.getRaster().getNumBands(), what);
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            for (int c = 0; c < channels; c++) {
+                                assertEquals(expected.getRaster().getSample(x, y, c), decoded.getRaster().getSample(x, y, c),
+                                        what + ", pixel " + x + "," + y + " channel " + c);
+                            }
+                        }
+                    }
+                    if (!compress) {
+                        // Stored: the scanlines (a filter byte a row) plus 11 bytes of zlib framing, 5 more a further block.
+                        int raw = h * (1 + w * channels);
+                        assertEquals(raw + 11 + 5 * ((raw - 1) / 65_535), idatLength(png), what);
+                    }
                 }
             }
         }
+    }
+
+    @Test
+    void framesOfOtherChannelCountsOrLengthsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> PngFiles.encodeFrame(new float[8], 2, 2, 2, true));
+        assertThrows(IllegalArgumentException.class, () -> PngFiles.encodeFrame(new float[5], 1, 2, 2, false));
+    }
+
+    /** The length of the first IDAT chunk of {@code png}. */
+    private static int idatLength(byte[] png) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png, 8, png.length - 8);
+        while (b.remaining() >= 8) {
+            int length = b.getInt();
+            byte[] type = new byte[4];
+            b.get(type);
+            if (new String(type, java.nio.charset.StandardCharsets.US_ASCII).equals("IDAT")) {
+                return length;
+            }
+            b.position(b.position() + length + 4);
+        }
+        throw new AssertionError("no IDAT chunk");
     }
 }
