@@ -158,6 +158,18 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aBrowsersOfferOfCompressedMessagesIsDeclined() throws Exception {
+        // Every browser offers this; frames are PNG or JPEG already, so deflating them again only costs the event loop.
+        try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port,
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")) {
+            assertFalse(ws.head.toLowerCase(java.util.Locale.ROOT).contains("sec-websocket-extensions"), ws.head);
+            ws.frame(1, true, "{\"op\":\"list\"}".getBytes(StandardCharsets.US_ASCII));
+            ws.frame(8, true, new byte[] {0x03, (byte) 0xe8});
+            assertEquals(1000, ws.closeCode(), "an uncompressed message is answered, then the socket closes normally");
+        }
+    }
+
+    @Test
     void invalidUtf8InATextMessageClosesWith1007() throws Exception {
         try (RawHttp.RawSocket ws = new RawHttp.RawSocket(port, "127.0.0.1:" + port)) {
             byte[] bad = "{\"op\":\"list\",\"x\":\"??\"}".getBytes(StandardCharsets.US_ASCII);

@@ -38,7 +38,15 @@ final class RawHttp {
         private final InputStream in;
         private final OutputStream out;
 
+        /** The upgrade's status line and headers, as the server sent them. */
+        final String head;
+
         RawSocket(int port, String host) throws IOException {
+            this(port, host, "");
+        }
+
+        /** Upgrades with {@code extraHeaders} (each ending in CRLF) besides the handshake's own. */
+        RawSocket(int port, String host, String extraHeaders) throws IOException {
             socket = new Socket();
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(30_000);
@@ -46,7 +54,8 @@ final class RawHttp {
             out = socket.getOutputStream();
             String key = Base64.getEncoder().encodeToString("raw-websocket-key".getBytes(StandardCharsets.US_ASCII));
             out.write(("GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 int b = in.read();
@@ -59,6 +68,7 @@ final class RawHttp {
                 socket.close();
                 throw new IOException("upgrade refused: " + head.toString().lines().findFirst().orElse(""));
             }
+            this.head = head.toString();
         }
 
         /** Sends one masked frame. */
