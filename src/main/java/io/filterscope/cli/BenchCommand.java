@@ -160,14 +160,14 @@ final class BenchCommand implements Callable<Integer> {
          * Refuses the first flag on the command line that this mode does not read, whatever its value (a default given is
          * ignored all the same).
          *
-         * @throws UserError "bench: --batch is for timing steps (...), not for streaming (--stream)", with what to give
-         *                   instead where this mode has it
+         * @throws UserError "--batch is for timing steps (...), not for streaming (--stream)", with what to give instead
+         *                   where this mode has it ({@link Cli} puts "bench: " before it)
          */
         void refuseUnread(ParseResult parsed) {
             for (OptionSpec option : parsed.matchedOptions()) {
                 String flag = option.longestName();
                 if (!reads(flag)) {
-                    throw new UserError("bench: " + flag + " is for " + Arrays.stream(values()).filter(m -> m.reads(flag))
+                    throw new UserError(flag + " is for " + Arrays.stream(values()).filter(m -> m.reads(flag))
                             .map(m -> m.label).collect(Collectors.joining(" and ")) + ", not for " + label
                             + (instead.containsKey(flag) ? ": " + instead.get(flag) : ""));
                 }
@@ -240,7 +240,7 @@ final class BenchCommand implements Callable<Integer> {
         } else if (name.equals("vgg16") || name.equals("lenet")) {
             boolean vgg = name.equals("vgg16");
             if (!vgg && sizeFlag != null && sizeFlag != LENET_SIZE) {
-                throw new UserError("bench: --model lenet takes " + LENET_SIZE + " px pictures only, got --size " + sizeFlag);
+                throw new UserError("--model lenet takes " + LENET_SIZE + " px pictures only, got --size " + sizeFlag);
             }
             size = vgg ? vgg16Size() : LENET_SIZE;
             layer = layer(vgg ? VGG16_LAYER : "conv4");

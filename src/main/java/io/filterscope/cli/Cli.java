@@ -48,7 +48,22 @@ final class Cli {
         if (!(leaf.commandSpec().userObject() instanceof Callable<?> command)) {
             throw new UserError("no command given; commands: " + commands(cli));
         }
-        return (Integer) command.call();
+        try {
+            return (Integer) command.call();
+        } catch (UserError e) {
+            throw named(leaf.commandSpec().name(), e);
+        }
+    }
+
+    /**
+     * A command's refusal starting with the command's name, as its flags' refusals do ({@code bench: unknown layer 'zz'
+     * ...}): put here once for whatever the command and the code it calls throw, which may not know the command. A
+     * message that starts with it already is left as it is; one from a command run inside it keeps that one's name
+     * after it ({@code rerun: gallery: unknown model 'x' ...}).
+     */
+    private static UserError named(String command, UserError e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith(command + ": ") ? e : new UserError(command + ": " + message, e.notFound);
     }
 
     private static String describe(ParameterException e, String... args) {

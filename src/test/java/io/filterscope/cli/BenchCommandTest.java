@@ -145,8 +145,12 @@ class BenchCommandTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("# per-step cpu ms (all threads): min=")), out);
     }
 
+    /**
+     * A refusal from the code bench calls (the model store, the network, the server a stream runs on) starts with
+     * {@code bench:} as its own flags' refusals do; it lacked it.
+     */
     @Test
-    void anUnknownLayerIsNotFoundListingTheLayersWhateverIsMeasured(@TempDir Path dir) throws Exception {
+    void anUnknownLayerOrModelIsNotFoundStartingWithBenchWhateverIsMeasured(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         for (List<String> flags : List.of(List.of("--model", "lenet"), List.of("--model", "lenet", "--runs", "2"),
                 List.of("--models", dir.toString(), "--model", "tiny"), List.of("--models", dir.toString(), "--model", "tiny", "--runs", "2"),
@@ -154,8 +158,12 @@ class BenchCommandTest {
             List<String> args = new ArrayList<>(List.of("bench", "--layer", "zz", "--steps", "1"));
             args.addAll(flags);
             UserError e = assertThrows(UserError.class, () -> Main.run(args.toArray(String[]::new)));
-            assertTrue(e.getMessage().startsWith("unknown layer 'zz'") && e.getMessage().contains("(layers: conv1, ")
+            assertTrue(e.getMessage().startsWith("bench: unknown layer 'zz'") && e.getMessage().contains("(layers: conv1, ")
                     && e.getMessage().endsWith(")"), flags + ": " + e.getMessage());
+        }
+        for (String mode : new String[] {"--stream", "--profile"}) {
+            UserError e = assertThrows(UserError.class, () -> Main.run("bench", mode, "--models", dir.toString(), "--model", "nope"));
+            assertTrue(e.notFound && e.getMessage().startsWith("bench: unknown model 'nope' ("), mode + ": " + e.getMessage());
         }
     }
 

@@ -53,7 +53,7 @@ class ServeCommandTest {
         // Both right: the next thing checked is the models folder.
         String next = CommandLine.fail("serve", "--port", "0", "--models", models, "--tls-cert", cert.toString(),
                 "--tls-key", key.toString()).message();
-        assertEquals("models folder " + dir.resolve("no-such-folder") + " does not exist (give --models DIR or set FILTERSCOPE_MODELS)", next);
+        assertEquals("serve: models folder " + dir.resolve("no-such-folder") + " does not exist (give --models DIR or set FILTERSCOPE_MODELS)", next);
     }
 
     /**
