@@ -63,6 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     private static final String VGG16_LAYER = "block5_conv1";
     /** The side {@code lenet} takes: its dense layer is built for 28 px maps, as the reference's LeNet is. */
     private static final int LENET_SIZE = 28;
+    /** The largest --size bench takes, in px, in every mode and for every model. */
+    private static final int MAX_SIZE = 1024;
     private static final int WARMUP = 3;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -181,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private int size(int fallback, int min) {
-        return Cli.within("bench", "--size", sizeFlag != null ? sizeFlag : fallback, min, 1024);
+        return Cli.within("bench", "--size", sizeFlag != null ? sizeFlag : fallback, min, MAX_SIZE);
     }
 
     private String layer(String fallback) {
@@ -254,7 +256,8 @@ final class BenchCommand implements Callable<Integer> {
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;
-            loaded.layer(layer);
+            // A layer whose map shrinks to nothing at this size (mnist-cnn's pool2 at 8 px) is said so, as a run's start is.
+            loaded.requireMap(layer, size, 0, MAX_SIZE);
             if (runCount > 0) {
                 return MemoryBench.run(b -> loaded.borrow(b, size), loaded::release, layer, space, runCount, steps);
             }

@@ -423,6 +423,37 @@ public final class LoadedModel implements Renderer.Networks {
         return own.shapeAt(layer(layer).name(), 1, side, side);
     }
 
+    /**
+     * Refuses a layer that has no map for square images of {@code side} px: a dense layer (or one after it) at another size
+     * than the model's own, or a map that some convolution or pooling on its way shrinks to nothing. The one check of the
+     * server's runs and of {@code bench}.
+     *
+     * @param side    the network's input side in px: the images' side as asked plus {@code pad}
+     * @param pad     px the transforms add around each image before the network (0 for none); said in the message, and
+     *                taken off the smallest side named
+     * @param largest the largest side in px the caller takes, the end of the search for the smallest side that has a map
+     * @throws UserError one line: {@code layer conv3 of tiny has no map at 8 px: a map on its way shrinks to nothing; the
+     *                   smallest size it takes is 10 px}, or that the layer is computed at the model's own size only
+     */
+    public void requireMap(String layer, int side, int pad, int largest) {
+        if (mapAt(layer, side) != null) {
+            return;
+        }
+        String at = sizeWithPad(side, pad);
+        if (!takesAnySize(layer)) {
+            throw new UserError("layer " + layer + " of " + id() + " can only be computed at the model's own size, "
+                    + height() + " px; got " + at);
+        }
+        int smallest = smallestSide(layer, largest + pad) - pad;
+        throw new UserError("layer " + layer + " of " + id() + " has no map at " + at + ": a map on its way shrinks to "
+                + "nothing; " + (smallest > 0 ? "the smallest size it takes is " + smallest + " px" : "no size up to " + largest + " px has one"));
+    }
+
+    /** "8 px", or with a pad "8 px (12 px with the pad)": an image's size as asked and, if other, as the network takes it. */
+    public static String sizeWithPad(int side, int pad) {
+        return (side - pad) + " px" + (pad == 0 ? "" : " (" + side + " px with the pad)");
+    }
+
     /** The smallest side in px, from 1 to {@code limit}, of square images for which {@code layer} has a map; 0 if none. */
     public int smallestSide(String layer, int limit) {
         for (int side = 1; side <= limit; side++) {

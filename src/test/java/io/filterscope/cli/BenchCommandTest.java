@@ -167,6 +167,31 @@ class BenchCommandTest {
         }
     }
 
+    /**
+     * A layer whose map shrinks to nothing at {@code --size} is refused naming the smallest size it takes, as a run's start
+     * is, where bench said "unknown layer 'pool2'" of a layer the model lists. tiny is LeNet (3x3 convolutions without
+     * padding, 2x2 pools): conv4's map is (s - 4) / 2 - 4 px, rounded down, and pool2 needs 2 of it, so 16 px at least
+     * (worked by hand). Its dense layer takes the model's own size only.
+     */
+    @Test
+    void aLayerWithNoMapAtTheSizeIsRefusedNamingTheSmallestSizeItTakes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        for (List<String> mode : List.of(List.<String>of(), List.of("--runs", "2"))) {
+            List<String> args = new ArrayList<>(List.of("bench", "--models", dir.toString(), "--model", "tiny", "--steps", "1"));
+            args.addAll(mode);
+            List<String> pool2 = new ArrayList<>(args);
+            pool2.addAll(List.of("--layer", "pool2", "--size", "8"));
+            CommandLine.Failure f = CommandLine.fail(pool2.toArray(String[]::new));
+            assertEquals("bench: layer pool2 of tiny has no map at 8 px: a map on its way shrinks to nothing; the smallest size it "
+                    + "takes is 16 px", f.message(), mode.toString());
+            assertEquals("", f.printed(), mode.toString());
+            List<String> dense = new ArrayList<>(args);
+            dense.addAll(List.of("--layer", "output", "--size", "32"));
+            assertEquals("bench: layer output of tiny can only be computed at the model's own size, 28 px; got 32 px",
+                    CommandLine.fail(dense.toArray(String[]::new)).message(), mode.toString());
+        }
+    }
+
     @Test
     void streamingThroughARealWebSocketGetsOneFramePerStep(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");

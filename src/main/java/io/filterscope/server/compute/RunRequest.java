@@ -90,21 +90,10 @@ record RunRequest(LoadedModel model, List<Objective> objectives, int size, int s
 
     /** @param side the network's input side for this run's images */
     private void checkMaps(int side) {
-        int added = side - size;
-        String at = size + " px" + (added == 0 ? "" : " (" + side + " px with the pad)");
         for (String layer : objectives.stream().flatMap(o -> o.layers().stream()).distinct().toList()) {
-            if (model.mapAt(layer, side) != null) {
-                continue;
-            }
-            if (!model.takesAnySize(layer)) {
-                throw new UserError("layer " + layer + " of " + model.id() + " can only be computed at the model's own size, "
-                        + model.height() + " px; got " + at);
-            }
-            int largest = (int) Params.SIZE.max();
-            int smallest = model.smallestSide(layer, largest + added) - added;
-            throw new UserError("layer " + layer + " of " + model.id() + " has no map at " + at + ": a map on its way shrinks to "
-                    + "nothing; " + (smallest > 0 ? "the smallest size it takes is " + smallest + " px" : "no size up to " + largest + " px has one"));
+            model.requireMap(layer, side, side - size, (int) Params.SIZE.max());
         }
+        String at = LoadedModel.sizeWithPad(side, side - size);
         NeuronObjective.checkAll(objectives, layer -> Arrays.copyOfRange(model.mapAt(layer, side), 2, 4), at);
     }
 }
