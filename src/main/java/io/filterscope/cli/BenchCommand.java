@@ -196,11 +196,6 @@ final class BenchCommand implements Callable<Integer> {
                 .map(ModelStore.Entry::metadata).findFirst().orElse(null);
     }
 
-    /** The layer the model's page opens on ({@code defaultView}), else {@code fallback}. */
-    private static String usualLayer(ModelMetadata usual, String fallback) {
-        return usual != null && usual.defaultView() != null ? usual.defaultView().layer() : fallback;
-    }
-
     @Override
     public Integer call() throws Exception {
         Cli.within("bench", this, "--warm-up", warmUp);
@@ -252,7 +247,8 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             LoadedModel loaded = models.store().load(name);
             size = size(loaded.height(), 8);
-            layer = layer(usualLayer(usual(name), loaded.layers().get(loaded.layers().size() - 2).name()));
+            // The layer the page opens the model on, as with --stream (it was the layer before the last without a defaultView).
+            layer = layer(loaded.defaultLayer().name());
             channels = loaded.channels();
             space = loaded.inputSpace();
             model = null;

@@ -239,6 +239,20 @@ class BenchCommandTest {
         assertEquals("conv5", f.get("layer"), "emoji-cnn's usual layer, as with --stream, not the flatten before its output: " + f);
     }
 
+    /**
+     * A model dropped in without a {@code defaultView} times the layer its page opens on, its second convolution, as
+     * {@code --stream} does: it timed the layer before its last (LeNet's pool2), which has no map at 8 px, so that {@code
+     * bench --model mnist-cnn --size 8} was refused where {@code --stream} ran.
+     */
+    @Test
+    void timingADroppedInModelStepsTheLayerItsPageOpensOnAsStreamingDoes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        Map<String, String> f = figures(CommandLine.run("bench", "--models", dir.toString(), "--model", "tiny", "--size", "8",
+                "--steps", "2"), "filterscope steps_per_s=");
+        assertEquals("conv2", f.get("layer"), f.toString());
+        assertEquals("8", f.get("size"), f.toString());
+    }
+
     @Test
     void concurrentRunsEachOnItsOwnWebSocketAreReportedAgainstOneRun(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
