@@ -96,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
     @Bounds(min = 1, max = 1_000_000)
     Integer runs;
 
-    @Option(names = "--stream", description = "time a run through a WebSocket instead")
+    @Option(names = Mode.STREAM_FLAG, description = "time a run through a WebSocket instead")
     boolean stream;
 
     @Option(names = "--concurrent", paramLabel = "N", split = ",", description = "with --stream: N runs at once, each on its "
@@ -135,7 +135,10 @@ final class BenchCommand implements Callable<Integer> {
         STREAM("streaming (--stream)", Map.of(
                 "--warm-up", "repeat an N of --concurrent instead, whose first round is left out as a warm-up",
                 "--batch", "--concurrent N streams N runs at once"),
-                "--stream", "--model", "--models", "--layer", "--size", "--steps", "--filter", "--preset", "--concurrent");
+                "--model", "--models", "--layer", "--size", "--steps", "--filter", "--preset", "--concurrent");
+
+        /** The flag that chooses between the modes, read by each: {@code --stream=false} chooses timing or memory. */
+        static final String STREAM_FLAG = "--stream";
 
         private final String label;
         /** What to give in this mode instead of a flag it does not read, where something does the flag's work. */
@@ -155,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
 
         /** Whether this mode reads the flag (by its long name, {@code --batch}). */
         boolean reads(String flag) {
-            return flags.contains(flag);
+            return flag.equals(STREAM_FLAG) || flags.contains(flag);
         }
 
         /**

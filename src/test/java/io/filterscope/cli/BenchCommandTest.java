@@ -117,6 +117,19 @@ class BenchCommandTest {
                 "filterscope stream_concurrent runs=1 ").get("vs_one_run"));
     }
 
+    /**
+     * {@code --stream=false} (picocli takes a value for a boolean flag) chooses timing or memory as leaving it out does;
+     * it was refused as "--stream is for streaming (--stream), not for timing steps (no --stream or --runs)".
+     */
+    @Test
+    void streamGivenFalseChoosesTimingOrMemoryAsLeavingItOutDoes(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        assertEquals("conv4", figures(CommandLine.run("bench", "--stream=false", "--model", "lenet", "--steps", "1"),
+                "filterscope steps_per_s=").get("layer"));
+        assertEquals("1", figures(CommandLine.run("bench", "--stream=false", "--models", dir.toString(), "--model", "tiny",
+                "--steps", "1", "--runs", "1"), "filterscope memory ").get("runs"));
+    }
+
     /** A new flag is read by some mode, or every use of it would be refused. */
     @Test
     void everyFlagOfBenchIsReadBySomeMode() {
