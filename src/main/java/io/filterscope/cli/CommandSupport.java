@@ -118,24 +118,35 @@ final class CommandSupport {
     }
 
     /**
-     * Refuses, before anything is allocated, a minibatch whose network and run need more native memory by the estimate
-     * ({@link LoadedModel#bytesFor(long, long, Collection)}) than a run may take here ({@link Backend#memoryBudget}, as the
-     * server's runs): past it a render grows until the kernel kills the process without a word (48 emoji-cnn filters at
-     * 512 px in one minibatch, 20 GB by the estimate, on a 24 GB machine).
+     * Refuses, before anything is allocated, a minibatch whose network and run, with the network that scores the model's
+     * example pictures beside them, need more native memory by the estimate ({@link LoadedModel#bytesFor(long, long,
+     * Collection)}, {@link io.filterscope.model.ExampleActivations#scoringBytes}) than a run may take here ({@link
+     * Backend#memoryBudget}, as the server's runs): past it a render grows until the kernel kills the process without a
+     * word (48 emoji-cnn filters at 512 px in one minibatch, 20 GB by the estimate, on a 24 GB machine). Pictures are
+     * scored for a start like the data's and to tell dead filters, while the render's networks are held.
      *
      * @param command   the command's name, which starts the message
      * @param minibatch images rendered at once
      * @param side      their side in pixels
      * @param layers    the layers of the minibatch's objectives (its network ends at the deepest of them)
      * @param remedy    what the user can change, which ends the message ("give a smaller --batch or --size")
-     * @throws UserError one line: the images, their size, the estimate and the budget in GB, and the remedy
+     * @throws UserError one line: the images, their size, the estimate (and the scoring's share of it) and the budget,
+     *                   and the remedy
      */
     static void checkMemory(String command, LoadedModel model, int minibatch, int side, Collection<String> layers, String remedy) {
-        long needs = model.bytesFor(minibatch, side, layers);
-        long budget = Backend.memoryBudget(0);
+        checkMemory(command, model, minibatch, side, layers, remedy, Backend.memoryBudget(0));
+    }
+
+    /** {@link #checkMemory(String, LoadedModel, int, int, Collection, String)} against {@code budget} bytes. */
+    static void checkMemory(String command, LoadedModel model, int minibatch, int side, Collection<String> layers, String remedy,
+                            long budget) {
+        long scoring = model.exampleActivations().scoringBytes();
+        long needs = model.bytesFor(minibatch, side, layers) + scoring;
         if (needs > budget) {
-            throw new UserError(String.format(Locale.ROOT, "%s: a minibatch of %s at %d px needs about %s, more than the %s it may "
-                    + "take here: %s", command, count(minibatch, "image"), side, MemorySize.of(needs), MemorySize.of(budget), remedy));
+            throw new UserError(String.format(Locale.ROOT, "%s: a minibatch of %s at %d px needs about %s%s, more than the %s it "
+                    + "may take here: %s", command, count(minibatch, "image"), side, MemorySize.of(needs),
+                    scoring == 0 ? "" : " (" + MemorySize.of(scoring) + " of it to score the model's example pictures)",
+                    MemorySize.of(budget), remedy));
         }
     }
 

@@ -68,6 +68,21 @@ public final class ExampleActivations implements ExamplePictures {
         this.model = model;
     }
 
+    /**
+     * Native memory, in bytes, that scoring the pictures takes at most, by {@link LoadedModel#forwardBytesFor}: the network
+     * {@link #scoreSlice(String, int)} borrows ({@link #network}) for its largest slice, on which no run steps. The scores
+     * themselves (8 bytes per picture and channel of a layer: 0.1 MB for emoji-cnn's classes) and the pictures, on the Java
+     * heap, are not counted. 0 for a model without example pictures, for which none are scored.
+     */
+    public long scoringBytes() {
+        return model.metadata().examples() == null ? 0 : model.forwardBytesFor(SLICE, model.height());
+    }
+
+    /** The network that scores a slice of {@code batch} pictures: the whole model at its own size, whichever layer is scored. */
+    private Network network(int batch) {
+        return model.borrow(batch, model.height());
+    }
+
     @Override
     public float[][] topMeans(List<Objective> objectives, int size, int k) {
         LabeledImages examples = examples();
@@ -191,7 +206,7 @@ public final class ExampleActivations implements ExamplePictures {
             scoring = null;
         }
         if (scoring == null) {
-            scoring = model.borrow(batch, model.height());
+            scoring = network(batch);
         }
         boolean more = false;
         try {

@@ -264,6 +264,19 @@ public final class LoadedModel implements Renderer.Networks {
         return bytes(net.activationVolume(), net.input().length());
     }
 
+    /**
+     * Native memory a compiled network takes with no run on it, that only computes forward passes (scoring example
+     * pictures, {@link ExampleActivations}): {@link #bytesOf} without the run's 72 bytes per input value.
+     */
+    public long forwardBytesOf(Network net) {
+        return bytes(net.activationVolume(), 0);
+    }
+
+    /** {@link #forwardBytesOf} of the network {@link #borrow(int, int)} lends for a batch of square images of {@code size} px. */
+    public long forwardBytesFor(long batch, long size) {
+        return bytes(own.activationVolume(batch, size, size), 0);
+    }
+
     private long bytes(long activations, long inputs) {
         return Float.BYTES * (activations * 11 / 4 + 72 * inputs + 6 * parameters) + (1 << 20);
     }
