@@ -36,8 +36,8 @@ public final class Main {
     /**
      * Says in one line on {@code err} why a command ended (nothing for an interrupt) and returns its exit status: 2 for
      * a user's mistake, 130 when interrupted, 1 otherwise. Running out of memory is one line too, not a stack trace: the
-     * estimate that refuses a render too large beforehand does not count everything (a JavaCPP cap of 400 MB passed
-     * it and then failed scoring example pictures), and the JVM's own limit may be lower than the machine's.
+     * estimate that refuses a render too large beforehand does not count everything (under a JavaCPP cap of 600 MB
+     * emoji-cnn's classes passes it and then runs out), and the JVM's own limit may be lower than the machine's.
      */
     static int report(Throwable e, java.io.PrintStream err) {
         if (e instanceof UserError) {
