@@ -88,14 +88,17 @@ final class GalleryCommand implements Callable<Integer> {
         int chunk = Cli.within("gallery", this, "--batch", batch != null ? batch
                 : (int) Math.max(1, Math.min(filters.size(), 1_048_576L / ((long) side * side))));
         int cols = Cli.within("gallery", this, "--columns", columns != null ? columns : (int) Math.ceil(Math.sqrt(filters.size())));
-        CommandSupport.checkMemory("gallery", model, Math.min(chunk, filters.size()), side, List.of(layer.name()),
-                "give a smaller --batch or --size");
-        Path file = CommandSupport.output("gallery", out != null ? out : Path.of(model.id() + "-" + layer.name() + ".png"));
-
         List<Objective> objectives = new ArrayList<>();
         for (int f : filters) {
             objectives.add(model.objectives().channel(layer.name(), f));
         }
+        // A layer with no map at this size (with the preset's pad) is refused as a run's start is, naming the smallest
+        // size it takes, before anything is allocated for the render.
+        int input = preset.build(params, model.data().at(side), objectives.subList(0, 1)).inputSize(side);
+        model.requireMap(layer.name(), input, input - side, (int) Params.SIZE.max());
+        CommandSupport.checkMemory("gallery", model, Math.min(chunk, filters.size()), side, List.of(layer.name()),
+                "give a smaller --batch or --size");
+        Path file = CommandSupport.output("gallery", out != null ? out : Path.of(model.id() + "-" + layer.name() + ".png"));
         long started = System.nanoTime();
         GalleryAnimation animation = animate ? new GalleryAnimation(filters.size(), steps, model.channels(), side) : null;
         // The time per step is counted from the first step's end: before it come the network's compilation and the

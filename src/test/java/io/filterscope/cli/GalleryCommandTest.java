@@ -23,6 +23,17 @@ import org.junit.jupiter.api.io.TempDir;
 class GalleryCommandTest {
 
     @Test
+    void aLayerWithNoMapAtTheSizeIsRefusedNamingTheSmallestSizeItTakesAsARunsStartIs(@TempDir Path dir) throws Exception {
+        FixtureModels.writeLeNet(dir, "tiny");
+        CommandLine.Failure plain = CommandLine.fail("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "pool2",
+                "--size", "8", "--filters", "0", "--steps", "2", "--preset", "plain", "--out", dir.resolve("g.png").toString());
+        assertEquals("gallery: layer pool2 of tiny has no map at 8 px: a map on its way shrinks to nothing; the smallest size "
+                + "it takes is 16 px", plain.message());
+        assertEquals("", plain.printed());
+        assertFalse(Files.exists(dir.resolve("g.png")));
+    }
+
+    @Test
     void oneFilterAndOneImageAreSaidInTheSingular(@TempDir Path dir) throws Exception {
         FixtureModels.writeLeNet(dir, "tiny");
         String out = CommandLine.run("gallery", "--models", dir.toString(), "--model", "tiny", "--layer", "conv1",
