@@ -165,7 +165,7 @@ final class ClassesCommand implements Callable<Integer> {
                     statistics == null ? "" : ">= " + statistics.contrastP1() + mark(r.contrasty()));
         }
         // "all" only when all three checks ran: without a checker or statistics no image can pass them all.
-        String all = judge == null ? "not counted, (a) not checked" : statistics == null ? "not counted, (b) and (c) not checked"
+        String all = judge == null ? "not counted without (a)" : statistics == null ? "not counted without (b) and (c)"
                 : count(results, '*', true);
         String sum = String.format("checks: (a) %s, (b) smooth %s, (c) contrast %s, all three %s",
                 judge == null ? NOT_NAMED : "named by " + judge.id() + " " + count(results, 'a', true),
