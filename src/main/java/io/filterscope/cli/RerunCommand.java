@@ -1,6 +1,5 @@
 package io.filterscope.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.filterscope.UserError;
 import io.filterscope.engine.preset.Param;
@@ -131,12 +130,26 @@ final class RerunCommand implements Callable<Integer> {
 
     /** The command line a command's PNG keeps ({@link CommandSupport#COMMAND_KEY}). @throws UserError when it is none */
     private List<String> storedCommand(String stored) {
-        List<String> command;
+        String chunk = "rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words";
+        com.fasterxml.jackson.databind.JsonNode node;
         try {
-            command = new ArrayList<>(CommandSupport.JSON.readValue(stored, new TypeReference<List<String>>() { }));
+            node = CommandSupport.JSON.readTree(stored);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UserError("rerun: " + png + ": its " + CommandSupport.COMMAND_KEY + " text chunk is not a JSON list of words ("
-                    + UserError.why(e) + ")");
+            throw new UserError(chunk + " (not JSON: " + UserError.why(e) + ")");
+        }
+        // Said in our words: Jackson's for JSON of another shape names its own classes ("Cannot construct instance of ...").
+        if (node == null || node.isMissingNode()) {
+            throw new UserError(chunk + " (it is empty)");
+        }
+        if (!node.isArray()) {
+            throw new UserError(chunk + " (it holds a JSON " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        List<String> command = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode word : node) {
+            if (!word.isTextual()) {
+                throw new UserError(chunk + " (item " + (command.size() + 1) + " is " + word + ", not a string)");
+            }
+            command.add(word.textValue());
         }
         if (command.isEmpty() || command.get(0).equals("rerun")) {
             throw new UserError("rerun: " + png + " holds no command to repeat");

@@ -109,6 +109,15 @@ class MainTest {
         assertTrue(f.message().startsWith("rerun: " + png + ": its filterscope:command text chunk is not a JSON list of words ("),
                 f.message());
         assertFalse(f.message().contains("Source:"), f.message());
+        // JSON of another shape is said in our words, not Jackson's ("Cannot construct instance of `java.util.ArrayList`").
+        PngFiles.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                Map.of("filterscope:command", "\"not a list\""), png);
+        assertEquals("rerun: " + png + ": its filterscope:command text chunk is not a JSON list of words (it holds a JSON string)",
+                CommandLine.fail("rerun", png.toString(), "--models", dir.toString()).message());
+        PngFiles.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                Map.of("filterscope:command", "[\"gallery\", 3]"), png);
+        assertEquals("rerun: " + png + ": its filterscope:command text chunk is not a JSON list of words (item 2 is 3, not a string)",
+                CommandLine.fail("rerun", png.toString(), "--models", dir.toString()).message());
     }
 
     @Test
